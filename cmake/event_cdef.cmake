@@ -1,0 +1,20 @@
+include_guard()
+set(EVENT_CDEF_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/embed_text.cmake)
+
+# event_cdef(OUT_VAR SYMBOL HEADER): preprocesses HEADER (macros expanded, directives gone)
+# into plain declarations for ffi.cdef and embeds them as `const char SYMBOL[]`; appends
+# the generated .c file to OUT_VAR. One header serves the BPF side, C, and Lua.
+function(event_cdef out_var symbol header)
+  get_filename_component(hdr ${header} ABSOLUTE)
+  get_filename_component(base ${header} NAME_WE)
+  set(pre ${CMAKE_BINARY_DIR}/cdef/${base}.cdef)
+  set(gen ${CMAKE_BINARY_DIR}/cdef/${base}_cdef.c)
+  add_custom_command(
+    OUTPUT ${gen}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/cdef
+    COMMAND ${CLANG_EXE} -E -P -nostdinc -x c ${hdr} -o ${pre}
+    COMMAND ${CMAKE_COMMAND} -DIN=${pre} -DOUT=${gen} -DSYMBOL=${symbol} -P ${EVENT_CDEF_SCRIPT}
+    DEPENDS ${hdr} ${EVENT_CDEF_SCRIPT}
+    COMMENT "Embedding event declarations of ${base}.h")
+  set(${out_var} ${${out_var}} ${gen} PARENT_SCOPE)
+endfunction()

@@ -1,0 +1,55 @@
+-- The module scripts use: `local ringlua = require("ringlua")`.
+-- Event types of the built-in sources, and helpers for records that live in the ring.
+local ffi = require("ffi")
+
+local ffi_string = ffi.string
+local ffi_cast = ffi.cast
+local ffi_sizeof = ffi.sizeof
+
+ffi.cdef[[
+typedef uint8_t __u8;   typedef int8_t __s8;
+typedef uint16_t __u16; typedef int16_t __s16;
+typedef uint32_t __u32; typedef int32_t __s32;
+typedef uint64_t __u64; typedef int64_t __s64;
+size_t strnlen(const char *s, size_t maxlen);
+]]
+local C = ffi.C
+
+local _M = {
+  -- types[name]: pointer ctype of each built-in source's event, ready for ffi.cast
+  types = {},
+  -- the source feeding this script, and its event pointer type (set before on_init)
+  source = nil,
+  event_type = nil,
+}
+
+-- Declares a source's event type; called by the host before the script runs.
+function _M._declare(name, ctype, cdef)
+  ffi.cdef(cdef)
+  _M.types[name] = ffi.typeof("const " .. ctype .. " *")
+end
+
+-- Records which source feeds the script; called by the host before on_init.
+function _M._use_source(name)
+  _M.source = name
+  _M.event_type = _M.types[name]
+end
+
+-- The event at ptr as the active source's type.
+function _M.cast(ptr)
+  return ffi_cast(_M.event_type, ptr)
+end
+
+-- A copy of the record as a Lua string: a record is valid only during on_event, and
+-- this is how to keep one beyond it.
+function _M.copy(ptr, len)
+  return ffi_string(ptr, len)
+end
+
+-- A char array as a string, up to its first NUL and never past its end.
+function _M.str(chars, max)
+  max = max or ffi_sizeof(chars)
+  return ffi_string(chars, C.strnlen(chars, max))
+end
+
+return _M

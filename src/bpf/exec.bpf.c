@@ -1,0 +1,34 @@
+/* Built-in source `exec`: one event per successful execve, system-wide or for one pid. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include "exec.h"
+#include "source.bpf.h"
+
+SEC("tp/sched/sched_process_exec")
+int on_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	unsigned int filename_off = ctx->__data_loc_filename & 0xFFFF;
+	struct exec_event *e;
+
+	if (!traced(tgid))
+		return 0;
+	/* Reserve the record in the ring; a full ring counts a drop. */
+	e = reserve_event(sizeof(*e));
+	if (!e)
+		return 0;
+	/* Fill it: comm is already the new program's name at this point. */
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = tgid;
+	e->tid = (__u32)pid_tgid;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + filename_off);
+	/* Submit: the consumer sees it from now on. */
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

@@ -1,0 +1,158 @@
+#include "bpf_obj.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+struct rl_bpf {
+	struct bpf_object *obj;
+	char name[64];
+	struct bpf_link **links;
+	int nr_links;
+};
+
+int rl_bpf_open_mem(struct rl_bpf **out, const void *elf, size_t size, const char *name)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
+	struct rl_bpf *b = calloc(1, sizeof(*b));
+	int err;
+
+	if (!b)
+		return -ENOMEM;
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->obj = bpf_object__open_mem(elf, size, &opts);
+	if (!b->obj) {
+		err = -errno;
+		free(b);
+		return err;
+	}
+	*out = b;
+	return 0;
+}
+
+/* Finds var in the BTF section sec; returns its placement or NULL. */
+static const struct btf_var_secinfo *find_var(const struct btf *btf, const char *sec,
+					      const char *var)
+{
+	int id = btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_var_secinfo *vs = t ? btf_var_secinfos(t) : NULL;
+
+	for (int i = 0; t && i < btf_vlen(t); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, v->name_off), var) == 0)
+			return vs;
+	}
+	return NULL;
+}
+
+int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t size)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(b->obj, ".rodata");
+	const struct btf *btf = bpf_object__btf(b->obj);
+	const struct btf_var_secinfo *vs = btf ? find_var(btf, ".rodata", var) : NULL;
+	const void *init;
+	size_t init_size;
+	uint8_t *copy;
+	int err;
+
+	if (!map || !vs)
+		return -ENOENT;
+	if (vs->size != size)
+		return -ERANGE;
+	init = bpf_map__initial_value(map, &init_size);
+	if (!init || vs->offset + size > init_size)
+		return -ENOENT;
+	copy = malloc(init_size);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, init, init_size);
+	memcpy(copy + vs->offset, val, size);
+	err = bpf_map__set_initial_value(map, copy, init_size);
+	free(copy);
+	return err;
+}
+
+static int attach_all(struct rl_bpf *b)
+{
+	struct bpf_program *prog;
+	int n = 0;
+
+	bpf_object__for_each_program(prog, b->obj)
+		n++;
+	b->links = calloc(n ? n : 1, sizeof(*b->links));
+	if (!b->links)
+		return -ENOMEM;
+	bpf_object__for_each_program(prog, b->obj) {
+		struct bpf_link *link = bpf_program__attach(prog);
+
+		if (!link) {
+			int err = -errno;
+
+			fprintf(stderr, "ringlua: %s: cannot attach program %s (%s): %s\n",
+				b->name, bpf_program__name(prog), bpf_program__section_name(prog),
+				strerror(-err));
+			return err;
+		}
+		b->links[b->nr_links++] = link;
+	}
+	return 0;
+}
+
+int rl_bpf_load_attach(struct rl_bpf *b)
+{
+	int err = bpf_object__load(b->obj);
+
+	if (err) {
+		fprintf(stderr, "ringlua: %s: cannot load BPF object: %s\n", b->name,
+			strerror(-err));
+		return err;
+	}
+	return attach_all(b);
+}
+
+int rl_bpf_ring_fd(const struct rl_bpf *b, const char *map)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(b->obj, map);
+
+	if (!m || bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF)
+		return -ENOENT;
+	return bpf_map__fd(m);
+}
+
+int rl_bpf_read_u64(const struct rl_bpf *b, const char *var, uint64_t *val)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(b->obj, ".bss");
+	const struct btf *btf = bpf_object__btf(b->obj);
+	const struct btf_var_secinfo *vs = btf ? find_var(btf, ".bss", var) : NULL;
+	uint32_t zero = 0;
+	uint8_t *bss;
+	int err;
+
+	if (!map || !vs || vs->size != sizeof(*val))
+		return -ENOENT;
+	bss = malloc(bpf_map__value_size(map));
+	if (!bss)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(bpf_map__fd(map), &zero, bss) ? -errno : 0;
+	if (!err)
+		memcpy(val, bss + vs->offset, sizeof(*val));
+	free(bss);
+	return err;
+}
+
+void rl_bpf_close(struct rl_bpf *b)
+{
+	if (!b)
+		return;
+	for (int i = 0; i < b->nr_links; i++)
+		bpf_link__destroy(b->links[i]);
+	free(b->links);
+	bpf_object__close(b->obj);
+	free(b);
+}

@@ -1,0 +1,32 @@
+/* A BPF object from open to close: settings before load, load, attach every program,
+ * its ring maps, and reading its globals. Built-in sources and user objects share it. */
+#ifndef RINGLUA_BPF_OBJ_H
+#define RINGLUA_BPF_OBJ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rl_bpf;
+
+/* Opens an ELF object held in memory (not copied: it must outlive the object). name is
+ * what errors call it. Returns 0 or -errno. */
+int rl_bpf_open_mem(struct rl_bpf **out, const void *elf, size_t size, const char *name);
+
+/* Sets the `const volatile` global var (in .rodata) before load. size must equal the
+ * variable's size. Returns 0, -ENOENT for no such variable, -ERANGE for a size mismatch. */
+int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t size);
+
+/* Loads the object into the kernel and attaches each program the way its section name
+ * says. On failure prints which program failed and returns -errno. */
+int rl_bpf_load_attach(struct rl_bpf *b);
+
+/* fd of the ring map named map, or -ENOENT. Valid until rl_bpf_close. */
+int rl_bpf_ring_fd(const struct rl_bpf *b, const char *map);
+
+/* Reads the u64 global var of .bss into *val. Returns 0 or -errno. */
+int rl_bpf_read_u64(const struct rl_bpf *b, const char *var, uint64_t *val);
+
+/* Detaches and unloads. Accepts NULL. */
+void rl_bpf_close(struct rl_bpf *b);
+
+#endif

@@ -1,0 +1,148 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include "sources.h"
+
+#define DEFAULT_INTERVAL_MS 1000
+/* Long enough to batch thousands of records under load, short enough to feel live. */
+#define DEFAULT_LATENCY_US 500
+#define MAX_LATENCY_MS 1000
+
+enum { OPT_PIN = 256, OPT_COUNT, OPT_INTERVAL, OPT_LATENCY, OPT_MAX_ERRORS, OPT_VERSION };
+
+static const struct option long_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "source", required_argument, NULL, 's' },
+	{ "pin", required_argument, NULL, OPT_PIN },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "latency", required_argument, NULL, OPT_LATENCY },
+	{ "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ 0 },
+};
+
+void rl_cli_usage(FILE *out)
+{
+	size_t n;
+	const struct rl_source *src = rl_sources(&n);
+
+	fprintf(out,
+		"Usage: ringlua [OPTIONS] [SCRIPT] [-- SCRIPT ARGS...]\n"
+		"Consume BPF ring buffers and hand every event to a LuaJIT handler.\n"
+		"With no SCRIPT, prints one line per process exec.\n\n"
+		"  -s, --source NAME   built-in event source (default: the script's `source`, else %s)\n"
+		"  -p, --pid PID       trace only process PID (filtered in the kernel)\n"
+		"      --pin PATH      consume the ring buffer map pinned at PATH; load no BPF\n"
+		"      --count N       exit after N events\n"
+		"      --interval MS   call on_tick every MS milliseconds (default %d)\n"
+		"      --latency MS    wait up to MS (fractions allowed) for a batch to build up\n"
+		"                      under load; 0 hands over each event at once (default %.1f)\n"
+		"      --max-errors N  stop after N handler errors (default: never)\n"
+		"  -v, --verbose       print libbpf and loading details\n"
+		"  -h, --help          print this help\n"
+		"      --version       print the version\n\nSources:\n",
+		RL_DEFAULT_SOURCE, DEFAULT_INTERVAL_MS, DEFAULT_LATENCY_US / 1000.0);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "  %-10s %s\n", src[i].name, src[i].summary);
+}
+
+/* Parses a whole decimal number in [min, max]; returns 0 or -EINVAL. */
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_latency(const char *s, uint32_t *us)
+{
+	char *end;
+	double ms;
+
+	errno = 0;
+	ms = strtod(s, &end);
+	if (errno || end == s || *end || !(ms >= 0 && ms <= MAX_LATENCY_MS))
+		return -EINVAL;
+	*us = (uint32_t)(ms * 1000 + 0.5);
+	return 0;
+}
+
+static int bad_value(const char *opt, const char *val)
+{
+	fprintf(stderr, "ringlua: invalid value for %s: '%s'\n", opt, val);
+	return -EINVAL;
+}
+
+/* Applies one option; returns 0 or -EINVAL (printed). */
+static int apply(struct rl_options *o, int c, const char *arg)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'h': o->help = true; return 0;
+	case OPT_VERSION: o->version = true; return 0;
+	case 'v': o->verbose++; return 0;
+	case 's': o->source = arg; return 0;
+	case OPT_PIN: o->pin = arg; return 0;
+	case 'p':
+		if (parse_u64(arg, 1, INT_MAX, &v))
+			return bad_value("--pid", arg);
+		o->pid = (uint32_t)v;
+		return 0;
+	case OPT_COUNT:
+		return parse_u64(arg, 1, UINT64_MAX, &o->count) ? bad_value("--count", arg) : 0;
+	case OPT_MAX_ERRORS:
+		return parse_u64(arg, 1, UINT64_MAX, &o->max_errors) ?
+			bad_value("--max-errors", arg) : 0;
+	case OPT_INTERVAL:
+		if (parse_u64(arg, 1, INT_MAX, &v))
+			return bad_value("--interval", arg);
+		o->interval_ms = (uint32_t)v;
+		return 0;
+	case OPT_LATENCY:
+		return parse_latency(arg, &o->latency_us) ? bad_value("--latency", arg) : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int rl_cli_parse(struct rl_options *o, int argc, char **argv)
+{
+	int c;
+
+	*o = (struct rl_options){ .interval_ms = DEFAULT_INTERVAL_MS,
+				  .latency_us = DEFAULT_LATENCY_US };
+	opterr = 0; /* our own one-line message instead of getopt's */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":hvp:s:", long_opts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			fprintf(stderr, "ringlua: %s option: %s (try --help)\n",
+				c == '?' ? "unknown" : "missing value for", argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (apply(o, c, optarg))
+			return -EINVAL;
+	}
+	if (optind < argc)
+		o->script = argv[optind++];
+	o->script_argc = argc - optind;
+	o->script_argv = argv + optind;
+	if (o->source && !rl_source_find(o->source)) {
+		fprintf(stderr, "ringlua: unknown source '%s' (try --help)\n", o->source);
+		return -EINVAL;
+	}
+	return 0;
+}

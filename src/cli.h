@@ -1,0 +1,30 @@
+/* Command line: options and defaults in one place. */
+#ifndef RINGLUA_CLI_H
+#define RINGLUA_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct rl_options {
+	const char *script;	/* NULL: the built-in default */
+	int script_argc;	/* arguments after the script (after `--`) */
+	char **script_argv;
+	const char *source;	/* -s: overrides the script's choice */
+	uint32_t pid;		/* -p: trace only this process */
+	const char *pin;	/* --pin: consume this pinned ring, load no BPF */
+	uint64_t count;		/* --count: stop after this many events; 0: never */
+	uint32_t interval_ms;	/* --interval: on_tick period */
+	uint32_t latency_us;	/* --latency: coalescing bound */
+	uint64_t max_errors;	/* --max-errors: 0: never stop for errors */
+	int verbose;
+	bool help;
+	bool version;
+};
+
+/* Fills o from argv. Returns 0, or -EINVAL with a one-line error printed. */
+int rl_cli_parse(struct rl_options *o, int argc, char **argv);
+
+void rl_cli_usage(FILE *out);
+
+#endif

@@ -1,0 +1,30 @@
+/* The event loop: poll the rings, feed batches to Lua, tick, stop when told. */
+#ifndef RINGLUA_LOOP_H
+#define RINGLUA_LOOP_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ring.h"
+
+struct rl_lua;
+
+struct rl_loop {
+	struct rl_consumer *consumer;
+	struct rl_lua *lua;
+	uint64_t limit;		/* stop after this many events; 0: never */
+	uint32_t interval_ms;	/* on_tick period */
+	volatile sig_atomic_t *exiting; /* set by the signal handler */
+	uint64_t handled;	/* events handed to Lua so far */
+};
+
+/* The consumer's batch callback (ctx is the struct rl_loop): hands the batch to Lua,
+ * taking no more than the event limit allows. */
+int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n);
+
+/* Polls until a signal, the event limit or the error limit; then drains what the rings
+ * hold (unless a limit stopped it). Returns 0 or -errno. */
+int rl_loop_run(struct rl_loop *l);
+
+#endif

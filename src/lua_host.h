@@ -1,0 +1,53 @@
+/* The Lua side of ringlua: one LuaJIT state running the user's script, entered once per
+ * batch of records. */
+#ifndef RINGLUA_LUA_HOST_H
+#define RINGLUA_LUA_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ring.h"
+
+struct rl_source;
+struct rl_lua;
+
+struct rl_lua_opts {
+	const char *lua_dir;	/* where ringlua's own modules live */
+	const char *script;	/* the user's script */
+	const struct rl_source *sources; /* built-in sources, their types declared up front */
+	size_t nr_sources;
+	const struct rl_rec *batch;	/* the array every batch arrives in */
+	uint64_t max_errors;	/* handler errors tolerated before stopping; 0: no limit */
+};
+
+/* Starts LuaJIT, declares the sources' event types, runs the script's top level and
+ * finds its handlers. Returns 0, or -errno with the reason printed (file:line for Lua
+ * errors). */
+int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts);
+
+/* The source the script asked for (its `source` field), or NULL when it did not say. */
+const char *rl_lua_source(const struct rl_lua *h);
+
+/* Tells the script which source feeds it, then calls on_init(args) with the script
+ * arguments. Returns 0 or -errno (error printed). */
+int rl_lua_init(struct rl_lua *h, const char *source, int argc, char **argv);
+
+/* Calls on_event for records 0..n-1 of the batch. A handler error is reported, counted,
+ * and the batch goes on. Returns the records handled: fewer than n only when the error
+ * limit stopped it (then rl_lua_failed is true). */
+size_t rl_lua_dispatch(struct rl_lua *h, size_t n);
+
+/* Calls on_tick() if the script has one; errors count as handler errors. */
+void rl_lua_tick(struct rl_lua *h);
+
+/* Calls on_exit() if the script has one. Returns 0 or -errno (error printed). */
+int rl_lua_exit(struct rl_lua *h);
+
+/* Handler errors so far, and whether they reached the limit. */
+uint64_t rl_lua_errors(const struct rl_lua *h);
+int rl_lua_failed(const struct rl_lua *h);
+
+/* Closes the state. Accepts NULL. */
+void rl_lua_close(struct rl_lua *h);
+
+#endif

@@ -1,0 +1,71 @@
+/* Ring consumer: reads BPF_MAP_TYPE_RINGBUF maps in place and hands out batches of
+ * records without copying them.
+ *
+ * Model: open a consumer, add one or more rings, poll(timeout) until done, close.
+ * Each ring is mapped the way the kernel lays it out: the consumer page read-write, the
+ * producer page and the data pages (mapped twice back to back, so a record that wraps is
+ * contiguous) read-only. A record handed out points into those pages and is valid only
+ * until the batch callback returns: the consumer position moves past it right after. */
+#ifndef RINGLUA_RING_H
+#define RINGLUA_RING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One record of a batch: its payload, in the ring's data pages. */
+struct rl_rec {
+	const uint8_t *data;
+	uint32_t len;
+	uint32_t ring; /* index of the ring it came from, in order of rl_consumer_add* */
+};
+
+/* Called with records 0..n-1 of one ring, in order. Returns how many it took (0..n):
+ * the consumer position moves past exactly those, the rest stay in the ring and the
+ * current poll stops. Returns -errno to stop polling with that error. */
+typedef int (*rl_batch_fn)(void *ctx, const struct rl_rec *recs, size_t n);
+
+struct rl_consumer_opts {
+	struct rl_rec *batch;	/* caller-owned array the batches are written into */
+	size_t batch_cap;	/* its length: the most records one callback sees */
+	/* Coalescing: after a poll that handed out a partial batch, the next poll waits up
+	 * to this long for more records instead of arming a wakeup for every few records.
+	 * 0 hands over each record as soon as it is seen. */
+	uint32_t latency_us;
+};
+
+/* A ring already mapped in the kernel's layout; how simulated rings are added. */
+struct rl_ring_mem {
+	uint64_t *consumer_pos;		/* start of the consumer page */
+	const uint64_t *producer_pos;	/* start of the producer page */
+	const uint8_t *data;		/* data pages, mapped twice back to back */
+	uint64_t size;			/* data size in bytes, a power of two */
+};
+
+struct rl_consumer;
+
+/* Returns 0 and a consumer with no rings in *out, or -errno. */
+int rl_consumer_open(struct rl_consumer **out, const struct rl_consumer_opts *opts);
+
+/* Maps the ring map map_fd (not taken over: the caller closes it after rl_consumer_close)
+ * and watches it. Returns the ring's index, -EINVAL if map_fd is not a ring buffer, or
+ * -errno. */
+int rl_consumer_add_map(struct rl_consumer *c, int map_fd, rl_batch_fn fn, void *ctx);
+
+/* Adds a ring mapped by the caller, woken through wake_fd (readable when the producer
+ * signals: an eventfd for a simulated ring). Returns the ring's index or -errno. */
+int rl_consumer_add_mem(struct rl_consumer *c, const struct rl_ring_mem *mem, int wake_fd,
+			rl_batch_fn fn, void *ctx);
+
+/* Hands every ready record to its ring's callback. timeout_ms: 0 never sleeps, -1 waits
+ * until records arrive. On a timeout it still drains what producers left without a
+ * wakeup. Returns the number of records handled (0 on timeout or when a signal arrived),
+ * or -errno: -EBADMSG for a corrupt ring, or an error returned by a callback. */
+int rl_consumer_poll(struct rl_consumer *c, int timeout_ms);
+
+/* Bytes written but not yet consumed in ring i, or -errno. */
+int64_t rl_consumer_pending(const struct rl_consumer *c, int ring);
+
+/* Unmaps every ring and releases the consumer. Accepts NULL. */
+void rl_consumer_close(struct rl_consumer *c);
+
+#endif

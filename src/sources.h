@@ -1,0 +1,33 @@
+/* Built-in event sources: BPF programs that ship inside ringlua, each with its event type
+ * declared once (a header shared by the BPF program, C and ffi.cdef). */
+#ifndef RINGLUA_SOURCES_H
+#define RINGLUA_SOURCES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rl_bpf;
+
+struct rl_source {
+	const char *name;
+	const char *summary;	/* one line for --help */
+	const char *ctype;	/* the event's C type, as ffi.typeof takes it */
+	const char *cdef;	/* declarations of that type, for ffi.cdef */
+	const void *(*elf)(size_t *size);
+};
+
+#define RL_DEFAULT_SOURCE "exec"
+
+/* The source called name, or NULL. */
+const struct rl_source *rl_source_find(const char *name);
+
+/* All built-in sources; *n receives how many. */
+const struct rl_source *rl_sources(size_t *n);
+
+/* Loads and attaches src, tracing only process tgid (0: all) and never self_tgid.
+ * Its ring map is named "events"; its drop count is the u64 global "dropped".
+ * Returns 0 or -errno (the failure already printed). */
+int rl_source_open(struct rl_bpf **out, const struct rl_source *src, uint32_t tgid,
+		   uint32_t self_tgid);
+
+#endif

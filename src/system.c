@@ -1,0 +1,81 @@
+#include "system.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define TRACEFS_MAGIC 0x74726163
+#define BPF_FS_MAGIC 0xcafe4a11
+/* Older uapi headers lack the capabilities BPF tracing was split into. */
+#define CAP_PERFMON_BIT 38
+#define CAP_BPF_BIT 39
+
+static bool has_cap(const struct __user_cap_data_struct *d, int cap)
+{
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+bool rl_can_trace(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	return has_cap(data, CAP_SYS_ADMIN) ||
+	       (has_cap(data, CAP_BPF_BIT) && has_cap(data, CAP_PERFMON_BIT));
+}
+
+static int ensure_mount(const char *path, const char *fstype, long magic)
+{
+	struct statfs st;
+
+	if (statfs(path, &st) == 0 && st.f_type == magic)
+		return 0;
+	if (mount(fstype, path, fstype, 0, NULL) == 0)
+		return 0;
+	fprintf(stderr, "ringlua: cannot mount %s at %s: %s\n", fstype, path, strerror(errno));
+	return -errno;
+}
+
+int rl_ensure_mounts(void)
+{
+	int err = ensure_mount("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC);
+	int err2 = ensure_mount("/sys/fs/bpf", "bpf", BPF_FS_MAGIC);
+
+	return err ? err : err2;
+}
+
+static bool has_host_lua(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/lua/ringlua/host.lua", dir);
+	return access(path, R_OK) == 0;
+}
+
+int rl_data_dir(char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		snprintf(buf, len, "%s/../%s/ringlua", exe, RINGLUA_DATAROOT_REL);
+		if (has_host_lua(buf))
+			return 0;
+	}
+	snprintf(buf, len, "%s", RINGLUA_SOURCE_DIR);
+	return has_host_lua(buf) ? 0 : -ENOENT;
+}
