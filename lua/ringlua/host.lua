@@ -6,10 +6,10 @@ local ringlua = require("ringlua")
 
 local _M = {}
 
-ffi.cdef[[
+ringlua.cdef_once("struct rl_dispatch", [[
 struct rl_rec { const uint8_t *data; uint32_t len; uint32_t ring; };
 struct rl_dispatch { const struct rl_rec *batch; int32_t cursor; };
-]]
+]])
 local dispatch_ptr_t = ffi.typeof("struct rl_dispatch *")
 
 local HOOKS = { "on_event", "on_init", "on_tick", "on_exit" }

@@ -23,9 +23,16 @@ local _M = {
   event_type = nil,
 }
 
+-- Declares ctype with cdef unless it is already complete: a struct cannot be declared
+-- twice in one state, and modules may be loaded again (specs do).
+function _M.cdef_once(ctype, cdef)
+  local ok, size = pcall(ffi_sizeof, ctype)
+  if not (ok and size) then ffi.cdef(cdef) end
+end
+
 -- Declares a source's event type; called by the host before the script runs.
 function _M._declare(name, ctype, cdef)
-  ffi.cdef(cdef)
+  _M.cdef_once(ctype, cdef)
   _M.types[name] = ffi.typeof("const " .. ctype .. " *")
 end
 
