@@ -34,12 +34,15 @@ static struct rl_errlog_slot *slot_for(struct rl_errlog *log, uint64_t hash)
 int rl_errlog_report(struct rl_errlog *log, const char *msg, uint64_t now_ns)
 {
 	struct rl_errlog_slot *s = slot_for(log, first_line_hash(msg));
+	size_t len = strlen(msg);
 
 	if (s->last_ns && now_ns - s->last_ns < NS_PER_SEC) {
 		s->suppressed++;
 		return 0;
 	}
-	fprintf(log->out, "ringlua: %s\n", msg);
+	while (len && msg[len - 1] == '\n')
+		len--;
+	fprintf(log->out, "ringlua: %.*s\n", (int)len, msg);
 	if (s->suppressed)
 		fprintf(log->out, "ringlua: (%llu more times since it was last shown)\n",
 			(unsigned long long)s->suppressed);

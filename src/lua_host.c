@@ -38,13 +38,31 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Error handler of every call into Lua: the message with the Lua stack, so errors say
- * where they happened. */
+/* Frames of ringlua's own loop and of C say nothing about the script's bug. */
+static int frame_is_noise(const char *line, size_t len)
+{
+	return (len >= 4 && memcmp(line, "\t[C]", 4) == 0) ||
+	       memmem(line, len, "ringlua/host.lua", 16) != NULL;
+}
+
+/* Error handler of every call into Lua: the message with the script's part of the Lua
+ * stack, so errors say where they happened. */
 static int traceback(lua_State *L)
 {
 	const char *msg = lua_tostring(L, 1);
+	const char *line, *next;
+	luaL_Buffer b;
 
 	luaL_traceback(L, L, msg ? msg : "(error object is not a string)", 1);
+	line = lua_tostring(L, -1);
+	luaL_buffinit(L, &b);
+	for (; *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (!frame_is_noise(line, (size_t)(next - line)))
+			luaL_addlstring(&b, line, (size_t)(next - line));
+	}
+	luaL_pushresult(&b);
 	return 1;
 }
 
