@@ -97,7 +97,8 @@ static int drain_ring(struct rl_consumer *c, int i, bool *stopped)
 	uint64_t cons = load_pos(r->consumer_pos);
 	int total = 0;
 
-	if (cons > prod || prod - cons > r->mask + 1)
+	/* Positions only ever move by whole 8-byte-aligned records, at most a ring apart. */
+	if ((cons & 7) || cons > prod || prod - cons > r->mask + 1)
 		return -EBADMSG;
 	while (cons < prod) {
 		uint64_t end;
