@@ -1,0 +1,58 @@
+/* Test producer: emits `count` sequence-numbered records into the ring on demand
+ * (run through BPF_PROG_TEST_RUN), following ringlua's lost-event convention. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "seq.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24); /* the loader sets the real size */
+} events SEC(".maps");
+
+__u64 dropped = 0;	/* reservations that failed: the ring was full */
+__u64 discarded = 0;	/* records reserved and then discarded on purpose */
+
+struct loop_ctx {
+	struct seq_args args;
+	__u32 pid;
+};
+
+static long emit_one(__u32 i, void *data)
+{
+	struct loop_ctx *lc = data;
+	struct seq_args *a = &lc->args;
+	struct seq_event *e;
+	__u64 seq = a->start + i;
+
+	/* Reserve; a full ring is a counted drop. */
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&dropped, 1);
+		return 0;
+	}
+	/* Fill. */
+	e->seq = seq;
+	e->value = seq * 3;
+	e->pid = lc->pid;
+	e->kind = seq % 4;
+	__builtin_memcpy(e->tag, "seq", 4);
+	/* Submit, or discard every Nth one. */
+	if (a->discard_every && (i + 1) % a->discard_every == 0) {
+		bpf_ringbuf_discard(e, a->flags);
+		__sync_fetch_and_add(&discarded, 1);
+	} else {
+		bpf_ringbuf_submit(e, a->flags);
+	}
+	return 0;
+}
+
+SEC("syscall")
+int produce(struct seq_args *args)
+{
+	struct loop_ctx lc = { .args = *args, .pid = bpf_get_current_pid_tgid() >> 32 };
+
+	bpf_loop(args->count, emit_one, &lc, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
