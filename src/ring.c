@@ -16,6 +16,8 @@
 #define REC_BUSY BPF_RINGBUF_BUSY_BIT
 #define REC_DISCARD BPF_RINGBUF_DISCARD_BIT
 #define REC_HDR_SZ BPF_RINGBUF_HDR_SZ
+/* A cold ring makes the walk wait on memory for every header. */
+#define PREFETCH_AHEAD 1024
 
 struct ring {
 	uint64_t *consumer_pos;
@@ -68,6 +70,8 @@ static int collect(struct rl_consumer *c, const struct ring *r, int ring_idx, ui
 	while (pos < prod && n < c->opts.batch_cap) {
 		uint32_t hdr = load_hdr(r, pos);
 		uint32_t len = hdr & ~(REC_BUSY | REC_DISCARD);
+
+		__builtin_prefetch(r->data + ((pos + PREFETCH_AHEAD) & r->mask));
 
 		if (hdr & REC_BUSY)
 			break;
