@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: ringlua against libbpf's ring_buffer on the same stream of records.
-#   bench/run.sh [--events N] [--runs R]
+#   bench/run.sh [--events N] [--runs R] [--live-batch B]
 # Modes: drain (the ring is filled first, then consumed) and live (the producer runs flat
-# out while the consumer runs). Reports whole-process CPU ns/event (user+sys), events
+# out, B records per program run, while the consumer runs). Reports whole-process CPU ns/event (user+sys), events
 # delivered and dropped, the median over R interleaved runs, and the ratio to libbpf.
 set -euo pipefail
 
@@ -14,13 +14,15 @@ while [ $# -gt 0 ]; do
   case $1 in
     --events) events=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
-    *) echo "usage: bench/run.sh [--events N] [--runs R]" >&2; exit 2 ;;
+    --live-batch) live_batch=$2; shift 2 ;;
+    *) echo "usage: bench/run.sh [--events N] [--runs R] [--live-batch B]" >&2; exit 2 ;;
   esac
 done
 
 producer=$build/tests/producer/seq_producer
 pin=/sys/fs/bpf/ringlua_bench_$$
 ring_size=$((256 << 20))   # holds every record of a drain run
+live_batch=64              # records per producer run: a few million records/s in live mode
 work=$(mktemp -d)
 trap 'rm -rf "$work"; rm -f "$pin"' EXIT
 
@@ -48,7 +50,7 @@ live_run() {
   "$producer" --pin "$pin" --size $((64 << 20)) --count 0 > /dev/null
   timed_consume "$1" &
   sleep 0.5   # let the consumer map the ring and go to sleep
-  "$producer" --pin "$pin" --reuse --count "$events" --batch 256 > "$work/prod"
+  "$producer" --pin "$pin" --reuse --count "$events" --batch "$live_batch" > "$work/prod"
   wait
 }
 
@@ -81,7 +83,7 @@ report() {
   done
 }
 
-echo "events per run: $events, runs: $runs (medians)"
+echo "events per run: $events, runs: $runs (medians), live producer batch: $live_batch"
 echo "| mode | consumer | CPU ns/event | events delivered | dropped | vs libbpf |"
 echo "| --- | --- | --- | --- | --- | --- |"
 bench_mode drain
