@@ -2,14 +2,16 @@
 # Benchmark: ringlua against libbpf's ring_buffer on the same stream of records.
 #   bench/run.sh [--events N] [--runs R] [--live-batch B]
 # Modes: drain (the ring is filled first, then consumed) and live (the producer runs flat
-# out, B records per program run, while the consumer runs). Reports whole-process CPU ns/event (user+sys), events
-# delivered and dropped, the median over R interleaved runs, and the ratio to libbpf.
+# out, B records per program run, while the consumer runs). Reports whole-process CPU
+# ns/event (user+sys), events delivered and dropped, the median over R interleaved runs,
+# and the ratio to libbpf.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build}
 events=4000000
 runs=5
+live_batch=64   # records per producer run: a few million records/s in live mode
 while [ $# -gt 0 ]; do
   case $1 in
     --events) events=$2; shift 2 ;;
@@ -22,7 +24,6 @@ done
 producer=$build/tests/producer/seq_producer
 pin=/sys/fs/bpf/ringlua_bench_$$
 ring_size=$((256 << 20))   # holds every record of a drain run
-live_batch=64              # records per producer run: a few million records/s in live mode
 work=$(mktemp -d)
 trap 'rm -rf "$work"; rm -f "$pin"' EXIT
 

@@ -17,7 +17,7 @@
 #define REC_DISCARD BPF_RINGBUF_DISCARD_BIT
 #define REC_HDR_SZ BPF_RINGBUF_HDR_SZ
 /* A cold ring makes the walk wait on memory for every header. */
-#define PREFETCH_AHEAD 1024
+#define PREFETCH_AHEAD 4096
 
 struct ring {
 	uint64_t *consumer_pos;
