@@ -133,8 +133,13 @@ static int start(struct rl_lua *h, const struct rl_lua_opts *o)
 		return fail(h, -ENOENT);
 	lua_getfield(L, -1, "start");
 	lua_remove(L, -2);
-	if (luaL_loadfilex(L, o->script, "t"))
+	if (luaL_loadfilex(L, o->script, "t")) {
+		/* LuaJIT's own words for a bytecode chunk ("wrong mode") say too little. */
+		if (strstr(lua_tostring(L, -1), "wrong mode"))
+			lua_pushfstring(L, "%s: precompiled bytecode is refused: scripts load as "
+					   "text only", o->script);
 		return fail(h, -EINVAL);
+	}
 	lua_pushstring(L, o->script);
 	lua_pushlightuserdata(L, &h->shared);
 	push_sources(L, o->sources, o->nr_sources);

@@ -1,0 +1,61 @@
+# Shared helpers of the integration tests. Each test script is run by ctest as
+#   test_x.sh RINGLUA SEQ_PRODUCER
+# and sources this file. Everything runs under `timeout`: no test can hang.
+set -euo pipefail
+
+RINGLUA=${1:?usage: $0 RINGLUA SEQ_PRODUCER}
+PRODUCER=${2:-}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SCRIPTS=$HERE/scripts
+TMP=$(mktemp -d /tmp/ringlua_test.XXXXXX)
+chmod 755 "$TMP"
+PINS=()
+
+cleanup() {
+  local p
+  for p in "${PINS[@]+"${PINS[@]}"}"; do rm -f "$p"; done
+  jobs -p | xargs -r kill 2>/dev/null || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+assert_eq() { [ "$1" == "$2" ] || fail "$3: expected '$2', got '$1'"; }
+assert_contains() { grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$3: '$2' not in $1"; }; }
+assert_not_contains() { ! grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$3: '$2' in $1"; }; }
+
+# A fresh pin path under /sys/fs/bpf, removed at exit.
+new_pin() {
+  local p=/sys/fs/bpf/ringlua_test_$$_${#PINS[@]}
+  PINS+=("$p")
+  echo "$p"
+}
+
+# Runs ringlua in the foreground with a time limit; sets RC, output in $TMP/out, $TMP/err.
+run_ringlua() {
+  RC=0
+  timeout -s KILL 60 "$RINGLUA" "$@" > "$TMP/out" 2> "$TMP/err" || RC=$?
+}
+
+# Starts ringlua in the background (stdout $TMP/bg.out, stderr $TMP/bg.err) and waits
+# until its script printed READY, i.e. the BPF side is attached and on_init ran.
+start_ringlua() {
+  timeout -s KILL 60 "$RINGLUA" "$@" > "$TMP/bg.out" 2> "$TMP/bg.err" &
+  BG=$!
+  local i
+  for i in $(seq 200); do
+    grep -q READY "$TMP/bg.out" 2>/dev/null && return 0
+    kill -0 "$BG" 2>/dev/null || { cat "$TMP/bg.err" >&2; fail "ringlua exited early"; }
+    sleep 0.05
+  done
+  fail "ringlua did not get ready"
+}
+
+# Stops the background ringlua with a signal (INT by default); sets RC.
+stop_ringlua() {
+  kill -"${1:-INT}" "$BG"
+  RC=0
+  wait "$BG" || RC=$?
+}

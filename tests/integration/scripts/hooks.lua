@@ -1,0 +1,12 @@
+-- Records which hooks ran: args in on_init, ticks, on_exit.
+local ticks = 0
+io.stdout:setvbuf("line")
+return {
+  on_init = function(args)
+    print("args=" .. table.concat(args, ","))
+    print("READY")
+  end,
+  on_event = function() end,
+  on_tick = function() ticks = ticks + 1 end,
+  on_exit = function() print("ticks=" .. ticks) print("on_exit") end,
+}

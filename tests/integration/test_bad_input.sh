@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Bad input: a clear one-line error and the documented exit code, never a crash.
+. "$(dirname "$0")/lib.sh"
+
+# expect CODE MESSAGE ARGS...: ringlua ARGS exits CODE with MESSAGE on stderr.
+expect() {
+  local code=$1 msg=$2
+  shift 2
+  run_ringlua "$@"
+  [ "$RC" -lt 128 ] || fail "ringlua $* crashed (exit $RC)"
+  assert_eq "$RC" "$code" "exit code of ringlua $*"
+  assert_contains "$TMP/err" "$msg" "error of ringlua $*"
+  pass "ringlua $* -> $code: $(head -1 "$TMP/err")"
+}
+
+script() { printf '%s\n' "$2" > "$TMP/$1"; echo "$TMP/$1"; }
+ok=$(script ok.lua 'return { on_event = function() end }')
+
+expect 2 "unknown option: --bogus" --bogus "$ok"
+expect 2 "missing value for option: --count" "$ok" --count
+expect 2 "invalid value for --count: 'abc'" --count abc "$ok"
+expect 2 "invalid value for --pid: '0'" -p 0 "$ok"
+expect 2 "invalid value for --latency: '-1'" --latency -1 "$ok"
+expect 2 "unknown source 'nope'" -s nope "$ok"
+expect 1 "cannot read script $TMP/missing.lua" "$TMP/missing.lua"
+expect 1 "syntax.lua:2:" "$(script syntax.lua $'local x = 1\nlocal = 2')"
+expect 1 "no on_event(ptr, len) handler" "$(script noevent.lua 'return { on_init = function() end }')"
+expect 1 "toplevel.lua:1: broken at load" "$(script toplevel.lua 'error("broken at load")')"
+expect 1 "init.lua:1: broken in init" \
+  "$(script init.lua 'return { on_event = function() end, on_init = function() error("broken in init") end }')"
+expect 1 "unknown source 'nope'" "$(script badsrc.lua 'return { source = "nope", on_event = function() end }')"
+expect 1 "on_event must be a function" "$(script notfn.lua 'return { on_event = 42 }')"
+luajit -b "$ok" "$TMP/bytecode.lua"
+expect 1 "bytecode.lua: precompiled bytecode is refused" "$TMP/bytecode.lua"
+expect 1 "--pin $TMP/nothing: no such pinned map" --pin "$TMP/nothing" "$ok"
+
+array=$(new_pin)
+bpftool map create "$array" type array key 4 value 4 entries 1 name rl_not_ring
+expect 1 "$array is not a BPF ring buffer map" --pin "$array" "$ok"
+
+# Not root: an unprivileged user cannot use BPF.
+chmod 644 "$ok"
+RC=0
+timeout 30 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+  "$RINGLUA" "$ok" > "$TMP/out" 2> "$TMP/err" || RC=$?
+assert_eq "$RC" 1 "exit code as nobody"
+assert_contains "$TMP/err" "needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)" "as nobody"
+pass "unprivileged user -> 1: $(head -1 "$TMP/err")"
+
+# Every error above is one line.
+for f in "$TMP"/err; do [ "$(wc -l < "$f")" -le 1 ] || fail "multi-line error: $(cat "$f")"; done

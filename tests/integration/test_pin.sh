@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# --pin consumes another loader's ring: every record exactly once, in order.
+. "$(dirname "$0")/lib.sh"
+[ -x "$PRODUCER" ] || fail "no producer binary: $PRODUCER"
+
+produce() { timeout 60 "$PRODUCER" "$@" > "$TMP/prod" || fail "producer failed: $*"; }
+
+# A filled ring, consumed in two runs: the second continues where the first stopped.
+pin=$(new_pin)
+produce --pin "$pin" --count 100000
+run_ringlua --pin "$pin" --count 60000 "$SCRIPTS/seq_check.lua"
+assert_eq "$RC" 0 "exit code"
+assert_contains "$TMP/out" "n=60000 first=0 last=59999 gaps=0 bad_len=0" "first run"
+assert_contains "$TMP/err" "ringlua: 60000 events, 0 errors" "summary"
+run_ringlua --pin "$pin" --count 40000 "$SCRIPTS/seq_check.lua"
+assert_contains "$TMP/out" "n=40000 first=60000 last=99999 gaps=0 bad_len=0" "second run"
+pass "100000 records over two runs, each once, in order"
+
+# Live: the consumer waits on an empty ring while the producer fills it.
+pin=$(new_pin)
+produce --pin "$pin" --count 0 --size $((1 << 20))
+start_ringlua --pin "$pin" --count 200000 "$SCRIPTS/seq_check.lua"
+produce --pin "$pin" --reuse --count 200000 --start 7
+wait "$BG" || fail "live consumer failed"
+assert_contains "$TMP/prod" "dropped 0" "producer drops"
+assert_contains "$TMP/bg.out" "n=200000 first=7 last=200006 gaps=0 bad_len=0" "live run"
+pass "live stream of 200000 records through a 1 MiB ring"
+
+# Records submitted without a wakeup still arrive, drained on the poll timeout.
+pin=$(new_pin)
+produce --pin "$pin" --count 0
+start_ringlua --pin "$pin" --count 500 --interval 50 "$SCRIPTS/seq_check.lua"
+produce --pin "$pin" --reuse --count 500 --flags nowakeup
+wait "$BG" || fail "consumer of no-wakeup records failed"
+assert_contains "$TMP/bg.out" "n=500 first=0 last=499 gaps=0" "no-wakeup records"
+pass "BPF_RB_NO_WAKEUP records are delivered"
+
+# Discarded records never reach Lua; the others all do.
+pin=$(new_pin)
+produce --pin "$pin" --count 1000 --discard-every 4
+assert_contains "$TMP/prod" "discarded 250" "producer discards"
+run_ringlua --pin "$pin" --count 750 "$SCRIPTS/seq_check.lua"
+assert_contains "$TMP/out" "n=750 first=0 last=998 gaps=249 bad_len=0" "discards skipped"
+pass "discarded records are skipped"

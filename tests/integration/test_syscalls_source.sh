@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The syscalls source with -p delivers that process's system calls and no others'.
+. "$(dirname "$0")/lib.sh"
+
+# The child waits for a go file, then execs dd, which reads and writes 1 byte 500 times.
+go=$TMP/go
+bash -c "while [ ! -e $go ]; do sleep 0.01; done; exec dd if=/dev/zero of=/dev/null bs=1 count=500 status=none" &
+child=$!
+export RL_TARGET_PID=$child
+start_ringlua -p "$child" "$SCRIPTS/syscall_count.lua"
+touch "$go"
+wait "$child"
+sleep 0.3
+stop_ringlua
+assert_eq "$RC" 0 "exit code"
+tally=$(grep '^mine=' "$TMP/bg.out") || fail "no tally"
+read -r mine others reads writes <<< "$(echo "$tally" | sed 's/[a-z]*=//g')"
+assert_eq "$others" 0 "events of other processes"
+[ "$reads" -ge 500 ] || fail "reads: expected >= 500, got $reads ($tally)"
+[ "$writes" -ge 500 ] || fail "writes: expected >= 500, got $writes ($tally)"
+pass "syscalls of pid $child only: $tally"
