@@ -16,15 +16,29 @@ run_ringlua --pin "$pin" --count 40000 "$SCRIPTS/seq_check.lua"
 assert_contains "$TMP/out" "n=40000 first=60000 last=99999 gaps=0 bad_len=0" "second run"
 pass "100000 records over two runs, each once, in order"
 
-# Live: the consumer waits on an empty ring while the producer fills it.
+# Live: the consumer waits on an empty ring while the producer fills it. The ring holds
+# every record, so none can be dropped and each must arrive once.
 pin=$(new_pin)
-produce --pin "$pin" --count 0 --size $((1 << 20))
+produce --pin "$pin" --count 0 --size $((16 << 20))
 start_ringlua --pin "$pin" --count 200000 "$SCRIPTS/seq_check.lua"
 produce --pin "$pin" --reuse --count 200000 --start 7
-wait "$BG" || fail "live consumer failed"
+wait "$BG" || fail "live consumer failed: $(cat "$TMP/bg.err")"
 assert_contains "$TMP/prod" "dropped 0" "producer drops"
 assert_contains "$TMP/bg.out" "n=200000 first=7 last=200006 gaps=0 bad_len=0" "live run"
-pass "live stream of 200000 records through a 1 MiB ring"
+pass "live stream of 200000 records, each once, in order"
+
+# Live through a ring too small to keep up: what is not delivered was counted dropped.
+pin=$(new_pin)
+produce --pin "$pin" --count 0 --size $((64 << 10))
+start_ringlua --pin "$pin" "$SCRIPTS/seq_check.lua"
+produce --pin "$pin" --reuse --count 200000
+sleep 0.2
+stop_ringlua
+dropped=$(awk '{ print $4 }' "$TMP/prod")
+n=$(sed -n 's/^n=\([0-9]*\) .*/\1/p' "$TMP/bg.out")
+assert_eq "$((n + dropped))" 200000 "delivered ($n) + dropped ($dropped)"
+assert_contains "$TMP/bg.out" "bad_len=0" "record contents"
+pass "delivered $n + dropped $dropped = produced 200000"
 
 # Records submitted without a wakeup still arrive, drained on the poll timeout.
 pin=$(new_pin)
