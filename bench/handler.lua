@@ -14,6 +14,12 @@ local seq_event_t = ffi.typeof("const struct seq_event *")
 local events, sum, gaps, next_seq = 0, 0, 0, 0
 local heap_kb_start
 
+-- Live Lua heap: what remains after a full collection.
+local function heap_kb()
+  collectgarbage("collect")
+  return collectgarbage("count")
+end
+
 local M = {}
 
 function M.on_event(ptr)
@@ -23,12 +29,13 @@ function M.on_event(ptr)
   next_seq = seq + 1
   if e.kind ~= 3 then sum = sum + tonumber(e.value) end
   events = events + 1
-  if events == 100000 then heap_kb_start = collectgarbage("count") end
+  if events == 100000 then heap_kb_start = heap_kb() end
 end
 
 function M.on_exit()
   print(("events %d sum %.0f gaps %d"):format(events, sum, gaps))
-  print(("lua_kb_start %.1f lua_kb_end %.1f"):format(heap_kb_start or 0, collectgarbage("count")))
+  local end_kb = heap_kb()
+  print(("lua_kb_start %.1f lua_kb_end %.1f"):format(heap_kb_start or 0, end_kb))
 end
 
 return M
