@@ -33,6 +33,12 @@ new_pin() {
   echo "$p"
 }
 
+# Runs the test producer (output in $TMP/prod); fails the test if it fails.
+produce() {
+  [ -x "$PRODUCER" ] || fail "no producer binary: $PRODUCER"
+  timeout 60 "$PRODUCER" "$@" > "$TMP/prod" || fail "producer failed: $*"
+}
+
 # Runs ringlua in the foreground with a time limit; sets RC, output in $TMP/out, $TMP/err.
 run_ringlua() {
   RC=0

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 
 pin=$(new_pin)
-timeout 60 "$PRODUCER" --pin "$pin" --count 10000 > /dev/null
+produce --pin "$pin" --count 10000
 run_ringlua --pin "$pin" --count 10000 "$SCRIPTS/errors_every_10th.lua"
 assert_eq "$RC" 0 "exit code"
 assert_contains "$TMP/out" "handled=10000" "every event handled"
@@ -14,7 +14,7 @@ shown=$(grep -c "divisible by ten" "$TMP/err")
 [ "$shown" -le 3 ] || fail "error printed $shown times: not rate-limited"
 pass "1000 errors, printed $shown time(s), stream went on"
 
-timeout 60 "$PRODUCER" --pin "$pin" --reuse --count 100 > /dev/null
+produce --pin "$pin" --reuse --count 100
 run_ringlua --pin "$pin" --max-errors 5 "$SCRIPTS/errors_every_10th.lua"
 assert_eq "$RC" 1 "exit code with --max-errors"
 assert_contains "$TMP/err" "stopped after 5 handler errors (--max-errors)" "message"

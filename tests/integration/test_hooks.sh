@@ -22,7 +22,7 @@ ticks=$(sed -n 's/^ticks=//p' "$TMP/bg.out")
 pass "args reach on_init, $ticks ticks in ~1 s, on_exit on SIGINT"
 
 pin=$(new_pin)
-timeout 60 "$PRODUCER" --pin "$pin" --count 10 > /dev/null
+produce --pin "$pin" --count 10
 run_ringlua --pin "$pin" --count 10 "$SCRIPTS/hooks.lua"
 assert_eq "$RC" 0 "exit code"
 assert_contains "$TMP/out" "on_exit" "on_exit after --count"

@@ -1,10 +1,6 @@
 #!/usr/bin/env bash
 # --pin consumes another loader's ring: every record exactly once, in order.
 . "$(dirname "$0")/lib.sh"
-[ -x "$PRODUCER" ] || fail "no producer binary: $PRODUCER"
-
-produce() { timeout 60 "$PRODUCER" "$@" > "$TMP/prod" || fail "producer failed: $*"; }
-
 # A filled ring, consumed in two runs: the second continues where the first stopped.
 pin=$(new_pin)
 produce --pin "$pin" --count 100000

@@ -51,13 +51,10 @@ static int pattern_ok(const uint8_t *p, uint32_t len)
 
 static int emit(struct sim_ring *s, uint32_t seq, uint32_t len, int flags)
 {
-	uint8_t *p = sim_reserve(s, len);
+	uint8_t buf[512];
 
-	if (!p)
-		return -1;
-	fill(p, seq, len);
-	sim_commit(s, p, flags);
-	return 0;
+	fill(buf, seq, len);
+	return sim_emit(s, buf, len, flags);
 }
 
 static int on_batch(void *ctx, const struct rl_rec *recs, size_t n)
