@@ -1,5 +1,8 @@
 #include "loop.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "lua_host.h"
@@ -34,6 +37,11 @@ static int finished(const struct rl_loop *l)
 	return (l->limit && l->handled >= l->limit) || rl_lua_failed(l->lua);
 }
 
+static int process_gone(int pid)
+{
+	return pid && kill(pid, 0) && errno == ESRCH;
+}
+
 int rl_loop_run(struct rl_loop *l)
 {
 	uint64_t next_tick = now_ms() + l->interval_ms;
@@ -48,6 +56,10 @@ int rl_loop_run(struct rl_loop *l)
 		if (now >= next_tick) {
 			rl_lua_tick(l->lua);
 			next_tick = now + l->interval_ms;
+			if (process_gone(l->watch_pid)) {
+				fprintf(stderr, "ringlua: process %d exited\n", l->watch_pid);
+				break;
+			}
 		}
 	}
 	for (int i = 0; i < EXIT_DRAIN_ROUNDS && !finished(l); i++) {

@@ -16,6 +16,7 @@ struct rl_loop {
 	uint64_t limit;		/* stop after this many events; 0: never */
 	uint32_t interval_ms;	/* on_tick period */
 	volatile sig_atomic_t *exiting; /* set by the signal handler */
+	int watch_pid;		/* stop once this process is gone; 0: none */
 	uint64_t handled;	/* events handed to Lua so far */
 };
 
@@ -23,8 +24,9 @@ struct rl_loop {
  * taking no more than the event limit allows. */
 int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n);
 
-/* Polls until a signal, the event limit or the error limit; then drains what the rings
- * hold (unless a limit stopped it). Returns 0 or -errno. */
+/* Polls until a signal, the event limit, the error limit, or the end of the watched
+ * process (checked every interval); then drains what the rings hold (unless a limit
+ * stopped it). Returns 0 or -errno. */
 int rl_loop_run(struct rl_loop *l);
 
 #endif

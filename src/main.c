@@ -90,11 +90,12 @@ static const struct rl_source *choose_source(const struct app *a)
 static int open_pin(const char *path)
 {
 	int fd = bpf_obj_get(path);
+	int err = fd < 0 ? -errno : 0;
 
-	if (fd < 0)
+	if (err)
 		fprintf(stderr, "ringlua: --pin %s: %s\n", path,
-			errno == ENOENT ? "no such pinned map" : strerror(errno));
-	return fd < 0 ? -errno : fd;
+			err == -ENOENT ? "no such pinned map" : strerror(-err));
+	return err ? err : fd;
 }
 
 /* Finds the ring to consume, loading the source's BPF unless --pin names one. Returns
@@ -105,6 +106,10 @@ static int open_ring(struct app *a, const struct rl_source *src)
 		fprintf(stderr, "ringlua: needs root (CAP_BPF and CAP_PERFMON, or "
 				"CAP_SYS_ADMIN) to use BPF\n");
 		return -EPERM;
+	}
+	if (a->opt.pid && kill((pid_t)a->opt.pid, 0) && errno == ESRCH) {
+		fprintf(stderr, "ringlua: -p %u: no such process\n", a->opt.pid);
+		return -ESRCH;
 	}
 	rl_ensure_mounts();
 	if (a->opt.pin)
@@ -210,7 +215,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	a.loop = (struct rl_loop){ .consumer = a.consumer, .lua = a.lua,
 				   .limit = a.opt.count, .interval_ms = a.opt.interval_ms,
-				   .exiting = &exiting };
+				   .exiting = &exiting, .watch_pid = (int)a.opt.pid };
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = rl_loop_run(&a.loop);
 	if (err) {

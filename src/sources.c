@@ -1,6 +1,7 @@
 #include "sources.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bpf_obj.h"
@@ -43,7 +44,10 @@ int rl_source_open(struct rl_bpf **out, const struct rl_source *src, uint32_t tg
 		err = rl_bpf_set_global(b, "targ_tgid", &tgid, sizeof(tgid));
 	if (!err)
 		err = rl_bpf_set_global(b, "self_tgid", &self_tgid, sizeof(self_tgid));
-	if (!err)
+	if (err)
+		fprintf(stderr, "ringlua: source %s: cannot prepare its BPF object: %s\n",
+			src->name, strerror(-err));
+	else
 		err = rl_bpf_load_attach(b);
 	if (err) {
 		rl_bpf_close(b);

@@ -61,7 +61,7 @@ start_ringlua() {
 
 # Stops the background ringlua with a signal (INT by default); sets RC.
 stop_ringlua() {
-  kill -"${1:-INT}" "$BG"
+  kill -"${1:-INT}" "$BG" || fail "ringlua was gone before the signal"
   RC=0
   wait "$BG" || RC=$?
 }

@@ -33,6 +33,7 @@ expect 1 "on_event must be a function" "$(script notfn.lua 'return { on_event = 
 luajit -b "$ok" "$TMP/bytecode.lua"
 expect 1 "bytecode.lua: precompiled bytecode is refused" "$TMP/bytecode.lua"
 expect 1 "--pin $TMP/nothing: no such pinned map" --pin "$TMP/nothing" "$ok"
+expect 1 "-p 999999999: no such process" -p 999999999 "$ok"
 
 array=$(new_pin)
 bpftool map create "$array" type array key 4 value 4 entries 1 name rl_not_ring

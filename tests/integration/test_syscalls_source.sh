@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The syscalls source with -p delivers that process's system calls and no others'.
+# The syscalls source with -p delivers that process's system calls and no others', and
+# stops when that process exits.
 . "$(dirname "$0")/lib.sh"
 
 # The child waits for a go file, then execs dd, which reads and writes 1 byte 500 times.
@@ -7,12 +8,14 @@ go=$TMP/go
 bash -c "while [ ! -e $go ]; do sleep 0.01; done; exec dd if=/dev/zero of=/dev/null bs=1 count=500 status=none" &
 child=$!
 export RL_TARGET_PID=$child
-start_ringlua -p "$child" "$SCRIPTS/syscall_count.lua"
+start_ringlua -p "$child" --interval 100 "$SCRIPTS/syscall_count.lua"
 touch "$go"
 wait "$child"
-sleep 0.3
-stop_ringlua
+# ringlua notices the traced process is gone and stops by itself.
+RC=0
+wait "$BG" || RC=$?
 assert_eq "$RC" 0 "exit code"
+assert_contains "$TMP/bg.err" "ringlua: process $child exited" "stop message"
 tally=$(grep '^mine=' "$TMP/bg.out") || fail "no tally"
 read -r mine others reads writes <<< "$(echo "$tally" | sed 's/[a-z]*=//g')"
 assert_eq "$others" 0 "events of other processes"
