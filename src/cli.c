@@ -46,7 +46,7 @@ void rl_cli_usage(FILE *out)
 		"      --latency MS    wait up to MS (fractions allowed) for a batch to build up\n"
 		"                      under load; 0 hands over each event at once (default %.1f)\n"
 		"      --max-errors N  stop after N handler errors (default: never)\n"
-		"  -v, --verbose       print libbpf and loading details\n"
+		"  -v, --verbose       print libbpf's loading details and tracebacks of load errors\n"
 		"  -h, --help          print this help\n"
 		"      --version       print the version\n\nSources:\n",
 		RL_DEFAULT_SOURCE, DEFAULT_INTERVAL_MS, DEFAULT_LATENCY_US / 1000.0);

@@ -28,6 +28,7 @@ struct rl_lua {
 	struct rl_errlog errlog;
 	uint64_t errors;
 	uint64_t max_errors;
+	int verbose;
 };
 
 static uint64_t now_ns(void)
@@ -73,10 +74,14 @@ static int call(struct rl_lua *h, int nargs, int nresults)
 	return lua_pcall(h->L, nargs, nresults, SLOT_TRACEBACK) ? -1 : 0;
 }
 
-/* Prints the error on the stack top once (a setup error: not rate-limited) and pops it. */
+/* Prints the error on the stack top (a setup error: not rate-limited) and pops it: its
+ * first line, file:line and message, or with -v its traceback too. */
 static int fail(struct rl_lua *h, int err)
 {
-	fprintf(stderr, "ringlua: %s\n", lua_tostring(h->L, -1));
+	const char *msg = lua_tostring(h->L, -1);
+	int len = h->verbose ? (int)strlen(msg) : (int)strcspn(msg, "\n");
+
+	fprintf(stderr, "ringlua: %.*s\n", len, msg);
 	lua_pop(h->L, 1);
 	return err;
 }
@@ -161,6 +166,7 @@ int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts)
 	h->shared.batch = opts->batch;
 	h->errlog.out = stderr;
 	h->max_errors = opts->max_errors;
+	h->verbose = opts->verbose;
 	h->L = luaL_newstate();
 	if (!h->L) {
 		free(h);

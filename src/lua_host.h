@@ -18,6 +18,7 @@ struct rl_lua_opts {
 	size_t nr_sources;
 	const struct rl_rec *batch;	/* the array every batch arrives in */
 	uint64_t max_errors;	/* handler errors tolerated before stopping; 0: no limit */
+	int verbose;		/* print tracebacks of setup errors too */
 };
 
 /* Starts LuaJIT, declares the sources' event types, runs the script's top level and

@@ -63,6 +63,7 @@ static int open_script(struct app *a)
 		.nr_sources = nr_sources,
 		.batch = a->batch,
 		.max_errors = a->opt.max_errors,
+		.verbose = a->opt.verbose,
 	};
 
 	snprintf(lua_dir, sizeof(lua_dir), "%s/lua", a->data_dir);
@@ -102,11 +103,6 @@ static int open_pin(const char *path)
  * the map fd or -errno (printed). */
 static int open_ring(struct app *a, const struct rl_source *src)
 {
-	if (!rl_can_trace()) {
-		fprintf(stderr, "ringlua: needs root (CAP_BPF and CAP_PERFMON, or "
-				"CAP_SYS_ADMIN) to use BPF\n");
-		return -EPERM;
-	}
 	if (a->opt.pid && kill((pid_t)a->opt.pid, 0) && errno == ESRCH) {
 		fprintf(stderr, "ringlua: -p %u: no such process\n", a->opt.pid);
 		return -ESRCH;
@@ -188,6 +184,13 @@ int main(int argc, char **argv)
 		libbpf_set_print(libbpf_print);
 	else
 		libbpf_set_print(NULL);
+
+	/* Privileges: without them nothing else matters. */
+	if (!rl_can_trace()) {
+		fprintf(stderr, "ringlua: needs root (CAP_BPF and CAP_PERFMON, or "
+				"CAP_SYS_ADMIN) to use BPF\n");
+		goto cleanup;
+	}
 
 	/* Our Lua modules, and the built-in default script when none is given. */
 	if (rl_data_dir(a.data_dir, sizeof(a.data_dir))) {
