@@ -12,7 +12,15 @@
 #define DEFAULT_LATENCY_US 500
 #define MAX_LATENCY_MS 1000
 
-enum { OPT_PIN = 256, OPT_COUNT, OPT_INTERVAL, OPT_LATENCY, OPT_MAX_ERRORS, OPT_VERSION };
+enum {
+	OPT_PIN = 256,
+	OPT_COUNT,
+	OPT_INTERVAL,
+	OPT_LATENCY,
+	OPT_MAX_ERRORS,
+	OPT_VERSION,
+	OPT_UNSAFE_PERMS,
+};
 
 static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -25,6 +33,7 @@ static const struct option long_opts[] = {
 	{ "latency", required_argument, NULL, OPT_LATENCY },
 	{ "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "unsafe-perms", no_argument, NULL, OPT_UNSAFE_PERMS },
 	{ 0 },
 };
 
@@ -46,6 +55,7 @@ void rl_cli_usage(FILE *out)
 		"      --latency MS    wait up to MS (fractions allowed) for a batch to build up\n"
 		"                      under load; 0 hands over each event at once (default %.1f)\n"
 		"      --max-errors N  stop after N handler errors (default: never)\n"
+		"      --unsafe-perms  load scripts even if others could have written them\n"
 		"  -v, --verbose       print libbpf's loading details and tracebacks of load errors\n"
 		"  -h, --help          print this help\n"
 		"      --version       print the version\n\nSources:\n",
@@ -96,6 +106,7 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case 'h': o->help = true; return 0;
 	case OPT_VERSION: o->version = true; return 0;
 	case 'v': o->verbose++; return 0;
+	case OPT_UNSAFE_PERMS: o->unsafe_perms = true; return 0;
 	case 's': o->source = arg; return 0;
 	case OPT_PIN: o->pin = arg; return 0;
 	case 'p':

@@ -18,6 +18,7 @@ struct rl_options {
 	uint32_t latency_us;	/* --latency: coalescing bound */
 	uint64_t max_errors;	/* --max-errors: 0: never stop for errors */
 	int verbose;
+	bool unsafe_perms;	/* --unsafe-perms: skip the script ownership checks */
 	bool help;
 	bool version;
 };

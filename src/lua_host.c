@@ -1,6 +1,7 @@
 #include "lua_host.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 
 #include "errlog.h"
+#include "script_file.h"
 #include "sources.h"
 
 /* Shared with the Lua batch loop (host.lua declares the same struct): where the batch
@@ -29,6 +31,7 @@ struct rl_lua {
 	uint64_t errors;
 	uint64_t max_errors;
 	int verbose;
+	bool unsafe_perms;
 };
 
 static uint64_t now_ns(void)
@@ -125,12 +128,38 @@ static void push_sources(lua_State *L, const struct rl_source *src, size_t n)
 	}
 }
 
-/* Loads host.lua and the script (as text: bytecode is refused), then runs
+/* Pushes the script's chunk, read through the ownership checks and compiled as text.
+ * Returns 0, or -errno with the reason printed. */
+static int load_script(struct rl_lua *h, const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	const char *why;
+	int err = rl_script_read(path, h->unsafe_perms, &text, &len, &why);
+
+	if (err == -EPERM)
+		fprintf(stderr, "ringlua: refusing to load %s: %s (--unsafe-perms overrides)\n",
+			path, why);
+	else if (err == -ENOEXEC)
+		fprintf(stderr, "ringlua: %s: %s\n", path, why);
+	else if (err)
+		fprintf(stderr, "ringlua: cannot read script %s: %s\n", path, why);
+	if (err)
+		return err;
+	lua_pushfstring(h->L, "@%s", path);
+	err = luaL_loadbufferx(h->L, text, len, lua_tostring(h->L, -1), "t");
+	free(text);
+	lua_remove(h->L, -2); /* the chunk name, under the chunk or the error */
+	return err ? fail(h, -EINVAL) : 0;
+}
+
+/* Loads host.lua and the script, then runs
  * host.start(chunk, script, shared, sources) -> source, dispatch, hooks into their slots. */
 static int start(struct rl_lua *h, const struct rl_lua_opts *o)
 {
 	lua_State *L = h->L;
 	char host[4096];
+	int err;
 
 	snprintf(host, sizeof(host), "%s/ringlua/host.lua", o->lua_dir);
 	lua_pushcfunction(L, traceback);
@@ -138,13 +167,9 @@ static int start(struct rl_lua *h, const struct rl_lua_opts *o)
 		return fail(h, -ENOENT);
 	lua_getfield(L, -1, "start");
 	lua_remove(L, -2);
-	if (luaL_loadfilex(L, o->script, "t")) {
-		/* LuaJIT's own words for a bytecode chunk ("wrong mode") say too little. */
-		if (strstr(lua_tostring(L, -1), "wrong mode"))
-			lua_pushfstring(L, "%s: precompiled bytecode is refused: scripts load as "
-					   "text only", o->script);
-		return fail(h, -EINVAL);
-	}
+	err = load_script(h, o->script);
+	if (err)
+		return err;
 	lua_pushstring(L, o->script);
 	lua_pushlightuserdata(L, &h->shared);
 	push_sources(L, o->sources, o->nr_sources);
@@ -167,6 +192,7 @@ int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts)
 	h->errlog.out = stderr;
 	h->max_errors = opts->max_errors;
 	h->verbose = opts->verbose;
+	h->unsafe_perms = opts->unsafe_perms;
 	h->L = luaL_newstate();
 	if (!h->L) {
 		free(h);

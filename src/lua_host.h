@@ -3,6 +3,7 @@
 #ifndef RINGLUA_LUA_HOST_H
 #define RINGLUA_LUA_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,7 @@ struct rl_lua_opts {
 	const struct rl_rec *batch;	/* the array every batch arrives in */
 	uint64_t max_errors;	/* handler errors tolerated before stopping; 0: no limit */
 	int verbose;		/* print tracebacks of setup errors too */
+	bool unsafe_perms;	/* load scripts whoever could have written them */
 };
 
 /* Starts LuaJIT, declares the sources' event types, runs the script's top level and

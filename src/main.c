@@ -64,14 +64,10 @@ static int open_script(struct app *a)
 		.batch = a->batch,
 		.max_errors = a->opt.max_errors,
 		.verbose = a->opt.verbose,
+		.unsafe_perms = a->opt.unsafe_perms,
 	};
 
 	snprintf(lua_dir, sizeof(lua_dir), "%s/lua", a->data_dir);
-	if (access(a->opt.script, R_OK)) {
-		fprintf(stderr, "ringlua: cannot read script %s: %s\n", a->opt.script,
-			strerror(errno));
-		return -errno;
-	}
 	return rl_lua_open(&a->lua, &lo);
 }
 

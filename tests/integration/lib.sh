@@ -9,11 +9,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SCRIPTS=$HERE/scripts
 TMP=$(mktemp -d /tmp/ringlua_test.XXXXXX)
 chmod 755 "$TMP"
-PINS=()
+PIN_PREFIX=/sys/fs/bpf/ringlua_test_$$
 
 cleanup() {
-  local p
-  for p in "${PINS[@]+"${PINS[@]}"}"; do rm -f "$p"; done
+  rm -f "$PIN_PREFIX"_*
   jobs -p | xargs -r kill 2>/dev/null || true
   rm -rf "$TMP"
 }
@@ -26,11 +25,13 @@ assert_eq() { [ "$1" == "$2" ] || fail "$3: expected '$2', got '$1'"; }
 assert_contains() { grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$3: '$2' not in $1"; }; }
 assert_not_contains() { ! grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$3: '$2' in $1"; }; }
 
-# A fresh pin path under /sys/fs/bpf, removed at exit.
+# A fresh pin path under /sys/fs/bpf, removed at exit (called as $(new_pin): a subshell,
+# so the name comes from a counter file, not a variable).
 new_pin() {
-  local p=/sys/fs/bpf/ringlua_test_$$_${#PINS[@]}
-  PINS+=("$p")
-  echo "$p"
+  local n
+  n=$(($(cat "$TMP/pins" 2>/dev/null || echo 0) + 1))
+  echo "$n" > "$TMP/pins"
+  echo "${PIN_PREFIX}_$n"
 }
 
 # Runs the test producer (output in $TMP/prod); fails the test if it fails.

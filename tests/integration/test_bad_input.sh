@@ -36,6 +36,27 @@ expect 1 "bytecode.lua: precompiled bytecode is refused" "$TMP/bytecode.lua"
 expect 1 "--pin $TMP/nothing: no such pinned map" --pin "$TMP/nothing" "$ok"
 expect 1 "-p 999999999: no such process" -p 999999999 "$ok"
 
+# Scripts others could have written are refused (ringlua runs them as root).
+refuse() { expect 1 "refusing to load $1: $2 (--unsafe-perms overrides)" "$1"; }
+gw=$(script gw.lua 'return { on_event = function() end }')
+chmod g+w "$gw"
+refuse "$gw" "writable by group or others"
+linked=$(script linked.lua 'return { on_event = function() end }')
+ln "$linked" "$TMP/linked2.lua"
+refuse "$linked" "it has more than one hard link"
+theirs=$(script theirs.lua 'return { on_event = function() end }')
+chown 65534 "$theirs"
+refuse "$theirs" "owned by a user other than root or the invoking user"
+mkdir -m 777 "$TMP/open"
+cp "$ok" "$TMP/open/in_open_dir.lua"
+refuse "$TMP/open/in_open_dir.lua" "a directory above it is writable by someone else"
+refuse "$TMP/open" "not a regular file"
+pin=$(new_pin)
+produce --pin "$pin" --count 1
+run_ringlua --unsafe-perms --pin "$pin" --count 1 "$gw"
+assert_eq "$RC" 0 "--unsafe-perms loads a group-writable script"
+pass "--unsafe-perms overrides the ownership checks"
+
 array=$(new_pin)
 bpftool map create "$array" type array key 4 value 4 entries 1 name rl_not_ring
 expect 1 "$array is not a BPF ring buffer map" --pin "$array" "$ok"

@@ -1,0 +1,18 @@
+/* Reading a script or module that ringlua (as root) is about to run: refused if someone
+ * other than root or the invoking user could have written it, like OpenSSH's
+ * StrictModes. The checks are made on the opened file itself, so swapping the file
+ * between check and load does not slip through. */
+#ifndef RINGLUA_SCRIPT_FILE_H
+#define RINGLUA_SCRIPT_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Reads path into a malloc'd, NUL-terminated *text (length in *len). With unsafe_perms
+ * the ownership and permission checks are skipped. Returns 0, or -errno with *why set
+ * to a short reason (a static string) for the caller to print: -EPERM for a file that
+ * fails the checks, -ENOEXEC for bytecode (refused even with unsafe_perms). */
+int rl_script_read(const char *path, bool unsafe_perms, char **text, size_t *len,
+		   const char **why);
+
+#endif
