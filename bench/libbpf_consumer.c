@@ -48,6 +48,22 @@ static int handle(void *ctx, void *data, size_t len)
 	return ++t->events >= t->limit ? -ECANCELED : 0;
 }
 
+/* Parses a whole decimal count of at least 1. Returns 0 or -EINVAL. */
+static int parse_count(const char *s, __u64 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v == 0)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct tally t = { 0 };
@@ -55,11 +71,11 @@ int main(int argc, char **argv)
 	int fd = -1, err = 0;
 
 	/* Options: --pin PATH --count N. */
-	if (argc != 5 || strcmp(argv[1], "--pin") || strcmp(argv[3], "--count")) {
-		fprintf(stderr, "usage: libbpf_consumer --pin PATH --count N\n");
+	if (argc != 5 || strcmp(argv[1], "--pin") || strcmp(argv[3], "--count") ||
+	    parse_count(argv[4], &t.limit)) {
+		fprintf(stderr, "usage: libbpf_consumer --pin PATH --count N (N >= 1)\n");
 		return 2;
 	}
-	t.limit = strtoull(argv[4], NULL, 10);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 

@@ -11,6 +11,10 @@ struct {
 
 __u64 dropped = 0;	/* reservations that failed: the ring was full */
 __u64 discarded = 0;	/* records reserved and then discarded on purpose */
+/* Reservations that succeeded, over every run of this loaded object, so that "every Nth
+ * record is discarded" holds across batches. One producer process runs the program from
+ * one thread at a time, so a plain increment is enough. */
+__u64 reserved = 0;
 
 struct loop_ctx {
 	struct seq_args args;
@@ -30,14 +34,15 @@ static long emit_one(__u32 i, void *data)
 		__sync_fetch_and_add(&dropped, 1);
 		return 0;
 	}
-	/* Fill. */
+	reserved++;
+	/* Fill: value and kind derive from seq, so a consumer can check every field. */
 	e->seq = seq;
 	e->value = seq * 3;
 	e->pid = lc->pid;
 	e->kind = seq % 4;
 	__builtin_memcpy(e->tag, "seq", 4);
-	/* Submit, or discard every Nth one. */
-	if (a->discard_every && (i + 1) % a->discard_every == 0) {
+	/* Submit with the requested wakeup mode, or discard every Nth reserved record. */
+	if (a->discard_every && reserved % a->discard_every == 0) {
 		bpf_ringbuf_discard(e, a->flags);
 		__sync_fetch_and_add(&discarded, 1);
 	} else {
@@ -49,6 +54,7 @@ static long emit_one(__u32 i, void *data)
 SEC("syscall")
 int produce(struct seq_args *args)
 {
+	/* bpf_loop hands its callback a pointer into this stack only: copy the arguments. */
 	struct loop_ctx lc = { .args = *args, .pid = bpf_get_current_pid_tgid() >> 32 };
 
 	bpf_loop(args->count, emit_one, &lc, 0);
