@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # the variables set here are for the tests
 # Shared helpers of the integration tests. Each test script is run by ctest as
 #   test_x.sh RINGLUA SEQ_PRODUCER
 # and sources this file. Everything runs under `timeout`: no test can hang.
@@ -21,9 +22,18 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
+# assert_eq ACTUAL EXPECTED WHAT
 assert_eq() { [ "$1" == "$2" ] || fail "$3: expected '$2', got '$1'"; }
+# assert_contains FILE TEXT WHAT: FILE contains TEXT (a fixed string).
 assert_contains() { grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$3: '$2' not in $1"; }; }
-assert_not_contains() { ! grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$3: '$2' in $1"; }; }
+# assert_matches FILE REGEX WHAT: a line of FILE matches REGEX (extended).
+assert_matches() { grep -qE -- "$2" "$1" || { cat "$1" >&2; fail "$3: no line of $1 matches /$2/"; }; }
+# assert_between VALUE LOW HIGH WHAT: LOW <= VALUE <= HIGH, all integers.
+assert_between() {
+  if ! [[ "$1" =~ ^[0-9]+$ ]] || [ "$1" -lt "$2" ] || [ "$1" -gt "$3" ]; then
+    fail "$4: expected $2..$3, got '$1'"
+  fi
+}
 
 # A fresh pin path under /sys/fs/bpf, removed at exit (called as $(new_pin): a subshell,
 # so the name comes from a counter file, not a variable).
@@ -46,21 +56,27 @@ run_ringlua() {
   timeout -s KILL 60 "$RINGLUA" "$@" > "$TMP/out" 2> "$TMP/err" || RC=$?
 }
 
-# Starts ringlua in the background (stdout $TMP/bg.out, stderr $TMP/bg.err) and waits
-# until its script printed READY, i.e. the BPF side is attached and on_init ran.
-start_ringlua() {
+# start_ringlua_until TEXT ARGS...: starts ringlua ARGS in the background (stdout
+# $TMP/bg.out, stderr $TMP/bg.err) and waits until it printed TEXT from on_init, i.e.
+# once the ring is open and, for a built-in source, the BPF program attached.
+start_ringlua_until() {
+  local text=$1
+  shift
   timeout -s KILL 60 "$RINGLUA" "$@" > "$TMP/bg.out" 2> "$TMP/bg.err" &
   BG=$!
-  local i
-  for i in $(seq 200); do
-    grep -q READY "$TMP/bg.out" 2>/dev/null && return 0
+  for _ in $(seq 200); do
+    grep -qF -- "$text" "$TMP/bg.out" 2>/dev/null && return 0
     kill -0 "$BG" 2>/dev/null || { cat "$TMP/bg.err" >&2; fail "ringlua exited early"; }
     sleep 0.05
   done
-  fail "ringlua did not get ready"
+  fail "ringlua did not print $text within 10 s"
 }
 
-# Stops the background ringlua with a signal (INT by default); sets RC.
+# start_ringlua ARGS...: the same, for the test scripts, which print READY.
+start_ringlua() { start_ringlua_until READY "$@"; }
+
+# Stops the background ringlua with a signal (INT by default; `timeout` passes it on);
+# sets RC.
 stop_ringlua() {
   kill -"${1:-INT}" "$BG" || fail "ringlua was gone before the signal"
   RC=0

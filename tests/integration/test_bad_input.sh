@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Bad input: a clear one-line error and the documented exit code, never a crash.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-# expect CODE MESSAGE ARGS...: ringlua ARGS exits CODE with MESSAGE on stderr.
+# expect CODE MESSAGE ARGS...: ringlua ARGS exits CODE with MESSAGE on stderr, in one
+# line that starts `ringlua: `.
 expect() {
   local code=$1 msg=$2
   shift 2
@@ -11,6 +13,7 @@ expect() {
   assert_eq "$RC" "$code" "exit code of ringlua $*"
   assert_contains "$TMP/err" "$msg" "error of ringlua $*"
   assert_eq "$(wc -l < "$TMP/err")" 1 "lines of the error of ringlua $*"
+  assert_matches "$TMP/err" '^ringlua: ' "prefix of the error of ringlua $*"
   pass "ringlua $* -> $code: $(head -1 "$TMP/err")"
 }
 
@@ -34,6 +37,7 @@ expect 1 "on_event must be a function" "$(script notfn.lua 'return { on_event = 
 luajit -b "$ok" "$TMP/bytecode.lua"
 expect 1 "bytecode.lua: precompiled bytecode is refused" "$TMP/bytecode.lua"
 expect 1 "--pin $TMP/nothing: no such pinned map" --pin "$TMP/nothing" "$ok"
+expect 1 "--pin /etc/passwd: " --pin /etc/passwd "$ok"
 expect 1 "-p 999999999: no such process" -p 999999999 "$ok"
 
 # Scripts others could have written are refused (ringlua runs them as root).
@@ -57,6 +61,16 @@ run_ringlua --unsafe-perms --pin "$pin" --count 1 "$gw"
 assert_eq "$RC" 0 "--unsafe-perms loads a group-writable script"
 pass "--unsafe-perms overrides the ownership checks"
 
+# An error in on_exit fails the run; the summary still follows it.
+pin=$(new_pin)
+produce --pin "$pin" --count 1
+run_ringlua --pin "$pin" --count 1 \
+  "$(script exit.lua 'return { on_event = function() end, on_exit = function() error("broken in exit") end }')"
+assert_eq "$RC" 1 "exit code of an on_exit error"
+assert_eq "$(head -1 "$TMP/err")" "ringlua: $TMP/exit.lua:1: broken in exit" "on_exit error"
+assert_matches "$TMP/err" '^ringlua: 1 events, 0 errors, [0-9.]+ s$' "summary after an on_exit error"
+pass "on_exit error -> 1: $(head -1 "$TMP/err")"
+
 array=$(new_pin)
 bpftool map create "$array" type array key 4 value 4 entries 1 name rl_not_ring
 expect 1 "$array is not a BPF ring buffer map" --pin "$array" "$ok"
@@ -70,5 +84,6 @@ RC=0
 timeout 30 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
   "$TMP/ringlua" "$ok" > "$TMP/out" 2> "$TMP/err" || RC=$?
 assert_eq "$RC" 1 "exit code as nobody"
-assert_contains "$TMP/err" "needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)" "as nobody"
+assert_eq "$(cat "$TMP/err")" "ringlua: needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN) to use BPF" \
+  "error as nobody"
 pass "unprivileged user -> 1: $(head -1 "$TMP/err")"

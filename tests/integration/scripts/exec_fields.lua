@@ -7,7 +7,7 @@ local str = ringlua.str
 io.stdout:setvbuf("line")
 return {
   source = "exec",
-  on_init = function() print("READY") end,
+  on_init = function() print("READY source=" .. ringlua.source) end,
   on_event = function(ptr, len)
     local e = ffi.cast(exec_t, ptr)
     print(("pid=%d ppid=%d uid=%d comm=%s filename=%s len=%d"):format(

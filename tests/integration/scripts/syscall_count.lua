@@ -9,7 +9,7 @@ local mine, others, by_nr = 0, 0, {}
 io.stdout:setvbuf("line")
 return {
   source = "syscalls",
-  on_init = function() print("READY") end,
+  on_init = function() print("READY source=" .. ringlua.source) end,
   on_event = function(ptr)
     local e = ffi.cast(syscall_t, ptr)
     if e.pid == target then
