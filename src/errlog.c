@@ -50,3 +50,16 @@ int rl_errlog_report(struct rl_errlog *log, const char *msg, uint64_t now_ns)
 	s->suppressed = 0;
 	return 1;
 }
+
+void rl_errlog_flush(struct rl_errlog *log)
+{
+	for (int i = 0; i < RL_ERRLOG_SLOTS; i++) {
+		struct rl_errlog_slot *s = &log->slots[i];
+
+		if (s->suppressed)
+			fprintf(log->out, "ringlua: (an error shown earlier occurred %llu more "
+					  "times since it was last shown)\n",
+				(unsigned long long)s->suppressed);
+		s->suppressed = 0;
+	}
+}

@@ -23,4 +23,7 @@ struct rl_errlog {
  * at time now_ns. Returns 1 if printed, 0 if suppressed. */
 int rl_errlog_report(struct rl_errlog *log, const char *msg, uint64_t now_ns);
 
+/* Reports the repeats still held back, so no count is lost at exit. */
+void rl_errlog_flush(struct rl_errlog *log);
+
 #endif

@@ -1,8 +1,8 @@
 #include "loop.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "lua_host.h"
@@ -37,9 +37,26 @@ static int finished(const struct rl_loop *l)
 	return (l->limit && l->handled >= l->limit) || rl_lua_failed(l->lua);
 }
 
+/* Gone, or exited and waiting to be reaped: kill(pid, 0) still succeeds on a zombie. */
 static int process_gone(int pid)
 {
-	return pid && kill(pid, 0) && errno == ESRCH;
+	char path[64], stat[256];
+	const char *state;
+	FILE *f;
+	size_t n;
+
+	if (!pid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT;
+	n = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	/* "pid (comm) S ...": comm may hold spaces and parentheses, the state follows the last ')'. */
+	state = strrchr(stat, ')');
+	return state && (state[2] == 'Z' || state[2] == 'X');
 }
 
 int rl_loop_run(struct rl_loop *l)

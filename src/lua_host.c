@@ -275,6 +275,7 @@ void rl_lua_tick(struct rl_lua *h)
 
 int rl_lua_exit(struct rl_lua *h)
 {
+	rl_errlog_flush(&h->errlog);
 	if (push_hook(h, "on_exit") == 0 && call(h, 0, 0))
 		return fail(h, -EINVAL);
 	return 0;

@@ -91,7 +91,10 @@ static int open_pin(const char *path)
 
 	if (err)
 		fprintf(stderr, "ringlua: --pin %s: %s\n", path,
-			err == -ENOENT ? "no such pinned map" : strerror(-err));
+			err == -ENOENT ? "no such pinned map" :
+			err == -EACCES || err == -EPERM || err == -EINVAL ?
+			"not a BPF object pinned in bpffs" :
+			strerror(-err));
 	return err ? err : fd;
 }
 

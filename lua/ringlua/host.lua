@@ -15,13 +15,13 @@ local dispatch_ptr_t = ffi.typeof("struct rl_dispatch *")
 local HOOKS = { "on_event", "on_init", "on_tick", "on_exit" }
 
 -- A handler is found in the table the script returns, or else among its globals.
-local function find_handlers(returned, env)
+local function find_handlers(returned, env, script)
   local h = {}
   for _, name in ipairs(HOOKS) do
     local f = type(returned) == "table" and returned[name] or nil
     if f == nil then f = rawget(env, name) end
     if f ~= nil and type(f) ~= "function" then
-      error(name .. " must be a function, got " .. type(f), 0)
+      error(script .. ": " .. name .. " must be a function, got " .. type(f), 0)
     end
     h[name] = f
   end
@@ -47,7 +47,7 @@ end
 function _M.start(chunk, script, shared_lud, sources)
   for name, s in pairs(sources) do ringlua._declare(name, s.ctype, s.cdef) end
   local returned = chunk()
-  local handlers = find_handlers(returned, _G)
+  local handlers = find_handlers(returned, _G, script)
   if not handlers.on_event then
     error(script .. ": no on_event(ptr, len) handler: return it in a table or define it globally", 0)
   end

@@ -33,11 +33,11 @@ expect 1 "toplevel.lua:1: broken at load" "$(script toplevel.lua 'error("broken 
 expect 1 "init.lua:1: broken in init" \
   "$(script init.lua 'return { on_event = function() end, on_init = function() error("broken in init") end }')"
 expect 1 "unknown source 'nope'" "$(script badsrc.lua 'return { source = "nope", on_event = function() end }')"
-expect 1 "on_event must be a function" "$(script notfn.lua 'return { on_event = 42 }')"
+expect 1 "notfn.lua: on_event must be a function, got number" "$(script notfn.lua 'return { on_event = 42 }')"
 luajit -b "$ok" "$TMP/bytecode.lua"
 expect 1 "bytecode.lua: precompiled bytecode is refused" "$TMP/bytecode.lua"
 expect 1 "--pin $TMP/nothing: no such pinned map" --pin "$TMP/nothing" "$ok"
-expect 1 "--pin /etc/passwd: " --pin /etc/passwd "$ok"
+expect 1 "--pin /etc/passwd: not a BPF object pinned in bpffs" --pin /etc/passwd "$ok"
 expect 1 "-p 999999999: no such process" -p 999999999 "$ok"
 
 # Scripts others could have written are refused (ringlua runs them as root).

@@ -26,3 +26,17 @@ assert_between "$reads" 500 600 "reads ($tally)"
 assert_between "$writes" 500 600 "writes ($tally)"
 assert_between "$mine" $((reads + writes)) 100000 "all events ($tally)"
 pass "syscalls of pid $child only: $tally"
+
+# A traced process that exited but was not yet reaped (a zombie) counts as gone too: its
+# parent execs a 4 s sleep and does not reap it, and ringlua must stop well before that.
+bash -c "sleep 0.5 & echo \$! > $TMP/zombie; exec sleep 4" &
+parent=$!
+for _ in $(seq 100); do [ -s "$TMP/zombie" ] && break; sleep 0.01; done
+zombie=$(cat "$TMP/zombie")
+RC=0
+timeout -s KILL 3 "$RINGLUA" -p "$zombie" --interval 100 "$SCRIPTS/syscall_count.lua" \
+  > "$TMP/out" 2> "$TMP/err" || RC=$?
+assert_eq "$RC" 0 "exit code when the traced process is a zombie"
+assert_contains "$TMP/err" "ringlua: process $zombie exited" "stop message"
+kill "$parent" 2>/dev/null || true
+pass "a zombie counts as exited"

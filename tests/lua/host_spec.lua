@@ -67,7 +67,7 @@ describe("host", function()
   it("refuses a handler that is not a function", function()
     assert.has_error(function()
       host.start(chunk("return { on_event = 1 }"), "s.lua", fake_batch({}).shared, {})
-    end, "on_event must be a function, got number")
+    end, "s.lua: on_event must be a function, got number")
   end)
 
   it("hands every record to on_event in order with its length", function()
