@@ -20,6 +20,7 @@ enum {
 	OPT_MAX_ERRORS,
 	OPT_VERSION,
 	OPT_UNSAFE_PERMS,
+	OPT_NO_RELOAD,
 };
 
 static const struct option long_opts[] = {
@@ -34,6 +35,7 @@ static const struct option long_opts[] = {
 	{ "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "unsafe-perms", no_argument, NULL, OPT_UNSAFE_PERMS },
+	{ "no-reload", no_argument, NULL, OPT_NO_RELOAD },
 	{ 0 },
 };
 
@@ -55,6 +57,8 @@ void rl_cli_usage(FILE *out)
 		"      --latency MS    wait up to MS (fractions allowed) for a batch to build up\n"
 		"                      under load; 0 hands over each event at once (default %.1f)\n"
 		"      --max-errors N  stop after N handler errors (default: never)\n"
+		"      --no-reload     do not reload the script when it is saved (SIGHUP still\n"
+		"                      reloads it)\n"
 		"      --unsafe-perms  load scripts even if others could have written them\n"
 		"  -v, --verbose       print libbpf's loading details and tracebacks of load errors\n"
 		"  -h, --help          print this help\n"
@@ -107,6 +111,7 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_VERSION: o->version = true; return 0;
 	case 'v': o->verbose++; return 0;
 	case OPT_UNSAFE_PERMS: o->unsafe_perms = true; return 0;
+	case OPT_NO_RELOAD: o->no_reload = true; return 0;
 	case 's': o->source = arg; return 0;
 	case OPT_PIN: o->pin = arg; return 0;
 	case 'p':

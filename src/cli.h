@@ -19,6 +19,7 @@ struct rl_options {
 	uint64_t max_errors;	/* --max-errors: 0: never stop for errors */
 	int verbose;
 	bool unsafe_perms;	/* --unsafe-perms: skip the script ownership checks */
+	bool no_reload;		/* --no-reload: saving the script does not reload it */
 	bool help;
 	bool version;
 };

@@ -6,17 +6,22 @@
 #include <time.h>
 
 #include "lua_host.h"
+#include "watch.h"
 
 /* Rounds of draining at exit: enough to empty the rings, bounded so that a producer
  * faster than us cannot keep us from exiting. */
 #define EXIT_DRAIN_ROUNDS 64
+/* One save can come as several notifications (an editor writes a backup, then the
+ * file; a script truncates, then writes): the reload waits until they have been quiet
+ * this long, and happens once. */
+#define SAVE_QUIET_US 5000
 
-static uint64_t now_ms(void)
+static uint64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
@@ -59,20 +64,76 @@ static int process_gone(int pid)
 	return state && (state[2] == 'Z' || state[2] == 'X');
 }
 
+/* Hands the watcher the script's files it does not have yet: modules are found as the
+ * script requires them. */
+static void watch_files(struct rl_loop *l)
+{
+	size_t n;
+	const char *const *files = rl_lua_files(l->lua, &n);
+
+	for (; l->watch && l->watched < n; l->watched++) {
+		int err = rl_watch_add(l->watch, files[l->watched]);
+
+		if (err)
+			fprintf(stderr, "ringlua: cannot watch %s for saves: %s\n",
+				files[l->watched], strerror(-err));
+	}
+}
+
+/* Notes saves reported by the watcher: the reload is due once they have been quiet. */
+static void note_saves(struct rl_loop *l, uint64_t now, uint64_t *reload_at)
+{
+	int saved = l->watch ? rl_watch_saved(l->watch) : 0;
+
+	if (saved > 0)
+		*reload_at = now + SAVE_QUIET_US;
+	else if (saved == -ENOENT)
+		fprintf(stderr, "ringlua: a directory of the script was removed: saves there "
+				"no longer reload it\n");
+}
+
+static void reload(struct rl_loop *l)
+{
+	uint64_t start = now_us();
+	size_t n;
+	const char *script = rl_lua_files(l->lua, &n)[0];
+
+	if (rl_lua_reload(l->lua) == 0)
+		fprintf(stderr, "ringlua: reloaded %s (%.1f ms)\n", script,
+			(double)(now_us() - start) / 1000.0);
+	watch_files(l);
+}
+
+/* The poll timeout that wakes us for the earliest of the tick and a due reload. */
+static int poll_timeout_ms(uint64_t now, uint64_t next_tick, uint64_t reload_at)
+{
+	uint64_t wake = reload_at && reload_at < next_tick ? reload_at : next_tick;
+
+	return now < wake ? (int)((wake - now + 999) / 1000) : 0;
+}
+
 int rl_loop_run(struct rl_loop *l)
 {
-	uint64_t next_tick = now_ms() + l->interval_ms;
+	uint64_t interval_us = (uint64_t)l->interval_ms * 1000;
+	uint64_t next_tick = now_us() + interval_us, reload_at = 0;
 
+	watch_files(l);
 	while (!*l->exiting && !finished(l)) {
-		uint64_t now = now_ms();
-		int n = rl_consumer_poll(l->consumer, now < next_tick ? (int)(next_tick - now) : 0);
+		int n = rl_consumer_poll(l->consumer, poll_timeout_ms(now_us(), next_tick,
+								      reload_at));
+		uint64_t now = now_us();
 
 		if (n < 0)
 			return n;
-		now = now_ms();
+		note_saves(l, now, &reload_at);
+		if (*l->reload || (reload_at && now >= reload_at)) {
+			*l->reload = 0;
+			reload_at = 0;
+			reload(l);
+		}
 		if (now >= next_tick) {
 			rl_lua_tick(l->lua);
-			next_tick = now + l->interval_ms;
+			next_tick = now + interval_us;
 			if (process_gone(l->watch_pid)) {
 				fprintf(stderr, "ringlua: process %d exited\n", l->watch_pid);
 				break;

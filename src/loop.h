@@ -9,6 +9,7 @@
 #include "ring.h"
 
 struct rl_lua;
+struct rl_watch;
 
 struct rl_loop {
 	struct rl_consumer *consumer;
@@ -17,6 +18,9 @@ struct rl_loop {
 	uint32_t interval_ms;	/* on_tick period */
 	volatile sig_atomic_t *exiting; /* set by the signal handler */
 	int watch_pid;		/* stop once this process is gone; 0: none */
+	struct rl_watch *watch;	/* reports saves of the script's files; NULL: none */
+	volatile sig_atomic_t *reload; /* set by the signal handler: reload now */
+	size_t watched;		/* files of the script handed to the watcher so far */
 	uint64_t handled;	/* events handed to Lua so far */
 };
 
@@ -25,7 +29,8 @@ struct rl_loop {
 int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n);
 
 /* Polls until a signal, the event limit, the error limit, or the end of the watched
- * process (checked every interval); then drains what the rings hold (unless a limit
+ * process (checked every interval), reloading the script when its files are saved or
+ * *reload is set; then drains what the rings hold (unless a limit
  * stopped it). Returns 0 or -errno. */
 int rl_loop_run(struct rl_loop *l);
 

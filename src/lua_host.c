@@ -21,17 +21,23 @@ struct rl_dispatch {
 	int32_t cursor;
 };
 
-/* Stack slots kept for the life of the state, so a batch costs one lua_pcall. */
-enum { SLOT_TRACEBACK = 1, SLOT_DISPATCH, SLOT_HOOKS, SLOT_SOURCE };
+/* Stack slots kept for the life of a state, so a batch costs one lua_pcall. SLOT_CTL is
+ * host.start's table: the handlers, `source`, export_state(). */
+enum { SLOT_TRACEBACK = 1, SLOT_DISPATCH, SLOT_CTL };
 
 struct rl_lua {
-	lua_State *L;
+	lua_State *L;		/* the running state; a reload builds another, then swaps */
+	struct rl_lua_opts o;
+	const char *source;	/* as given to rl_lua_init, for the states of reloads */
+	int argc;
+	char **argv;
 	struct rl_dispatch shared;
 	struct rl_errlog errlog;
 	uint64_t errors;
-	uint64_t max_errors;
-	int verbose;
-	bool unsafe_perms;
+	uint64_t reloads;
+	const char *fail_prefix; /* before setup errors: says when a reload failed */
+	char **files;		/* the script and the modules loaded beside it */
+	size_t nr_files;
 };
 
 static uint64_t now_ns(void)
@@ -70,22 +76,25 @@ static int traceback(lua_State *L)
 	return 1;
 }
 
-/* Calls the function under nargs arguments on the stack, with the traceback handler.
+/* Calls the function under nargs arguments on L's stack, with the traceback handler.
  * On error leaves the message on the stack top and returns -1. */
-static int call(struct rl_lua *h, int nargs, int nresults)
+static int call(lua_State *L, int nargs, int nresults)
 {
-	return lua_pcall(h->L, nargs, nresults, SLOT_TRACEBACK) ? -1 : 0;
+	return lua_pcall(L, nargs, nresults, SLOT_TRACEBACK) ? -1 : 0;
 }
 
-/* Prints the error on the stack top (a setup error: not rate-limited) and pops it: its
+/* Prints the error on L's stack top (a setup error: not rate-limited) and pops it: its
  * first line, file:line and message, or with -v its traceback too. */
-static int fail(struct rl_lua *h, int err)
+static int fail(struct rl_lua *h, lua_State *L, int err)
 {
-	const char *msg = lua_tostring(h->L, -1);
-	int len = h->verbose ? (int)strlen(msg) : (int)strcspn(msg, "\n");
+	const char *msg = lua_tostring(L, -1);
+	int len;
 
-	fprintf(stderr, "ringlua: %.*s\n", len, msg);
-	lua_pop(h->L, 1);
+	if (!msg)
+		msg = "(error object is not a string)";
+	len = h->o.verbose ? (int)strlen(msg) : (int)strcspn(msg, "\n");
+	fprintf(stderr, "ringlua: %s%.*s\n", h->fail_prefix, len, msg);
+	lua_pop(L, 1);
 	return err;
 }
 
@@ -97,19 +106,14 @@ static void handler_error(struct rl_lua *h)
 	lua_pop(h->L, 1);
 }
 
-/* package.path: ringlua's modules first, then modules beside the script. */
-static void set_path(lua_State *L, const char *lua_dir, const char *script)
+/* package.path: ringlua's modules first, then the system's. Modules beside the script
+ * come through host.lua's checked searcher, not through the path. */
+static void set_path(lua_State *L, const char *lua_dir)
 {
-	const char *slash = strrchr(script, '/');
-	int dir_len = slash ? (int)(slash - script) : 1;
-	const char *dir = slash ? script : ".";
-
 	lua_getglobal(L, "package");
 	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", lua_dir, lua_dir);
-	lua_pushlstring(L, dir, (size_t)dir_len);
-	lua_pushstring(L, "/?.lua;");
-	lua_getfield(L, -4, "path");
-	lua_concat(L, 4);
+	lua_getfield(L, -2, "path");
+	lua_concat(L, 2);
 	lua_setfield(L, -2, "path");
 	lua_pop(L, 1);
 }
@@ -128,56 +132,145 @@ static void push_sources(lua_State *L, const struct rl_source *src, size_t n)
 	}
 }
 
-/* Pushes the script's chunk, read through the ownership checks and compiled as text.
- * Returns 0, or -errno with the reason printed. */
-static int load_script(struct rl_lua *h, const char *path)
+/* Remembers path as part of the script (for watching), once. Returns 0 or -ENOMEM. */
+static int add_file(struct rl_lua *h, const char *path)
+{
+	char **files;
+
+	for (size_t i = 0; i < h->nr_files; i++)
+		if (strcmp(h->files[i], path) == 0)
+			return 0;
+	files = realloc(h->files, (h->nr_files + 1) * sizeof(*files));
+	if (!files)
+		return -ENOMEM;
+	h->files = files;
+	files[h->nr_files] = strdup(path);
+	if (!files[h->nr_files])
+		return -ENOMEM;
+	h->nr_files++;
+	return 0;
+}
+
+/* Reads path through the ownership checks and pushes it compiled as text (or the
+ * compile error). Returns 0 (a chunk pushed), 1 (an error message pushed), or -errno
+ * when it could not be read, with *why saying why. */
+static int read_chunk(struct rl_lua *h, lua_State *L, const char *path, const char **why)
 {
 	char *text = NULL;
 	size_t len = 0;
-	const char *why;
-	int err = rl_script_read(path, h->unsafe_perms, &text, &len, &why);
+	int err = rl_script_read(path, h->o.unsafe_perms, &text, &len, why);
 
-	if (err == -EPERM)
-		fprintf(stderr, "ringlua: refusing to load %s: %s (--unsafe-perms overrides)\n",
-			path, why);
-	else if (err == -ENOEXEC)
-		fprintf(stderr, "ringlua: %s: %s\n", path, why);
-	else if (err)
-		fprintf(stderr, "ringlua: cannot read script %s: %s\n", path, why);
 	if (err)
 		return err;
-	lua_pushfstring(h->L, "@%s", path);
-	err = luaL_loadbufferx(h->L, text, len, lua_tostring(h->L, -1), "t");
+	add_file(h, path);
+	lua_pushfstring(L, "@%s", path);
+	err = luaL_loadbufferx(L, text, len, lua_tostring(L, -1), "t") ? 1 : 0;
 	free(text);
-	lua_remove(h->L, -2); /* the chunk name, under the chunk or the error */
-	return err ? fail(h, -EINVAL) : 0;
+	lua_remove(L, -2); /* the chunk name, under the chunk or the error */
+	return err;
 }
 
-/* Loads host.lua and the script, then runs
- * host.start(chunk, script, shared, sources) -> source, dispatch, hooks into their slots. */
-static int start(struct rl_lua *h, const struct rl_lua_opts *o)
+/* load_module(path) for host.lua's searcher: the chunk; or nil and a "no file" note
+ * when there is no such file; an error for a file that is refused or does not compile. */
+static int load_module(lua_State *L)
 {
-	lua_State *L = h->L;
+	struct rl_lua *h = lua_touserdata(L, lua_upvalueindex(1));
+	const char *path = luaL_checkstring(L, 1);
+	const char *why;
+	int err = read_chunk(h, L, path, &why);
+
+	if (err == 0)
+		return 1;
+	if (err == 1)
+		return lua_error(L);
+	if (err == -ENOENT || err == -ENOTDIR) {
+		lua_pushnil(L);
+		lua_pushfstring(L, "\n\tno file '%s'", path);
+		return 2;
+	}
+	return luaL_error(L, "%s %s: %s%s", err == -EPERM ? "refusing to load module" :
+			  "cannot load module", path, why,
+			  err == -EPERM ? " (--unsafe-perms overrides)" : "");
+}
+
+/* Pushes the script's chunk. Returns 0, or -errno with the reason printed. */
+static int load_script(struct rl_lua *h, lua_State *L)
+{
+	const char *path = h->o.script;
+	const char *why;
+	int err = read_chunk(h, L, path, &why);
+
+	if (err == 1)
+		return fail(h, L, -EINVAL);
+	if (err == -EPERM)
+		fprintf(stderr, "ringlua: %srefusing to load %s: %s (--unsafe-perms overrides)\n",
+			h->fail_prefix, path, why);
+	else if (err == -ENOEXEC)
+		fprintf(stderr, "ringlua: %s%s: %s\n", h->fail_prefix, path, why);
+	else if (err)
+		fprintf(stderr, "ringlua: %scannot read script %s: %s\n", h->fail_prefix, path,
+			why);
+	return err;
+}
+
+/* Pushes host.start's options: load_module, own_path, state (the encoded ringlua.state
+ * of the state being replaced, at index `state`, or 0 for none), reloads. */
+static void push_start_opts(struct rl_lua *h, lua_State *L, const char *state, size_t len)
+{
+	lua_createtable(L, 0, 4);
+	lua_pushlightuserdata(L, h);
+	lua_pushcclosure(L, load_module, 1);
+	lua_setfield(L, -2, "load_module");
+	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua", h->o.lua_dir, h->o.lua_dir);
+	lua_setfield(L, -2, "own_path");
+	if (state) {
+		lua_pushlstring(L, state, len);
+		lua_setfield(L, -2, "state");
+	}
+	lua_pushinteger(L, (lua_Integer)h->reloads);
+	lua_setfield(L, -2, "reloads");
+}
+
+/* Loads host.lua and the script into L, then runs
+ * host.start(chunk, script, shared, sources, opts) -> dispatch, ctl into their slots. */
+static int start(struct rl_lua *h, lua_State *L, const char *state, size_t state_len)
+{
 	char host[4096];
 	int err;
 
-	snprintf(host, sizeof(host), "%s/ringlua/host.lua", o->lua_dir);
+	snprintf(host, sizeof(host), "%s/ringlua/host.lua", h->o.lua_dir);
 	lua_pushcfunction(L, traceback);
-	if (luaL_loadfile(L, host) || call(h, 0, 1))
-		return fail(h, -ENOENT);
+	if (luaL_loadfile(L, host) || call(L, 0, 1))
+		return fail(h, L, -ENOENT);
 	lua_getfield(L, -1, "start");
 	lua_remove(L, -2);
-	err = load_script(h, o->script);
+	err = load_script(h, L);
 	if (err)
 		return err;
-	lua_pushstring(L, o->script);
+	lua_pushstring(L, h->o.script);
 	lua_pushlightuserdata(L, &h->shared);
-	push_sources(L, o->sources, o->nr_sources);
-	if (call(h, 4, 3))
-		return fail(h, -EINVAL);
-	/* host.start returned source, dispatch, hooks: order them as the slots want. */
-	lua_pushvalue(L, -3);
-	lua_remove(L, -4);
+	push_sources(L, h->o.sources, h->o.nr_sources);
+	push_start_opts(h, L, state, state_len);
+	return call(L, 5, 2) ? fail(h, L, -EINVAL) : 0;
+}
+
+/* A fresh state with the script started in it (state: what to decode as ringlua.state,
+ * or NULL). Returns 0, or -errno with the reason printed. */
+static int new_state(struct rl_lua *h, lua_State **out, const char *state, size_t state_len)
+{
+	lua_State *L = luaL_newstate();
+	int err;
+
+	if (!L)
+		return -ENOMEM;
+	luaL_openlibs(L);
+	set_path(L, h->o.lua_dir);
+	err = start(h, L, state, state_len);
+	if (err) {
+		lua_close(L);
+		return err;
+	}
+	*out = L;
 	return 0;
 }
 
@@ -188,19 +281,11 @@ int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts)
 
 	if (!h)
 		return -ENOMEM;
+	h->o = *opts;
 	h->shared.batch = opts->batch;
 	h->errlog.out = stderr;
-	h->max_errors = opts->max_errors;
-	h->verbose = opts->verbose;
-	h->unsafe_perms = opts->unsafe_perms;
-	h->L = luaL_newstate();
-	if (!h->L) {
-		free(h);
-		return -ENOMEM;
-	}
-	luaL_openlibs(h->L);
-	set_path(h->L, opts->lua_dir, opts->script);
-	err = start(h, opts);
+	h->fail_prefix = "";
+	err = new_state(h, &h->L, NULL, 0);
 	if (err) {
 		rl_lua_close(h);
 		return err;
@@ -211,41 +296,112 @@ int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts)
 
 const char *rl_lua_source(const struct rl_lua *h)
 {
-	return lua_tostring(h->L, SLOT_SOURCE);
+	const char *source;
+
+	lua_getfield(h->L, SLOT_CTL, "source");
+	source = lua_tostring(h->L, -1); /* kept alive by the table */
+	lua_pop(h->L, 1);
+	return source;
 }
 
-/* Pushes hooks[name]; returns 0 if the script has that hook, else pops and returns -1. */
-static int push_hook(struct rl_lua *h, const char *name)
+/* Pushes the script's hook `name`; returns 0 if it has one, else -1 (nothing pushed). */
+static int push_hook(lua_State *L, const char *name)
 {
-	lua_getfield(h->L, SLOT_HOOKS, name);
-	if (lua_isnil(h->L, -1)) {
-		lua_pop(h->L, 1);
+	lua_getfield(L, SLOT_CTL, name);
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
 		return -1;
 	}
 	return 0;
 }
 
-int rl_lua_init(struct rl_lua *h, const char *source, int argc, char **argv)
+/* Tells the script in L its source, then calls its on_init(args). Returns 0 or -errno
+ * (error printed). */
+static int init_state(struct rl_lua *h, lua_State *L)
 {
-	lua_State *L = h->L;
-
 	lua_getglobal(L, "require");
 	lua_pushstring(L, "ringlua");
-	if (call(h, 1, 1))
-		return fail(h, -EINVAL);
+	if (call(L, 1, 1))
+		return fail(h, L, -EINVAL);
 	lua_getfield(L, -1, "_use_source");
 	lua_remove(L, -2);
-	lua_pushstring(L, source);
-	if (call(h, 1, 0))
-		return fail(h, -EINVAL);
-	if (push_hook(h, "on_init"))
+	lua_pushstring(L, h->source);
+	if (call(L, 1, 0))
+		return fail(h, L, -EINVAL);
+	if (push_hook(L, "on_init"))
 		return 0;
-	lua_createtable(L, argc, 0);
-	for (int i = 0; i < argc; i++) {
-		lua_pushstring(L, argv[i]);
+	lua_createtable(L, h->argc, 0);
+	for (int i = 0; i < h->argc; i++) {
+		lua_pushstring(L, h->argv[i]);
 		lua_rawseti(L, -2, i + 1);
 	}
-	return call(h, 1, 0) ? fail(h, -EINVAL) : 0;
+	return call(L, 1, 0) ? fail(h, L, -EINVAL) : 0;
+}
+
+int rl_lua_init(struct rl_lua *h, const char *source, int argc, char **argv)
+{
+	h->source = source;
+	h->argc = argc;
+	h->argv = argv;
+	return init_state(h, h->L);
+}
+
+/* Pushes the running script's ringlua.state, encoded; on failure, reports it and pushes
+ * nothing, and the new state starts clean. Returns whether it pushed. */
+static bool push_state_export(struct rl_lua *h)
+{
+	const char *prefix = h->fail_prefix;
+
+	lua_getfield(h->L, SLOT_CTL, "export_state");
+	if (call(h->L, 0, 1) == 0)
+		return true;
+	h->fail_prefix = "reload: ringlua.state not carried over: ";
+	fail(h, h->L, 0);
+	h->fail_prefix = prefix;
+	return false;
+}
+
+int rl_lua_reload(struct rl_lua *h)
+{
+	lua_State *L = NULL;
+	bool exported;
+	const char *state;
+	size_t state_len = 0;
+	int err;
+
+	/* Build and start the new state beside the running one... */
+	h->fail_prefix = "reload failed, the running script goes on: ";
+	exported = push_state_export(h);
+	state = exported ? lua_tolstring(h->L, -1, &state_len) : NULL;
+	err = new_state(h, &L, state, state_len);
+	if (exported)
+		lua_pop(h->L, 1);
+	if (!err)
+		err = init_state(h, L);
+	h->fail_prefix = "";
+	if (err) {
+		if (L)
+			lua_close(L);
+		return err;
+	}
+	/* ...then let the old one know and swap. */
+	if (push_hook(h->L, "on_reload") == 0 && call(h->L, 0, 0))
+		handler_error(h);
+	lua_close(h->L);
+	h->L = L;
+	h->reloads++;
+	return 0;
+}
+
+uint64_t rl_lua_reloads(const struct rl_lua *h)
+{
+	return h->reloads;
+}
+
+const char *const *rl_lua_files(const struct rl_lua *h, size_t *n)
+{
+	*n = h->nr_files;
+	return (const char *const *)h->files;
 }
 
 size_t rl_lua_dispatch(struct rl_lua *h, size_t n)
@@ -256,7 +412,7 @@ size_t rl_lua_dispatch(struct rl_lua *h, size_t n)
 		lua_pushvalue(h->L, SLOT_DISPATCH);
 		lua_pushinteger(h->L, (lua_Integer)first);
 		lua_pushinteger(h->L, (lua_Integer)n);
-		if (call(h, 2, 0) == 0)
+		if (call(h->L, 2, 0) == 0)
 			return n;
 		/* on_event failed on record `cursor`: report it and go on after it. */
 		handler_error(h);
@@ -269,15 +425,15 @@ size_t rl_lua_dispatch(struct rl_lua *h, size_t n)
 
 void rl_lua_tick(struct rl_lua *h)
 {
-	if (push_hook(h, "on_tick") == 0 && call(h, 0, 0))
+	if (push_hook(h->L, "on_tick") == 0 && call(h->L, 0, 0))
 		handler_error(h);
 }
 
 int rl_lua_exit(struct rl_lua *h)
 {
 	rl_errlog_flush(&h->errlog);
-	if (push_hook(h, "on_exit") == 0 && call(h, 0, 0))
-		return fail(h, -EINVAL);
+	if (push_hook(h->L, "on_exit") == 0 && call(h->L, 0, 0))
+		return fail(h, h->L, -EINVAL);
 	return 0;
 }
 
@@ -288,7 +444,7 @@ uint64_t rl_lua_errors(const struct rl_lua *h)
 
 int rl_lua_failed(const struct rl_lua *h)
 {
-	return h->max_errors && h->errors >= h->max_errors;
+	return h->o.max_errors && h->errors >= h->o.max_errors;
 }
 
 void rl_lua_close(struct rl_lua *h)
@@ -297,5 +453,8 @@ void rl_lua_close(struct rl_lua *h)
 		return;
 	if (h->L)
 		lua_close(h->L);
+	for (size_t i = 0; i < h->nr_files; i++)
+		free(h->files[i]);
+	free(h->files);
 	free(h);
 }

@@ -35,6 +35,20 @@ const char *rl_lua_source(const struct rl_lua *h);
  * arguments. Returns 0 or -errno (error printed). */
 int rl_lua_init(struct rl_lua *h, const char *source, int argc, char **argv);
 
+/* Reloads the script: builds a new state from the file as it is now, carries
+ * ringlua.state over, runs its top level and on_init, and only when all that worked
+ * calls the old state's on_reload and replaces it (its on_exit is not called). On any
+ * failure the running state goes on untouched. Called between batches only: no record
+ * is handed to a state being torn down. Returns 0, or -errno with the reason printed. */
+int rl_lua_reload(struct rl_lua *h);
+
+/* Successful reloads so far. */
+uint64_t rl_lua_reloads(const struct rl_lua *h);
+
+/* Every file the script was loaded from so far: the script first, then the modules
+ * required from beside it (by this state or by earlier attempts). *n receives how many. */
+const char *const *rl_lua_files(const struct rl_lua *h, size_t *n);
+
 /* Calls on_event for records 0..n-1 of the batch. A handler error is reported, counted,
  * and the batch goes on. Returns the records handled: fewer than n only when the error
  * limit stopped it (then rl_lua_failed is true). */

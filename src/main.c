@@ -17,6 +17,7 @@
 #include "ring.h"
 #include "sources.h"
 #include "system.h"
+#include "watch.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
@@ -25,23 +26,28 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 #define DEFAULT_SCRIPT "scripts/execsnoop.lua"
 
 static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t reload_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	exiting = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		exiting = 1;
 }
 
 /* Everything main acquires, released in one place. */
 struct app {
 	struct rl_options opt;
 	char data_dir[PATH_MAX];
+	char lua_dir[PATH_MAX + 8];
 	char default_script[PATH_MAX + 32];
 	struct rl_rec batch[BATCH_CAP];
 	struct rl_lua *lua;
 	struct rl_bpf *bpf;
 	int pin_fd;
 	struct rl_consumer *consumer;
+	struct rl_watch *watch;
 	struct rl_loop loop;
 };
 
@@ -55,9 +61,8 @@ static int open_script(struct app *a)
 {
 	size_t nr_sources;
 	const struct rl_source *sources = rl_sources(&nr_sources);
-	char lua_dir[PATH_MAX + 8];
 	struct rl_lua_opts lo = {
-		.lua_dir = lua_dir,
+		.lua_dir = a->lua_dir,
 		.script = a->opt.script,
 		.sources = sources,
 		.nr_sources = nr_sources,
@@ -67,7 +72,7 @@ static int open_script(struct app *a)
 		.unsafe_perms = a->opt.unsafe_perms,
 	};
 
-	snprintf(lua_dir, sizeof(lua_dir), "%s/lua", a->data_dir);
+	snprintf(a->lua_dir, sizeof(a->lua_dir), "%s/lua", a->data_dir);
 	return rl_lua_open(&a->lua, &lo);
 }
 
@@ -133,6 +138,25 @@ static int open_consumer(struct app *a, int map_fd)
 	return err < 0 ? err : 0;
 }
 
+/* Reload on save: a watcher whose descriptor wakes the consumer's poll. Without it
+ * (--no-reload, or no inotify) ringlua runs on, reloading only on SIGHUP. */
+static void open_watch(struct app *a)
+{
+	int err;
+
+	if (a->opt.no_reload)
+		return;
+	err = rl_watch_open(&a->watch);
+	if (!err)
+		err = rl_consumer_add_wake_fd(a->consumer, rl_watch_fd(a->watch));
+	if (err) {
+		fprintf(stderr, "ringlua: cannot watch the script for saves (%s): reload on "
+				"SIGHUP only\n", strerror(-err));
+		rl_watch_close(a->watch);
+		a->watch = NULL;
+	}
+}
+
 static void print_summary(const struct app *a, double seconds)
 {
 	uint64_t dropped = 0;
@@ -142,6 +166,8 @@ static void print_summary(const struct app *a, double seconds)
 		(unsigned long long)rl_lua_errors(a->lua));
 	if (a->bpf && rl_bpf_read_u64(a->bpf, "dropped", &dropped) == 0)
 		fprintf(stderr, ", %llu dropped", (unsigned long long)dropped);
+	if (rl_lua_reloads(a->lua))
+		fprintf(stderr, ", %llu reloads", (unsigned long long)rl_lua_reloads(a->lua));
 	fprintf(stderr, ", %.2f s\n", seconds);
 }
 
@@ -159,6 +185,7 @@ static void install_signals(void)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -210,6 +237,7 @@ int main(int argc, char **argv)
 	ring_fd = open_ring(&a, src);
 	if (ring_fd < 0 || open_consumer(&a, ring_fd))
 		goto cleanup;
+	open_watch(&a);
 
 	/* on_init(args), then events until a signal or a limit; drained at the end. */
 	if (rl_lua_init(a.lua, a.opt.pin ? "pin" : src->name, a.opt.script_argc,
@@ -217,7 +245,8 @@ int main(int argc, char **argv)
 		goto cleanup;
 	a.loop = (struct rl_loop){ .consumer = a.consumer, .lua = a.lua,
 				   .limit = a.opt.count, .interval_ms = a.opt.interval_ms,
-				   .exiting = &exiting, .watch_pid = (int)a.opt.pid };
+				   .exiting = &exiting, .watch_pid = (int)a.opt.pid,
+				   .watch = a.watch, .reload = &reload_requested };
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = rl_loop_run(&a.loop);
 	if (err) {
@@ -235,6 +264,7 @@ int main(int argc, char **argv)
 	}
 	print_summary(&a, seconds_since(&t0));
 cleanup:
+	rl_watch_close(a.watch);
 	rl_consumer_close(a.consumer);
 	rl_bpf_close(a.bpf);
 	if (a.pin_fd >= 0)

@@ -39,8 +39,11 @@ struct rl_consumer {
 	int nr_rings;
 	int epoll_fd;
 	bool coalesce;		/* last poll handed out a partial batch: wait before the next */
-	struct epoll_event *events;
 };
+
+/* epoll only wakes us: which descriptors are ready does not matter, every ring is
+ * drained after a wakeup. */
+#define WAKEUPS_PER_WAIT 8
 
 /* Ring records are 8-byte aligned; the header counts toward the record's length. */
 static uint64_t rec_size(uint32_t len)
@@ -192,8 +195,10 @@ int rl_consumer_poll(struct rl_consumer *c, int timeout_ms)
 		return 0;
 	n = drain_all(c);
 	if (n == 0 && timeout_ms != 0) {
+		struct epoll_event ev[WAKEUPS_PER_WAIT];
+
 		if (!records_ready(c) &&
-		    epoll_wait(c->epoll_fd, c->events, c->nr_rings, timeout_ms) < 0)
+		    epoll_wait(c->epoll_fd, ev, WAKEUPS_PER_WAIT, timeout_ms) < 0)
 			return errno == EINTR ? 0 : -errno;
 		/* Woken, timed out, or raced: drain, for producers that never wake us too. */
 		n = drain_all(c);
@@ -224,19 +229,14 @@ int rl_consumer_open(struct rl_consumer **out, const struct rl_consumer_opts *op
 	return 0;
 }
 
-/* Grows the ring and event arrays by one slot; returns the new ring, or NULL. */
+/* Grows the ring array by one slot; returns the new ring, or NULL. */
 static struct ring *ring_slot(struct rl_consumer *c)
 {
 	struct ring *rings = realloc(c->rings, (c->nr_rings + 1) * sizeof(*rings));
-	struct epoll_event *events;
 
 	if (!rings)
 		return NULL;
 	c->rings = rings;
-	events = realloc(c->events, (c->nr_rings + 1) * sizeof(*events));
-	if (!events)
-		return NULL;
-	c->events = events;
 	memset(&rings[c->nr_rings], 0, sizeof(*rings));
 	return &rings[c->nr_rings];
 }
@@ -335,6 +335,15 @@ int rl_consumer_add_map(struct rl_consumer *c, int map_fd, rl_batch_fn fn, void 
 	return err;
 }
 
+int rl_consumer_add_wake_fd(struct rl_consumer *c, int fd)
+{
+	/* Level-triggered: the caller reads fd after every poll, and a wakeup it has not
+	 * read yet must not be lost. */
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
+
+	return epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
 int64_t rl_consumer_pending(const struct rl_consumer *c, int ring)
 {
 	const struct ring *r;
@@ -354,7 +363,6 @@ void rl_consumer_close(struct rl_consumer *c)
 	if (c->epoll_fd >= 0)
 		close(c->epoll_fd);
 	free(c->rings);
-	free(c->events);
 	free(c->rec_end);
 	free(c);
 }

@@ -56,6 +56,12 @@ int rl_consumer_add_map(struct rl_consumer *c, int map_fd, rl_batch_fn fn, void 
 int rl_consumer_add_mem(struct rl_consumer *c, const struct rl_ring_mem *mem, int wake_fd,
 			rl_batch_fn fn, void *ctx);
 
+/* Makes a poll that sleeps return (with what the rings hold) when fd becomes readable:
+ * how the caller's own events, such as a file being saved, cut a long wait short. The
+ * caller reads fd after each poll; until it does, polls do not sleep.
+ * Returns 0 or -errno. */
+int rl_consumer_add_wake_fd(struct rl_consumer *c, int fd);
+
 /* Hands every ready record to its ring's callback. timeout_ms: 0 never sleeps, -1 waits
  * until records arrive. On a timeout it still drains what producers left without a
  * wakeup. Returns the number of records handled (0 on timeout or when a signal arrived),

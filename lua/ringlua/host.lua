@@ -1,8 +1,10 @@
 -- The host side of a ringlua state: loaded by the C host, never by scripts.
--- It declares the event types, runs the user's script, finds its handlers, and builds the
--- batch loop the C side enters once per batch of records.
+-- It declares the event types, runs the user's script, finds its handlers, builds the
+-- batch loop the C side enters once per batch of records, and carries `ringlua.state`
+-- from one state to the next on a reload.
 local ffi = require("ffi")
 local ringlua = require("ringlua")
+local state = require("ringlua.state")
 
 local _M = {}
 
@@ -12,7 +14,7 @@ struct rl_dispatch { const struct rl_rec *batch; int32_t cursor; };
 ]])
 local dispatch_ptr_t = ffi.typeof("struct rl_dispatch *")
 
-local HOOKS = { "on_event", "on_init", "on_tick", "on_exit" }
+local HOOKS = { "on_event", "on_init", "on_tick", "on_exit", "on_reload" }
 
 -- A handler is found in the table the script returns, or else among its globals.
 local function find_handlers(returned, env, script)
@@ -41,22 +43,66 @@ local function make_dispatch(shared, on_event)
   end
 end
 
--- Runs the script chunk and returns what the C host needs:
---   source   the source the script asked for, or nil
---   dispatch the batch loop, hooks the other handlers.
-function _M.start(chunk, script, shared_lud, sources)
+-- "./" entries of the search paths would load whatever sits in the current directory,
+-- unchecked; modules beside the script load through the checked searcher instead.
+local function without_cwd(path)
+  local kept = {}
+  for entry in path:gmatch("[^;]+") do
+    if entry:sub(1, 2) ~= "./" then kept[#kept + 1] = entry end
+  end
+  return table.concat(kept, ";")
+end
+
+-- require() of a module beside the script (or below it): read through the same
+-- ownership checks as the script, by the C host's load_module(path).
+-- ringlua's own modules (own_path) take precedence, as they did on package.path.
+local function make_searcher(dir, own_path, load_module)
+  return function(name)
+    if package.searchpath(name, own_path) then return "" end
+    local base = dir .. "/" .. name:gsub("%.", "/")
+    local chunk, missing = load_module(base .. ".lua")
+    if chunk then return chunk end
+    local chunk2, missing2 = load_module(base .. "/init.lua")
+    return chunk2 or (missing .. missing2)
+  end
+end
+
+-- Runs the script chunk and returns what the C host needs: the batch loop, and a table
+-- with the handlers, the source the script asked for (or nil) and export_state().
+--   opts.load_module  checked loader of modules beside the script
+--   opts.own_path     where ringlua's own modules are, as a package.path
+--   opts.state        the encoded ringlua.state of the script being replaced, or nil
+--   opts.reloads      how many reloads came before this state
+function _M.start(chunk, script, shared_lud, sources, opts)
   for name, s in pairs(sources) do ringlua._declare(name, s.ctype, s.cdef) end
+  package.path = without_cwd(package.path)
+  package.cpath = without_cwd(package.cpath)
+  local dir = script:match("^(.*)/[^/]*$") or "."
+  table.insert(package.loaders, 2, make_searcher(dir, opts.own_path, opts.load_module))
+  ringlua.state = opts.state and state.decode(opts.state) or {}
+  ringlua.reloads = opts.reloads
+
   local returned = chunk()
-  local handlers = find_handlers(returned, _G, script)
-  if not handlers.on_event then
+  local ctl = find_handlers(returned, _G, script)
+  if not ctl.on_event then
     error(script .. ": no on_event(ptr, len) handler: return it in a table or define it globally", 0)
   end
   local source = type(returned) == "table" and returned.source or rawget(_G, "source")
   if source ~= nil and type(source) ~= "string" then
     error(script .. ": source must be a string, got " .. type(source), 0)
   end
-  local shared = ffi.cast(dispatch_ptr_t, shared_lud)
-  return source, make_dispatch(shared, handlers.on_event), handlers
+  ctl.source = source
+  ctl.export_state = _M.export_state
+  return make_dispatch(ffi.cast(dispatch_ptr_t, shared_lud), ctl.on_event), ctl
+end
+
+-- ringlua.state, encoded for the next state; says what could not be carried.
+function _M.export_state()
+  local encoded, skipped = state.encode(ringlua.state, "ringlua.state")
+  for _, what in ipairs(skipped) do
+    io.stderr:write("ringlua: reload: not carried over: ", what, "\n")
+  end
+  return encoded
 end
 
 return _M

@@ -19,10 +19,27 @@ local function chunk(src)
   return assert(loadstring(src, "=spec_script.lua"))
 end
 
+-- A module loader that finds nothing, as the C host's load_module does for a missing file.
+local function no_modules(path)
+  return nil, "\n\tno file '" .. path .. "'"
+end
+
 describe("host", function()
-  local host
+  local host, saved_path, saved_cpath, saved_loaders
+
+  -- host.start(chunk, script, shared, sources, opts) with the options the C host passes.
+  local function start(src, script, shared, opts)
+    opts = opts or {}
+    opts.load_module = opts.load_module or no_modules
+    opts.own_path = opts.own_path or "/nonexistent/?.lua"
+    opts.reloads = opts.reloads or 0
+    return host.start(chunk(src), script or "spec_script.lua", shared or fake_batch({}).shared,
+                      {}, opts)
+  end
 
   before_each(function()
+    saved_path, saved_cpath = package.path, package.cpath
+    saved_loaders = { unpack(package.loaders) }
     package.loaded["ringlua.host"] = nil
     package.loaded["ringlua"] = nil
     host = require("ringlua.host")
@@ -31,42 +48,46 @@ describe("host", function()
 
   after_each(function()
     _G.on_event, _G.source = nil, nil
+    package.path, package.cpath = saved_path, saved_cpath
+    for i = #package.loaders, 1, -1 do package.loaders[i] = nil end
+    for i, f in ipairs(saved_loaders) do package.loaders[i] = f end
   end)
 
   it("finds on_event in the table the script returns", function()
     local b = fake_batch({ "abc" })
     local seen
     _G.spec_seen = function(s) seen = s end
-    local source, dispatch = host.start(chunk([[
+    local dispatch, ctl = start([[
       local ffi = require("ffi")
       return { source = "exec", on_event = function(p, n) spec_seen(ffi.string(p, n)) end }
-    ]]), "spec_script.lua", b.shared, {})
+    ]], nil, b.shared)
     dispatch(0, 1)
-    assert.are.equal("exec", source)
+    assert.are.equal("exec", ctl.source)
     assert.are.equal("abc", seen)
   end)
 
   it("falls back to a global on_event and a global source", function()
     local b = fake_batch({ "x" })
-    local _, dispatch, hooks = host.start(chunk([[
+    local dispatch, ctl = start([[
       source = "syscalls"
       function on_event(p, n) spec_count = (spec_count or 0) + n end
-    ]]), "spec_script.lua", b.shared, {})
+    ]], nil, b.shared)
     _G.spec_count = 0
     dispatch(0, 1)
     assert.are.equal(1, _G.spec_count)
-    assert.are.equal(_G.on_event, hooks.on_event)
+    assert.are.equal(_G.on_event, ctl.on_event)
+    assert.are.equal("syscalls", ctl.source)
   end)
 
   it("refuses a script without on_event, naming the script", function()
     assert.has_error(function()
-      host.start(chunk("return {}"), "spec_script.lua", fake_batch({}).shared, {})
+      start("return {}")
     end, "spec_script.lua: no on_event(ptr, len) handler: return it in a table or define it globally")
   end)
 
   it("refuses a handler that is not a function", function()
     assert.has_error(function()
-      host.start(chunk("return { on_event = 1 }"), "s.lua", fake_batch({}).shared, {})
+      start("return { on_event = 1 }", "s.lua")
     end, "s.lua: on_event must be a function, got number")
   end)
 
@@ -74,20 +95,20 @@ describe("host", function()
     local b = fake_batch({ "a", "bb", "ccc" })
     local got = {}
     _G.spec_got = got
-    local _, dispatch = host.start(chunk([[
+    local dispatch = start([[
       local ffi = require("ffi")
       return { on_event = function(p, n) spec_got[#spec_got + 1] = ffi.string(p, n) end }
-    ]]), "s.lua", b.shared, {})
+    ]], "s.lua", b.shared)
     dispatch(0, 3)
     assert.are.same({ "a", "bb", "ccc" }, got)
   end)
 
   it("starts at the record it is told to and leaves the failing one in cursor", function()
     local b = fake_batch({ "a", "b", "boom", "d" })
-    local _, dispatch = host.start(chunk([[
+    local dispatch = start([[
       local ffi = require("ffi")
       return { on_event = function(p, n) if ffi.string(p, n) == "boom" then error("bad") end end }
-    ]]), "s.lua", b.shared, {})
+    ]], "s.lua", b.shared)
     assert.has_error(function() dispatch(1, 4) end)
     assert.are.equal(2, b.shared.cursor)
   end)
@@ -96,12 +117,12 @@ describe("host", function()
     local payloads = {}
     for i = 1, 1000 do payloads[i] = "0123456789abcdef" end
     local b = fake_batch(payloads)
-    local _, dispatch = host.start(chunk([[
+    local dispatch = start([[
       local ffi = require("ffi")
       local u32p = ffi.typeof("const uint32_t *")
       local sum = 0
       return { on_event = function(p, n) sum = sum + ffi.cast(u32p, p)[0] + n end }
-    ]]), "s.lua", b.shared, {})
+    ]], "s.lua", b.shared)
     for _ = 1, 200 do dispatch(0, 1000) end -- warm up: let the loop compile
     collectgarbage("collect")
     collectgarbage("stop")
@@ -111,5 +132,78 @@ describe("host", function()
     collectgarbage("restart")
     -- 1M events: even 16 bytes each would be 16000 KB.
     assert.is_true(grown_kb < 64, ("heap grew by %.1f KB over 1M events"):format(grown_kb))
+  end)
+
+  it("finds on_reload among the handlers", function()
+    local _, ctl = start("return { on_event = function() end, on_reload = function() end }")
+    assert.is_function(ctl.on_reload)
+  end)
+
+  it("gives a fresh start an empty ringlua.state and a reload count of 0", function()
+    start("return { on_event = function() end }")
+    local ringlua = require("ringlua")
+    assert.are.same({}, ringlua.state)
+    assert.are.equal(0, ringlua.reloads)
+  end)
+
+  it("carries ringlua.state into the next state through export_state", function()
+    local _, ctl = start([[
+      local ringlua = require("ringlua")
+      ringlua.state.count = 41
+      ringlua.state.names = { "a", "b" }
+      return { on_event = function() end }
+    ]])
+    local encoded = ctl.export_state()
+    package.loaded["ringlua"] = nil
+    package.loaded["ringlua.host"] = nil
+    host = require("ringlua.host")
+    start([[
+      local ringlua = require("ringlua")
+      ringlua.state.count = ringlua.state.count + 1
+      return { on_event = function() end }
+    ]], nil, nil, { state = encoded, reloads = 1 })
+    local ringlua = require("ringlua")
+    assert.are.same({ count = 42, names = { "a", "b" } }, ringlua.state)
+    assert.are.equal(1, ringlua.reloads)
+  end)
+
+  it("loads modules beside the script through load_module, dots as directories", function()
+    local asked = {}
+    local function load_module(path)
+      asked[#asked + 1] = path
+      if path == "/scripts/lib/util.lua" then return function() return { answer = 42 } end end
+      return nil, "\n\tno file '" .. path .. "'"
+    end
+    package.loaded["lib.util"] = nil
+    start([[
+      spec_util = require("lib.util")
+      return { on_event = function() end }
+    ]], "/scripts/handler.lua", nil, { load_module = load_module })
+    package.loaded["lib.util"] = nil
+    assert.are.equal(42, _G.spec_util.answer)
+    assert.are.same({ "/scripts/lib/util.lua" }, asked)
+  end)
+
+  it("tries name/init.lua beside the script when name.lua is not there", function()
+    local asked = {}
+    local function load_module(path)
+      asked[#asked + 1] = path
+      if path == "/s/pkg/init.lua" then return function() return "pkg" end end
+      return nil, "\n\tno file '" .. path .. "'"
+    end
+    package.loaded["pkg"] = nil
+    start("spec_pkg = require('pkg') return { on_event = function() end }", "/s/h.lua", nil,
+          { load_module = load_module })
+    package.loaded["pkg"] = nil
+    assert.are.equal("pkg", _G.spec_pkg)
+    assert.are.same({ "/s/pkg.lua", "/s/pkg/init.lua" }, asked)
+  end)
+
+  it("drops ./ entries from the module search paths", function()
+    package.path = "./?.lua;/usr/share/lua/5.1/?.lua;./?/init.lua"
+    package.cpath = "./?.so;/usr/lib/lua/5.1/?.so"
+    start("return { on_event = function() end }")
+    assert.are.equal("/usr/share/lua/5.1/?.lua", package.path)
+    assert.are.equal("/usr/lib/lua/5.1/?.so", package.cpath)
   end)
 end)
