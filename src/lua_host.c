@@ -48,9 +48,12 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Frames of ringlua's own loop and of C say nothing about the script's bug. */
+/* Frames of ringlua's own loop and of C say nothing about the script's bug. Only frame
+ * lines (tab-indented) are judged: the message itself always stays. */
 static int frame_is_noise(const char *line, size_t len)
 {
+	if (len == 0 || line[0] != '\t')
+		return 0;
 	return (len >= 4 && memcmp(line, "\t[C]", 4) == 0) ||
 	       memmem(line, len, "ringlua/host.lua", 16) != NULL;
 }
@@ -188,9 +191,11 @@ static int load_module(lua_State *L)
 		lua_pushfstring(L, "\n\tno file '%s'", path);
 		return 2;
 	}
-	return luaL_error(L, "%s %s: %s%s", err == -EPERM ? "refusing to load module" :
-			  "cannot load module", path, why,
-			  err == -EPERM ? " (--unsafe-perms overrides)" : "");
+	/* No position: the module's path says where. */
+	lua_pushfstring(L, "%s %s: %s%s", err == -EPERM ? "refusing to load module" :
+			"cannot load module", path, why,
+			err == -EPERM ? " (--unsafe-perms overrides)" : "");
+	return lua_error(L);
 }
 
 /* Pushes the script's chunk. Returns 0, or -errno with the reason printed. */
@@ -213,9 +218,15 @@ static int load_script(struct rl_lua *h, lua_State *L)
 	return err;
 }
 
-/* Pushes host.start's options: load_module, own_path, state (the encoded ringlua.state
- * of the state being replaced, at index `state`, or 0 for none), reloads. */
-static void push_start_opts(struct rl_lua *h, lua_State *L, const char *state, size_t len)
+/* What a new state inherits from the one it replaces. */
+struct carry {
+	const char *state;	/* ringlua.state, encoded; NULL: start clean */
+	size_t state_len;
+	uint64_t reloads;	/* ringlua.reloads of the new state */
+};
+
+/* Pushes host.start's options: load_module, own_path, state, reloads. */
+static void push_start_opts(struct rl_lua *h, lua_State *L, const struct carry *carry)
 {
 	lua_createtable(L, 0, 4);
 	lua_pushlightuserdata(L, h);
@@ -223,17 +234,17 @@ static void push_start_opts(struct rl_lua *h, lua_State *L, const char *state, s
 	lua_setfield(L, -2, "load_module");
 	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua", h->o.lua_dir, h->o.lua_dir);
 	lua_setfield(L, -2, "own_path");
-	if (state) {
-		lua_pushlstring(L, state, len);
+	if (carry->state) {
+		lua_pushlstring(L, carry->state, carry->state_len);
 		lua_setfield(L, -2, "state");
 	}
-	lua_pushinteger(L, (lua_Integer)h->reloads);
+	lua_pushinteger(L, (lua_Integer)carry->reloads);
 	lua_setfield(L, -2, "reloads");
 }
 
 /* Loads host.lua and the script into L, then runs
  * host.start(chunk, script, shared, sources, opts) -> dispatch, ctl into their slots. */
-static int start(struct rl_lua *h, lua_State *L, const char *state, size_t state_len)
+static int start(struct rl_lua *h, lua_State *L, const struct carry *carry)
 {
 	char host[4096];
 	int err;
@@ -250,13 +261,13 @@ static int start(struct rl_lua *h, lua_State *L, const char *state, size_t state
 	lua_pushstring(L, h->o.script);
 	lua_pushlightuserdata(L, &h->shared);
 	push_sources(L, h->o.sources, h->o.nr_sources);
-	push_start_opts(h, L, state, state_len);
+	push_start_opts(h, L, carry);
 	return call(L, 5, 2) ? fail(h, L, -EINVAL) : 0;
 }
 
-/* A fresh state with the script started in it (state: what to decode as ringlua.state,
- * or NULL). Returns 0, or -errno with the reason printed. */
-static int new_state(struct rl_lua *h, lua_State **out, const char *state, size_t state_len)
+/* A fresh state with the script started in it. Returns 0, or -errno with the reason
+ * printed. */
+static int new_state(struct rl_lua *h, lua_State **out, const struct carry *carry)
 {
 	lua_State *L = luaL_newstate();
 	int err;
@@ -265,7 +276,7 @@ static int new_state(struct rl_lua *h, lua_State **out, const char *state, size_
 		return -ENOMEM;
 	luaL_openlibs(L);
 	set_path(L, h->o.lua_dir);
-	err = start(h, L, state, state_len);
+	err = start(h, L, carry);
 	if (err) {
 		lua_close(L);
 		return err;
@@ -277,6 +288,7 @@ static int new_state(struct rl_lua *h, lua_State **out, const char *state, size_
 int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts)
 {
 	struct rl_lua *h = calloc(1, sizeof(*h));
+	struct carry fresh = { 0 };
 	int err;
 
 	if (!h)
@@ -285,7 +297,7 @@ int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts)
 	h->shared.batch = opts->batch;
 	h->errlog.out = stderr;
 	h->fail_prefix = "";
-	err = new_state(h, &h->L, NULL, 0);
+	err = new_state(h, &h->L, &fresh);
 	if (err) {
 		rl_lua_close(h);
 		return err;
@@ -363,17 +375,17 @@ static bool push_state_export(struct rl_lua *h)
 
 int rl_lua_reload(struct rl_lua *h)
 {
+	struct carry carry = { .reloads = h->reloads + 1 };
 	lua_State *L = NULL;
 	bool exported;
-	const char *state;
-	size_t state_len = 0;
 	int err;
 
 	/* Build and start the new state beside the running one... */
 	h->fail_prefix = "reload failed, the running script goes on: ";
 	exported = push_state_export(h);
-	state = exported ? lua_tolstring(h->L, -1, &state_len) : NULL;
-	err = new_state(h, &L, state, state_len);
+	if (exported)
+		carry.state = lua_tolstring(h->L, -1, &carry.state_len);
+	err = new_state(h, &L, &carry);
 	if (exported)
 		lua_pop(h->L, 1);
 	if (!err)

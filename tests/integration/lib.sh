@@ -82,3 +82,18 @@ stop_ringlua() {
   RC=0
   wait "$BG" || RC=$?
 }
+
+# wait_output TEXT [FILE]: waits until the background ringlua printed TEXT to FILE
+# (default its stdout), up to 10 s.
+wait_output() {
+  local file=${2:-$TMP/bg.out}
+  for _ in $(seq 200); do
+    grep -qF -- "$1" "$file" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  cat "$TMP/bg.out" "$TMP/bg.err" >&2
+  fail "ringlua did not print '$1' to $file within 10 s"
+}
+
+# count_lines TEXT FILE: how many lines of FILE contain TEXT.
+count_lines() { grep -cF -- "$1" "$2" || true; }

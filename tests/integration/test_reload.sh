@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Hot reload: the script is rewritten in every save style while a producer streams
+# sequence numbers. Every number is handled exactly once, by one generation of the script
+# after another; bad saves keep the running script and say why, once; ringlua.state
+# survives; editor litter and half-written files do not reload; SIGHUP does; modules
+# beside the script are watched; --no-reload leaves saves alone.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+umask 022
+
+EVENTS=400000
+RATE=40000 # 10 s of stream, longer than the saves below take
+dir=$TMP/scripts
+mkdir "$dir"
+script=$dir/handler.lua
+reload_failed="ringlua: reload failed, the running script goes on:"
+
+# version G: the test script as generation G.
+version() { sed "s/^local GEN = 1\$/local GEN = $1/" "$SCRIPTS/reload_gen.lua"; }
+
+# save STYLE G: writes generation G the way editors and tools do.
+save() {
+  case $1 in
+    rename) version "$2" > "$dir/.handler.lua.new" && mv "$dir/.handler.lua.new" "$script" ;;
+    rewrite) version "$2" > "$TMP/next" && cat "$TMP/next" > "$script" ;;
+    sed) sed -i "s/^local GEN = .*/local GEN = $2/" "$script" ;;
+    backup) mv "$script" "$script~" && version "$2" > "$script" ;;
+  esac
+}
+
+# A ring that holds the whole stream: no event can be dropped, so all must arrive.
+pin=$(new_pin)
+produce --pin "$pin" --count 0 --size $((32 << 20))
+version 1 > "$script"
+start_ringlua_until "READY gen=1 reloads=0 total=0" --pin "$pin" "$script"
+"$PRODUCER" --pin "$pin" --reuse --count $EVENTS --rate $RATE > "$TMP/prod" &
+producer=$!
+
+gen=1
+for round in 1 2 3; do
+  for style in rename rewrite sed backup; do
+    gen=$((gen + 1))
+    save $style $gen
+    wait_output "READY gen=$gen reloads=$((gen - 1))"
+  done
+done
+pass "12 saves in 4 styles (rename, rewrite in place, sed -i, backup + write) reloaded"
+
+# Bad saves: each is reported once, with file:line, and the running generation goes on.
+printf 'local x = = 1\n' > "$script"
+wait_output "$reload_failed $script:1: unexpected symbol near '='" "$TMP/bg.err"
+printf 'error("broken at the top")\n' > "$script"
+wait_output "$reload_failed $script:1: broken at the top" "$TMP/bg.err"
+printf 'return { on_init = function() error("broken init") end, on_event = print }\n' > "$script"
+wait_output "$reload_failed $script:1: broken init" "$TMP/bg.err"
+printf 'return {}\n' > "$script"
+wait_output "$reload_failed $script: no on_event(ptr, len) handler" "$TMP/bg.err"
+version $((gen + 1)) > "$TMP/next"
+chmod 664 "$TMP/next"
+mv "$TMP/next" "$script"
+wait_output "$reload_failed refusing to load $script: writable by group or others" "$TMP/bg.err"
+chmod 644 "$script"
+assert_eq "$(count_lines "$reload_failed" "$TMP/bg.err")" 5 "each failed reload reported once"
+gen=$((gen + 1))
+save rename $gen
+wait_output "READY gen=$gen"
+pass "syntax, top-level, on_init, missing-handler and permission errors keep the old script"
+
+# A file written in two parts, with a pause, is loaded once, complete.
+gen=$((gen + 1))
+version $gen > "$TMP/next"
+half=$(($(wc -c < "$TMP/next") / 2))
+{ head -c $half "$TMP/next"; sleep 0.5; tail -c +$((half + 1)) "$TMP/next"; } > "$script"
+wait_output "READY gen=$gen"
+assert_eq "$(count_lines "$reload_failed" "$TMP/bg.err")" 5 "no reload of a half-written file"
+pass "a half-written file is not loaded until it is complete"
+
+# Editor litter beside the script does not reload it; SIGHUP does.
+reloads=$(count_lines "ringlua: reloaded" "$TMP/bg.err")
+echo x > "$dir/.handler.lua.swp"
+echo x > "$dir/handler.lua~"
+echo x > "$dir/#handler.lua#"
+sleep 0.5
+assert_eq "$(count_lines "ringlua: reloaded" "$TMP/bg.err")" "$reloads" "reloads after litter"
+kill -HUP "$BG"
+reloads=$((reloads + 1))
+wait_output "READY gen=$gen reloads=$reloads"
+pass "swap, backup and autosave files do not reload; SIGHUP does"
+
+# Every number exactly once, across all generations, and the state kept count.
+wait "$producer" || fail "producer failed"
+assert_contains "$TMP/prod" "produced $EVENTS dropped 0" "producer"
+stop_ringlua INT
+assert_eq "$RC" 0 "exit code"
+awk -v events=$EVENTS '
+  /^RANGE/ {
+    split($0, f, /[ =]/)  # RANGE gen G n N first F last L gaps X
+    n = f[5]; first = f[7]; last = f[9]; gaps = f[11]
+    ranges++
+    if (gaps != 0) { print "gaps in generation " f[3]; bad = 1 }
+    if (n > 0) {
+      if (first != next_seq) { print "generation " f[3] " starts at " first ", not " next_seq; bad = 1 }
+      if (last - first + 1 != n) { print "generation " f[3] " handled " n " of " first ".." last; bad = 1 }
+      next_seq = last + 1
+    }
+    total += n
+  }
+  END {
+    if (total != events || next_seq != events) { print "handled " total ", up to " next_seq; bad = 1 }
+    print ranges " generations"
+    exit bad
+  }' "$TMP/bg.out" > "$TMP/ranges" || { cat "$TMP/ranges" "$TMP/bg.out" >&2; fail "exactly once"; }
+assert_eq "$(cat "$TMP/ranges")" "$((reloads + 1)) generations" "one range per generation"
+assert_contains "$TMP/bg.out" "TOTAL $EVENTS" "ringlua.state.total carried across $reloads reloads"
+assert_matches "$TMP/bg.err" "^ringlua: $EVENTS events, 0 errors, $reloads reloads, [0-9.]+ s\$" \
+  "summary"
+pass "$EVENTS events over $reloads reloads: each handled once, in order; state carried"
+
+# Modules beside the script are loaded through the same checks, and watched.
+cat > "$dir/uses_mod.lua" <<'LUA'
+local helper = require("helper_mod")
+io.stdout:setvbuf("line")
+return {
+  on_init = function() print("READY mod=" .. helper.version) end,
+  on_event = function() end,
+}
+LUA
+echo 'return { version = 1 }' > "$dir/helper_mod.lua"
+pin=$(new_pin)
+produce --pin "$pin" --count 0
+start_ringlua_until "READY mod=1" --pin "$pin" "$dir/uses_mod.lua"
+echo 'return { version = 2 }' > "$dir/helper_mod.lua"
+wait_output "READY mod=2"
+chmod g+w "$dir/helper_mod.lua"
+echo 'return { version = 3 }' > "$dir/helper_mod.lua"
+wait_output "refusing to load module $dir/helper_mod.lua: writable by group or others" \
+  "$TMP/bg.err"
+chmod g-w "$dir/helper_mod.lua"
+stop_ringlua INT
+assert_eq "$RC" 0 "exit code"
+pass "a save of a module reloads the script; a group-writable module is refused"
+
+# --no-reload: saves change nothing until SIGHUP asks for a reload.
+start_ringlua_until "READY mod=3" --no-reload --pin "$pin" "$dir/uses_mod.lua"
+echo 'return { version = 4 }' > "$dir/helper_mod.lua"
+sleep 0.5
+assert_eq "$(count_lines "READY mod=4" "$TMP/bg.out")" 0 "reloads with --no-reload"
+kill -HUP "$BG"
+wait_output "READY mod=4"
+stop_ringlua INT
+assert_eq "$RC" 0 "exit code"
+assert_matches "$TMP/bg.err" "^ringlua: 0 events, 0 errors, 1 reloads, [0-9.]+ s\$" "summary"
+pass "--no-reload ignores saves; SIGHUP still reloads"
