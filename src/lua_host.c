@@ -373,6 +373,24 @@ static bool push_state_export(struct rl_lua *h)
 	return false;
 }
 
+/* The event source is chosen once, at start: a new version that asks for another
+ * source than the old one did still gets the running source, and is told so. */
+static void warn_source_change(const struct rl_lua *h, lua_State *L)
+{
+	const char *old, *wanted;
+
+	lua_getfield(h->L, SLOT_CTL, "source");
+	lua_getfield(L, SLOT_CTL, "source");
+	old = lua_tostring(h->L, -1);
+	wanted = lua_tostring(L, -1);
+	if (wanted && (!old || strcmp(wanted, old) != 0))
+		fprintf(stderr, "ringlua: reload: %s now asks for source '%s'; the running "
+				"source '%s' stays until ringlua is restarted\n", h->o.script,
+			wanted, h->source);
+	lua_pop(L, 1);
+	lua_pop(h->L, 1);
+}
+
 int rl_lua_reload(struct rl_lua *h)
 {
 	struct carry carry = { .reloads = h->reloads + 1 };
@@ -396,6 +414,7 @@ int rl_lua_reload(struct rl_lua *h)
 			lua_close(L);
 		return err;
 	}
+	warn_source_change(h, L);
 	/* ...then let the old one know and swap. */
 	if (push_hook(h->L, "on_reload") == 0 && call(h->L, 0, 0))
 		handler_error(h);
