@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs what ringlua needs from Debian packages (only what is missing), then configures
-# and builds it in build/. Idempotent and non-interactive; run as root.
-#   scripts/setup.sh [BUILD_DIR] [extra cmake args...]
+# and builds it in build/, and a second tree in build-asan/: clang with AddressSanitizer,
+# UndefinedBehaviorSanitizer and the fuzz harnesses. Idempotent and non-interactive; run
+# as root.
+#   scripts/setup.sh                             # both trees
+#   scripts/setup.sh BUILD_DIR [extra cmake args...]   # that tree only
 set -euo pipefail
 
 PACKAGES=(cmake make gcc pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-          libluajit-5.1-dev luajit lua-busted)
+          libluajit-5.1-dev luajit lua-busted valgrind)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$root/build}
+build=${1:-}
 shift || true
 
 missing_packages() {
@@ -29,11 +32,19 @@ install_missing() {
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
 
+# build_tree DIR [cmake args...]
 build_tree() {
-  cmake -S "$root" -B "$build" "$@" >/dev/null
-  cmake --build "$build" -j"$(nproc)"
+  local dir=$1
+  shift
+  cmake -S "$root" -B "$dir" "$@" >/dev/null
+  cmake --build "$dir" -j"$(nproc)"
+  echo "setup: built $dir/src/ringlua"
 }
 
 install_missing
-build_tree "$@"
-echo "setup: built $build/src/ringlua"
+if [ -n "$build" ]; then
+  build_tree "$build" "$@"
+else
+  build_tree "$root/build"
+  build_tree "$root/build-asan" -DCMAKE_C_COMPILER=clang -DRINGLUA_SANITIZE=ON -DRINGLUA_FUZZ=ON
+fi

@@ -143,7 +143,9 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 	*o = (struct rl_options){ .interval_ms = DEFAULT_INTERVAL_MS,
 				  .latency_us = DEFAULT_LATENCY_US };
 	opterr = 0; /* our own one-line message instead of getopt's */
-	optind = 1;
+	/* 0, not 1: glibc starts afresh only at 0; at 1 it would go on inside a group of
+	 * short options where the previous parse stopped (`-vx`), in its argv. */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, ":hvp:s:", long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			fprintf(stderr, "ringlua: %s option: %s (try --help)\n",
