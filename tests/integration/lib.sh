@@ -97,3 +97,12 @@ wait_output() {
 
 # count_lines TEXT FILE: how many lines of FILE contain TEXT.
 count_lines() { grep -cF -- "$1" "$2" || true; }
+
+# signal_ringlua SIG: sends SIG to the background ringlua itself, once. (`timeout`, which
+# runs it, passes a signal on to its child and then to its whole process group: twice.)
+signal_ringlua() {
+  local child
+  child=$(cat "/proc/$BG/task/$BG/children" 2>/dev/null) || true
+  [ -n "$child" ] || fail "no ringlua under $BG to signal"
+  kill -"$1" $child
+}
