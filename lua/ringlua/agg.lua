@@ -188,9 +188,10 @@ function Agg:_print_value(key)
   return self.t[key]
 end
 
-local function kind(methods)
+-- A kind of aggregation: its methods, falling back to parent's (default: Agg's).
+local function kind(methods, parent)
   methods.__index = methods
-  return setmetatable(methods, { __index = Agg })
+  return setmetatable(methods, { __index = parent or Agg })
 end
 
 --------------------------------------------------------------------------------------------
@@ -209,21 +210,20 @@ function Sum:add(key, v)
   t[key] = (t[key] or 0) + v
 end
 
-local Min = kind({})
-function Min:add(key, v)
-  local t = self.t
-  key = key_of(key)
-  local cur = t[key]
-  if cur == nil or v < cur then t[key] = v end
+-- min and max: keep v when there is nothing yet or beats(v, current).
+local function extreme(beats)
+  local class = kind({})
+  function class:add(key, v)
+    local t = self.t
+    key = key_of(key)
+    local cur = t[key]
+    if cur == nil or beats(v, cur) then t[key] = v end
+  end
+  return class
 end
 
-local Max = kind({})
-function Max:add(key, v)
-  local t = self.t
-  key = key_of(key)
-  local cur = t[key]
-  if cur == nil or v > cur then t[key] = v end
-end
+local Min = extreme(function(v, cur) return v < cur end)
+local Max = extreme(function(v, cur) return v > cur end)
 
 -- avg keeps the sum in t and the count in n.
 local Avg = kind({})
@@ -308,6 +308,13 @@ function Hist:_sort_value(key)
   return total(self.t[key], self.last)
 end
 
+-- Counts v in its bucket (under key, if given).
+function Hist:record(v, key)
+  local b = buckets_of(self, key)
+  local i = self:_bucket(v)
+  b[i] = b[i] + 1
+end
+
 -- "@name[key]:" then the histogram and a blank line, for each key.
 function Hist:_format_entries(list, first)
   local parts = {}
@@ -319,22 +326,13 @@ function Hist:_format_entries(list, first)
 end
 
 -- The log2 histogram.
-local Log2 = kind({})
-setmetatable(Log2, { __index = Hist })
+local Log2 = kind({}, Hist)
 
--- Counts v in its power-of-two bucket (under key, if given).
-function Log2:record(v, key)
-  local b = buckets_of(self, key)
-  local i
-  if not (v >= 1) then
-    i = v < 0 and 0 or 1
-  elseif v >= 2^64 then
-    i = LOG2_LAST
-  else
-    dbl.d = v
-    i = rshift(dbl.w[HIGH_WORD], 20) - 1023 + 2
-  end
-  b[i] = b[i] + 1
+function Log2:_bucket(v)
+  if not (v >= 1) then return v < 0 and 0 or 1 end
+  if v >= 2^64 then return LOG2_LAST end
+  dbl.d = v
+  return rshift(dbl.w[HIGH_WORD], 20) - 1023 + 2
 end
 
 -- 2^power as bpftrace writes it: 512, 1K, 2K, ... 1M, ... up to E.
@@ -350,20 +348,12 @@ function Log2:_bucket_label(i)
 end
 
 -- The linear histogram: bucket 0 below min, 1..n the steps, n + 1 from max on.
-local Linear = kind({})
-setmetatable(Linear, { __index = Hist })
+local Linear = kind({}, Hist)
 
-function Linear:record(v, key)
-  local b = buckets_of(self, key)
-  local i
-  if v < self.min then
-    i = 0
-  elseif v >= self.max then
-    i = self.last
-  else
-    i = floor((v - self.min) / self.step) + 1
-  end
-  b[i] = b[i] + 1
+function Linear:_bucket(v)
+  if v < self.min then return 0 end
+  if v >= self.max then return self.last end
+  return floor((v - self.min) / self.step) + 1
 end
 
 -- A bound as bpftrace writes it: with K or M only when the step is a multiple of 1024.
