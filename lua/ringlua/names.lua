@@ -16,8 +16,10 @@ local format, concat, sort = string.format, table.concat, table.sort
 local tonumber, type = tonumber, type
 local u8p_t = ffi.typeof("const uint8_t *")
 local u64_t = ffi.typeof("uint64_t")
+local chars_t = ffi.typeof("char[?]")
 
 ringlua.cdef_once("struct timespec", "struct timespec { long tv_sec; long tv_nsec; };")
+local timespec_t = ffi.typeof("struct timespec")
 
 -- Declares a C function unless an earlier module already did (a second declaration of
 -- the same function is an error in one state).
@@ -43,7 +45,7 @@ local kernel
 -- In a build tree the generated module sits in lua/ beside the ringlua binary; once
 -- installed it is next to this one, on package.path.
 local function beside_binary()
-  local buf = ffi.new("char[?]", PATH_MAX)
+  local buf = chars_t(PATH_MAX)
   local n = tonumber(C.readlink("/proc/self/exe", buf, PATH_MAX))
   if n <= 0 then return nil end
   local dir = ffi.string(buf, n):match("(.*)/")
@@ -246,7 +248,7 @@ end
 local realtime_minus_monotonic
 
 local function measure_clock_offset()
-  local mono, real = ffi.new("struct timespec"), ffi.new("struct timespec")
+  local mono, real = timespec_t(), timespec_t()
   C.clock_gettime(CLOCK_MONOTONIC, mono)
   C.clock_gettime(CLOCK_REALTIME, real)
   -- Seconds and nanoseconds apart, so no sum needs more than a double holds exactly.
