@@ -63,6 +63,27 @@ describe("names", function()
       assert.is_nil(names.syscall_name(100000))
     end)
 
+    it("makes no garbage naming the number of an event's 64-bit field", function()
+      local ev = ffi.new("struct { int64_t nr; }[1]")
+      local syscall_name = names.syscall_name
+      local seen = 0
+      local function name_events(rounds)
+        for i = 1, rounds do
+          ev[0].nr = i % 300
+          if syscall_name(ev[0].nr) then seen = seen + 1 end
+        end
+      end
+      name_events(20000) -- warm up: let the loop compile
+      collectgarbage("collect")
+      collectgarbage("stop")
+      local before = collectgarbage("count")
+      name_events(1000000)
+      local grown = collectgarbage("count") - before
+      collectgarbage("restart")
+      assert.is_true(seen > 0)
+      assert.is_true(grown < 64, ("heap grew by %.1f KB over 1M calls"):format(grown))
+    end)
+
     it("finds the number of a system call by name", function()
       assert.are.equal(59, names.syscall_number("execve"))
       assert.is_nil(names.syscall_number("no_such_call"))
