@@ -144,9 +144,17 @@ local function ipv6_text(b)
   return text
 end
 
+-- The bytes of an IPv4 address read as a number from a 32-bit field in network order.
+local be32_bytes = ffi.new("union { uint32_t n; uint8_t b[4]; }")
+
 -- An IPv4 or IPv6 address as text, from its 4 or 16 bytes in network order: a cdata
--- array (its size says which), a pointer with len, or a Lua string of the bytes.
+-- array (its size says which), a pointer with len, a Lua string of the bytes, or the
+-- number a __be32 field reads as.
 function _M.inet(addr, len)
+  if type(addr) == "number" then
+    be32_bytes.n = addr
+    return dotted(be32_bytes.b, 0)
+  end
   len = len or (type(addr) == "string" and #addr) or ffi.sizeof(addr)
   local b = ffi.cast(u8p_t, addr)
   if len == 4 then return dotted(b, 0) end
