@@ -9,6 +9,8 @@ set -euo pipefail
 
 PACKAGES=(cmake make gcc pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
           libluajit-5.1-dev luajit lua-busted valgrind)
+# The uapi headers ringlua.names takes system call, errno and signal names from.
+PACKAGES+=(linux-libc-dev)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-}

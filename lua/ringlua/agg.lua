@@ -1,0 +1,427 @@
+-- Aggregations in the manner of bpftrace's maps: count, sum, min, max, avg by key; log2
+-- and linear histograms; printed as bpftrace prints them.
+--   local agg = require("ringlua.agg")
+--   local calls = agg.count("calls")          -- @calls[key]: n
+--   calls:add(comm)                           -- once per event
+--   agg.print_all()                           -- from on_tick / on_exit
+-- Keys are numbers, strings, nil (an aggregation without keys), or tuples interned with
+-- a:key(part1, part2, ...). The per-event calls allocate nothing once a key has been seen.
+local ffi = require("ffi")
+local bit = require("bit")
+
+local floor, max = math.floor, math.max
+local format, rep = string.format, string.rep
+local concat, sort = table.concat, table.sort
+local type, tonumber, tostring, error = type, tonumber, tostring, error
+local setmetatable, getmetatable = setmetatable, getmetatable
+local rshift = bit.rshift
+
+local _M = {}
+
+-- bpftrace's histogram layout: a 52-column bar; labels padded to 16, counts to 8.
+local BAR_WIDTH = 52
+local HIST_LINE = "%-16s%8d |%-52s|\n"
+-- log2 buckets: 0 holds negatives, 1 the value 0, 2 the value 1, then i holds
+-- [2^(i-2), 2^(i-1)) up to [2^63, 2^64).
+local LOG2_LAST = 65
+local SUFFIXES = { [0] = "", "K", "M", "G", "T", "P", "E" }
+local MAX_TUPLE_PARTS = 4
+
+-- The key of an aggregation used without keys (bpftrace's `@x = count()`).
+local NOKEY = {}
+-- Where an interning node keeps the tuple that ends at it.
+local LEAF = {}
+-- The metatable that marks a tuple key.
+local Tuple = {}
+
+-- The bars are computed in single precision as bpftrace computes them, so that a count
+-- that lands on a column edge gets the same number of columns.
+local f32 = ffi.new("float[1]")
+-- The exponent of a double is floor(log2(v)): read from its bits, without a loop.
+local dbl = ffi.new("union { double d; uint32_t w[2]; }")
+local HIGH_WORD = ffi.abi("le") and 1 or 0
+
+-- Every aggregation made, in the order made, for print_all and clear_all.
+local registry, by_name = {}, {}
+
+local function key_of(key)
+  if key == nil then return NOKEY end
+  if type(key) == "cdata" then
+    local n = tonumber(key)
+    if n == nil then
+      error("agg: a cdata key must be a number; turn char arrays into strings with ringlua.str", 3)
+    end
+    return n
+  end
+  return key
+end
+
+local function number_text(v)
+  if v == floor(v) and v > -2^63 and v < 2^63 then return format("%d", v) end
+  return tostring(v)
+end
+
+local function key_text(key)
+  if getmetatable(key) == Tuple then
+    local parts = {}
+    for i = 1, key.n do parts[i] = key_text(key[i]) end
+    return concat(parts, ", ")
+  end
+  if type(key) == "number" then return number_text(key) end
+  return tostring(key)
+end
+
+-- "@name[key]", or "@name" for an aggregation without keys.
+local function label_of(self, key)
+  if key == NOKEY then return self.name end
+  return self.name .. "[" .. key_text(key) .. "]"
+end
+
+-- Entries {key, value, text} sorted by value, smallest first as bpftrace prints them;
+-- equal values by key text, so the output does not depend on table order.
+local function sorted_entries(self)
+  local list = {}
+  for key in pairs(self.t) do
+    list[#list + 1] = { key = key, value = self:_sort_value(key), text = key_text(key) }
+  end
+  sort(list, function(a, b)
+    if a.value ~= b.value then return a.value < b.value end
+    return a.text < b.text
+  end)
+  return list
+end
+
+-- The last `top` entries of a sorted list (all of them without a limit).
+local function first_shown(list, top)
+  if top == nil then return 1 end
+  return max(1, #list - top + 1)
+end
+
+--------------------------------------------------------------------------------------------
+-- What every kind shares.
+local Agg = {}
+Agg.__index = Agg
+
+-- The interned tuple of up to four parts: the same table for the same parts, so it can
+-- be a table key. A seen tuple is found by walking nested tables, without allocating.
+-- Interned tuples live as long as the aggregation (clear() keeps them).
+local function child_of(node, part)
+  local child = node[part]
+  if child == nil then
+    child = {}
+    node[part] = child
+  end
+  return child
+end
+
+function Agg:key(a, b, c, d, extra)
+  if a == nil or (b == nil and c ~= nil) or (c == nil and d ~= nil) or extra ~= nil then
+    error("agg: a tuple key has 1 to " .. MAX_TUPLE_PARTS .. " parts, none of them nil", 2)
+  end
+  local parts = (d ~= nil and 4) or (c ~= nil and 3) or (b ~= nil and 2) or 1
+  a, b, c, d = key_of(a), b ~= nil and key_of(b), c ~= nil and key_of(c), d ~= nil and key_of(d)
+  local node = child_of(self.tuples, a)
+  if parts > 1 then node = child_of(node, b) end
+  if parts > 2 then node = child_of(node, c) end
+  if parts > 3 then node = child_of(node, d) end
+  local tuple = node[LEAF]
+  if tuple == nil then
+    tuple = setmetatable({ a, b, c, d, n = parts }, Tuple)
+    node[LEAF] = tuple
+  end
+  return tuple
+end
+
+-- Forgets every entry (interned tuples stay valid).
+function Agg:clear()
+  self.t = {}
+  if self.n then self.n = {} end
+end
+
+-- The entries as text, as print writes them; "" when there are none.
+function Agg:format(top)
+  local list = sorted_entries(self)
+  if #list == 0 then return "" end
+  return self:_format_entries(list, first_shown(list, top or self.limit))
+end
+
+-- Writes the entries to out (io.stdout by default), biggest last; top limits them to the
+-- biggest `top` (default: the aggregation's own top option).
+function Agg:print(out, top)
+  local text = self:format(top)
+  if text ~= "" then (out or io.stdout):write(text) end
+end
+
+-- The biggest n entries, biggest first, as { {key = k, value = v}, ... }; a tuple key
+-- is its tuple, an array of its parts.
+function Agg:top(n)
+  local list = sorted_entries(self)
+  local result = {}
+  for i = #list, first_shown(list, n), -1 do
+    local key = list[i].key
+    result[#result + 1] = { key = key ~= NOKEY and key or nil, value = self:get(key) }
+  end
+  return result
+end
+
+-- The value of key (nil if it was never added to).
+function Agg:get(key)
+  return self.t[key_of(key)]
+end
+
+function Agg:_sort_value(key)
+  return self.t[key]
+end
+
+-- Map lines "@name[key]: value", then a blank line.
+function Agg:_format_entries(list, first)
+  local lines = {}
+  for i = first, #list do
+    local key = list[i].key
+    lines[#lines + 1] = label_of(self, key) .. ": " .. number_text(self:_print_value(key)) .. "\n"
+  end
+  lines[#lines + 1] = "\n"
+  return concat(lines)
+end
+
+function Agg:_print_value(key)
+  return self.t[key]
+end
+
+-- A kind of aggregation: its methods, falling back to parent's (default: Agg's).
+local function kind(methods, parent)
+  methods.__index = methods
+  return setmetatable(methods, { __index = parent or Agg })
+end
+
+--------------------------------------------------------------------------------------------
+-- The kinds. Each has its own add(key, v), so the per-event path has no branch on kind.
+local Count = kind({})
+function Count:add(key, n)
+  local t = self.t
+  key = key_of(key)
+  t[key] = (t[key] or 0) + (n or 1)
+end
+
+local Sum = kind({})
+function Sum:add(key, v)
+  local t = self.t
+  key = key_of(key)
+  t[key] = (t[key] or 0) + v
+end
+
+-- min and max: keep v when there is nothing yet or beats(v, current).
+local function extreme(beats)
+  local class = kind({})
+  function class:add(key, v)
+    local t = self.t
+    key = key_of(key)
+    local cur = t[key]
+    if cur == nil or beats(v, cur) then t[key] = v end
+  end
+  return class
+end
+
+local Min = extreme(function(v, cur) return v < cur end)
+local Max = extreme(function(v, cur) return v > cur end)
+
+-- avg keeps the sum in t and the count in n.
+local Avg = kind({})
+function Avg:add(key, v)
+  local t, n = self.t, self.n
+  key = key_of(key)
+  t[key] = (t[key] or 0) + v
+  n[key] = (n[key] or 0) + 1
+end
+
+-- The exact mean.
+function Avg:get(key)
+  key = key_of(key)
+  local sum = self.t[key]
+  return sum and sum / self.n[key]
+end
+
+Avg._sort_value = Avg.get
+
+-- Printed as bpftrace prints an average: the integer part.
+function Avg:_print_value(key)
+  local mean = self:get(key)
+  return mean >= 0 and floor(mean) or -floor(-mean)
+end
+
+--------------------------------------------------------------------------------------------
+-- Histograms: t[key] is an array of bucket counts, indexes 0 to last, made whole at the
+-- first record of a key so that counting never grows a table.
+local function buckets_of(self, key)
+  local t = self.t
+  key = key_of(key)
+  local b = t[key]
+  if b == nil then
+    b = {}
+    for i = 0, self.last do b[i] = 0 end
+    t[key] = b
+  end
+  return b
+end
+
+local function to_f32(x)
+  f32[0] = x
+  return f32[0]
+end
+
+local function bar(count, most)
+  return rep("@", floor(to_f32(to_f32(to_f32(count) / to_f32(most)) * BAR_WIDTH)))
+end
+
+-- The lines of one histogram, from its first to its last non-empty bucket.
+local function hist_lines(self, b)
+  local first, last, most = nil, nil, 0
+  for i = 0, self.last do
+    if b[i] > 0 then
+      first = first or i
+      last = i
+      most = max(most, b[i])
+    end
+  end
+  local lines = {}
+  for i = first, last do
+    lines[#lines + 1] = format(HIST_LINE, self:_bucket_label(i), b[i], bar(b[i], most))
+  end
+  return concat(lines)
+end
+
+local function total(b, last)
+  local sum = 0
+  for i = 0, last do sum = sum + b[i] end
+  return sum
+end
+
+local Hist = kind({})
+
+-- The number of values recorded under key.
+function Hist:get(key)
+  local b = self.t[key_of(key)]
+  return b and total(b, self.last)
+end
+
+function Hist:_sort_value(key)
+  return total(self.t[key], self.last)
+end
+
+-- Counts v in its bucket (under key, if given).
+function Hist:record(v, key)
+  local b = buckets_of(self, key)
+  local i = self:_bucket(v)
+  b[i] = b[i] + 1
+end
+
+-- "@name[key]:" then the histogram and a blank line, for each key.
+function Hist:_format_entries(list, first)
+  local parts = {}
+  for i = first, #list do
+    local key = list[i].key
+    parts[#parts + 1] = label_of(self, key) .. ":\n" .. hist_lines(self, self.t[key]) .. "\n"
+  end
+  return concat(parts)
+end
+
+-- The log2 histogram.
+local Log2 = kind({}, Hist)
+
+function Log2:_bucket(v)
+  if not (v >= 1) then return v < 0 and 0 or 1 end
+  if v >= 2^64 then return LOG2_LAST end
+  dbl.d = v
+  return rshift(dbl.w[HIGH_WORD], 20) - 1023 + 2
+end
+
+-- 2^power as bpftrace writes it: 512, 1K, 2K, ... 1M, ... up to E.
+local function power_label(power)
+  local decade = floor(power / 10)
+  return format("%d%s", 2 ^ (power - 10 * decade), SUFFIXES[decade])
+end
+
+function Log2:_bucket_label(i)
+  if i == 0 then return "(..., 0)" end
+  if i <= 2 then return format("[%d]", i - 1) end
+  return "[" .. power_label(i - 2) .. ", " .. power_label(i - 1) .. ")"
+end
+
+-- The linear histogram: bucket 0 below min, 1..n the steps, n + 1 from max on.
+local Linear = kind({}, Hist)
+
+function Linear:_bucket(v)
+  if v < self.min then return 0 end
+  if v >= self.max then return self.last end
+  return floor((v - self.min) / self.step) + 1
+end
+
+-- A bound as bpftrace writes it: with K or M only when the step is a multiple of 1024.
+function Linear:_bound(x)
+  if self.step % 1024 ~= 0 or x == 0 then return format("%d", x) end
+  if x % 1048576 == 0 then return format("%dM", x / 1048576) end
+  if x % 1024 == 0 then return format("%dK", x / 1024) end
+  return format("%d", x)
+end
+
+function Linear:_bucket_label(i)
+  if i == 0 then return "(..., " .. self:_bound(self.min) .. ")" end
+  if i == self.last then return "[" .. self:_bound(self.max) .. ", ...)" end
+  local low = self.min + (i - 1) * self.step
+  if self.step == 1 then return format("[%d]", low) end
+  return "[" .. self:_bound(low) .. ", " .. self:_bound(low + self.step) .. ")"
+end
+
+--------------------------------------------------------------------------------------------
+-- Making aggregations. name "x" prints as "@x" (nil: "@"); opts.top limits printing to
+-- the biggest entries.
+local function make(class, name, opts, fields)
+  name = name or ""
+  if type(name) ~= "string" then error("agg: a name is a string", 3) end
+  if name:sub(1, 1) ~= "@" then name = "@" .. name end
+  if by_name[name] then error("agg: " .. name .. " already exists", 3) end
+  local self = fields or {}
+  self.name = name
+  self.limit = opts and opts.top
+  self.t = {}
+  self.tuples = {}
+  setmetatable(self, class)
+  registry[#registry + 1] = self
+  by_name[name] = self
+  return self
+end
+
+function _M.count(name, opts) return make(Count, name, opts) end
+function _M.sum(name, opts) return make(Sum, name, opts) end
+function _M.min(name, opts) return make(Min, name, opts) end
+function _M.max(name, opts) return make(Max, name, opts) end
+function _M.avg(name, opts) return make(Avg, name, opts, { n = {} }) end
+
+-- A log2 histogram: h:record(v [, key]).
+function _M.hist(name, opts)
+  return make(Log2, name, opts, { last = LOG2_LAST })
+end
+
+-- A linear histogram of integer bounds: steps of `step` from min to max, which must be
+-- a whole number of steps apart.
+function _M.lhist(name, min, max_, step, opts)
+  local whole = type(min) == "number" and type(max_) == "number" and type(step) == "number"
+                and min == floor(min) and max_ == floor(max_) and step == floor(step)
+  if not whole or step <= 0 or max_ <= min or (max_ - min) % step ~= 0 then
+    error("agg: lhist wants integers min < max and step > 0 dividing max - min", 2)
+  end
+  return make(Linear, name, opts,
+              { min = min, max = max_, step = step, last = (max_ - min) / step + 1 })
+end
+
+-- Prints every aggregation that has entries, in the order they were made.
+function _M.print_all(out)
+  for _, a in ipairs(registry) do a:print(out) end
+end
+
+-- Clears every aggregation.
+function _M.clear_all()
+  for _, a in ipairs(registry) do a:clear() end
+end
+
+return _M

@@ -1,0 +1,282 @@
+-- Numbers as people read them: system call, errno and signal names, IP addresses and
+-- ports, kernel symbols, and event timestamps as wall-clock time.
+--   local names = require("ringlua.names")
+--   names.syscall_name(59)            --> "execve"
+--   names.errno_name(-2)              --> "ENOENT"
+--   names.inet(e.daddr)               --> "10.0.0.1" or "2001:db8::1"
+--   names.ksym(e.ip)                  --> "vfs_read+0x1a"
+--   names.hms(e.ts_ns)                --> "14:03:59"
+local ffi = require("ffi")
+local bit = require("bit")
+local ringlua = require("ringlua")
+
+local C = ffi.C
+local floor, abs = math.floor, math.abs
+local format, concat, sort = string.format, table.concat, table.sort
+local tonumber, type = tonumber, type
+local u8p_t = ffi.typeof("const uint8_t *")
+local u64_t = ffi.typeof("uint64_t")
+local chars_t = ffi.typeof("char[?]")
+
+ringlua.cdef_once("struct timespec", "struct timespec { long tv_sec; long tv_nsec; };")
+local timespec_t = ffi.typeof("struct timespec")
+
+-- Declares a C function unless an earlier module already did (a second declaration of
+-- the same function is an error in one state).
+local function declare(name, decl)
+  if not pcall(function() return C[name] end) then ffi.cdef(decl) end
+end
+declare("clock_gettime", "int clock_gettime(int clockid, struct timespec *tp);")
+declare("readlink", "ssize_t readlink(const char *path, char *buf, size_t len);")
+
+local CLOCK_REALTIME, CLOCK_MONOTONIC = 0, 1
+local SIGRTMIN, SIGRTMAX = 32, 64
+local PATH_MAX = 4096
+-- The generated module with the names the kernel headers number.
+local GENERATED = "ringlua.kernel_names"
+
+local _M = {}
+
+--------------------------------------------------------------------------------------------
+-- System calls, errors, signals: tables generated at build time from the kernel headers
+-- of this architecture, loaded at first use.
+local kernel
+
+-- In a build tree the generated module sits in lua/ beside the ringlua binary; once
+-- installed it is next to this one, on package.path.
+local function beside_binary()
+  local buf = chars_t(PATH_MAX)
+  local n = tonumber(C.readlink("/proc/self/exe", buf, PATH_MAX))
+  if n <= 0 then return nil end
+  local dir = ffi.string(buf, n):match("(.*)/")
+  return package.searchpath(GENERATED, dir .. "/lua/?.lua")
+end
+
+local function kernel_names()
+  if kernel then return kernel end
+  local path = package.searchpath(GENERATED, package.path) or beside_binary()
+  if not path then
+    error("ringlua.names: " .. GENERATED .. " not found: it is generated when ringlua is"
+          .. " built (cmake --build) and installed with it (cmake --install)", 3)
+  end
+  kernel = assert(loadfile(path))()
+  return kernel
+end
+
+-- The name of system call nr on this architecture ("execve"), or nil.
+function _M.syscall_name(nr)
+  return (kernel or kernel_names()).syscalls[tonumber(nr)]
+end
+
+-- The number of the system call called name, or nil.
+function _M.syscall_number(name)
+  local k = kernel or kernel_names()
+  if not k.numbers then
+    k.numbers = {}
+    for nr, n in pairs(k.syscalls) do k.numbers[n] = nr end
+  end
+  return k.numbers[name]
+end
+
+-- The name of an error number ("ENOENT"), negative (as the kernel returns it) or not.
+function _M.errno_name(err)
+  return (kernel or kernel_names()).errnos[abs(tonumber(err))]
+end
+
+-- The name of a signal ("SIGKILL"). Real-time signals count from the kernel's SIGRTMIN,
+-- 32 ("SIGRTMIN+2" is 34); the C library keeps 32 and 33 for itself and calls 34 its
+-- own SIGRTMIN.
+function _M.signal_name(sig)
+  sig = tonumber(sig)
+  if sig == SIGRTMIN then return "SIGRTMIN" end
+  if sig and sig > SIGRTMIN and sig <= SIGRTMAX then
+    return "SIGRTMIN+" .. (sig - SIGRTMIN)
+  end
+  return (kernel or kernel_names()).signals[sig]
+end
+
+--------------------------------------------------------------------------------------------
+-- Addresses and ports.
+
+local function dotted(b, at)
+  return format("%d.%d.%d.%d", b[at], b[at + 1], b[at + 2], b[at + 3])
+end
+
+-- The longest run of two or more zero groups (the first of equal ones): start, length.
+local function zero_run(groups)
+  local best_at, best_len, at, len = nil, 1, nil, 0
+  for i = 0, 7 do
+    if groups[i] == 0 then
+      if len == 0 then at = i end
+      len = len + 1
+      if len > best_len then best_at, best_len = at, len end
+    else
+      len = 0
+    end
+  end
+  return best_at, best_len
+end
+
+local function hex_groups(groups, from, to)
+  local parts = {}
+  for i = from, to do parts[#parts + 1] = format("%x", groups[i]) end
+  return concat(parts, ":")
+end
+
+-- RFC 5952: lower-case groups without leading zeros, the longest run of zero groups as
+-- "::"; an IPv4-mapped address (and, as inet_ntop does, an IPv4-compatible one) ends in
+-- dotted decimal.
+local function ipv6_text(b)
+  local groups = {}
+  for i = 0, 7 do groups[i] = b[2 * i] * 256 + b[2 * i + 1] end
+  local at, len = zero_run(groups)
+  local v4 = at == 0 and (len == 6 or (len == 5 and groups[5] == 0xffff))
+  local last = v4 and 5 or 7
+  local text
+  if at then
+    text = hex_groups(groups, 0, at - 1) .. "::" .. hex_groups(groups, at + len, last)
+  else
+    text = hex_groups(groups, 0, last)
+  end
+  if v4 then
+    text = text .. (text:sub(-1) == ":" and "" or ":") .. dotted(b, 12)
+  end
+  return text
+end
+
+-- The bytes of an IPv4 address read as a number from a 32-bit field in network order.
+local be32_bytes = ffi.new("union { uint32_t n; uint8_t b[4]; }")
+
+-- An IPv4 or IPv6 address as text, from its 4 or 16 bytes in network order: a cdata
+-- array (its size says which), a pointer with len, a Lua string of the bytes, or the
+-- number a __be32 field reads as.
+function _M.inet(addr, len)
+  if type(addr) == "number" then
+    be32_bytes.n = addr
+    return dotted(be32_bytes.b, 0)
+  end
+  len = len or (type(addr) == "string" and #addr) or ffi.sizeof(addr)
+  local b = ffi.cast(u8p_t, addr)
+  if len == 4 then return dotted(b, 0) end
+  if len == 16 then return ipv6_text(b) end
+  error("names.inet: an address is 4 or 16 bytes, got " .. tostring(len)
+        .. " (give the length with a pointer)", 2)
+end
+
+-- A port read from a field in network byte order, as a number.
+if ffi.abi("le") then
+  function _M.port(nport)
+    return bit.rshift(bit.bswap(tonumber(nport)), 16)
+  end
+else
+  function _M.port(nport)
+    return tonumber(nport)
+  end
+end
+
+--------------------------------------------------------------------------------------------
+-- Kernel symbols. Addresses are 64-bit, beyond what a Lua number holds exactly, so each
+-- symbol is kept as its distance from the lowest one: small enough to be exact.
+local ksyms
+local TEXT_TYPES = { t = true, T = true, w = true, W = true }
+
+-- Reads the text symbols of a kallsyms file: addresses as (high, low) 32-bit halves.
+local function read_kallsyms(path)
+  local f, err = io.open(path)
+  if not f then return nil, err end
+  local syms = {}
+  for line in f:lines() do
+    local hex, kind, name = line:match("^(%x+) (%a) (%S+)")
+    if hex and TEXT_TYPES[kind] and #hex > 8 then
+      local high, low = tonumber(hex:sub(1, -9), 16), tonumber(hex:sub(-8), 16)
+      if high ~= 0 or low ~= 0 then
+        syms[#syms + 1] = { high = high, low = low, name = name, line = #syms + 1 }
+      end
+    end
+  end
+  f:close()
+  return syms
+end
+
+-- The symbols sorted by address as parallel arrays of offsets from base and names; of
+-- symbols at one address (_stext, _text) the first listed stands for it.
+local function index_symbols(syms)
+  sort(syms, function(a, b)
+    if a.high ~= b.high then return a.high < b.high end
+    if a.low ~= b.low then return a.low < b.low end
+    return a.line < b.line
+  end)
+  local first = syms[1]
+  local offsets, names = {}, {}
+  for _, s in ipairs(syms) do
+    local off = (s.high - first.high) * 2^32 + (s.low - first.low)
+    if off ~= offsets[#offsets] then
+      offsets[#offsets + 1] = off
+      names[#names + 1] = s.name
+    end
+  end
+  return { base = u64_t(first.high) * 2^32 + first.low, offsets = offsets, names = names }
+end
+
+-- Uses the kernel symbols of path (a saved copy of /proc/kallsyms, say) from now on.
+-- Returns true, or nil and why.
+function _M.use_kallsyms(path)
+  local syms, err = read_kallsyms(path)
+  if not syms then return nil, err end
+  if #syms == 0 then return nil, path .. ": no symbol addresses (run as root?)" end
+  ksyms = index_symbols(syms)
+  return true
+end
+
+-- The last index whose offset is at most off.
+local function last_at_or_below(offsets, off)
+  local lo, hi = 1, #offsets
+  if off < offsets[1] then return nil end
+  while lo < hi do
+    local mid = floor((lo + hi + 1) / 2)
+    if offsets[mid] <= off then lo = mid else hi = mid - 1 end
+  end
+  return lo
+end
+
+-- The kernel symbol an address falls in, as "symbol+0xoffset", or nil. addr is a
+-- uint64 cdata (as event fields are) or a number; /proc/kallsyms is read at first use.
+function _M.ksym(addr)
+  if not ksyms then assert(_M.use_kallsyms("/proc/kallsyms")) end
+  addr = u64_t(addr)
+  if addr < ksyms.base then return nil end
+  local off = tonumber(addr - ksyms.base)
+  local i = last_at_or_below(ksyms.offsets, off)
+  return format("%s+0x%x", ksyms.names[i], off - ksyms.offsets[i])
+end
+
+--------------------------------------------------------------------------------------------
+-- Time. Events carry CLOCK_MONOTONIC nanoseconds (bpf_ktime_get_ns); the wall clock is
+-- that plus the distance between the two clocks, measured once.
+local realtime_minus_monotonic
+
+local function measure_clock_offset()
+  local mono, real = timespec_t(), timespec_t()
+  C.clock_gettime(CLOCK_MONOTONIC, mono)
+  C.clock_gettime(CLOCK_REALTIME, real)
+  -- Seconds and nanoseconds apart, so no sum needs more than a double holds exactly.
+  return { sec = tonumber(real.tv_sec - mono.tv_sec),
+           nsec = tonumber(real.tv_nsec - mono.tv_nsec) }
+end
+
+-- The wall-clock time of a monotonic timestamp, in seconds since the epoch.
+function _M.wall_time(ts_ns)
+  local d = realtime_minus_monotonic
+  if not d then
+    d = measure_clock_offset()
+    realtime_minus_monotonic = d
+  end
+  return d.sec + (tonumber(ts_ns) + d.nsec) / 1e9
+end
+
+-- The local time of day of a monotonic timestamp, as "HH:MM:SS".
+function _M.hms(ts_ns)
+  return os.date("%H:%M:%S", floor(_M.wall_time(ts_ns)))
+end
+
+return _M

@@ -1,0 +1,366 @@
+-- Specs of ringlua.agg: aggregations by key and histograms printed as bpftrace prints them.
+local ffi = require("ffi")
+
+-- A stand-in for a file: collects what is written.
+local function sink()
+  local s = { parts = {} }
+  function s:write(text) self.parts[#self.parts + 1] = text end
+  function s:text() return table.concat(self.parts) end
+  return s
+end
+
+-- Heap growth in KB over `rounds` calls of f(i), with the GC stopped, after a warm-up
+-- that lets the loop compile and every key be seen.
+local function garbage_kb(rounds, f)
+  for i = 1, 20000 do f(i) end
+  collectgarbage("collect")
+  collectgarbage("stop")
+  local before = collectgarbage("count")
+  for i = 1, rounds do f(i) end
+  local grown = collectgarbage("count") - before
+  collectgarbage("restart")
+  return grown
+end
+
+describe("agg", function()
+  local agg
+
+  before_each(function()
+    package.loaded["ringlua.agg"] = nil
+    agg = require("ringlua.agg")
+  end)
+
+  describe("by key", function()
+    it("counts by key and prints smallest first with the name as header", function()
+      local calls = agg.count("calls")
+      for _ = 1, 3 do calls:add("read") end
+      calls:add("write")
+      assert.are.equal("@calls[write]: 1\n@calls[read]: 3\n\n", calls:format())
+    end)
+
+    it("counts by the increment it is given", function()
+      local bytes = agg.count("bytes")
+      bytes:add(7, 10)
+      bytes:add(7)
+      assert.are.equal(11, bytes:get(7))
+    end)
+
+    it("sums, keeps the minimum and the maximum", function()
+      local s, lo, hi = agg.sum("s"), agg.min("lo"), agg.max("hi")
+      for _, v in ipairs({ 5, -2, 9 }) do
+        s:add("k", v)
+        lo:add("k", v)
+        hi:add("k", v)
+      end
+      assert.are.same({ 12, -2, 9 }, { s:get("k"), lo:get("k"), hi:get("k") })
+    end)
+
+    it("averages exactly and prints the integer part like bpftrace", function()
+      local a = agg.avg("lat")
+      a:add("x", 3)
+      a:add("x", 4)
+      assert.are.equal(3.5, a:get("x"))
+      assert.are.equal("@lat[x]: 3\n\n", a:format())
+    end)
+
+    it("prints an aggregation without keys as a plain value", function()
+      local n = agg.count("events")
+      n:add()
+      n:add()
+      assert.are.equal("@events: 2\n\n", n:format())
+    end)
+
+    it("prints an unnamed aggregation as @", function()
+      local n = agg.sum()
+      n:add(1, 5)
+      assert.are.equal("@[1]: 5\n\n", n:format())
+    end)
+
+    it("breaks ties between equal values by key, whatever the table order", function()
+      local c = agg.count("c")
+      for _, k in ipairs({ "b", "c", "a" }) do c:add(k) end
+      assert.are.equal("@c[a]: 1\n@c[b]: 1\n@c[c]: 1\n\n", c:format())
+    end)
+
+    it("takes a 64-bit cdata key as the number it holds", function()
+      local c = agg.count("nr")
+      c:add(ffi.new("int64_t", 59))
+      c:add(59)
+      assert.are.equal("@nr[59]: 2\n\n", c:format())
+    end)
+
+    it("refuses a cdata key that is not a number", function()
+      local c = agg.count("comm")
+      assert.has_error(function() c:add(ffi.new("char[16]", "bash")) end,
+        "agg: a cdata key must be a number; turn char arrays into strings with ringlua.str")
+    end)
+
+    it("prints nothing for an aggregation without entries", function()
+      assert.are.equal("", agg.count("empty"):format())
+    end)
+
+    it("refuses a second aggregation of the same name", function()
+      agg.count("dup")
+      assert.has_error(function() agg.sum("@dup") end, "agg: @dup already exists")
+    end)
+  end)
+
+  describe("tuple keys", function()
+    it("interns a tuple: the same parts give the same key", function()
+      local c = agg.count("t")
+      assert.are.equal(c:key("bash", 3), c:key("bash", 3))
+      assert.are_not.equal(c:key("bash", 3), c:key("bash", 4))
+      assert.are_not.equal(c:key("bash"), c:key("bash", 3))
+    end)
+
+    it("prints a tuple's parts separated by commas, as bpftrace does", function()
+      local c = agg.count("by")
+      c:add(c:key("sshd", 22, "tcp"))
+      c:add(c:key("sshd", 22, "tcp"))
+      c:add(c:key("bash", 1))
+      assert.are.equal("@by[bash, 1]: 1\n@by[sshd, 22, tcp]: 2\n\n", c:format())
+    end)
+
+    it("refuses a tuple with a hole or more than four parts", function()
+      local c = agg.count("bad")
+      assert.has_error(function() c:key("a", nil, "c") end,
+        "agg: a tuple key has 1 to 4 parts, none of them nil")
+      assert.has_error(function() c:key(1, 2, 3, 4, 5) end)
+    end)
+
+    it("keeps interned tuples valid across clear", function()
+      local c = agg.count("kept")
+      local k = c:key("a", 1)
+      c:add(k)
+      c:clear()
+      c:add(c:key("a", 1))
+      c:add(k)
+      assert.are.equal("@kept[a, 1]: 2\n\n", c:format())
+    end)
+  end)
+
+  describe("top", function()
+    it("prints only the biggest entries when given a limit", function()
+      local c = agg.count("c")
+      for i = 1, 5 do c:add("k" .. i, i) end
+      assert.are.equal("@c[k4]: 4\n@c[k5]: 5\n\n", c:format(2))
+    end)
+
+    it("uses the aggregation's own top option by default", function()
+      local c = agg.count("c", { top = 1 })
+      c:add("a", 1)
+      c:add("b", 2)
+      assert.are.equal("@c[b]: 2\n\n", c:format())
+    end)
+
+    it("returns the biggest entries biggest first", function()
+      local c = agg.count("c")
+      c:add("a", 1)
+      c:add("b", 3)
+      c:add(c:key("x", 1), 2)
+      local top = c:top(2)
+      assert.are.equal(2, #top)
+      assert.are.same({ key = "b", value = 3 }, top[1])
+      assert.are.same({ "x", 1 }, { top[2].key[1], top[2].key[2] })
+      assert.are.equal(2, top[2].value)
+    end)
+  end)
+
+  describe("log2 histograms", function()
+    it("prints [0], [1], then power-of-two ranges with bars scaled to the biggest", function()
+      local h = agg.hist("bytes")
+      h:record(0)
+      h:record(1)
+      for _ = 1, 4 do h:record(3) end
+      for v = 4, 7 do h:record(v) end
+      h:record(5)
+      assert.are.equal(
+        "@bytes:\n" ..
+        "[0]                    1 |@@@@@@@@@@                                          |\n" ..
+        "[1]                    1 |@@@@@@@@@@                                          |\n" ..
+        "[2, 4)                 4 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@           |\n" ..
+        "[4, 8)                 5 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n" ..
+        "\n", h:format())
+    end)
+
+    it("puts negative values in (..., 0)", function()
+      local h = agg.hist("d")
+      h:record(-5)
+      h:record(0)
+      assert.are.equal(
+        "@d:\n" ..
+        "(..., 0)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n" ..
+        "[0]                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n" ..
+        "\n", h:format())
+    end)
+
+    it("writes bounds with K, M and E suffixes and shows empty buckets between", function()
+      local h = agg.hist("big")
+      h:record(600)
+      h:record(1024)
+      h:record(1536)
+      h:record(3 * 2^20)
+      local text = h:format()
+      assert.truthy(text:find("[512, 1K)              1 |@@@@@@@@@@@@@@@@@@@@@@@@@@", 1, true))
+      assert.truthy(text:find("\n[1K, 2K)               2 |@@@@", 1, true))
+      assert.truthy(text:find("\n[2K, 4K)               0 |" .. (" "):rep(52) .. "|\n", 1, true))
+      assert.truthy(text:find("\n[2M, 4M)               1 |", 1, true))
+    end)
+
+    it("puts the biggest 64-bit values in [8E, 16E)", function()
+      local h = agg.hist("top")
+      h:record(2^63)
+      assert.are.equal(
+        "@top:\n[8E, 16E)              1 |" .. ("@"):rep(52) .. "|\n\n", h:format())
+    end)
+
+    it("sizes bars in single precision as bpftrace does", function()
+      -- 1/13 * 52 is 4 in float but 3.9999999999999996 in double.
+      local h = agg.hist("f")
+      h:record(0)
+      for _ = 1, 13 do h:record(1) end
+      assert.truthy(h:format():find("[0]                    1 |@@@@ ", 1, true))
+    end)
+
+    it("prints one histogram per key, smallest total first", function()
+      local h = agg.hist("lat")
+      h:record(1, "b")
+      h:record(1, "b")
+      h:record(0, "a")
+      assert.are.equal(
+        "@lat[a]:\n[0]                    1 |" .. ("@"):rep(52) .. "|\n\n" ..
+        "@lat[b]:\n[1]                    2 |" .. ("@"):rep(52) .. "|\n\n", h:format())
+    end)
+
+    it("counts what was recorded under a key", function()
+      local h = agg.hist("n")
+      for v = 1, 10 do h:record(v, "k") end
+      assert.are.equal(10, h:get("k"))
+    end)
+  end)
+
+  describe("linear histograms", function()
+    it("prints steps, the below-min and the from-max buckets", function()
+      local h = agg.lhist("ms", 0, 30, 10)
+      h:record(-1)
+      h:record(5)
+      h:record(15)
+      h:record(15)
+      h:record(30)
+      assert.are.equal(
+        "@ms:\n" ..
+        "(..., 0)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n" ..
+        "[0, 10)                1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n" ..
+        "[10, 20)               2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n" ..
+        "[20, 30)               0 |                                                    |\n" ..
+        "[30, ...)              1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n" ..
+        "\n", h:format())
+    end)
+
+    it("starts at the first and ends at the last non-empty bucket", function()
+      local h = agg.lhist("x", 0, 100, 10)
+      h:record(42)
+      assert.are.equal("@x:\n[40, 50)               1 |" .. ("@"):rep(52) .. "|\n\n", h:format())
+    end)
+
+    it("writes single values as [n] when the step is 1", function()
+      local h = agg.lhist("one", 0, 10, 1)
+      h:record(3)
+      assert.are.equal("@one:\n[3]                    1 |" .. ("@"):rep(52) .. "|\n\n", h:format())
+    end)
+
+    it("writes K and M bounds only when the step is a multiple of 1024", function()
+      local k = agg.lhist("k", 0, 4 * 2^20, 2^20)
+      k:record(2^20 + 1)
+      assert.truthy(k:format():find("\n[1M, 2M)  ", 1, true))
+      local kb = agg.lhist("kb", 0, 4096, 1024)
+      kb:record(1500)
+      assert.truthy(kb:format():find("\n[1K, 2K)  ", 1, true))
+      local plain = agg.lhist("plain", 0, 5000, 1000)
+      plain:record(2500)
+      assert.truthy(plain:format():find("\n[2000, 3000)  ", 1, true))
+    end)
+
+    it("refuses bounds that are not a whole number of steps apart", function()
+      assert.has_error(function() agg.lhist("bad", 0, 25, 10) end,
+        "agg: lhist wants integers min < max and step > 0 dividing max - min")
+    end)
+  end)
+
+  describe("registry", function()
+    it("prints every aggregation with entries in the order they were made", function()
+      local b = agg.count("b")
+      agg.count("unused")
+      local h = agg.hist("a")
+      b:add("x")
+      h:record(1)
+      local out = sink()
+      agg.print_all(out)
+      assert.are.equal("@b[x]: 1\n\n@a:\n[1]                    1 |" .. ("@"):rep(52) .. "|\n\n",
+                       out:text())
+    end)
+
+    it("clear empties one aggregation, clear_all every one", function()
+      local a, b = agg.count("a"), agg.sum("b")
+      a:add(1)
+      b:add(1, 2)
+      a:clear()
+      assert.is_nil(a:get(1))
+      assert.are.equal(2, b:get(1))
+      agg.clear_all()
+      assert.is_nil(b:get(1))
+    end)
+
+    it("print writes to the file it is given", function()
+      local c = agg.count("c")
+      c:add("k")
+      local out = sink()
+      c:print(out)
+      assert.are.equal("@c[k]: 1\n\n", out:text())
+    end)
+  end)
+
+  describe("per-event cost", function()
+    local ROUNDS = 1000000
+    -- 1M calls: even 16 bytes each would be 16000 KB.
+    local LIMIT_KB = 64
+
+    it("makes no garbage counting by number and string keys once seen", function()
+      local by_nr, by_name = agg.count("nr"), agg.sum("name")
+      local names = { "read", "write", "openat", "close" }
+      local grown = garbage_kb(ROUNDS, function(i)
+        by_nr:add(i % 400)
+        by_name:add(names[i % 4 + 1], i)
+      end)
+      assert.is_true(grown < LIMIT_KB, ("heap grew by %.1f KB"):format(grown))
+    end)
+
+    it("makes no garbage for min, max and avg once keys are seen", function()
+      local lo, hi, mean = agg.min("lo"), agg.max("hi"), agg.avg("mean")
+      local grown = garbage_kb(ROUNDS, function(i)
+        lo:add(i % 64, i)
+        hi:add(i % 64, i)
+        mean:add(i % 64, i)
+      end)
+      assert.is_true(grown < LIMIT_KB, ("heap grew by %.1f KB"):format(grown))
+    end)
+
+    it("makes no garbage recording into histograms", function()
+      local h, l = agg.hist("h"), agg.lhist("l", 0, 1000, 10)
+      local grown = garbage_kb(ROUNDS, function(i)
+        h:record(i * 7919 % 100000, i % 8)
+        l:record(i % 1200)
+      end)
+      assert.is_true(grown < LIMIT_KB, ("heap grew by %.1f KB"):format(grown))
+    end)
+
+    it("makes no garbage interning tuples that were seen before", function()
+      local c = agg.count("t")
+      local comms = { "bash", "sshd", "cron" }
+      local grown = garbage_kb(ROUNDS, function(i)
+        c:add(c:key(comms[i % 3 + 1], i % 50, i % 2 == 0))
+      end)
+      assert.is_true(grown < LIMIT_KB, ("heap grew by %.1f KB"):format(grown))
+    end)
+  end)
+end)
