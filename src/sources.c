@@ -7,15 +7,19 @@
 #include "bpf_obj.h"
 #include "source_exec.skel.h"
 #include "source_syscalls.skel.h"
+#include "source_exit.skel.h"
 
 extern const char exec_cdef[];
 extern const char syscalls_cdef[];
+extern const char exit_cdef[];
 
 static const struct rl_source sources[] = {
 	{ "exec", "process execs: pid, ppid, uid, comm, filename", "struct exec_event",
 	  exec_cdef, source_exec__elf_bytes },
 	{ "syscalls", "system call entries: pid, tid, nr, comm", "struct syscall_event",
 	  syscalls_cdef, source_syscalls__elf_bytes },
+	{ "exit", "process exits: pid, ppid, uid, exit status or signal, lifetime, comm",
+	  "struct exit_event", exit_cdef, source_exit__elf_bytes },
 };
 
 const struct rl_source *rl_sources(size_t *n)
