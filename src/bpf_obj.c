@@ -1,12 +1,17 @@
 #include "bpf_obj.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+
+#define TRACEFS_DIR "/sys/kernel/tracing"
 
 struct rl_bpf {
 	struct bpf_object *obj;
@@ -78,6 +83,35 @@ int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t
 	return err;
 }
 
+/* Whether the tracepoint a section "tp/CAT/NAME" (or "tracepoint/CAT/NAME") names exists
+ * in the running kernel. */
+static bool tracepoint_exists(const char *section)
+{
+	const char *tp = strchr(section, '/');
+	char path[PATH_MAX];
+
+	if (!tp)
+		return false;
+	snprintf(path, sizeof(path), "%s/events/%s", TRACEFS_DIR, tp + 1);
+	return access(path, F_OK) == 0;
+}
+
+/* A program whose section starts with "?" is optional: libbpf drops the "?" and leaves
+ * the program out of the load; it goes back in if its tracepoint exists here (a system
+ * call that some architectures or older kernels lack). */
+static void enable_optional_programs(struct rl_bpf *b)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, b->obj) {
+		const char *sec = bpf_program__section_name(prog);
+
+		if (!bpf_program__autoload(prog) &&
+		    (!strncmp(sec, "tp/", 3) || !strncmp(sec, "tracepoint/", 11)))
+			bpf_program__set_autoload(prog, tracepoint_exists(sec));
+	}
+}
+
 static int attach_all(struct rl_bpf *b)
 {
 	struct bpf_program *prog;
@@ -89,7 +123,11 @@ static int attach_all(struct rl_bpf *b)
 	if (!b->links)
 		return -ENOMEM;
 	bpf_object__for_each_program(prog, b->obj) {
-		struct bpf_link *link = bpf_program__attach(prog);
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
 
 		if (!link) {
 			int err = -errno;
@@ -106,7 +144,10 @@ static int attach_all(struct rl_bpf *b)
 
 int rl_bpf_load_attach(struct rl_bpf *b)
 {
-	int err = bpf_object__load(b->obj);
+	int err;
+
+	enable_optional_programs(b);
+	err = bpf_object__load(b->obj);
 
 	if (err) {
 		fprintf(stderr, "ringlua: %s: cannot load BPF object: %s\n", b->name,

@@ -8,10 +8,12 @@
 #include "source_exec.skel.h"
 #include "source_syscalls.skel.h"
 #include "source_exit.skel.h"
+#include "source_open.skel.h"
 
 extern const char exec_cdef[];
 extern const char syscalls_cdef[];
 extern const char exit_cdef[];
+extern const char open_cdef[];
 
 static const struct rl_source sources[] = {
 	{ "exec", "process execs: pid, ppid, uid, comm, filename", "struct exec_event",
@@ -20,6 +22,8 @@ static const struct rl_source sources[] = {
 	  syscalls_cdef, source_syscalls__elf_bytes },
 	{ "exit", "process exits: pid, ppid, uid, exit status or signal, lifetime, comm",
 	  "struct exit_event", exit_cdef, source_exit__elf_bytes },
+	{ "open", "file opens: pid, tid, uid, flags, mode, fd or -errno, comm, path",
+	  "struct open_event", open_cdef, source_open__elf_bytes },
 };
 
 const struct rl_source *rl_sources(size_t *n)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The exit source delivers the exits of processes started by the test: one that exits
-# with a status, one killed by a signal, with how long each lived.
+# with a status, one killed by a signal, with how long each lived; a thread's exit is not
+# one.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+ACTIVITY=${3:?usage: $0 RINGLUA SEQ_PRODUCER RL_ACTIVITY}
 
 start_ringlua "$SCRIPTS/exit_fields.lua"
 # A shell that lives about 200 ms, then exits with status 3.
@@ -14,6 +16,8 @@ sleep 30 & victim=$!
 for _ in $(seq 200); do [ "$(cat /proc/$victim/comm)" == sleep ] && break; sleep 0.01; done
 kill -KILL "$victim"
 wait "$victim" || true
+# A process whose second thread exits first.
+"$ACTIVITY" thread > "$TMP/threaded" || fail "rl_activity thread failed"
 stop_ringlua # the events are in the ring; ringlua drains it before exiting
 assert_eq "$RC" 0 "exit code after SIGINT"
 assert_contains "$TMP/bg.out" "READY source=exit" "ringlua.source in on_init"
@@ -35,4 +39,7 @@ assert_matches "$TMP/line" \
   "exit event of a SIGKILL"
 pass "killed by SIGKILL: $line"
 
+threaded=$(sed 's/pid=//' "$TMP/threaded")
+assert_eq "$(grep -c "^pid=$threaded .* comm=rl_activity " "$TMP/bg.out")" 1 "exits of a 2-thread process"
+pass "a thread's exit is not a process exit"
 assert_matches "$TMP/bg.err" '^ringlua: [0-9]+ events, 0 errors, 0 dropped, [0-9.]+ s$' "summary"
