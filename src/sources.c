@@ -10,12 +10,14 @@
 #include "source_exit.skel.h"
 #include "source_open.skel.h"
 #include "source_syscall_exit.skel.h"
+#include "source_signal.skel.h"
 
 extern const char exec_cdef[];
 extern const char syscalls_cdef[];
 extern const char exit_cdef[];
 extern const char open_cdef[];
 extern const char syscall_exit_cdef[];
+extern const char signal_cdef[];
 
 static const struct rl_source sources[] = {
 	{ "exec", "process execs: pid, ppid, uid, comm, filename", "struct exec_event",
@@ -28,6 +30,8 @@ static const struct rl_source sources[] = {
 	  "struct open_event", open_cdef, source_open__elf_bytes },
 	{ "syscall_exit", "completed system calls: pid, tid, uid, nr, result, latency, comm",
 	  "struct syscall_exit_event", syscall_exit_cdef, source_syscall_exit__elf_bytes },
+	{ "signal", "signals sent: sender pid, uid and comm, target pid and comm, sig, result",
+	  "struct signal_event", signal_cdef, source_signal__elf_bytes },
 };
 
 const struct rl_source *rl_sources(size_t *n)
