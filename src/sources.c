@@ -11,6 +11,7 @@
 #include "source_open.skel.h"
 #include "source_syscall_exit.skel.h"
 #include "source_signal.skel.h"
+#include "source_tcp.skel.h"
 
 extern const char exec_cdef[];
 extern const char syscalls_cdef[];
@@ -18,6 +19,7 @@ extern const char exit_cdef[];
 extern const char open_cdef[];
 extern const char syscall_exit_cdef[];
 extern const char signal_cdef[];
+extern const char tcp_cdef[];
 
 static const struct rl_source sources[] = {
 	{ "exec", "process execs: pid, ppid, uid, comm, filename", "struct exec_event",
@@ -32,6 +34,8 @@ static const struct rl_source sources[] = {
 	  "struct syscall_exit_event", syscall_exit_cdef, source_syscall_exit__elf_bytes },
 	{ "signal", "signals sent: sender pid, uid and comm, target pid and comm, sig, result",
 	  "struct signal_event", signal_cdef, source_signal__elf_bytes },
+	{ "tcp", "TCP connects and accepts: pid, uid, comm, addresses, ports",
+	  "struct tcp_event", tcp_cdef, source_tcp__elf_bytes },
 };
 
 const struct rl_source *rl_sources(size_t *n)
