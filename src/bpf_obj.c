@@ -112,32 +112,42 @@ static void enable_optional_programs(struct rl_bpf *b)
 	}
 }
 
+/* Keeps link in b, to destroy with it. Returns 0 or -ENOMEM. */
+static int keep_link(struct rl_bpf *b, struct bpf_link *link)
+{
+	struct bpf_link **links = realloc(b->links, (b->nr_links + 1) * sizeof(*links));
+
+	if (!links)
+		return -ENOMEM;
+	b->links = links;
+	b->links[b->nr_links++] = link;
+	return 0;
+}
+
 static int attach_all(struct rl_bpf *b)
 {
 	struct bpf_program *prog;
-	int n = 0;
+	struct bpf_link *link;
+	int err;
 
-	bpf_object__for_each_program(prog, b->obj)
-		n++;
-	b->links = calloc(n ? n : 1, sizeof(*b->links));
-	if (!b->links)
-		return -ENOMEM;
 	bpf_object__for_each_program(prog, b->obj) {
-		struct bpf_link *link;
-
-		if (!bpf_program__autoload(prog))
+		/* Not loaded, or attached to perf events by rl_bpf_attach_perf_event. */
+		if (!bpf_program__autoload(prog) ||
+		    bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
 			continue;
 		link = bpf_program__attach(prog);
-
 		if (!link) {
-			int err = -errno;
-
+			err = -errno;
 			fprintf(stderr, "ringlua: %s: cannot attach program %s (%s): %s\n",
 				b->name, bpf_program__name(prog), bpf_program__section_name(prog),
 				strerror(-err));
 			return err;
 		}
-		b->links[b->nr_links++] = link;
+		err = keep_link(b, link);
+		if (err) {
+			bpf_link__destroy(link);
+			return err;
+		}
 	}
 	return 0;
 }
@@ -155,6 +165,31 @@ int rl_bpf_load_attach(struct rl_bpf *b)
 		return err;
 	}
 	return attach_all(b);
+}
+
+int rl_bpf_attach_perf_event(struct rl_bpf *b, int perf_fd)
+{
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	int err;
+
+	bpf_object__for_each_program(prog, b->obj)
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
+			break;
+	if (!prog) {
+		close(perf_fd);
+		return -ENOENT;
+	}
+	link = bpf_program__attach_perf_event(prog, perf_fd);
+	if (!link) {
+		err = -errno;
+		close(perf_fd);
+		return err;
+	}
+	err = keep_link(b, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
 }
 
 int rl_bpf_ring_fd(const struct rl_bpf *b, const char *map)

@@ -14,6 +14,8 @@ struct rl_source {
 	const char *ctype;	/* the event's C type, as ffi.typeof takes it */
 	const char *cdef;	/* declarations of that type, for ffi.cdef */
 	const void *(*elf)(size_t *size);
+	unsigned int sample_hz;	/* >0: its perf_event program samples every online CPU
+				 * this many times a second */
 };
 
 #define RL_DEFAULT_SOURCE "exec"
