@@ -21,6 +21,8 @@ struct rl_options {
 	bool unsafe_perms;	/* --unsafe-perms: skip the script ownership checks */
 	bool help;
 	bool version;
+	uint32_t uid;		/* --uid: trace only this user; RL_ANY_UID: all */
+	const char *comm;	/* --comm: trace only tasks of this name */
 };
 
 /* Fills o from argv. Returns 0, or -EINVAL with a one-line error printed. */

@@ -100,8 +100,26 @@ static int attach_cpu_clocks(struct rl_bpf *b, const struct rl_source *src)
 	return err;
 }
 
-int rl_source_open(struct rl_bpf **out, const struct rl_source *src, uint32_t tgid,
-		   uint32_t self_tgid)
+/* Sets f in b's `const volatile` filter globals (source.bpf.h). */
+static int set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
+{
+	char comm[RL_COMM_MAX + 1] = { 0 };
+	int err;
+
+	if (f->comm)
+		strncpy(comm, f->comm, RL_COMM_MAX);
+	err = rl_bpf_set_global(b, "targ_tgid", &f->tgid, sizeof(f->tgid));
+	if (!err)
+		err = rl_bpf_set_global(b, "self_tgid", &f->self_tgid, sizeof(f->self_tgid));
+	if (!err)
+		err = rl_bpf_set_global(b, "targ_uid", &f->uid, sizeof(f->uid));
+	if (!err)
+		err = rl_bpf_set_global(b, "targ_comm", comm, sizeof(comm));
+	return err;
+}
+
+int rl_source_open(struct rl_bpf **out, const struct rl_source *src,
+		   const struct rl_source_filter *f)
 {
 	struct rl_bpf *b = NULL;
 	size_t size;
@@ -109,9 +127,7 @@ int rl_source_open(struct rl_bpf **out, const struct rl_source *src, uint32_t tg
 	int err = rl_bpf_open_mem(&b, elf, size, src->name);
 
 	if (!err)
-		err = rl_bpf_set_global(b, "targ_tgid", &tgid, sizeof(tgid));
-	if (!err)
-		err = rl_bpf_set_global(b, "self_tgid", &self_tgid, sizeof(self_tgid));
+		err = set_filters(b, f);
 	if (err)
 		fprintf(stderr, "ringlua: source %s: cannot prepare its BPF object: %s\n",
 			src->name, strerror(-err));

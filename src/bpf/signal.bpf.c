@@ -5,11 +5,13 @@
 #include "signal.h"
 #include "source.bpf.h"
 
-/* With -p, a signal concerns the process if it sends it or receives it. */
+/* With -p, a signal concerns the process if it sends it or receives it; the uid and
+ * comm filters look at the sender. */
 static __always_inline bool signal_traced(__u32 sender_tgid, __u32 target_pid)
 {
-	return traced(sender_tgid) ||
-	       (targ_tgid && target_pid == targ_tgid && sender_tgid != self_tgid);
+	return task_traced() &&
+	       (pid_traced(sender_tgid) ||
+		(targ_tgid && target_pid == targ_tgid && sender_tgid != self_tgid));
 }
 
 SEC("tp/signal/signal_generate")
