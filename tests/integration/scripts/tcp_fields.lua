@@ -2,7 +2,7 @@
 -- dotted for IPv4 and eight hex groups for IPv6.
 local ffi = require("ffi")
 local ringlua = require("ringlua")
-local tcp_t = ringlua.types.tcp
+local field_lines = require("field_lines")
 local str = ringlua.str
 local C = ffi.C
 
@@ -18,14 +18,8 @@ local function address(family, b)
   return table.concat(groups, ":")
 end
 
-io.stdout:setvbuf("line")
-return {
-  source = "tcp",
-  on_init = function() print("READY source=" .. ringlua.source) end,
-  on_event = function(ptr)
-    local e = ffi.cast(tcp_t, ptr)
-    print(("dir=%s pid=%d tid=%d uid=%d comm=%s family=%d saddr=%s daddr=%s sport=%d dport=%d"):format(
-      directions[e.direction] or "?", e.pid, e.tid, e.uid, str(e.comm), e.family,
-      address(e.family, e.saddr), address(e.family, e.daddr), e.sport, e.dport))
-  end,
-}
+return field_lines.script("tcp", function(e)
+  return ("dir=%s pid=%d tid=%d uid=%d comm=%s family=%d saddr=%s daddr=%s sport=%d dport=%d"):format(
+    directions[e.direction] or "?", e.pid, e.tid, e.uid, str(e.comm), e.family,
+    address(e.family, e.saddr), address(e.family, e.daddr), e.sport, e.dport)
+end)
