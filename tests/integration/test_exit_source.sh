@@ -28,7 +28,8 @@ line=$(cat "$TMP/line")
 assert_matches "$TMP/line" \
   "^pid=$exiter ppid=$$ uid=0 code=768 status=3 signal=0 core=0 comm=bash lifetime_ms=[0-9]+ len=64\$" \
   "exit event of a status-3 exit"
-lifetime=$(sed 's/.*lifetime_ms=\([0-9]*\).*/\1/' <<< "$line")
+lifetime=${line#*lifetime_ms=}
+lifetime=${lifetime%% *}
 assert_between "$lifetime" 200 60000 "lifetime of a process that slept 200 ms"
 pass "exit with status 3: $line"
 
