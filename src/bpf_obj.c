@@ -1,12 +1,17 @@
 #include "bpf_obj.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+
+#define TRACEFS_DIR "/sys/kernel/tracing"
 
 struct rl_bpf {
 	struct bpf_object *obj;
@@ -78,35 +83,81 @@ int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t
 	return err;
 }
 
+/* Whether the tracepoint a section "tp/CAT/NAME" (or "tracepoint/CAT/NAME") names exists
+ * in the running kernel. */
+static bool tracepoint_exists(const char *section)
+{
+	const char *tp = strchr(section, '/');
+	char path[PATH_MAX];
+
+	if (!tp)
+		return false;
+	snprintf(path, sizeof(path), "%s/events/%s", TRACEFS_DIR, tp + 1);
+	return access(path, F_OK) == 0;
+}
+
+/* A program whose section starts with "?" is optional: libbpf drops the "?" and leaves
+ * the program out of the load; it goes back in if its tracepoint exists here (a system
+ * call that some architectures or older kernels lack). */
+static void enable_optional_programs(struct rl_bpf *b)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, b->obj) {
+		const char *sec = bpf_program__section_name(prog);
+
+		if (!bpf_program__autoload(prog) &&
+		    (!strncmp(sec, "tp/", 3) || !strncmp(sec, "tracepoint/", 11)))
+			bpf_program__set_autoload(prog, tracepoint_exists(sec));
+	}
+}
+
+/* Keeps link in b, to destroy with it. Returns 0 or -ENOMEM. */
+static int keep_link(struct rl_bpf *b, struct bpf_link *link)
+{
+	struct bpf_link **links = realloc(b->links, (b->nr_links + 1) * sizeof(*links));
+
+	if (!links)
+		return -ENOMEM;
+	b->links = links;
+	b->links[b->nr_links++] = link;
+	return 0;
+}
+
 static int attach_all(struct rl_bpf *b)
 {
 	struct bpf_program *prog;
-	int n = 0;
+	struct bpf_link *link;
+	int err;
 
-	bpf_object__for_each_program(prog, b->obj)
-		n++;
-	b->links = calloc(n ? n : 1, sizeof(*b->links));
-	if (!b->links)
-		return -ENOMEM;
 	bpf_object__for_each_program(prog, b->obj) {
-		struct bpf_link *link = bpf_program__attach(prog);
-
+		/* Not loaded, or attached to perf events by rl_bpf_attach_perf_event. */
+		if (!bpf_program__autoload(prog) ||
+		    bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
+			continue;
+		link = bpf_program__attach(prog);
 		if (!link) {
-			int err = -errno;
-
+			err = -errno;
 			fprintf(stderr, "ringlua: %s: cannot attach program %s (%s): %s\n",
 				b->name, bpf_program__name(prog), bpf_program__section_name(prog),
 				strerror(-err));
 			return err;
 		}
-		b->links[b->nr_links++] = link;
+		err = keep_link(b, link);
+		if (err) {
+			bpf_link__destroy(link);
+			return err;
+		}
 	}
 	return 0;
 }
 
 int rl_bpf_load_attach(struct rl_bpf *b)
 {
-	int err = bpf_object__load(b->obj);
+	int err;
+
+	enable_optional_programs(b);
+	err = bpf_object__load(b->obj);
 
 	if (err) {
 		fprintf(stderr, "ringlua: %s: cannot load BPF object: %s\n", b->name,
@@ -114,6 +165,31 @@ int rl_bpf_load_attach(struct rl_bpf *b)
 		return err;
 	}
 	return attach_all(b);
+}
+
+int rl_bpf_attach_perf_event(struct rl_bpf *b, int perf_fd)
+{
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	int err;
+
+	bpf_object__for_each_program(prog, b->obj)
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
+			break;
+	if (!prog) {
+		close(perf_fd);
+		return -ENOENT;
+	}
+	link = bpf_program__attach_perf_event(prog, perf_fd);
+	if (!link) {
+		err = -errno;
+		close(perf_fd);
+		return err;
+	}
+	err = keep_link(b, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
 }
 
 int rl_bpf_ring_fd(const struct rl_bpf *b, const char *map)

@@ -17,8 +17,15 @@ int rl_bpf_open_mem(struct rl_bpf **out, const void *elf, size_t size, const cha
 int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t size);
 
 /* Loads the object into the kernel and attaches each program the way its section name
- * says. On failure prints which program failed and returns -errno. */
+ * says. A program whose section starts with "?" (e.g. "?tp/syscalls/sys_enter_open") is
+ * optional: loaded and attached only if its tracepoint exists on this kernel. On failure
+ * prints which program failed and returns -errno. */
 int rl_bpf_load_attach(struct rl_bpf *b);
+
+/* Attaches b's perf_event program (SEC("perf_event"), which rl_bpf_load_attach leaves
+ * alone) to the perf event perf_fd. The link owns perf_fd from then on: it is closed with
+ * b, or at once if the attach fails. Returns 0, -ENOENT for no such program, or -errno. */
+int rl_bpf_attach_perf_event(struct rl_bpf *b, int perf_fd);
 
 /* fd of the ring map named map, or -ENOENT. Valid until rl_bpf_close. */
 int rl_bpf_ring_fd(const struct rl_bpf *b, const char *map);

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sources.h"
 
@@ -21,6 +22,8 @@ enum {
 	OPT_VERSION,
 	OPT_UNSAFE_PERMS,
 	OPT_NO_RELOAD,
+	OPT_UID,
+	OPT_COMM,
 };
 
 static const struct option long_opts[] = {
@@ -36,6 +39,8 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "unsafe-perms", no_argument, NULL, OPT_UNSAFE_PERMS },
 	{ "no-reload", no_argument, NULL, OPT_NO_RELOAD },
+	{ "uid", required_argument, NULL, OPT_UID },
+	{ "comm", required_argument, NULL, OPT_COMM },
 	{ 0 },
 };
 
@@ -51,6 +56,8 @@ void rl_cli_usage(FILE *out)
 		"  -s, --source NAME   built-in event source (default: the script's `source`, else %s)\n"
 		"  -p, --pid PID       trace only process PID (filtered in the kernel);\n"
 		"                      stop when it exits\n"
+		"      --uid UID       trace only tasks of this real user id\n"
+		"      --comm NAME     trace only tasks of this name (at most %d characters)\n"
 		"      --pin PATH      consume the ring buffer map pinned at PATH; load no BPF\n"
 		"      --count N       exit after N events\n"
 		"      --interval MS   call on_tick every MS milliseconds (default %d)\n"
@@ -63,9 +70,9 @@ void rl_cli_usage(FILE *out)
 		"  -v, --verbose       print libbpf's loading details and tracebacks of load errors\n"
 		"  -h, --help          print this help\n"
 		"      --version       print the version\n\nSources:\n",
-		RL_DEFAULT_SOURCE, DEFAULT_INTERVAL_MS, DEFAULT_LATENCY_US / 1000.0);
+		RL_DEFAULT_SOURCE, RL_COMM_MAX, DEFAULT_INTERVAL_MS, DEFAULT_LATENCY_US / 1000.0);
 	for (size_t i = 0; i < n; i++)
-		fprintf(out, "  %-10s %s\n", src[i].name, src[i].summary);
+		fprintf(out, "  %-12s %s\n", src[i].name, src[i].summary);
 }
 
 /* Parses a whole decimal number in [min, max]; returns 0 or -EINVAL. */
@@ -131,6 +138,16 @@ static int apply(struct rl_options *o, int c, const char *arg)
 		return 0;
 	case OPT_LATENCY:
 		return parse_latency(arg, &o->latency_us) ? bad_value("--latency", arg) : 0;
+	case OPT_UID:
+		if (parse_u64(arg, 0, RL_ANY_UID - 1, &v))
+			return bad_value("--uid", arg);
+		o->uid = (uint32_t)v;
+		return 0;
+	case OPT_COMM:
+		if (!arg[0] || strlen(arg) > RL_COMM_MAX)
+			return bad_value("--comm", arg);
+		o->comm = arg;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -141,7 +158,7 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 	int c;
 
 	*o = (struct rl_options){ .interval_ms = DEFAULT_INTERVAL_MS,
-				  .latency_us = DEFAULT_LATENCY_US };
+				  .latency_us = DEFAULT_LATENCY_US, .uid = RL_ANY_UID };
 	opterr = 0; /* our own one-line message instead of getopt's */
 	/* 0, not 1: glibc starts afresh only at 0; at 1 it would go on inside a group of
 	 * short options where the previous parse stopped (`-vx`), in its argv. */

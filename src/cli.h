@@ -22,6 +22,8 @@ struct rl_options {
 	bool no_reload;		/* --no-reload: saving the script does not reload it */
 	bool help;
 	bool version;
+	uint32_t uid;		/* --uid: trace only this user; RL_ANY_UID: all */
+	const char *comm;	/* --comm: trace only tasks of this name */
 };
 
 /* Fills o from argv. Returns 0, or -EINVAL with a one-line error printed. */

@@ -107,6 +107,9 @@ static int open_pin(const char *path)
  * the map fd or -errno (printed). */
 static int open_ring(struct app *a, const struct rl_source *src)
 {
+	struct rl_source_filter filter = { .tgid = a->opt.pid, .self_tgid = (uint32_t)getpid(),
+					   .uid = a->opt.uid, .comm = a->opt.comm };
+
 	if (a->opt.pid && kill((pid_t)a->opt.pid, 0) && errno == ESRCH) {
 		fprintf(stderr, "ringlua: -p %u: no such process\n", a->opt.pid);
 		return -ESRCH;
@@ -114,7 +117,7 @@ static int open_ring(struct app *a, const struct rl_source *src)
 	rl_ensure_mounts();
 	if (a->opt.pin)
 		return a->pin_fd = open_pin(a->opt.pin);
-	if (rl_source_open(&a->bpf, src, a->opt.pid, (uint32_t)getpid()))
+	if (rl_source_open(&a->bpf, src, &filter))
 		return -EINVAL;
 	return rl_bpf_ring_fd(a->bpf, "events");
 }

@@ -3,9 +3,14 @@
 #ifndef RINGLUA_SOURCE_BPF_H
 #define RINGLUA_SOURCE_BPF_H
 
+#define ANY_UID ((__u32)-1) /* not a uid a task can have: (uid_t)-1 means "unchanged" */
+#define FILTER_COMM_LEN 16
+
 /* Filters, set by ringlua before load. */
 const volatile __u32 targ_tgid = 0; /* trace only this process; 0 traces all */
 const volatile __u32 self_tgid = 0; /* ringlua itself: never traced, or it would feed on itself */
+const volatile __u32 targ_uid = ANY_UID; /* trace only this (real) uid; ANY_UID traces all */
+const volatile char targ_comm[FILTER_COMM_LEN] = {}; /* only tasks so named; "" traces all */
 
 /* Lost-event convention: incremented whenever bpf_ringbuf_reserve fails (ring full). */
 __u64 dropped = 0;
@@ -15,9 +20,36 @@ struct {
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
 
-static __always_inline bool traced(__u32 tgid)
+/* Whether process tgid passes the pid filters. */
+static __always_inline bool pid_traced(__u32 tgid)
 {
 	return tgid != self_tgid && (!targ_tgid || tgid == targ_tgid);
+}
+
+/* Whether the current task passes the uid and comm filters. Unset filters are constants
+ * the verifier sees, so their checks cost nothing. */
+static __always_inline bool task_traced(void)
+{
+	char comm[FILTER_COMM_LEN];
+
+	if (targ_uid != ANY_UID && (__u32)bpf_get_current_uid_gid() != targ_uid)
+		return false;
+	if (!targ_comm[0])
+		return true;
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < FILTER_COMM_LEN; i++) {
+		if (comm[i] != targ_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* Whether to trace the current task, whose process is tgid: every filter. */
+static __always_inline bool traced(__u32 tgid)
+{
+	return pid_traced(tgid) && task_traced();
 }
 
 static __always_inline void *reserve_event(__u64 size)

@@ -62,6 +62,8 @@ run_ringlua() {
 start_ringlua_until() {
   local text=$1
   shift
+  # A previous run's output must not count as this one's TEXT.
+  rm -f "$TMP/bg.out" "$TMP/bg.err"
   timeout -s KILL 60 "$RINGLUA" "$@" > "$TMP/bg.out" 2> "$TMP/bg.err" &
   BG=$!
   for _ in $(seq 200); do
