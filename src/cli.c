@@ -12,6 +12,11 @@
 /* Long enough to batch thousands of records under load, short enough to feel live. */
 #define DEFAULT_LATENCY_US 500
 #define MAX_LATENCY_MS 1000
+/* Far beyond what a handler needs, short enough that a stuck one is noticed. */
+#define DEFAULT_HANDLER_TIMEOUT_MS 10000
+/* A tracing script that holds more than this is almost surely leaking. */
+#define DEFAULT_MEMORY_LIMIT_MB 1024
+#define MAX_MEMORY_LIMIT_MB (1u << 20)
 
 enum {
 	OPT_PIN = 256,
@@ -22,6 +27,8 @@ enum {
 	OPT_VERSION,
 	OPT_UNSAFE_PERMS,
 	OPT_NO_RELOAD,
+	OPT_HANDLER_TIMEOUT,
+	OPT_MEMORY_LIMIT,
 	OPT_UID,
 	OPT_COMM,
 };
@@ -39,6 +46,8 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "unsafe-perms", no_argument, NULL, OPT_UNSAFE_PERMS },
 	{ "no-reload", no_argument, NULL, OPT_NO_RELOAD },
+	{ "handler-timeout", required_argument, NULL, OPT_HANDLER_TIMEOUT },
+	{ "memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT },
 	{ "uid", required_argument, NULL, OPT_UID },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ 0 },
@@ -64,13 +73,20 @@ void rl_cli_usage(FILE *out)
 		"      --latency MS    wait up to MS (fractions allowed) for a batch to build up\n"
 		"                      under load; 0 hands over each event at once (default %.1f)\n"
 		"      --max-errors N  stop after N handler errors (default: never)\n"
+		"      --handler-timeout MS\n"
+		"                      stop a handler that runs longer than MS (default %d;\n"
+		"                      0: never)\n"
+		"      --memory-limit MB\n"
+		"                      most memory the script's Lua state may hold (default %d;\n"
+		"                      0: no limit)\n"
 		"      --no-reload     do not reload the script when it is saved (SIGHUP still\n"
 		"                      reloads it)\n"
 		"      --unsafe-perms  load scripts even if others could have written them\n"
 		"  -v, --verbose       print libbpf's loading details and tracebacks of load errors\n"
 		"  -h, --help          print this help\n"
 		"      --version       print the version\n\nSources:\n",
-		RL_DEFAULT_SOURCE, RL_COMM_MAX, DEFAULT_INTERVAL_MS, DEFAULT_LATENCY_US / 1000.0);
+		RL_DEFAULT_SOURCE, RL_COMM_MAX, DEFAULT_INTERVAL_MS, DEFAULT_LATENCY_US / 1000.0,
+		DEFAULT_HANDLER_TIMEOUT_MS, DEFAULT_MEMORY_LIMIT_MB);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "  %-12s %s\n", src[i].name, src[i].summary);
 }
@@ -119,6 +135,16 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case 'v': o->verbose++; return 0;
 	case OPT_UNSAFE_PERMS: o->unsafe_perms = true; return 0;
 	case OPT_NO_RELOAD: o->no_reload = true; return 0;
+	case OPT_HANDLER_TIMEOUT:
+		if (parse_u64(arg, 0, INT_MAX, &v))
+			return bad_value("--handler-timeout", arg);
+		o->handler_timeout_ms = (uint32_t)v;
+		return 0;
+	case OPT_MEMORY_LIMIT:
+		if (parse_u64(arg, 0, MAX_MEMORY_LIMIT_MB, &v))
+			return bad_value("--memory-limit", arg);
+		o->memory_limit_mb = (uint32_t)v;
+		return 0;
 	case 's': o->source = arg; return 0;
 	case OPT_PIN: o->pin = arg; return 0;
 	case 'p':
@@ -158,7 +184,9 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 	int c;
 
 	*o = (struct rl_options){ .interval_ms = DEFAULT_INTERVAL_MS,
-				  .latency_us = DEFAULT_LATENCY_US, .uid = RL_ANY_UID };
+				  .latency_us = DEFAULT_LATENCY_US, .uid = RL_ANY_UID,
+				  .handler_timeout_ms = DEFAULT_HANDLER_TIMEOUT_MS,
+				  .memory_limit_mb = DEFAULT_MEMORY_LIMIT_MB };
 	opterr = 0; /* our own one-line message instead of getopt's */
 	/* 0, not 1: glibc starts afresh only at 0; at 1 it would go on inside a group of
 	 * short options where the previous parse stopped (`-vx`), in its argv. */

@@ -17,6 +17,8 @@ struct rl_options {
 	uint32_t interval_ms;	/* --interval: on_tick period */
 	uint32_t latency_us;	/* --latency: coalescing bound */
 	uint64_t max_errors;	/* --max-errors: 0: never stop for errors */
+	uint32_t handler_timeout_ms; /* --handler-timeout: 0: none */
+	uint32_t memory_limit_mb; /* --memory-limit: per Lua state; 0: none */
 	int verbose;
 	bool unsafe_perms;	/* --unsafe-perms: skip the script ownership checks */
 	bool no_reload;		/* --no-reload: saving the script does not reload it */

@@ -1,7 +1,9 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -39,7 +41,24 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 
 static int finished(const struct rl_loop *l)
 {
-	return (l->limit && l->handled >= l->limit) || rl_lua_failed(l->lua);
+	return (l->limit && l->handled >= l->limit) || rl_lua_failed(l->lua) ||
+	       rl_lua_interrupted(l->lua);
+}
+
+/* Whether the script's output can no longer be written: then there is no point going
+ * on. Returns 0 if it can, 1 if its reader went away (`ringlua ... | head -1`: a normal
+ * end), -EIO if writing failed otherwise (a full disk: a failure). stdio keeps the
+ * error, so one check per poll sees it. */
+static int output_gone(void)
+{
+	struct pollfd out = { .fd = STDOUT_FILENO };
+
+	if (!ferror(stdout))
+		return 0;
+	/* A pipe whose reading end was closed polls as an error. */
+	if (poll(&out, 1, 0) == 1 && (out.revents & POLLERR))
+		return 1;
+	return -EIO;
 }
 
 /* Gone, or exited and waiting to be reaped: kill(pid, 0) still succeeds on a zombie. */
@@ -112,33 +131,47 @@ static int poll_timeout_ms(uint64_t now, uint64_t next_tick, uint64_t reload_at)
 	return now < wake ? (int)((wake - now + 999) / 1000) : 0;
 }
 
+/* Between polls: reloads that are due, the tick, the watched process. Returns 1 when
+ * the loop should end (the process is gone). */
+static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
+			 uint64_t *reload_at)
+{
+	note_saves(l, now, reload_at);
+	if (*l->reload || (*reload_at && now >= *reload_at)) {
+		*l->reload = 0;
+		*reload_at = 0;
+		reload(l);
+	}
+	if (now < *next_tick)
+		return 0;
+	rl_lua_tick(l->lua);
+	*next_tick = now + (uint64_t)l->interval_ms * 1000;
+	if (!process_gone(l->watch_pid))
+		return 0;
+	fprintf(stderr, "ringlua: process %d exited\n", l->watch_pid);
+	return 1;
+}
+
 int rl_loop_run(struct rl_loop *l)
 {
-	uint64_t interval_us = (uint64_t)l->interval_ms * 1000;
-	uint64_t next_tick = now_us() + interval_us, reload_at = 0;
+	uint64_t next_tick = now_us() + (uint64_t)l->interval_ms * 1000, reload_at = 0;
 
 	watch_files(l);
 	while (!*l->exiting && !finished(l)) {
 		int n = rl_consumer_poll(l->consumer, poll_timeout_ms(now_us(), next_tick,
 								      reload_at));
-		uint64_t now = now_us();
+		int gone = output_gone();
 
-		if (n < 0)
-			return n;
-		note_saves(l, now, &reload_at);
-		if (*l->reload || (reload_at && now >= reload_at)) {
-			*l->reload = 0;
-			reload_at = 0;
-			reload(l);
+		if (n < 0 || gone < 0)
+			return n < 0 ? n : gone;
+		if (gone) {
+			/* Nothing more can be shown: no drain either. */
+			fprintf(stderr, "ringlua: the reader of standard output went away; "
+					"stopping\n");
+			return 0;
 		}
-		if (now >= next_tick) {
-			rl_lua_tick(l->lua);
-			next_tick = now + interval_us;
-			if (process_gone(l->watch_pid)) {
-				fprintf(stderr, "ringlua: process %d exited\n", l->watch_pid);
-				break;
-			}
-		}
+		if (between_polls(l, now_us(), &next_tick, &reload_at))
+			break;
 	}
 	for (int i = 0; i < EXIT_DRAIN_ROUNDS && !finished(l); i++) {
 		int n = rl_consumer_poll(l->consumer, 0);

@@ -11,8 +11,10 @@
 #include <time.h>
 
 #include "errlog.h"
+#include "lua_mem.h"
 #include "script_file.h"
 #include "sources.h"
+#include "watchdog.h"
 
 /* Shared with the Lua batch loop (host.lua declares the same struct): where the batch
  * is, and the index of the record being handled, for resuming after an error. */
@@ -35,6 +37,8 @@ struct rl_lua {
 	struct rl_errlog errlog;
 	uint64_t errors;
 	uint64_t reloads;
+	enum rl_watchdog_verdict stopped; /* the watchdog cut a call short */
+	bool out_of_memory;	/* the memory limit stopped a call */
 	const char *fail_prefix; /* before setup errors: says when a reload failed */
 	char **files;		/* the script and the modules loaded beside it */
 	size_t nr_files;
@@ -66,6 +70,7 @@ static int traceback(lua_State *L)
 	const char *line, *next;
 	luaL_Buffer b;
 
+	rl_watchdog_disarm(L);
 	luaL_traceback(L, L, msg ? msg : "(error object is not a string)", 1);
 	line = lua_tostring(L, -1);
 	luaL_buffinit(L, &b);
@@ -79,11 +84,27 @@ static int traceback(lua_State *L)
 	return 1;
 }
 
-/* Calls the function under nargs arguments on L's stack, with the traceback handler.
- * On error leaves the message on the stack top and returns -1. */
-static int call(lua_State *L, int nargs, int nresults)
+/* Calls the function under nargs arguments on L's stack (what names it), with the
+ * traceback handler and under the watchdog. On error leaves the message on the stack
+ * top and returns -1. */
+static int call(struct rl_lua *h, lua_State *L, int nargs, int nresults, const char *what)
 {
-	return lua_pcall(L, nargs, nresults, SLOT_TRACEBACK) ? -1 : 0;
+	enum rl_watchdog_verdict verdict;
+	int err;
+
+	rl_watchdog_enter(L, what);
+	err = lua_pcall(L, nargs, nresults, SLOT_TRACEBACK);
+	verdict = rl_watchdog_leave();
+	if (err && verdict != RL_WATCHDOG_NONE)
+		h->stopped = verdict;
+	if (err == LUA_ERRMEM && rl_lua_mem_exceeded(rl_lua_mem_of(L))) {
+		/* LuaJIT's message, "not enough memory", would not say which limit. */
+		h->out_of_memory = true;
+		lua_pop(L, 1);
+		lua_pushfstring(L, "%s: the script's Lua memory reached the limit of %d MB "
+				"(--memory-limit)", what, (int)(h->o.memory_limit >> 20));
+	}
+	return err ? -1 : 0;
 }
 
 /* Prints the error on L's stack top (a setup error: not rate-limited) and pops it: its
@@ -251,7 +272,7 @@ static int start(struct rl_lua *h, lua_State *L, const struct carry *carry)
 
 	snprintf(host, sizeof(host), "%s/ringlua/host.lua", h->o.lua_dir);
 	lua_pushcfunction(L, traceback);
-	if (luaL_loadfile(L, host) || call(L, 0, 1))
+	if (luaL_loadfile(L, host) || call(h, L, 0, 1, "ringlua's host.lua"))
 		return fail(h, L, -ENOENT);
 	lua_getfield(L, -1, "start");
 	lua_remove(L, -2);
@@ -262,7 +283,16 @@ static int start(struct rl_lua *h, lua_State *L, const struct carry *carry)
 	lua_pushlightuserdata(L, &h->shared);
 	push_sources(L, h->o.sources, h->o.nr_sources);
 	push_start_opts(h, L, carry);
-	return call(L, 5, 2) ? fail(h, L, -EINVAL) : 0;
+	return call(h, L, 5, 2, "the script's top level") ? fail(h, L, -EINVAL) : 0;
+}
+
+/* Closes L, then frees its memory accounting, which lua_close still uses. */
+static void close_state(lua_State *L)
+{
+	struct rl_lua_mem *mem = rl_lua_mem_of(L);
+
+	lua_close(L);
+	rl_lua_mem_free(mem);
 }
 
 /* A fresh state with the script started in it. Returns 0, or -errno with the reason
@@ -274,11 +304,15 @@ static int new_state(struct rl_lua *h, lua_State **out, const struct carry *carr
 
 	if (!L)
 		return -ENOMEM;
+	if (!rl_lua_mem_limit(L, h->o.memory_limit)) {
+		lua_close(L);
+		return -ENOMEM;
+	}
 	luaL_openlibs(L);
 	set_path(L, h->o.lua_dir);
 	err = start(h, L, carry);
 	if (err) {
-		lua_close(L);
+		close_state(L);
 		return err;
 	}
 	*out = L;
@@ -333,12 +367,12 @@ static int init_state(struct rl_lua *h, lua_State *L)
 {
 	lua_getglobal(L, "require");
 	lua_pushstring(L, "ringlua");
-	if (call(L, 1, 1))
+	if (call(h, L, 1, 1, "require"))
 		return fail(h, L, -EINVAL);
 	lua_getfield(L, -1, "_use_source");
 	lua_remove(L, -2);
 	lua_pushstring(L, h->source);
-	if (call(L, 1, 0))
+	if (call(h, L, 1, 0, "ringlua._use_source"))
 		return fail(h, L, -EINVAL);
 	if (push_hook(L, "on_init"))
 		return 0;
@@ -347,7 +381,7 @@ static int init_state(struct rl_lua *h, lua_State *L)
 		lua_pushstring(L, h->argv[i]);
 		lua_rawseti(L, -2, i + 1);
 	}
-	return call(L, 1, 0) ? fail(h, L, -EINVAL) : 0;
+	return call(h, L, 1, 0, "on_init") ? fail(h, L, -EINVAL) : 0;
 }
 
 int rl_lua_init(struct rl_lua *h, const char *source, int argc, char **argv)
@@ -365,7 +399,7 @@ static bool push_state_export(struct rl_lua *h)
 	const char *prefix = h->fail_prefix;
 
 	lua_getfield(h->L, SLOT_CTL, "export_state");
-	if (call(h->L, 0, 1) == 0)
+	if (call(h, h->L, 0, 1, "ringlua.state's export") == 0)
 		return true;
 	h->fail_prefix = "reload: ringlua.state not carried over: ";
 	fail(h, h->L, 0);
@@ -411,14 +445,14 @@ int rl_lua_reload(struct rl_lua *h)
 	h->fail_prefix = "";
 	if (err) {
 		if (L)
-			lua_close(L);
+			close_state(L);
 		return err;
 	}
 	warn_source_change(h, L);
 	/* ...then let the old one know and swap. */
-	if (push_hook(h->L, "on_reload") == 0 && call(h->L, 0, 0))
+	if (push_hook(h->L, "on_reload") == 0 && call(h, h->L, 0, 0, "on_reload"))
 		handler_error(h);
-	lua_close(h->L);
+	close_state(h->L);
 	h->L = L;
 	h->reloads++;
 	return 0;
@@ -443,12 +477,13 @@ size_t rl_lua_dispatch(struct rl_lua *h, size_t n)
 		lua_pushvalue(h->L, SLOT_DISPATCH);
 		lua_pushinteger(h->L, (lua_Integer)first);
 		lua_pushinteger(h->L, (lua_Integer)n);
-		if (call(h->L, 2, 0) == 0)
+		if (call(h, h->L, 2, 0, "on_event") == 0)
 			return n;
-		/* on_event failed on record `cursor`: report it and go on after it. */
+		/* on_event failed on record `cursor`: report it and go on after it, unless
+		 * that was the watchdog: a record cut short counts as handled. */
 		handler_error(h);
 		first = (size_t)h->shared.cursor + 1;
-		if (rl_lua_failed(h))
+		if (rl_lua_failed(h) || h->stopped)
 			return first;
 	}
 	return n;
@@ -456,14 +491,14 @@ size_t rl_lua_dispatch(struct rl_lua *h, size_t n)
 
 void rl_lua_tick(struct rl_lua *h)
 {
-	if (push_hook(h->L, "on_tick") == 0 && call(h->L, 0, 0))
+	if (push_hook(h->L, "on_tick") == 0 && call(h, h->L, 0, 0, "on_tick"))
 		handler_error(h);
 }
 
 int rl_lua_exit(struct rl_lua *h)
 {
 	rl_errlog_flush(&h->errlog);
-	if (push_hook(h->L, "on_exit") == 0 && call(h->L, 0, 0))
+	if (push_hook(h->L, "on_exit") == 0 && call(h, h->L, 0, 0, "on_exit"))
 		return fail(h, h->L, -EINVAL);
 	return 0;
 }
@@ -475,15 +510,22 @@ uint64_t rl_lua_errors(const struct rl_lua *h)
 
 int rl_lua_failed(const struct rl_lua *h)
 {
-	return h->o.max_errors && h->errors >= h->o.max_errors;
+	return (h->o.max_errors && h->errors >= h->o.max_errors) ||
+	       h->stopped == RL_WATCHDOG_TIMEOUT || h->out_of_memory;
 }
+
+bool rl_lua_interrupted(const struct rl_lua *h)
+{
+	return h->stopped == RL_WATCHDOG_INTERRUPT;
+}
+
 
 void rl_lua_close(struct rl_lua *h)
 {
 	if (!h)
 		return;
 	if (h->L)
-		lua_close(h->L);
+		close_state(h->L);
 	for (size_t i = 0; i < h->nr_files; i++)
 		free(h->files[i]);
 	free(h->files);

@@ -19,6 +19,7 @@ struct rl_lua_opts {
 	size_t nr_sources;
 	const struct rl_rec *batch;	/* the array every batch arrives in */
 	uint64_t max_errors;	/* handler errors tolerated before stopping; 0: no limit */
+	size_t memory_limit;	/* bytes a Lua state may hold; 0: no limit */
 	int verbose;		/* print tracebacks of setup errors too */
 	bool unsafe_perms;	/* load scripts whoever could have written them */
 };
@@ -60,9 +61,14 @@ void rl_lua_tick(struct rl_lua *h);
 /* Calls on_exit() if the script has one. Returns 0 or -errno (error printed). */
 int rl_lua_exit(struct rl_lua *h);
 
-/* Handler errors so far, and whether they reached the limit. */
+/* Handler errors so far, and whether the script must stop: the error limit reached, a
+ * handler past --handler-timeout, or the memory limit reached (each already reported). */
 uint64_t rl_lua_errors(const struct rl_lua *h);
 int rl_lua_failed(const struct rl_lua *h);
+
+/* Whether a handler was interrupted by the watchdog after SIGINT/SIGTERM: the records
+ * after it stay in the ring. */
+bool rl_lua_interrupted(const struct rl_lua *h);
 
 /* Closes the state. Accepts NULL. */
 void rl_lua_close(struct rl_lua *h);

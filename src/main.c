@@ -18,6 +18,7 @@
 #include "sources.h"
 #include "system.h"
 #include "watch.h"
+#include "watchdog.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
@@ -33,7 +34,7 @@ static void on_signal(int sig)
 	if (sig == SIGHUP)
 		reload_requested = 1;
 	else
-		exiting = 1;
+		exiting++; /* counted: a second one interrupts on_exit */
 }
 
 /* Everything main acquires, released in one place. */
@@ -68,6 +69,7 @@ static int open_script(struct app *a)
 		.nr_sources = nr_sources,
 		.batch = a->batch,
 		.max_errors = a->opt.max_errors,
+		.memory_limit = (size_t)a->opt.memory_limit_mb << 20,
 		.verbose = a->opt.verbose,
 		.unsafe_perms = a->opt.unsafe_perms,
 	};
@@ -231,8 +233,13 @@ int main(int argc, char **argv)
 	if (!a.opt.script)
 		a.opt.script = a.default_script;
 
-	/* The script: top level run, handlers found, its source chosen. */
+	/* The script: top level run, handlers found, its source chosen; from here on the
+	 * watchdog stops a script that does not return. */
 	install_signals();
+	if (rl_watchdog_start(a.opt.handler_timeout_ms, &exiting)) {
+		fprintf(stderr, "ringlua: cannot start the watchdog: %s\n", strerror(errno));
+		goto cleanup;
+	}
 	if (open_script(&a) || !(src = choose_source(&a)))
 		goto cleanup;
 
@@ -254,19 +261,24 @@ int main(int argc, char **argv)
 	err = rl_loop_run(&a.loop);
 	if (err) {
 		fprintf(stderr, "ringlua: stopping: %s\n", err == -EBADMSG ?
-			"corrupt record header in the ring buffer" : strerror(-err));
+			"corrupt record header in the ring buffer" : err == -EIO ?
+			"cannot write to standard output" : strerror(-err));
 		goto cleanup;
 	}
 
 	/* on_exit, and the one-line summary. */
 	status = rl_lua_exit(a.lua) ? EXIT_FAIL : EXIT_OK;
 	if (rl_lua_failed(a.lua)) {
-		fprintf(stderr, "ringlua: stopped after %llu handler errors (--max-errors)\n",
-			(unsigned long long)rl_lua_errors(a.lua));
+		/* A timeout or the memory limit was reported when it happened. */
+		if (a.opt.max_errors && rl_lua_errors(a.lua) >= a.opt.max_errors)
+			fprintf(stderr, "ringlua: stopped after %llu handler errors "
+					"(--max-errors)\n",
+				(unsigned long long)rl_lua_errors(a.lua));
 		status = EXIT_FAIL;
 	}
 	print_summary(&a, seconds_since(&t0));
 cleanup:
+	rl_watchdog_stop();
 	rl_watch_close(a.watch);
 	rl_consumer_close(a.consumer);
 	rl_bpf_close(a.bpf);

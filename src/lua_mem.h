@@ -1,0 +1,31 @@
+/* A memory limit for a Lua state: its allocator wrapped with a count of what it holds.
+ * An allocation past the limit fails, which LuaJIT turns into a "not enough memory"
+ * error where the script allocated. */
+#ifndef RINGLUA_LUA_MEM_H
+#define RINGLUA_LUA_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct lua_State;
+struct rl_lua_mem;
+
+/* Puts L's allocations under limit bytes (0: no limit, only counted). Returns the
+ * accounting, to free with rl_lua_mem_free after lua_close(L), or NULL when out of
+ * memory (L is then left as it was). */
+struct rl_lua_mem *rl_lua_mem_limit(struct lua_State *L, size_t limit);
+
+/* The accounting of L, or NULL if it has none. */
+struct rl_lua_mem *rl_lua_mem_of(struct lua_State *L);
+
+/* True once an allocation was refused. From then on the limit is raised by a margin so
+ * that the error can be reported and on_exit can run. */
+bool rl_lua_mem_exceeded(const struct rl_lua_mem *m);
+
+/* Bytes the state holds now. */
+size_t rl_lua_mem_used(const struct rl_lua_mem *m);
+
+/* Accepts NULL. */
+void rl_lua_mem_free(struct rl_lua_mem *m);
+
+#endif
