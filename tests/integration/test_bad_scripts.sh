@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Hostile and broken scripts: each gets a clear message and a defined exit code, and none
+# crashes ringlua. (Load errors and error floods are in test_bad_input.sh and
+# test_handler_errors.sh.)
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+EVENTS=100
+pin=$(new_pin)
+
+# case NAME CODE STDERR_TEXT STDOUT_TEXT BODY [OPTIONS...]: runs BODY as a script over a
+# ring holding EVENTS records and checks the exit code and what was printed.
+case_() {
+  local name=$1 code=$2 err_text=$3 out_text=$4 body=$5
+  shift 5
+  printf '%s\n' "$body" > "$TMP/$name.lua"
+  produce --pin "$pin" --count $EVENTS
+  run_ringlua "$@" --pin "$pin" "$TMP/$name.lua"
+  [ "$RC" -lt 128 ] || { cat "$TMP/err" >&2; fail "$name: crashed (exit $RC)"; }
+  assert_eq "$RC" "$code" "$name: exit code"
+  [ -z "$err_text" ] || assert_contains "$TMP/err" "$err_text" "$name: stderr"
+  [ -z "$out_text" ] || assert_contains "$TMP/out" "$out_text" "$name: stdout"
+  rm -f "$pin"
+  pass "$name -> $code"
+}
+
+EXIT_HOOK='on_exit = function() print("on_exit ran") end'
+
+case_ odd_returns 0 "ringlua: $EVENTS events, 0 errors" "" \
+  "local n = 0
+   return { on_event = function() n = n + 1
+     if n % 3 == 0 then return 42 elseif n % 3 == 1 then return {}, 'x' end end }" \
+  --count $EVENTS
+case_ error_object_not_a_string 0 "(error object is not a string)" "on_exit ran" \
+  "return { on_event = function() error({ code = 1 }) end, $EXIT_HOOK }" --count $EVENTS
+# os.exit ends the process at once, as in any Lua program: nothing is freed, so the leak
+# checker of the sanitized build is told this is not a leak.
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 case_ os_exit_in_handler 3 "" "" \
+  "return { on_event = function() os.exit(3) end, $EXIT_HOOK }"
+case_ stale_pointer 0 "ringlua: $EVENTS events, 0 errors" "read 40 stale bytes" \
+  "local ffi = require('ffi')
+   local kept
+   return { on_event = function(p) kept = kept or p end,
+            on_exit = function() print('read ' .. #ffi.string(kept, 40) .. ' stale bytes') end }" \
+  --count $EVENTS
+case_ unbounded_memory 1 "on_event: the script's Lua memory reached the limit of 32 MB (--memory-limit)" \
+  "on_exit ran" \
+  "local t = {}
+   return { on_event = function() for i = 1, 1e7 do t[i] = { i } end end, $EXIT_HOOK }" \
+  --memory-limit 32
+case_ endless_loop_interpreted 1 "on_event did not return within 300 ms (--handler-timeout)" \
+  "on_exit ran" \
+  "return { on_event = function() jit.off(); while true do end end, $EXIT_HOOK }" \
+  --handler-timeout 300
+case_ endless_loop_compiled 1 "on_event is stuck in compiled code, which cannot be interrupted" "" \
+  "return { on_event = function() local x = 0 while true do x = x + 1 end end, $EXIT_HOOK }" \
+  --handler-timeout 300
+case_ endless_on_init 1 "on_init did not return within 300 ms (--handler-timeout)" "" \
+  "return { on_event = function() end, on_init = function() jit.off(); while true do end end }" \
+  --handler-timeout 300
+case_ endless_top_level 1 "the script's top level did not return within 300 ms" "" \
+  "jit.off(); while true do end" --handler-timeout 300
+case_ missing_module 1 "module 'no_such_module' not found" "" \
+  "local m = require('no_such_module') return { on_event = print }"
+
+# SIGINT while a slow handler works through a batch: answered within the check period,
+# on_exit runs, exit 0.
+printf '%s\n' "local ffi = require('ffi')
+ffi.cdef 'int usleep(unsigned int usec);'
+io.stdout:setvbuf('line')
+return { on_init = function() print('READY') end,
+         on_event = function() ffi.C.usleep(20000) end, $EXIT_HOOK }" > "$TMP/slow.lua"
+produce --pin "$pin" --count 0
+start_ringlua --pin "$pin" "$TMP/slow.lua"
+produce --pin "$pin" --reuse --count 1000
+sleep 0.3
+signal_ringlua INT
+RC=0
+wait "$BG" || RC=$?
+assert_eq "$RC" 0 "exit code after SIGINT in a slow handler"
+assert_contains "$TMP/bg.err" "on_event interrupted: still running after SIGINT" "message"
+assert_contains "$TMP/bg.out" "on_exit ran" "on_exit after the interruption"
+rm -f "$pin"
+pass "SIGINT interrupts a slow batch (1000 records x 20 ms), on_exit runs"
+
+# stdout closed by its reader: ringlua stops cleanly instead of writing into the void.
+produce --pin "$pin" --count 0
+printf '%s\n' "io.stdout:setvbuf('line')
+return { on_event = function(p, n) print('event', n) end }" > "$TMP/printer.lua"
+( timeout -s KILL 60 "$RINGLUA" --pin "$pin" "$TMP/printer.lua" 2> "$TMP/err"
+  echo $? > "$TMP/rc" ) | head -1 > "$TMP/out" &
+reader=$!
+produce --pin "$pin" --reuse --count 1000 --rate 1000
+wait $reader
+assert_eq "$(cat "$TMP/rc")" 0 "exit code with a closed stdout"
+assert_matches "$TMP/out" "^event.40$" "the line head read"
+assert_contains "$TMP/err" "the reader of standard output went away; stopping" "message"
+pass "ringlua ... | head -1 exits 0"
