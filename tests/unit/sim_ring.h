@@ -37,6 +37,11 @@ void sim_discard(struct sim_ring *s, void *payload, int flags);
 /* Reserve, copy, commit. Returns 0, or -1 when the ring is full. */
 int sim_emit(struct sim_ring *s, const void *data, uint32_t len, int flags);
 
+/* Clocks for the tests' hang and spin bounds: CLOCK_MONOTONIC seconds, and the CPU
+ * seconds (user + system) of RUSAGE_SELF or RUSAGE_THREAD. */
+double sim_now_s(void);
+double sim_cpu_s(int who);
+
 /* Raw access for corruption tests. */
 uint32_t *sim_header_at(struct sim_ring *s, uint64_t pos);
 void sim_set_positions(struct sim_ring *s, uint64_t consumer, uint64_t producer);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "check.h"
 #include "ring.h"
@@ -370,15 +369,6 @@ static void records_without_wakeup_are_drained_on_timeout(void)
 	sim_ring_free(s);
 }
 
-static double cpu_seconds(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 static void record_stuck_busy_does_not_make_poll_spin(void)
 {
 	static struct seen w;
@@ -388,11 +378,11 @@ static void record_stuck_busy_does_not_make_poll_spin(void)
 
 	CHECK(c);
 	CHECK(sim_reserve(s, 16)); /* never committed */
-	cpu0 = cpu_seconds();
+	cpu0 = sim_cpu_s(RUSAGE_SELF);
 	for (int i = 0; i < 10; i++)
 		CHECK(rl_consumer_poll(c, 20) == 0);
 	/* 200 ms of waiting: sleeping costs next to nothing, spinning costs it all. */
-	CHECK(cpu_seconds() - cpu0 < 0.1);
+	CHECK(sim_cpu_s(RUSAGE_SELF) - cpu0 < 0.1);
 	rl_consumer_close(c);
 	sim_ring_free(s);
 }

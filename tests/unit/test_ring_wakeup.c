@@ -1,12 +1,12 @@
-/* The consumer's sleep/wake path under a producer thread: bursts of records while the
- * consumer catches up a few at a time. Every record must arrive exactly once and in
- * order, and no poll may sleep through records (a lost wakeup shows up as a poll that
- * waits out its whole timeout while records are ready). */
+/* The consumer's sleep/wake path under producer threads: bursts of records while the
+ * consumer catches up a few at a time, from one ring or from two rings at once. Every
+ * record must arrive exactly once and in order, and no poll may sleep through records (a
+ * lost wakeup shows up as a poll that waits out its whole timeout while records are
+ * ready). */
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -61,12 +61,29 @@ static int on_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	return (int)n;
 }
 
-static double now_s(void)
+static int all_arrived(const struct stream *st, int n)
 {
-	struct timespec ts;
+	for (int i = 0; i < n; i++)
+		if (st[i].next < RECORDS)
+			return 0;
+	return 1;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+/* Polls until every stream's records arrived or a poll stalled; returns the longest
+ * poll in seconds. */
+static double poll_until_all_arrive(struct rl_consumer *c, const struct stream *st, int n)
+{
+	double longest = 0;
+
+	while (!all_arrived(st, n) && longest < STALL_TIMEOUT_MS / 1000.0) {
+		double t0 = sim_now_s();
+
+		if (rl_consumer_poll(c, STALL_TIMEOUT_MS) < 0)
+			break;
+		if (sim_now_s() - t0 > longest)
+			longest = sim_now_s() - t0;
+	}
+	return longest;
 }
 
 /* Streams RECORDS through a consumer with the given batch cap and coalescing bound. */
@@ -75,21 +92,14 @@ static void stream_arrives_whole(size_t cap, uint32_t latency_us, int flags)
 	struct stream st = { .sim = sim_ring_new(4 * 4096), .flags = flags };
 	struct rl_consumer_opts o = { .batch = batch, .batch_cap = cap, .latency_us = latency_us };
 	struct rl_consumer *c = NULL;
-	double longest = 0;
+	double longest;
 	pthread_t t;
 
 	CHECK(st.sim);
 	CHECK(rl_consumer_open(&c, &o) == 0);
 	CHECK(rl_consumer_add_mem(c, &st.sim->mem, st.sim->wake_fd, on_batch, &st) == 0);
 	CHECK(pthread_create(&t, NULL, produce, &st) == 0);
-	while (st.next < RECORDS && longest < STALL_TIMEOUT_MS / 1000.0) {
-		double t0 = now_s();
-
-		if (rl_consumer_poll(c, STALL_TIMEOUT_MS) < 0)
-			break;
-		if (now_s() - t0 > longest)
-			longest = now_s() - t0;
-	}
+	longest = poll_until_all_arrive(c, &st, 1);
 	pthread_join(t, NULL);
 	rl_consumer_close(c);
 	sim_ring_free(st.sim);
@@ -118,11 +128,41 @@ static void forced_wakeups_lose_nothing(void)
 	stream_arrives_whole(3, 0, SIM_FORCE_WAKEUP);
 }
 
+/* Two rings, each with its own producer thread, one consumer sleeping on both: a wakeup
+ * from either ring must drain both, and neither may wait on the other. */
+static void two_rings_with_two_producers_lose_nothing(void)
+{
+	struct stream st[2] = { { .sim = sim_ring_new(4 * 4096) },
+				{ .sim = sim_ring_new(2 * 4096), .flags = SIM_FORCE_WAKEUP } };
+	struct rl_consumer_opts o = { .batch = batch, .batch_cap = 5, .latency_us = 100 };
+	struct rl_consumer *c = NULL;
+	double longest;
+	pthread_t t[2];
+
+	CHECK(st[0].sim && st[1].sim);
+	CHECK(rl_consumer_open(&c, &o) == 0);
+	for (int i = 0; i < 2; i++)
+		CHECK(rl_consumer_add_mem(c, &st[i].sim->mem, st[i].sim->wake_fd, on_batch,
+					  &st[i]) == i);
+	for (int i = 0; i < 2; i++)
+		CHECK(pthread_create(&t[i], NULL, produce, &st[i]) == 0);
+	longest = poll_until_all_arrive(c, st, 2);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	rl_consumer_close(c);
+	for (int i = 0; i < 2; i++)
+		sim_ring_free(st[i].sim);
+	CHECK(st[0].next == RECORDS && st[1].next == RECORDS);
+	CHECK(st[0].out_of_order == 0 && st[1].out_of_order == 0);
+	CHECK(longest < STALL_TIMEOUT_MS / 1000.0);
+}
+
 int main(void)
 {
 	RUN(one_record_batches_without_coalescing_lose_nothing);
 	RUN(small_batches_without_coalescing_lose_nothing);
 	RUN(coalescing_consumer_loses_nothing);
 	RUN(forced_wakeups_lose_nothing);
+	RUN(two_rings_with_two_producers_lose_nothing);
 	return check_summary();
 }
