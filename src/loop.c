@@ -41,8 +41,10 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 
 static int finished(const struct rl_loop *l)
 {
+	int code;
+
 	return (l->limit && l->handled >= l->limit) || rl_lua_failed(l->lua) ||
-	       rl_lua_interrupted(l->lua);
+	       rl_lua_interrupted(l->lua) || rl_lua_exit_requested(l->lua, &code);
 }
 
 /* Whether the script's output can no longer be written: then there is no point going

@@ -21,6 +21,8 @@
 struct rl_dispatch {
 	const struct rl_rec *batch;
 	int32_t cursor;
+	int32_t exit_code;	/* os.exit(code) was called: end with this */
+	int32_t exit_requested;
 };
 
 /* Stack slots kept for the life of a state, so a batch costs one lua_pcall. SLOT_CTL is
@@ -108,12 +110,17 @@ static int call(struct rl_lua *h, lua_State *L, int nargs, int nresults, const c
 }
 
 /* Prints the error on L's stack top (a setup error: not rate-limited) and pops it: its
- * first line, file:line and message, or with -v its traceback too. */
+ * first line, file:line and message, or with -v its traceback too. After os.exit there
+ * is nothing to report: returns -ECANCELED. */
 static int fail(struct rl_lua *h, lua_State *L, int err)
 {
 	const char *msg = lua_tostring(L, -1);
 	int len;
 
+	if (h->shared.exit_requested) {
+		lua_pop(L, 1);
+		return -ECANCELED;
+	}
 	if (!msg)
 		msg = "(error object is not a string)";
 	len = h->o.verbose ? (int)strlen(msg) : (int)strcspn(msg, "\n");
@@ -125,6 +132,10 @@ static int fail(struct rl_lua *h, lua_State *L, int err)
 /* Counts and reports (rate-limited) the handler error on the stack top, and pops it. */
 static void handler_error(struct rl_lua *h)
 {
+	if (h->shared.exit_requested) {
+		lua_pop(h->L, 1);
+		return;
+	}
 	h->errors++;
 	rl_errlog_report(&h->errlog, lua_tostring(h->L, -1), now_ns());
 	lua_pop(h->L, 1);
@@ -332,12 +343,12 @@ int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts)
 	h->errlog.out = stderr;
 	h->fail_prefix = "";
 	err = new_state(h, &h->L, &fresh);
-	if (err) {
+	if (err && err != -ECANCELED) {
 		rl_lua_close(h);
 		return err;
 	}
 	*out = h;
-	return 0;
+	return err;
 }
 
 const char *rl_lua_source(const struct rl_lua *h)
@@ -483,7 +494,7 @@ size_t rl_lua_dispatch(struct rl_lua *h, size_t n)
 		 * that was the watchdog: a record cut short counts as handled. */
 		handler_error(h);
 		first = (size_t)h->shared.cursor + 1;
-		if (rl_lua_failed(h) || h->stopped)
+		if (rl_lua_failed(h) || h->stopped || h->shared.exit_requested)
 			return first;
 	}
 	return n;
@@ -512,6 +523,14 @@ int rl_lua_failed(const struct rl_lua *h)
 {
 	return (h->o.max_errors && h->errors >= h->o.max_errors) ||
 	       h->stopped == RL_WATCHDOG_TIMEOUT || h->out_of_memory;
+}
+
+bool rl_lua_exit_requested(const struct rl_lua *h, int *code)
+{
+	if (!h || !h->shared.exit_requested)
+		return false;
+	*code = h->shared.exit_code;
+	return true;
 }
 
 bool rl_lua_interrupted(const struct rl_lua *h)

@@ -26,7 +26,8 @@ struct rl_lua_opts {
 
 /* Starts LuaJIT, declares the sources' event types, runs the script's top level and
  * finds its handlers. Returns 0, or -errno with the reason printed (file:line for Lua
- * errors). */
+ * errors); -ECANCELED when the top level called os.exit (then *out is set, for
+ * rl_lua_exit_requested, and must be closed). */
 int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts);
 
 /* The source the script asked for (its `source` field), or NULL when it did not say. */
@@ -65,6 +66,9 @@ int rl_lua_exit(struct rl_lua *h);
  * handler past --handler-timeout, or the memory limit reached (each already reported). */
 uint64_t rl_lua_errors(const struct rl_lua *h);
 int rl_lua_failed(const struct rl_lua *h);
+
+/* Whether the script called os.exit, and with what code. Accepts NULL. */
+bool rl_lua_exit_requested(const struct rl_lua *h, int *code);
 
 /* Whether a handler was interrupted by the watchdog after SIGINT/SIGTERM: the records
  * after it stay in the ring. */

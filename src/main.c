@@ -266,7 +266,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	/* on_exit, and the one-line summary. */
+	/* on_exit, and the one-line summary (not after os.exit: the script said it is done). */
+	if (rl_lua_exit_requested(a.lua, &status))
+		goto cleanup;
 	status = rl_lua_exit(a.lua) ? EXIT_FAIL : EXIT_OK;
 	if (rl_lua_failed(a.lua)) {
 		/* A timeout or the memory limit was reported when it happened. */
@@ -278,6 +280,7 @@ int main(int argc, char **argv)
 	}
 	print_summary(&a, seconds_since(&t0));
 cleanup:
+	rl_lua_exit_requested(a.lua, &status); /* os.exit(code) wins, wherever it came */
 	rl_watchdog_stop();
 	rl_watch_close(a.watch);
 	rl_consumer_close(a.consumer);

@@ -10,7 +10,8 @@ local _M = {}
 
 ringlua.cdef_once("struct rl_dispatch", [[
 struct rl_rec { const uint8_t *data; uint32_t len; uint32_t ring; };
-struct rl_dispatch { const struct rl_rec *batch; int32_t cursor; };
+struct rl_dispatch { const struct rl_rec *batch; int32_t cursor; int32_t exit_code;
+                     int32_t exit_requested; };
 ]])
 local dispatch_ptr_t = ffi.typeof("struct rl_dispatch *")
 
@@ -40,6 +41,19 @@ local function make_dispatch(shared, on_event)
       local r = recs[i]
       on_event(r.data, r.len)
     end
+  end
+end
+
+-- os.exit(code) in a script ends ringlua with that code, but cleanly: it tells the C
+-- host and unwinds the script, instead of ending the process on the spot with nothing
+-- released. (A pcall in the script cannot keep it going: the host checks the request.)
+local function make_exit(shared)
+  return function(code)
+    if code == nil or code == true then code = 0 elseif code == false then code = 1 end
+    shared.exit_code = tonumber(code) or 1
+    shared.exit_requested = 1
+    io.stdout:flush()
+    error("os.exit", 0)
   end
 end
 
@@ -79,6 +93,8 @@ function _M.start(chunk, script, shared_lud, sources, opts)
   package.cpath = without_cwd(package.cpath)
   local dir = script:match("^(.*)/[^/]*$") or "."
   table.insert(package.loaders, 2, make_searcher(dir, opts.own_path, opts.load_module))
+  local shared = ffi.cast(dispatch_ptr_t, shared_lud)
+  os.exit = make_exit(shared)
   ringlua.state = opts.state and state.decode(opts.state) or {}
   ringlua.reloads = opts.reloads
 
@@ -93,7 +109,7 @@ function _M.start(chunk, script, shared_lud, sources, opts)
   end
   ctl.source = source
   ctl.export_state = _M.export_state
-  return make_dispatch(ffi.cast(dispatch_ptr_t, shared_lud), ctl.on_event), ctl
+  return make_dispatch(shared, ctl.on_event), ctl
 end
 
 -- ringlua.state, encoded for the next state; says what could not be carried.

@@ -25,7 +25,7 @@ local function no_modules(path)
 end
 
 describe("host", function()
-  local host, saved_path, saved_cpath, saved_loaders
+  local host, saved_path, saved_cpath, saved_loaders, saved_exit
 
   -- host.start(chunk, script, shared, sources, opts) with the options the C host passes.
   local function start(src, script, shared, opts)
@@ -38,7 +38,7 @@ describe("host", function()
   end
 
   before_each(function()
-    saved_path, saved_cpath = package.path, package.cpath
+    saved_path, saved_cpath, saved_exit = package.path, package.cpath, os.exit
     saved_loaders = { unpack(package.loaders) }
     package.loaded["ringlua.host"] = nil
     package.loaded["ringlua"] = nil
@@ -48,7 +48,7 @@ describe("host", function()
 
   after_each(function()
     _G.on_event, _G.source = nil, nil
-    package.path, package.cpath = saved_path, saved_cpath
+    package.path, package.cpath, os.exit = saved_path, saved_cpath, saved_exit
     for i = #package.loaders, 1, -1 do package.loaders[i] = nil end
     for i, f in ipairs(saved_loaders) do package.loaders[i] = f end
   end)
@@ -205,5 +205,22 @@ describe("host", function()
     start("return { on_event = function() end }")
     assert.are.equal("/usr/share/lua/5.1/?.lua", package.path)
     assert.are.equal("/usr/lib/lua/5.1/?.so", package.cpath)
+  end)
+
+  it("turns os.exit into a request the C host sees, and unwinds the script", function()
+    local b = fake_batch({ "x" })
+    local dispatch = start("return { on_event = function() os.exit(3) end }", nil, b.shared)
+    assert.has_error(function() dispatch(0, 1) end, "os.exit")
+    assert.are.equal(1, b.shared.exit_requested)
+    assert.are.equal(3, b.shared.exit_code)
+  end)
+
+  it("maps os.exit(true), os.exit() and os.exit(false) to 0, 0 and 1", function()
+    local b = fake_batch({})
+    start("return { on_event = function() end }", nil, b.shared)
+    for _, case in ipairs({ { true, 0 }, { nil, 0 }, { false, 1 } }) do
+      pcall(os.exit, case[1])
+      assert.are.equal(case[2], b.shared.exit_code)
+    end
   end)
 end)
