@@ -61,21 +61,53 @@ static bool has_host_lua(const char *dir)
 	return access(path, R_OK) == 0;
 }
 
+/* The directory the running binary is in, into buf. Returns 0 or -errno. */
+static int exe_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -errno;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	return 0;
+}
+
 int rl_data_dir(char *buf, size_t len)
 {
 	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
 
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
+	if (exe_dir(exe, sizeof(exe)) == 0) {
 		snprintf(buf, len, "%s/../%s/ringlua", exe, RINGLUA_DATAROOT_REL);
 		if (has_host_lua(buf))
 			return 0;
 	}
 	snprintf(buf, len, "%s", RINGLUA_SOURCE_DIR);
 	return has_host_lua(buf) ? 0 : -ENOENT;
+}
+
+static bool has_vmlinux_h(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/vmlinux.h", dir);
+	return access(path, R_OK) == 0;
+}
+
+/* ringlua's headers for BPF programs it compiles (vmlinux.h): share/ringlua/include
+ * beside the binary once installed, else the build tree's generated headers. */
+int rl_include_dir(char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+
+	if (exe_dir(exe, sizeof(exe)) == 0) {
+		snprintf(buf, len, "%s/../%s/ringlua/include", exe, RINGLUA_DATAROOT_REL);
+		if (has_vmlinux_h(buf))
+			return 0;
+	}
+	snprintf(buf, len, "%s", RINGLUA_BPF_INCLUDE_DIR);
+	return has_vmlinux_h(buf) ? 0 : -ENOENT;
 }
