@@ -53,14 +53,6 @@ int rl_ensure_mounts(void)
 	return err ? err : err2;
 }
 
-static bool has_host_lua(const char *dir)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/lua/ringlua/host.lua", dir);
-	return access(path, R_OK) == 0;
-}
-
 /* The directory the running binary is in, into buf. Returns 0 or -errno. */
 static int exe_dir(char *buf, size_t len)
 {
@@ -76,38 +68,38 @@ static int exe_dir(char *buf, size_t len)
 	return 0;
 }
 
-int rl_data_dir(char *buf, size_t len)
-{
-	char exe[PATH_MAX];
-
-	if (exe_dir(exe, sizeof(exe)) == 0) {
-		snprintf(buf, len, "%s/../%s/ringlua", exe, RINGLUA_DATAROOT_REL);
-		if (has_host_lua(buf))
-			return 0;
-	}
-	snprintf(buf, len, "%s", RINGLUA_SOURCE_DIR);
-	return has_host_lua(buf) ? 0 : -ENOENT;
-}
-
-static bool has_vmlinux_h(const char *dir)
+static bool has_file(const char *dir, const char *file)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/vmlinux.h", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	return access(path, R_OK) == 0;
 }
 
-/* ringlua's headers for BPF programs it compiles (vmlinux.h): share/ringlua/include
- * beside the binary once installed, else the build tree's generated headers. */
-int rl_include_dir(char *buf, size_t len)
+/* Into buf: share/ringlua<sub> beside the binary once installed, else the build's
+ * own fallback, whichever holds marker. Returns 0 or -ENOENT. */
+static int find_dir(char *buf, size_t len, const char *sub, const char *fallback,
+		    const char *marker)
 {
 	char exe[PATH_MAX];
 
 	if (exe_dir(exe, sizeof(exe)) == 0) {
-		snprintf(buf, len, "%s/../%s/ringlua/include", exe, RINGLUA_DATAROOT_REL);
-		if (has_vmlinux_h(buf))
+		snprintf(buf, len, "%s/../%s/ringlua%s", exe, RINGLUA_DATAROOT_REL, sub);
+		if (has_file(buf, marker))
 			return 0;
 	}
-	snprintf(buf, len, "%s", RINGLUA_BPF_INCLUDE_DIR);
-	return has_vmlinux_h(buf) ? 0 : -ENOENT;
+	snprintf(buf, len, "%s", fallback);
+	return has_file(buf, marker) ? 0 : -ENOENT;
+}
+
+int rl_data_dir(char *buf, size_t len)
+{
+	return find_dir(buf, len, "", RINGLUA_SOURCE_DIR, "lua/ringlua/host.lua");
+}
+
+/* ringlua's headers for BPF programs it compiles (vmlinux.h): installed under
+ * share/ringlua/include, else the build tree's generated headers. */
+int rl_include_dir(char *buf, size_t len)
+{
+	return find_dir(buf, len, "/include", RINGLUA_BPF_INCLUDE_DIR, "vmlinux.h");
 }

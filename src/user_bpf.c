@@ -174,26 +174,37 @@ static int apply_choices(struct rl_user_bpf *u, const struct btf *btf,
 int rl_user_bpf_types(struct rl_user_bpf *u, const char *const *choices, size_t n)
 {
 	const struct btf *btf = bpf_object__btf(rl_bpf_object(u->bpf));
-	uint32_t ids[64];
+	uint32_t *ids;
 	size_t nr_ids = 0;
 	int err;
 
+	if (!btf && n) {
+		fprintf(stderr, "ringlua: --type %s: %s has no BTF to find types in\n",
+			choices[0], u->name);
+		return -EINVAL;
+	}
 	if (!btf)
-		return n ? -EINVAL : 0; /* without BTF, records stay untyped */
-	err = apply_choices(u, btf, choices, n);
+		return 0; /* records stay untyped */
+	ids = calloc(u->nr_rings, sizeof(*ids));
+	err = ids ? apply_choices(u, btf, choices, n) : -ENOMEM;
 	for (size_t i = 0; !err && i < u->nr_rings; i++) {
 		struct rl_user_ring *r = &u->rings[i];
 
 		if (r->type_id <= 0)
 			r->type_id = rl_btf_record_type(btf, r->name, NULL, u->nr_rings == 1,
 							r->ctype, sizeof(r->ctype));
-		if (r->type_id <= 0)
-			r->type_id = 0;
-		else if (nr_ids < sizeof(ids) / sizeof(ids[0]))
+		if (r->type_id > 0)
 			ids[nr_ids++] = (uint32_t)r->type_id;
+		else
+			r->type_id = 0;
 	}
-	if (!err)
+	if (!err) {
 		err = rl_btf_cdef(btf, ids, nr_ids, &u->cdef);
+		if (err)
+			fprintf(stderr, "ringlua: %s: cannot write out its record types: %s\n",
+				u->name, strerror(-err));
+	}
+	free(ids);
 	return err;
 }
 

@@ -10,7 +10,8 @@
 enum color { RED = 1, GREEN = 2, BLUE = 7 };
 
 /* Settings, set from --set or the script's `globals` before load. */
-const volatile char comm[COMM_LEN] = {};	/* only execs of tasks so named */
+const volatile char comm[COMM_LEN] __attribute__((aligned(8))) = {}; /* only execs of
+									 * tasks so named */
 const volatile __u64 magic = 0;
 const volatile __s8 tiny = 0;
 const volatile __u16 small = 0;
@@ -55,27 +56,24 @@ struct {
 
 __u64 seq = 0;
 
-static __always_inline bool wanted(const char *task_comm)
+/* Both names are zero-padded to 16 bytes: two 8-byte words compare them. */
+static __always_inline bool wanted(const __u64 task_comm[2])
 {
-	for (int i = 0; i < COMM_LEN; i++) {
-		if (task_comm[i] != comm[i])
-			return false;
-		if (!task_comm[i])
-			break;
-	}
-	return true;
+	const volatile __u64 *want = (const volatile __u64 *)comm;
+
+	return want[0] && task_comm[0] == want[0] && task_comm[1] == want[1];
 }
 
 SEC("tp/sched/sched_process_exec")
 int on_exec(void *ctx)
 {
-	char task_comm[COMM_LEN];
+	__u64 task_comm[COMM_LEN / 8];
 	struct alpha_event *a;
 	struct beta_event *b;
 	__u64 n;
 
 	bpf_get_current_comm(task_comm, sizeof(task_comm));
-	if (!comm[0] || !wanted(task_comm))
+	if (!wanted(task_comm))
 		return 0;
 	n = __sync_fetch_and_add(&seq, 1);
 	/* Reserve, fill and submit one record in each ring. */
