@@ -31,6 +31,9 @@ enum {
 	OPT_MEMORY_LIMIT,
 	OPT_UID,
 	OPT_COMM,
+	OPT_BPF,
+	OPT_SET,
+	OPT_TYPE,
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +53,9 @@ static const struct option long_opts[] = {
 	{ "memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT },
 	{ "uid", required_argument, NULL, OPT_UID },
 	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "bpf", required_argument, NULL, OPT_BPF },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "type", required_argument, NULL, OPT_TYPE },
 	{ 0 },
 };
 
@@ -68,6 +74,10 @@ void rl_cli_usage(FILE *out)
 		"      --uid UID       trace only tasks of this real user id\n"
 		"      --comm NAME     trace only tasks of this name (at most %d characters)\n"
 		"      --pin PATH      consume the ring buffer map pinned at PATH; load no BPF\n"
+		"      --bpf FILE      load your own BPF object (.bpf.o) or .bpf.c, consume all\n"
+		"                      its ring buffer maps\n"
+		"      --set NAME=VAL  set its const volatile global NAME before load (repeatable)\n"
+		"      --type MAP=STRUCT  the record type of ring MAP (default: struct MAP_event)\n"
 		"      --count N       exit after N events\n"
 		"      --interval MS   call on_tick every MS milliseconds (default %d)\n"
 		"      --latency MS    wait up to MS (fractions allowed) for a batch to build up\n"
@@ -124,6 +134,20 @@ static int bad_value(const char *opt, const char *val)
 	return -EINVAL;
 }
 
+/* Appends a NAME=VALUE argument of opt to list (of at most max). */
+static int add_pair(const char *opt, const char *arg, const char **list, size_t *n,
+		    size_t max)
+{
+	if (arg[0] == '=' || !strchr(arg, '='))
+		return bad_value(opt, arg);
+	if (*n == max) {
+		fprintf(stderr, "ringlua: %s given more than %zu times\n", opt, max);
+		return -EINVAL;
+	}
+	list[(*n)++] = arg;
+	return 0;
+}
+
 /* Applies one option; returns 0 or -EINVAL (printed). */
 static int apply(struct rl_options *o, int c, const char *arg)
 {
@@ -174,6 +198,9 @@ static int apply(struct rl_options *o, int c, const char *arg)
 			return bad_value("--comm", arg);
 		o->comm = arg;
 		return 0;
+	case OPT_BPF: o->bpf = arg; return 0;
+	case OPT_SET: return add_pair("--set", arg, o->sets, &o->nr_sets, RL_MAX_SETS);
+	case OPT_TYPE: return add_pair("--type", arg, o->types, &o->nr_types, RL_MAX_TYPES);
 	default:
 		return -EINVAL;
 	}
