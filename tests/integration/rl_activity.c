@@ -3,7 +3,8 @@
  *
  *   rl_activity open PATH MISSING   open PATH (openat, open, openat2) and MISSING
  *   rl_activity syscall             a write of 777 bytes and a close that fails
- *   rl_activity tcp 4|6             connect to a loopback listener and accept it
+ *   rl_activity tcp 4|6 [PORT]      connect to a loopback listener (on PORT, else an
+ *                                   ephemeral port) and accept it
  *   rl_activity thread              a thread that exits before the process does
  *
  * System calls go through syscall(2), so the arguments are exactly those printed. Exits
@@ -124,21 +125,27 @@ static void print_tcp(const char *dir, int fd)
 	       local.ss_family, saddr, daddr, port_of(&local), port_of(&remote));
 }
 
-/* A loopback listener on an ephemeral port; returns its fd or -1. */
-static int listen_loopback(int family, struct sockaddr_storage *addr, socklen_t *len)
+/* A loopback listener on port (0: an ephemeral one); returns its fd or -1. */
+static int listen_loopback(int family, int port, struct sockaddr_storage *addr, socklen_t *len)
 {
 	struct sockaddr_in *in4 = (struct sockaddr_in *)addr;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
 	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
 
 	memset(addr, 0, sizeof(*addr));
 	addr->ss_family = (sa_family_t)family;
-	if (family == AF_INET)
+	if (family == AF_INET) {
 		in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else
+		in4->sin_port = htons((uint16_t)port);
+	} else {
 		in6->sin6_addr = in6addr_loopback;
+		in6->sin6_port = htons((uint16_t)port);
+	}
 	*len = family == AF_INET ? sizeof(*in4) : sizeof(*in6);
-	if (fd < 0 || bind(fd, (struct sockaddr *)addr, *len) || listen(fd, 1) ||
+	/* A fixed port is reused while the previous run's connection is in TIME_WAIT. */
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)addr, *len) || listen(fd, 1) ||
 	    getsockname(fd, (struct sockaddr *)addr, len)) {
 		if (fd >= 0)
 			close(fd);
@@ -147,11 +154,11 @@ static int listen_loopback(int family, struct sockaddr_storage *addr, socklen_t 
 	return fd;
 }
 
-static int do_tcp(int family)
+static int do_tcp(int family, int port)
 {
 	struct sockaddr_storage addr;
 	socklen_t len;
-	int listener = listen_loopback(family, &addr, &len);
+	int listener = listen_loopback(family, port, &addr, &len);
 	int client = -1, server = -1, status = 1;
 
 	if (listener < 0) {
@@ -170,10 +177,11 @@ static int do_tcp(int family)
 out:
 	if (status)
 		fprintf(stderr, "rl_activity: tcp: %s\n", strerror(errno));
-	if (server >= 0)
-		close(server);
+	/* The client closes first: TIME_WAIT falls on its ephemeral port, not the listener's. */
 	if (client >= 0)
 		close(client);
+	if (server >= 0)
+		close(server);
 	close(listener);
 	return status;
 }
@@ -204,12 +212,14 @@ int main(int argc, char **argv)
 		status = do_opens(argv[2], argv[3]);
 	else if (!strcmp(mode, "syscall") && argc == 2)
 		status = do_syscalls();
-	else if (!strcmp(mode, "tcp") && argc == 3 && (!strcmp(argv[2], "4") || !strcmp(argv[2], "6")))
-		status = do_tcp(argv[2][0] == '4' ? AF_INET : AF_INET6);
+	else if (!strcmp(mode, "tcp") && (argc == 3 || argc == 4) &&
+		 (!strcmp(argv[2], "4") || !strcmp(argv[2], "6")))
+		status = do_tcp(argv[2][0] == '4' ? AF_INET : AF_INET6,
+				argc == 4 ? atoi(argv[3]) : 0);
 	else if (!strcmp(mode, "thread") && argc == 2)
 		status = do_thread();
 	else
-		fprintf(stderr, "usage: rl_activity open PATH MISSING | syscall | tcp 4|6 | thread\n");
+		fprintf(stderr, "usage: rl_activity open PATH MISSING | syscall | tcp 4|6 [PORT] | thread\n");
 	fflush(stdout);
 	return status;
 }
