@@ -6,6 +6,7 @@
  *   rl_activity tcp 4|6 [PORT]      connect to a loopback listener (on PORT, else an
  *                                   ephemeral port) and accept it
  *   rl_activity thread              a thread that exits before the process does
+ *   rl_activity spin                on CPU until killed, in user space and in the kernel
  *
  * System calls go through syscall(2), so the arguments are exactly those printed. Exits
  * 0, 1 on a failure (printed), 2 on bad usage, 77 when the kernel lacks IPv6. */
@@ -25,6 +26,9 @@
 #define COMM "rl_activity"
 #define WRITE_LEN 777
 #define EXIT_SKIP 77
+/* spin: a read of this many bytes takes about as long in the kernel as the user loop. */
+#define SPIN_READ_LEN (1 << 20)
+#define SPIN_USER_LOOPS 200000UL
 
 /* The common fields of every line: what the current thread is. */
 static void print_who(void)
@@ -203,6 +207,24 @@ static int do_thread(void)
 	return 0;
 }
 
+/* Alternates a loop in user space with reads of /dev/zero, which the kernel spends its
+ * time filling: samples of both modes, until the process is killed. */
+static int do_spin(void)
+{
+	static char buf[SPIN_READ_LEN];
+	volatile unsigned long n = 0;
+	int fd = open("/dev/zero", O_RDONLY);
+
+	if (fd < 0)
+		return 1;
+	for (;;) {
+		for (unsigned long i = 0; i < SPIN_USER_LOOPS; i++)
+			n = n + i;
+		if (read(fd, buf, sizeof(buf)) < 0)
+			return 1;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -218,8 +240,10 @@ int main(int argc, char **argv)
 				argc == 4 ? atoi(argv[3]) : 0);
 	else if (!strcmp(mode, "thread") && argc == 2)
 		status = do_thread();
+	else if (!strcmp(mode, "spin") && argc == 2)
+		status = do_spin();
 	else
-		fprintf(stderr, "usage: rl_activity open PATH MISSING | syscall | tcp 4|6 [PORT] | thread\n");
+		fprintf(stderr, "usage: rl_activity open PATH MISSING | syscall | tcp 4|6 [PORT] | thread | spin\n");
 	fflush(stdout);
 	return status;
 }
