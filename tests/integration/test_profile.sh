@@ -19,10 +19,7 @@ start_ringlua_until "Sampling on-CPU tasks" -p "$spin" --interval 100 "$PROFILE"
 # Tables come every 100 ms; wait (up to 30 s on a loaded machine) for one in which the
 # helper was sampled in both modes.
 row="^$spin +rl_activity +[0-9]+ +[1-9][0-9]* +[1-9][0-9]*\$"
-for _ in $(seq 600); do
-  grep -qE "$row" "$TMP/bg.out" && break
-  sleep 0.05
-done
+wait_until grep -qE "$row" "$TMP/bg.out"
 kill "$spin"
 wait "$spin" || true
 RC=0
@@ -47,10 +44,8 @@ pass "$samples samples of the helper, $user in user space and $kernel in the ker
 "$ACTIVITY" spin & spin=$!
 start_ringlua_until "the top 1 at every tick" --interval 100 "$PROFILE" -- -i -n 1
 wait_output "$HEADER"
-for _ in $(seq 600); do
-  [ "$(grep -cE "$CLOCK" "$TMP/bg.out")" -ge 3 ] && break
-  sleep 0.05
-done
+tables_at_least() { [ "$(grep -cE "$CLOCK" "$TMP/bg.out")" -ge "$1" ]; }
+wait_until tables_at_least 3
 stop_ringlua
 kill "$spin"
 wait "$spin" || true
