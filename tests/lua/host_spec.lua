@@ -222,6 +222,8 @@ describe("host", function()
       pcall(os.exit, case[1])
       assert.are.equal(case[2], b.shared.exit_code)
     end
+  end)
+
   -- Rings of a user's BPF object, as the C host passes them.
   local RINGS = { { name = "first", ctype = "struct spec_first_event" }, { name = "second" } }
   local RING_CDEF = "struct spec_first_event { uint32_t a; uint16_t b; };"
