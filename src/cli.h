@@ -11,6 +11,8 @@
 
 struct rl_options {
 	const char *script;	/* NULL: the built-in default */
+	const char *code;	/* -e: the script's text itself */
+	const char *command;	/* -c: a command to start and trace */
 	int script_argc;	/* arguments after the script (after `--`) */
 	char **script_argv;
 	const char *source;	/* -s: overrides the script's choice */

@@ -117,7 +117,8 @@ static void reload(struct rl_loop *l)
 {
 	uint64_t start = now_us();
 	size_t n;
-	const char *script = rl_lua_files(l->lua, &n)[0];
+	const char *const *files = rl_lua_files(l->lua, &n);
+	const char *script = n ? files[0] : "the -e script";
 
 	if (rl_lua_reload(l->lua) == 0)
 		fprintf(stderr, "ringlua: reloaded %s (%.1f ms)\n", script,

@@ -231,11 +231,30 @@ static int load_module(lua_State *L)
 }
 
 /* Pushes the script's chunk. Returns 0, or -errno with the reason printed. */
+/* Pushes the chunk of -e CODE: given by the invoking user on the command line, so no
+ * file checks; ffi and ringlua are in scope, on the same line to keep line numbers. */
+static int load_code(struct rl_lua *h, lua_State *L)
+{
+	lua_pushstring(L, "local ffi, ringlua = require('ffi'), require('ringlua'); ");
+	lua_pushstring(L, h->o.code);
+	lua_concat(L, 2);
+	if (luaL_loadbufferx(L, lua_tostring(L, -1), lua_objlen(L, -1), "=-e", "t")) {
+		lua_remove(L, -2);
+		return fail(h, L, -EINVAL);
+	}
+	lua_remove(L, -2);
+	return 0;
+}
+
 static int load_script(struct rl_lua *h, lua_State *L)
 {
 	const char *path = h->o.script;
 	const char *why;
-	int err = read_chunk(h, L, path, &why);
+	int err;
+
+	if (h->o.code)
+		return load_code(h, L);
+	err = read_chunk(h, L, path, &why);
 
 	if (err == 1)
 		return fail(h, L, -EINVAL);

@@ -20,7 +20,8 @@ struct rl_lua_ring {
 
 struct rl_lua_opts {
 	const char *lua_dir;	/* where ringlua's own modules live */
-	const char *script;	/* the user's script */
+	const char *script;	/* the user's script; its name when code is set */
+	const char *code;	/* the script's text (-e), instead of reading script */
 	const struct rl_source *sources; /* built-in sources, their types declared up front */
 	size_t nr_sources;
 	const struct rl_rec *batch;	/* the array every batch arrives in */

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_obj.h"
+#include "child.h"
 #include "cli.h"
 #include "loop.h"
 #include "lua_host.h"
@@ -54,6 +55,7 @@ struct app {
 	int pin_fd;
 	struct rl_consumer *consumer;
 	struct rl_watch *watch;
+	struct rl_child child;		/* -c: the command traced */
 	struct rl_loop loop;
 };
 
@@ -70,6 +72,7 @@ static int open_script(struct app *a)
 	struct rl_lua_opts lo = {
 		.lua_dir = a->lua_dir,
 		.script = a->opt.script,
+		.code = a->opt.code,
 		.sources = sources,
 		.nr_sources = nr_sources,
 		.batch = a->batch,
@@ -298,7 +301,7 @@ static void open_watch(struct app *a)
 {
 	int err;
 
-	if (a->opt.no_reload)
+	if (a->opt.no_reload || a->opt.code)
 		return;
 	err = rl_watch_open(&a->watch);
 	if (!err)
@@ -346,7 +349,7 @@ static void install_signals(void)
 
 int main(int argc, char **argv)
 {
-	static struct app a = { .pin_fd = -1 };
+	static struct app a = { .pin_fd = -1, .child = { .go_fd = -1 } };
 	const char *source_name = NULL;
 	struct timespec t0;
 	int err, status = EXIT_FAIL;
@@ -380,7 +383,9 @@ int main(int argc, char **argv)
 	}
 	snprintf(a.default_script, sizeof(a.default_script), "%s/%s", a.data_dir,
 		 DEFAULT_SCRIPT);
-	if (!a.opt.script)
+	if (a.opt.code)
+		a.opt.script = "-e";
+	else if (!a.opt.script)
 		a.opt.script = a.default_script;
 
 	/* The script, then its rings: the user's BPF object, a pinned map, or the source's
@@ -391,6 +396,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ringlua: cannot start the watchdog: %s\n", strerror(errno));
 		goto cleanup;
 	}
+	if (a.opt.command) {
+		/* -c: the command's process exists, held, before the filters are set. */
+		err = rl_child_spawn(&a.child, a.opt.command);
+		if (err) {
+			fprintf(stderr, "ringlua: -c %s: %s\n", a.opt.command, err == -EINVAL ?
+				"not a command (words, quotes; no pipes, `;` or `$(...)`)" :
+				strerror(-err));
+			goto cleanup;
+		}
+		a.opt.pid = (uint32_t)a.child.pid;
+	}
 	status = open_events(&a, &source_name);
 	if (status)
 		goto cleanup;
@@ -400,6 +416,10 @@ int main(int argc, char **argv)
 	/* on_init(args), then events until a signal or a limit; drained at the end. */
 	if (rl_lua_init(a.lua, source_name, a.opt.script_argc, a.opt.script_argv))
 		goto cleanup;
+	if (a.child.pid && rl_child_release(&a.child)) {
+		fprintf(stderr, "ringlua: -c: the command could not be started\n");
+		goto cleanup;
+	}
 	a.loop = (struct rl_loop){ .consumer = a.consumer, .lua = a.lua,
 				   .limit = a.opt.count, .interval_ms = a.opt.interval_ms,
 				   .exiting = &exiting, .watch_pid = (int)a.opt.pid,
@@ -428,6 +448,7 @@ int main(int argc, char **argv)
 	print_summary(&a, seconds_since(&t0));
 cleanup:
 	rl_lua_exit_requested(a.lua, &status); /* os.exit(code) wins, wherever it came */
+	rl_child_end(&a.child);
 	rl_watchdog_stop();
 	rl_watch_close(a.watch);
 	rl_consumer_close(a.consumer);
