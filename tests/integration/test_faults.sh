@@ -5,9 +5,6 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-delivered_in() { sed -n 's/^delivered=\([0-9]*\) .*/\1/p' "$1"; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
 # The pin is removed while ringlua consumes the ring: its fd keeps the ring alive, and
 # the producer (which opened the pin before) goes on feeding it.
 pin=$(new_pin)

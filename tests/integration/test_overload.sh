@@ -13,10 +13,6 @@ RATE=200000
 # Exit budget: draining the 256 KiB ring (5,461 records) takes about 0.3 s a round.
 EXIT_LIMIT_MS=5000
 
-field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$2"; }
-delivered_in() { sed -n 's/^delivered=\([0-9]*\) .*/\1/p' "$1"; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
 # overloaded_stop SIGNALS: overloads ringlua for about a second, sends it SIGINT that
 # many times back to back, and checks how it ends and that the counts add up.
 overloaded_stop() {
@@ -48,8 +44,8 @@ overloaded_stop() {
   sleep 0.3
   stop_ringlua INT
   leftover=$(delivered_in "$TMP/bg.out")
-  produced=$(field produced "$TMP/prod")
-  dropped=$(field dropped "$TMP/prod")
+  produced=$(prod_field produced)
+  dropped=$(prod_field dropped)
   assert_between "$dropped" 1 "$produced" "drops under overload"
   assert_eq "$((delivered + leftover + dropped))" "$produced" \
     "delivered ($delivered) + left in the ring ($leftover) + dropped ($dropped)"
