@@ -30,7 +30,7 @@ overloaded_stop() {
   RC=0
   wait "$BG" || RC=$?
   ms=$(($(now_ms) - t0))
-  kill -INT "$producer"
+  signal_child INT "$producer"
   wait "$producer" || fail "producer failed"
   assert_eq "$RC" 0 "exit code after $signals SIGINT under overload"
   assert_between "$ms" 0 "$EXIT_LIMIT_MS" "ms from SIGINT to exit under overload"
