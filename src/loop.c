@@ -17,7 +17,7 @@
 #define EXIT_DRAIN_ROUNDS 2
 /* And it is bounded in time, so that a stop is prompt even then; what is left in the
  * rings is reported (a pinned ring keeps it for the next consumer). */
-#define EXIT_DRAIN_US 100000
+#define EXIT_DRAIN_US 50000
 /* One save can come as several notifications (an editor writes a backup, then the
  * file; a script truncates, then writes): the reload waits until they have been quiet
  * this long, and happens once. */
@@ -37,8 +37,10 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	size_t done;
 
 	(void)recs; /* Lua reads the batch array itself */
-	if (l->drain_until && now_us() >= l->drain_until)
-		return 0; /* the exit drain is over: leave the rest in the ring */
+	/* A poll walks all a ring holds, batch after batch: under overload that is seconds
+	 * of handler time, so a stop ends it here, and the exit drain has its own bound. */
+	if (l->drain_until ? now_us() >= l->drain_until : *l->exiting != 0)
+		return 0;
 	if (l->limit && n > l->limit - l->handled)
 		n = (size_t)(l->limit - l->handled);
 	done = rl_lua_dispatch(l->lua, n);

@@ -31,7 +31,7 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n);
 
 /* Polls until a signal, the event limit, the error limit, or the end of the watched
  * process (checked every interval), reloading the script when its files are saved or
- * *reload is set; then drains what the rings hold, for at most two rounds and 100 ms
+ * *reload is set; then drains what the rings hold, for at most two rounds and 50 ms
  * (unless a limit stopped it). Returns 0 or -errno. */
 int rl_loop_run(struct rl_loop *l);
 
