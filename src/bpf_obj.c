@@ -83,6 +83,20 @@ int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t
 	return err;
 }
 
+int rl_bpf_global_type(const struct rl_bpf *b, const char *var, const struct btf **btf)
+{
+	const struct btf_var_secinfo *vs;
+
+	*btf = bpf_object__btf(b->obj);
+	vs = *btf ? find_var(*btf, ".rodata", var) : NULL;
+	return vs ? (int)btf__type_by_id(*btf, vs->type)->type : -ENOENT;
+}
+
+struct bpf_object *rl_bpf_object(const struct rl_bpf *b)
+{
+	return b->obj;
+}
+
 /* Whether the tracepoint a section "tp/CAT/NAME" (or "tracepoint/CAT/NAME") names exists
  * in the running kernel. */
 static bool tracepoint_exists(const char *section)

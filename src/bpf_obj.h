@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 struct rl_bpf;
+struct btf;
+struct bpf_object;
 
 /* Opens an ELF object held in memory (not copied: it must outlive the object). name is
  * what errors call it. Returns 0 or -errno. */
@@ -15,6 +17,13 @@ int rl_bpf_open_mem(struct rl_bpf **out, const void *elf, size_t size, const cha
 /* Sets the `const volatile` global var (in .rodata) before load. size must equal the
  * variable's size. Returns 0, -ENOENT for no such variable, -ERANGE for a size mismatch. */
 int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t size);
+
+/* The BTF type id of the `const volatile` global var (in .rodata), with the object's BTF
+ * in *btf; -ENOENT for no such variable. */
+int rl_bpf_global_type(const struct rl_bpf *b, const char *var, const struct btf **btf);
+
+/* The libbpf object, to walk its maps and programs. Owned by b. */
+struct bpf_object *rl_bpf_object(const struct rl_bpf *b);
 
 /* Loads the object into the kernel and attaches each program the way its section name
  * says. A program whose section starts with "?" (e.g. "?tp/syscalls/sys_enter_open") is

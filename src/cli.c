@@ -31,6 +31,9 @@ enum {
 	OPT_MEMORY_LIMIT,
 	OPT_UID,
 	OPT_COMM,
+	OPT_BPF,
+	OPT_SET,
+	OPT_TYPE,
 };
 
 static const struct option long_opts[] = {
@@ -38,6 +41,8 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "pid", required_argument, NULL, 'p' },
 	{ "source", required_argument, NULL, 's' },
+	{ "execute", required_argument, NULL, 'e' },
+	{ "command", required_argument, NULL, 'c' },
 	{ "pin", required_argument, NULL, OPT_PIN },
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
@@ -50,6 +55,9 @@ static const struct option long_opts[] = {
 	{ "memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT },
 	{ "uid", required_argument, NULL, OPT_UID },
 	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "bpf", required_argument, NULL, OPT_BPF },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "type", required_argument, NULL, OPT_TYPE },
 	{ 0 },
 };
 
@@ -60,14 +68,21 @@ void rl_cli_usage(FILE *out)
 
 	fprintf(out,
 		"Usage: ringlua [OPTIONS] [SCRIPT] [-- SCRIPT ARGS...]\n"
+		"       ringlua [OPTIONS] -e CODE [-- SCRIPT ARGS...]\n"
 		"Consume BPF ring buffers and hand every event to a LuaJIT handler.\n"
 		"With no SCRIPT, prints one line per process exec.\n\n"
+		"  -e, --execute CODE  the script's text itself (ffi and ringlua are in scope)\n"
+		"  -c, --command CMD   start CMD, trace only it, stop when it ends\n"
 		"  -s, --source NAME   built-in event source (default: the script's `source`, else %s)\n"
 		"  -p, --pid PID       trace only process PID (filtered in the kernel);\n"
 		"                      stop when it exits\n"
 		"      --uid UID       trace only tasks of this real user id\n"
 		"      --comm NAME     trace only tasks of this name (at most %d characters)\n"
 		"      --pin PATH      consume the ring buffer map pinned at PATH; load no BPF\n"
+		"      --bpf FILE      load your own BPF object (.bpf.o) or .bpf.c, consume all\n"
+		"                      its ring buffer maps\n"
+		"      --set NAME=VAL  set its const volatile global NAME before load (repeatable)\n"
+		"      --type MAP=STRUCT  the record type of ring MAP (default: struct MAP_event)\n"
 		"      --count N       exit after N events\n"
 		"      --interval MS   call on_tick every MS milliseconds (default %d)\n"
 		"      --latency MS    wait up to MS (fractions allowed) for a batch to build up\n"
@@ -124,6 +139,20 @@ static int bad_value(const char *opt, const char *val)
 	return -EINVAL;
 }
 
+/* Appends a NAME=VALUE argument of opt to list (of at most max). */
+static int add_pair(const char *opt, const char *arg, const char **list, size_t *n,
+		    size_t max)
+{
+	if (arg[0] == '=' || !strchr(arg, '='))
+		return bad_value(opt, arg);
+	if (*n == max) {
+		fprintf(stderr, "ringlua: %s given more than %zu times\n", opt, max);
+		return -EINVAL;
+	}
+	list[(*n)++] = arg;
+	return 0;
+}
+
 /* Applies one option; returns 0 or -EINVAL (printed). */
 static int apply(struct rl_options *o, int c, const char *arg)
 {
@@ -146,6 +175,8 @@ static int apply(struct rl_options *o, int c, const char *arg)
 		o->memory_limit_mb = (uint32_t)v;
 		return 0;
 	case 's': o->source = arg; return 0;
+	case 'e': o->code = arg; return 0;
+	case 'c': o->command = arg; return 0;
 	case OPT_PIN: o->pin = arg; return 0;
 	case 'p':
 		if (parse_u64(arg, 1, INT_MAX, &v))
@@ -174,6 +205,9 @@ static int apply(struct rl_options *o, int c, const char *arg)
 			return bad_value("--comm", arg);
 		o->comm = arg;
 		return 0;
+	case OPT_BPF: o->bpf = arg; return 0;
+	case OPT_SET: return add_pair("--set", arg, o->sets, &o->nr_sets, RL_MAX_SETS);
+	case OPT_TYPE: return add_pair("--type", arg, o->types, &o->nr_types, RL_MAX_TYPES);
 	default:
 		return -EINVAL;
 	}
@@ -191,7 +225,7 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 	/* 0, not 1: glibc starts afresh only at 0; at 1 it would go on inside a group of
 	 * short options where the previous parse stopped (`-vx`), in its argv. */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":hvp:s:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hvp:s:e:c:", long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			fprintf(stderr, "ringlua: %s option: %s (try --help)\n",
 				c == '?' ? "unknown" : "missing value for", argv[optind - 1]);
@@ -200,10 +234,15 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 		if (apply(o, c, optarg))
 			return -EINVAL;
 	}
-	if (optind < argc)
+	if (optind < argc && !o->code)
 		o->script = argv[optind++];
 	o->script_argc = argc - optind;
 	o->script_argv = argv + optind;
+	if (o->command && (o->pid || o->pin || o->bpf)) {
+		fprintf(stderr, "ringlua: -c traces the command it starts: it does not go with "
+				"-p, --pin or --bpf\n");
+		return -EINVAL;
+	}
 	if (o->source && !rl_source_find(o->source)) {
 		fprintf(stderr, "ringlua: unknown source '%s' (try --help)\n", o->source);
 		return -EINVAL;

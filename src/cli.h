@@ -6,8 +6,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define RL_MAX_SETS 64	/* --set given more often than this is a mistake */
+#define RL_MAX_TYPES 64
+
 struct rl_options {
 	const char *script;	/* NULL: the built-in default */
+	const char *code;	/* -e: the script's text itself */
+	const char *command;	/* -c: a command to start and trace */
 	int script_argc;	/* arguments after the script (after `--`) */
 	char **script_argv;
 	const char *source;	/* -s: overrides the script's choice */
@@ -26,6 +31,11 @@ struct rl_options {
 	bool version;
 	uint32_t uid;		/* --uid: trace only this user; RL_ANY_UID: all */
 	const char *comm;	/* --comm: trace only tasks of this name */
+	const char *bpf;	/* --bpf: the user's own BPF object or .bpf.c */
+	const char *sets[RL_MAX_SETS]; /* --set NAME=VALUE, in order */
+	size_t nr_sets;
+	const char *types[RL_MAX_TYPES]; /* --type MAP=STRUCT */
+	size_t nr_types;
 };
 
 /* Fills o from argv. Returns 0, or -EINVAL with a one-line error printed. */

@@ -10,9 +10,11 @@
 #include "lua_host.h"
 #include "watch.h"
 
-/* Rounds of draining at exit: enough to empty the rings, bounded so that a producer
- * faster than us cannot keep us from exiting. */
-#define EXIT_DRAIN_ROUNDS 64
+/* Rounds of draining at exit. Each round hands out what the rings held when it began:
+ * the first what was there at the stop, the second what was still being written then.
+ * Every further round would take a whole ring again from a producer faster than the
+ * handler, and with a slow handler each can take seconds: the exit must not wait on it. */
+#define EXIT_DRAIN_ROUNDS 2
 /* One save can come as several notifications (an editor writes a backup, then the
  * file; a script truncates, then writes): the reload waits until they have been quiet
  * this long, and happens once. */
@@ -117,7 +119,8 @@ static void reload(struct rl_loop *l)
 {
 	uint64_t start = now_us();
 	size_t n;
-	const char *script = rl_lua_files(l->lua, &n)[0];
+	const char *const *files = rl_lua_files(l->lua, &n);
+	const char *script = n ? files[0] : "the -e script";
 
 	if (rl_lua_reload(l->lua) == 0)
 		fprintf(stderr, "ringlua: reloaded %s (%.1f ms)\n", script,

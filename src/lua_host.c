@@ -231,11 +231,30 @@ static int load_module(lua_State *L)
 }
 
 /* Pushes the script's chunk. Returns 0, or -errno with the reason printed. */
+/* Pushes the chunk of -e CODE: given by the invoking user on the command line, so no
+ * file checks; ffi and ringlua are in scope, on the same line to keep line numbers. */
+static int load_code(struct rl_lua *h, lua_State *L)
+{
+	lua_pushstring(L, "local ffi, ringlua = require('ffi'), require('ringlua'); ");
+	lua_pushstring(L, h->o.code);
+	lua_concat(L, 2);
+	if (luaL_loadbufferx(L, lua_tostring(L, -1), lua_objlen(L, -1), "=-e", "t")) {
+		lua_remove(L, -2);
+		return fail(h, L, -EINVAL);
+	}
+	lua_remove(L, -2);
+	return 0;
+}
+
 static int load_script(struct rl_lua *h, lua_State *L)
 {
 	const char *path = h->o.script;
 	const char *why;
-	int err = read_chunk(h, L, path, &why);
+	int err;
+
+	if (h->o.code)
+		return load_code(h, L);
+	err = read_chunk(h, L, path, &why);
 
 	if (err == 1)
 		return fail(h, L, -EINVAL);
@@ -257,10 +276,30 @@ struct carry {
 	uint64_t reloads;	/* ringlua.reloads of the new state */
 };
 
-/* Pushes host.start's options: load_module, own_path, state, reloads. */
+/* Pushes {name=, ctype=} for each ring of the user's BPF object, in ring order. */
+static void push_rings(lua_State *L, const struct rl_lua_ring *rings, size_t n)
+{
+	lua_createtable(L, (int)n, 0);
+	for (size_t i = 0; i < n; i++) {
+		lua_createtable(L, 0, 2);
+		lua_pushstring(L, rings[i].name);
+		lua_setfield(L, -2, "name");
+		lua_pushstring(L, rings[i].ctype); /* NULL pushes nil */
+		lua_setfield(L, -2, "ctype");
+		lua_rawseti(L, -2, (int)i + 1);
+	}
+}
+
+/* Pushes host.start's options: load_module, own_path, state, reloads, rings, cdef. */
 static void push_start_opts(struct rl_lua *h, lua_State *L, const struct carry *carry)
 {
-	lua_createtable(L, 0, 4);
+	lua_createtable(L, 0, 6);
+	if (h->o.rings) {
+		push_rings(L, h->o.rings, h->o.nr_rings);
+		lua_setfield(L, -2, "rings");
+		lua_pushstring(L, h->o.cdef ? h->o.cdef : "");
+		lua_setfield(L, -2, "cdef");
+	}
 	lua_pushlightuserdata(L, h);
 	lua_pushcclosure(L, load_module, 1);
 	lua_setfield(L, -2, "load_module");
@@ -348,14 +387,49 @@ int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts)
 	return err;
 }
 
+/* The string field of host.start's table, or NULL. */
+static const char *ctl_string(const struct rl_lua *h, const char *field)
+{
+	const char *value;
+
+	lua_getfield(h->L, SLOT_CTL, field);
+	value = lua_tostring(h->L, -1); /* kept alive by the table */
+	lua_pop(h->L, 1);
+	return value;
+}
+
 const char *rl_lua_source(const struct rl_lua *h)
 {
-	const char *source;
+	return ctl_string(h, "source");
+}
 
-	lua_getfield(h->L, SLOT_CTL, "source");
-	source = lua_tostring(h->L, -1); /* kept alive by the table */
-	lua_pop(h->L, 1);
-	return source;
+const char *rl_lua_bpf(const struct rl_lua *h)
+{
+	return ctl_string(h, "bpf");
+}
+
+int rl_lua_globals(const struct rl_lua *h,
+		   int (*fn)(void *ctx, const char *name, const char *value, const char *type),
+		   void *ctx)
+{
+	lua_State *L = h->L;
+	int err = 0;
+
+	/* host.start made it a list of {name, value as text, type}, all strings. */
+	lua_getfield(L, SLOT_CTL, "globals");
+	for (int i = 1; !err && lua_istable(L, -1); i++) {
+		lua_rawgeti(L, -1, i);
+		if (lua_isnil(L, -1)) {
+			lua_pop(L, 1);
+			break;
+		}
+		for (int k = 1; k <= 3; k++)
+			lua_rawgeti(L, -k, k);
+		err = fn(ctx, lua_tostring(L, -3), lua_tostring(L, -2), lua_tostring(L, -1));
+		lua_pop(L, 4);
+	}
+	lua_pop(L, 1);
+	return err;
 }
 
 /* Pushes the script's hook `name`; returns 0 if it has one, else -1 (nothing pushed). */

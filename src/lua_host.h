@@ -12,9 +12,16 @@
 struct rl_source;
 struct rl_lua;
 
+/* A ring of the user's BPF object, as the script sees it. */
+struct rl_lua_ring {
+	const char *name;	/* the map's name: its key in `handlers` and ringlua.types */
+	const char *ctype;	/* its record's C type; NULL: untyped */
+};
+
 struct rl_lua_opts {
 	const char *lua_dir;	/* where ringlua's own modules live */
-	const char *script;	/* the user's script */
+	const char *script;	/* the user's script; its name when code is set */
+	const char *code;	/* the script's text (-e), instead of reading script */
 	const struct rl_source *sources; /* built-in sources, their types declared up front */
 	size_t nr_sources;
 	const struct rl_rec *batch;	/* the array every batch arrives in */
@@ -22,6 +29,10 @@ struct rl_lua_opts {
 	size_t memory_limit;	/* bytes a Lua state may hold; 0: no limit */
 	int verbose;		/* print tracebacks of setup errors too */
 	bool unsafe_perms;	/* load scripts whoever could have written them */
+	const struct rl_lua_ring *rings; /* the user's BPF object's rings, by ring index;
+					  * NULL: a built-in source or --pin */
+	size_t nr_rings;
+	const char *cdef;	/* declarations of the rings' record types */
 };
 
 /* Starts LuaJIT, declares the sources' event types, runs the script's top level and
@@ -32,6 +43,17 @@ int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts);
 
 /* The source the script asked for (its `source` field), or NULL when it did not say. */
 const char *rl_lua_source(const struct rl_lua *h);
+
+/* The BPF program the script names in its `bpf` field (made relative to the script's
+ * directory), or NULL. */
+const char *rl_lua_bpf(const struct rl_lua *h);
+
+/* Calls fn for each entry of the script's `globals` table, in name order, with the
+ * value as text and its Lua type ("number", "string" or "boolean"). Stops at the first
+ * nonzero return and returns it; 0 when all went through. */
+int rl_lua_globals(const struct rl_lua *h,
+		   int (*fn)(void *ctx, const char *name, const char *value, const char *type),
+		   void *ctx);
 
 /* Tells the script which source feeds it, then calls on_init(args) with the script
  * arguments. Returns 0 or -errno (error printed). */

@@ -11,12 +11,14 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_obj.h"
+#include "child.h"
 #include "cli.h"
 #include "loop.h"
 #include "lua_host.h"
 #include "ring.h"
 #include "sources.h"
 #include "system.h"
+#include "user_bpf.h"
 #include "watch.h"
 #include "watchdog.h"
 
@@ -46,9 +48,14 @@ struct app {
 	struct rl_rec batch[BATCH_CAP];
 	struct rl_lua *lua;
 	struct rl_bpf *bpf;
+	struct rl_user_bpf *user;	/* --bpf, or the script's `bpf` field */
+	struct rl_lua_ring *lua_rings;	/* its rings, as the script sees them */
+	size_t nr_rings;
+	char user_path[PATH_MAX];
 	int pin_fd;
 	struct rl_consumer *consumer;
 	struct rl_watch *watch;
+	struct rl_child child;		/* -c: the command traced */
 	struct rl_loop loop;
 };
 
@@ -65,6 +72,7 @@ static int open_script(struct app *a)
 	struct rl_lua_opts lo = {
 		.lua_dir = a->lua_dir,
 		.script = a->opt.script,
+		.code = a->opt.code,
 		.sources = sources,
 		.nr_sources = nr_sources,
 		.batch = a->batch,
@@ -72,6 +80,9 @@ static int open_script(struct app *a)
 		.memory_limit = (size_t)a->opt.memory_limit_mb << 20,
 		.verbose = a->opt.verbose,
 		.unsafe_perms = a->opt.unsafe_perms,
+		.rings = a->lua_rings,
+		.nr_rings = a->nr_rings,
+		.cdef = a->user ? rl_user_bpf_cdef(a->user) : NULL,
 	};
 
 	snprintf(a->lua_dir, sizeof(a->lua_dir), "%s/lua", a->data_dir);
@@ -124,7 +135,98 @@ static int open_ring(struct app *a, const struct rl_source *src)
 	return rl_bpf_ring_fd(a->bpf, "events");
 }
 
-static int open_consumer(struct app *a, int map_fd)
+/* Opens the user's BPF object at path and finds its rings' record types, for the script
+ * to be started with. Returns EXIT_OK, or the failure's exit status (printed). */
+static int open_user_bpf(struct app *a, const char *path)
+{
+	const struct rl_user_ring *rings;
+
+	if (rl_user_bpf_open(&a->user, path, a->opt.unsafe_perms))
+		return EXIT_FAIL;
+	if (rl_user_bpf_types(a->user, a->opt.types, a->opt.nr_types))
+		return EXIT_USAGE;
+	rings = rl_user_bpf_rings(a->user, &a->nr_rings);
+	a->lua_rings = calloc(a->nr_rings, sizeof(*a->lua_rings));
+	if (!a->lua_rings)
+		return EXIT_FAIL;
+	for (size_t i = 0; i < a->nr_rings; i++)
+		a->lua_rings[i] = (struct rl_lua_ring){ rings[i].name,
+							rings[i].ctype[0] ? rings[i].ctype : NULL };
+	return EXIT_OK;
+}
+
+/* The script, and the user's BPF object if there is one: --bpf is opened first, so the
+ * script starts with its types declared; a script that names its own (`bpf = ...`) is
+ * started again once the object is open. Returns EXIT_OK or an exit status (printed). */
+static int open_script_and_bpf(struct app *a)
+{
+	int status = a->opt.bpf ? open_user_bpf(a, a->opt.bpf) : EXIT_OK;
+
+	if (status)
+		return status;
+	if (open_script(a))
+		return EXIT_FAIL;
+	if (a->user || !rl_lua_bpf(a->lua))
+		return EXIT_OK;
+	snprintf(a->user_path, sizeof(a->user_path), "%s", rl_lua_bpf(a->lua));
+	rl_lua_close(a->lua);
+	a->lua = NULL;
+	status = open_user_bpf(a, a->user_path);
+	return status ? status : open_script(a) ? EXIT_FAIL : EXIT_OK;
+}
+
+/* One `globals` entry of the script: set, checked against the object's BTF. */
+static int set_script_global(void *ctx, const char *name, const char *value,
+			     const char *type)
+{
+	struct app *a = ctx;
+	char origin[PATH_MAX + 64];
+	enum rl_value_kind kind = !strcmp(type, "number") ? RL_VALUE_NUMBER :
+				  !strcmp(type, "boolean") ? RL_VALUE_BOOLEAN : RL_VALUE_STRING;
+
+	snprintf(origin, sizeof(origin), "%s: globals.%s = %s", a->opt.script, name, value);
+	return rl_user_bpf_set(a->user, name, value, kind, origin);
+}
+
+/* Sets --set NAME=VALUE; returns 0 or -errno (printed). */
+static int set_cli_global(struct app *a, const char *setting)
+{
+	char name[256], origin[300];
+	size_t len = strcspn(setting, "=");
+
+	snprintf(name, sizeof(name), "%.*s", (int)len, setting);
+	snprintf(origin, sizeof(origin), "--set %s", setting);
+	return rl_user_bpf_set(a->user, name, setting + len + 1, RL_VALUE_TEXT, origin);
+}
+
+/* Options that only mean something for the built-in sources; the first one given. */
+static const char *source_only_option(const struct rl_options *o)
+{
+	return o->source ? "-s" : o->pin ? "--pin" : o->pid ? "-p" :
+	       o->uid != RL_ANY_UID ? "--uid" : o->comm ? "--comm" : NULL;
+}
+
+/* Sets the script's globals, then --set's (which win), and loads the user's object.
+ * Returns EXIT_OK, or the failure's exit status (printed). */
+static int load_user_bpf(struct app *a)
+{
+	const char *conflict = source_only_option(&a->opt);
+
+	if (conflict) {
+		fprintf(stderr, "ringlua: %s is for the built-in sources: a BPF object of your "
+				"own filters in its program (--set)\n", conflict);
+		return EXIT_USAGE;
+	}
+	rl_ensure_mounts();
+	if (rl_lua_globals(a->lua, set_script_global, a))
+		return EXIT_FAIL;
+	for (size_t i = 0; i < a->opt.nr_sets; i++)
+		if (set_cli_global(a, a->opt.sets[i]))
+			return EXIT_USAGE;
+	return rl_user_bpf_load(a->user) ? EXIT_FAIL : EXIT_OK;
+}
+
+static int open_consumer(struct app *a)
 {
 	struct rl_consumer_opts co = {
 		.batch = a->batch,
@@ -133,8 +235,16 @@ static int open_consumer(struct app *a, int map_fd)
 	};
 	int err = rl_consumer_open(&a->consumer, &co);
 
-	if (!err)
-		err = rl_consumer_add_map(a->consumer, map_fd, rl_loop_batch, &a->loop);
+	if (err)
+		fprintf(stderr, "ringlua: cannot open the ring consumer: %s\n", strerror(-err));
+	return err;
+}
+
+/* Adds the ring map_fd to the consumer; its records carry the next ring index. */
+static int add_ring(struct app *a, int map_fd)
+{
+	int err = rl_consumer_add_map(a->consumer, map_fd, rl_loop_batch, &a->loop);
+
 	if (err == -EINVAL)
 		fprintf(stderr, "ringlua: %s is not a BPF ring buffer map\n",
 			a->opt.pin ? a->opt.pin : "the source's map");
@@ -143,13 +253,55 @@ static int open_consumer(struct app *a, int map_fd)
 	return err < 0 ? err : 0;
 }
 
+/* The user's object loaded, and every ring of it consumed, in the object's order. */
+static int open_user_events(struct app *a)
+{
+	size_t n;
+	const struct rl_user_ring *rings = rl_user_bpf_rings(a->user, &n);
+	int status = load_user_bpf(a);
+
+	if (status || open_consumer(a))
+		return status ? status : EXIT_FAIL;
+	for (size_t i = 0; i < n; i++)
+		if (add_ring(a, rings[i].fd))
+			return EXIT_FAIL;
+	return EXIT_OK;
+}
+
+/* The script and what feeds it: the user's BPF object with all its rings, or a built-in
+ * source's ring, or a pinned one. *source_name receives what ringlua.source says.
+ * Returns EXIT_OK, or the failure's exit status (printed). */
+static int open_events(struct app *a, const char **source_name)
+{
+	const struct rl_source *src;
+	int status = open_script_and_bpf(a), fd;
+
+	if (status)
+		return status;
+	if (a->user) {
+		*source_name = "bpf";
+		return open_user_events(a);
+	}
+	if (a->opt.nr_sets || a->opt.nr_types) {
+		fprintf(stderr, "ringlua: --set and --type are for a BPF object of your own "
+				"(--bpf, or the script's `bpf`)\n");
+		return EXIT_USAGE;
+	}
+	src = choose_source(a);
+	if (!src)
+		return EXIT_FAIL;
+	*source_name = a->opt.pin ? "pin" : src->name;
+	fd = open_ring(a, src);
+	return fd < 0 || open_consumer(a) || add_ring(a, fd) ? EXIT_FAIL : EXIT_OK;
+}
+
 /* Reload on save: a watcher whose descriptor wakes the consumer's poll. Without it
  * (--no-reload, or no inotify) ringlua runs on, reloading only on SIGHUP. */
 static void open_watch(struct app *a)
 {
 	int err;
 
-	if (a->opt.no_reload)
+	if (a->opt.no_reload || a->opt.code)
 		return;
 	err = rl_watch_open(&a->watch);
 	if (!err)
@@ -164,12 +316,13 @@ static void open_watch(struct app *a)
 
 static void print_summary(const struct app *a, double seconds)
 {
+	struct rl_bpf *bpf = a->user ? rl_user_bpf_obj(a->user) : a->bpf;
 	uint64_t dropped = 0;
 
 	fprintf(stderr, "ringlua: %llu events, %llu errors",
 		(unsigned long long)a->loop.handled,
 		(unsigned long long)rl_lua_errors(a->lua));
-	if (a->bpf && rl_bpf_read_u64(a->bpf, "dropped", &dropped) == 0)
+	if (bpf && rl_bpf_read_u64(bpf, "dropped", &dropped) == 0)
 		fprintf(stderr, ", %llu dropped", (unsigned long long)dropped);
 	if (rl_lua_reloads(a->lua))
 		fprintf(stderr, ", %llu reloads", (unsigned long long)rl_lua_reloads(a->lua));
@@ -196,10 +349,10 @@ static void install_signals(void)
 
 int main(int argc, char **argv)
 {
-	static struct app a = { .pin_fd = -1 };
-	const struct rl_source *src;
+	static struct app a = { .pin_fd = -1, .child = { .go_fd = -1 } };
+	const char *source_name = NULL;
 	struct timespec t0;
-	int ring_fd, err, status = EXIT_FAIL;
+	int err, status = EXIT_FAIL;
 
 	/* Options; --help and --version end here. */
 	if (rl_cli_parse(&a.opt, argc, argv))
@@ -230,29 +383,43 @@ int main(int argc, char **argv)
 	}
 	snprintf(a.default_script, sizeof(a.default_script), "%s/%s", a.data_dir,
 		 DEFAULT_SCRIPT);
-	if (!a.opt.script)
+	if (a.opt.code)
+		a.opt.script = "-e";
+	else if (!a.opt.script)
 		a.opt.script = a.default_script;
 
-	/* The script: top level run, handlers found, its source chosen; from here on the
-	 * watchdog stops a script that does not return. */
+	/* The script, then its rings: the user's BPF object, a pinned map, or the source's
+	 * BPF program, loaded and attached. From here on the watchdog stops a script that
+	 * does not return. */
 	install_signals();
 	if (rl_watchdog_start(a.opt.handler_timeout_ms, &exiting)) {
 		fprintf(stderr, "ringlua: cannot start the watchdog: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	if (open_script(&a) || !(src = choose_source(&a)))
+	if (a.opt.command) {
+		/* -c: the command's process exists, held, before the filters are set. */
+		err = rl_child_spawn(&a.child, a.opt.command);
+		if (err) {
+			fprintf(stderr, "ringlua: -c %s: %s\n", a.opt.command, err == -EINVAL ?
+				"not a command (words, quotes; no pipes, `;` or `$(...)`)" :
+				strerror(-err));
+			goto cleanup;
+		}
+		a.opt.pid = (uint32_t)a.child.pid;
+	}
+	status = open_events(&a, &source_name);
+	if (status)
 		goto cleanup;
-
-	/* The ring: a pinned map, or the source's BPF program loaded and attached. */
-	ring_fd = open_ring(&a, src);
-	if (ring_fd < 0 || open_consumer(&a, ring_fd))
-		goto cleanup;
+	status = EXIT_FAIL;
 	open_watch(&a);
 
 	/* on_init(args), then events until a signal or a limit; drained at the end. */
-	if (rl_lua_init(a.lua, a.opt.pin ? "pin" : src->name, a.opt.script_argc,
-			a.opt.script_argv))
+	if (rl_lua_init(a.lua, source_name, a.opt.script_argc, a.opt.script_argv))
 		goto cleanup;
+	if (a.child.pid && rl_child_release(&a.child)) {
+		fprintf(stderr, "ringlua: -c: the command could not be started\n");
+		goto cleanup;
+	}
 	a.loop = (struct rl_loop){ .consumer = a.consumer, .lua = a.lua,
 				   .limit = a.opt.count, .interval_ms = a.opt.interval_ms,
 				   .exiting = &exiting, .watch_pid = (int)a.opt.pid,
@@ -281,10 +448,13 @@ int main(int argc, char **argv)
 	print_summary(&a, seconds_since(&t0));
 cleanup:
 	rl_lua_exit_requested(a.lua, &status); /* os.exit(code) wins, wherever it came */
+	rl_child_end(&a.child);
 	rl_watchdog_stop();
 	rl_watch_close(a.watch);
 	rl_consumer_close(a.consumer);
 	rl_bpf_close(a.bpf);
+	rl_user_bpf_close(a.user);
+	free(a.lua_rings);
 	if (a.pin_fd >= 0)
 		close(a.pin_fd);
 	rl_lua_close(a.lua);

@@ -53,29 +53,53 @@ int rl_ensure_mounts(void)
 	return err ? err : err2;
 }
 
-static bool has_host_lua(const char *dir)
+/* The directory the running binary is in, into buf. Returns 0 or -errno. */
+static int exe_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -errno;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	return 0;
+}
+
+static bool has_file(const char *dir, const char *file)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/lua/ringlua/host.lua", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	return access(path, R_OK) == 0;
+}
+
+/* Into buf: share/ringlua<sub> beside the binary once installed, else the build's
+ * own fallback, whichever holds marker. Returns 0 or -ENOENT. */
+static int find_dir(char *buf, size_t len, const char *sub, const char *fallback,
+		    const char *marker)
+{
+	char exe[PATH_MAX];
+
+	if (exe_dir(exe, sizeof(exe)) == 0) {
+		snprintf(buf, len, "%s/../%s/ringlua%s", exe, RINGLUA_DATAROOT_REL, sub);
+		if (has_file(buf, marker))
+			return 0;
+	}
+	snprintf(buf, len, "%s", fallback);
+	return has_file(buf, marker) ? 0 : -ENOENT;
 }
 
 int rl_data_dir(char *buf, size_t len)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
+	return find_dir(buf, len, "", RINGLUA_SOURCE_DIR, "lua/ringlua/host.lua");
+}
 
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		snprintf(buf, len, "%s/../%s/ringlua", exe, RINGLUA_DATAROOT_REL);
-		if (has_host_lua(buf))
-			return 0;
-	}
-	snprintf(buf, len, "%s", RINGLUA_SOURCE_DIR);
-	return has_host_lua(buf) ? 0 : -ENOENT;
+/* ringlua's headers for BPF programs it compiles (vmlinux.h): installed under
+ * share/ringlua/include, else the build tree's generated headers. */
+int rl_include_dir(char *buf, size_t len)
+{
+	return find_dir(buf, len, "/include", RINGLUA_BPF_INCLUDE_DIR, "vmlinux.h");
 }

@@ -31,15 +31,18 @@ local function find_handlers(returned, env, script)
   return h
 end
 
--- Builds the loop over a batch. It stores the index of the record it is on, so that
--- after an error in on_event the C side can resume with the next record.
-local function make_dispatch(shared, on_event)
+-- Builds the loop over a batch. A batch holds records of one ring: its handler is
+-- that ring's in by_ring (indexed by the ring's index, from 0), else on_event. The loop stores the
+-- index of the record it is on, so that after an error in a handler the C side can
+-- resume with the next record.
+local function make_dispatch(shared, by_ring, on_event)
   return function(first, n)
     local recs = shared.batch
+    local handler = by_ring[recs[first].ring] or on_event
     for i = first, n - 1 do
       shared.cursor = i
       local r = recs[i]
-      on_event(r.data, r.len)
+      handler(r.data, r.len)
     end
   end
 end
@@ -55,6 +58,72 @@ local function make_exit(shared)
     io.stdout:flush()
     error("os.exit", 0)
   end
+end
+
+-- A field of the script: from the table it returned, else its global.
+local function script_field(returned, name)
+  local v = type(returned) == "table" and returned[name] or nil
+  if v == nil then v = rawget(_G, name) end
+  return v
+end
+
+-- Declares the record types of the user's BPF object and names them by ring:
+-- ringlua.types[map] is a pointer ctype, as for the built-in sources.
+local function declare_rings(rings, cdef)
+  if not rings then return end
+  local ok, err = pcall(ffi.cdef, cdef)
+  if not ok then error("cannot declare the BPF object's types: " .. err, 0) end
+  for _, r in ipairs(rings) do
+    if r.ctype then ringlua.types[r.name] = ffi.typeof("const " .. r.ctype .. " *") end
+  end
+end
+
+-- handlers = { map = function(ptr, len) end }: one per ring. Returns the handlers by
+-- ring index (empty until the rings are known), and whether every ring has one.
+local function ring_handlers(handlers, rings, script)
+  local by_ring, by_name = {}, {}
+  if handlers == nil then return by_ring, false end
+  if type(handlers) ~= "table" then
+    error(script .. ": handlers must be a table of functions by map name, got " .. type(handlers), 0)
+  end
+  for name, f in pairs(handlers) do
+    if type(f) ~= "function" then
+      error(script .. ": handlers." .. tostring(name) .. " must be a function, got " .. type(f), 0)
+    end
+  end
+  if not rings then return by_ring, true end
+  local covered = true
+  for i, r in ipairs(rings) do
+    by_ring[i - 1] = handlers[r.name]
+    by_name[r.name] = true
+    covered = covered and handlers[r.name] ~= nil
+  end
+  for name in pairs(handlers) do
+    if not by_name[name] then
+      error(script .. ": handlers." .. tostring(name) .. ": the BPF object has no ring buffer map so named", 0)
+    end
+  end
+  return by_ring, covered
+end
+
+-- globals = { name = value }: settings of the BPF object, as a list of
+-- {name, value as text, Lua type} for the C side, in name order.
+local function global_settings(globals, script)
+  local list = {}
+  if globals == nil then return list end
+  if type(globals) ~= "table" then
+    error(script .. ": globals must be a table, got " .. type(globals), 0)
+  end
+  for name, v in pairs(globals) do
+    local t = type(v)
+    if type(name) ~= "string" or (t ~= "number" and t ~= "string" and t ~= "boolean") then
+      error(script .. ": globals." .. tostring(name) .. " must be a number, string or boolean, got " .. t, 0)
+    end
+    local text = t == "number" and v == math.floor(v) and string.format("%.0f", v) or tostring(v)
+    list[#list + 1] = { name, text, t }
+  end
+  table.sort(list, function(a, b) return a[1] < b[1] end)
+  return list
 end
 
 -- "./" entries of the search paths would load whatever sits in the current directory,
@@ -87,8 +156,12 @@ end
 --   opts.own_path     where ringlua's own modules are, as a package.path
 --   opts.state        the encoded ringlua.state of the script being replaced, or nil
 --   opts.reloads      how many reloads came before this state
+--   opts.rings        the user's BPF object's rings, in ring order: {name=, ctype=}; nil for
+--                     a built-in source, or before the object is known
+--   opts.cdef         declarations of those rings' record types
 function _M.start(chunk, script, shared_lud, sources, opts)
   for name, s in pairs(sources) do ringlua._declare(name, s.ctype, s.cdef) end
+  declare_rings(opts.rings, opts.cdef)
   package.path = without_cwd(package.path)
   package.cpath = without_cwd(package.cpath)
   local dir = script:match("^(.*)/[^/]*$") or "."
@@ -100,16 +173,21 @@ function _M.start(chunk, script, shared_lud, sources, opts)
 
   local returned = chunk()
   local ctl = find_handlers(returned, _G, script)
-  if not ctl.on_event then
+  local by_ring, all_rings = ring_handlers(script_field(returned, "handlers"), opts.rings, script)
+  if not ctl.on_event and not all_rings then
     error(script .. ": no on_event(ptr, len) handler: return it in a table or define it globally", 0)
   end
-  local source = type(returned) == "table" and returned.source or rawget(_G, "source")
-  if source ~= nil and type(source) ~= "string" then
-    error(script .. ": source must be a string, got " .. type(source), 0)
+  for _, field in ipairs({ "source", "bpf" }) do
+    local v = script_field(returned, field)
+    if v ~= nil and type(v) ~= "string" then
+      error(script .. ": " .. field .. " must be a string, got " .. type(v), 0)
+    end
+    ctl[field] = v
   end
-  ctl.source = source
+  if ctl.bpf and ctl.bpf:sub(1, 1) ~= "/" then ctl.bpf = dir .. "/" .. ctl.bpf end
+  ctl.globals = global_settings(script_field(returned, "globals"), script)
   ctl.export_state = _M.export_state
-  return make_dispatch(shared, ctl.on_event), ctl
+  return make_dispatch(shared, by_ring, ctl.on_event), ctl
 end
 
 -- ringlua.state, encoded for the next state; says what could not be carried.

@@ -108,3 +108,13 @@ signal_ringlua() {
   [ -n "$child" ] || fail "no ringlua under $BG to signal"
   kill -"$1" $child
 }
+
+# prod_field NAME: the number after NAME in the producer's last report
+# (`produced N dropped D discarded K`, in $TMP/prod).
+prod_field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$TMP/prod"; }
+
+# delivered_in FILE: N of the `delivered=N` line scripts/seq_count.lua prints at exit.
+delivered_in() { sed -n 's/^delivered=\([0-9]*\) .*/\1/p' "$1"; }
+
+# now_ms: CLOCK_REALTIME in milliseconds, to time an exit against a generous bound.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }

@@ -27,3 +27,13 @@ the_line() {
 
 # field N LINE: the Nth whitespace-separated field of LINE.
 field() { awk -v n="$1" '{ print $n }' <<< "$2"; }
+
+# wait_until COMMAND...: runs COMMAND every 50 ms until it succeeds, for up to 30 s (a
+# loaded machine samples slowly); what follows asserts on the outcome.
+wait_until() {
+  for _ in $(seq 600); do
+    "$@" && return 0
+    sleep 0.05
+  done
+  return 0
+}

@@ -3,8 +3,10 @@
  *
  *   rl_activity open PATH MISSING   open PATH (openat, open, openat2) and MISSING
  *   rl_activity syscall             a write of 777 bytes and a close that fails
- *   rl_activity tcp 4|6             connect to a loopback listener and accept it
+ *   rl_activity tcp 4|6 [PORT]      connect to a loopback listener (on PORT, else an
+ *                                   ephemeral port) and accept it
  *   rl_activity thread              a thread that exits before the process does
+ *   rl_activity spin                on CPU until killed, in user space and in the kernel
  *
  * System calls go through syscall(2), so the arguments are exactly those printed. Exits
  * 0, 1 on a failure (printed), 2 on bad usage, 77 when the kernel lacks IPv6. */
@@ -24,6 +26,9 @@
 #define COMM "rl_activity"
 #define WRITE_LEN 777
 #define EXIT_SKIP 77
+/* spin: a read of this many bytes takes about as long in the kernel as the user loop. */
+#define SPIN_READ_LEN (1 << 20)
+#define SPIN_USER_LOOPS 200000UL
 
 /* The common fields of every line: what the current thread is. */
 static void print_who(void)
@@ -124,21 +129,27 @@ static void print_tcp(const char *dir, int fd)
 	       local.ss_family, saddr, daddr, port_of(&local), port_of(&remote));
 }
 
-/* A loopback listener on an ephemeral port; returns its fd or -1. */
-static int listen_loopback(int family, struct sockaddr_storage *addr, socklen_t *len)
+/* A loopback listener on port (0: an ephemeral one); returns its fd or -1. */
+static int listen_loopback(int family, int port, struct sockaddr_storage *addr, socklen_t *len)
 {
 	struct sockaddr_in *in4 = (struct sockaddr_in *)addr;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
 	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
 
 	memset(addr, 0, sizeof(*addr));
 	addr->ss_family = (sa_family_t)family;
-	if (family == AF_INET)
+	if (family == AF_INET) {
 		in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else
+		in4->sin_port = htons((uint16_t)port);
+	} else {
 		in6->sin6_addr = in6addr_loopback;
+		in6->sin6_port = htons((uint16_t)port);
+	}
 	*len = family == AF_INET ? sizeof(*in4) : sizeof(*in6);
-	if (fd < 0 || bind(fd, (struct sockaddr *)addr, *len) || listen(fd, 1) ||
+	/* A fixed port is reused while the previous run's connection is in TIME_WAIT. */
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)addr, *len) || listen(fd, 1) ||
 	    getsockname(fd, (struct sockaddr *)addr, len)) {
 		if (fd >= 0)
 			close(fd);
@@ -147,11 +158,11 @@ static int listen_loopback(int family, struct sockaddr_storage *addr, socklen_t 
 	return fd;
 }
 
-static int do_tcp(int family)
+static int do_tcp(int family, int port)
 {
 	struct sockaddr_storage addr;
 	socklen_t len;
-	int listener = listen_loopback(family, &addr, &len);
+	int listener = listen_loopback(family, port, &addr, &len);
 	int client = -1, server = -1, status = 1;
 
 	if (listener < 0) {
@@ -170,10 +181,11 @@ static int do_tcp(int family)
 out:
 	if (status)
 		fprintf(stderr, "rl_activity: tcp: %s\n", strerror(errno));
-	if (server >= 0)
-		close(server);
+	/* The client closes first: TIME_WAIT falls on its ephemeral port, not the listener's. */
 	if (client >= 0)
 		close(client);
+	if (server >= 0)
+		close(server);
 	close(listener);
 	return status;
 }
@@ -195,6 +207,24 @@ static int do_thread(void)
 	return 0;
 }
 
+/* Alternates a loop in user space with reads of /dev/zero, which the kernel spends its
+ * time filling: samples of both modes, until the process is killed. */
+static int do_spin(void)
+{
+	static char buf[SPIN_READ_LEN];
+	volatile unsigned long n = 0;
+	int fd = open("/dev/zero", O_RDONLY);
+
+	if (fd < 0)
+		return 1;
+	for (;;) {
+		for (unsigned long i = 0; i < SPIN_USER_LOOPS; i++)
+			n = n + i;
+		if (read(fd, buf, sizeof(buf)) < 0)
+			return 1;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -204,12 +234,16 @@ int main(int argc, char **argv)
 		status = do_opens(argv[2], argv[3]);
 	else if (!strcmp(mode, "syscall") && argc == 2)
 		status = do_syscalls();
-	else if (!strcmp(mode, "tcp") && argc == 3 && (!strcmp(argv[2], "4") || !strcmp(argv[2], "6")))
-		status = do_tcp(argv[2][0] == '4' ? AF_INET : AF_INET6);
+	else if (!strcmp(mode, "tcp") && (argc == 3 || argc == 4) &&
+		 (!strcmp(argv[2], "4") || !strcmp(argv[2], "6")))
+		status = do_tcp(argv[2][0] == '4' ? AF_INET : AF_INET6,
+				argc == 4 ? atoi(argv[3]) : 0);
 	else if (!strcmp(mode, "thread") && argc == 2)
 		status = do_thread();
+	else if (!strcmp(mode, "spin") && argc == 2)
+		status = do_spin();
 	else
-		fprintf(stderr, "usage: rl_activity open PATH MISSING | syscall | tcp 4|6 | thread\n");
+		fprintf(stderr, "usage: rl_activity open PATH MISSING | syscall | tcp 4|6 [PORT] | thread | spin\n");
 	fflush(stdout);
 	return status;
 }

@@ -6,9 +6,6 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-# field NAME FILE: the number after NAME in the producer's `produced N dropped D ...`.
-field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$2"; }
-
 for rate in 10000 100000 1000000; do
   pin=$(new_pin)
   produce --pin "$pin" --count 0 --size 16384
@@ -19,10 +16,10 @@ for rate in 10000 100000 1000000; do
   RC=0
   wait "$BG" || RC=$?
   assert_eq "$RC" 0 "exit code at $rate/s"
-  produced=$(field produced "$TMP/prod")
-  dropped=$(field dropped "$TMP/prod")
-  discarded=$(field discarded "$TMP/prod")
-  delivered=$(sed -n 's/^delivered=\([0-9]*\) .*/\1/p' "$TMP/bg.out")
+  produced=$(prod_field produced)
+  dropped=$(prod_field dropped)
+  discarded=$(prod_field discarded)
+  delivered=$(delivered_in "$TMP/bg.out")
   assert_eq "$produced" "$rate" "produced at $rate/s"
   assert_contains "$TMP/bg.out" "out_of_order=0" "order at $rate/s"
   assert_contains "$TMP/bg.err" "ringlua: $delivered events" "summary at $rate/s"

@@ -223,4 +223,73 @@ describe("host", function()
       assert.are.equal(case[2], b.shared.exit_code)
     end
   end)
+
+  -- Rings of a user's BPF object, as the C host passes them.
+  local RINGS = { { name = "first", ctype = "struct spec_first_event" }, { name = "second" } }
+  local RING_CDEF = "struct spec_first_event { uint32_t a; uint16_t b; };"
+
+  local function ring_batch(ring, payloads)
+    local b = fake_batch(payloads)
+    for i = 0, #payloads - 1 do b.keep[1][i].ring = ring end
+    return b
+  end
+
+  it("hands a batch to the handler of its ring, else to on_event", function()
+    local seen = {}
+    _G.spec_seen = seen
+    local src = [[
+      local ffi = require("ffi")
+      return {
+        handlers = { first = function(p, n) spec_seen[#spec_seen + 1] = "first " .. ffi.string(p, n) end },
+        on_event = function(p, n) spec_seen[#spec_seen + 1] = "default " .. ffi.string(p, n) end,
+      }
+    ]]
+    local b1, b2 = ring_batch(0, { "x", "y" }), ring_batch(1, { "z" })
+    local d1 = start(src, "s.lua", b1.shared, { rings = RINGS, cdef = RING_CDEF })
+    d1(0, 2)
+    package.loaded["ringlua"], package.loaded["ringlua.host"] = nil, nil
+    host = require("ringlua.host")
+    local d2 = start(src, "s.lua", b2.shared, { rings = RINGS, cdef = RING_CDEF })
+    d2(0, 1)
+    assert.are.same({ "first x", "first y", "default z" }, seen)
+  end)
+
+  it("declares each ring's record type as ringlua.types[map], once per state", function()
+    start("return { on_event = function() end }", "s.lua", nil, { rings = RINGS, cdef = RING_CDEF })
+    local types = require("ringlua").types
+    local rec = ffi.new("struct spec_first_event", { 7, 9 })
+    local p = ffi.cast(types.first, rec)
+    assert.are.equal(7, p.a)
+    assert.are.equal(9, p.b)
+    assert.is_nil(types.second)
+  end)
+
+  it("needs no on_event when every ring has a handler", function()
+    local _, ctl = start("return { handlers = { first = function() end, second = function() end } }",
+                         "s.lua", nil, { rings = RINGS, cdef = RING_CDEF })
+    assert.is_nil(ctl.on_event)
+  end)
+
+  it("refuses a handler for a map the object does not have", function()
+    assert.has_error(function()
+      start("return { handlers = { third = function() end }, on_event = function() end }", "s.lua",
+            nil, { rings = RINGS, cdef = RING_CDEF })
+    end, "s.lua: handlers.third: the BPF object has no ring buffer map so named")
+  end)
+
+  it("gives the script's bpf path relative to the script and its globals as text", function()
+    local _, ctl = start([[
+      return { bpf = "prog.bpf.c", globals = { n = 42, big = 2^60, s = "on", b = false },
+               on_event = function() end }
+    ]], "/scripts/s.lua")
+    assert.are.equal("/scripts/prog.bpf.c", ctl.bpf)
+    assert.are.same({ { "b", "false", "boolean" }, { "big", "1152921504606846976", "number" },
+                      { "n", "42", "number" }, { "s", "on", "string" } }, ctl.globals)
+  end)
+
+  it("refuses globals that are not numbers, strings or booleans", function()
+    assert.has_error(function()
+      start("return { globals = { t = {} }, on_event = function() end }", "s.lua")
+    end, "s.lua: globals.t must be a number, string or boolean, got table")
+  end)
 end)

@@ -1,0 +1,23 @@
+/* Record types of a BPF object's rings, from its BTF, as C declarations for ffi.cdef. */
+#ifndef RINGLUA_BTF_CDEF_H
+#define RINGLUA_BTF_CDEF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct btf;
+
+/* The record type of the ring named map: the struct or union named by `named` when it is
+ * not NULL ("foo" or "struct foo"); else `struct <map>_event`; else `struct event` when
+ * only_ring. Writes its C name ("struct foo") into ctype. Returns its BTF id (> 0), or
+ * -ENOENT when there is no such type. */
+int rl_btf_record_type(const struct btf *btf, const char *map, const char *named,
+		       bool only_ring, char *ctype, size_t len);
+
+/* The C declarations of the types ids[0..n-1] and of every type they refer to, each once
+ * and in an order that declares a type before its use, as a malloc'd string in *out.
+ * Returns 0 or -errno. */
+int rl_btf_cdef(const struct btf *btf, const uint32_t *ids, size_t n, char **out);
+
+#endif
