@@ -15,6 +15,9 @@
  * Every further round would take a whole ring again from a producer faster than the
  * handler, and with a slow handler each can take seconds: the exit must not wait on it. */
 #define EXIT_DRAIN_ROUNDS 2
+/* And it is bounded in time, so that a stop is prompt even then; what is left in the
+ * rings is reported (a pinned ring keeps it for the next consumer). */
+#define EXIT_DRAIN_US 100000
 /* One save can come as several notifications (an editor writes a backup, then the
  * file; a script truncates, then writes): the reload waits until they have been quiet
  * this long, and happens once. */
@@ -34,6 +37,8 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	size_t done;
 
 	(void)recs; /* Lua reads the batch array itself */
+	if (l->drain_until && now_us() >= l->drain_until)
+		return 0; /* the exit drain is over: leave the rest in the ring */
 	if (l->limit && n > l->limit - l->handled)
 		n = (size_t)(l->limit - l->handled);
 	done = rl_lua_dispatch(l->lua, n);
@@ -157,6 +162,37 @@ static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
 	return 1;
 }
 
+/* Bytes of records still in the rings. */
+static int64_t left_in_rings(const struct rl_consumer *c)
+{
+	int64_t left = 0, n;
+
+	for (int i = 0; (n = rl_consumer_pending(c, i)) >= 0; i++)
+		left += n;
+	return left;
+}
+
+/* Hands out what the rings hold at the stop, within the bounds above. */
+static int drain_at_exit(struct rl_loop *l)
+{
+	int64_t left;
+
+	l->drain_until = now_us() + EXIT_DRAIN_US;
+	for (int i = 0; i < EXIT_DRAIN_ROUNDS && !finished(l); i++) {
+		int n = rl_consumer_poll(l->consumer, 0);
+
+		if (n < 0)
+			return n;
+		if (n == 0)
+			break;
+	}
+	left = now_us() >= l->drain_until ? left_in_rings(l->consumer) : 0;
+	if (left > 0)
+		fprintf(stderr, "ringlua: stopped draining after %d ms: %lld bytes of records "
+				"left in the ring\n", EXIT_DRAIN_US / 1000, (long long)left);
+	return 0;
+}
+
 int rl_loop_run(struct rl_loop *l)
 {
 	uint64_t next_tick = now_us() + (uint64_t)l->interval_ms * 1000, reload_at = 0;
@@ -178,11 +214,5 @@ int rl_loop_run(struct rl_loop *l)
 		if (between_polls(l, now_us(), &next_tick, &reload_at))
 			break;
 	}
-	for (int i = 0; i < EXIT_DRAIN_ROUNDS && !finished(l); i++) {
-		int n = rl_consumer_poll(l->consumer, 0);
-
-		if (n <= 0)
-			return n;
-	}
-	return 0;
+	return drain_at_exit(l);
 }

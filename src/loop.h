@@ -21,6 +21,7 @@ struct rl_loop {
 	struct rl_watch *watch;	/* reports saves of the script's files; NULL: none */
 	volatile sig_atomic_t *reload; /* set by the signal handler: reload now */
 	size_t watched;		/* files of the script handed to the watcher so far */
+	uint64_t drain_until;	/* in the exit drain: no records handed out from then on */
 	uint64_t handled;	/* events handed to Lua so far */
 };
 
@@ -30,8 +31,8 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n);
 
 /* Polls until a signal, the event limit, the error limit, or the end of the watched
  * process (checked every interval), reloading the script when its files are saved or
- * *reload is set; then drains what the rings hold (unless a limit
- * stopped it). Returns 0 or -errno. */
+ * *reload is set; then drains what the rings hold, for at most two rounds and 100 ms
+ * (unless a limit stopped it). Returns 0 or -errno. */
 int rl_loop_run(struct rl_loop *l);
 
 #endif

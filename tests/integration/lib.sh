@@ -102,10 +102,14 @@ count_lines() { grep -cF -- "$1" "$2" || true; }
 
 # signal_ringlua SIG: sends SIG to the background ringlua itself, once. (`timeout`, which
 # runs it, passes a signal on to its child and then to its whole process group: twice.)
-signal_ringlua() {
+signal_ringlua() { signal_child "$1" "$BG"; }
+
+# signal_child SIG PID: the same for any program run under `timeout` as PID. (A second
+# signal that reaches a sanitized program while its leak check runs at exit can hang it.)
+signal_child() {
   local child
-  child=$(cat "/proc/$BG/task/$BG/children" 2>/dev/null) || true
-  [ -n "$child" ] || fail "no ringlua under $BG to signal"
+  child=$(cat "/proc/$2/task/$2/children" 2>/dev/null) || true
+  [ -n "$child" ] || fail "nothing under $2 to signal"
   kill -"$1" $child
 }
 

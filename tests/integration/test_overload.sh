@@ -30,10 +30,7 @@ overloaded_stop() {
   RC=0
   wait "$BG" || RC=$?
   ms=$(($(now_ms) - t0))
-  # The producer itself, not `timeout`: timeout follows a signal with SIGCONT to its
-  # process group, which can cancel the stop that a sanitized build's exit-time leak
-  # check (LeakSanitizer's ptrace attach) waits for, and hang it.
-  kill -INT "$(cat "/proc/$producer/task/$producer/children")"
+  signal_child INT "$producer"
   wait "$producer" || fail "producer failed"
   assert_eq "$RC" 0 "exit code after $signals SIGINT under overload"
   assert_between "$ms" 0 "$EXIT_LIMIT_MS" "ms from SIGINT to exit under overload"
