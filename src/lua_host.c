@@ -336,13 +336,10 @@ static int start(struct rl_lua *h, lua_State *L, const struct carry *carry)
 	return call(h, L, 5, 2, "the script's top level") ? fail(h, L, -EINVAL) : 0;
 }
 
-/* Closes L, then frees its memory accounting, which lua_close still uses. */
+/* Closes L and releases all it holds, its memory accounting included. */
 static void close_state(lua_State *L)
 {
-	struct rl_lua_mem *mem = rl_lua_mem_of(L);
-
-	lua_close(L);
-	rl_lua_mem_free(mem);
+	rl_lua_mem_close(L);
 }
 
 /* A fresh state with the script started in it. Returns 0, or -errno with the reason

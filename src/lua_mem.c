@@ -68,7 +68,17 @@ size_t rl_lua_mem_used(const struct rl_lua_mem *m)
 	return m ? m->used : 0;
 }
 
-void rl_lua_mem_free(struct rl_lua_mem *m)
+/* LuaJIT unmaps its own arena only when a state is closed with the allocator it made:
+ * closed through the wrapper, every state would leave its arena mapped. */
+void rl_lua_mem_close(lua_State *L)
 {
+	struct rl_lua_mem *m;
+
+	if (!L)
+		return;
+	m = rl_lua_mem_of(L);
+	if (m)
+		lua_setallocf(L, m->alloc, m->ud);
+	lua_close(L);
 	free(m);
 }

@@ -11,8 +11,8 @@ struct lua_State;
 struct rl_lua_mem;
 
 /* Puts L's allocations under limit bytes (0: no limit, only counted). Returns the
- * accounting, to free with rl_lua_mem_free after lua_close(L), or NULL when out of
- * memory (L is then left as it was). */
+ * accounting, released with L by rl_lua_mem_close(L), or NULL when out of memory (L is
+ * then left as it was). */
 struct rl_lua_mem *rl_lua_mem_limit(struct lua_State *L, size_t limit);
 
 /* The accounting of L, or NULL if it has none. */
@@ -25,7 +25,7 @@ bool rl_lua_mem_exceeded(const struct rl_lua_mem *m);
 /* Bytes the state holds now. */
 size_t rl_lua_mem_used(const struct rl_lua_mem *m);
 
-/* Accepts NULL. */
-void rl_lua_mem_free(struct rl_lua_mem *m);
+/* Closes L, with or without accounting, and releases all its memory. Accepts NULL. */
+void rl_lua_mem_close(struct lua_State *L);
 
 #endif

@@ -94,6 +94,8 @@ static void check_accepted(const struct args *a, const struct rl_options *o)
 	expect(o->latency_us <= MAX_LATENCY_US, "--latency at most 1000 ms");
 	expect(!o->source || rl_source_find(o->source), "-s names a source that exists");
 	expect(!o->pin || inside_argument(a, o->pin), "--pin is (in) an argument");
+	expect(!o->comm || (inside_argument(a, o->comm) && o->comm[0] &&
+			    strlen(o->comm) <= RL_COMM_MAX), "--comm is a task name");
 	expect(!o->script || is_argument(a, o->script), "the script is an argument");
 	expect(o->script_argc >= 0 && o->script_argv + o->script_argc == a->argv + a->argc,
 	       "the script's arguments are the tail of argv");
@@ -115,7 +117,10 @@ static bool same_options(const struct rl_options *x, const struct rl_options *y)
 	       x->pid == y->pid && x->count == y->count && x->interval_ms == y->interval_ms &&
 	       x->latency_us == y->latency_us && x->max_errors == y->max_errors &&
 	       x->verbose == y->verbose && x->unsafe_perms == y->unsafe_perms &&
-	       x->help == y->help && x->version == y->version;
+	       x->help == y->help && x->version == y->version &&
+	       x->handler_timeout_ms == y->handler_timeout_ms &&
+	       x->memory_limit_mb == y->memory_limit_mb && x->no_reload == y->no_reload &&
+	       x->uid == y->uid && same_str(x->comm, y->comm);
 }
 
 /* Parses a copy of the input's arguments (kept in a until free_args); returns the result. */
