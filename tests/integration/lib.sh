@@ -77,10 +77,9 @@ start_ringlua_until() {
 # start_ringlua ARGS...: the same, for the test scripts, which print READY.
 start_ringlua() { start_ringlua_until READY "$@"; }
 
-# Stops the background ringlua with a signal (INT by default; `timeout` passes it on);
-# sets RC.
+# Stops the background ringlua with a signal (INT by default), sent to it alone; sets RC.
 stop_ringlua() {
-  kill -"${1:-INT}" "$BG" || fail "ringlua was gone before the signal"
+  signal_ringlua "${1:-INT}"
   RC=0
   wait "$BG" || RC=$?
 }
