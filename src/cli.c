@@ -27,6 +27,7 @@ enum {
 	OPT_VERSION,
 	OPT_UNSAFE_PERMS,
 	OPT_NO_RELOAD,
+	OPT_STATS,
 	OPT_HANDLER_TIMEOUT,
 	OPT_MEMORY_LIMIT,
 	OPT_UID,
@@ -51,6 +52,7 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "unsafe-perms", no_argument, NULL, OPT_UNSAFE_PERMS },
 	{ "no-reload", no_argument, NULL, OPT_NO_RELOAD },
+	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "handler-timeout", required_argument, NULL, OPT_HANDLER_TIMEOUT },
 	{ "memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT },
 	{ "uid", required_argument, NULL, OPT_UID },
@@ -88,6 +90,7 @@ void rl_cli_usage(FILE *out)
 		"      --latency MS    wait up to MS (fractions allowed) for a batch to build up\n"
 		"                      under load; 0 hands over each event at once (default %.1f)\n"
 		"      --max-errors N  stop after N handler errors (default: never)\n"
+		"      --stats         every interval: events/s and fill of each ring, drops/s\n"
 		"      --handler-timeout MS\n"
 		"                      stop a handler that runs longer than MS (default %d;\n"
 		"                      0: never)\n"
@@ -164,6 +167,7 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case 'v': o->verbose++; return 0;
 	case OPT_UNSAFE_PERMS: o->unsafe_perms = true; return 0;
 	case OPT_NO_RELOAD: o->no_reload = true; return 0;
+	case OPT_STATS: o->stats = true; return 0;
 	case OPT_HANDLER_TIMEOUT:
 		if (parse_u64(arg, 0, INT_MAX, &v))
 			return bad_value("--handler-timeout", arg);

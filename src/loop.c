@@ -1,6 +1,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -36,7 +37,6 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	struct rl_loop *l = ctx;
 	size_t done;
 
-	(void)recs; /* Lua reads the batch array itself */
 	/* A poll walks all a ring holds, batch after batch: under overload that is seconds
 	 * of handler time, so a stop ends it here, and the exit drain has its own bound. */
 	if (l->drain_until ? now_us() >= l->drain_until : *l->exiting != 0)
@@ -45,6 +45,8 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 		n = (size_t)(l->limit - l->handled);
 	done = rl_lua_dispatch(l->lua, n);
 	l->handled += done;
+	if (l->stats && n)
+		rl_stats_count(l->stats, recs[0].ring, done);
 	return (int)done;
 }
 
@@ -143,6 +145,20 @@ static int poll_timeout_ms(uint64_t now, uint64_t next_tick, uint64_t reload_at)
 	return now < wake ? (int)((wake - now + 999) / 1000) : 0;
 }
 
+/* New drops go to on_lost; with report, --stats reports. */
+static void check_lost(struct rl_loop *l, uint64_t now, bool report)
+{
+	uint64_t dropped;
+	bool known = l->read_dropped && l->read_dropped(l->dropped_ctx, &dropped) == 0;
+
+	if (known && dropped > l->dropped) {
+		rl_lua_lost(l->lua, dropped - l->dropped);
+		l->dropped = dropped;
+	}
+	if (l->stats && report)
+		rl_stats_report(l->stats, l->consumer, l->ring_names, known ? &dropped : NULL, now);
+}
+
 /* Between polls: reloads that are due, the tick, the watched process. Returns 1 when
  * the loop should end (the process is gone). */
 static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
@@ -156,6 +172,7 @@ static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
 	}
 	if (now < *next_tick)
 		return 0;
+	check_lost(l, now, true);
 	rl_lua_tick(l->lua);
 	*next_tick = now + (uint64_t)l->interval_ms * 1000;
 	if (!process_gone(l->watch_pid))
@@ -189,6 +206,8 @@ static int drain_at_exit(struct rl_loop *l)
 			break;
 	}
 	left = now_us() >= l->drain_until ? left_in_rings(l->consumer) : 0;
+	if (!finished(l))
+		check_lost(l, now_us(), false); /* the last drops reach on_lost before on_exit */
 	if (left > 0)
 		fprintf(stderr, "ringlua: stopped draining after %d ms: %lld bytes of records "
 				"left in the ring\n", EXIT_DRAIN_US / 1000, (long long)left);
@@ -200,6 +219,8 @@ int rl_loop_run(struct rl_loop *l)
 	uint64_t next_tick = now_us() + (uint64_t)l->interval_ms * 1000, reload_at = 0;
 
 	watch_files(l);
+	if (l->stats)
+		rl_stats_report(l->stats, l->consumer, l->ring_names, NULL, now_us());
 	while (!*l->exiting && !finished(l)) {
 		int n = rl_consumer_poll(l->consumer, poll_timeout_ms(now_us(), next_tick,
 								      reload_at));

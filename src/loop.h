@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "ring.h"
+#include "stats.h"
 
 struct rl_lua;
 struct rl_watch;
@@ -22,6 +23,13 @@ struct rl_loop {
 	volatile sig_atomic_t *reload; /* set by the signal handler: reload now */
 	size_t watched;		/* files of the script handed to the watcher so far */
 	uint64_t drain_until;	/* in the exit drain: no records handed out from then on */
+	/* Lost events: the BPF side's count of records it could not reserve, read every
+	 * interval; new ones go to on_lost(n). NULL read_dropped: the object keeps none. */
+	int (*read_dropped)(void *ctx, uint64_t *dropped);
+	void *dropped_ctx;
+	uint64_t dropped;	/* as last read */
+	struct rl_stats *stats;	/* --stats; NULL: off */
+	const char *const *ring_names; /* for --stats; NULL: "events" */
 	uint64_t handled;	/* events handed to Lua so far */
 };
 

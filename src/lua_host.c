@@ -571,6 +571,15 @@ size_t rl_lua_dispatch(struct rl_lua *h, size_t n)
 	return n;
 }
 
+void rl_lua_lost(struct rl_lua *h, uint64_t n)
+{
+	if (push_hook(h->L, "on_lost"))
+		return;
+	lua_pushnumber(h->L, (lua_Number)n);
+	if (call(h, h->L, 1, 0, "on_lost"))
+		handler_error(h);
+}
+
 void rl_lua_tick(struct rl_lua *h)
 {
 	if (push_hook(h->L, "on_tick") == 0 && call(h, h->L, 0, 0, "on_tick"))

@@ -78,6 +78,10 @@ const char *const *rl_lua_files(const struct rl_lua *h, size_t *n);
  * limit stopped it (then rl_lua_failed is true). */
 size_t rl_lua_dispatch(struct rl_lua *h, size_t n);
 
+/* Calls on_lost(n) if the script has one: n more records the BPF side could not put in
+ * a ring. Errors count as handler errors. */
+void rl_lua_lost(struct rl_lua *h, uint64_t n);
+
 /* Calls on_tick() if the script has one; errors count as handler errors. */
 void rl_lua_tick(struct rl_lua *h);
 

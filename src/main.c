@@ -21,6 +21,7 @@
 #include "user_bpf.h"
 #include "watch.h"
 #include "watchdog.h"
+#include "stats.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
@@ -56,6 +57,8 @@ struct app {
 	struct rl_consumer *consumer;
 	struct rl_watch *watch;
 	struct rl_child child;		/* -c: the command traced */
+	struct rl_stats stats;
+	const char **ring_names;	/* the user's object's ring names, for --stats */
 	struct rl_loop loop;
 };
 
@@ -254,6 +257,18 @@ static int add_ring(struct app *a, int map_fd)
 }
 
 /* The user's object loaded, and every ring of it consumed, in the object's order. */
+/* The rings' names, for --stats: the user's object's maps; NULL for the one built-in
+ * or pinned ring. */
+static const char *const *ring_names(struct app *a)
+{
+	if (!a->user || !a->opt.stats)
+		return NULL;
+	a->ring_names = calloc(a->nr_rings, sizeof(*a->ring_names));
+	for (size_t i = 0; a->ring_names && i < a->nr_rings; i++)
+		a->ring_names[i] = a->lua_rings[i].name;
+	return a->ring_names;
+}
+
 static int open_user_events(struct app *a)
 {
 	size_t n;
@@ -314,9 +329,24 @@ static void open_watch(struct app *a)
 	}
 }
 
+/* The BPF object whose `dropped` count says how many records found no ring space. */
+static struct rl_bpf *events_object(const struct app *a)
+{
+	return a->user ? rl_user_bpf_obj(a->user) : a->bpf;
+}
+
+/* loop.read_dropped: the object's u64 global `dropped`, the convention every built-in
+ * source follows and a user's object may. */
+static int read_dropped(void *ctx, uint64_t *dropped)
+{
+	struct rl_bpf *bpf = events_object(ctx);
+
+	return bpf ? rl_bpf_read_u64(bpf, "dropped", dropped) : -ENOENT;
+}
+
 static void print_summary(const struct app *a, double seconds)
 {
-	struct rl_bpf *bpf = a->user ? rl_user_bpf_obj(a->user) : a->bpf;
+	struct rl_bpf *bpf = events_object(a);
 	uint64_t dropped = 0;
 
 	fprintf(stderr, "ringlua: %llu events, %llu errors",
@@ -423,7 +453,10 @@ int main(int argc, char **argv)
 	a.loop = (struct rl_loop){ .consumer = a.consumer, .lua = a.lua,
 				   .limit = a.opt.count, .interval_ms = a.opt.interval_ms,
 				   .exiting = &exiting, .watch_pid = (int)a.opt.pid,
-				   .watch = a.watch, .reload = &reload_requested };
+				   .watch = a.watch, .reload = &reload_requested,
+				   .read_dropped = read_dropped, .dropped_ctx = &a,
+				   .stats = a.opt.stats ? &a.stats : NULL,
+				   .ring_names = ring_names(&a) };
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = rl_loop_run(&a.loop);
 	if (err) {
@@ -458,5 +491,6 @@ cleanup:
 	if (a.pin_fd >= 0)
 		close(a.pin_fd);
 	rl_lua_close(a.lua);
+	free(a.ring_names);
 	return status;
 }

@@ -354,6 +354,13 @@ int64_t rl_consumer_pending(const struct rl_consumer *c, int ring)
 	return (int64_t)(load_pos(r->producer_pos) - load_pos(r->consumer_pos));
 }
 
+int64_t rl_consumer_size(const struct rl_consumer *c, int ring)
+{
+	if (ring < 0 || ring >= c->nr_rings)
+		return -EINVAL;
+	return (int64_t)(c->rings[ring].mask + 1);
+}
+
 void rl_consumer_close(struct rl_consumer *c)
 {
 	if (!c)

@@ -71,6 +71,9 @@ int rl_consumer_poll(struct rl_consumer *c, int timeout_ms);
 /* Bytes written but not yet consumed in ring i, or -errno. */
 int64_t rl_consumer_pending(const struct rl_consumer *c, int ring);
 
+/* The data size of ring i in bytes, or -errno. */
+int64_t rl_consumer_size(const struct rl_consumer *c, int ring);
+
 /* Unmaps every ring and releases the consumer. Accepts NULL. */
 void rl_consumer_close(struct rl_consumer *c);
 

@@ -15,7 +15,7 @@ struct rl_dispatch { const struct rl_rec *batch; int32_t cursor; int32_t exit_co
 ]])
 local dispatch_ptr_t = ffi.typeof("struct rl_dispatch *")
 
-local HOOKS = { "on_event", "on_init", "on_tick", "on_exit", "on_reload" }
+local HOOKS = { "on_event", "on_init", "on_tick", "on_exit", "on_reload", "on_lost" }
 
 -- A handler is found in the table the script returns, or else among its globals.
 local function find_handlers(returned, env, script)

@@ -1,0 +1,32 @@
+/* --stats: every interval, one line per ring on stderr: events handled per second, how
+ * full the ring is, and drops per second (the object's `dropped` count). */
+#ifndef RINGLUA_STATS_H
+#define RINGLUA_STATS_H
+
+#include <stdint.h>
+
+struct rl_consumer;
+
+/* Rings counted separately; more share the last slot. */
+#define RL_STATS_RINGS 32
+
+struct rl_stats {
+	uint64_t handled[RL_STATS_RINGS];	/* since the start */
+	uint64_t reported[RL_STATS_RINGS];	/* at the last report */
+	uint64_t dropped;			/* at the last report */
+	uint64_t at_us;				/* time of the last report; 0: none yet */
+};
+
+/* Counts n records handled from ring. */
+static inline void rl_stats_count(struct rl_stats *s, uint32_t ring, uint64_t n)
+{
+	s->handled[ring < RL_STATS_RINGS ? ring : RL_STATS_RINGS - 1] += n;
+}
+
+/* Prints the lines for the time since the last report (names[i]: ring i's map name, or
+ * NULL for "events"); dropped: the drop count so far, NULL when the object keeps none.
+ * The first call only starts the count. */
+void rl_stats_report(struct rl_stats *s, const struct rl_consumer *c,
+		     const char *const *names, const uint64_t *dropped, uint64_t now_us);
+
+#endif
