@@ -28,6 +28,7 @@ enum {
 	OPT_UNSAFE_PERMS,
 	OPT_NO_RELOAD,
 	OPT_STATS,
+	OPT_JSON,
 	OPT_HANDLER_TIMEOUT,
 	OPT_MEMORY_LIMIT,
 	OPT_UID,
@@ -53,6 +54,7 @@ static const struct option long_opts[] = {
 	{ "unsafe-perms", no_argument, NULL, OPT_UNSAFE_PERMS },
 	{ "no-reload", no_argument, NULL, OPT_NO_RELOAD },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "handler-timeout", required_argument, NULL, OPT_HANDLER_TIMEOUT },
 	{ "memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT },
 	{ "uid", required_argument, NULL, OPT_UID },
@@ -75,6 +77,7 @@ void rl_cli_usage(FILE *out)
 		"With no SCRIPT, prints one line per process exec.\n\n"
 		"  -e, --execute CODE  the script's text itself (ffi and ringlua are in scope)\n"
 		"  -c, --command CMD   start CMD, trace only it, stop when it ends\n"
+		"      --json          no script: print every event as one JSON object a line\n"
 		"  -s, --source NAME   built-in event source (default: the script's `source`, else %s)\n"
 		"  -p, --pid PID       trace only process PID (filtered in the kernel);\n"
 		"                      stop when it exits\n"
@@ -168,6 +171,7 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_UNSAFE_PERMS: o->unsafe_perms = true; return 0;
 	case OPT_NO_RELOAD: o->no_reload = true; return 0;
 	case OPT_STATS: o->stats = true; return 0;
+	case OPT_JSON: o->json = true; return 0;
 	case OPT_HANDLER_TIMEOUT:
 		if (parse_u64(arg, 0, INT_MAX, &v))
 			return bad_value("--handler-timeout", arg);
@@ -242,6 +246,10 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 		o->script = argv[optind++];
 	o->script_argc = argc - optind;
 	o->script_argv = argv + optind;
+	if (o->json && (o->script || o->code)) {
+		fprintf(stderr, "ringlua: --json prints the events itself: give no SCRIPT or -e\n");
+		return -EINVAL;
+	}
 	if (o->command && (o->pid || o->pin || o->bpf)) {
 		fprintf(stderr, "ringlua: -c traces the command it starts: it does not go with "
 				"-p, --pin or --bpf\n");

@@ -28,6 +28,7 @@ struct rl_options {
 	bool unsafe_perms;	/* --unsafe-perms: skip the script ownership checks */
 	bool no_reload;		/* --no-reload: saving the script does not reload it */
 	bool stats;		/* --stats: per-ring rates, fill and drops every interval */
+	bool json;		/* --json: print every event as JSON; no script */
 	bool help;
 	bool version;
 	uint32_t uid;		/* --uid: trace only this user; RL_ANY_UID: all */

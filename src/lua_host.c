@@ -44,6 +44,8 @@ struct rl_lua {
 	const char *fail_prefix; /* before setup errors: says when a reload failed */
 	char **files;		/* the script and the modules loaded beside it */
 	size_t nr_files;
+	struct rl_lua_decoder *decoders;
+	size_t nr_decoders;
 };
 
 static uint64_t now_ns(void)
@@ -443,10 +445,41 @@ static int push_hook(lua_State *L, const char *name)
 	return 0;
 }
 
-/* Tells the script in L its source, then calls its on_init(args). Returns 0 or -errno
- * (error printed). */
+/* require("ringlua.decode")._install(map, ctype, source) for every decoder. */
+static int install_decoders(struct rl_lua *h, lua_State *L)
+{
+	for (size_t i = 0; i < h->nr_decoders; i++) {
+		lua_getglobal(L, "require");
+		lua_pushstring(L, "ringlua.decode");
+		if (call(h, L, 1, 1, "require"))
+			return fail(h, L, -EINVAL);
+		lua_getfield(L, -1, "_install");
+		lua_remove(L, -2);
+		lua_pushstring(L, h->decoders[i].map);
+		lua_pushstring(L, h->decoders[i].ctype);
+		lua_pushstring(L, h->decoders[i].source);
+		if (call(h, L, 3, 0, "the decoders' install"))
+			return fail(h, L, -EINVAL);
+	}
+	return 0;
+}
+
+int rl_lua_set_decoders(struct rl_lua *h, struct rl_lua_decoder *d, size_t n)
+{
+	h->decoders = calloc(n ? n : 1, sizeof(*d));
+	if (!h->decoders)
+		return -ENOMEM;
+	memcpy(h->decoders, d, n * sizeof(*d));
+	h->nr_decoders = n;
+	return 0;
+}
+
+/* Tells the script in L its source, installs the decoders, then calls its
+ * on_init(args). Returns 0 or -errno (error printed). */
 static int init_state(struct rl_lua *h, lua_State *L)
 {
+	int err;
+
 	lua_getglobal(L, "require");
 	lua_pushstring(L, "ringlua");
 	if (call(h, L, 1, 1, "require"))
@@ -456,6 +489,9 @@ static int init_state(struct rl_lua *h, lua_State *L)
 	lua_pushstring(L, h->source);
 	if (call(h, L, 1, 0, "ringlua._use_source"))
 		return fail(h, L, -EINVAL);
+	err = install_decoders(h, L);
+	if (err)
+		return err;
 	if (push_hook(L, "on_init"))
 		return 0;
 	lua_createtable(L, h->argc, 0);
@@ -628,5 +664,8 @@ void rl_lua_close(struct rl_lua *h)
 	for (size_t i = 0; i < h->nr_files; i++)
 		free(h->files[i]);
 	free(h->files);
+	for (size_t i = 0; i < h->nr_decoders; i++)
+		free(h->decoders[i].source);
+	free(h->decoders);
 	free(h);
 }

@@ -73,6 +73,18 @@ uint64_t rl_lua_reloads(const struct rl_lua *h);
  * required from beside it (by this state or by earlier attempts). *n receives how many. */
 const char *const *rl_lua_files(const struct rl_lua *h, size_t *n);
 
+/* A ring's decoder, generated from BTF (src/btf_decode.h). */
+struct rl_lua_decoder {
+	const char *map;	/* the ring's map name */
+	const char *ctype;	/* its record's C type, declared in every state */
+	char *source;		/* the generated Lua source; owned by the host once given */
+};
+
+/* Gives the host the rings' decoders (taking over each source), installed in this
+ * state and in every state a reload makes, before on_init. Call before rl_lua_init.
+ * Returns 0 or -ENOMEM. */
+int rl_lua_set_decoders(struct rl_lua *h, struct rl_lua_decoder *d, size_t n);
+
 /* Calls on_event for records 0..n-1 of the batch. A handler error is reported, counted,
  * and the batch goes on. Returns the records handled: fewer than n only when the error
  * limit stopped it (then rl_lua_failed is true). */

@@ -8,9 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf_obj.h"
+#include "btf_decode.h"
 #include "child.h"
 #include "cli.h"
 #include "loop.h"
@@ -28,6 +30,7 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 /* Records per batch: one entry into Lua hands over up to this many. */
 #define BATCH_CAP 1024
 #define DEFAULT_SCRIPT "scripts/execsnoop.lua"
+#define JSON_SCRIPT "lua/ringlua/json_main.lua"
 
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t reload_requested;
@@ -46,6 +49,7 @@ struct app {
 	char data_dir[PATH_MAX];
 	char lua_dir[PATH_MAX + 8];
 	char default_script[PATH_MAX + 32];
+	char json_script[PATH_MAX + 32];
 	struct rl_rec batch[BATCH_CAP];
 	struct rl_lua *lua;
 	struct rl_bpf *bpf;
@@ -58,6 +62,7 @@ struct app {
 	struct rl_watch *watch;
 	struct rl_child child;		/* -c: the command traced */
 	struct rl_stats stats;
+	const struct rl_source *src;	/* the built-in source, when one feeds the script */
 	const char **ring_names;	/* the user's object's ring names, for --stats */
 	struct rl_loop loop;
 };
@@ -257,6 +262,35 @@ static int add_ring(struct app *a, int map_fd)
 }
 
 /* The user's object loaded, and every ring of it consumed, in the object's order. */
+/* Generates the decoder of one ring from BTF into d. Returns 0 or -errno. */
+static int make_decoder(struct rl_lua_decoder *d, const struct btf *btf, int type_id,
+			const char *map, const char *ctype)
+{
+	*d = (struct rl_lua_decoder){ .map = map, .ctype = ctype };
+	return type_id > 0 ? rl_btf_decoder(btf, (uint32_t)type_id, map, &d->source) : -ENOENT;
+}
+
+/* Decoders of every ring whose record type BTF knows: the user's object's rings, or the
+ * built-in source's one ("events"). A pinned ring has none. Returns 0 or -errno. */
+static int make_decoders(struct app *a)
+{
+	struct rl_lua_decoder d[RL_STATS_RINGS];
+	size_t n = 0, nr;
+	const struct btf *btf = a->user ? bpf_object__btf(rl_bpf_object(rl_user_bpf_obj(a->user))) :
+				a->bpf ? bpf_object__btf(rl_bpf_object(a->bpf)) : NULL;
+	const struct rl_user_ring *rings = a->user ? rl_user_bpf_rings(a->user, &nr) : NULL;
+
+	if (!btf)
+		return 0;
+	if (a->src && make_decoder(&d[n], btf, btf__find_by_name_kind(btf, a->src->ctype + 7,
+				   BTF_KIND_STRUCT), "events", a->src->ctype) == 0)
+		n++;
+	for (size_t i = 0; rings && i < nr && n < RL_STATS_RINGS; i++)
+		if (make_decoder(&d[n], btf, rings[i].type_id, rings[i].name, rings[i].ctype) == 0)
+			n++;
+	return rl_lua_set_decoders(a->lua, d, n);
+}
+
 /* The rings' names, for --stats: the user's object's maps; NULL for the one built-in
  * or pinned ring. */
 static const char *const *ring_names(struct app *a)
@@ -306,6 +340,7 @@ static int open_events(struct app *a, const char **source_name)
 	if (!src)
 		return EXIT_FAIL;
 	*source_name = a->opt.pin ? "pin" : src->name;
+	a->src = a->opt.pin ? NULL : src;
 	fd = open_ring(a, src);
 	return fd < 0 || open_consumer(a) || add_ring(a, fd) ? EXIT_FAIL : EXIT_OK;
 }
@@ -413,8 +448,11 @@ int main(int argc, char **argv)
 	}
 	snprintf(a.default_script, sizeof(a.default_script), "%s/%s", a.data_dir,
 		 DEFAULT_SCRIPT);
+	snprintf(a.json_script, sizeof(a.json_script), "%s/%s", a.data_dir, JSON_SCRIPT);
 	if (a.opt.code)
 		a.opt.script = "-e";
+	else if (a.opt.json)
+		a.opt.script = a.json_script;
 	else if (!a.opt.script)
 		a.opt.script = a.default_script;
 
@@ -444,6 +482,10 @@ int main(int argc, char **argv)
 	open_watch(&a);
 
 	/* on_init(args), then events until a signal or a limit; drained at the end. */
+	if (make_decoders(&a)) {
+		fprintf(stderr, "ringlua: out of memory\n");
+		goto cleanup;
+	}
 	if (rl_lua_init(a.lua, source_name, a.opt.script_argc, a.opt.script_argv))
 		goto cleanup;
 	if (a.child.pid && rl_child_release(&a.child)) {

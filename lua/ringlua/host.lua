@@ -162,6 +162,10 @@ end
 function _M.start(chunk, script, shared_lud, sources, opts)
   for name, s in pairs(sources) do ringlua._declare(name, s.ctype, s.cdef) end
   declare_rings(opts.rings, opts.cdef)
+  if opts.rings then
+    ringlua.rings = {}
+    for i, r in ipairs(opts.rings) do ringlua.rings[i] = r.name end
+  end
   package.path = without_cwd(package.path)
   package.cpath = without_cwd(package.cpath)
   local dir = script:match("^(.*)/[^/]*$") or "."

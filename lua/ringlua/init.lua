@@ -21,6 +21,8 @@ local _M = {
   -- the source feeding this script, and its event pointer type (set before on_init)
   source = nil,
   event_type = nil,
+  -- the map names of the rings, in ring order (a built-in source's is "events")
+  rings = { "events" },
 }
 
 -- Declares ctype with cdef unless it is already complete: a struct cannot be declared
@@ -52,6 +54,10 @@ end
 function _M.copy(ptr, len)
   return ffi_string(ptr, len)
 end
+
+-- The decoding path (lua/ringlua/decode.lua), loaded on first use.
+function _M.decode(ptr, map) return require("ringlua.decode").decode(ptr, map) end
+function _M.json(ptr, map) return require("ringlua.decode").json(ptr, map) end
 
 -- A char array as a string, up to its first NUL and never past its end.
 function _M.str(chars, max)

@@ -5,6 +5,8 @@
 #include "exec.h"
 #include "source.bpf.h"
 
+RECORD_TYPE(struct exec_event, exec_event);
+
 SEC("tp/sched/sched_process_exec")
 int on_exec(struct trace_event_raw_sched_process_exec *ctx)
 {

@@ -5,6 +5,8 @@
 #include "exit.h"
 #include "source.bpf.h"
 
+RECORD_TYPE(struct exit_event, exit_event);
+
 SEC("tp/sched/sched_process_exit")
 int on_exit(void *ctx)
 {

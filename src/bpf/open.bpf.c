@@ -5,6 +5,8 @@
 #include "open.h"
 #include "source.bpf.h"
 
+RECORD_TYPE(struct open_event, open_event);
+
 /* Arguments of an open in progress, until its return. */
 struct open_args {
 	__u64 path;	/* user pointer to the path */

@@ -5,6 +5,8 @@
 #include "profile.h"
 #include "source.bpf.h"
 
+RECORD_TYPE(struct profile_event, profile_event);
+
 /* Whether the sampled registers are user space's: the privilege level the CPU was at. */
 static __always_inline __u8 in_user_mode(const bpf_user_pt_regs_t *regs)
 {

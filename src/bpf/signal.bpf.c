@@ -5,6 +5,8 @@
 #include "signal.h"
 #include "source.bpf.h"
 
+RECORD_TYPE(struct signal_event, signal_event);
+
 /* With -p, a signal concerns the process if it sends it or receives it; the uid and
  * comm filters look at the sender. */
 static __always_inline bool signal_traced(__u32 sender_tgid, __u32 target_pid)

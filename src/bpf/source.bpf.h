@@ -15,6 +15,10 @@ const volatile char targ_comm[FILTER_COMM_LEN] = {}; /* only tasks so named; "" 
 /* Lost-event convention: incremented whenever bpf_ringbuf_reserve fails (ring full). */
 __u64 dropped = 0;
 
+/* Puts a source's record type into the object's BTF, where ringlua generates its
+ * decoders from: clang emits a struct into BTF only when something global refers to it. */
+#define RECORD_TYPE(type, name) type *record_type_##name __attribute__((unused))
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);

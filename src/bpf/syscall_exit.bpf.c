@@ -5,6 +5,8 @@
 #include "syscall_exit.h"
 #include "source.bpf.h"
 
+RECORD_TYPE(struct syscall_exit_event, syscall_exit_event);
+
 struct syscall_start {
 	__u64 ts_ns;
 	__s64 nr;

@@ -4,6 +4,8 @@
 #include "syscalls.h"
 #include "source.bpf.h"
 
+RECORD_TYPE(struct syscall_event, syscall_event);
+
 SEC("raw_tp/sys_enter")
 int on_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {

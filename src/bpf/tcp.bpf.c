@@ -9,6 +9,8 @@
 #include "tcp.h"
 #include "source.bpf.h"
 
+RECORD_TYPE(struct tcp_event, tcp_event);
+
 #define AF_INET 2
 #define AF_INET6 10
 #define S_IFMT 00170000

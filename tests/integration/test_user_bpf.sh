@@ -166,3 +166,23 @@ printf 'return { handlers = { gamma = function() end } }\n' > "$TMP/gamma.lua"
 expect 1 "handlers.gamma: the BPF object has no ring buffer map so named" "${ok_obj[@]}" "$TMP/gamma.lua"
 printf 'return { handlers = { alpha = function() end } }\n' > "$TMP/half.lua"
 expect 1 "no on_event(ptr, len) handler" "${ok_obj[@]}" "$TMP/half.lua"
+
+# --json with the user's object: every record of both rings, decoded from the object's
+# BTF, with its map name. (No script to say when the programs are attached: trigger
+# until the count is reached.)
+timeout -s KILL 60 "$RINGLUA" --json --count 4 --bpf "$TMP/two_rings.bpf.o" \
+  --set comm=rl_two_rings > "$TMP/json.out" 2> "$TMP/json.err" &
+BG=$!
+for _ in $(seq 100); do
+  kill -0 "$BG" 2>/dev/null || break
+  "$TRIGGER"
+  sleep 0.05
+done
+RC=0
+wait "$BG" || RC=$?
+assert_eq "$RC" 0 "exit code of --json --bpf"
+assert_eq "$(wc -l < "$TMP/json.out")" 4 "records printed"
+luajit "$HERE/json_check.lua" < "$TMP/json.out" > "$TMP/check" || { cat "$TMP/check" >&2; fail "JSON"; }
+assert_matches "$TMP/json.out" '^\{"map":"alpha",.*"comm":"rl_two_rings"' "an alpha record"
+assert_matches "$TMP/json.out" '^\{"map":"beta",' "a beta record"
+pass "--json --bpf: both rings' records as JSON, decoded from the object's BTF"

@@ -1,0 +1,102 @@
+-- The decoding path: records copied out of the ring into plain Lua tables, or written as
+-- JSON, by decoders the C host generates once per record type from BTF (src/btf_decode.c)
+-- and installs here by ring (map) name. A decoded table holds no pointer into the ring:
+-- it is safe to keep beyond the handler.
+local ffi = require("ffi")
+local ringlua = require("ringlua")
+
+local _M = { decoders = {} }
+
+local byte, format, gsub, concat = string.byte, string.format, string.gsub, table.concat
+local tonumber, tostring = tonumber, tostring
+local uintptr_t = ffi.typeof("uintptr_t")
+local MAX_EXACT = 2 ^ 63
+
+local ESCAPES = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r",
+                  ["\t"] = "\\t" }
+
+local function escape_control(c)
+  return ESCAPES[c] or format("\\u%04x", byte(c))
+end
+
+-- Whether s is well-formed UTF-8 (checked only for strings with bytes >= 0x80).
+local function valid_utf8(s)
+  local i, n = 1, #s
+  while i <= n do
+    local c = byte(s, i)
+    local len = c < 0x80 and 1 or c >= 0xc2 and c < 0xe0 and 2 or c >= 0xe0 and c < 0xf0 and 3
+                or c >= 0xf0 and c < 0xf5 and 4 or nil
+    if not len or i + len - 1 > n then return false end
+    for k = i + 1, i + len - 1 do
+      local b = byte(s, k)
+      if b < 0x80 or b > 0xbf then return false end
+    end
+    i = i + len
+  end
+  return true
+end
+
+-- A JSON string. Kernel strings need not be UTF-8: if one is not, its high bytes are
+-- written as the code points of the same value (Latin-1), so the line stays valid JSON.
+local function q(s)
+  s = gsub(s, '[%c"\\]', escape_control)
+  if s:find("[\128-\255]") and not valid_utf8(s) then
+    s = gsub(s, "[\128-\255]", function(c) return format("\\u%04x", byte(c)) end)
+  end
+  return '"' .. s .. '"'
+end
+
+-- Numbers: 64-bit fields as Lua numbers in tables (exact up to 2^53); in JSON, exact.
+local function num(x) return tonumber(x) end
+
+local function jnum(x)
+  if type(x) == "cdata" then return (tostring(x):gsub("U?LL$", "")) end
+  if x ~= x or x == math.huge or x == -math.huge then return "null" end
+  if x == math.floor(x) and x > -MAX_EXACT and x < MAX_EXACT then return format("%d", x) end
+  return format("%.17g", x)
+end
+
+local helpers = {
+  str = ringlua.str,
+  q = q,
+  num = num,
+  jnum = jnum,
+  enum = function(names, v) v = tonumber(v) return names[v] or v end,
+  jenum = function(names, v) v = tonumber(v) local n = names[v] return n and q(n) or jnum(v) end,
+  ptr = function(p) return tonumber(ffi.cast(uintptr_t, p)) end,
+  list = function(a, n, f)
+    local t = {}
+    for i = 0, n - 1 do t[i + 1] = f(a[i]) end
+    return t
+  end,
+  list_json = function(a, n, f)
+    local t = {}
+    for i = 0, n - 1 do t[i + 1] = f(a[i]) end
+    return concat(t, ",")
+  end,
+}
+_M.q = q
+
+-- Called by the C host: the generated source of map's decoders, for records of ctype.
+function _M._install(map, ctype, source)
+  local chunk = assert(loadstring(source, "=decoder of " .. map))
+  local decode, json = chunk(ffi, helpers, ctype)
+  _M.decoders[map] = { decode = decode, json = json }
+end
+
+local function decoder(map)
+  local d = _M.decoders[map or ringlua.rings[1]]
+  if not d then
+    error("no decoder for " .. tostring(map or ringlua.rings[1]) ..
+          ": its record type is not known (a --pin ring has no BTF)", 3)
+  end
+  return d
+end
+
+-- The record at ptr as a plain table; map: the ring's map name (default: the first ring).
+function _M.decode(ptr, map) return decoder(map).decode(ptr) end
+
+-- The record at ptr as one line of JSON (no newline), with "map" first.
+function _M.json(ptr, map) return decoder(map).json(ptr) end
+
+return _M

@@ -1,0 +1,45 @@
+-- Specs of the decoding path's Lua side: JSON strings and numbers, and a decoder as the
+-- C host generates it.
+local ffi = require("ffi")
+
+describe("decode", function()
+  local decode
+
+  before_each(function()
+    package.loaded["ringlua.decode"] = nil
+    decode = require("ringlua.decode")
+  end)
+
+  it("escapes quotes, backslashes and control characters in JSON strings", function()
+    assert.are.equal([["a\"b\\c\n\t\u0001"]], decode.q('a"b\\c\n\t\1'))
+  end)
+
+  it("keeps valid UTF-8 and writes the bytes of invalid text as code points", function()
+    assert.are.equal('"caf\195\169"', decode.q("caf\195\169"))
+    assert.are.equal([["a\u00ffb"]], decode.q("a\255b"))
+  end)
+
+  it("installs a generated decoder and finds it by map name", function()
+    ffi.cdef("struct spec_rec { uint32_t pid; char comm[4]; uint64_t big; };")
+    local source = [[
+local ffi, h, ctype = ...
+local cast, T = ffi.cast, ffi.typeof("const " .. ctype .. " *")
+local concat = table.concat
+return function(p) local e = cast(T, p)
+  return { ["pid"] = h.num(e["pid"]), ["comm"] = h.str(e["comm"], 4), ["big"] = h.num(e["big"]) } end,
+function(p) local e = cast(T, p)
+  return concat({ '{"map":"m"', ',"pid":', h.jnum(e["pid"]), ',"comm":', h.q(h.str(e["comm"], 4)),
+                  ',"big":', h.jnum(e["big"]), '}' }) end
+]]
+    decode._install("m", "struct spec_rec", source)
+    local rec = ffi.new("struct spec_rec", { 42, "ab", 18446744073709551615ULL })
+    assert.are.same({ pid = 42, comm = "ab", big = 2 ^ 64 }, decode.decode(rec, "m"))
+    assert.are.equal('{"map":"m","pid":42,"comm":"ab","big":18446744073709551615}',
+                     decode.json(rec, "m"))
+  end)
+
+  it("says a ring has no decoder rather than guessing", function()
+    assert.has_error(function() decode.decode(nil, "nope") end,
+                     "no decoder for nope: its record type is not known (a --pin ring has no BTF)")
+  end)
+end)
