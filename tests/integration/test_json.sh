@@ -53,3 +53,15 @@ assert_contains "$TMP/err" "no decoder for events: its record type is not known 
 run_ringlua --json "$TMP/whatever.lua"
 assert_eq "$RC" 2 "exit code of --json with a script"
 pass "no decoder for a pinned ring; --json takes no script"
+
+# Drops: a reader that stalls fills the ring; the drops come as lost_events lines whose
+# counts add up to the summary's.
+( timeout -s KILL 60 "$RINGLUA" --json --interval 200 -s syscalls \
+    -c "dd if=/dev/zero of=/dev/null bs=1 count=400000" 2> "$TMP/err" ) |
+  { sleep 2; cat > "$TMP/out"; }
+check_json "$TMP/out" "--json output under drops"
+lost=$(sed -n 's/^{"type":"lost_events","count":\([0-9]*\)}$/\1/p' "$TMP/out" | awk '{ n += $1 } END { print n + 0 }')
+dropped=$(sed -n 's/^ringlua: [0-9]* events, [0-9]* errors, \([0-9]*\) dropped, .*/\1/p' "$TMP/err")
+assert_between "$dropped" 1 100000000 "drops while the reader stalled"
+assert_eq "$lost" "$dropped" "lost_events counts against the summary"
+pass "$dropped drops reported as lost_events lines"
