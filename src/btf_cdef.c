@@ -88,11 +88,66 @@ int rl_btf_record_type(const struct btf *btf, const char *map, const char *named
 	return id;
 }
 
+/* Whether every type id t refers to is one of btf's cnt types. */
+static bool refs_ok(const struct btf_type *t, uint32_t cnt)
+{
+	int vlen = btf_vlen(t);
+
+	if (btf_is_ptr(t) || btf_is_typedef(t) || btf_is_mod(t) || btf_is_func(t) ||
+	    btf_is_var(t) || btf_is_decl_tag(t) || btf_is_type_tag(t))
+		return t->type < cnt;
+	if (btf_is_array(t))
+		return btf_array(t)->type < cnt && btf_array(t)->index_type < cnt;
+	for (int i = 0; btf_is_composite(t) && i < vlen; i++)
+		if (btf_members(t)[i].type >= cnt)
+			return false;
+	for (int i = 0; btf_is_func_proto(t) && i < vlen; i++)
+		if (btf_params(t)[i].type >= cnt)
+			return false;
+	for (int i = 0; btf_is_datasec(t) && i < vlen; i++)
+		if (btf_var_secinfos(t)[i].type >= cnt)
+			return false;
+	return !btf_is_func_proto(t) || t->type < cnt;
+}
+
+/* The kernel checks BTF thoroughly before it takes it (names, sizes, loops between
+ * types); loading a copy asks it. */
+static bool kernel_accepts(const struct btf *btf)
+{
+	uint32_t size;
+	const void *raw = btf__raw_data(btf, &size);
+	struct btf *copy = raw ? btf__new(raw, size) : NULL;
+	bool ok = copy && btf__load_into_kernel(copy) == 0;
+
+	btf__free(copy); /* and the kernel's copy with it */
+	return ok;
+}
+
+bool rl_btf_valid(const struct btf *btf)
+{
+	uint32_t cnt = btf__type_cnt(btf);
+
+	for (uint32_t id = 1; id < cnt; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+
+		if (!t || !btf__name_by_offset(btf, t->name_off) || !refs_ok(t, cnt))
+			return false;
+	}
+	return kernel_accepts(btf);
+}
+
 int rl_btf_cdef(const struct btf *btf, const uint32_t *ids, size_t n, char **out)
 {
 	struct text t = { 0 };
-	struct btf_dump *d = btf_dump__new(btf, append_printf, &t, NULL);
-	int err = d ? reserve(&t, 0) : -errno;
+	struct btf_dump *d;
+	int err;
+
+	/* libbpf's dumper trusts the ids it finds; a hostile object's BTF must not reach it
+	 * unchecked. */
+	if (!rl_btf_valid(btf))
+		return -EINVAL;
+	d = btf_dump__new(btf, append_printf, &t, NULL);
+	err = d ? reserve(&t, 0) : -errno;
 
 	/* The dumper remembers what it emitted: a type shared by two records comes once. */
 	for (size_t i = 0; !err && i < n; i++)

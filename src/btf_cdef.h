@@ -8,6 +8,11 @@
 
 struct btf;
 
+/* Whether btf is sound enough to walk (here, in btf_decode.c, and in libbpf's dumper,
+ * which trusts it): every type names only types it has and has a readable name, and the
+ * kernel, which checks far more, accepts it. Needs CAP_BPF. */
+bool rl_btf_valid(const struct btf *btf);
+
 /* The record type of the ring named map: the struct or union named by `named` when it is
  * not NULL ("foo" or "struct foo"); else `struct <map>_event`; else `struct event` when
  * only_ring. Writes its C name ("struct foo") into ctype. Returns its BTF id (> 0), or

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <bpf/btf.h>
 
+#include "btf_cdef.h"
+
 /* Arrays up to this long are unrolled; longer ones go through a helper. */
 #define UNROLL_MAX 16
 /* Deeper nesting is not decoded (it becomes nil / null). */
@@ -129,8 +131,8 @@ static void members(struct gen *g, FILE *out, const struct btf_type *t, const ch
 		if (!mt)
 			continue;
 		if (!name || !*name) {
-			if (btf_is_composite(mt))
-				members(g, out, mt, at, depth, json, first);
+			if (btf_is_composite(mt) && depth < DEPTH_MAX)
+				members(g, out, mt, at, depth + 1, json, first);
 			continue;
 		}
 		snprintf(sub, sizeof(sub), "%s[\"%s\"]", at, name);
@@ -196,6 +198,8 @@ int rl_btf_decoder(const struct btf *btf, uint32_t type_id, const char *map, cha
 	FILE *bf;
 	int err = -ENOMEM;
 
+	if (!rl_btf_valid(btf))
+		return -EINVAL;
 	g.defs = open_memstream(&defs, &defs_len);
 	bf = open_memstream(&body, &body_len);
 	if (g.defs && bf) {
