@@ -158,3 +158,27 @@ stop_ringlua INT
 assert_eq "$RC" 0 "exit code"
 assert_matches "$TMP/bg.err" "^ringlua: 0 events, 0 errors, 1 reloads, [0-9.]+ s\$" "summary"
 pass "--no-reload ignores saves; SIGHUP still reloads"
+
+# SIGINT during a reload: the new version's slow top level is interrupted, the reload
+# fails, and the running version ends the trace as usual (on_exit, exit 0).
+cat > "$dir/slow_reload.lua" <<'LUA'
+io.stdout:setvbuf("line")
+return {
+  on_init = function() print("READY v1") end,
+  on_event = function() end,
+  on_exit = function() print("on_exit of v1") end,
+}
+LUA
+start_ringlua_until "READY v1" --pin "$pin" "$dir/slow_reload.lua"
+printf '%s\n' 'local t = os.clock() + 5' 'while os.clock() < t do end' \
+  'return { on_event = function() end }' > "$dir/next.lua"
+mv "$dir/next.lua" "$dir/slow_reload.lua"
+sleep 0.5
+signal_ringlua INT
+RC=0
+wait "$BG" || RC=$?
+assert_eq "$RC" 0 "exit code after SIGINT during a reload"
+assert_contains "$TMP/bg.err" "reload failed, the running script goes on: the script's top level interrupted" \
+  "the reload is cut short"
+assert_contains "$TMP/bg.out" "on_exit of v1" "the running version's on_exit"
+pass "SIGINT during a slow reload: the reload is interrupted, the old version ends the trace"
