@@ -29,6 +29,9 @@ enum {
 	OPT_NO_RELOAD,
 	OPT_STATS,
 	OPT_JSON,
+	OPT_RECORD,
+	OPT_REPLAY,
+	OPT_REALTIME,
 	OPT_HANDLER_TIMEOUT,
 	OPT_MEMORY_LIMIT,
 	OPT_UID,
@@ -55,6 +58,9 @@ static const struct option long_opts[] = {
 	{ "no-reload", no_argument, NULL, OPT_NO_RELOAD },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "realtime", no_argument, NULL, OPT_REALTIME },
 	{ "handler-timeout", required_argument, NULL, OPT_HANDLER_TIMEOUT },
 	{ "memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT },
 	{ "uid", required_argument, NULL, OPT_UID },
@@ -78,6 +84,9 @@ void rl_cli_usage(FILE *out)
 		"  -e, --execute CODE  the script's text itself (ffi and ringlua are in scope)\n"
 		"  -c, --command CMD   start CMD, trace only it, stop when it ends\n"
 		"      --json          no script: print every event as one JSON object a line\n"
+		"      --record FILE   also write every event handled to FILE, to replay later\n"
+		"      --replay FILE   run the script on the events recorded in FILE: no root,\n"
+		"                      no BPF (--realtime: at the pace they were recorded)\n"
 		"  -s, --source NAME   built-in event source (default: the script's `source`, else %s)\n"
 		"  -p, --pid PID       trace only process PID (filtered in the kernel);\n"
 		"                      stop when it exits\n"
@@ -172,6 +181,9 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_NO_RELOAD: o->no_reload = true; return 0;
 	case OPT_STATS: o->stats = true; return 0;
 	case OPT_JSON: o->json = true; return 0;
+	case OPT_RECORD: o->record = arg; return 0;
+	case OPT_REPLAY: o->replay = arg; return 0;
+	case OPT_REALTIME: o->realtime = true; return 0;
 	case OPT_HANDLER_TIMEOUT:
 		if (parse_u64(arg, 0, INT_MAX, &v))
 			return bad_value("--handler-timeout", arg);
@@ -246,6 +258,11 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 		o->script = argv[optind++];
 	o->script_argc = argc - optind;
 	o->script_argv = argv + optind;
+	if (o->replay && (o->record || o->pid || o->pin || o->bpf || o->command || o->source)) {
+		fprintf(stderr, "ringlua: --replay takes its events from the recording: it does "
+				"not go with --record, -p, -c, -s, --pin or --bpf\n");
+		return -EINVAL;
+	}
 	if (o->json && (o->script || o->code)) {
 		fprintf(stderr, "ringlua: --json prints the events itself: give no SCRIPT or -e\n");
 		return -EINVAL;

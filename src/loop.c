@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lua_host.h"
+#include "recording.h"
 #include "watch.h"
 
 /* Rounds of draining at exit. Each round hands out what the rings held when it began:
@@ -45,6 +46,11 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 		n = (size_t)(l->limit - l->handled);
 	done = rl_lua_dispatch(l->lua, n);
 	l->handled += done;
+	if (l->recorder && done && rl_recorder_write(l->recorder, recs, done, now_us() * 1000)) {
+		fprintf(stderr, "ringlua: --record: cannot write the recording: %s\n",
+			strerror(errno));
+		return -ECANCELED;
+	}
 	if (l->stats && n)
 		rl_stats_count(l->stats, recs[0].ring, done);
 	return (int)done;

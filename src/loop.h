@@ -11,6 +11,7 @@
 
 struct rl_lua;
 struct rl_watch;
+struct rl_recorder;
 
 struct rl_loop {
 	struct rl_consumer *consumer;
@@ -30,6 +31,7 @@ struct rl_loop {
 	uint64_t dropped;	/* as last read */
 	struct rl_stats *stats;	/* --stats; NULL: off */
 	const char *const *ring_names; /* for --stats; NULL: "events" */
+	struct rl_recorder *recorder; /* --record; NULL: off */
 	uint64_t handled;	/* events handed to Lua so far */
 };
 

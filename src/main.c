@@ -14,6 +14,8 @@
 #include "bpf_obj.h"
 #include "btf_decode.h"
 #include "child.h"
+#include "recording.h"
+#include "replay_run.h"
 #include "cli.h"
 #include "loop.h"
 #include "lua_host.h"
@@ -63,6 +65,9 @@ struct app {
 	struct rl_child child;		/* -c: the command traced */
 	struct rl_stats stats;
 	const struct rl_source *src;	/* the built-in source, when one feeds the script */
+	struct rl_recording_meta meta;	/* what --record writes first */
+	char *meta_decoders[RL_RECORDING_RINGS];
+	struct rl_recorder *recorder;
 	const char **ring_names;	/* the user's object's ring names, for --stats */
 	struct rl_loop loop;
 };
@@ -93,7 +98,6 @@ static int open_script(struct app *a)
 		.cdef = a->user ? rl_user_bpf_cdef(a->user) : NULL,
 	};
 
-	snprintf(a->lua_dir, sizeof(a->lua_dir), "%s/lua", a->data_dir);
 	return rl_lua_open(&a->lua, &lo);
 }
 
@@ -288,7 +292,44 @@ static int make_decoders(struct app *a)
 	for (size_t i = 0; rings && i < nr && n < RL_STATS_RINGS; i++)
 		if (make_decoder(&d[n], btf, rings[i].type_id, rings[i].name, rings[i].ctype) == 0)
 			n++;
+	for (size_t i = 0; a->opt.record && i < n && i < RL_RECORDING_RINGS; i++)
+		a->meta_decoders[i] = strdup(d[i].source);
 	return rl_lua_set_decoders(a->lua, d, n);
+}
+
+/* The recording's description of the rings: names, record types, decoders. */
+static void describe_rings(struct app *a, const char *source_name)
+{
+	struct rl_recording_meta *m = &a->meta;
+	size_t nr = 1;
+	const struct rl_user_ring *rings = a->user ? rl_user_bpf_rings(a->user, &nr) : NULL;
+
+	m->source = source_name;
+	m->cdef = a->user && rl_user_bpf_cdef(a->user) ? rl_user_bpf_cdef(a->user) : "";
+	m->nr_rings = nr < RL_RECORDING_RINGS ? nr : RL_RECORDING_RINGS;
+	for (size_t i = 0; i < m->nr_rings; i++) {
+		m->rings[i].name = rings ? rings[i].name : "events";
+		m->rings[i].ctype = rings ? rings[i].ctype : a->src ? a->src->ctype : "";
+		m->rings[i].decoder = "";
+	}
+	/* Decoders were made for the rings whose type is known, in ring order. */
+	for (size_t i = 0, k = 0; i < m->nr_rings && k < RL_RECORDING_RINGS; i++)
+		if (m->rings[i].ctype[0] && a->meta_decoders[k])
+			m->rings[i].decoder = a->meta_decoders[k++];
+}
+
+/* --record FILE: opened once the rings are known. Returns 0 or -errno (printed). */
+static int open_recorder(struct app *a, const char *source_name)
+{
+	int err;
+
+	if (!a->opt.record)
+		return 0;
+	describe_rings(a, source_name);
+	err = rl_recorder_open(&a->recorder, a->opt.record, &a->meta);
+	if (err)
+		fprintf(stderr, "ringlua: --record %s: %s\n", a->opt.record, strerror(-err));
+	return err;
 }
 
 /* The rings' names, for --stats: the user's object's maps; NULL for the one built-in
@@ -434,8 +475,8 @@ int main(int argc, char **argv)
 	else
 		libbpf_set_print(NULL);
 
-	/* Privileges: without them nothing else matters. */
-	if (!rl_can_trace()) {
+	/* Privileges: without them nothing else matters (a replay needs none). */
+	if (!a.opt.replay && !rl_can_trace()) {
 		fprintf(stderr, "ringlua: needs root (CAP_BPF and CAP_PERFMON, or "
 				"CAP_SYS_ADMIN) to use BPF\n");
 		goto cleanup;
@@ -449,6 +490,7 @@ int main(int argc, char **argv)
 	snprintf(a.default_script, sizeof(a.default_script), "%s/%s", a.data_dir,
 		 DEFAULT_SCRIPT);
 	snprintf(a.json_script, sizeof(a.json_script), "%s/%s", a.data_dir, JSON_SCRIPT);
+	snprintf(a.lua_dir, sizeof(a.lua_dir), "%s/lua", a.data_dir);
 	if (a.opt.code)
 		a.opt.script = "-e";
 	else if (a.opt.json)
@@ -462,6 +504,10 @@ int main(int argc, char **argv)
 	install_signals();
 	if (rl_watchdog_start(a.opt.handler_timeout_ms, &exiting)) {
 		fprintf(stderr, "ringlua: cannot start the watchdog: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	if (a.opt.replay) {
+		status = rl_replay_run(&a.opt, a.lua_dir, &exiting);
 		goto cleanup;
 	}
 	if (a.opt.command) {
@@ -486,6 +532,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ringlua: out of memory\n");
 		goto cleanup;
 	}
+	if (open_recorder(&a, source_name))
+		goto cleanup;
 	if (rl_lua_init(a.lua, source_name, a.opt.script_argc, a.opt.script_argv))
 		goto cleanup;
 	if (a.child.pid && rl_child_release(&a.child)) {
@@ -498,13 +546,14 @@ int main(int argc, char **argv)
 				   .watch = a.watch, .reload = &reload_requested,
 				   .read_dropped = read_dropped, .dropped_ctx = &a,
 				   .stats = a.opt.stats ? &a.stats : NULL,
-				   .ring_names = ring_names(&a) };
+				   .ring_names = ring_names(&a), .recorder = a.recorder };
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = rl_loop_run(&a.loop);
 	if (err) {
-		fprintf(stderr, "ringlua: stopping: %s\n", err == -EBADMSG ?
-			"corrupt record header in the ring buffer" : err == -EIO ?
-			"cannot write to standard output" : strerror(-err));
+		if (err != -ECANCELED) /* already said */
+			fprintf(stderr, "ringlua: stopping: %s\n", err == -EBADMSG ?
+				"corrupt record header in the ring buffer" : err == -EIO ?
+				"cannot write to standard output" : strerror(-err));
 		goto cleanup;
 	}
 
@@ -524,6 +573,13 @@ int main(int argc, char **argv)
 cleanup:
 	rl_lua_exit_requested(a.lua, &status); /* os.exit(code) wins, wherever it came */
 	rl_child_end(&a.child);
+	if (rl_recorder_close(a.recorder)) {
+		fprintf(stderr, "ringlua: --record %s: the recording could not be written\n",
+			a.opt.record);
+		status = EXIT_FAIL;
+	}
+	for (size_t i = 0; i < RL_RECORDING_RINGS; i++)
+		free(a.meta_decoders[i]);
 	rl_watchdog_stop();
 	rl_watch_close(a.watch);
 	rl_consumer_close(a.consumer);
