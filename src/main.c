@@ -297,6 +297,12 @@ static int make_decoders(struct app *a)
 	return rl_lua_set_decoders(a->lua, d, n);
 }
 
+/* The BPF object whose `dropped` count says how many records found no ring space. */
+static struct rl_bpf *events_object(const struct app *a)
+{
+	return a->user ? rl_user_bpf_obj(a->user) : a->bpf;
+}
+
 /* The recording's description of the rings: names, record types, decoders. */
 static void describe_rings(struct app *a, const char *source_name)
 {
@@ -304,8 +310,14 @@ static void describe_rings(struct app *a, const char *source_name)
 	size_t nr = 1;
 	const struct rl_user_ring *rings = a->user ? rl_user_bpf_rings(a->user, &nr) : NULL;
 
+	struct rl_bpf *obj = events_object(a);
+	const struct btf *btf = obj ? bpf_object__btf(rl_bpf_object(obj)) : NULL;
+	uint32_t btf_size = 0;
+
 	m->source = source_name;
 	m->cdef = a->user && rl_user_bpf_cdef(a->user) ? rl_user_bpf_cdef(a->user) : "";
+	m->btf = btf ? btf__raw_data(btf, &btf_size) : NULL;
+	m->btf_size = btf_size;
 	m->nr_rings = nr < RL_RECORDING_RINGS ? nr : RL_RECORDING_RINGS;
 	for (size_t i = 0; i < m->nr_rings; i++) {
 		m->rings[i].name = rings ? rings[i].name : "events";
@@ -403,12 +415,6 @@ static void open_watch(struct app *a)
 		rl_watch_close(a->watch);
 		a->watch = NULL;
 	}
-}
-
-/* The BPF object whose `dropped` count says how many records found no ring space. */
-static struct rl_bpf *events_object(const struct app *a)
-{
-	return a->user ? rl_user_bpf_obj(a->user) : a->bpf;
 }
 
 /* loop.read_dropped: the object's u64 global `dropped`, the convention every built-in

@@ -66,6 +66,9 @@ static int header(const struct rl_recording_meta *m, char **buf, size_t *len)
 		put_field(f, m->rings[i].decoder);
 	}
 	put_field(f, m->cdef);
+	put_u32(f, (uint32_t)(m->btf ? m->btf_size : 0));
+	if (m->btf)
+		fwrite(m->btf, 1, m->btf_size, f);
 	return fclose(f) ? -ENOMEM : 0;
 }
 
@@ -168,7 +171,11 @@ static int parse_header(struct rl_replay *r, const uint8_t *hdr, size_t size)
 			return -EBADMSG;
 	}
 	m->cdef = field(hdr, size, &pos, &out);
-	return m->cdef && pos == size ? 0 : -EBADMSG;
+	if (!m->cdef || size - pos < 4)
+		return -EBADMSG;
+	m->btf_size = get_u32(hdr + pos);
+	m->btf = m->btf_size ? hdr + pos + 4 : NULL;
+	return m->btf_size == size - pos - 4 ? 0 : -EBADMSG;
 }
 
 static int map_file(struct rl_replay *r, const char *path)

@@ -7,7 +7,8 @@
  *   "RINGLUA" 0x01, u32 header size, header, records.
  *   header: fields of u32 length + bytes: source name, ring count (as text), then per
  *     ring its map name, record C type and decoder source (may be empty), then the C
- *     declarations of the record types (may be empty).
+ *     declarations of the record types (may be empty), then the object's raw BTF (may be
+ *     empty; kept for tools: the declarations and decoders are made from it).
  *   record: u32 length, u32 ring, u64 time (ns, CLOCK_MONOTONIC), bytes, padded to 8. */
 #ifndef RINGLUA_RECORDING_H
 #define RINGLUA_RECORDING_H
@@ -30,6 +31,8 @@ struct rl_recording_meta {
 	size_t nr_rings;
 	struct rl_recording_ring rings[RL_RECORDING_RINGS];
 	const char *cdef;	/* "" when none */
+	const void *btf;	/* the object's raw BTF; NULL when none */
+	size_t btf_size;
 };
 
 struct rl_recorder;
