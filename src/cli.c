@@ -5,6 +5,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "sources.h"
 
@@ -30,6 +33,7 @@ enum {
 	OPT_STATS,
 	OPT_JSON,
 	OPT_RECORD,
+	OPT_CGROUP,
 	OPT_REPLAY,
 	OPT_REALTIME,
 	OPT_HANDLER_TIMEOUT,
@@ -59,6 +63,7 @@ static const struct option long_opts[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "realtime", no_argument, NULL, OPT_REALTIME },
 	{ "handler-timeout", required_argument, NULL, OPT_HANDLER_TIMEOUT },
@@ -92,6 +97,7 @@ void rl_cli_usage(FILE *out)
 		"                      stop when it exits\n"
 		"      --uid UID       trace only tasks of this real user id\n"
 		"      --comm NAME     trace only tasks of this name (at most %d characters)\n"
+		"      --cgroup DIR    trace only tasks in this cgroup (a cgroup v2 directory)\n"
 		"      --pin PATH      consume the ring buffer map pinned at PATH; load no BPF\n"
 		"      --bpf FILE      load your own BPF object (.bpf.o) or .bpf.c, consume all\n"
 		"                      its ring buffer maps\n"
@@ -148,6 +154,20 @@ static int parse_latency(const char *s, uint32_t *us)
 	return 0;
 }
 
+/* The id of the cgroup v2 directory path: the inode number, as the kernel's
+ * bpf_get_current_cgroup_id() gives it. Returns 0 or -EINVAL. */
+static int cgroup_id(const char *path, uint64_t *id)
+{
+	struct statfs fs;
+	struct stat st;
+
+	if (statfs(path, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC || stat(path, &st) ||
+	    !S_ISDIR(st.st_mode))
+		return -EINVAL;
+	*id = st.st_ino;
+	return 0;
+}
+
 static int bad_value(const char *opt, const char *val)
 {
 	fprintf(stderr, "ringlua: invalid value for %s: '%s'\n", opt, val);
@@ -182,6 +202,7 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_STATS: o->stats = true; return 0;
 	case OPT_JSON: o->json = true; return 0;
 	case OPT_RECORD: o->record = arg; return 0;
+	case OPT_CGROUP: return cgroup_id(arg, &o->cgroup) ? bad_value("--cgroup", arg) : 0;
 	case OPT_REPLAY: o->replay = arg; return 0;
 	case OPT_REALTIME: o->realtime = true; return 0;
 	case OPT_HANDLER_TIMEOUT:
@@ -258,7 +279,8 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 		o->script = argv[optind++];
 	o->script_argc = argc - optind;
 	o->script_argv = argv + optind;
-	if (o->replay && (o->record || o->pid || o->pin || o->bpf || o->command || o->source)) {
+	if (o->replay && (o->record || o->pid || o->pin || o->bpf || o->command || o->source ||
+			  o->cgroup)) {
 		fprintf(stderr, "ringlua: --replay takes its events from the recording: it does "
 				"not go with --record, -p, -c, -s, --pin or --bpf\n");
 		return -EINVAL;

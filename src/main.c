@@ -133,7 +133,8 @@ static int open_pin(const char *path)
 static int open_ring(struct app *a, const struct rl_source *src)
 {
 	struct rl_source_filter filter = { .tgid = a->opt.pid, .self_tgid = (uint32_t)getpid(),
-					   .uid = a->opt.uid, .comm = a->opt.comm };
+					   .uid = a->opt.uid, .comm = a->opt.comm,
+					   .cgroup = a->opt.cgroup };
 
 	if (a->opt.pid && kill((pid_t)a->opt.pid, 0) && errno == ESRCH) {
 		fprintf(stderr, "ringlua: -p %u: no such process\n", a->opt.pid);
@@ -215,7 +216,8 @@ static int set_cli_global(struct app *a, const char *setting)
 static const char *source_only_option(const struct rl_options *o)
 {
 	return o->source ? "-s" : o->pin ? "--pin" : o->pid ? "-p" :
-	       o->uid != RL_ANY_UID ? "--uid" : o->comm ? "--comm" : NULL;
+	       o->uid != RL_ANY_UID ? "--uid" : o->comm ? "--comm" : o->cgroup ? "--cgroup" :
+	       NULL;
 }
 
 /* Sets the script's globals, then --set's (which win), and loads the user's object.

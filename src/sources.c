@@ -115,6 +115,8 @@ static int set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
 		err = rl_bpf_set_global(b, "targ_uid", &f->uid, sizeof(f->uid));
 	if (!err)
 		err = rl_bpf_set_global(b, "targ_comm", comm, sizeof(comm));
+	if (!err)
+		err = rl_bpf_set_global(b, "targ_cgroup", &f->cgroup, sizeof(f->cgroup));
 	return err;
 }
 

@@ -28,6 +28,7 @@ struct rl_source_filter {
 	uint32_t self_tgid;	/* never this one: ringlua itself */
 	uint32_t uid;		/* only tasks of this real uid; RL_ANY_UID: all */
 	const char *comm;	/* only tasks of this name (at most RL_COMM_MAX); NULL: all */
+	uint64_t cgroup;	/* only tasks in this cgroup (v2 id); 0: all */
 };
 
 /* The source called name, or NULL. */

@@ -11,6 +11,7 @@ const volatile __u32 targ_tgid = 0; /* trace only this process; 0 traces all */
 const volatile __u32 self_tgid = 0; /* ringlua itself: never traced, or it would feed on itself */
 const volatile __u32 targ_uid = ANY_UID; /* trace only this (real) uid; ANY_UID traces all */
 const volatile char targ_comm[FILTER_COMM_LEN] = {}; /* only tasks so named; "" traces all */
+const volatile __u64 targ_cgroup = 0; /* only tasks in this cgroup (v2 id); 0 traces all */
 
 /* Lost-event convention: incremented whenever bpf_ringbuf_reserve fails (ring full). */
 __u64 dropped = 0;
@@ -30,13 +31,15 @@ static __always_inline bool pid_traced(__u32 tgid)
 	return tgid != self_tgid && (!targ_tgid || tgid == targ_tgid);
 }
 
-/* Whether the current task passes the uid and comm filters. Unset filters are constants
+/* Whether the current task passes the uid, cgroup and comm filters. Unset filters are constants
  * the verifier sees, so their checks cost nothing. */
 static __always_inline bool task_traced(void)
 {
 	char comm[FILTER_COMM_LEN];
 
 	if (targ_uid != ANY_UID && (__u32)bpf_get_current_uid_gid() != targ_uid)
+		return false;
+	if (targ_cgroup && bpf_get_current_cgroup_id() != targ_cgroup)
 		return false;
 	if (!targ_comm[0])
 		return true;

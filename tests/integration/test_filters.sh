@@ -74,3 +74,30 @@ assert_eq "$others" 0 "events of other processes ($tally)"
 assert_between "$reads" 500 600 "reads ($tally)"
 assert_between "$writes" 500 600 "writes ($tally)"
 pass "-p with --comm dd: dd's system calls ($tally)"
+
+# --cgroup: only tasks in that cgroup (v2). The same exec outside it is not seen.
+cg_root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [ -z "$cg_root" ]; then
+  cg_root=$TMP/cgroup2
+  mkdir "$cg_root"
+  mount -t cgroup2 none "$cg_root" || fail "cannot mount cgroup2"
+fi
+cg=$cg_root/ringlua_test_$$
+mkdir "$cg"
+cp /bin/true "$TMP/in_cgroup"
+start_ringlua --cgroup "$cg" --count 1 -e '
+  io.stdout:setvbuf("line")
+  on_init = function() print("READY") end
+  on_event = function(p) print(ringlua.str(ringlua.cast(p).filename)) end'
+"$TMP/in_cgroup"
+sh -c "echo \$\$ > '$cg/cgroup.procs'; exec '$TMP/in_cgroup' inside"
+RC=0
+wait "$BG" || RC=$?
+rmdir "$cg"
+[ "$cg_root" != "$TMP/cgroup2" ] || umount "$cg_root"
+assert_eq "$RC" 0 "exit code with --cgroup"
+assert_eq "$(cat "$TMP/bg.out")" "$(printf 'READY\n%s' "$TMP/in_cgroup")" "the one exec in the cgroup"
+run_ringlua --cgroup /tmp -e 'on_event = print'
+assert_eq "$RC" 2 "exit code of --cgroup on a directory that is no cgroup"
+assert_contains "$TMP/err" "invalid value for --cgroup: '/tmp'" "message"
+pass "--cgroup keeps only the tasks of that cgroup"
