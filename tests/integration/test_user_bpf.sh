@@ -167,19 +167,24 @@ expect 1 "handlers.gamma: the BPF object has no ring buffer map so named" "${ok_
 printf 'return { handlers = { alpha = function() end } }\n' > "$TMP/half.lua"
 expect 1 "no on_event(ptr, len) handler" "${ok_obj[@]}" "$TMP/half.lua"
 
+# trigger_until_done: runs the trigger until the background ringlua (no script to say
+# when its programs are attached) reached its --count; sets RC.
+trigger_until_done() {
+  for _ in $(seq 100); do
+    kill -0 "$BG" 2>/dev/null || break
+    "$TRIGGER"
+    sleep 0.05
+  done
+  RC=0
+  wait "$BG" || RC=$?
+}
+
 # --json with the user's object: every record of both rings, decoded from the object's
-# BTF, with its map name. (No script to say when the programs are attached: trigger
-# until the count is reached.)
+# BTF, with its map name.
 timeout -s KILL 60 "$RINGLUA" --json --count 4 --bpf "$TMP/two_rings.bpf.o" \
   --set comm=rl_two_rings > "$TMP/json.out" 2> "$TMP/json.err" &
 BG=$!
-for _ in $(seq 100); do
-  kill -0 "$BG" 2>/dev/null || break
-  "$TRIGGER"
-  sleep 0.05
-done
-RC=0
-wait "$BG" || RC=$?
+trigger_until_done
 assert_eq "$RC" 0 "exit code of --json --bpf"
 assert_eq "$(wc -l < "$TMP/json.out")" 4 "records printed"
 luajit "$HERE/json_check.lua" < "$TMP/json.out" > "$TMP/check" || { cat "$TMP/check" >&2; fail "JSON"; }
@@ -214,13 +219,7 @@ timeout -s KILL 60 "$RINGLUA" --count 4 --bpf "$TMP/two_rings.bpf.o" --set comm=
   --set tiny=-7 --set small=513 --set color=GREEN --set label=xyz --set flag=true \
   "$TMP/agree.lua" > "$TMP/agree.out" 2> "$TMP/agree.err" &
 BG=$!
-for _ in $(seq 100); do
-  kill -0 "$BG" 2>/dev/null || break
-  "$TRIGGER"
-  sleep 0.05
-done
-RC=0
-wait "$BG" || RC=$?
+trigger_until_done
 assert_eq "$RC" 0 "exit code of the agreement run"
 assert_eq "$(count_lines "agrees" "$TMP/agree.out")" 4 "records whose table matches the cast"
 pass "ringlua.decode and the BTF-typed cast agree on every field of both record types"
