@@ -9,6 +9,9 @@
 #include "ring.h"
 #include "stats.h"
 
+/* Records per batch: one entry into Lua hands over up to this many. */
+#define RL_BATCH_CAP 1024
+
 struct rl_lua;
 struct rl_watch;
 struct rl_recorder;

@@ -232,7 +232,6 @@ static int load_module(lua_State *L)
 	return lua_error(L);
 }
 
-/* Pushes the script's chunk. Returns 0, or -errno with the reason printed. */
 /* Pushes the chunk of -e CODE: given by the invoking user on the command line, so no
  * file checks; ffi and ringlua are in scope, on the same line to keep line numbers. */
 static int load_code(struct rl_lua *h, lua_State *L)
@@ -248,6 +247,7 @@ static int load_code(struct rl_lua *h, lua_State *L)
 	return 0;
 }
 
+/* Pushes the script's chunk. Returns 0, or -errno with the reason printed. */
 static int load_script(struct rl_lua *h, lua_State *L)
 {
 	const char *path = h->o.script;

@@ -29,8 +29,6 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
-/* Records per batch: one entry into Lua hands over up to this many. */
-#define BATCH_CAP 1024
 #define DEFAULT_SCRIPT "scripts/execsnoop.lua"
 #define JSON_SCRIPT "lua/ringlua/json_main.lua"
 
@@ -52,7 +50,7 @@ struct app {
 	char lua_dir[PATH_MAX + 8];
 	char default_script[PATH_MAX + 32];
 	char json_script[PATH_MAX + 32];
-	struct rl_rec batch[BATCH_CAP];
+	struct rl_rec batch[RL_BATCH_CAP];
 	struct rl_lua *lua;
 	struct rl_bpf *bpf;
 	struct rl_user_bpf *user;	/* --bpf, or the script's `bpf` field */
@@ -78,11 +76,14 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, args);
 }
 
-static int open_script(struct app *a)
+/* The Lua host's options as the command line sets them; the rings and their types are
+ * for the caller to add. */
+static struct rl_lua_opts lua_opts(struct app *a)
 {
 	size_t nr_sources;
 	const struct rl_source *sources = rl_sources(&nr_sources);
-	struct rl_lua_opts lo = {
+
+	return (struct rl_lua_opts){
 		.lua_dir = a->lua_dir,
 		.script = a->opt.script,
 		.code = a->opt.code,
@@ -93,11 +94,16 @@ static int open_script(struct app *a)
 		.memory_limit = (size_t)a->opt.memory_limit_mb << 20,
 		.verbose = a->opt.verbose,
 		.unsafe_perms = a->opt.unsafe_perms,
-		.rings = a->lua_rings,
-		.nr_rings = a->nr_rings,
-		.cdef = a->user ? rl_user_bpf_cdef(a->user) : NULL,
 	};
+}
 
+static int open_script(struct app *a)
+{
+	struct rl_lua_opts lo = lua_opts(a);
+
+	lo.rings = a->lua_rings;
+	lo.nr_rings = a->nr_rings;
+	lo.cdef = a->user ? rl_user_bpf_cdef(a->user) : NULL;
 	return rl_lua_open(&a->lua, &lo);
 }
 
@@ -244,7 +250,7 @@ static int open_consumer(struct app *a)
 {
 	struct rl_consumer_opts co = {
 		.batch = a->batch,
-		.batch_cap = BATCH_CAP,
+		.batch_cap = RL_BATCH_CAP,
 		.latency_us = a->opt.latency_us,
 	};
 	int err = rl_consumer_open(&a->consumer, &co);
@@ -267,7 +273,6 @@ static int add_ring(struct app *a, int map_fd)
 	return err < 0 ? err : 0;
 }
 
-/* The user's object loaded, and every ring of it consumed, in the object's order. */
 /* Generates the decoder of one ring from BTF into d. Returns 0 or -errno. */
 static int make_decoder(struct rl_lua_decoder *d, const struct btf *btf, int type_id,
 			const char *map, const char *ctype)
@@ -276,60 +281,97 @@ static int make_decoder(struct rl_lua_decoder *d, const struct btf *btf, int typ
 	return type_id > 0 ? rl_btf_decoder(btf, (uint32_t)type_id, map, &d->source) : -ENOENT;
 }
 
-/* Decoders of every ring whose record type BTF knows: the user's object's rings, or the
- * built-in source's one ("events"). A pinned ring has none. Returns 0 or -errno. */
-static int make_decoders(struct app *a)
-{
-	struct rl_lua_decoder d[RL_STATS_RINGS];
-	size_t n = 0, nr;
-	const struct btf *btf = a->user ? bpf_object__btf(rl_bpf_object(rl_user_bpf_obj(a->user))) :
-				a->bpf ? bpf_object__btf(rl_bpf_object(a->bpf)) : NULL;
-	const struct rl_user_ring *rings = a->user ? rl_user_bpf_rings(a->user, &nr) : NULL;
-
-	if (!btf)
-		return 0;
-	if (a->src && make_decoder(&d[n], btf, btf__find_by_name_kind(btf, a->src->ctype + 7,
-				   BTF_KIND_STRUCT), "events", a->src->ctype) == 0)
-		n++;
-	for (size_t i = 0; rings && i < nr && n < RL_STATS_RINGS; i++)
-		if (make_decoder(&d[n], btf, rings[i].type_id, rings[i].name, rings[i].ctype) == 0)
-			n++;
-	for (size_t i = 0; a->opt.record && i < n && i < RL_RECORDING_RINGS; i++)
-		a->meta_decoders[i] = strdup(d[i].source);
-	return rl_lua_set_decoders(a->lua, d, n);
-}
-
 /* The BPF object whose `dropped` count says how many records found no ring space. */
 static struct rl_bpf *events_object(const struct app *a)
 {
 	return a->user ? rl_user_bpf_obj(a->user) : a->bpf;
 }
 
-/* The recording's description of the rings: names, record types, decoders. */
+/* The BTF of the object that feeds the script; NULL for a pinned ring. */
+static const struct btf *events_btf(const struct app *a)
+{
+	struct rl_bpf *obj = events_object(a);
+
+	return obj ? bpf_object__btf(rl_bpf_object(obj)) : NULL;
+}
+
+/* How many rings feed the script: the user's object's, or the one built-in or pinned. */
+static size_t rings_fed(const struct app *a)
+{
+	size_t n = 1;
+
+	if (a->user)
+		rl_user_bpf_rings(a->user, &n);
+	return n;
+}
+
+/* Ring i's map name and record C type ("" when unknown); the one built-in or pinned
+ * ring is "events". */
+static void ring_at(const struct app *a, size_t i, const char **map, const char **ctype)
+{
+	size_t n;
+	const struct rl_user_ring *rings = a->user ? rl_user_bpf_rings(a->user, &n) : NULL;
+
+	*map = rings ? rings[i].name : "events";
+	*ctype = rings ? rings[i].ctype : a->src ? a->src->ctype : "";
+}
+
+/* Ring i's record type in btf: the user's object found it; a built-in source's is the
+ * struct its ctype names ("struct exec_event"). */
+static int ring_type_id(const struct app *a, const struct btf *btf, size_t i)
+{
+	size_t n;
+	const struct rl_user_ring *rings = a->user ? rl_user_bpf_rings(a->user, &n) : NULL;
+
+	if (rings)
+		return rings[i].type_id;
+	return a->src ? btf__find_by_name_kind(btf, a->src->ctype + strlen("struct "),
+					       BTF_KIND_STRUCT) : -ENOENT;
+}
+
+/* Decoders of every ring whose record type BTF knows; with --record, a copy of each
+ * ring's, by ring index, for the recording's header. Returns 0 or -ENOMEM. */
+static int make_decoders(struct app *a)
+{
+	const struct btf *btf = events_btf(a);
+	size_t nr = rings_fed(a), n = 0;
+	struct rl_lua_decoder *d = calloc(nr, sizeof(*d));
+	const char *map, *ctype;
+	int err;
+
+	if (!d)
+		return -ENOMEM;
+	for (size_t i = 0; btf && i < nr; i++) {
+		ring_at(a, i, &map, &ctype);
+		if (make_decoder(&d[n], btf, ring_type_id(a, btf, i), map, ctype))
+			continue;
+		if (a->opt.record && i < RL_RECORDING_RINGS)
+			a->meta_decoders[i] = strdup(d[n].source);
+		n++;
+	}
+	err = rl_lua_set_decoders(a->lua, d, n);
+	for (size_t i = 0; err && i < n; i++)
+		free(d[i].source);
+	free(d);
+	return err;
+}
+
+/* The recording's description of the rings: names, record types, decoders, BTF. */
 static void describe_rings(struct app *a, const char *source_name)
 {
 	struct rl_recording_meta *m = &a->meta;
-	size_t nr = 1;
-	const struct rl_user_ring *rings = a->user ? rl_user_bpf_rings(a->user, &nr) : NULL;
-
-	struct rl_bpf *obj = events_object(a);
-	const struct btf *btf = obj ? bpf_object__btf(rl_bpf_object(obj)) : NULL;
+	const struct btf *btf = events_btf(a);
 	uint32_t btf_size = 0;
 
 	m->source = source_name;
 	m->cdef = a->user && rl_user_bpf_cdef(a->user) ? rl_user_bpf_cdef(a->user) : "";
 	m->btf = btf ? btf__raw_data(btf, &btf_size) : NULL;
 	m->btf_size = btf_size;
-	m->nr_rings = nr < RL_RECORDING_RINGS ? nr : RL_RECORDING_RINGS;
+	m->nr_rings = rings_fed(a);
 	for (size_t i = 0; i < m->nr_rings; i++) {
-		m->rings[i].name = rings ? rings[i].name : "events";
-		m->rings[i].ctype = rings ? rings[i].ctype : a->src ? a->src->ctype : "";
-		m->rings[i].decoder = "";
+		ring_at(a, i, &m->rings[i].name, &m->rings[i].ctype);
+		m->rings[i].decoder = a->meta_decoders[i] ? a->meta_decoders[i] : "";
 	}
-	/* Decoders were made for the rings whose type is known, in ring order. */
-	for (size_t i = 0, k = 0; i < m->nr_rings && k < RL_RECORDING_RINGS; i++)
-		if (m->rings[i].ctype[0] && a->meta_decoders[k])
-			m->rings[i].decoder = a->meta_decoders[k++];
 }
 
 /* --record FILE: opened once the rings are known. Returns 0 or -errno (printed). */
@@ -339,6 +381,11 @@ static int open_recorder(struct app *a, const char *source_name)
 
 	if (!a->opt.record)
 		return 0;
+	if (rings_fed(a) > RL_RECORDING_RINGS) {
+		fprintf(stderr, "ringlua: --record: a recording holds at most %d rings\n",
+			RL_RECORDING_RINGS);
+		return -E2BIG;
+	}
 	describe_rings(a, source_name);
 	err = rl_recorder_open(&a->recorder, a->opt.record, &a->meta);
 	if (err)
@@ -358,6 +405,7 @@ static const char *const *ring_names(struct app *a)
 	return a->ring_names;
 }
 
+/* The user's object loaded, and every ring of it consumed, in the object's order. */
 static int open_user_events(struct app *a)
 {
 	size_t n;
@@ -515,7 +563,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (a.opt.replay) {
-		status = rl_replay_run(&a.opt, a.lua_dir, &exiting);
+		struct rl_lua_opts lo = lua_opts(&a);
+
+		status = rl_replay_run(&a.opt, &lo, &exiting);
 		goto cleanup;
 	}
 	if (a.opt.command) {

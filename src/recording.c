@@ -149,7 +149,8 @@ static const char *field(const uint8_t *hdr, size_t size, size_t *pos, char **ou
 static int parse_header(struct rl_replay *r, const uint8_t *hdr, size_t size)
 {
 	struct rl_recording_meta *m = &r->meta;
-	char *out = r->strings = malloc(size + 1 + 4 * RL_RECORDING_RINGS * 3 + 8);
+	/* Each field's bytes plus its NUL: source, count, 3 per ring, declarations. */
+	char *out = r->strings = malloc(size + 3 * RL_RECORDING_RINGS + 3);
 	const char *count;
 	size_t pos = 0;
 	char *end;

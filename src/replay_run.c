@@ -9,35 +9,28 @@
 #include "loop.h"
 #include "lua_host.h"
 #include "recording.h"
-#include "sources.h"
-
-#define BATCH_CAP 1024
 
 struct replay_app {
 	struct rl_replay *rec;
 	struct rl_lua *lua;
 	struct rl_lua_ring rings[RL_RECORDING_RINGS];
-	struct rl_rec batch[BATCH_CAP];
+	struct rl_rec batch[RL_BATCH_CAP];
 	struct rl_loop loop;
 };
 
 /* The script, with the recording's rings and types declared as a live run has them. */
-static int open_script(struct replay_app *a, const struct rl_options *opt, const char *lua_dir)
+static int open_script(struct replay_app *a, const struct rl_lua_opts *base)
 {
 	const struct rl_recording_meta *m = rl_replay_meta(a->rec);
 	struct rl_lua_decoder d[RL_RECORDING_RINGS];
-	size_t nr_sources, n = 0;
-	struct rl_lua_opts lo = {
-		.lua_dir = lua_dir, .script = opt->script, .code = opt->code,
-		.batch = a->batch, .max_errors = opt->max_errors,
-		.memory_limit = (size_t)opt->memory_limit_mb << 20, .verbose = opt->verbose,
-		.unsafe_perms = opt->unsafe_perms, .rings = a->rings, .nr_rings = m->nr_rings,
-		.cdef = m->cdef,
-	};
+	struct rl_lua_opts lo = *base;
+	size_t n = 0;
 	int err;
 
-	lo.sources = rl_sources(&nr_sources);
-	lo.nr_sources = nr_sources;
+	lo.batch = a->batch;
+	lo.rings = a->rings;
+	lo.nr_rings = m->nr_rings;
+	lo.cdef = m->cdef;
 	for (size_t i = 0; i < m->nr_rings; i++)
 		a->rings[i] = (struct rl_lua_ring){ m->rings[i].name,
 						    m->rings[i].ctype[0] ? m->rings[i].ctype : NULL };
@@ -79,7 +72,7 @@ static int feed(struct replay_app *a, const struct rl_options *opt,
 
 	while (!*exiting && !rl_lua_failed(a->lua) &&
 	       (!opt->count || a->loop.handled < opt->count)) {
-		n = rl_replay_next(a->rec, a->batch, BATCH_CAP, &t, &why);
+		n = rl_replay_next(a->rec, a->batch, RL_BATCH_CAP, &t, &why);
 		if (n < 0) {
 			fprintf(stderr, "ringlua: --replay %s: %s\n", opt->replay, why);
 			return -EBADMSG;
@@ -99,7 +92,7 @@ static int feed(struct replay_app *a, const struct rl_options *opt,
 	return 0;
 }
 
-int rl_replay_run(const struct rl_options *opt, const char *lua_dir,
+int rl_replay_run(const struct rl_options *opt, const struct rl_lua_opts *lua,
 		  volatile sig_atomic_t *exiting)
 {
 	static struct replay_app a;
@@ -110,7 +103,7 @@ int rl_replay_run(const struct rl_options *opt, const char *lua_dir,
 		fprintf(stderr, "ringlua: --replay %s: %s\n", opt->replay, why);
 		return 1;
 	}
-	if (open_script(&a, opt, lua_dir) ||
+	if (open_script(&a, lua) ||
 	    rl_lua_init(a.lua, rl_replay_meta(a.rec)->source, opt->script_argc,
 			opt->script_argv))
 		goto out;

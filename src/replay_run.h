@@ -6,10 +6,13 @@
 
 #include "cli.h"
 
-/* Runs opt->script on the recording opt->replay: as fast as it goes, or at the pace it
- * was recorded with opt->realtime; on_tick every --interval of recorded time. exiting
- * is the stop signals' counter. Returns the exit status (failures printed). */
-int rl_replay_run(const struct rl_options *opt, const char *lua_dir,
+struct rl_lua_opts;
+
+/* Runs the script on the recording opt->replay: as fast as it goes, or at the pace it
+ * was recorded with opt->realtime; on_tick every --interval of recorded time. lua: the
+ * Lua host's options as the command line sets them (the recording gives the rings and
+ * the batch array is the replay's); exiting: the stop signals' counter. Returns the exit status (failures printed). */
+int rl_replay_run(const struct rl_options *opt, const struct rl_lua_opts *lua,
 		  volatile sig_atomic_t *exiting);
 
 #endif

@@ -153,11 +153,6 @@ enum rl_watchdog_verdict rl_watchdog_leave(void)
 	return (enum rl_watchdog_verdict)atomic_exchange(&verdict, RL_WATCHDOG_NONE);
 }
 
-uint32_t rl_watchdog_timeout_ms(void)
-{
-	return timeout_ms;
-}
-
 void rl_watchdog_stop(void)
 {
 	struct itimerval off = { 0 };

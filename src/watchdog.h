@@ -32,9 +32,6 @@ enum rl_watchdog_verdict rl_watchdog_leave(void);
  * before it builds its report. */
 void rl_watchdog_disarm(struct lua_State *L);
 
-/* The timeout given to rl_watchdog_start. */
-uint32_t rl_watchdog_timeout_ms(void);
-
 /* Stops the timer. */
 void rl_watchdog_stop(void);
 

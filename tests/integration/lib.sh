@@ -121,3 +121,13 @@ delivered_in() { sed -n 's/^delivered=\([0-9]*\) .*/\1/p' "$1"; }
 
 # now_ms: CLOCK_REALTIME in milliseconds, to time an exit against a generous bound.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# check_json FILE WHAT: every line of FILE is one valid JSON value (json_check.lua).
+check_json() {
+  luajit "$HERE/json_check.lua" < "$1" > "$TMP/check" || { cat "$TMP/check" >&2; fail "$2"; }
+}
+
+# summary_dropped FILE: the drop count of ringlua's summary line in FILE.
+summary_dropped() {
+  sed -n 's/^ringlua: [0-9]* events, [0-9]* errors, \([0-9]*\) dropped, .*/\1/p' "$1"
+}

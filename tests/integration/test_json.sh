@@ -5,8 +5,6 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-check_json() { luajit "$HERE/json_check.lua" < "$1" > "$TMP/check" || { cat "$TMP/check" >&2; fail "$2"; }; }
-
 # A built-in source: the command's exec, exactly.
 run_ringlua --json -c /bin/true
 assert_eq "$RC" 0 "exit code"
@@ -61,7 +59,7 @@ pass "no decoder for a pinned ring; --json takes no script"
   { sleep 2; cat > "$TMP/out"; }
 check_json "$TMP/out" "--json output under drops"
 lost=$(sed -n 's/^{"type":"lost_events","count":\([0-9]*\)}$/\1/p' "$TMP/out" | awk '{ n += $1 } END { print n + 0 }')
-dropped=$(sed -n 's/^ringlua: [0-9]* events, [0-9]* errors, \([0-9]*\) dropped, .*/\1/p' "$TMP/err")
+dropped=$(summary_dropped "$TMP/err")
 assert_between "$dropped" 1 100000000 "drops while the reader stalled"
 assert_eq "$lost" "$dropped" "lost_events counts against the summary"
 pass "$dropped drops reported as lost_events lines"

@@ -9,7 +9,7 @@
 run_ringlua -s syscalls --stats --interval 200 -c "dd if=/dev/zero of=/dev/null bs=1 count=400000" \
   "$SCRIPTS/lost_count.lua"
 assert_eq "$RC" 0 "exit code"
-dropped=$(sed -n 's/^ringlua: [0-9]* events, [0-9]* errors, \([0-9]*\) dropped, .*/\1/p' "$TMP/err")
+dropped=$(summary_dropped "$TMP/err")
 assert_between "$dropped" 1 100000000 "drops in the summary"
 assert_contains "$TMP/out" "lost=$dropped " "on_lost saw every drop the summary counts"
 calls=$(sed -n 's/^lost=[0-9]* calls=\([0-9]*\)$/\1/p' "$TMP/out")

@@ -187,7 +187,7 @@ BG=$!
 trigger_until_done
 assert_eq "$RC" 0 "exit code of --json --bpf"
 assert_eq "$(wc -l < "$TMP/json.out")" 4 "records printed"
-luajit "$HERE/json_check.lua" < "$TMP/json.out" > "$TMP/check" || { cat "$TMP/check" >&2; fail "JSON"; }
+check_json "$TMP/json.out" "--json --bpf output"
 assert_matches "$TMP/json.out" '^\{"map":"alpha",.*"comm":"rl_two_rings"' "an alpha record"
 assert_matches "$TMP/json.out" '^\{"map":"beta",' "a beta record"
 pass "--json --bpf: both rings' records as JSON, decoded from the object's BTF"
