@@ -34,7 +34,7 @@ function(bpf_object name source)
   add_custom_command(
     OUTPUT ${obj}
     COMMAND ${CLANG_EXE} -g -O2 -target bpf -D__TARGET_ARCH_${BPF_TARGET_ARCH}
-            -Wall -Werror -I${BPF_GEN_DIR} -I${src_dir} -I${PROJECT_SOURCE_DIR}/src/bpf
+            -Wall -Werror -I${BPF_GEN_DIR} -I${src_dir} -I${PROJECT_SOURCE_DIR}/src/kernel/bpf
             -c ${src_abs} -o ${obj}
     DEPENDS ${src_abs} ${ARGN}
     IMPLICIT_DEPENDS C ${src_abs}

@@ -17,3 +17,9 @@ if(RINGLUA_SANITIZE)
   add_library(rl_sanitizer_options OBJECT ${CMAKE_CURRENT_LIST_DIR}/sanitizer_options.c)
   link_libraries(rl_sanitizer_options)
 endif()
+
+# The harnesses link ringlua's layer libraries: those carry libFuzzer's coverage
+# instrumentation too, or the fuzzer would be blind inside them.
+if(RINGLUA_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -9,8 +9,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "btf_cdef.h"
-#include "btf_decode.h"
+#include "kernel/btf_cdef.h"
+#include "kernel/btf_decode.h"
 
 /* Enough composites to exercise the declaration order; more add nothing. */
 #define MAX_IDS 64

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "sources.h"
+#include "app/cli.h"
+#include "kernel/sources.h"
 
 #define MAX_ARGS 64
 /* --latency's bound, 1000 ms, in microseconds. */

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ring.h"
+#include "ring/ring.h"
 #include "sim_ring.h"
 
 #define HDR_SZ 8

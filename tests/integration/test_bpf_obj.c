@@ -8,7 +8,7 @@
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 
-#include "bpf_obj.h"
+#include "kernel/bpf_obj.h"
 #include "check.h"
 #include "optional.skel.h"
 

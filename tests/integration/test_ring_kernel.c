@@ -15,7 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "check.h"
-#include "ring.h"
+#include "ring/ring.h"
 #include "seq.h"
 #include "seq.skel.h"
 #include "sim_ring.h"

@@ -28,7 +28,7 @@
 
 #include "seq.h"
 #include "seq.skel.h"
-#include "system.h"
+#include "kernel/system.h"
 
 #define NSEC_PER_SEC 1000000000ull
 /* The ring's size is a u32 map attribute and a power of two. */

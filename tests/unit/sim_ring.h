@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ring.h"
+#include "ring/ring.h"
 
 #define SIM_NO_WAKEUP 1		/* BPF_RB_NO_WAKEUP */
 #define SIM_FORCE_WAKEUP 2	/* BPF_RB_FORCE_WAKEUP */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "lua_mem.h"
+#include "lua/lua_mem.h"
 
 #define STATES 200
 /* LuaJIT maps an arena of at least 128 KiB per state: 200 kept would be over 25 MiB. */

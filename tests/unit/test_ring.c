@@ -7,7 +7,7 @@
 #include <sys/resource.h>
 
 #include "check.h"
-#include "ring.h"
+#include "ring/ring.h"
 #include "sim_ring.h"
 
 #define PAGE 4096

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "ring.h"
+#include "ring/ring.h"
 #include "sim_ring.h"
 
 #define PAGE 4096

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "ring.h"
+#include "ring/ring.h"
 #include "sim_ring.h"
 
 #define RECORDS 200000

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "sha256.h"
+#include "util/sha256.h"
 
 static void hex(const void *data, size_t len, char out[2 * RL_SHA256_LEN + 1])
 {

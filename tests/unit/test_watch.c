@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "ring.h"
+#include "ring/ring.h"
 #include "sim_ring.h"
-#include "watch.h"
+#include "util/watch.h"
 
 /* Far longer than a wakeup takes: a poll that reaches it was not woken. */
 #define WAKE_TIMEOUT_MS 5000

@@ -1,0 +1,302 @@
+#include "app/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include "kernel/sources.h"
+
+#define DEFAULT_INTERVAL_MS 1000
+/* Long enough to batch thousands of records under load, short enough to feel live. */
+#define DEFAULT_LATENCY_US 500
+#define MAX_LATENCY_MS 1000
+/* Far beyond what a handler needs, short enough that a stuck one is noticed. */
+#define DEFAULT_HANDLER_TIMEOUT_MS 10000
+/* A tracing script that holds more than this is almost surely leaking. */
+#define DEFAULT_MEMORY_LIMIT_MB 1024
+#define MAX_MEMORY_LIMIT_MB (1u << 20)
+
+enum {
+	OPT_PIN = 256,
+	OPT_COUNT,
+	OPT_INTERVAL,
+	OPT_LATENCY,
+	OPT_MAX_ERRORS,
+	OPT_VERSION,
+	OPT_UNSAFE_PERMS,
+	OPT_NO_RELOAD,
+	OPT_STATS,
+	OPT_JSON,
+	OPT_RECORD,
+	OPT_CGROUP,
+	OPT_REPLAY,
+	OPT_REALTIME,
+	OPT_HANDLER_TIMEOUT,
+	OPT_MEMORY_LIMIT,
+	OPT_UID,
+	OPT_COMM,
+	OPT_BPF,
+	OPT_SET,
+	OPT_TYPE,
+};
+
+static const struct option long_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "source", required_argument, NULL, 's' },
+	{ "execute", required_argument, NULL, 'e' },
+	{ "command", required_argument, NULL, 'c' },
+	{ "pin", required_argument, NULL, OPT_PIN },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "latency", required_argument, NULL, OPT_LATENCY },
+	{ "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "unsafe-perms", no_argument, NULL, OPT_UNSAFE_PERMS },
+	{ "no-reload", no_argument, NULL, OPT_NO_RELOAD },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "realtime", no_argument, NULL, OPT_REALTIME },
+	{ "handler-timeout", required_argument, NULL, OPT_HANDLER_TIMEOUT },
+	{ "memory-limit", required_argument, NULL, OPT_MEMORY_LIMIT },
+	{ "uid", required_argument, NULL, OPT_UID },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "bpf", required_argument, NULL, OPT_BPF },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "type", required_argument, NULL, OPT_TYPE },
+	{ 0 },
+};
+
+void rl_cli_usage(FILE *out)
+{
+	size_t n;
+	const struct rl_source *src = rl_sources(&n);
+
+	fprintf(out,
+		"Usage: ringlua [OPTIONS] [SCRIPT] [-- SCRIPT ARGS...]\n"
+		"       ringlua [OPTIONS] -e CODE [-- SCRIPT ARGS...]\n"
+		"Consume BPF ring buffers and hand every event to a LuaJIT handler.\n"
+		"With no SCRIPT, prints one line per process exec.\n\n"
+		"  -e, --execute CODE  the script's text itself (ffi and ringlua are in scope)\n"
+		"  -c, --command CMD   start CMD, trace only it, stop when it ends\n"
+		"      --json          no script: print every event as one JSON object a line\n"
+		"      --record FILE   also write every event handled to FILE, to replay later\n"
+		"      --replay FILE   run the script on the events recorded in FILE: no root,\n"
+		"                      no BPF (--realtime: at the pace they were recorded)\n"
+		"  -s, --source NAME   built-in event source (default: the script's `source`, else %s)\n"
+		"  -p, --pid PID       trace only process PID (filtered in the kernel);\n"
+		"                      stop when it exits\n"
+		"      --uid UID       trace only tasks of this real user id\n"
+		"      --comm NAME     trace only tasks of this name (at most %d characters)\n"
+		"      --cgroup DIR    trace only tasks in this cgroup (a cgroup v2 directory)\n"
+		"      --pin PATH      consume the ring buffer map pinned at PATH; load no BPF\n"
+		"      --bpf FILE      load your own BPF object (.bpf.o) or .bpf.c, consume all\n"
+		"                      its ring buffer maps\n"
+		"      --set NAME=VAL  set its const volatile global NAME before load (repeatable)\n"
+		"      --type MAP=STRUCT  the record type of ring MAP (default: struct MAP_event)\n"
+		"      --count N       exit after N events\n"
+		"      --interval MS   call on_tick every MS milliseconds (default %d)\n"
+		"      --latency MS    wait up to MS (fractions allowed) for a batch to build up\n"
+		"                      under load; 0 hands over each event at once (default %.1f)\n"
+		"      --max-errors N  stop after N handler errors (default: never)\n"
+		"      --stats         every interval: events/s and fill of each ring, drops/s\n"
+		"      --handler-timeout MS\n"
+		"                      stop a handler that runs longer than MS (default %d;\n"
+		"                      0: never)\n"
+		"      --memory-limit MB\n"
+		"                      most memory the script's Lua state may hold (default %d;\n"
+		"                      0: no limit)\n"
+		"      --no-reload     do not reload the script when it is saved (SIGHUP still\n"
+		"                      reloads it)\n"
+		"      --unsafe-perms  load scripts even if others could have written them\n"
+		"  -v, --verbose       print libbpf's loading details and tracebacks of load errors\n"
+		"  -h, --help          print this help\n"
+		"      --version       print the version\n\nSources:\n",
+		RL_DEFAULT_SOURCE, RL_COMM_MAX, DEFAULT_INTERVAL_MS, DEFAULT_LATENCY_US / 1000.0,
+		DEFAULT_HANDLER_TIMEOUT_MS, DEFAULT_MEMORY_LIMIT_MB);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "  %-12s %s\n", src[i].name, src[i].summary);
+}
+
+/* Parses a whole decimal number in [min, max]; returns 0 or -EINVAL. */
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_latency(const char *s, uint32_t *us)
+{
+	char *end;
+	double ms;
+
+	errno = 0;
+	ms = strtod(s, &end);
+	if (errno || end == s || *end || !(ms >= 0 && ms <= MAX_LATENCY_MS))
+		return -EINVAL;
+	*us = (uint32_t)(ms * 1000 + 0.5);
+	return 0;
+}
+
+/* The id of the cgroup v2 directory path: the inode number, as the kernel's
+ * bpf_get_current_cgroup_id() gives it. Returns 0 or -EINVAL. */
+static int cgroup_id(const char *path, uint64_t *id)
+{
+	struct statfs fs;
+	struct stat st;
+
+	if (statfs(path, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC || stat(path, &st) ||
+	    !S_ISDIR(st.st_mode))
+		return -EINVAL;
+	*id = st.st_ino;
+	return 0;
+}
+
+static int bad_value(const char *opt, const char *val)
+{
+	fprintf(stderr, "ringlua: invalid value for %s: '%s'\n", opt, val);
+	return -EINVAL;
+}
+
+/* Appends a NAME=VALUE argument of opt to list (of at most max). */
+static int add_pair(const char *opt, const char *arg, const char **list, size_t *n,
+		    size_t max)
+{
+	if (arg[0] == '=' || !strchr(arg, '='))
+		return bad_value(opt, arg);
+	if (*n == max) {
+		fprintf(stderr, "ringlua: %s given more than %zu times\n", opt, max);
+		return -EINVAL;
+	}
+	list[(*n)++] = arg;
+	return 0;
+}
+
+/* Applies one option; returns 0 or -EINVAL (printed). */
+static int apply(struct rl_options *o, int c, const char *arg)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'h': o->help = true; return 0;
+	case OPT_VERSION: o->version = true; return 0;
+	case 'v': o->verbose++; return 0;
+	case OPT_UNSAFE_PERMS: o->unsafe_perms = true; return 0;
+	case OPT_NO_RELOAD: o->no_reload = true; return 0;
+	case OPT_STATS: o->stats = true; return 0;
+	case OPT_JSON: o->json = true; return 0;
+	case OPT_RECORD: o->record = arg; return 0;
+	case OPT_CGROUP: return cgroup_id(arg, &o->cgroup) ? bad_value("--cgroup", arg) : 0;
+	case OPT_REPLAY: o->replay = arg; return 0;
+	case OPT_REALTIME: o->realtime = true; return 0;
+	case OPT_HANDLER_TIMEOUT:
+		if (parse_u64(arg, 0, INT_MAX, &v))
+			return bad_value("--handler-timeout", arg);
+		o->handler_timeout_ms = (uint32_t)v;
+		return 0;
+	case OPT_MEMORY_LIMIT:
+		if (parse_u64(arg, 0, MAX_MEMORY_LIMIT_MB, &v))
+			return bad_value("--memory-limit", arg);
+		o->memory_limit_mb = (uint32_t)v;
+		return 0;
+	case 's': o->source = arg; return 0;
+	case 'e': o->code = arg; return 0;
+	case 'c': o->command = arg; return 0;
+	case OPT_PIN: o->pin = arg; return 0;
+	case 'p':
+		if (parse_u64(arg, 1, INT_MAX, &v))
+			return bad_value("--pid", arg);
+		o->pid = (uint32_t)v;
+		return 0;
+	case OPT_COUNT:
+		return parse_u64(arg, 1, UINT64_MAX, &o->count) ? bad_value("--count", arg) : 0;
+	case OPT_MAX_ERRORS:
+		return parse_u64(arg, 1, UINT64_MAX, &o->max_errors) ?
+			bad_value("--max-errors", arg) : 0;
+	case OPT_INTERVAL:
+		if (parse_u64(arg, 1, INT_MAX, &v))
+			return bad_value("--interval", arg);
+		o->interval_ms = (uint32_t)v;
+		return 0;
+	case OPT_LATENCY:
+		return parse_latency(arg, &o->latency_us) ? bad_value("--latency", arg) : 0;
+	case OPT_UID:
+		if (parse_u64(arg, 0, RL_ANY_UID - 1, &v))
+			return bad_value("--uid", arg);
+		o->uid = (uint32_t)v;
+		return 0;
+	case OPT_COMM:
+		if (!arg[0] || strlen(arg) > RL_COMM_MAX)
+			return bad_value("--comm", arg);
+		o->comm = arg;
+		return 0;
+	case OPT_BPF: o->bpf = arg; return 0;
+	case OPT_SET: return add_pair("--set", arg, o->sets, &o->nr_sets, RL_MAX_SETS);
+	case OPT_TYPE: return add_pair("--type", arg, o->types, &o->nr_types, RL_MAX_TYPES);
+	default:
+		return -EINVAL;
+	}
+}
+
+int rl_cli_parse(struct rl_options *o, int argc, char **argv)
+{
+	int c;
+
+	*o = (struct rl_options){ .interval_ms = DEFAULT_INTERVAL_MS,
+				  .latency_us = DEFAULT_LATENCY_US, .uid = RL_ANY_UID,
+				  .handler_timeout_ms = DEFAULT_HANDLER_TIMEOUT_MS,
+				  .memory_limit_mb = DEFAULT_MEMORY_LIMIT_MB };
+	opterr = 0; /* our own one-line message instead of getopt's */
+	/* 0, not 1: glibc starts afresh only at 0; at 1 it would go on inside a group of
+	 * short options where the previous parse stopped (`-vx`), in its argv. */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":hvp:s:e:c:", long_opts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			fprintf(stderr, "ringlua: %s option: %s (try --help)\n",
+				c == '?' ? "unknown" : "missing value for", argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (apply(o, c, optarg))
+			return -EINVAL;
+	}
+	if (optind < argc && !o->code)
+		o->script = argv[optind++];
+	o->script_argc = argc - optind;
+	o->script_argv = argv + optind;
+	if (o->replay && (o->record || o->pid || o->pin || o->bpf || o->command || o->source ||
+			  o->cgroup)) {
+		fprintf(stderr, "ringlua: --replay takes its events from the recording: it does "
+				"not go with --record, -p, -c, -s, --pin or --bpf\n");
+		return -EINVAL;
+	}
+	if (o->json && (o->script || o->code)) {
+		fprintf(stderr, "ringlua: --json prints the events itself: give no SCRIPT or -e\n");
+		return -EINVAL;
+	}
+	if (o->command && (o->pid || o->pin || o->bpf)) {
+		fprintf(stderr, "ringlua: -c traces the command it starts: it does not go with "
+				"-p, --pin or --bpf\n");
+		return -EINVAL;
+	}
+	if (o->source && !rl_source_find(o->source)) {
+		fprintf(stderr, "ringlua: unknown source '%s' (try --help)\n", o->source);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,247 @@
+#include "app/loop.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <poll.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <string.h>
+#include <time.h>
+
+#include "lua/lua_host.h"
+#include "record/recording.h"
+#include "util/watch.h"
+
+/* Rounds of draining at exit. Each round hands out what the rings held when it began:
+ * the first what was there at the stop, the second what was still being written then.
+ * Every further round would take a whole ring again from a producer faster than the
+ * handler, and with a slow handler each can take seconds: the exit must not wait on it. */
+#define EXIT_DRAIN_ROUNDS 2
+/* And it is bounded in time, so that a stop is prompt even then; what is left in the
+ * rings is reported (a pinned ring keeps it for the next consumer). */
+#define EXIT_DRAIN_US 50000
+/* One save can come as several notifications (an editor writes a backup, then the
+ * file; a script truncates, then writes): the reload waits until they have been quiet
+ * this long, and happens once. */
+#define SAVE_QUIET_US 5000
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
+{
+	struct rl_loop *l = ctx;
+	size_t done;
+
+	/* A poll walks all a ring holds, batch after batch: under overload that is seconds
+	 * of handler time, so a stop ends it here, and the exit drain has its own bound. */
+	if (l->drain_until ? now_us() >= l->drain_until : *l->exiting != 0)
+		return 0;
+	if (l->limit && n > l->limit - l->handled)
+		n = (size_t)(l->limit - l->handled);
+	done = rl_lua_dispatch(l->lua, n);
+	l->handled += done;
+	if (l->recorder && done && rl_recorder_write(l->recorder, recs, done, now_us() * 1000)) {
+		fprintf(stderr, "ringlua: --record: cannot write the recording: %s\n",
+			strerror(errno));
+		return -ECANCELED;
+	}
+	if (l->stats && n)
+		rl_stats_count(l->stats, recs[0].ring, done);
+	return (int)done;
+}
+
+static int finished(const struct rl_loop *l)
+{
+	int code;
+
+	return (l->limit && l->handled >= l->limit) || rl_lua_failed(l->lua) ||
+	       rl_lua_interrupted(l->lua) || rl_lua_exit_requested(l->lua, &code);
+}
+
+/* Whether the script's output can no longer be written: then there is no point going
+ * on. Returns 0 if it can, 1 if its reader went away (`ringlua ... | head -1`: a normal
+ * end), -EIO if writing failed otherwise (a full disk: a failure). stdio keeps the
+ * error, so one check per poll sees it. */
+static int output_gone(void)
+{
+	struct pollfd out = { .fd = STDOUT_FILENO };
+
+	if (!ferror(stdout))
+		return 0;
+	/* A pipe whose reading end was closed polls as an error. */
+	if (poll(&out, 1, 0) == 1 && (out.revents & POLLERR))
+		return 1;
+	return -EIO;
+}
+
+/* Gone, or exited and waiting to be reaped: kill(pid, 0) still succeeds on a zombie. */
+static int process_gone(int pid)
+{
+	char path[64], stat[256];
+	const char *state;
+	FILE *f;
+	size_t n;
+
+	if (!pid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT;
+	n = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	/* "pid (comm) S ...": comm may hold spaces and parentheses, the state follows the last ')'. */
+	state = strrchr(stat, ')');
+	return state && (state[2] == 'Z' || state[2] == 'X');
+}
+
+/* Hands the watcher the script's files it does not have yet: modules are found as the
+ * script requires them. */
+static void watch_files(struct rl_loop *l)
+{
+	size_t n;
+	const char *const *files = rl_lua_files(l->lua, &n);
+
+	for (; l->watch && l->watched < n; l->watched++) {
+		int err = rl_watch_add(l->watch, files[l->watched]);
+
+		if (err)
+			fprintf(stderr, "ringlua: cannot watch %s for saves: %s\n",
+				files[l->watched], strerror(-err));
+	}
+}
+
+/* Notes saves reported by the watcher: the reload is due once they have been quiet. */
+static void note_saves(struct rl_loop *l, uint64_t now, uint64_t *reload_at)
+{
+	int saved = l->watch ? rl_watch_saved(l->watch) : 0;
+
+	if (saved > 0)
+		*reload_at = now + SAVE_QUIET_US;
+	else if (saved == -ENOENT)
+		fprintf(stderr, "ringlua: a directory of the script was removed: saves there "
+				"no longer reload it\n");
+}
+
+static void reload(struct rl_loop *l)
+{
+	uint64_t start = now_us();
+	size_t n;
+	const char *const *files = rl_lua_files(l->lua, &n);
+	const char *script = n ? files[0] : "the -e script";
+
+	if (rl_lua_reload(l->lua) == 0)
+		fprintf(stderr, "ringlua: reloaded %s (%.1f ms)\n", script,
+			(double)(now_us() - start) / 1000.0);
+	watch_files(l);
+}
+
+/* The poll timeout that wakes us for the earliest of the tick and a due reload. */
+static int poll_timeout_ms(uint64_t now, uint64_t next_tick, uint64_t reload_at)
+{
+	uint64_t wake = reload_at && reload_at < next_tick ? reload_at : next_tick;
+
+	return now < wake ? (int)((wake - now + 999) / 1000) : 0;
+}
+
+/* New drops go to on_lost; with report, --stats reports. */
+static void check_lost(struct rl_loop *l, uint64_t now, bool report)
+{
+	uint64_t dropped;
+	bool known = l->read_dropped && l->read_dropped(l->dropped_ctx, &dropped) == 0;
+
+	if (known && dropped > l->dropped) {
+		rl_lua_lost(l->lua, dropped - l->dropped);
+		l->dropped = dropped;
+	}
+	if (l->stats && report)
+		rl_stats_report(l->stats, l->consumer, l->ring_names, known ? &dropped : NULL, now);
+}
+
+/* Between polls: reloads that are due, the tick, the watched process. Returns 1 when
+ * the loop should end (the process is gone). */
+static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
+			 uint64_t *reload_at)
+{
+	note_saves(l, now, reload_at);
+	if (*l->reload || (*reload_at && now >= *reload_at)) {
+		*l->reload = 0;
+		*reload_at = 0;
+		reload(l);
+	}
+	if (now < *next_tick)
+		return 0;
+	check_lost(l, now, true);
+	rl_lua_tick(l->lua);
+	*next_tick = now + (uint64_t)l->interval_ms * 1000;
+	if (!process_gone(l->watch_pid))
+		return 0;
+	fprintf(stderr, "ringlua: process %d exited\n", l->watch_pid);
+	return 1;
+}
+
+/* Bytes of records still in the rings. */
+static int64_t left_in_rings(const struct rl_consumer *c)
+{
+	int64_t left = 0, n;
+
+	for (int i = 0; (n = rl_consumer_pending(c, i)) >= 0; i++)
+		left += n;
+	return left;
+}
+
+/* Hands out what the rings hold at the stop, within the bounds above. */
+static int drain_at_exit(struct rl_loop *l)
+{
+	int64_t left;
+
+	l->drain_until = now_us() + EXIT_DRAIN_US;
+	for (int i = 0; i < EXIT_DRAIN_ROUNDS && !finished(l); i++) {
+		int n = rl_consumer_poll(l->consumer, 0);
+
+		if (n < 0)
+			return n;
+		if (n == 0)
+			break;
+	}
+	left = now_us() >= l->drain_until ? left_in_rings(l->consumer) : 0;
+	if (!finished(l))
+		check_lost(l, now_us(), false); /* the last drops reach on_lost before on_exit */
+	if (left > 0)
+		fprintf(stderr, "ringlua: stopped draining after %d ms: %lld bytes of records "
+				"left in the ring\n", EXIT_DRAIN_US / 1000, (long long)left);
+	return 0;
+}
+
+int rl_loop_run(struct rl_loop *l)
+{
+	uint64_t next_tick = now_us() + (uint64_t)l->interval_ms * 1000, reload_at = 0;
+
+	watch_files(l);
+	if (l->stats)
+		rl_stats_report(l->stats, l->consumer, l->ring_names, NULL, now_us());
+	while (!*l->exiting && !finished(l)) {
+		int n = rl_consumer_poll(l->consumer, poll_timeout_ms(now_us(), next_tick,
+								      reload_at));
+		int gone = output_gone();
+
+		if (n < 0 || gone < 0)
+			return n < 0 ? n : gone;
+		if (gone) {
+			/* Nothing more can be shown: no drain either. */
+			fprintf(stderr, "ringlua: the reader of standard output went away; "
+					"stopping\n");
+			return 0;
+		}
+		if (between_polls(l, now_us(), &next_tick, &reload_at))
+			break;
+	}
+	return drain_at_exit(l);
+}

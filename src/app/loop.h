@@ -1,0 +1,51 @@
+/* The event loop: poll the rings, feed batches to Lua, tick, stop when told. */
+#ifndef RINGLUA_LOOP_H
+#define RINGLUA_LOOP_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ring/ring.h"
+#include "app/stats.h"
+
+/* Records per batch: one entry into Lua hands over up to this many. */
+#define RL_BATCH_CAP 1024
+
+struct rl_lua;
+struct rl_watch;
+struct rl_recorder;
+
+struct rl_loop {
+	struct rl_consumer *consumer;
+	struct rl_lua *lua;
+	uint64_t limit;		/* stop after this many events; 0: never */
+	uint32_t interval_ms;	/* on_tick period */
+	volatile sig_atomic_t *exiting; /* set by the signal handler */
+	int watch_pid;		/* stop once this process is gone; 0: none */
+	struct rl_watch *watch;	/* reports saves of the script's files; NULL: none */
+	volatile sig_atomic_t *reload; /* set by the signal handler: reload now */
+	size_t watched;		/* files of the script handed to the watcher so far */
+	uint64_t drain_until;	/* in the exit drain: no records handed out from then on */
+	/* Lost events: the BPF side's count of records it could not reserve, read every
+	 * interval; new ones go to on_lost(n). NULL read_dropped: the object keeps none. */
+	int (*read_dropped)(void *ctx, uint64_t *dropped);
+	void *dropped_ctx;
+	uint64_t dropped;	/* as last read */
+	struct rl_stats *stats;	/* --stats; NULL: off */
+	const char *const *ring_names; /* for --stats; NULL: "events" */
+	struct rl_recorder *recorder; /* --record; NULL: off */
+	uint64_t handled;	/* events handed to Lua so far */
+};
+
+/* The consumer's batch callback (ctx is the struct rl_loop): hands the batch to Lua,
+ * taking no more than the event limit allows. */
+int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n);
+
+/* Polls until a signal, the event limit, the error limit, or the end of the watched
+ * process (checked every interval), reloading the script when its files are saved or
+ * *reload is set; then drains what the rings hold, for at most two rounds and 50 ms
+ * (unless a limit stopped it). Returns 0 or -errno. */
+int rl_loop_run(struct rl_loop *l);
+
+#endif

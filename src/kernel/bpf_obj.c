@@ -1,0 +1,248 @@
+#include "kernel/bpf_obj.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#define TRACEFS_DIR "/sys/kernel/tracing"
+
+struct rl_bpf {
+	struct bpf_object *obj;
+	char name[64];
+	struct bpf_link **links;
+	int nr_links;
+};
+
+int rl_bpf_open_mem(struct rl_bpf **out, const void *elf, size_t size, const char *name)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name);
+	struct rl_bpf *b = calloc(1, sizeof(*b));
+	int err;
+
+	if (!b)
+		return -ENOMEM;
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->obj = bpf_object__open_mem(elf, size, &opts);
+	if (!b->obj) {
+		err = -errno;
+		free(b);
+		return err;
+	}
+	*out = b;
+	return 0;
+}
+
+/* Finds var in the BTF section sec; returns its placement or NULL. */
+static const struct btf_var_secinfo *find_var(const struct btf *btf, const char *sec,
+					      const char *var)
+{
+	int id = btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_var_secinfo *vs = t ? btf_var_secinfos(t) : NULL;
+
+	for (int i = 0; t && i < btf_vlen(t); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, v->name_off), var) == 0)
+			return vs;
+	}
+	return NULL;
+}
+
+int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t size)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(b->obj, ".rodata");
+	const struct btf *btf = bpf_object__btf(b->obj);
+	const struct btf_var_secinfo *vs = btf ? find_var(btf, ".rodata", var) : NULL;
+	const void *init;
+	size_t init_size;
+	uint8_t *copy;
+	int err;
+
+	if (!map || !vs)
+		return -ENOENT;
+	if (vs->size != size)
+		return -ERANGE;
+	init = bpf_map__initial_value(map, &init_size);
+	if (!init || vs->offset + size > init_size)
+		return -ENOENT;
+	copy = malloc(init_size);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, init, init_size);
+	memcpy(copy + vs->offset, val, size);
+	err = bpf_map__set_initial_value(map, copy, init_size);
+	free(copy);
+	return err;
+}
+
+int rl_bpf_global_type(const struct rl_bpf *b, const char *var, const struct btf **btf)
+{
+	const struct btf_var_secinfo *vs;
+
+	*btf = bpf_object__btf(b->obj);
+	vs = *btf ? find_var(*btf, ".rodata", var) : NULL;
+	return vs ? (int)btf__type_by_id(*btf, vs->type)->type : -ENOENT;
+}
+
+struct bpf_object *rl_bpf_object(const struct rl_bpf *b)
+{
+	return b->obj;
+}
+
+/* Whether the tracepoint a section "tp/CAT/NAME" (or "tracepoint/CAT/NAME") names exists
+ * in the running kernel. */
+static bool tracepoint_exists(const char *section)
+{
+	const char *tp = strchr(section, '/');
+	char path[PATH_MAX];
+
+	if (!tp)
+		return false;
+	snprintf(path, sizeof(path), "%s/events/%s", TRACEFS_DIR, tp + 1);
+	return access(path, F_OK) == 0;
+}
+
+/* A program whose section starts with "?" is optional: libbpf drops the "?" and leaves
+ * the program out of the load; it goes back in if its tracepoint exists here (a system
+ * call that some architectures or older kernels lack). */
+static void enable_optional_programs(struct rl_bpf *b)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, b->obj) {
+		const char *sec = bpf_program__section_name(prog);
+
+		if (!bpf_program__autoload(prog) &&
+		    (!strncmp(sec, "tp/", 3) || !strncmp(sec, "tracepoint/", 11)))
+			bpf_program__set_autoload(prog, tracepoint_exists(sec));
+	}
+}
+
+/* Keeps link in b, to destroy with it. Returns 0 or -ENOMEM. */
+static int keep_link(struct rl_bpf *b, struct bpf_link *link)
+{
+	struct bpf_link **links = realloc(b->links, (b->nr_links + 1) * sizeof(*links));
+
+	if (!links)
+		return -ENOMEM;
+	b->links = links;
+	b->links[b->nr_links++] = link;
+	return 0;
+}
+
+static int attach_all(struct rl_bpf *b)
+{
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	int err;
+
+	bpf_object__for_each_program(prog, b->obj) {
+		/* Not loaded, or attached to perf events by rl_bpf_attach_perf_event. */
+		if (!bpf_program__autoload(prog) ||
+		    bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			err = -errno;
+			fprintf(stderr, "ringlua: %s: cannot attach program %s (%s): %s\n",
+				b->name, bpf_program__name(prog), bpf_program__section_name(prog),
+				strerror(-err));
+			return err;
+		}
+		err = keep_link(b, link);
+		if (err) {
+			bpf_link__destroy(link);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int rl_bpf_load_attach(struct rl_bpf *b)
+{
+	int err;
+
+	enable_optional_programs(b);
+	err = bpf_object__load(b->obj);
+
+	if (err) {
+		fprintf(stderr, "ringlua: %s: cannot load BPF object: %s\n", b->name,
+			strerror(-err));
+		return err;
+	}
+	return attach_all(b);
+}
+
+int rl_bpf_attach_perf_event(struct rl_bpf *b, int perf_fd)
+{
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	int err;
+
+	bpf_object__for_each_program(prog, b->obj)
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
+			break;
+	if (!prog) {
+		close(perf_fd);
+		return -ENOENT;
+	}
+	link = bpf_program__attach_perf_event(prog, perf_fd);
+	if (!link) {
+		err = -errno;
+		close(perf_fd);
+		return err;
+	}
+	err = keep_link(b, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
+int rl_bpf_ring_fd(const struct rl_bpf *b, const char *map)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(b->obj, map);
+
+	if (!m || bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF)
+		return -ENOENT;
+	return bpf_map__fd(m);
+}
+
+int rl_bpf_read_u64(const struct rl_bpf *b, const char *var, uint64_t *val)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(b->obj, ".bss");
+	const struct btf *btf = bpf_object__btf(b->obj);
+	const struct btf_var_secinfo *vs = btf ? find_var(btf, ".bss", var) : NULL;
+	uint32_t zero = 0;
+	uint8_t *bss;
+	int err;
+
+	if (!map || !vs || vs->size != sizeof(*val))
+		return -ENOENT;
+	bss = malloc(bpf_map__value_size(map));
+	if (!bss)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(bpf_map__fd(map), &zero, bss) ? -errno : 0;
+	if (!err)
+		memcpy(val, bss + vs->offset, sizeof(*val));
+	free(bss);
+	return err;
+}
+
+void rl_bpf_close(struct rl_bpf *b)
+{
+	if (!b)
+		return;
+	for (int i = 0; i < b->nr_links; i++)
+		bpf_link__destroy(b->links[i]);
+	free(b->links);
+	bpf_object__close(b->obj);
+	free(b);
+}

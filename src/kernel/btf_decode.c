@@ -1,0 +1,223 @@
+#include "kernel/btf_decode.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+
+#include "kernel/btf_cdef.h"
+
+/* Arrays up to this long are unrolled; longer ones go through a helper. */
+#define UNROLL_MAX 16
+/* Deeper nesting is not decoded (it becomes nil / null). */
+#define DEPTH_MAX 16
+/* Room for the Lua expression of a member's place: e["a"]["b"][3]... */
+#define PLACE_MAX 1024
+
+/* Generation state. Definitions made once per decoder (enum names, element helpers) go
+ * to `defs` as D[n]; JSON is built as a list of parts for table.concat, so that a wide
+ * record makes a long list rather than a deep chain of `..` (Lua bounds that nesting). */
+struct gen {
+	const struct btf *btf;
+	FILE *defs;
+	int nr_defs;
+	int err;
+};
+
+static const struct btf_type *resolved(const struct gen *g, uint32_t *id)
+{
+	int r = btf__resolve_type(g->btf, *id);
+
+	if (r < 0)
+		return NULL;
+	*id = (uint32_t)r;
+	return btf__type_by_id(g->btf, *id);
+}
+
+/* D[n] = { [value] = "NAME", ... } for an enum; returns n. */
+static int enum_names(struct gen *g, const struct btf_type *t)
+{
+	int n = ++g->nr_defs;
+
+	fprintf(g->defs, "D[%d] = {", n);
+	if (btf_is_enum(t)) {
+		const struct btf_enum *e = btf_enum(t);
+
+		for (int i = 0; i < btf_vlen(t); i++)
+			fprintf(g->defs, " [%d] = \"%s\",", e[i].val,
+				btf__name_by_offset(g->btf, e[i].name_off));
+	}
+	fprintf(g->defs, " }\n");
+	return n;
+}
+
+static void value(struct gen *g, FILE *out, uint32_t id, const char *at, int depth, bool json);
+
+/* Arrays of plain `char` are text; arrays of bytes (__u8: unsigned char) are numbers. */
+static bool is_text(const struct gen *g, const struct btf_type *t)
+{
+	const char *name = btf__name_by_offset(g->btf, t->name_off);
+
+	return btf_is_int(t) && t->size == 1 && name &&
+	       (!strcmp(name, "char") || !strcmp(name, "signed char"));
+}
+
+/* D[n] = function(x) return <element x> end, for arrays too long to unroll. */
+static int element_helper(struct gen *g, uint32_t eid, int depth, bool json)
+{
+	int n = ++g->nr_defs;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f) {
+		g->err = -ENOMEM;
+		return n;
+	}
+	/* The element's own definitions land in defs before this line: declared first. */
+	fprintf(f, json ? "D[%d] = function(x) return concat({ " : "D[%d] = function(x) return ", n);
+	value(g, f, eid, "x", depth + 1, json);
+	fprintf(f, json ? " }) end\n" : " end\n");
+	fclose(f);
+	fputs(buf, g->defs);
+	free(buf);
+	return n;
+}
+
+static void array(struct gen *g, FILE *out, const struct btf_type *t, const char *at,
+		  int depth, bool json)
+{
+	const struct btf_array *a = btf_array(t);
+	uint32_t eid = a->type;
+	const struct btf_type *et = resolved(g, &eid);
+	char sub[PLACE_MAX];
+
+	if (et && is_text(g, et)) {
+		fprintf(out, json ? "q(str(%s, %u))" : "str(%s, %u)", at, a->nelems);
+	} else if (a->nelems <= UNROLL_MAX) {
+		fprintf(out, json ? "'['" : "{ ");
+		for (uint32_t i = 0; i < a->nelems; i++) {
+			snprintf(sub, sizeof(sub), "%s[%u]", at, i);
+			if (json)
+				fprintf(out, i ? ", ',', " : ", ");
+			value(g, out, eid, sub, depth + 1, json);
+			if (!json)
+				fprintf(out, ", ");
+		}
+		fprintf(out, json ? ", ']'" : "}");
+	} else {
+		int n = element_helper(g, eid, depth, json);
+
+		fprintf(out, json ? "'[', list_json(%s, %u, D[%d]), ']'" : "list(%s, %u, D[%d])",
+			at, a->nelems, n);
+	}
+}
+
+/* Members of a struct or union in order; anonymous ones are flattened, as ffi lets
+ * their fields be reached directly. */
+static void members(struct gen *g, FILE *out, const struct btf_type *t, const char *at,
+		    int depth, bool json, bool *first)
+{
+	const struct btf_member *m = btf_members(t);
+	char sub[PLACE_MAX];
+
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const char *name = btf__name_by_offset(g->btf, m[i].name_off);
+		uint32_t mid = m[i].type;
+		const struct btf_type *mt = resolved(g, &mid);
+
+		if (!mt)
+			continue;
+		if (!name || !*name) {
+			if (btf_is_composite(mt) && depth < DEPTH_MAX)
+				members(g, out, mt, at, depth + 1, json, first);
+			continue;
+		}
+		snprintf(sub, sizeof(sub), "%s[\"%s\"]", at, name);
+		if (json)
+			fprintf(out, ", '%s\"%s\":', ", *first ? "" : ",", name);
+		else
+			fprintf(out, "[\"%s\"] = ", name);
+		value(g, out, mid, sub, depth + 1, json);
+		if (!json)
+			fprintf(out, ", ");
+		*first = false;
+	}
+}
+
+/* The Lua expression of the value of type id found at `at` (JSON: its parts). */
+static void value(struct gen *g, FILE *out, uint32_t id, const char *at, int depth, bool json)
+{
+	const struct btf_type *t = resolved(g, &id);
+	bool first = true;
+
+	if (!t || depth > DEPTH_MAX) {
+		fprintf(out, json ? "'null'" : "nil");
+	} else if (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL)) {
+		fprintf(out, json ? "tostring(%s)" : "%s", at);
+	} else if (btf_is_int(t) || btf_is_float(t)) {
+		fprintf(out, json ? "jnum(%s)" : "num(%s)", at);
+	} else if (btf_is_enum(t) || btf_is_enum64(t)) {
+		fprintf(out, json ? "jenum(D[%d], %s)" : "enum(D[%d], %s)", enum_names(g, t), at);
+	} else if (btf_is_ptr(t)) {
+		fprintf(out, json ? "jnum(ptr(%s))" : "ptr(%s)", at);
+	} else if (btf_is_array(t)) {
+		array(g, out, t, at, depth, json);
+	} else if (btf_is_composite(t)) {
+		fprintf(out, json ? "'{'" : "{ ");
+		members(g, out, t, at, depth, json, &first);
+		fprintf(out, json ? ", '}'" : "}");
+	} else {
+		fprintf(out, json ? "'null'" : "nil");
+	}
+}
+
+static int generate(struct gen *g, uint32_t id, const char *map, FILE *body)
+{
+	const struct btf_type *t = resolved(g, &id);
+	bool first = false; /* "map" comes first */
+
+	if (!t || !btf_is_composite(t))
+		return -ENOTSUP;
+	fprintf(body, "return function(p)\n  local e = cast(T, p)\n  return { ");
+	members(g, body, t, "e", 0, false, &first);
+	fprintf(body, "}\nend,\nfunction(p)\n  local e = cast(T, p)\n"
+		      "  return concat({ '{\"map\":\"%s\"'", map);
+	members(g, body, t, "e", 0, true, &first);
+	fprintf(body, ", '}' })\nend\n");
+	return g->err;
+}
+
+int rl_btf_decoder(const struct btf *btf, uint32_t type_id, const char *map, char **out)
+{
+	struct gen g = { .btf = btf };
+	char *defs = NULL, *body = NULL;
+	size_t defs_len = 0, body_len = 0;
+	FILE *bf;
+	int err = -ENOMEM;
+
+	if (!rl_btf_valid(btf))
+		return -EINVAL;
+	g.defs = open_memstream(&defs, &defs_len);
+	bf = open_memstream(&body, &body_len);
+	if (g.defs && bf) {
+		fprintf(g.defs, "local ffi, h, ctype = ...\n"
+				"local cast, T = ffi.cast, ffi.typeof(\"const \" .. ctype .. \" *\")\n"
+				"local concat, D = table.concat, {}\n"
+				"local str, q, num, jnum, enum, jenum, ptr, list, list_json =\n"
+				"  h.str, h.q, h.num, h.jnum, h.enum, h.jenum, h.ptr, h.list, "
+				"h.list_json\n");
+		err = generate(&g, type_id, map, bf);
+	}
+	if (g.defs)
+		fclose(g.defs);
+	if (bf)
+		fclose(bf);
+	if (!err && asprintf(out, "%s%s", defs, body) < 0)
+		err = -ENOMEM;
+	free(defs);
+	free(body);
+	return err;
+}

@@ -1,0 +1,258 @@
+#include "kernel/user_bpf.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "kernel/bpf_compile.h"
+#include "kernel/bpf_obj.h"
+#include "kernel/btf_cdef.h"
+#include "util/script_file.h"
+#include "kernel/system.h"
+
+#define ELF_MAGIC "\x7f" "ELF"
+
+struct rl_user_bpf {
+	struct rl_bpf *bpf;
+	char *elf;		/* the object's bytes: libbpf reads them in place */
+	size_t elf_len;
+	const char *name;	/* the file's name, for messages */
+	struct rl_user_ring *rings;
+	size_t nr_rings;
+	char *cdef;
+};
+
+/* Reads path through the script ownership checks. Returns 0 or -errno (printed). */
+static int read_checked(const char *path, bool unsafe_perms, char **text, size_t *len)
+{
+	const char *why;
+	int err = rl_script_read(path, unsafe_perms, text, len, &why);
+
+	if (err == -EPERM)
+		fprintf(stderr, "ringlua: refusing to load %s: %s (--unsafe-perms overrides)\n",
+			path, why);
+	else if (err)
+		fprintf(stderr, "ringlua: cannot read BPF program %s: %s\n", path, why);
+	return err;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Compiles the checked source text (into the cache) and reads the object back. */
+static int compile_source(struct rl_user_bpf *u, const char *path, bool unsafe_perms)
+{
+	struct rl_compile c = { .path = path };
+	char include_dir[PATH_MAX], obj[PATH_MAX];
+	char *text = NULL;
+	int err = read_checked(path, unsafe_perms, &text, &c.len);
+
+	if (err)
+		return err;
+	c.text = text;
+	c.include_dir = include_dir;
+	err = rl_include_dir(include_dir, sizeof(include_dir));
+	if (err)
+		fprintf(stderr, "ringlua: cannot compile %s: vmlinux.h not found beside ringlua\n",
+			path);
+	else
+		err = rl_compile_bpf(&c, obj, sizeof(obj));
+	free(text);
+	return err ? err : read_checked(obj, unsafe_perms, &u->elf, &u->elf_len);
+}
+
+/* Remembers every ring buffer map of the object, in its order. */
+static int find_rings(struct rl_user_bpf *u)
+{
+	struct bpf_object *obj = rl_bpf_object(u->bpf);
+	struct bpf_map *map;
+	size_t n = 0;
+
+	bpf_object__for_each_map(map, obj)
+		n += bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF;
+	if (n == 0) {
+		fprintf(stderr, "ringlua: %s: no BPF_MAP_TYPE_RINGBUF map in it\n", u->name);
+		return -ENOENT;
+	}
+	u->rings = calloc(n, sizeof(*u->rings));
+	if (!u->rings)
+		return -ENOMEM;
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF)
+			continue;
+		u->rings[u->nr_rings++] = (struct rl_user_ring){ .name = bpf_map__name(map),
+								  .fd = -1 };
+	}
+	return 0;
+}
+
+static int open_object(struct rl_user_bpf *u)
+{
+	char why[128];
+	int err;
+
+	if (u->elf_len < 4 || memcmp(u->elf, ELF_MAGIC, 4) != 0) {
+		fprintf(stderr, "ringlua: %s: not an ELF file: give a .bpf.c or an object built "
+				"with clang -target bpf\n", u->name);
+		return -ENOEXEC;
+	}
+	err = rl_bpf_open_mem(&u->bpf, u->elf, u->elf_len, u->name);
+	if (err) {
+		libbpf_strerror(err, why, sizeof(why));
+		fprintf(stderr, "ringlua: %s: not a BPF object libbpf can open: %s\n", u->name,
+			why);
+		return err;
+	}
+	return find_rings(u);
+}
+
+int rl_user_bpf_open(struct rl_user_bpf **out, const char *path, bool unsafe_perms)
+{
+	struct rl_user_bpf *u = calloc(1, sizeof(*u));
+	const char *slash = strrchr(path, '/');
+	int err;
+
+	if (!u)
+		return -ENOMEM;
+	u->name = slash ? slash + 1 : path;
+	err = ends_with(path, ".c") ? compile_source(u, path, unsafe_perms) :
+	      read_checked(path, unsafe_perms, &u->elf, &u->elf_len);
+	if (!err)
+		err = open_object(u);
+	if (err) {
+		rl_user_bpf_close(u);
+		return err;
+	}
+	*out = u;
+	return 0;
+}
+
+/* The ring a "MAP=STRUCT" choice names, or NULL. */
+static struct rl_user_ring *chosen_ring(struct rl_user_bpf *u, const char *choice)
+{
+	size_t len = strcspn(choice, "=");
+
+	for (size_t i = 0; i < u->nr_rings; i++)
+		if (strlen(u->rings[i].name) == len && !strncmp(u->rings[i].name, choice, len))
+			return &u->rings[i];
+	return NULL;
+}
+
+/* Applies the choices; returns 0 or -EINVAL (printed). */
+static int apply_choices(struct rl_user_bpf *u, const struct btf *btf,
+			 const char *const *choices, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct rl_user_ring *r = chosen_ring(u, choices[i]);
+		const char *type = strchr(choices[i], '=') + 1;
+
+		if (!r) {
+			fprintf(stderr, "ringlua: --type %s: %s has no ring buffer map named "
+					"'%.*s'\n", choices[i], u->name,
+				(int)strcspn(choices[i], "="), choices[i]);
+			return -EINVAL;
+		}
+		r->type_id = rl_btf_record_type(btf, r->name, type, false, r->ctype,
+						sizeof(r->ctype));
+		if (r->type_id < 0) {
+			fprintf(stderr, "ringlua: --type %s: no struct or union '%s' in the BTF "
+					"of %s\n", choices[i], type, u->name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int rl_user_bpf_types(struct rl_user_bpf *u, const char *const *choices, size_t n)
+{
+	const struct btf *btf = bpf_object__btf(rl_bpf_object(u->bpf));
+	uint32_t *ids;
+	size_t nr_ids = 0;
+	int err;
+
+	if (!btf && n) {
+		fprintf(stderr, "ringlua: --type %s: %s has no BTF to find types in\n",
+			choices[0], u->name);
+		return -EINVAL;
+	}
+	if (!btf)
+		return 0; /* records stay untyped */
+	ids = calloc(u->nr_rings, sizeof(*ids));
+	err = ids ? apply_choices(u, btf, choices, n) : -ENOMEM;
+	for (size_t i = 0; !err && i < u->nr_rings; i++) {
+		struct rl_user_ring *r = &u->rings[i];
+
+		if (r->type_id <= 0)
+			r->type_id = rl_btf_record_type(btf, r->name, NULL, u->nr_rings == 1,
+							r->ctype, sizeof(r->ctype));
+		if (r->type_id > 0)
+			ids[nr_ids++] = (uint32_t)r->type_id;
+		else
+			r->type_id = 0;
+	}
+	if (!err) {
+		err = rl_btf_cdef(btf, ids, nr_ids, &u->cdef);
+		if (err)
+			fprintf(stderr, "ringlua: %s: cannot write out its record types: %s\n",
+				u->name, strerror(-err));
+	}
+	free(ids);
+	return err;
+}
+
+int rl_user_bpf_set(struct rl_user_bpf *u, const char *name, const char *value,
+		    enum rl_value_kind kind, const char *origin)
+{
+	char why[768];
+	int err = rl_bpf_set_typed(u->bpf, name, value, kind, why, sizeof(why));
+
+	if (err)
+		fprintf(stderr, "ringlua: %s: %s%s%s\n", origin, why, err == -ENOENT ? " in " : "",
+			err == -ENOENT ? u->name : "");
+	return err;
+}
+
+int rl_user_bpf_load(struct rl_user_bpf *u)
+{
+	struct bpf_object *obj = rl_bpf_object(u->bpf);
+	int err = rl_bpf_load_attach(u->bpf);
+
+	for (size_t i = 0; !err && i < u->nr_rings; i++)
+		u->rings[i].fd = bpf_map__fd(bpf_object__find_map_by_name(obj, u->rings[i].name));
+	return err;
+}
+
+const struct rl_user_ring *rl_user_bpf_rings(const struct rl_user_bpf *u, size_t *n)
+{
+	*n = u->nr_rings;
+	return u->rings;
+}
+
+const char *rl_user_bpf_cdef(const struct rl_user_bpf *u)
+{
+	return u->cdef ? u->cdef : "";
+}
+
+struct rl_bpf *rl_user_bpf_obj(const struct rl_user_bpf *u)
+{
+	return u->bpf;
+}
+
+void rl_user_bpf_close(struct rl_user_bpf *u)
+{
+	if (!u)
+		return;
+	rl_bpf_close(u->bpf);
+	free(u->rings);
+	free(u->cdef);
+	free(u->elf);
+	free(u);
+}

@@ -1,0 +1,56 @@
+/* The user's own BPF object (--bpf FILE, or a script's `bpf` field): read through the
+ * same ownership checks as scripts, compiled first when it is a .bpf.c, its `const
+ * volatile` globals set, loaded, every program attached, and every ring buffer map of it
+ * found, with the record type of each from its BTF. */
+#ifndef RINGLUA_USER_BPF_H
+#define RINGLUA_USER_BPF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernel/bpf_globals.h"
+
+struct rl_bpf;
+
+struct rl_user_ring {
+	const char *name;	/* the map's name */
+	char ctype[128];	/* its record's C type ("struct x_event"); "": none known */
+	int type_id;		/* that type's BTF id; 0: none */
+	int fd;			/* the map, once loaded; -1 before */
+};
+
+struct rl_user_bpf;
+
+/* Reads path (compiling it first if it ends in ".c"), opens the object and finds its
+ * rings. Nothing is loaded yet. Returns 0, or -errno with the reason printed. */
+int rl_user_bpf_open(struct rl_user_bpf **out, const char *path, bool unsafe_perms);
+
+/* Picks each ring's record type: by choices[i] "MAP=STRUCT" for the maps they name,
+ * else by convention (struct <map>_event; struct event for a lone ring), then makes the
+ * C declarations of those types. Returns 0, or -errno with one line printed: -EINVAL for
+ * a choice naming no ring or no type. */
+int rl_user_bpf_types(struct rl_user_bpf *u, const char *const *choices, size_t n);
+
+/* Sets the `const volatile` global name to value before load (see rl_bpf_set_typed).
+ * On failure prints one line naming origin (what gave the value: "--set x=1") and
+ * returns -errno. */
+int rl_user_bpf_set(struct rl_user_bpf *u, const char *name, const char *value,
+		    enum rl_value_kind kind, const char *origin);
+
+/* Loads the object and attaches every program. Returns 0, or -errno (printed, naming the
+ * program that failed). */
+int rl_user_bpf_load(struct rl_user_bpf *u);
+
+/* Its rings, in the object's order; *n receives how many. */
+const struct rl_user_ring *rl_user_bpf_rings(const struct rl_user_bpf *u, size_t *n);
+
+/* C declarations of the rings' record types and what they refer to, for ffi.cdef. */
+const char *rl_user_bpf_cdef(const struct rl_user_bpf *u);
+
+/* The object, for its globals (the `dropped` count). */
+struct rl_bpf *rl_user_bpf_obj(const struct rl_user_bpf *u);
+
+/* Detaches, unloads and frees. Accepts NULL. */
+void rl_user_bpf_close(struct rl_user_bpf *u);
+
+#endif

@@ -1,0 +1,118 @@
+/* The Lua side of ringlua: one LuaJIT state running the user's script, entered once per
+ * batch of records. */
+#ifndef RINGLUA_LUA_HOST_H
+#define RINGLUA_LUA_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ring/ring.h"
+
+struct rl_source;
+struct rl_lua;
+
+/* A ring of the user's BPF object, as the script sees it. */
+struct rl_lua_ring {
+	const char *name;	/* the map's name: its key in `handlers` and ringlua.types */
+	const char *ctype;	/* its record's C type; NULL: untyped */
+};
+
+struct rl_lua_opts {
+	const char *lua_dir;	/* where ringlua's own modules live */
+	const char *script;	/* the user's script; its name when code is set */
+	const char *code;	/* the script's text (-e), instead of reading script */
+	const struct rl_source *sources; /* built-in sources, their types declared up front */
+	size_t nr_sources;
+	const struct rl_rec *batch;	/* the array every batch arrives in */
+	uint64_t max_errors;	/* handler errors tolerated before stopping; 0: no limit */
+	size_t memory_limit;	/* bytes a Lua state may hold; 0: no limit */
+	int verbose;		/* print tracebacks of setup errors too */
+	bool unsafe_perms;	/* load scripts whoever could have written them */
+	const struct rl_lua_ring *rings; /* the user's BPF object's rings, by ring index;
+					  * NULL: a built-in source or --pin */
+	size_t nr_rings;
+	const char *cdef;	/* declarations of the rings' record types */
+};
+
+/* Starts LuaJIT, declares the sources' event types, runs the script's top level and
+ * finds its handlers. Returns 0, or -errno with the reason printed (file:line for Lua
+ * errors); -ECANCELED when the top level called os.exit (then *out is set, for
+ * rl_lua_exit_requested, and must be closed). */
+int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts);
+
+/* The source the script asked for (its `source` field), or NULL when it did not say. */
+const char *rl_lua_source(const struct rl_lua *h);
+
+/* The BPF program the script names in its `bpf` field (made relative to the script's
+ * directory), or NULL. */
+const char *rl_lua_bpf(const struct rl_lua *h);
+
+/* Calls fn for each entry of the script's `globals` table, in name order, with the
+ * value as text and its Lua type ("number", "string" or "boolean"). Stops at the first
+ * nonzero return and returns it; 0 when all went through. */
+int rl_lua_globals(const struct rl_lua *h,
+		   int (*fn)(void *ctx, const char *name, const char *value, const char *type),
+		   void *ctx);
+
+/* Tells the script which source feeds it, then calls on_init(args) with the script
+ * arguments. Returns 0 or -errno (error printed). */
+int rl_lua_init(struct rl_lua *h, const char *source, int argc, char **argv);
+
+/* Reloads the script: builds a new state from the file as it is now, carries
+ * ringlua.state over, runs its top level and on_init, and only when all that worked
+ * calls the old state's on_reload and replaces it (its on_exit is not called). On any
+ * failure the running state goes on untouched. Called between batches only: no record
+ * is handed to a state being torn down. Returns 0, or -errno with the reason printed. */
+int rl_lua_reload(struct rl_lua *h);
+
+/* Successful reloads so far. */
+uint64_t rl_lua_reloads(const struct rl_lua *h);
+
+/* Every file the script was loaded from so far: the script first, then the modules
+ * required from beside it (by this state or by earlier attempts). *n receives how many. */
+const char *const *rl_lua_files(const struct rl_lua *h, size_t *n);
+
+/* A ring's decoder, generated from BTF (src/btf_decode.h). */
+struct rl_lua_decoder {
+	const char *map;	/* the ring's map name */
+	const char *ctype;	/* its record's C type, declared in every state */
+	char *source;		/* the generated Lua source; owned by the host once given */
+};
+
+/* Gives the host the rings' decoders (taking over each source), installed in this
+ * state and in every state a reload makes, before on_init. Call before rl_lua_init.
+ * Returns 0 or -ENOMEM. */
+int rl_lua_set_decoders(struct rl_lua *h, struct rl_lua_decoder *d, size_t n);
+
+/* Calls on_event for records 0..n-1 of the batch. A handler error is reported, counted,
+ * and the batch goes on. Returns the records handled: fewer than n only when the error
+ * limit stopped it (then rl_lua_failed is true). */
+size_t rl_lua_dispatch(struct rl_lua *h, size_t n);
+
+/* Calls on_lost(n) if the script has one: n more records the BPF side could not put in
+ * a ring. Errors count as handler errors. */
+void rl_lua_lost(struct rl_lua *h, uint64_t n);
+
+/* Calls on_tick() if the script has one; errors count as handler errors. */
+void rl_lua_tick(struct rl_lua *h);
+
+/* Calls on_exit() if the script has one. Returns 0 or -errno (error printed). */
+int rl_lua_exit(struct rl_lua *h);
+
+/* Handler errors so far, and whether the script must stop: the error limit reached, a
+ * handler past --handler-timeout, or the memory limit reached (each already reported). */
+uint64_t rl_lua_errors(const struct rl_lua *h);
+int rl_lua_failed(const struct rl_lua *h);
+
+/* Whether the script called os.exit, and with what code. Accepts NULL. */
+bool rl_lua_exit_requested(const struct rl_lua *h, int *code);
+
+/* Whether a handler was interrupted by the watchdog after SIGINT/SIGTERM: the records
+ * after it stay in the ring. */
+bool rl_lua_interrupted(const struct rl_lua *h);
+
+/* Closes the state. Accepts NULL. */
+void rl_lua_close(struct rl_lua *h);
+
+#endif

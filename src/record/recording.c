@@ -1,0 +1,284 @@
+#include "record/recording.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char MAGIC[8] = { 'R', 'I', 'N', 'G', 'L', 'U', 'A', 1 };
+#define RECORD_HEADER 16
+/* A record longer than this is a corrupt length, not an event. */
+#define MAX_RECORD (64u << 20)
+
+struct rl_recorder {
+	FILE *f;
+};
+
+struct rl_replay {
+	const uint8_t *map;
+	size_t size;
+	size_t pos;		/* next record */
+	struct rl_recording_meta meta;
+	char *strings;		/* the header's fields, NUL-terminated, meta points into it */
+};
+
+static void put_u32(FILE *f, uint32_t v)
+{
+	uint8_t b[4] = { v, v >> 8, v >> 16, v >> 24 };
+
+	fwrite(b, 1, 4, f);
+}
+
+static void put_field(FILE *f, const char *s)
+{
+	put_u32(f, (uint32_t)strlen(s));
+	fputs(s, f);
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+/* The header, built in memory first so that its size leads it. */
+static int header(const struct rl_recording_meta *m, char **buf, size_t *len)
+{
+	FILE *f = open_memstream(buf, len);
+	char count[16];
+
+	if (!f)
+		return -ENOMEM;
+	snprintf(count, sizeof(count), "%zu", m->nr_rings);
+	put_field(f, m->source);
+	put_field(f, count);
+	for (size_t i = 0; i < m->nr_rings; i++) {
+		put_field(f, m->rings[i].name);
+		put_field(f, m->rings[i].ctype);
+		put_field(f, m->rings[i].decoder);
+	}
+	put_field(f, m->cdef);
+	put_u32(f, (uint32_t)(m->btf ? m->btf_size : 0));
+	if (m->btf)
+		fwrite(m->btf, 1, m->btf_size, f);
+	return fclose(f) ? -ENOMEM : 0;
+}
+
+int rl_recorder_open(struct rl_recorder **out, const char *path,
+		     const struct rl_recording_meta *meta)
+{
+	struct rl_recorder *r = calloc(1, sizeof(*r));
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	char *hdr = NULL;
+	size_t len = 0;
+	int err = r && fd >= 0 ? header(meta, &hdr, &len) : fd < 0 ? -errno : -ENOMEM;
+
+	if (!err && !(r->f = fdopen(fd, "w")))
+		err = -errno;
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		free(r);
+		free(hdr);
+		return err;
+	}
+	fwrite(MAGIC, 1, sizeof(MAGIC), r->f);
+	put_u32(r->f, (uint32_t)len);
+	fwrite(hdr, 1, len, r->f);
+	free(hdr);
+	*out = r;
+	return ferror(r->f) ? -EIO : 0;
+}
+
+int rl_recorder_write(struct rl_recorder *r, const struct rl_rec *recs, size_t n,
+		      uint64_t time_ns)
+{
+	static const uint8_t pad[8];
+
+	for (size_t i = 0; i < n; i++) {
+		put_u32(r->f, recs[i].len);
+		put_u32(r->f, recs[i].ring);
+		put_u32(r->f, (uint32_t)time_ns);
+		put_u32(r->f, (uint32_t)(time_ns >> 32));
+		fwrite(recs[i].data, 1, recs[i].len, r->f);
+		fwrite(pad, 1, (8 - recs[i].len % 8) % 8, r->f);
+	}
+	return ferror(r->f) ? -EIO : 0;
+}
+
+int rl_recorder_close(struct rl_recorder *r)
+{
+	int err;
+
+	if (!r)
+		return 0;
+	err = ferror(r->f) ? -EIO : 0;
+	if (fclose(r->f) && !err)
+		err = -errno;
+	free(r);
+	return err;
+}
+
+/* Reads the header's next field at *pos (of size) into strings at *out; returns its
+ * start, or NULL when it runs past the header. */
+static const char *field(const uint8_t *hdr, size_t size, size_t *pos, char **out)
+{
+	uint32_t len;
+	char *s = *out;
+
+	if (size - *pos < 4)
+		return NULL;
+	len = get_u32(hdr + *pos);
+	if (len > size - *pos - 4)
+		return NULL;
+	memcpy(s, hdr + *pos + 4, len);
+	s[len] = '\0';
+	*pos += 4 + len;
+	*out = s + len + 1;
+	return s;
+}
+
+static int parse_header(struct rl_replay *r, const uint8_t *hdr, size_t size)
+{
+	struct rl_recording_meta *m = &r->meta;
+	/* Each field's bytes plus its NUL: source, count, 3 per ring, declarations. */
+	char *out = r->strings = malloc(size + 3 * RL_RECORDING_RINGS + 3);
+	const char *count;
+	size_t pos = 0;
+	char *end;
+
+	if (!out)
+		return -ENOMEM;
+	m->source = field(hdr, size, &pos, &out);
+	count = field(hdr, size, &pos, &out);
+	if (!m->source || !count)
+		return -EBADMSG;
+	m->nr_rings = strtoul(count, &end, 10);
+	if (*end || m->nr_rings == 0 || m->nr_rings > RL_RECORDING_RINGS)
+		return -EBADMSG;
+	for (size_t i = 0; i < m->nr_rings; i++) {
+		m->rings[i].name = field(hdr, size, &pos, &out);
+		m->rings[i].ctype = field(hdr, size, &pos, &out);
+		m->rings[i].decoder = field(hdr, size, &pos, &out);
+		if (!m->rings[i].name || !m->rings[i].ctype || !m->rings[i].decoder)
+			return -EBADMSG;
+	}
+	m->cdef = field(hdr, size, &pos, &out);
+	if (!m->cdef || size - pos < 4)
+		return -EBADMSG;
+	m->btf_size = get_u32(hdr + pos);
+	m->btf = m->btf_size ? hdr + pos + 4 : NULL;
+	return m->btf_size == size - pos - 4 ? 0 : -EBADMSG;
+}
+
+static int map_file(struct rl_replay *r, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int err = 0;
+
+	if (fd < 0 || fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	else if ((size_t)st.st_size < sizeof(MAGIC) + 4)
+		err = -EBADMSG;
+	if (!err) {
+		r->size = (size_t)st.st_size;
+		r->map = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (r->map == MAP_FAILED) {
+			r->map = NULL;
+			err = -errno;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+int rl_replay_open(struct rl_replay **out, const char *path, const char **why)
+{
+	struct rl_replay *r = calloc(1, sizeof(*r));
+	uint32_t hdr_size;
+	int err = r ? map_file(r, path) : -ENOMEM;
+
+	*why = err == -EBADMSG ? "too short to be a recording" : err == -EINVAL ?
+	       "not a regular file" : err ? strerror(-err) : NULL;
+	if (!err && memcmp(r->map, MAGIC, sizeof(MAGIC))) {
+		err = -EBADMSG;
+		*why = "not a ringlua recording";
+	}
+	if (!err) {
+		hdr_size = get_u32(r->map + sizeof(MAGIC));
+		r->pos = sizeof(MAGIC) + 4 + (size_t)hdr_size;
+		if (hdr_size > r->size - sizeof(MAGIC) - 4 ||
+		    parse_header(r, r->map + sizeof(MAGIC) + 4, hdr_size)) {
+			err = -EBADMSG;
+			*why = "its header is corrupt or truncated";
+		}
+	}
+	if (err) {
+		rl_replay_close(r);
+		return err;
+	}
+	*out = r;
+	return 0;
+}
+
+const struct rl_recording_meta *rl_replay_meta(const struct rl_replay *r)
+{
+	return &r->meta;
+}
+
+int rl_replay_next(struct rl_replay *r, struct rl_rec *batch, size_t cap, uint64_t *time_ns,
+		   const char **why)
+{
+	size_t n = 0;
+
+	while (n < cap && r->pos < r->size) {
+		const uint8_t *h = r->map + r->pos;
+		uint32_t len, ring;
+		uint64_t t;
+
+		if (r->size - r->pos < RECORD_HEADER) {
+			*why = "truncated record header";
+			return -EBADMSG;
+		}
+		len = get_u32(h);
+		ring = get_u32(h + 4);
+		t = get_u64(h + 8);
+		if (len > MAX_RECORD || ring >= r->meta.nr_rings ||
+		    len > r->size - r->pos - RECORD_HEADER) {
+			*why = ring >= r->meta.nr_rings ? "record of a ring it does not have" :
+			       "truncated or corrupt record";
+			return -EBADMSG;
+		}
+		/* A batch is one ring at one time, as the consumer hands them out. */
+		if (n && (ring != batch[0].ring || t != *time_ns))
+			break;
+		batch[n++] = (struct rl_rec){ .data = h + RECORD_HEADER, .len = len, .ring = ring };
+		*time_ns = t;
+		r->pos += RECORD_HEADER + len + (8 - len % 8) % 8;
+		if (r->pos > r->size)
+			r->pos = r->size; /* padding cut off at the end: the record is whole */
+	}
+	return (int)n;
+}
+
+void rl_replay_close(struct rl_replay *r)
+{
+	if (!r)
+		return;
+	if (r->map)
+		munmap((void *)r->map, r->size);
+	free(r->strings);
+	free(r);
+}

@@ -1,0 +1,375 @@
+/* Ring consumer: the walk over a ring's records, the sleep/wake path, and mapping. */
+#include "ring/ring.h"
+
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+/* Record header flags, as the kernel writes them into the length word. */
+#define REC_BUSY BPF_RINGBUF_BUSY_BIT
+#define REC_DISCARD BPF_RINGBUF_DISCARD_BIT
+#define REC_HDR_SZ BPF_RINGBUF_HDR_SZ
+/* A cold ring makes the walk wait on memory for every header. */
+#define PREFETCH_AHEAD 4096
+
+struct ring {
+	uint64_t *consumer_pos;
+	const uint64_t *producer_pos;
+	const uint8_t *data;
+	uint64_t mask;
+	int fd;			/* what epoll watches: the map, or a simulated ring's eventfd */
+	rl_batch_fn fn;
+	void *ctx;
+	void *map_rw;		/* our mappings of a map-backed ring; NULL for rl_ring_mem */
+	void *map_ro;
+	size_t map_ro_len;
+};
+
+struct rl_consumer {
+	struct rl_consumer_opts opts;
+	uint64_t *rec_end;	/* position just past each record of the batch */
+	struct ring *rings;
+	int nr_rings;
+	int epoll_fd;
+	bool coalesce;		/* last poll handed out a partial batch: wait before the next */
+};
+
+/* epoll only wakes us: which descriptors are ready does not matter, every ring is
+ * drained after a wakeup. */
+#define WAKEUPS_PER_WAIT 8
+
+/* Ring records are 8-byte aligned; the header counts toward the record's length. */
+static uint64_t rec_size(uint32_t len)
+{
+	return ((uint64_t)len + REC_HDR_SZ + 7) & ~(uint64_t)7;
+}
+
+static uint64_t load_pos(const uint64_t *pos)
+{
+	return __atomic_load_n(pos, __ATOMIC_ACQUIRE);
+}
+
+static uint32_t load_hdr(const struct ring *r, uint64_t pos)
+{
+	return __atomic_load_n((const uint32_t *)(r->data + (pos & r->mask)), __ATOMIC_ACQUIRE);
+}
+
+/* Collects the records from cons up to prod into the batch. Stops at a record still
+ * being written, at a full batch, or at prod. Returns the records collected (the end of
+ * the walk, discarded records included, in *end) or -EBADMSG for a corrupt header. */
+static int collect(struct rl_consumer *c, const struct ring *r, int ring_idx, uint64_t cons,
+		   uint64_t prod, uint64_t *end)
+{
+	uint64_t pos = cons;
+	size_t n = 0;
+
+	while (pos < prod && n < c->opts.batch_cap) {
+		uint32_t hdr = load_hdr(r, pos);
+		uint32_t len = hdr & ~(REC_BUSY | REC_DISCARD);
+
+		__builtin_prefetch(r->data + ((pos + PREFETCH_AHEAD) & r->mask));
+
+		if (hdr & REC_BUSY)
+			break;
+		if (rec_size(len) > prod - pos)
+			return -EBADMSG;
+		if (!(hdr & REC_DISCARD)) {
+			c->opts.batch[n] = (struct rl_rec){
+				.data = r->data + (pos & r->mask) + REC_HDR_SZ,
+				.len = len,
+				.ring = (uint32_t)ring_idx,
+			};
+			c->rec_end[n++] = pos + rec_size(len);
+		}
+		pos += rec_size(len);
+	}
+	*end = pos;
+	return (int)n;
+}
+
+/* Hands out the records of ring i that were there when the drain began, one batch per
+ * callback, publishing the consumer position once per batch. Returns the records handled
+ * (*stopped set when a callback took fewer than offered) or -errno. */
+static int drain_ring(struct rl_consumer *c, int i, bool *stopped)
+{
+	struct ring *r = &c->rings[i];
+	uint64_t prod = load_pos(r->producer_pos);
+	uint64_t cons = load_pos(r->consumer_pos);
+	int total = 0;
+
+	/* Positions only ever move by whole 8-byte-aligned records, at most a ring apart. */
+	if ((cons & 7) || cons > prod || prod - cons > r->mask + 1)
+		return -EBADMSG;
+	while (cons < prod) {
+		uint64_t end;
+		int n = collect(c, r, i, cons, prod, &end);
+		int taken;
+
+		if (n <= 0) {
+			if (n == 0 && end != cons) /* only discarded records */
+				__atomic_store_n(r->consumer_pos, end, __ATOMIC_RELEASE);
+			return n < 0 ? n : total;
+		}
+		taken = r->fn(r->ctx, c->opts.batch, (size_t)n);
+		if (taken < 0)
+			return taken;
+		if (taken > n)
+			taken = n;
+		if (taken < n) {
+			if (taken > 0)
+				__atomic_store_n(r->consumer_pos, c->rec_end[taken - 1], __ATOMIC_RELEASE);
+			*stopped = true;
+			return total + taken;
+		}
+		__atomic_store_n(r->consumer_pos, end, __ATOMIC_RELEASE);
+		total += n;
+		cons = end;
+	}
+	return total;
+}
+
+/* One pass over every ring. Returns the records handled or -errno. */
+static int drain_all(struct rl_consumer *c)
+{
+	bool stopped = false;
+	int total = 0;
+
+	for (int i = 0; i < c->nr_rings && !stopped; i++) {
+		int n = drain_ring(c, i, &stopped);
+
+		if (n < 0)
+			return n;
+		total += n;
+	}
+	return total;
+}
+
+/* True when a committed record waits at the head of some ring. Called after the
+ * consumer position is published and a full fence: the producer reads the consumer
+ * position after committing to decide whether to wake us, so a record committed before
+ * we sleep is either seen here or wakes us. Acquire/release alone allows both sides to
+ * miss each other. A busy head record needs no check: its commit will wake us. */
+static bool records_ready(const struct rl_consumer *c)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (int i = 0; i < c->nr_rings; i++) {
+		const struct ring *r = &c->rings[i];
+		uint64_t cons = load_pos(r->consumer_pos);
+
+		if (load_pos(r->producer_pos) != cons && !(load_hdr(r, cons) & REC_BUSY))
+			return true;
+	}
+	return false;
+}
+
+/* Sleeps for the coalescing window, bounded by the caller's timeout. Returns -EINTR when
+ * a signal cut it short. */
+static int coalesce_wait(const struct rl_consumer *c, int timeout_ms)
+{
+	uint64_t us = c->opts.latency_us;
+	struct timespec ts;
+
+	if (timeout_ms >= 0 && (uint64_t)timeout_ms * 1000 < us)
+		us = (uint64_t)timeout_ms * 1000;
+	ts.tv_sec = (time_t)(us / 1000000);
+	ts.tv_nsec = (long)(us % 1000000) * 1000;
+	return nanosleep(&ts, NULL) ? -errno : 0;
+}
+
+/* Under load a wakeup arrives every few records, and each costs far more than handling
+ * them; so after a partial batch the next poll sleeps for the latency bound and lets a
+ * batch build up, going back to epoll only once a drain finds nothing. */
+int rl_consumer_poll(struct rl_consumer *c, int timeout_ms)
+{
+	int n;
+
+	if (c->coalesce && c->opts.latency_us && timeout_ms != 0 &&
+	    coalesce_wait(c, timeout_ms) == -EINTR)
+		return 0;
+	n = drain_all(c);
+	if (n == 0 && timeout_ms != 0) {
+		struct epoll_event ev[WAKEUPS_PER_WAIT];
+
+		if (!records_ready(c) &&
+		    epoll_wait(c->epoll_fd, ev, WAKEUPS_PER_WAIT, timeout_ms) < 0)
+			return errno == EINTR ? 0 : -errno;
+		/* Woken, timed out, or raced: drain, for producers that never wake us too. */
+		n = drain_all(c);
+	}
+	c->coalesce = n > 0 && (size_t)n < c->opts.batch_cap;
+	return n;
+}
+
+int rl_consumer_open(struct rl_consumer **out, const struct rl_consumer_opts *opts)
+{
+	struct rl_consumer *c;
+
+	if (!opts->batch || opts->batch_cap == 0 || opts->batch_cap > INT32_MAX)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->opts = *opts;
+	c->rec_end = calloc(opts->batch_cap, sizeof(*c->rec_end));
+	c->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (!c->rec_end || c->epoll_fd < 0) {
+		int err = c->rec_end ? -errno : -ENOMEM;
+
+		rl_consumer_close(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+/* Grows the ring array by one slot; returns the new ring, or NULL. */
+static struct ring *ring_slot(struct rl_consumer *c)
+{
+	struct ring *rings = realloc(c->rings, (c->nr_rings + 1) * sizeof(*rings));
+
+	if (!rings)
+		return NULL;
+	c->rings = rings;
+	memset(&rings[c->nr_rings], 0, sizeof(*rings));
+	return &rings[c->nr_rings];
+}
+
+/* Edge-triggered: we are told of wakeups, not of a ring that merely holds data, so a
+ * record stuck busy by a misbehaving producer cannot make epoll spin. */
+static int watch(struct rl_consumer *c, struct ring *r)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u32 = c->nr_rings };
+
+	if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, r->fd, &ev) < 0)
+		return -errno;
+	return c->nr_rings++;
+}
+
+int rl_consumer_add_mem(struct rl_consumer *c, const struct rl_ring_mem *mem, int wake_fd,
+			rl_batch_fn fn, void *ctx)
+{
+	struct ring *r;
+
+	if (!mem->size || (mem->size & (mem->size - 1)))
+		return -EINVAL;
+	r = ring_slot(c);
+	if (!r)
+		return -ENOMEM;
+	*r = (struct ring){
+		.consumer_pos = mem->consumer_pos,
+		.producer_pos = mem->producer_pos,
+		.data = mem->data,
+		.mask = mem->size - 1,
+		.fd = wake_fd,
+		.fn = fn,
+		.ctx = ctx,
+	};
+	return watch(c, r);
+}
+
+static void unmap_ring(struct ring *r)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (r->map_rw && r->map_rw != MAP_FAILED)
+		munmap(r->map_rw, (size_t)page);
+	if (r->map_ro && r->map_ro != MAP_FAILED)
+		munmap(r->map_ro, r->map_ro_len);
+	r->map_rw = r->map_ro = NULL;
+}
+
+/* The kernel's layout: consumer page at offset 0 (ours to write), then the producer
+ * page followed by the data pages, which the kernel maps twice so records never wrap. */
+static int map_ring(struct ring *r, int map_fd, uint32_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	r->map_rw = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
+	if (r->map_rw == MAP_FAILED)
+		return -errno;
+	r->map_ro_len = page + 2 * (size_t)size;
+	r->map_ro = mmap(NULL, r->map_ro_len, PROT_READ, MAP_SHARED, map_fd, (off_t)page);
+	if (r->map_ro == MAP_FAILED) {
+		int err = -errno;
+
+		unmap_ring(r);
+		return err;
+	}
+	r->consumer_pos = r->map_rw;
+	r->producer_pos = r->map_ro;
+	r->data = (const uint8_t *)r->map_ro + page;
+	r->mask = size - 1;
+	return 0;
+}
+
+int rl_consumer_add_map(struct rl_consumer *c, int map_fd, rl_batch_fn fn, void *ctx)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t info_len = sizeof(info);
+	struct ring *r;
+	int err;
+
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len) < 0)
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_RINGBUF)
+		return -EINVAL;
+	r = ring_slot(c);
+	if (!r)
+		return -ENOMEM;
+	err = map_ring(r, map_fd, info.max_entries);
+	if (err)
+		return err;
+	r->fd = map_fd;
+	r->fn = fn;
+	r->ctx = ctx;
+	err = watch(c, r);
+	if (err < 0)
+		unmap_ring(r);
+	return err;
+}
+
+int rl_consumer_add_wake_fd(struct rl_consumer *c, int fd)
+{
+	/* Level-triggered: the caller reads fd after every poll, and a wakeup it has not
+	 * read yet must not be lost. */
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
+
+	return epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int64_t rl_consumer_pending(const struct rl_consumer *c, int ring)
+{
+	const struct ring *r;
+
+	if (ring < 0 || ring >= c->nr_rings)
+		return -EINVAL;
+	r = &c->rings[ring];
+	return (int64_t)(load_pos(r->producer_pos) - load_pos(r->consumer_pos));
+}
+
+int64_t rl_consumer_size(const struct rl_consumer *c, int ring)
+{
+	if (ring < 0 || ring >= c->nr_rings)
+		return -EINVAL;
+	return (int64_t)(c->rings[ring].mask + 1);
+}
+
+void rl_consumer_close(struct rl_consumer *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < c->nr_rings; i++)
+		unmap_ring(&c->rings[i]);
+	if (c->epoll_fd >= 0)
+		close(c->epoll_fd);
+	free(c->rings);
+	free(c->rec_end);
+	free(c);
+}
