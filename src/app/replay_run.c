@@ -13,7 +13,7 @@
 struct replay_app {
 	struct rl_replay *rec;
 	struct rl_lua *lua;
-	struct rl_lua_ring rings[RL_RECORDING_RINGS];
+	struct rl_ring_desc rings[RL_RECORDING_RINGS];
 	struct rl_rec batch[RL_BATCH_CAP];
 	struct rl_loop loop;
 };
@@ -32,8 +32,9 @@ static int open_script(struct replay_app *a, const struct rl_lua_opts *base)
 	lo.nr_rings = m->nr_rings;
 	lo.cdef = m->cdef;
 	for (size_t i = 0; i < m->nr_rings; i++)
-		a->rings[i] = (struct rl_lua_ring){ m->rings[i].name,
-						    m->rings[i].ctype[0] ? m->rings[i].ctype : NULL };
+		a->rings[i] = (struct rl_ring_desc){ .name = m->rings[i].name,
+						     .ctype = m->rings[i].ctype[0] ?
+							      m->rings[i].ctype : NULL };
 	err = rl_lua_open(&a->lua, &lo);
 	for (size_t i = 0; !err && i < m->nr_rings; i++)
 		if (m->rings[i].decoder[0])

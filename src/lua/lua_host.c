@@ -279,7 +279,7 @@ struct carry {
 };
 
 /* Pushes {name=, ctype=} for each ring of the user's BPF object, in ring order. */
-static void push_rings(lua_State *L, const struct rl_lua_ring *rings, size_t n)
+static void push_rings(lua_State *L, const struct rl_ring_desc *rings, size_t n)
 {
 	lua_createtable(L, (int)n, 0);
 	for (size_t i = 0; i < n; i++) {

@@ -8,15 +8,10 @@
 #include <stdint.h>
 
 #include "ring/ring.h"
+#include "ring/ring_desc.h"
 
 struct rl_source;
 struct rl_lua;
-
-/* A ring of the user's BPF object, as the script sees it. */
-struct rl_lua_ring {
-	const char *name;	/* the map's name: its key in `handlers` and ringlua.types */
-	const char *ctype;	/* its record's C type; NULL: untyped */
-};
 
 struct rl_lua_opts {
 	const char *lua_dir;	/* where ringlua's own modules live */
@@ -29,8 +24,9 @@ struct rl_lua_opts {
 	size_t memory_limit;	/* bytes a Lua state may hold; 0: no limit */
 	int verbose;		/* print tracebacks of setup errors too */
 	bool unsafe_perms;	/* load scripts whoever could have written them */
-	const struct rl_lua_ring *rings; /* the user's BPF object's rings, by ring index;
-					  * NULL: a built-in source or --pin */
+	const struct rl_ring_desc *rings; /* the user's BPF object's rings, by ring index
+					   * (name and record type); NULL: a built-in
+					   * source or --pin */
 	size_t nr_rings;
 	const char *cdef;	/* declarations of the rings' record types */
 };

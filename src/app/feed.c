@@ -1,0 +1,287 @@
+#include "app/feed.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "kernel/bpf_obj.h"
+#include "kernel/btf_decode.h"
+#include "kernel/sources.h"
+#include "kernel/system.h"
+#include "kernel/user_bpf.h"
+#include "lua/lua_host.h"
+
+/* The ring table of the user's object: its rings, in the object's order. Returns 0 or
+ * -ENOMEM. */
+static int user_rings(struct rl_feed *f)
+{
+	size_t n;
+	const struct rl_user_ring *rings = rl_user_bpf_rings(f->user, &n);
+
+	f->rings = calloc(n ? n : 1, sizeof(*f->rings));
+	if (!f->rings)
+		return -ENOMEM;
+	f->nr_rings = n;
+	for (size_t i = 0; i < n; i++)
+		f->rings[i] = (struct rl_ring_desc){
+			.name = rings[i].name,
+			.ctype = rings[i].ctype[0] ? rings[i].ctype : NULL,
+			.btf_id = rings[i].type_id,
+			.fd = rings[i].fd,
+		};
+	return 0;
+}
+
+int rl_feed_open_user(struct rl_feed *f, const char *path, const struct rl_options *opt)
+{
+	int err = rl_user_bpf_open(&f->user, path, opt->unsafe_perms);
+
+	if (!err)
+		err = rl_user_bpf_types(f->user, opt->types, opt->nr_types) ? -EDOM : 0;
+	if (!err)
+		err = user_rings(f);
+	f->name = "bpf";
+	return err;
+}
+
+/* One `globals` entry of the script: set, checked against the object's BTF. */
+struct global_ctx {
+	struct rl_feed *feed;
+	const char *script;
+};
+
+static int set_script_global(void *ctx, const char *name, const char *value,
+			     const char *type)
+{
+	struct global_ctx *g = ctx;
+	char origin[PATH_MAX + 64];
+	enum rl_value_kind kind = RL_VALUE_STRING;
+
+	if (!strcmp(type, "number"))
+		kind = RL_VALUE_NUMBER;
+	else if (!strcmp(type, "boolean"))
+		kind = RL_VALUE_BOOLEAN;
+	snprintf(origin, sizeof(origin), "%s: globals.%s = %s", g->script, name, value);
+	return rl_user_bpf_set(g->feed->user, name, value, kind, origin);
+}
+
+/* Sets --set NAME=VALUE; returns 0 or -EDOM (printed). */
+static int set_cli_global(struct rl_feed *f, const char *setting)
+{
+	char name[256], origin[300];
+	size_t len = strcspn(setting, "=");
+
+	snprintf(name, sizeof(name), "%.*s", (int)len, setting);
+	snprintf(origin, sizeof(origin), "--set %s", setting);
+	return rl_user_bpf_set(f->user, name, setting + len + 1, RL_VALUE_TEXT, origin) ?
+	       -EDOM : 0;
+}
+
+/* Sets the script's globals, then --set's (which win), loads the user's object and
+ * refreshes the ring table with its maps. Returns 0 or -errno (printed). */
+static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_lua *lua)
+{
+	struct global_ctx g = { f, opt->script };
+	int err;
+
+	rl_ensure_mounts();
+	if (rl_lua_globals(lua, set_script_global, &g))
+		return -EINVAL;
+	for (size_t i = 0; i < opt->nr_sets; i++) {
+		err = set_cli_global(f, opt->sets[i]);
+		if (err)
+			return err;
+	}
+	if (rl_user_bpf_load(f->user))
+		return -EINVAL;
+	free(f->rings);
+	return user_rings(f);
+}
+
+/* The source: -s, else the script's `source` field, else the default. */
+static const struct rl_source *choose_source(const struct rl_options *opt,
+					     const struct rl_lua *lua)
+{
+	const char *name = opt->source ? opt->source : rl_lua_source(lua);
+	const struct rl_source *src = rl_source_find(name ? name : RL_DEFAULT_SOURCE);
+
+	if (!src)
+		fprintf(stderr, "ringlua: %s: unknown source '%s' (try --help)\n", opt->script,
+			name);
+	return src;
+}
+
+/* Why a pinned path cannot be opened, in words. */
+static const char *pin_error(int err)
+{
+	if (err == -ENOENT)
+		return "no such pinned map";
+	if (err == -EACCES || err == -EPERM || err == -EINVAL)
+		return "not a BPF object pinned in bpffs";
+	return strerror(-err);
+}
+
+/* Opens the pinned ring of --pin; returns its fd or -errno (printed). */
+static int open_pin(const char *path)
+{
+	int fd = bpf_obj_get(path);
+
+	if (fd >= 0)
+		return fd;
+	fd = -errno;
+	fprintf(stderr, "ringlua: --pin %s: %s\n", path, pin_error(fd));
+	return fd;
+}
+
+/* The one ring of a built-in source or a pinned map: loads the source's BPF unless
+ * --pin names the ring. Returns 0 or -errno (printed). */
+static int load_source(struct rl_feed *f, const struct rl_options *opt,
+		       const struct rl_lua *lua)
+{
+	struct rl_source_filter filter = { .tgid = opt->pid, .self_tgid = (uint32_t)getpid(),
+					   .uid = opt->uid, .comm = opt->comm,
+					   .cgroup = opt->cgroup };
+	const struct rl_source *src = choose_source(opt, lua);
+	int fd;
+
+	if (!src)
+		return -EINVAL;
+	if (opt->pid && kill((pid_t)opt->pid, 0) && errno == ESRCH) {
+		fprintf(stderr, "ringlua: -p %u: no such process\n", opt->pid);
+		return -ESRCH;
+	}
+	f->rings = calloc(1, sizeof(*f->rings));
+	if (!f->rings)
+		return -ENOMEM;
+	f->nr_rings = 1;
+	rl_ensure_mounts();
+	if (opt->pin) {
+		f->name = "pin";
+		fd = f->pin_fd = open_pin(opt->pin);
+	} else {
+		f->name = src->name;
+		f->source = src;
+		if (rl_source_open(&f->source_bpf, src, &filter))
+			return -EINVAL;
+		fd = rl_bpf_ring_fd(f->source_bpf, RL_DEFAULT_RING);
+	}
+	if (fd < 0)
+		return fd;
+	f->rings[0] = (struct rl_ring_desc){ .name = RL_DEFAULT_RING, .fd = fd };
+	if (f->source) {
+		f->rings[0].ctype = src->ctype;
+		f->rings[0].btf_id = btf__find_by_name_kind(rl_feed_btf(f),
+							    src->ctype + strlen("struct "),
+							    BTF_KIND_STRUCT);
+	}
+	return 0;
+}
+
+/* Options that only mean something for the built-in sources; the first one given. */
+static const char *source_only_option(const struct rl_options *o)
+{
+	if (o->source)
+		return "-s";
+	if (o->pin)
+		return "--pin";
+	if (o->pid)
+		return "-p";
+	if (o->uid != RL_ANY_UID)
+		return "--uid";
+	if (o->comm)
+		return "--comm";
+	return o->cgroup ? "--cgroup" : NULL;
+}
+
+/* Options that belong to the other kind of feed. Returns 0 or -EDOM (printed). */
+static int check_options(bool user_object, const struct rl_options *opt)
+{
+	const char *conflict = source_only_option(opt);
+
+	if (user_object && conflict) {
+		fprintf(stderr, "ringlua: %s is for the built-in sources: a BPF object of your "
+				"own filters in its program (--set)\n", conflict);
+		return -EDOM;
+	}
+	if (!user_object && (opt->nr_sets || opt->nr_types)) {
+		fprintf(stderr, "ringlua: --set and --type are for a BPF object of your own "
+				"(--bpf, or the script's `bpf`)\n");
+		return -EDOM;
+	}
+	return 0;
+}
+
+int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua *lua,
+		 bool *restart)
+{
+	const char *named = rl_lua_bpf(lua);
+	int err;
+
+	*restart = false;
+	err = check_options(f->user || named, opt);
+	if (err)
+		return err;
+	if (!f->user && named) {
+		/* The script names its object: the top level ran without its types. */
+		err = rl_feed_open_user(f, named, opt);
+		if (err)
+			return err;
+		*restart = true;
+	}
+	if (f->user)
+		return load_user(f, opt, lua);
+	return load_source(f, opt, lua);
+}
+
+struct rl_bpf *rl_feed_object(const struct rl_feed *f)
+{
+	return f->user ? rl_user_bpf_obj(f->user) : f->source_bpf;
+}
+
+const struct btf *rl_feed_btf(const struct rl_feed *f)
+{
+	struct rl_bpf *obj = rl_feed_object(f);
+
+	return obj ? bpf_object__btf(rl_bpf_object(obj)) : NULL;
+}
+
+const char *rl_feed_cdef(const struct rl_feed *f)
+{
+	return f->user ? rl_user_bpf_cdef(f->user) : NULL;
+}
+
+int rl_feed_make_decoders(struct rl_feed *f)
+{
+	const struct btf *btf = rl_feed_btf(f);
+
+	for (size_t i = 0; btf && i < f->nr_rings; i++) {
+		struct rl_ring_desc *r = &f->rings[i];
+		int err;
+
+		if (r->btf_id <= 0)
+			continue;
+		err = rl_btf_decoder(btf, (uint32_t)r->btf_id, r->name, &r->decoder);
+		if (err == -ENOMEM)
+			return err;
+	}
+	return 0;
+}
+
+void rl_feed_close(struct rl_feed *f)
+{
+	for (size_t i = 0; f->rings && i < f->nr_rings; i++)
+		free(f->rings[i].decoder);
+	free(f->rings);
+	rl_bpf_close(f->source_bpf);
+	rl_user_bpf_close(f->user);
+	if (f->pin_fd >= 0)
+		close(f->pin_fd);
+	*f = (struct rl_feed){ .pin_fd = -1 };
+}

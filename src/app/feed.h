@@ -1,0 +1,59 @@
+/* What feeds the script: the user's BPF object with all its rings, a built-in source's
+ * ring, or a pinned ring. Opening a feed fills the ring table (name, record type, BTF
+ * id, map fd of every ring) that the rest of the session hands on. */
+#ifndef RINGLUA_FEED_H
+#define RINGLUA_FEED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/cli.h"
+#include "ring/ring_desc.h"
+
+struct btf;
+struct rl_bpf;
+struct rl_lua;
+struct rl_source;
+struct rl_user_bpf;
+
+struct rl_feed {
+	struct rl_user_bpf *user;	/* --bpf, or the script's `bpf` field */
+	struct rl_bpf *source_bpf;	/* the built-in source's object */
+	const struct rl_source *source;	/* the built-in source; NULL for the others */
+	int pin_fd;			/* --pin's map; -1: none */
+	const char *name;		/* what ringlua.source says: a source's name, "bpf", "pin" */
+	struct rl_ring_desc *rings;	/* the ring table, by ring index */
+	size_t nr_rings;
+};
+
+/* Opens the user's object of --bpf before the script starts, so that the script's top
+ * level sees its record types. Returns 0 or -errno (printed; -EDOM for a --type that
+ * names nothing). */
+int rl_feed_open_user(struct rl_feed *f, const char *path, const struct rl_options *opt);
+
+/* Opens the rest of the feed once the script's top level ran (lua: its `source`,
+ * `bpf` and `globals`): the object the script names, loaded with its settings, or the
+ * built-in source or pinned ring. Fills the ring table; the script must be started again
+ * when *restart says so (its object's types were not declared when it first ran).
+ * Returns 0 or -errno (printed). */
+int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua *lua,
+		 bool *restart);
+
+/* The object whose `dropped` count says how many records found no ring space; NULL for
+ * a pinned ring. */
+struct rl_bpf *rl_feed_object(const struct rl_feed *f);
+
+/* That object's BTF; NULL for a pinned ring. */
+const struct btf *rl_feed_btf(const struct rl_feed *f);
+
+/* C declarations of the user's rings' record types, for ffi.cdef; NULL: none. */
+const char *rl_feed_cdef(const struct rl_feed *f);
+
+/* Generates each ring's decoder from BTF into the ring table. Returns 0 or -ENOMEM. */
+int rl_feed_make_decoders(struct rl_feed *f);
+
+/* Unloads and releases. Accepts a feed never opened (zeroed, pin_fd -1). */
+void rl_feed_close(struct rl_feed *f);
+
+#endif

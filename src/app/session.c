@@ -1,0 +1,441 @@
+#include "app/session.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+
+#include "app/child.h"
+#include "app/feed.h"
+#include "app/loop.h"
+#include "app/replay_run.h"
+#include "app/stats.h"
+#include "kernel/bpf_obj.h"
+#include "kernel/sources.h"
+#include "kernel/system.h"
+#include "lua/lua_host.h"
+#include "lua/watchdog.h"
+#include "record/recording.h"
+#include "ring/ring.h"
+#include "util/clock.h"
+#include "util/watch.h"
+
+/* Where ringlua's own files are, below its data directory. */
+#define DEFAULT_SCRIPT "scripts/execsnoop.lua"
+#define JSON_SCRIPT "lua/ringlua/json_main.lua"
+
+struct rl_session {
+	struct rl_options opt;		/* as parsed, with the script filled in */
+	struct rl_signals *signals;
+	char data_dir[PATH_MAX];
+	char lua_dir[PATH_MAX + 8];
+	char default_script[PATH_MAX + 32];
+	char json_script[PATH_MAX + 32];
+	struct rl_rec batch[RL_BATCH_CAP];
+	struct rl_lua *lua;
+	struct rl_feed feed;		/* what feeds the script, and the ring table */
+	struct rl_consumer *consumer;
+	struct rl_watch *watch;
+	struct rl_child child;		/* -c: the command traced */
+	struct rl_stats stats;
+	const char **ring_names;	/* the ring table's names, for --stats */
+	struct rl_recorder *recorder;
+	struct rl_loop loop;
+	uint64_t started_us;		/* when the loop began */
+	int replay_status;		/* --replay: the replay's exit status */
+};
+
+int rl_exit_status(int err)
+{
+	if (err == 0)
+		return RL_EXIT_OK;
+	return err == -EDOM ? RL_EXIT_USAGE : RL_EXIT_FAIL;
+}
+
+/* ringlua's lua/ and scripts/, and the script to run: -e's, --json's, the user's or the
+ * built-in default. Returns 0 or -ENOENT (printed). */
+static int find_script(struct rl_session *s)
+{
+	if (rl_data_dir(s->data_dir, sizeof(s->data_dir))) {
+		fprintf(stderr, "ringlua: cannot find ringlua's lua/ directory\n");
+		return -ENOENT;
+	}
+	snprintf(s->default_script, sizeof(s->default_script), "%s/%s", s->data_dir,
+		 DEFAULT_SCRIPT);
+	snprintf(s->json_script, sizeof(s->json_script), "%s/%s", s->data_dir, JSON_SCRIPT);
+	snprintf(s->lua_dir, sizeof(s->lua_dir), "%s/lua", s->data_dir);
+	if (s->opt.code)
+		s->opt.script = "-e";
+	else if (s->opt.json)
+		s->opt.script = s->json_script;
+	else if (!s->opt.script)
+		s->opt.script = s->default_script;
+	return 0;
+}
+
+/* The Lua host's options as the command line sets them; the rings are the feed's. */
+static struct rl_lua_opts lua_opts(struct rl_session *s)
+{
+	size_t nr_sources;
+	const struct rl_source *sources = rl_sources(&nr_sources);
+
+	return (struct rl_lua_opts){
+		.lua_dir = s->lua_dir,
+		.script = s->opt.script,
+		.code = s->opt.code,
+		.sources = sources,
+		.nr_sources = nr_sources,
+		.batch = s->batch,
+		.max_errors = s->opt.max_errors,
+		.memory_limit = (size_t)s->opt.memory_limit_mb << 20,
+		.verbose = s->opt.verbose,
+		.unsafe_perms = s->opt.unsafe_perms,
+	};
+}
+
+/* Starts the script, with the user object's rings and types declared when they are
+ * known. Returns 0 or -errno (printed). */
+static int open_script(struct rl_session *s)
+{
+	struct rl_lua_opts lo = lua_opts(s);
+
+	if (s->feed.user) {
+		lo.rings = s->feed.rings;
+		lo.nr_rings = s->feed.nr_rings;
+		lo.cdef = rl_feed_cdef(&s->feed);
+	}
+	return rl_lua_open(&s->lua, &lo);
+}
+
+/* The script and what feeds it, in the order each needs the other: --bpf's object first
+ * (its types for the script's top level), the script, then the rest of the feed as the
+ * script asks for it. Returns 0 or -errno (printed). */
+static int open_script_and_feed(struct rl_session *s)
+{
+	bool restart;
+	int err = s->opt.bpf ? rl_feed_open_user(&s->feed, s->opt.bpf, &s->opt) : 0;
+
+	if (!err)
+		err = open_script(s);
+	if (!err)
+		err = rl_feed_load(&s->feed, &s->opt, s->lua, &restart);
+	if (err || !restart)
+		return err;
+	rl_lua_close(s->lua);
+	s->lua = NULL;
+	return open_script(s);
+}
+
+/* Adds ring i of the table to the consumer. Returns 0 or -errno (printed). */
+static int add_ring(struct rl_session *s, size_t i)
+{
+	int err = rl_consumer_add_map(s->consumer, s->feed.rings[i].fd, rl_loop_batch,
+				      &s->loop);
+
+	if (err == -EINVAL)
+		fprintf(stderr, "ringlua: %s is not a BPF ring buffer map\n",
+			s->opt.pin ? s->opt.pin : s->feed.rings[i].name);
+	else if (err < 0)
+		fprintf(stderr, "ringlua: cannot map the ring buffer: %s\n", strerror(-err));
+	return err < 0 ? err : 0;
+}
+
+/* The consumer, with every ring of the table, in table order. Returns 0 or -errno. */
+static int open_consumer(struct rl_session *s)
+{
+	struct rl_consumer_opts co = {
+		.batch = s->batch,
+		.batch_cap = RL_BATCH_CAP,
+		.latency_us = s->opt.latency_us,
+	};
+	int err = rl_consumer_open(&s->consumer, &co);
+
+	if (err) {
+		fprintf(stderr, "ringlua: cannot open the ring consumer: %s\n", strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; !err && i < s->feed.nr_rings; i++)
+		err = add_ring(s, i);
+	return err;
+}
+
+/* Reload on save: a watcher whose descriptor wakes the consumer's poll. Without it
+ * (--no-reload, -e, or no inotify) ringlua runs on, reloading only on SIGHUP. */
+static void open_watch(struct rl_session *s)
+{
+	int err;
+
+	if (s->opt.no_reload || s->opt.code)
+		return;
+	err = rl_watch_open(&s->watch);
+	if (!err)
+		err = rl_consumer_add_wake_fd(s->consumer, rl_watch_fd(s->watch));
+	if (err) {
+		fprintf(stderr, "ringlua: cannot watch the script for saves (%s): reload on "
+				"SIGHUP only\n", strerror(-err));
+		rl_watch_close(s->watch);
+		s->watch = NULL;
+	}
+}
+
+/* Hands the ring table's decoders to the Lua host, which installs them in every state.
+ * Returns 0 or -ENOMEM (printed). */
+static int give_decoders(struct rl_session *s)
+{
+	struct rl_lua_decoder *d;
+	size_t n = 0;
+	int err = rl_feed_make_decoders(&s->feed);
+
+	d = err ? NULL : calloc(s->feed.nr_rings ? s->feed.nr_rings : 1, sizeof(*d));
+	for (size_t i = 0; d && i < s->feed.nr_rings; i++) {
+		const struct rl_ring_desc *r = &s->feed.rings[i];
+
+		if (r->decoder)
+			d[n++] = (struct rl_lua_decoder){ r->name, r->ctype, strdup(r->decoder) };
+	}
+	err = d ? rl_lua_set_decoders(s->lua, d, n) : -ENOMEM;
+	for (size_t i = 0; err && d && i < n; i++)
+		free(d[i].source);
+	free(d);
+	if (err)
+		fprintf(stderr, "ringlua: out of memory\n");
+	return err;
+}
+
+/* --record FILE: the ring table described in the recording's header. Returns 0 or
+ * -errno (printed). */
+static int open_recorder(struct rl_session *s)
+{
+	struct rl_recording_meta m = { .source = s->feed.name, .nr_rings = s->feed.nr_rings };
+	const struct btf *btf = rl_feed_btf(&s->feed);
+	const char *cdef = rl_feed_cdef(&s->feed);
+	uint32_t btf_size = 0;
+	int err;
+
+	if (!s->opt.record)
+		return 0;
+	if (s->feed.nr_rings > RL_RECORDING_RINGS) {
+		fprintf(stderr, "ringlua: --record: a recording holds at most %d rings\n",
+			RL_RECORDING_RINGS);
+		return -E2BIG;
+	}
+	m.cdef = cdef ? cdef : "";
+	m.btf = btf ? btf__raw_data(btf, &btf_size) : NULL;
+	m.btf_size = btf_size;
+	for (size_t i = 0; i < m.nr_rings; i++) {
+		const struct rl_ring_desc *r = &s->feed.rings[i];
+
+		m.rings[i] = (struct rl_recording_ring){ r->name, r->ctype ? r->ctype : "",
+							 r->decoder ? r->decoder : "" };
+	}
+	err = rl_recorder_open(&s->recorder, s->opt.record, &m);
+	if (err)
+		fprintf(stderr, "ringlua: --record %s: %s\n", s->opt.record, strerror(-err));
+	return err;
+}
+
+/* The ring table's names, for --stats. Returns 0 or -ENOMEM. */
+static int name_rings(struct rl_session *s)
+{
+	if (!s->opt.stats)
+		return 0;
+	s->ring_names = calloc(s->feed.nr_rings ? s->feed.nr_rings : 1,
+			       sizeof(*s->ring_names));
+	if (!s->ring_names)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->feed.nr_rings; i++)
+		s->ring_names[i] = s->feed.rings[i].name;
+	return 0;
+}
+
+/* loop.read_dropped: the object's u64 global `dropped`, the convention every built-in
+ * source follows and a user's object may. */
+static int read_dropped(void *ctx, uint64_t *dropped)
+{
+	struct rl_bpf *bpf = rl_feed_object(ctx);
+
+	return bpf ? rl_bpf_read_u64(bpf, "dropped", dropped) : -ENOENT;
+}
+
+/* -c: the command's process exists, held, before the filters are set. Returns 0 or
+ * -errno (printed). */
+static int spawn_command(struct rl_session *s)
+{
+	int err;
+
+	if (!s->opt.command)
+		return 0;
+	err = rl_child_spawn(&s->child, s->opt.command);
+	if (err) {
+		fprintf(stderr, "ringlua: -c %s: %s\n", s->opt.command, err == -EINVAL ?
+			"not a command (words, quotes; no pipes, `;` or `$(...)`)" :
+			strerror(-err));
+		return err;
+	}
+	s->opt.pid = (uint32_t)s->child.pid;
+	return 0;
+}
+
+/* -c: the command runs from here on, traced from its first instruction. */
+static int release_command(struct rl_session *s)
+{
+	if (!s->child.pid || rl_child_release(&s->child) == 0)
+		return 0;
+	fprintf(stderr, "ringlua: -c: the command could not be started\n");
+	return -ECHILD;
+}
+
+/* The loop over the consumer, with everything it reports to. */
+static void prepare_loop(struct rl_session *s)
+{
+	s->loop = (struct rl_loop){
+		.consumer = s->consumer, .lua = s->lua,
+		.limit = s->opt.count, .interval_ms = s->opt.interval_ms,
+		.exiting = &s->signals->exiting, .watch_pid = (int)s->opt.pid,
+		.watch = s->watch, .reload = &s->signals->reload,
+		.read_dropped = read_dropped, .dropped_ctx = &s->feed,
+		.stats = s->opt.stats ? &s->stats : NULL,
+		.ring_names = s->ring_names, .recorder = s->recorder,
+	};
+}
+
+/* A live session: the script and its feed, the consumer, the watcher, the decoders and
+ * the recorder, then on_init and the traced command's start. */
+static int open_live(struct rl_session *s)
+{
+	int err = spawn_command(s);
+
+	if (!err)
+		err = open_script_and_feed(s);
+	if (!err)
+		err = open_consumer(s);
+	if (err)
+		return err;
+	open_watch(s);
+	err = give_decoders(s);
+	if (!err)
+		err = open_recorder(s);
+	if (!err)
+		err = name_rings(s);
+	if (!err)
+		err = rl_lua_init(s->lua, s->feed.name, s->opt.script_argc, s->opt.script_argv);
+	if (!err)
+		err = release_command(s);
+	prepare_loop(s);
+	return err;
+}
+
+int rl_session_open(struct rl_session **out, const struct rl_options *opt,
+		    struct rl_signals *signals)
+{
+	struct rl_session *s = calloc(1, sizeof(*s));
+	int err;
+
+	*out = s;
+	if (!s)
+		return -ENOMEM;
+	s->opt = *opt;
+	s->signals = signals;
+	s->feed.pin_fd = -1;
+	s->child.go_fd = -1;
+	err = find_script(s);
+	if (err)
+		return err;
+	/* From here on the watchdog stops a script that does not return. */
+	err = rl_watchdog_start(s->opt.handler_timeout_ms, &signals->exiting) ? -errno : 0;
+	if (err) {
+		fprintf(stderr, "ringlua: cannot start the watchdog: %s\n", strerror(-err));
+		return err;
+	}
+	if (s->opt.replay)
+		return 0;
+	return open_live(s);
+}
+
+int rl_session_run(struct rl_session *s)
+{
+	struct rl_lua_opts lo;
+	int err;
+
+	if (s->opt.replay) {
+		lo = lua_opts(s);
+		s->replay_status = rl_replay_run(&s->opt, &lo, &s->signals->exiting);
+		return 0;
+	}
+	s->started_us = rl_now_us();
+	err = rl_loop_run(&s->loop);
+	if (err && err != -ECANCELED) /* ECANCELED: already said */
+		fprintf(stderr, "ringlua: stopping: %s\n", err == -EBADMSG ?
+			"corrupt record header in the ring buffer" : err == -EIO ?
+			"cannot write to standard output" : strerror(-err));
+	return err;
+}
+
+static void print_summary(const struct rl_session *s)
+{
+	struct rl_bpf *bpf = rl_feed_object(&s->feed);
+	uint64_t dropped = 0;
+
+	fprintf(stderr, "ringlua: %llu events, %llu errors",
+		(unsigned long long)s->loop.handled,
+		(unsigned long long)rl_lua_errors(s->lua));
+	if (bpf && rl_bpf_read_u64(bpf, "dropped", &dropped) == 0)
+		fprintf(stderr, ", %llu dropped", (unsigned long long)dropped);
+	if (rl_lua_reloads(s->lua))
+		fprintf(stderr, ", %llu reloads", (unsigned long long)rl_lua_reloads(s->lua));
+	fprintf(stderr, ", %.2f s\n", (double)(rl_now_us() - s->started_us) / 1e6);
+}
+
+/* After a run to its end: on_exit, and the one-line summary. Returns the exit status. */
+static int end_script(struct rl_session *s)
+{
+	int status = rl_lua_exit(s->lua) ? RL_EXIT_FAIL : RL_EXIT_OK;
+
+	if (rl_lua_failed(s->lua)) {
+		/* A timeout or the memory limit was reported when it happened. */
+		if (s->opt.max_errors && rl_lua_errors(s->lua) >= s->opt.max_errors)
+			fprintf(stderr, "ringlua: stopped after %llu handler errors "
+					"(--max-errors)\n",
+				(unsigned long long)rl_lua_errors(s->lua));
+		status = RL_EXIT_FAIL;
+	}
+	print_summary(s);
+	return status;
+}
+
+int rl_session_finish(struct rl_session *s, int err)
+{
+	int status = rl_exit_status(err);
+
+	if (s && s->opt.replay && !err)
+		status = s->replay_status;
+	else if (s && !err && !rl_lua_exit_requested(s->lua, &status))
+		status = end_script(s); /* not after os.exit: the script said it is done */
+	rl_lua_exit_requested(s ? s->lua : NULL, &status); /* os.exit(code) wins */
+	if (s && rl_recorder_close(s->recorder)) {
+		fprintf(stderr, "ringlua: --record %s: the recording could not be written\n",
+			s->opt.record);
+		status = RL_EXIT_FAIL;
+	}
+	if (s)
+		s->recorder = NULL;
+	return status;
+}
+
+void rl_session_close(struct rl_session *s)
+{
+	if (!s)
+		return;
+	rl_child_end(&s->child);
+	rl_recorder_close(s->recorder);
+	rl_watchdog_stop();
+	rl_watch_close(s->watch);
+	rl_consumer_close(s->consumer);
+	rl_feed_close(&s->feed);
+	rl_lua_close(s->lua);
+	free(s->ring_names);
+	free(s);
+}
