@@ -18,3 +18,23 @@ function(event_cdef out_var symbol header)
     COMMENT "Embedding event declarations of ${base}.h")
   set(${out_var} ${${out_var}} ${gen} PARENT_SCOPE)
 endfunction()
+
+# lua_cdef_module(OUT HEADER): preprocesses HEADER with RL_CDEF defined and src/ on the
+# include path into plain declarations, and writes the Lua module OUT returning them as
+# a string: how a C struct shared with Lua is declared once and reaches ffi.cdef.
+set(EMBED_LUA_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/embed_lua.cmake)
+function(lua_cdef_module out header)
+  get_filename_component(hdr ${header} ABSOLUTE)
+  get_filename_component(base ${header} NAME_WE)
+  file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${hdr})
+  set(pre ${CMAKE_BINARY_DIR}/cdef/${base}.lua.cdef)
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/cdef
+    COMMAND ${CLANG_EXE} -E -P -nostdinc -DRL_CDEF -I${PROJECT_SOURCE_DIR}/src -x c ${hdr}
+            -o ${pre}
+    COMMAND ${CMAKE_COMMAND} -DIN=${pre} -DOUT=${out} -DSOURCE=${rel} -P ${EMBED_LUA_SCRIPT}
+    DEPENDS ${hdr} ${EMBED_LUA_SCRIPT}
+    IMPLICIT_DEPENDS C ${hdr}
+    COMMENT "Generating ffi declarations of ${base}.h")
+endfunction()

@@ -8,11 +8,8 @@ local state = require("ringlua.state")
 
 local _M = {}
 
-ringlua.cdef_once("struct rl_dispatch", [[
-struct rl_rec { const uint8_t *data; uint32_t len; uint32_t ring; };
-struct rl_dispatch { const struct rl_rec *batch; int32_t cursor; int32_t exit_code;
-                     int32_t exit_requested; };
-]])
+-- The batch block C and Lua share, declared once in src/lua/dispatch.h.
+ringlua.cdef_once("struct rl_dispatch", require("ringlua.hotpath"))
 local dispatch_ptr_t = ffi.typeof("struct rl_dispatch *")
 
 local HOOKS = { "on_event", "on_init", "on_tick", "on_exit", "on_reload", "on_lost" }

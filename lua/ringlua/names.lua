@@ -16,7 +16,6 @@ local format, concat, sort = string.format, table.concat, table.sort
 local tonumber, type = tonumber, type
 local u8p_t = ffi.typeof("const uint8_t *")
 local u64_t = ffi.typeof("uint64_t")
-local chars_t = ffi.typeof("char[?]")
 
 ringlua.cdef_once("struct timespec", "struct timespec { long tv_sec; long tv_nsec; };")
 local timespec_t = ffi.typeof("struct timespec")
@@ -27,11 +26,9 @@ local function declare(name, decl)
   if not pcall(function() return C[name] end) then ffi.cdef(decl) end
 end
 declare("clock_gettime", "int clock_gettime(int clockid, struct timespec *tp);")
-declare("readlink", "ssize_t readlink(const char *path, char *buf, size_t len);")
 
 local CLOCK_REALTIME, CLOCK_MONOTONIC = 0, 1
 local SIGRTMIN, SIGRTMAX = 32, 64
-local PATH_MAX = 4096
 -- The generated module with the names the kernel headers number.
 local GENERATED = "ringlua.kernel_names"
 
@@ -42,24 +39,16 @@ local _M = {}
 -- of this architecture, loaded at first use.
 local kernel
 
--- In a build tree the generated module sits in lua/ beside the ringlua binary; once
--- installed it is next to this one, on package.path.
-local function beside_binary()
-  local buf = chars_t(PATH_MAX)
-  local n = tonumber(C.readlink("/proc/self/exe", buf, PATH_MAX))
-  if n <= 0 then return nil end
-  local dir = ffi.string(buf, n):match("(.*)/")
-  return package.searchpath(GENERATED, dir .. "/lua/?.lua")
-end
-
+-- The generated module is on package.path: the C host puts the build tree's or the
+-- installed generated modules there.
 local function kernel_names()
   if kernel then return kernel end
-  local path = package.searchpath(GENERATED, package.path) or beside_binary()
-  if not path then
+  local ok, names = pcall(require, GENERATED)
+  if not ok then
     error("ringlua.names: " .. GENERATED .. " not found: it is generated when ringlua is"
           .. " built (cmake --build) and installed with it (cmake --install)", 3)
   end
-  kernel = assert(loadfile(path))()
+  kernel = names
   return kernel
 end
 

@@ -44,7 +44,7 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 		return 0;
 	if (l->limit && n > l->limit - l->handled)
 		n = (size_t)(l->limit - l->handled);
-	done = rl_lua_dispatch(l->lua, n);
+	done = rl_lua_dispatch(l->lua, recs, n);
 	l->handled += done;
 	if (l->recorder && done && rl_recorder_write(l->recorder, recs, done, now_us() * 1000)) {
 		fprintf(stderr, "ringlua: --record: cannot write the recording: %s\n",

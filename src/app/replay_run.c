@@ -27,7 +27,6 @@ static int open_script(struct replay_app *a, const struct rl_lua_opts *base)
 	size_t n = 0;
 	int err;
 
-	lo.batch = a->batch;
 	lo.rings = a->rings;
 	lo.nr_rings = m->nr_rings;
 	lo.cdef = m->cdef;

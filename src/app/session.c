@@ -32,6 +32,7 @@ struct rl_session {
 	struct rl_signals *signals;
 	char data_dir[PATH_MAX];
 	char lua_dir[PATH_MAX + 8];
+	char generated_lua_dir[PATH_MAX];
 	char default_script[PATH_MAX + 32];
 	char json_script[PATH_MAX + 32];
 	struct rl_rec batch[RL_BATCH_CAP];
@@ -67,6 +68,11 @@ static int find_script(struct rl_session *s)
 		 DEFAULT_SCRIPT);
 	snprintf(s->json_script, sizeof(s->json_script), "%s/%s", s->data_dir, JSON_SCRIPT);
 	snprintf(s->lua_dir, sizeof(s->lua_dir), "%s/lua", s->data_dir);
+	if (rl_generated_lua_dir(s->generated_lua_dir, sizeof(s->generated_lua_dir))) {
+		fprintf(stderr, "ringlua: cannot find ringlua's generated Lua modules (build "
+				"or install ringlua first)\n");
+		return -ENOENT;
+	}
 	if (s->opt.code)
 		s->opt.script = "-e";
 	else if (s->opt.json)
@@ -84,11 +90,11 @@ static struct rl_lua_opts lua_opts(struct rl_session *s)
 
 	return (struct rl_lua_opts){
 		.lua_dir = s->lua_dir,
+		.generated_dir = s->generated_lua_dir,
 		.script = s->opt.script,
 		.code = s->opt.code,
 		.sources = sources,
 		.nr_sources = nr_sources,
-		.batch = s->batch,
 		.max_errors = s->opt.max_errors,
 		.memory_limit = (size_t)s->opt.memory_limit_mb << 20,
 		.verbose = s->opt.verbose,

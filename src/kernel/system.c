@@ -97,6 +97,13 @@ int rl_data_dir(char *buf, size_t len)
 	return find_dir(buf, len, "", RINGLUA_SOURCE_DIR, "lua/ringlua/host.lua");
 }
 
+/* Lua modules generated at build time: installed beside the others under
+ * share/ringlua/lua, else in the build tree's lua/. */
+int rl_generated_lua_dir(char *buf, size_t len)
+{
+	return find_dir(buf, len, "/lua", RINGLUA_GENERATED_LUA_DIR, "ringlua/hotpath.lua");
+}
+
 /* ringlua's headers for BPF programs it compiles (vmlinux.h): installed under
  * share/ringlua/include, else the build tree's generated headers. */
 int rl_include_dir(char *buf, size_t len)

@@ -17,6 +17,11 @@ int rl_ensure_mounts(void);
  * installed, else the source tree the binary was built from. Returns 0 or -ENOENT. */
 int rl_data_dir(char *buf, size_t len);
 
+/* The directory holding the Lua modules generated at build time (ringlua.hotpath,
+ * ringlua.kernel_names): <exe>/../share/ringlua/lua once installed, else the build
+ * tree's. Returns 0 or -ENOENT. */
+int rl_generated_lua_dir(char *buf, size_t len);
+
 /* The directory holding vmlinux.h for compiling BPF programs: <exe>/../share/ringlua/
  * include once installed, else the build tree's. Returns 0 or -ENOENT. */
 int rl_include_dir(char *buf, size_t len);

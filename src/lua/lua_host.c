@@ -10,20 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "lua/dispatch.h"
 #include "lua/errlog.h"
 #include "lua/lua_mem.h"
 #include "util/script_file.h"
 #include "kernel/sources.h"
 #include "lua/watchdog.h"
-
-/* Shared with the Lua batch loop (host.lua declares the same struct): where the batch
- * is, and the index of the record being handled, for resuming after an error. */
-struct rl_dispatch {
-	const struct rl_rec *batch;
-	int32_t cursor;
-	int32_t exit_code;	/* os.exit(code) was called: end with this */
-	int32_t exit_requested;
-};
 
 /* Stack slots kept for the life of a state, so a batch costs one lua_pcall. SLOT_CTL is
  * host.start's table: the handlers, `source`, export_state(). */
@@ -143,14 +135,23 @@ static void handler_error(struct rl_lua *h)
 	lua_pop(h->L, 1);
 }
 
+/* Pushes where ringlua's own modules are, as a package.path: its lua/ directory and the
+ * modules generated at build time. */
+static void push_own_path(lua_State *L, const struct rl_lua_opts *o)
+{
+	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s/?.lua", o->lua_dir, o->lua_dir,
+			o->generated_dir);
+}
+
 /* package.path: ringlua's modules first, then the system's. Modules beside the script
  * come through host.lua's checked searcher, not through the path. */
-static void set_path(lua_State *L, const char *lua_dir)
+static void set_path(lua_State *L, const struct rl_lua_opts *o)
 {
 	lua_getglobal(L, "package");
-	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", lua_dir, lua_dir);
-	lua_getfield(L, -2, "path");
-	lua_concat(L, 2);
+	push_own_path(L, o);
+	lua_pushliteral(L, ";");
+	lua_getfield(L, -3, "path");
+	lua_concat(L, 3);
 	lua_setfield(L, -2, "path");
 	lua_pop(L, 1);
 }
@@ -305,7 +306,7 @@ static void push_start_opts(struct rl_lua *h, lua_State *L, const struct carry *
 	lua_pushlightuserdata(L, h);
 	lua_pushcclosure(L, load_module, 1);
 	lua_setfield(L, -2, "load_module");
-	lua_pushfstring(L, "%s/?.lua;%s/?/init.lua", h->o.lua_dir, h->o.lua_dir);
+	push_own_path(L, &h->o);
 	lua_setfield(L, -2, "own_path");
 	if (carry->state) {
 		lua_pushlstring(L, carry->state, carry->state_len);
@@ -358,7 +359,7 @@ static int new_state(struct rl_lua *h, lua_State **out, const struct carry *carr
 		return -ENOMEM;
 	}
 	luaL_openlibs(L);
-	set_path(L, h->o.lua_dir);
+	set_path(L, &h->o);
 	err = start(h, L, carry);
 	if (err) {
 		close_state(L);
@@ -377,7 +378,6 @@ int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts)
 	if (!h)
 		return -ENOMEM;
 	h->o = *opts;
-	h->shared.batch = opts->batch;
 	h->errlog.out = stderr;
 	h->fail_prefix = "";
 	err = new_state(h, &h->L, &fresh);
@@ -587,10 +587,11 @@ const char *const *rl_lua_files(const struct rl_lua *h, size_t *n)
 	return (const char *const *)h->files;
 }
 
-size_t rl_lua_dispatch(struct rl_lua *h, size_t n)
+size_t rl_lua_dispatch(struct rl_lua *h, const struct rl_rec *batch, size_t n)
 {
 	size_t first = 0;
 
+	h->shared.batch = batch;
 	while (first < n) {
 		lua_pushvalue(h->L, SLOT_DISPATCH);
 		lua_pushinteger(h->L, (lua_Integer)first);

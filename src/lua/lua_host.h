@@ -15,11 +15,11 @@ struct rl_lua;
 
 struct rl_lua_opts {
 	const char *lua_dir;	/* where ringlua's own modules live */
+	const char *generated_dir; /* and those generated at build time */
 	const char *script;	/* the user's script; its name when code is set */
 	const char *code;	/* the script's text (-e), instead of reading script */
 	const struct rl_source *sources; /* built-in sources, their types declared up front */
 	size_t nr_sources;
-	const struct rl_rec *batch;	/* the array every batch arrives in */
 	uint64_t max_errors;	/* handler errors tolerated before stopping; 0: no limit */
 	size_t memory_limit;	/* bytes a Lua state may hold; 0: no limit */
 	int verbose;		/* print tracebacks of setup errors too */
@@ -81,10 +81,10 @@ struct rl_lua_decoder {
  * Returns 0 or -ENOMEM. */
 int rl_lua_set_decoders(struct rl_lua *h, struct rl_lua_decoder *d, size_t n);
 
-/* Calls on_event for records 0..n-1 of the batch. A handler error is reported, counted,
- * and the batch goes on. Returns the records handled: fewer than n only when the error
- * limit stopped it (then rl_lua_failed is true). */
-size_t rl_lua_dispatch(struct rl_lua *h, size_t n);
+/* Calls on_event (or the ring's handler) for records 0..n-1 of batch, all of one ring. A
+ * handler error is reported, counted, and the batch goes on. Returns the records handled:
+ * fewer than n only when the error limit stopped it (then rl_lua_failed is true). */
+size_t rl_lua_dispatch(struct rl_lua *h, const struct rl_rec *batch, size_t n);
 
 /* Calls on_lost(n) if the script has one: n more records the BPF side could not put in
  * a ring. Errors count as handler errors. */

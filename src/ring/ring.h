@@ -12,12 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One record of a batch: its payload, in the ring's data pages. */
-struct rl_rec {
-	const uint8_t *data;
-	uint32_t len;
-	uint32_t ring; /* index of the ring it came from, in order of rl_consumer_add* */
-};
+#include "ring/rec.h"
+
 
 /* Called with records 0..n-1 of one ring, in order. Returns how many it took (0..n):
  * the consumer position moves past exactly those, the rest stay in the ring and the

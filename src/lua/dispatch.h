@@ -1,0 +1,21 @@
+/* The hot-path contract between the C host and the Lua batch loop (host.lua): one block
+ * per host, shared through a pointer, read and written on both sides without a call.
+ * Declared once here; host.lua declares it from lua/ringlua/hotpath.lua, which the build
+ * generates from this header (preprocessed with RL_CDEF: fixed-width types only). */
+#ifndef RINGLUA_DISPATCH_H
+#define RINGLUA_DISPATCH_H
+
+#ifndef RL_CDEF
+#include <stdint.h>
+#endif
+
+#include "ring/rec.h"
+
+struct rl_dispatch {
+	const struct rl_rec *batch;	/* the batch being dispatched, set per call */
+	int32_t cursor;		/* index of the record being handled: where to resume */
+	int32_t exit_code;	/* os.exit(code) was called: end with this */
+	int32_t exit_requested;
+};
+
+#endif
