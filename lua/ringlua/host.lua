@@ -169,7 +169,7 @@ function _M.start(chunk, script, shared_lud, sources, opts)
   table.insert(package.loaders, 2, make_searcher(dir, opts.own_path, opts.load_module))
   local shared = ffi.cast(dispatch_ptr_t, shared_lud)
   os.exit = make_exit(shared)
-  ringlua.state = opts.state and state.decode(opts.state) or {}
+  if opts.state then ringlua.state = state.decode(opts.state) end
   ringlua.reloads = opts.reloads
 
   local returned = chunk()

@@ -23,6 +23,10 @@ local _M = {
   event_type = nil,
   -- the map names of the rings, in ring order (a built-in source's is "events")
   rings = { "events" },
+  -- plain data carried from one version of the script to the next on a reload
+  state = {},
+  -- how many reloads came before this version of the script
+  reloads = 0,
 }
 
 -- Declares ctype with cdef unless it is already complete: a struct cannot be declared
@@ -55,9 +59,15 @@ function _M.copy(ptr, len)
   return ffi_string(ptr, len)
 end
 
--- The decoding path (lua/ringlua/decode.lua), loaded on first use.
-function _M.decode(ptr, map) return require("ringlua.decode").decode(ptr, map) end
-function _M.json(ptr, map) return require("ringlua.decode").json(ptr, map) end
+-- The decoding path (lua/ringlua/decode.lua), loaded on first use: it requires this
+-- module, so it cannot be required at load.
+local decoding
+local function decoding_module()
+  decoding = decoding or require("ringlua.decode")
+  return decoding
+end
+function _M.decode(ptr, map) return (decoding or decoding_module()).decode(ptr, map) end
+function _M.json(ptr, map) return (decoding or decoding_module()).json(ptr, map) end
 
 -- A char array as a string, up to its first NUL and never past its end.
 function _M.str(chars, max)

@@ -218,22 +218,17 @@ static int check_options(bool user_object, const struct rl_options *opt)
 	return 0;
 }
 
-int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua *lua,
-		 bool *restart)
+int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua *lua)
 {
 	const char *named = rl_lua_bpf(lua);
-	int err;
+	int err = check_options(f->user || named, opt);
 
-	*restart = false;
-	err = check_options(f->user || named, opt);
 	if (err)
 		return err;
 	if (!f->user && named) {
-		/* The script names its object: the top level ran without its types. */
 		err = rl_feed_open_user(f, named, opt);
 		if (err)
 			return err;
-		*restart = true;
 	}
 	if (f->user)
 		return load_user(f, opt, lua);

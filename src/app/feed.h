@@ -34,11 +34,9 @@ int rl_feed_open_user(struct rl_feed *f, const char *path, const struct rl_optio
 
 /* Opens the rest of the feed once the script's top level ran (lua: its `source`,
  * `bpf` and `globals`): the object the script names, loaded with its settings, or the
- * built-in source or pinned ring. Fills the ring table; the script must be started again
- * when *restart says so (its object's types were not declared when it first ran).
- * Returns 0 or -errno (printed). */
-int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua *lua,
-		 bool *restart);
+ * built-in source or pinned ring. Fills the ring table. Returns 0 or -errno (printed;
+ * -EDOM for options that belong to the other kind of feed). */
+int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua *lua);
 
 /* The object whose `dropped` count says how many records found no ring space; NULL for
  * a pinned ring. */

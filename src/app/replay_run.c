@@ -18,28 +18,26 @@ struct replay_app {
 	struct rl_loop loop;
 };
 
-/* The script, with the recording's rings and types declared as a live run has them. */
+/* The script, with the recording's rings, types and decoders declared as a live run
+ * has them. */
 static int open_script(struct replay_app *a, const struct rl_lua_opts *base)
 {
 	const struct rl_recording_meta *m = rl_replay_meta(a->rec);
-	struct rl_lua_decoder d[RL_RECORDING_RINGS];
 	struct rl_lua_opts lo = *base;
-	size_t n = 0;
 	int err;
 
 	lo.rings = a->rings;
 	lo.nr_rings = m->nr_rings;
 	lo.cdef = m->cdef;
 	for (size_t i = 0; i < m->nr_rings; i++)
-		a->rings[i] = (struct rl_ring_desc){ .name = m->rings[i].name,
-						     .ctype = m->rings[i].ctype[0] ?
-							      m->rings[i].ctype : NULL };
+		a->rings[i] = (struct rl_ring_desc){
+			.name = m->rings[i].name,
+			.ctype = m->rings[i].ctype[0] ? m->rings[i].ctype : NULL,
+			.fd = -1,
+			.decoder = m->rings[i].decoder[0] ? (char *)m->rings[i].decoder : NULL,
+		};
 	err = rl_lua_open(&a->lua, &lo);
-	for (size_t i = 0; !err && i < m->nr_rings; i++)
-		if (m->rings[i].decoder[0])
-			d[n++] = (struct rl_lua_decoder){ m->rings[i].name, m->rings[i].ctype,
-							  strdup(m->rings[i].decoder) };
-	return err ? err : rl_lua_set_decoders(a->lua, d, n);
+	return err ? err : rl_lua_declare(a->lua, a->rings, m->nr_rings, m->cdef);
 }
 
 static uint64_t now_ns(void)

@@ -117,22 +117,25 @@ static int open_script(struct rl_session *s)
 }
 
 /* The script and what feeds it, in the order each needs the other: --bpf's object first
- * (its types for the script's top level), the script, then the rest of the feed as the
- * script asks for it. Returns 0 or -errno (printed). */
+ * (its types for the script's top level), the script, the rest of the feed as the
+ * script asks for it, then the ring table with its decoders declared to the script.
+ * Returns 0 or -errno (printed). */
 static int open_script_and_feed(struct rl_session *s)
 {
-	bool restart;
 	int err = s->opt.bpf ? rl_feed_open_user(&s->feed, s->opt.bpf, &s->opt) : 0;
 
 	if (!err)
 		err = open_script(s);
 	if (!err)
-		err = rl_feed_load(&s->feed, &s->opt, s->lua, &restart);
-	if (err || !restart)
-		return err;
-	rl_lua_close(s->lua);
-	s->lua = NULL;
-	return open_script(s);
+		err = rl_feed_load(&s->feed, &s->opt, s->lua);
+	if (!err && rl_feed_make_decoders(&s->feed)) {
+		fprintf(stderr, "ringlua: out of memory\n");
+		err = -ENOMEM;
+	}
+	if (!err)
+		err = rl_lua_declare(s->lua, s->feed.rings, s->feed.nr_rings,
+				     rl_feed_cdef(&s->feed));
+	return err;
 }
 
 /* Adds ring i of the table to the consumer. Returns 0 or -errno (printed). */
@@ -185,30 +188,6 @@ static void open_watch(struct rl_session *s)
 		rl_watch_close(s->watch);
 		s->watch = NULL;
 	}
-}
-
-/* Hands the ring table's decoders to the Lua host, which installs them in every state.
- * Returns 0 or -ENOMEM (printed). */
-static int give_decoders(struct rl_session *s)
-{
-	struct rl_lua_decoder *d;
-	size_t n = 0;
-	int err = rl_feed_make_decoders(&s->feed);
-
-	d = err ? NULL : calloc(s->feed.nr_rings ? s->feed.nr_rings : 1, sizeof(*d));
-	for (size_t i = 0; d && i < s->feed.nr_rings; i++) {
-		const struct rl_ring_desc *r = &s->feed.rings[i];
-
-		if (r->decoder)
-			d[n++] = (struct rl_lua_decoder){ r->name, r->ctype, strdup(r->decoder) };
-	}
-	err = d ? rl_lua_set_decoders(s->lua, d, n) : -ENOMEM;
-	for (size_t i = 0; err && d && i < n; i++)
-		free(d[i].source);
-	free(d);
-	if (err)
-		fprintf(stderr, "ringlua: out of memory\n");
-	return err;
 }
 
 /* --record FILE: the ring table described in the recording's header. Returns 0 or
@@ -321,9 +300,7 @@ static int open_live(struct rl_session *s)
 	if (err)
 		return err;
 	open_watch(s);
-	err = give_decoders(s);
-	if (!err)
-		err = open_recorder(s);
+	err = open_recorder(s);
 	if (!err)
 		err = name_rings(s);
 	if (!err)

@@ -21,6 +21,13 @@
  * host.start's table: the handlers, `source`, export_state(). */
 enum { SLOT_TRACEBACK = 1, SLOT_DISPATCH, SLOT_CTL };
 
+/* Setup goes through these in order; each call checks it comes in its turn. */
+enum rl_lua_phase {
+	PHASE_MANIFEST,	/* the top level ran: source, bpf and globals can be read */
+	PHASE_DECLARED,	/* the rings and their types and decoders are known */
+	PHASE_RUNNING,	/* on_init ran: records may be dispatched */
+};
+
 struct rl_lua {
 	lua_State *L;		/* the running state; a reload builds another, then swaps */
 	struct rl_lua_opts o;
@@ -36,8 +43,9 @@ struct rl_lua {
 	const char *fail_prefix; /* before setup errors: says when a reload failed */
 	char **files;		/* the script and the modules loaded beside it */
 	size_t nr_files;
-	struct rl_lua_decoder *decoders;
-	size_t nr_decoders;
+	const struct rl_ring_desc *rings; /* the ring table, for its decoders */
+	size_t nr_rings;
+	enum rl_lua_phase phase;
 };
 
 static uint64_t now_ns(void)
@@ -445,32 +453,57 @@ static int push_hook(lua_State *L, const char *name)
 	return 0;
 }
 
-/* require("ringlua.decode")._install(map, ctype, source) for every decoder. */
+/* require("ringlua.decode")._install(map, ctype, source) for every ring with a decoder. */
 static int install_decoders(struct rl_lua *h, lua_State *L)
 {
-	for (size_t i = 0; i < h->nr_decoders; i++) {
+	for (size_t i = 0; i < h->nr_rings; i++) {
+		const struct rl_ring_desc *r = &h->rings[i];
+
+		if (!r->decoder)
+			continue;
 		lua_getglobal(L, "require");
 		lua_pushstring(L, "ringlua.decode");
 		if (call(h, L, 1, 1, "require"))
 			return fail(h, L, -EINVAL);
 		lua_getfield(L, -1, "_install");
 		lua_remove(L, -2);
-		lua_pushstring(L, h->decoders[i].map);
-		lua_pushstring(L, h->decoders[i].ctype);
-		lua_pushstring(L, h->decoders[i].source);
+		lua_pushstring(L, r->name);
+		lua_pushstring(L, r->ctype);
+		lua_pushstring(L, r->decoder);
 		if (call(h, L, 3, 0, "the decoders' install"))
 			return fail(h, L, -EINVAL);
 	}
 	return 0;
 }
 
-int rl_lua_set_decoders(struct rl_lua *h, struct rl_lua_decoder *d, size_t n)
+int rl_lua_declare(struct rl_lua *h, const struct rl_ring_desc *rings, size_t n,
+		   const char *cdef)
 {
-	h->decoders = calloc(n ? n : 1, sizeof(*d));
-	if (!h->decoders)
-		return -ENOMEM;
-	memcpy(h->decoders, d, n * sizeof(*d));
-	h->nr_decoders = n;
+	bool undeclared = cdef && !h->o.rings;
+	struct carry fresh = { 0 };
+	lua_State *L = NULL;
+	int err;
+
+	if (h->phase != PHASE_MANIFEST)
+		return -EINVAL;
+	h->rings = rings;
+	h->nr_rings = n;
+	if (cdef) {
+		/* A user object's rings: declared in Lua by name, with their types. */
+		h->o.rings = rings;
+		h->o.nr_rings = n;
+		h->o.cdef = cdef;
+	}
+	if (undeclared) {
+		/* The top level ran before the object it names was open: it runs again in a
+		 * state that declares the object's record types first, as later ones do. */
+		err = new_state(h, &L, &fresh);
+		if (err)
+			return err;
+		close_state(h->L);
+		h->L = L;
+	}
+	h->phase = PHASE_DECLARED;
 	return 0;
 }
 
@@ -504,10 +537,17 @@ static int init_state(struct rl_lua *h, lua_State *L)
 
 int rl_lua_init(struct rl_lua *h, const char *source, int argc, char **argv)
 {
+	int err;
+
+	if (h->phase != PHASE_DECLARED)
+		return -EINVAL;
 	h->source = source;
 	h->argc = argc;
 	h->argv = argv;
-	return init_state(h, h->L);
+	err = init_state(h, h->L);
+	if (!err)
+		h->phase = PHASE_RUNNING;
+	return err;
 }
 
 /* Pushes the running script's ringlua.state, encoded; on failure, reports it and pushes
@@ -665,8 +705,5 @@ void rl_lua_close(struct rl_lua *h)
 	for (size_t i = 0; i < h->nr_files; i++)
 		free(h->files[i]);
 	free(h->files);
-	for (size_t i = 0; i < h->nr_decoders; i++)
-		free(h->decoders[i].source);
-	free(h->decoders);
 	free(h);
 }

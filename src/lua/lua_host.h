@@ -31,10 +31,17 @@ struct rl_lua_opts {
 	const char *cdef;	/* declarations of the rings' record types */
 };
 
-/* Starts LuaJIT, declares the sources' event types, runs the script's top level and
- * finds its handlers. Returns 0, or -errno with the reason printed (file:line for Lua
- * errors); -ECANCELED when the top level called os.exit (then *out is set, for
- * rl_lua_exit_requested, and must be closed). */
+/* Setup is three calls, in this order (each refuses to come out of turn with -EINVAL):
+ *   rl_lua_open     runs the script's top level: its manifest (source, bpf, globals)
+ *                   can then be read
+ *   rl_lua_declare  the rings that feed it, with their record types and decoders
+ *   rl_lua_init     on_init(args); from then on records may be dispatched */
+
+/* Starts LuaJIT, declares the sources' event types (and opts->rings' when the feed is
+ * already known), runs the script's top level and finds its handlers. Returns 0, or
+ * -errno with the reason printed (file:line for Lua errors); -ECANCELED when the top
+ * level called os.exit (then *out is set, for rl_lua_exit_requested, and must be
+ * closed). */
 int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts);
 
 /* The source the script asked for (its `source` field), or NULL when it did not say. */
@@ -51,8 +58,17 @@ int rl_lua_globals(const struct rl_lua *h,
 		   int (*fn)(void *ctx, const char *name, const char *value, const char *type),
 		   void *ctx);
 
-/* Tells the script which source feeds it, then calls on_init(args) with the script
- * arguments. Returns 0 or -errno (error printed). */
+/* The ring table of what feeds the script, by ring index: decoders are installed from it
+ * in this state and every state a reload makes. cdef: declarations of the record types
+ * of a user object's rings (then the rings are declared in Lua by name); NULL for a
+ * built-in source or a pinned ring. A script whose top level ran without those types
+ * declared (it named its object itself) runs its top level again with them. The table
+ * must outlive the host. Returns 0 or -errno (printed). */
+int rl_lua_declare(struct rl_lua *h, const struct rl_ring_desc *rings, size_t n,
+		   const char *cdef);
+
+/* Tells the script which source feeds it, installs the decoders, then calls
+ * on_init(args) with the script arguments. Returns 0 or -errno (error printed). */
 int rl_lua_init(struct rl_lua *h, const char *source, int argc, char **argv);
 
 /* Reloads the script: builds a new state from the file as it is now, carries
@@ -68,18 +84,6 @@ uint64_t rl_lua_reloads(const struct rl_lua *h);
 /* Every file the script was loaded from so far: the script first, then the modules
  * required from beside it (by this state or by earlier attempts). *n receives how many. */
 const char *const *rl_lua_files(const struct rl_lua *h, size_t *n);
-
-/* A ring's decoder, generated from BTF (src/btf_decode.h). */
-struct rl_lua_decoder {
-	const char *map;	/* the ring's map name */
-	const char *ctype;	/* its record's C type, declared in every state */
-	char *source;		/* the generated Lua source; owned by the host once given */
-};
-
-/* Gives the host the rings' decoders (taking over each source), installed in this
- * state and in every state a reload makes, before on_init. Call before rl_lua_init.
- * Returns 0 or -ENOMEM. */
-int rl_lua_set_decoders(struct rl_lua *h, struct rl_lua_decoder *d, size_t n);
 
 /* Calls on_event (or the ring's handler) for records 0..n-1 of batch, all of one ring. A
  * handler error is reported, counted, and the batch goes on. Returns the records handled:
