@@ -1,5 +1,5 @@
 -- The decoding path: records copied out of the ring into plain Lua tables, or written as
--- JSON, by decoders the C host generates once per record type from BTF (src/btf_decode.c)
+-- JSON, by decoders the C host generates once per record type from BTF (src/kernel/btf_decode.c)
 -- and installs here by ring (map) name. A decoded table holds no pointer into the ring:
 -- it is safe to keep beyond the handler.
 local ffi = require("ffi")
