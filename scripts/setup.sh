@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what ringlua needs from Debian packages (only what is missing), then configures
 # and builds it in build/, and a second tree in build-asan/: clang with AddressSanitizer,
-# UndefinedBehaviorSanitizer and the fuzz harnesses. Idempotent and non-interactive; run
-# as root.
+# UndefinedBehaviorSanitizer and the fuzz harnesses; installs the first under /usr/local
+# (ringlua on the PATH). Idempotent and non-interactive; run as root.
 #   scripts/setup.sh                             # both trees
 #   scripts/setup.sh BUILD_DIR [extra cmake args...]   # that tree only
 set -euo pipefail
@@ -11,6 +11,11 @@ PACKAGES=(cmake make gcc pkg-config clang llvm bpftool libbpf-dev libelf-dev zli
           libluajit-5.1-dev luajit lua-busted valgrind)
 # The uapi headers ringlua.names takes system call, errno and signal names from.
 PACKAGES+=(linux-libc-dev)
+# The man page is made from `ringlua --help`.
+PACKAGES+=(help2man)
+# `cpack -G DEB` finds the package's library dependencies with dpkg-shlibdeps; the unit
+# template is checked with systemd-analyze; the man page with man.
+PACKAGES+=(dpkg-dev systemd man-db)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-}
@@ -48,5 +53,8 @@ if [ -n "$build" ]; then
   build_tree "$build" "$@"
 else
   build_tree "$root/build"
+  # ringlua on the PATH (/usr/local/bin), its modules, scripts, man page and unit.
+  cmake --install "$root/build" > /dev/null
+  echo "setup: installed $(command -v ringlua || echo /usr/local/bin/ringlua)"
   build_tree "$root/build-asan" -DCMAKE_C_COMPILER=clang -DRINGLUA_SANITIZE=ON -DRINGLUA_FUZZ=ON
 fi

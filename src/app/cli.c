@@ -83,7 +83,7 @@ void rl_cli_usage(FILE *out)
 
 	fprintf(out,
 		"Usage: ringlua [OPTIONS] [SCRIPT] [-- SCRIPT ARGS...]\n"
-		"       ringlua [OPTIONS] -e CODE [-- SCRIPT ARGS...]\n"
+		"   or: ringlua [OPTIONS] -e CODE [-- SCRIPT ARGS...]\n"
 		"Consume BPF ring buffers and hand every event to a LuaJIT handler.\n"
 		"With no SCRIPT, prints one line per process exec.\n\n"
 		"  -e, --execute CODE  the script's text itself (ffi and ringlua are in scope)\n"

@@ -35,6 +35,7 @@ struct rl_session {
 	char generated_lua_dir[PATH_MAX];
 	char default_script[PATH_MAX + 32];
 	char json_script[PATH_MAX + 32];
+	char ready_script[PATH_MAX + 300];
 	struct rl_rec batch[RL_BATCH_CAP];
 	struct rl_lua *lua;
 	struct rl_feed feed;		/* what feeds the script, and the ring table */
@@ -56,8 +57,27 @@ int rl_exit_status(int err)
 	return err == -EDOM ? RL_EXIT_USAGE : RL_EXIT_FAIL;
 }
 
-/* ringlua's lua/ and scripts/, and the script to run: -e's, --json's, the user's or the
- * built-in default. Returns 0 or -ENOENT (printed). */
+/* A ready script named as bpftrace's tools are (`ringlua execsnoop`): a SCRIPT with no
+ * slash that is no file here is looked for as scripts/NAME or scripts/NAME.lua. */
+static void find_ready_script(struct rl_session *s)
+{
+	const char *name = s->opt.script;
+
+	if (strchr(name, '/') || access(name, F_OK) == 0)
+		return;
+	snprintf(s->ready_script, sizeof(s->ready_script), "%s/scripts/%s", s->data_dir, name);
+	if (access(s->ready_script, F_OK) == 0) {
+		s->opt.script = s->ready_script;
+		return;
+	}
+	snprintf(s->ready_script, sizeof(s->ready_script), "%s/scripts/%s.lua", s->data_dir,
+		 name);
+	if (access(s->ready_script, F_OK) == 0)
+		s->opt.script = s->ready_script;
+}
+
+/* ringlua's lua/ and scripts/, and the script to run: -e's, --json's, the user's (or a
+ * ready script by name) or the built-in default. Returns 0 or -ENOENT (printed). */
 static int find_script(struct rl_session *s)
 {
 	if (rl_data_dir(s->data_dir, sizeof(s->data_dir))) {
@@ -79,6 +99,8 @@ static int find_script(struct rl_session *s)
 		s->opt.script = s->json_script;
 	else if (!s->opt.script)
 		s->opt.script = s->default_script;
+	else
+		find_ready_script(s);
 	return 0;
 }
 

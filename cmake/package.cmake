@@ -1,0 +1,35 @@
+# What `cmake --install` and the .deb carry beyond the binary and its Lua files: the man
+# page, made from `ringlua --help` by help2man (one source for both), and the systemd
+# unit template that runs a script as a daemon. `cpack -G DEB` in the build tree makes
+# the package.
+find_program(HELP2MAN_EXE help2man REQUIRED)
+set(MAN_PAGE ${CMAKE_BINARY_DIR}/ringlua.1)
+add_custom_command(
+  OUTPUT ${MAN_PAGE}
+  COMMAND ${HELP2MAN_EXE} --no-info --no-discard-stderr
+          --name "consume BPF ring buffers and hand every event to a LuaJIT script"
+          --include ${PROJECT_SOURCE_DIR}/docs/ringlua.h2m
+          --output ${MAN_PAGE} $<TARGET_FILE:ringlua>
+  DEPENDS ringlua ${PROJECT_SOURCE_DIR}/docs/ringlua.h2m
+  COMMENT "Generating the man page from ringlua --help")
+add_custom_target(man_page ALL DEPENDS ${MAN_PAGE})
+install(FILES ${MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+
+set(RINGLUA_BINDIR ${CMAKE_INSTALL_FULL_BINDIR})
+configure_file(${PROJECT_SOURCE_DIR}/scripts/ringlua@.service.in
+               ${CMAKE_BINARY_DIR}/ringlua@.service @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/ringlua@.service DESTINATION lib/systemd/system)
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME ringlua)
+set(CPACK_PACKAGE_CONTACT "ringlua maintainers <ringlua@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+    "consume BPF ring buffers and hand every event to a LuaJIT script")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# The libraries the binary links, found by dpkg-shlibdeps; clang compiles .bpf.c files
+# given with --bpf, which a machine that only runs ready scripts does not need.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "clang, llvm")
+set(CPACK_DEBIAN_PACKAGE_SECTION utils)
+include(CPack)

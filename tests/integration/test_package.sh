@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The installed layout and the .deb: `cmake --install` and `cpack -G DEB` give a ringlua
+# that finds its Lua modules (generated ones too) and ready scripts by name, a man page
+# made from --help, and a systemd unit template systemd accepts.
+#   test_package.sh RINGLUA SEQ_PRODUCER BUILD_DIR
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+BUILD=${3:?usage: $0 RINGLUA SEQ_PRODUCER BUILD_DIR}
+
+# An installed tree runs on its own: modules, generated modules, a ready script by name.
+DESTDIR=$TMP/dest cmake --install "$BUILD" > /dev/null || fail "cmake --install"
+prefix=$(find "$TMP/dest" -path '*/bin/ringlua' | head -1)
+[ -x "$prefix" ] || fail "no bin/ringlua in the installed tree"
+installed=$prefix
+RINGLUA=$installed run_ringlua -c /bin/true -e '
+  local names = require("ringlua.names")
+  on_event = function() end
+  on_exit = function() print(names.syscall_name(59), ringlua.source) end'
+assert_eq "$RC" 0 "installed ringlua: exit code"
+assert_eq "$(cat "$TMP/out")" "execve	exec" "installed ringlua: its modules and kernel_names"
+RINGLUA=$installed run_ringlua execsnoop -- --help
+assert_eq "$RC" 0 "a ready script by name: exit code"
+assert_contains "$TMP/out" "execsnoop" "a ready script by name: its --help"
+pass "the installed tree finds its modules and runs ready scripts by name"
+
+# The man page is the --help text.
+man_page=$(find "$TMP/dest" -name ringlua.1 | head -1)
+[ -s "$man_page" ] || fail "no man page installed"
+MANWIDTH=100 man -l "$man_page" > "$TMP/man" 2> /dev/null || fail "man cannot render it"
+for opt in --execute --latency --replay --handler-timeout; do
+  assert_contains "$TMP/man" "$opt" "the man page has $opt"
+done
+pass "man ringlua renders, with the options of --help"
+
+# The unit template, instantiated for a ready script, as systemd reads it.
+unit=$(find "$TMP/dest" -name 'ringlua@.service' | head -1)
+[ -s "$unit" ] || fail "no unit template installed"
+sed "s#^ExecStart=[^ ]*/ringlua #ExecStart=$installed #" "$unit" > "$TMP/ringlua@execsnoop.service"
+systemd-analyze verify --man=no "$TMP/ringlua@execsnoop.service" > "$TMP/verify" 2>&1 ||
+  { cat "$TMP/verify" >&2; fail "systemd-analyze verify refuses the unit"; }
+assert_contains "$unit" 'ExecReload=/bin/kill -HUP $MAINPID' "systemctl reload reloads the script"
+assert_contains "$unit" 'Restart=on-failure' "a failed daemon restarts"
+pass "the unit template verifies"
+
+# The .deb holds the same tree under /usr.
+(cd "$TMP" && cpack -G DEB --config "$BUILD/CPackConfig.cmake" > "$TMP/cpack" 2>&1) ||
+  { cat "$TMP/cpack" >&2; fail "cpack -G DEB"; }
+deb=$(find "$TMP" -maxdepth 1 -name 'ringlua_*.deb' | head -1)
+[ -s "$deb" ] || fail "no .deb made"
+dpkg-deb -c "$deb" > "$TMP/deb_files"
+for f in ./usr/bin/ringlua ./usr/share/ringlua/lua/ringlua/init.lua \
+         ./usr/share/ringlua/lua/ringlua/hotpath.lua ./usr/share/ringlua/lua/ringlua/kernel_names.lua \
+         ./usr/share/ringlua/scripts/execsnoop.lua ./usr/share/man/man1/ringlua.1 \
+         ./usr/lib/systemd/system/ringlua@.service; do
+  assert_contains "$TMP/deb_files" "$f" "the .deb holds $f"
+done
+dpkg-deb -f "$deb" Depends > "$TMP/deps"
+assert_contains "$TMP/deps" "libbpf1" "the .deb depends on libbpf"
+dpkg-deb -x "$deb" "$TMP/deb_root"
+RINGLUA=$TMP/deb_root/usr/bin/ringlua run_ringlua --version
+assert_eq "$RC" 0 "the packaged binary runs"
+pass "the .deb holds the binary, modules, scripts, man page and unit"
