@@ -501,7 +501,10 @@ static double seconds_since(const struct timespec *t0)
 
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: wake epoll */
+	/* SA_RESTART: a signal must not fail the script's write to a full pipe (stdio would
+	 * drop what it holds). The waits that must wake, epoll_wait and nanosleep, end
+	 * with EINTR even so (signal(7)). */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
