@@ -68,6 +68,11 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	return (int)done;
 }
 
+void rl_loop_flush_output(void)
+{
+	fflush(stdout);
+}
+
 /* Whether the script's output can no longer be written: then there is no point going
  * on. Returns 0 if it can, 1 if its reader went away (`ringlua ... | head -1`: a normal
  * end), -EIO if writing failed otherwise (a full disk: a failure). stdio keeps the
@@ -184,6 +189,7 @@ static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
 		return 0;
 	check_lost(l, now, true);
 	rl_lua_tick(l->lua);
+	rl_loop_flush_output();
 	*next_tick = now + (uint64_t)l->interval_ms * 1000;
 	if (!process_gone(l->watch_pid))
 		return 0;

@@ -84,8 +84,10 @@ static int feed(struct replay_app *a, const struct rl_options *opt,
 		}
 		if (opt->realtime)
 			pace(t, t0, start);
-		for (; t >= next_tick && !rl_loop_finished(&a->loop); next_tick += interval)
+		for (; t >= next_tick && !rl_loop_finished(&a->loop); next_tick += interval) {
 			rl_lua_tick(a->lua);
+			rl_loop_flush_output();
+		}
 		rl_loop_batch(&a->loop, a->batch, (size_t)n);
 	}
 	return 0;
