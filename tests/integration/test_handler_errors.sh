@@ -73,7 +73,12 @@ run_ringlua --pin "$pin" --interval 10 "$SCRIPTS/stop_at.lua" -- exit_at=1024
 assert_eq "$RC" 3 "exit code of os.exit(3)"
 assert_eq "$(cat "$TMP/out")" "READY
 handled=1024 late=0" "nothing handed to the script after os.exit"
-pass "--max-errors and os.exit on a batch's last record stop before the next batch"
+pin=$(new_pin)
+produce --pin "$pin" --count 3000
+run_ringlua --pin "$pin" --handler-timeout 300 "$SCRIPTS/stop_at.lua" -- spin_at=1024
+assert_eq "$RC" 1 "exit code after a handler timeout"
+assert_contains "$TMP/out" "handled=1024 late=0" "no event after the timeout"
+pass "--max-errors, a timeout and os.exit on a batch's last record stop before the next batch"
 
 # The same from a recording: --replay hands out nothing after os.exit either.
 rec=$TMP/stop.rec

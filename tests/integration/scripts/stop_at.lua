@@ -1,5 +1,6 @@
 -- Stops the run at event number N in the way its argument says: `exit_at=N` calls
--- os.exit(3), `error_at=N` fails (for --max-errors 1). Counts every event it is handed:
+-- os.exit(3), `error_at=N` fails (for --max-errors 1), `spin_at=N` never returns (for
+-- --handler-timeout). Counts every event it is handed:
 -- prints `late=K` for the events handed to it after that one, at exit or from on_tick.
 local stop, at = nil, math.huge
 local n, late = 0, 0
@@ -22,6 +23,7 @@ return {
       report()
     elseif n == at then
       if stop == "exit" then report() os.exit(3) end
+      if stop == "spin" then jit.off() while true do end end
       error("stop here")
     end
   end,
