@@ -31,7 +31,8 @@ end
 -- Builds the loop over a batch. A batch holds records of one ring: its handler is
 -- that ring's in by_ring (indexed by the ring's index, from 0), else on_event. The loop stores the
 -- index of the record it is on, so that after an error in a handler the C side can
--- resume with the next record.
+-- resume with the next record. After os.exit, even one a pcall in the script caught, no
+-- further record is handed out.
 local function make_dispatch(shared, by_ring, on_event)
   return function(first, n)
     local recs = shared.batch
@@ -40,6 +41,7 @@ local function make_dispatch(shared, by_ring, on_event)
       shared.cursor = i
       local r = recs[i]
       handler(r.data, r.len)
+      if shared.exit_requested ~= 0 then return end
     end
   end
 end
@@ -75,9 +77,11 @@ local function declare_rings(rings, cdef)
   end
 end
 
--- handlers = { map = function(ptr, len) end }: one per ring. Returns the handlers by
--- ring index (empty until the rings are known), and whether every ring has one.
-local function ring_handlers(handlers, rings, script)
+-- handlers = { map = function(ptr, len) end }: one per ring, named as in `rings` (the map
+-- names in ring order; nil while they are not known yet: a script that names its own BPF
+-- object is started again once it is open). A handler for another name is refused with
+-- no_such. Returns the handlers by ring index, and whether every ring has one.
+local function ring_handlers(handlers, rings, script, no_such)
   local by_ring, by_name = {}, {}
   if handlers == nil then return by_ring, false end
   if type(handlers) ~= "table" then
@@ -90,14 +94,14 @@ local function ring_handlers(handlers, rings, script)
   end
   if not rings then return by_ring, true end
   local covered = true
-  for i, r in ipairs(rings) do
-    by_ring[i - 1] = handlers[r.name]
-    by_name[r.name] = true
-    covered = covered and handlers[r.name] ~= nil
+  for i, name in ipairs(rings) do
+    by_ring[i - 1] = handlers[name]
+    by_name[name] = true
+    covered = covered and handlers[name] ~= nil
   end
   for name in pairs(handlers) do
     if not by_name[name] then
-      error(script .. ": handlers." .. tostring(name) .. ": the BPF object has no ring buffer map so named", 0)
+      error(script .. ": handlers." .. tostring(name) .. ": " .. no_such, 0)
     end
   end
   return by_ring, covered
@@ -174,16 +178,23 @@ function _M.start(chunk, script, shared_lud, sources, opts)
 
   local returned = chunk()
   local ctl = find_handlers(returned, _G, script)
-  local by_ring, all_rings = ring_handlers(script_field(returned, "handlers"), opts.rings, script)
-  if not ctl.on_event and not all_rings then
-    error(script .. ": no on_event(ptr, len) handler: return it in a table or define it globally", 0)
-  end
   for _, field in ipairs({ "source", "bpf" }) do
     local v = script_field(returned, field)
     if v ~= nil and type(v) ~= "string" then
       error(script .. ": " .. field .. " must be a string, got " .. type(v), 0)
     end
     ctl[field] = v
+  end
+  -- Without an object's rings the ring is a built-in source's or --pin's, named in
+  -- ringlua.rings; unless the script names its own object, whose rings come at the
+  -- restart (a reload keeps the object it runs with).
+  local rings_known = opts.rings or not ctl.bpf or opts.reloads > 0
+  local no_such = opts.rings and "the BPF object has no ring buffer map so named" or
+                  "a built-in source's or --pin's one ring is named " .. ringlua.rings[1]
+  local by_ring, all_rings = ring_handlers(script_field(returned, "handlers"),
+                                           rings_known and ringlua.rings or nil, script, no_such)
+  if not ctl.on_event and not all_rings then
+    error(script .. ": no on_event(ptr, len) handler: return it in a table or define it globally", 0)
   end
   if ctl.bpf and ctl.bpf:sub(1, 1) ~= "/" then ctl.bpf = dir .. "/" .. ctl.bpf end
   ctl.globals = global_settings(script_field(returned, "globals"), script)

@@ -33,14 +33,26 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+bool rl_loop_finished(const struct rl_loop *l)
+{
+	int code;
+
+	return (l->limit && l->handled >= l->limit) || rl_lua_failed(l->lua) ||
+	       rl_lua_interrupted(l->lua) || rl_lua_exit_requested(l->lua, &code);
+}
+
 int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 {
 	struct rl_loop *l = ctx;
 	size_t done;
 
 	/* A poll walks all a ring holds, batch after batch: under overload that is seconds
-	 * of handler time, so a stop ends it here, and the exit drain has its own bound. */
+	 * of handler time, so a stop ends it here, and the exit drain has its own bound.
+	 * The script's own stops (os.exit, the error limit, a watchdog verdict) end it
+	 * too, whichever batch or ring they came in. */
 	if (l->drain_until ? now_us() >= l->drain_until : *l->exiting != 0)
+		return 0;
+	if (rl_loop_finished(l))
 		return 0;
 	if (l->limit && n > l->limit - l->handled)
 		n = (size_t)(l->limit - l->handled);
@@ -56,12 +68,9 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	return (int)done;
 }
 
-static int finished(const struct rl_loop *l)
+void rl_loop_flush_output(void)
 {
-	int code;
-
-	return (l->limit && l->handled >= l->limit) || rl_lua_failed(l->lua) ||
-	       rl_lua_interrupted(l->lua) || rl_lua_exit_requested(l->lua, &code);
+	fflush(stdout);
 }
 
 /* Whether the script's output can no longer be written: then there is no point going
@@ -180,6 +189,7 @@ static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
 		return 0;
 	check_lost(l, now, true);
 	rl_lua_tick(l->lua);
+	rl_loop_flush_output();
 	*next_tick = now + (uint64_t)l->interval_ms * 1000;
 	if (!process_gone(l->watch_pid))
 		return 0;
@@ -203,7 +213,7 @@ static int drain_at_exit(struct rl_loop *l)
 	int64_t left;
 
 	l->drain_until = now_us() + EXIT_DRAIN_US;
-	for (int i = 0; i < EXIT_DRAIN_ROUNDS && !finished(l); i++) {
+	for (int i = 0; i < EXIT_DRAIN_ROUNDS && !rl_loop_finished(l); i++) {
 		int n = rl_consumer_poll(l->consumer, 0);
 
 		if (n < 0)
@@ -212,7 +222,7 @@ static int drain_at_exit(struct rl_loop *l)
 			break;
 	}
 	left = now_us() >= l->drain_until ? left_in_rings(l->consumer) : 0;
-	if (!finished(l))
+	if (!rl_loop_finished(l))
 		check_lost(l, now_us(), false); /* the last drops reach on_lost before on_exit */
 	if (left > 0)
 		fprintf(stderr, "ringlua: stopped draining after %d ms: %lld bytes of records "
@@ -227,7 +237,7 @@ int rl_loop_run(struct rl_loop *l)
 	watch_files(l);
 	if (l->stats)
 		rl_stats_report(l->stats, l->consumer, l->ring_names, NULL, now_us());
-	while (!*l->exiting && !finished(l)) {
+	while (!*l->exiting && !rl_loop_finished(l)) {
 		int n = rl_consumer_poll(l->consumer, poll_timeout_ms(now_us(), next_tick,
 								      reload_at));
 		int gone = output_gone();
@@ -240,7 +250,9 @@ int rl_loop_run(struct rl_loop *l)
 					"stopping\n");
 			return 0;
 		}
-		if (between_polls(l, now_us(), &next_tick, &reload_at))
+		/* No tick or reload after the script stopped itself in the poll. */
+		if (rl_loop_finished(l) ||
+		    between_polls(l, now_us(), &next_tick, &reload_at))
 			break;
 	}
 	return drain_at_exit(l);

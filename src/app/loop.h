@@ -3,6 +3,7 @@
 #define RINGLUA_LOOP_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,16 @@ struct rl_loop {
 /* The consumer's batch callback (ctx is the struct rl_loop): hands the batch to Lua,
  * taking no more than the event limit allows. */
 int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n);
+
+/* Whether a limit or the script ended the run: the event or error limit, a watchdog
+ * verdict, os.exit. Checked before every batch, and between polls. */
+bool rl_loop_finished(const struct rl_loop *l);
+
+/* Hands what the script wrote to stdout to its reader. Into a pipe or a file stdout is
+ * block-buffered, and a script need not set line buffering: every tick calls this, so
+ * output arrives within an interval (within the longer of the interval and --latency),
+ * at one write per interval rather than per event. */
+void rl_loop_flush_output(void);
 
 /* Polls until a signal, the event limit, the error limit, or the end of the watched
  * process (checked every interval), reloading the script when its files are saved or

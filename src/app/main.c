@@ -19,10 +19,12 @@ static void on_signal(int sig)
 		signals.exiting++; /* counted: a second one interrupts on_exit */
 }
 
-/* No SA_RESTART: a stop or a reload must wake the event loop's epoll_wait. */
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	/* SA_RESTART: a signal must not fail the script's write to a full pipe (stdio would
+	 * drop what it holds). The waits that must wake, epoll_wait and nanosleep, end
+	 * with EINTR even so (signal(7)). */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

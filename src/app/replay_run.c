@@ -68,8 +68,7 @@ static int feed(struct replay_app *a, const struct rl_options *opt,
 	const char *why;
 	int n;
 
-	while (!*exiting && !rl_lua_failed(a->lua) &&
-	       (!opt->count || a->loop.handled < opt->count)) {
+	while (!*exiting && !rl_loop_finished(&a->loop)) {
 		n = rl_replay_next(a->rec, a->batch, RL_BATCH_CAP, &t, &why);
 		if (n < 0) {
 			fprintf(stderr, "ringlua: --replay %s: %s\n", opt->replay, why);
@@ -83,8 +82,10 @@ static int feed(struct replay_app *a, const struct rl_options *opt,
 		}
 		if (opt->realtime)
 			pace(t, t0, start);
-		for (; t >= next_tick; next_tick += interval)
+		for (; t >= next_tick && !rl_loop_finished(&a->loop); next_tick += interval) {
 			rl_lua_tick(a->lua);
+			rl_loop_flush_output();
+		}
 		rl_loop_batch(&a->loop, a->batch, (size_t)n);
 	}
 	return 0;

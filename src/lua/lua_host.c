@@ -583,9 +583,30 @@ static void warn_source_change(const struct rl_lua *h, lua_State *L)
 	lua_pop(h->L, 1);
 }
 
+/* The flags a run is judged by, which a candidate state sets as the running one does. */
+struct verdicts {
+	struct rl_dispatch shared;
+	enum rl_watchdog_verdict stopped;
+	bool out_of_memory;
+};
+
+/* Whether the candidate being built asked to exit: that is its failure, said here (the
+ * setup error path says nothing after os.exit). */
+static bool candidate_exited(const struct rl_lua *h, const struct verdicts *before)
+{
+	if (!h->shared.exit_requested || before->shared.exit_requested)
+		return false;
+	fprintf(stderr, "ringlua: %s%s called os.exit(%d) while starting\n", h->fail_prefix,
+		h->o.script, (int)h->shared.exit_code);
+	return true;
+}
+
 int rl_lua_reload(struct rl_lua *h)
 {
 	struct carry carry = { .reloads = h->reloads + 1 };
+	/* A candidate that fails leaves nothing behind: its timeout, memory limit or
+	 * os.exit would otherwise end the script that goes on. */
+	const struct verdicts before = { h->shared, h->stopped, h->out_of_memory };
 	lua_State *L = NULL;
 	bool exported;
 	int err;
@@ -600,10 +621,15 @@ int rl_lua_reload(struct rl_lua *h)
 		lua_pop(h->L, 1);
 	if (!err)
 		err = init_state(h, L);
+	if (candidate_exited(h, &before))
+		err = -ECANCELED;
 	h->fail_prefix = "";
 	if (err) {
 		if (L)
 			close_state(L);
+		h->shared = before.shared;
+		h->stopped = before.stopped;
+		h->out_of_memory = before.out_of_memory;
 		return err;
 	}
 	warn_source_change(h, L);
@@ -627,21 +653,35 @@ const char *const *rl_lua_files(const struct rl_lua *h, size_t *n)
 	return (const char *const *)h->files;
 }
 
+/* The records of the batch handled once a call from first stopped: up to the one the
+ * loop was on. The cursor was set to first before the call, so one that failed before
+ * the loop stored it (a watchdog or memory error on entry) still moves on by a record;
+ * the clamp keeps the count within the batch whatever the cursor holds. */
+static size_t handled_until_cursor(const struct rl_lua *h, size_t first, size_t n)
+{
+	int64_t cursor = h->shared.cursor;
+	size_t next = cursor < (int64_t)first ? first + 1 : (size_t)cursor + 1;
+
+	return next < n ? next : n;
+}
+
 size_t rl_lua_dispatch(struct rl_lua *h, const struct rl_rec *batch, size_t n)
 {
 	size_t first = 0;
 
 	h->shared.batch = batch;
 	while (first < n) {
+		h->shared.cursor = (int32_t)first;
 		lua_pushvalue(h->L, SLOT_DISPATCH);
 		lua_pushinteger(h->L, (lua_Integer)first);
 		lua_pushinteger(h->L, (lua_Integer)n);
 		if (call(h, h->L, 2, 0, "on_event") == 0)
-			return n;
+			/* The loop ends early only after os.exit. */
+			return h->shared.exit_requested ? handled_until_cursor(h, first, n) : n;
 		/* on_event failed on record `cursor`: report it and go on after it, unless
 		 * that was the watchdog: a record cut short counts as handled. */
 		handler_error(h);
-		first = (size_t)h->shared.cursor + 1;
+		first = handled_until_cursor(h, first, n);
 		if (rl_lua_failed(h) || h->stopped || h->shared.exit_requested)
 			return first;
 	}

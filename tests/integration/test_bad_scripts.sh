@@ -63,6 +63,22 @@ case_ endless_top_level 1 "the script's top level did not return within 300 ms" 
   "jit.off(); while true do end" --handler-timeout 300
 case_ missing_module 1 "module 'no_such_module' not found" "" \
   "local m = require('no_such_module') return { on_event = print }"
+# handlers by map name on a built-in source or --pin: its one ring is "events".
+case_ handlers_events_on_pin 0 "ringlua: $EVENTS events, 0 errors" "handled $EVENTS" \
+  "local n = 0
+   return { handlers = { events = function() n = n + 1 end },
+            on_exit = function() print('handled ' .. n) end }" --count $EVENTS
+case_ handlers_other_map_on_pin 1 \
+  "handlers.exec: a built-in source's or --pin's one ring is named events" "" \
+  "return { handlers = { exec = function() end } }"
+printf '%s\n' "local n = 0
+return { handlers = { events = function() n = n + 1 end },
+         on_exit = function() print('handled ' .. n) end }" > "$TMP/by_map.lua"
+run_ringlua -s syscalls -c "dd if=/dev/zero of=/dev/null bs=1 count=200" "$TMP/by_map.lua"
+assert_eq "$RC" 0 "handlers.events on a built-in source: exit code"
+assert_matches "$TMP/err" "^ringlua: [1-9][0-9]* events, 0 errors" "handlers.events on a built-in source"
+assert_matches "$TMP/out" "^handled [1-9][0-9]*$" "handlers.events handed the events"
+pass "handlers.events on a built-in source"
 
 # SIGINT while a slow handler works through a batch: answered within the check period,
 # on_exit runs, exit 0.

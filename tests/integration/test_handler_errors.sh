@@ -57,3 +57,37 @@ assert_contains "$TMP/err" "tick_errors.lua:9: tick failed" "file:line"
 assert_contains "$TMP/err" "stopped after 3 handler errors (--max-errors)" "message"
 assert_contains "$TMP/out" "ticks=3" "ticks"
 pass "on_tick errors count towards --max-errors"
+
+# A stop on the last record of a batch ends the run there: no later batch, in this poll
+# or another, and no tick after it. 3000 records wait in the ring: batches of 1024, so
+# record 1024 is the last of the first.
+pin=$(new_pin)
+produce --pin "$pin" --count 3000
+run_ringlua --pin "$pin" --max-errors 1 "$SCRIPTS/stop_at.lua" -- error_at=1024
+assert_eq "$RC" 1 "exit code with --max-errors 1"
+assert_contains "$TMP/out" "handled=1024 late=0" "no event after the error limit"
+assert_contains "$TMP/err" "ringlua: 1024 events, 1 errors" "summary"
+pin=$(new_pin)
+produce --pin "$pin" --count 3000
+run_ringlua --pin "$pin" --interval 10 "$SCRIPTS/stop_at.lua" -- exit_at=1024
+assert_eq "$RC" 3 "exit code of os.exit(3)"
+assert_eq "$(cat "$TMP/out")" "READY
+handled=1024 late=0" "nothing handed to the script after os.exit"
+pin=$(new_pin)
+produce --pin "$pin" --count 3000
+run_ringlua --pin "$pin" --handler-timeout 300 "$SCRIPTS/stop_at.lua" -- spin_at=1024
+assert_eq "$RC" 1 "exit code after a handler timeout"
+assert_contains "$TMP/out" "handled=1024 late=0" "no event after the timeout"
+pass "--max-errors, a timeout and os.exit on a batch's last record stop before the next batch"
+
+# The same from a recording: --replay hands out nothing after os.exit either.
+rec=$TMP/stop.rec
+pin=$(new_pin)
+produce --pin "$pin" --count 3000
+run_ringlua --pin "$pin" --count 3000 --record "$rec" "$SCRIPTS/stop_at.lua"
+assert_eq "$RC" 0 "exit code of the recording run"
+run_ringlua --replay "$rec" "$SCRIPTS/stop_at.lua" -- exit_at=1024
+assert_eq "$RC" 3 "exit code of os.exit(3) in a replay"
+assert_eq "$(cat "$TMP/out")" "READY
+handled=1024 late=0" "nothing replayed after os.exit"
+pass "--replay stops at os.exit"

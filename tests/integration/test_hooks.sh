@@ -38,3 +38,58 @@ assert_eq "$RC" 0 "exit code"
 assert_contains "$TMP/out" "on_exit" "on_exit after --count"
 assert_contains "$TMP/err" "ringlua: 10 events, 0 errors" "summary"
 pass "on_exit runs when --count is reached"
+
+# A SIGHUP or SIGINT while the script's print waits on a full pipe costs no output: the
+# write goes on once the reader reads, then the reload or the stop follows (for SIGINT,
+# the handler is cut short after its write: no record after, on_exit, exit 0).
+cat > "$TMP/flood.lua" <<'LUA'
+local ringlua = require("ringlua")
+local st = ringlua.state
+local pad = string.rep("x", 90)
+st.n = st.n or 0
+return {
+  on_init = function() io.stderr:write("READY\n") end,
+  on_event = function() st.n = st.n + 1; print(st.n .. " " .. pad) end,
+  on_exit = function() print("END") end,
+}
+LUA
+mkfifo "$TMP/fifo"
+for sig in HUP INT; do
+  rm -f "$TMP/go" "$TMP/read"
+  # The reader holds the pipe open but reads only once told: the pipe fills up.
+  ( exec 3< "$TMP/fifo"; while [ ! -e "$TMP/go" ]; do sleep 0.05; done; cat <&3 > "$TMP/read" ) &
+  reader=$!
+  pin=$(new_pin)
+  produce --pin "$pin" --count 0
+  timeout -s KILL 60 "$RINGLUA" --pin "$pin" --handler-timeout 0 "$TMP/flood.lua" \
+    > "$TMP/fifo" 2> "$TMP/bg.err" &
+  BG=$!
+  wait_output READY "$TMP/bg.err"
+  produce --pin "$pin" --reuse --count 2000 # 190 KB of lines: far more than a pipe holds
+  pid=$(cat "/proc/$BG/task/$BG/children"); pid=${pid% }
+  for _ in $(seq 200); do
+    grep -q pipe_write "/proc/$pid/wchan" 2>/dev/null && break
+    sleep 0.05
+  done
+  grep -q pipe_write "/proc/$pid/wchan" || fail "SIG$sig: ringlua never waited on the full pipe"
+  signal_ringlua "$sig"
+  sleep 0.3
+  touch "$TMP/go"
+  if [ "$sig" == HUP ]; then
+    wait_output "ringlua: reloaded" "$TMP/bg.err"
+    wait_output READY "$TMP/bg.err"
+    signal_ringlua INT
+  fi
+  RC=0
+  wait "$BG" || RC=$?
+  wait "$reader"
+  assert_eq "$RC" 0 "exit code after SIG$sig during a blocked write"
+  # Lines 1..k, each whole and in order, then on_exit's END: nothing lost on the way.
+  awk -v pad="$(printf 'x%.0s' $(seq 90))" '
+    $0 == "END" { ended = 1; next }
+    ended || $0 != (NR " " pad) { print "line " NR ": " substr($0, 1, 20); bad = 1; exit }
+    END { if (!ended) { print "no END after " NR " lines"; bad = 1 } exit bad }' \
+    "$TMP/read" > "$TMP/check" || { cat "$TMP/check" "$TMP/bg.err" >&2; fail "SIG$sig: output lost"; }
+  [ "$sig" == INT ] || assert_eq "$(grep -c x "$TMP/read")" 2000 "every line after SIGHUP"
+  pass "SIG$sig while print waits on a full pipe: $(grep -c x "$TMP/read") lines, none lost, on_exit"
+done

@@ -48,3 +48,18 @@ run_ringlua -c true -p 1 -e 'on_event = print'
 assert_eq "$RC" 2 "exit code of -c with -p"
 assert_contains "$TMP/err" "-c traces the command it starts" "message"
 pass "-e and -c errors are one line with the documented exit code"
+
+# What a one-liner prints into a pipe or a file reaches it while the trace runs, within
+# an interval (stdout is block-buffered there; the loop flushes it at every tick).
+pin=$(new_pin)
+produce --pin "$pin" --count 3
+rm -f "$TMP/bg.out"
+timeout -s KILL 60 "$RINGLUA" --pin "$pin" --interval 200 -e 'on_event = function() print("got one") end' \
+  > "$TMP/bg.out" 2> "$TMP/bg.err" &
+BG=$!
+wait_output "got one"
+kill -0 "$BG" 2>/dev/null || fail "ringlua ended before its output was checked"
+stop_ringlua INT
+assert_eq "$RC" 0 "exit code"
+assert_eq "$(count_lines "got one" "$TMP/bg.out")" 3 "each event's line, once"
+pass "a one-liner's output arrives while the trace runs"

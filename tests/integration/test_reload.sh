@@ -182,3 +182,49 @@ assert_contains "$TMP/bg.err" "reload failed, the running script goes on: the sc
   "the reload is cut short"
 assert_contains "$TMP/bg.out" "on_exit of v1" "the running version's on_exit"
 pass "SIGINT during a slow reload: the reload is interrupted, the old version ends the trace"
+
+# A failed reload leaves nothing behind: a new version that runs past --handler-timeout,
+# reaches --memory-limit, or calls os.exit in its top level or on_init is refused, and the
+# running version goes on handling events and ends the trace (on_exit, exit 0).
+cat > "$dir/keeps.lua" <<'LUA'
+io.stdout:setvbuf("line")
+local n = 0
+return {
+  on_init = function() print("READY v1") end,
+  on_event = function() n = n + 1 end,
+  on_exit = function() print("on_exit of v1 n=" .. n) end,
+}
+LUA
+pin=$(new_pin)
+produce --pin "$pin" --count 0
+start_ringlua_until "READY v1" --pin "$pin" --handler-timeout 300 --memory-limit 32 \
+  "$dir/keeps.lua"
+failed=0
+for body in 'jit.off() while true do end' \
+            'local t = {} for i = 1, 1e7 do t[i] = { i } end' \
+            'os.exit(5)' \
+            'return { on_event = function() end, on_init = function() os.exit(6) end }'; do
+  printf '%s\n' "$body" > "$dir/next.lua"
+  mv "$dir/next.lua" "$dir/keeps.lua"
+  failed=$((failed + 1))
+  for _ in $(seq 200); do
+    [ "$(count_lines "$reload_failed" "$TMP/bg.err")" -ge $failed ] && break
+    kill -0 "$BG" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -0 "$BG" 2>/dev/null || { cat "$TMP/bg.err" >&2; fail "the run ended after: $body"; }
+done
+assert_contains "$TMP/bg.err" "$reload_failed the script's top level did not return within 300 ms" \
+  "timeout reported"
+assert_contains "$TMP/bg.err" "$reload_failed the script's top level: the script's Lua memory reached the limit of 32 MB" \
+  "memory limit reported"
+assert_contains "$TMP/bg.err" "$reload_failed $dir/keeps.lua called os.exit(5) while starting" \
+  "os.exit at the top level reported"
+assert_contains "$TMP/bg.err" "$reload_failed $dir/keeps.lua called os.exit(6) while starting" \
+  "os.exit in on_init reported"
+produce --pin "$pin" --reuse --count 100
+stop_ringlua INT
+assert_eq "$RC" 0 "exit code after four failed reloads"
+assert_contains "$TMP/bg.out" "on_exit of v1 n=100" "the running version handled the events"
+assert_matches "$TMP/bg.err" "^ringlua: 100 events, 0 errors, [0-9.]+ s\$" "summary"
+pass "a reload that times out, runs out of memory or calls os.exit keeps the running script"

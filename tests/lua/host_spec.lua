@@ -215,6 +215,17 @@ describe("host", function()
     assert.are.equal(3, b.shared.exit_code)
   end)
 
+  it("hands out no record after an os.exit that the script's pcall caught", function()
+    local b = fake_batch({ "a", "b", "c" })
+    _G.spec_n = 0
+    local dispatch = start([[
+      return { on_event = function() spec_n = spec_n + 1; pcall(os.exit, 2) end }
+    ]], nil, b.shared)
+    dispatch(0, 3)
+    assert.are.equal(1, _G.spec_n)
+    assert.are.equal(0, b.shared.cursor)
+  end)
+
   it("maps os.exit(true), os.exit() and os.exit(false) to 0, 0 and 1", function()
     local b = fake_batch({})
     start("return { on_event = function() end }", nil, b.shared)
@@ -275,6 +286,28 @@ describe("host", function()
       start("return { handlers = { third = function() end }, on_event = function() end }", "s.lua",
             nil, { rings = RINGS, cdef = RING_CDEF })
     end, "s.lua: handlers.third: the BPF object has no ring buffer map so named")
+  end)
+
+  it("hands a built-in source's records to handlers.events, its ring's map name", function()
+    local b = fake_batch({ "x" })
+    local seen
+    _G.spec_seen = function(p, n) seen = ffi.string(p, n) end
+    local dispatch, ctl = start("return { handlers = { events = spec_seen } }", "s.lua", b.shared)
+    assert.is_nil(ctl.on_event)
+    dispatch(0, 1)
+    assert.are.equal("x", seen)
+  end)
+
+  it("refuses a handler for another map on a built-in source, at start", function()
+    assert.has_error(function()
+      start("return { handlers = { exec = function() end } }", "s.lua")
+    end, "s.lua: handlers.exec: a built-in source's or --pin's one ring is named events")
+  end)
+
+  it("leaves handlers for the rings of the script's own object until they are known", function()
+    local _, ctl = start("return { bpf = 'prog.bpf.o', handlers = { mine = function() end } }",
+                         "/scripts/s.lua")
+    assert.are.equal("/scripts/prog.bpf.o", ctl.bpf)
   end)
 
   it("gives the script's bpf path relative to the script and its globals as text", function()
