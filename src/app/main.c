@@ -268,6 +268,10 @@ static int add_ring(struct app *a, int map_fd)
 	if (err == -EINVAL)
 		fprintf(stderr, "ringlua: %s is not a BPF ring buffer map\n",
 			a->opt.pin ? a->opt.pin : "the source's map");
+	else if (err == -EOPNOTSUPP)
+		fprintf(stderr, "ringlua: %s: the ring buffer has map flags ringlua does not "
+				"read correctly (it knows only BPF_F_NUMA_NODE)\n",
+			a->opt.pin ? a->opt.pin : "the source's map");
 	else if (err < 0)
 		fprintf(stderr, "ringlua: cannot map the ring buffer: %s\n", strerror(-err));
 	return err < 0 ? err : 0;
@@ -610,7 +614,9 @@ int main(int argc, char **argv)
 	if (err) {
 		if (err != -ECANCELED) /* already said */
 			fprintf(stderr, "ringlua: stopping: %s\n", err == -EBADMSG ?
-				"corrupt record header in the ring buffer" : err == -EIO ?
+				"corrupt record header in the ring buffer" : err == -EUSERS ?
+				"another consumer moved the ring's consumer position (run one "
+				"consumer per ring)" : err == -EIO ?
 				"cannot write to standard output" : strerror(-err));
 		goto cleanup;
 	}
