@@ -218,19 +218,11 @@ static int set_cli_global(struct app *a, const char *setting)
 	return rl_user_bpf_set(a->user, name, setting + len + 1, RL_VALUE_TEXT, origin);
 }
 
-/* Options that only mean something for the built-in sources; the first one given. */
-static const char *source_only_option(const struct rl_options *o)
-{
-	return o->source ? "-s" : o->pin ? "--pin" : o->pid ? "-p" :
-	       o->uid != RL_ANY_UID ? "--uid" : o->comm ? "--comm" : o->cgroup ? "--cgroup" :
-	       NULL;
-}
-
 /* Sets the script's globals, then --set's (which win), and loads the user's object.
  * Returns EXIT_OK, or the failure's exit status (printed). */
 static int load_user_bpf(struct app *a)
 {
-	const char *conflict = source_only_option(&a->opt);
+	const char *conflict = rl_cli_source_only_option(&a->opt);
 
 	if (conflict) {
 		fprintf(stderr, "ringlua: %s is for the built-in sources: a BPF object of your "

@@ -142,7 +142,7 @@ expect 2 "--set nope=1: no const volatile global named 'nope' in two_rings.bpf.o
   "${ok_obj[@]}" --set nope=1 "$lua"
 expect 2 "--set tiny=128: does not fit: expected a signed 8-bit integer (-128 to 127)" \
   "${ok_obj[@]}" --set tiny=128 "$lua"
-expect 2 "--set small=-1: does not fit: expected a unsigned 16-bit integer (0 to 65535)" \
+expect 2 "--set small=-1: does not fit: expected an unsigned 16-bit integer (0 to 65535)" \
   "${ok_obj[@]}" --set small=-1 "$lua"
 expect 2 "--set magic=1x: wrong type" "${ok_obj[@]}" --set magic=1x "$lua"
 expect 2 "--set flag=yes: wrong type: expected true or false" "${ok_obj[@]}" --set flag=yes "$lua"
