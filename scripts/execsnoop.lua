@@ -2,19 +2,23 @@
 --   ringlua scripts/execsnoop.lua [-- --help]
 local ffi = require("ffi")
 local ringlua = require("ringlua")
+local cli_args = require("ringlua.cli_args")
 
 local str = ringlua.str
 local exec_t = ringlua.types.exec
 local write = io.write
 local format = string.format
 
+local SPEC = {
+  name = "execsnoop",
+  about = "Trace process execs: PID PPID UID COMM FILENAME, one line each.",
+  options = {},
+}
+
 local M = { source = "exec" }
 
 function M.on_init(args)
-  if args[1] == "-h" or args[1] == "--help" then
-    print("usage: ringlua [-p PID] scripts/execsnoop.lua\nprints PID PPID UID COMM FILENAME per exec")
-    os.exit(0)
-  end
+  cli_args.parse_or_exit(SPEC, args)
   io.stdout:setvbuf("line")
   write(format("%-8s %-8s %-6s %-16s %s\n", "PID", "PPID", "UID", "COMM", "FILENAME"))
 end

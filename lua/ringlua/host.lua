@@ -127,27 +127,37 @@ local function global_settings(globals, script)
   return list
 end
 
--- "./" entries of the search paths would load whatever sits in the current directory,
--- unchecked; modules beside the script load through the checked searcher instead.
-local function without_cwd(path)
-  local kept = {}
+-- The Lua search path's entries that the checked searcher takes over: every absolute
+-- one but ringlua's own (the system's, LUA_PATH's). Relative entries ("./?.lua",
+-- "lib/?.lua") name whatever the current directory holds, and are dropped.
+local function checked_templates(path, own_path)
+  local own, kept = {}, {}
+  for entry in own_path:gmatch("[^;]+") do own[entry] = true end
   for entry in path:gmatch("[^;]+") do
-    if entry:sub(1, 2) ~= "./" then kept[#kept + 1] = entry end
+    if entry:sub(1, 1) == "/" and not own[entry] then kept[#kept + 1] = entry end
   end
-  return table.concat(kept, ";")
+  return kept
 end
 
--- require() of a module beside the script (or below it): read through the same
--- ownership checks as the script, by the C host's load_module(path).
--- ringlua's own modules (own_path) take precedence, as they did on package.path.
-local function make_searcher(dir, own_path, load_module)
+-- require() of every module but ringlua's own: read through the same ownership checks
+-- as the script, by the C host's load_module(path). Looked for beside the script (or
+-- below it) first, then along templates. ringlua's own modules (own_path) take
+-- precedence, as they did on package.path, and are left to the path searcher.
+local function make_searcher(dir, own_path, templates, load_module)
   return function(name)
     if package.searchpath(name, own_path) then return "" end
-    local base = dir .. "/" .. name:gsub("%.", "/")
-    local chunk, missing = load_module(base .. ".lua")
-    if chunk then return chunk end
-    local chunk2, missing2 = load_module(base .. "/init.lua")
-    return chunk2 or (missing .. missing2)
+    local file = name:gsub("%.", "/")
+    local candidates = { dir .. "/" .. file .. ".lua", dir .. "/" .. file .. "/init.lua" }
+    for _, t in ipairs(templates) do
+      candidates[#candidates + 1] = t:gsub("%?", function() return file end)
+    end
+    local missing = {}
+    for _, path in ipairs(candidates) do
+      local chunk, note = load_module(path)
+      if chunk then return chunk end
+      missing[#missing + 1] = note
+    end
+    return table.concat(missing)
   end
 end
 
@@ -167,10 +177,13 @@ function _M.start(chunk, script, shared_lud, sources, opts)
     ringlua.rings = {}
     for i, r in ipairs(opts.rings) do ringlua.rings[i] = r.name end
   end
-  package.path = without_cwd(package.path)
-  package.cpath = without_cwd(package.cpath)
+  -- Only ringlua's own modules load unchecked. C modules (package.cpath) not at all: a
+  -- shared object cannot be checked and then loaded from the descriptor that was checked.
+  local templates = checked_templates(package.path, opts.own_path)
+  package.path = opts.own_path
+  package.cpath = ""
   local dir = script:match("^(.*)/[^/]*$") or "."
-  table.insert(package.loaders, 2, make_searcher(dir, opts.own_path, opts.load_module))
+  table.insert(package.loaders, 2, make_searcher(dir, opts.own_path, templates, opts.load_module))
   local shared = ffi.cast(dispatch_ptr_t, shared_lud)
   os.exit = make_exit(shared)
   if opts.state then ringlua.state = state.decode(opts.state) end

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
@@ -95,7 +96,7 @@ void rl_cli_usage(FILE *out)
 		"  -s, --source NAME   built-in event source (default: the script's `source`, else %s)\n"
 		"  -p, --pid PID       trace only process PID (filtered in the kernel);\n"
 		"                      stop when it exits\n"
-		"      --uid UID       trace only tasks of this real user id\n"
+		"      --uid USER      trace only tasks of this real user (an id or a name)\n"
 		"      --comm NAME     trace only tasks of this name (at most %d characters)\n"
 		"      --cgroup DIR    trace only tasks in this cgroup (a cgroup v2 directory)\n"
 		"      --pin PATH      consume the ring buffer map pinned at PATH; load no BPF\n"
@@ -155,16 +156,43 @@ static int parse_latency(const char *s, uint32_t *us)
 }
 
 /* The id of the cgroup v2 directory path: the inode number, as the kernel's
- * bpf_get_current_cgroup_id() gives it. Returns 0 or -EINVAL. */
+ * bpf_get_current_cgroup_id() gives it. Returns 0 or -EINVAL (printed). */
 static int cgroup_id(const char *path, uint64_t *id)
 {
 	struct statfs fs;
 	struct stat st;
+	const char *why = NULL;
 
-	if (statfs(path, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC || stat(path, &st) ||
-	    !S_ISDIR(st.st_mode))
+	if (statfs(path, &fs) || stat(path, &st))
+		why = strerror(errno);
+	else if (fs.f_type == CGROUP_SUPER_MAGIC)
+		why = "a cgroup v1 directory; only cgroup v2 ids can be filtered in the kernel";
+	else if (fs.f_type != CGROUP2_SUPER_MAGIC)
+		why = "not in a cgroup v2 file system (such as /sys/fs/cgroup)";
+	else if (!S_ISDIR(st.st_mode))
+		why = "not a directory";
+	if (why) {
+		fprintf(stderr, "ringlua: --cgroup %s: %s\n", path, why);
 		return -EINVAL;
+	}
 	*id = st.st_ino;
+	return 0;
+}
+
+/* A user id, or a user name of the password database. Returns 0 or -EINVAL. */
+static int parse_uid(const char *s, uint32_t *uid)
+{
+	struct passwd *pw;
+	uint64_t v;
+
+	if (parse_u64(s, 0, RL_ANY_UID - 1, &v) == 0) {
+		*uid = (uint32_t)v;
+		return 0;
+	}
+	pw = s[0] && !(s[0] >= '0' && s[0] <= '9') ? getpwnam(s) : NULL;
+	if (!pw || pw->pw_uid >= RL_ANY_UID)
+		return -EINVAL;
+	*uid = (uint32_t)pw->pw_uid;
 	return 0;
 }
 
@@ -202,7 +230,7 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_STATS: o->stats = true; return 0;
 	case OPT_JSON: o->json = true; return 0;
 	case OPT_RECORD: o->record = arg; return 0;
-	case OPT_CGROUP: return cgroup_id(arg, &o->cgroup) ? bad_value("--cgroup", arg) : 0;
+	case OPT_CGROUP: return cgroup_id(arg, &o->cgroup);
 	case OPT_REPLAY: o->replay = arg; return 0;
 	case OPT_REALTIME: o->realtime = true; return 0;
 	case OPT_HANDLER_TIMEOUT:
@@ -237,10 +265,7 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_LATENCY:
 		return parse_latency(arg, &o->latency_us) ? bad_value("--latency", arg) : 0;
 	case OPT_UID:
-		if (parse_u64(arg, 0, RL_ANY_UID - 1, &v))
-			return bad_value("--uid", arg);
-		o->uid = (uint32_t)v;
-		return 0;
+		return parse_uid(arg, &o->uid) ? bad_value("--uid", arg) : 0;
 	case OPT_COMM:
 		if (!arg[0] || strlen(arg) > RL_COMM_MAX)
 			return bad_value("--comm", arg);
@@ -252,6 +277,67 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	default:
 		return -EINVAL;
 	}
+}
+
+const char *rl_cli_source_only_option(const struct rl_options *o)
+{
+	return o->source ? "-s" : o->pin ? "--pin" : o->pid ? "-p" :
+	       o->uid != RL_ANY_UID ? "--uid" : o->comm ? "--comm" : o->cgroup ? "--cgroup" :
+	       NULL;
+}
+
+/* A word that is not an option, before any `--`: the script, once. Returns 0 or -EINVAL
+ * (printed). */
+static int operand(struct rl_options *o, const char *word)
+{
+	if (!o->script && !o->code) {
+		o->script = word;
+		return 0;
+	}
+	fprintf(stderr, "ringlua: unexpected argument '%s': %s (script arguments go after --)\n",
+		word, o->code ? "-e gives the script" : "one SCRIPT only");
+	return -EINVAL;
+}
+
+/* Options that go together only in some ways: decided here, from argv alone, before
+ * anything is compiled or loaded. Returns 0 or -EINVAL (printed). */
+static int check_combinations(const struct rl_options *o)
+{
+	const char *conflict = rl_cli_source_only_option(o);
+
+	if (o->replay && (o->record || o->pid || o->pin || o->bpf || o->command || o->source ||
+			  o->cgroup)) {
+		fprintf(stderr, "ringlua: --replay takes its events from the recording: it does "
+				"not go with --record, -p, -c, -s, --pin or --bpf\n");
+		return -EINVAL;
+	}
+	if (o->script && o->code) {
+		fprintf(stderr, "ringlua: -e gives the script: give no SCRIPT with it\n");
+		return -EINVAL;
+	}
+	if (o->realtime && !o->replay) {
+		fprintf(stderr, "ringlua: --realtime paces a replay: it goes with --replay FILE\n");
+		return -EINVAL;
+	}
+	if (o->json && (o->script || o->code)) {
+		fprintf(stderr, "ringlua: --json prints the events itself: give no SCRIPT or -e\n");
+		return -EINVAL;
+	}
+	if (o->command && (o->pid || o->pin || o->bpf)) {
+		fprintf(stderr, "ringlua: -c traces the command it starts: it does not go with "
+				"-p, --pin or --bpf\n");
+		return -EINVAL;
+	}
+	if (o->bpf && conflict) {
+		fprintf(stderr, "ringlua: %s is for the built-in sources: a BPF object of your "
+				"own filters in its program (--set)\n", conflict);
+		return -EINVAL;
+	}
+	if (o->source && !rl_source_find(o->source)) {
+		fprintf(stderr, "ringlua: unknown source '%s' (try --help)\n", o->source);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int rl_cli_parse(struct rl_options *o, int argc, char **argv)
@@ -266,37 +352,18 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 	/* 0, not 1: glibc starts afresh only at 0; at 1 it would go on inside a group of
 	 * short options where the previous parse stopped (`-vx`), in its argv. */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":hvp:s:e:c:", long_opts, NULL)) != -1) {
+	/* "-": words that are not options come back in order (as 1), so that only one
+	 * before `--` can be the script; what follows `--` is the script's. */
+	while ((c = getopt_long(argc, argv, "-:hvp:s:e:c:", long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			fprintf(stderr, "ringlua: %s option: %s (try --help)\n",
 				c == '?' ? "unknown" : "missing value for", argv[optind - 1]);
 			return -EINVAL;
 		}
-		if (apply(o, c, optarg))
+		if (c == 1 ? operand(o, optarg) : apply(o, c, optarg))
 			return -EINVAL;
 	}
-	if (optind < argc && !o->code)
-		o->script = argv[optind++];
 	o->script_argc = argc - optind;
 	o->script_argv = argv + optind;
-	if (o->replay && (o->record || o->pid || o->pin || o->bpf || o->command || o->source ||
-			  o->cgroup)) {
-		fprintf(stderr, "ringlua: --replay takes its events from the recording: it does "
-				"not go with --record, -p, -c, -s, --pin or --bpf\n");
-		return -EINVAL;
-	}
-	if (o->json && (o->script || o->code)) {
-		fprintf(stderr, "ringlua: --json prints the events itself: give no SCRIPT or -e\n");
-		return -EINVAL;
-	}
-	if (o->command && (o->pid || o->pin || o->bpf)) {
-		fprintf(stderr, "ringlua: -c traces the command it starts: it does not go with "
-				"-p, --pin or --bpf\n");
-		return -EINVAL;
-	}
-	if (o->source && !rl_source_find(o->source)) {
-		fprintf(stderr, "ringlua: unknown source '%s' (try --help)\n", o->source);
-		return -EINVAL;
-	}
-	return 0;
+	return check_combinations(o);
 }

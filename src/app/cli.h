@@ -49,4 +49,8 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv);
 
 void rl_cli_usage(FILE *out);
 
+/* The first option given that only the built-in sources take (-s, --pin, -p, --uid,
+ * --comm, --cgroup), or NULL: a BPF object of the user's own filters by itself. */
+const char *rl_cli_source_only_option(const struct rl_options *o);
+
 #endif

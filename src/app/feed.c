@@ -184,26 +184,10 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 	return 0;
 }
 
-/* Options that only mean something for the built-in sources; the first one given. */
-static const char *source_only_option(const struct rl_options *o)
-{
-	if (o->source)
-		return "-s";
-	if (o->pin)
-		return "--pin";
-	if (o->pid)
-		return "-p";
-	if (o->uid != RL_ANY_UID)
-		return "--uid";
-	if (o->comm)
-		return "--comm";
-	return o->cgroup ? "--cgroup" : NULL;
-}
-
 /* Options that belong to the other kind of feed. Returns 0 or -EDOM (printed). */
 static int check_options(bool user_object, const struct rl_options *opt)
 {
-	const char *conflict = source_only_option(opt);
+	const char *conflict = rl_cli_source_only_option(opt);
 
 	if (user_object && conflict) {
 		fprintf(stderr, "ringlua: %s is for the built-in sources: a BPF object of your "

@@ -166,9 +166,13 @@ static int add_ring(struct rl_session *s, size_t i)
 	int err = rl_consumer_add_map(s->consumer, s->feed.rings[i].fd, rl_loop_batch,
 				      &s->loop);
 
+	const char *what = s->opt.pin ? s->opt.pin : s->feed.rings[i].name;
+
 	if (err == -EINVAL)
-		fprintf(stderr, "ringlua: %s is not a BPF ring buffer map\n",
-			s->opt.pin ? s->opt.pin : s->feed.rings[i].name);
+		fprintf(stderr, "ringlua: %s is not a BPF ring buffer map\n", what);
+	else if (err == -EOPNOTSUPP)
+		fprintf(stderr, "ringlua: %s: the ring buffer has map flags ringlua does not "
+				"read correctly (it knows only BPF_F_NUMA_NODE)\n", what);
 	else if (err < 0)
 		fprintf(stderr, "ringlua: cannot map the ring buffer: %s\n", strerror(-err));
 	return err < 0 ? err : 0;
@@ -360,6 +364,22 @@ int rl_session_open(struct rl_session **out, const struct rl_options *opt,
 	return open_live(s);
 }
 
+/* Why the loop stopped on err, in words. */
+static const char *loop_error(int err)
+{
+	switch (err) {
+	case -EBADMSG:
+		return "corrupt record header in the ring buffer";
+	case -EUSERS:
+		return "another consumer moved the ring's consumer position (run one consumer "
+		       "per ring)";
+	case -EIO:
+		return "cannot write to standard output";
+	default:
+		return strerror(-err);
+	}
+}
+
 int rl_session_run(struct rl_session *s)
 {
 	struct rl_lua_opts lo;
@@ -373,9 +393,7 @@ int rl_session_run(struct rl_session *s)
 	s->started_us = rl_now_us();
 	err = rl_loop_run(&s->loop);
 	if (err && err != -ECANCELED) /* ECANCELED: already said */
-		fprintf(stderr, "ringlua: stopping: %s\n", err == -EBADMSG ?
-			"corrupt record header in the ring buffer" : err == -EIO ?
-			"cannot write to standard output" : strerror(-err));
+		fprintf(stderr, "ringlua: stopping: %s\n", loop_error(err));
 	return err;
 }
 

@@ -14,15 +14,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/script_file.h"
 #include "util/sha256.h"
 
 extern char **environ;
 
 #define SYSTEM_CACHE_DIR "/var/cache/ringlua"
 /* Bumped when the layout of cached objects or of the key changes. */
-#define CACHE_KEY_VERSION "ringlua-bpf-cache-1"
+#define CACHE_KEY_VERSION "ringlua-bpf-cache-2"
 #define MAX_VERSION_TEXT 1024
-/* -g -O2 -target bpf -D... -I<vmlinux.h> -I<source dir> -x c - -o OUT: ARGV_MAX is ample. */
+/* -g -O2 -target bpf -D... -I<vmlinux.h> -I<source dir> -x c -c - -o OUT (or -M -MF OUT):
+ * ARGV_MAX is ample. */
 #define ARGV_MAX 16
 
 /* The compile flags that decide what the object is (everything but input and output). */
@@ -119,12 +121,70 @@ static int clang_version(char *buf, size_t len)
 	return status == 0 ? 0 : status < 0 ? status : -ENOEXEC;
 }
 
-/* The object's name in the cache: the hash of what decides its content, in hex. */
-static void cache_key(const struct flags *f, const char *version, const struct rl_compile *c,
-		      char hex[2 * RL_SHA256_LEN + 1])
+/* Adds the contents of the file at path to s. Returns 0 or -errno. */
+static int hash_file(struct rl_sha256 *s, const char *path)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			rl_sha256_update(s, buf, (size_t)n);
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/* The next file name of a make rule as clang -M writes it ("-.o: a.h \<newline> b.h"),
+ * unescaped into name. Returns false at the end. */
+static bool next_dep(const char **p, char name[PATH_MAX])
+{
+	const char *s = *p;
+	size_t n = 0;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || (*s == '\\' && s[1] == '\n'))
+		s += *s == '\\' ? 2 : 1;
+	for (; *s && *s != ' ' && *s != '\t' && *s != '\n' && n < PATH_MAX - 1; s++) {
+		if (*s == '\\' && s[1] == '\n')
+			break;
+		if (*s == '\\' && (s[1] == ' ' || s[1] == '#'))
+			s++;
+		else if (*s == '$' && s[1] == '$')
+			s++;
+		name[n++] = *s;
+	}
+	name[n] = '\0';
+	*p = s;
+	return n > 0;
+}
+
+/* Adds every header the source includes (clang's rule in deps, the source itself not
+ * among them: it comes on stdin), its name and its contents, to s. Returns 0 or -errno. */
+static int hash_headers(struct rl_sha256 *s, const char *deps)
+{
+	char name[PATH_MAX];
+	const char *p = strchr(deps, ':');
+	int err = 0;
+
+	if (!p)
+		return -EBADMSG;
+	for (p++; !err && next_dep(&p, name);) {
+		rl_sha256_update(s, name, strlen(name) + 1);
+		err = hash_file(s, name);
+	}
+	return err;
+}
+
+/* The object's name in the cache: the hash of what decides its content, in hex. deps is
+ * clang's list of the headers the source includes: editing one makes a new object. */
+static int cache_key(const struct flags *f, const char *version, const struct rl_compile *c,
+		     const char *deps, char hex[2 * RL_SHA256_LEN + 1])
 {
 	struct rl_sha256 s;
 	uint8_t digest[RL_SHA256_LEN];
+	int err;
 
 	rl_sha256_init(&s);
 	rl_sha256_update(&s, CACHE_KEY_VERSION, sizeof(CACHE_KEY_VERSION));
@@ -134,9 +194,13 @@ static void cache_key(const struct flags *f, const char *version, const struct r
 	/* The path too: clang records it in the object's debug information. */
 	rl_sha256_update(&s, c->path, strlen(c->path) + 1);
 	rl_sha256_update(&s, c->text, c->len);
+	err = hash_headers(&s, deps);
+	if (err)
+		return err;
 	rl_sha256_final(&s, digest);
 	for (int i = 0; i < RL_SHA256_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	return 0;
 }
 
 int rl_compile_cache_dir(char *buf, size_t len)
@@ -166,19 +230,18 @@ static int feed_source(int fd, const struct rl_compile *c)
 	return err ? err : write_all(fd, c->text, c->len);
 }
 
-/* Compiles into tmp. Returns 0, clang's exit status (>0), or -errno. */
-static int run_clang(struct flags *f, const struct rl_compile *c, const char *tmp)
+/* Runs clang on the source with the flags, then tail (what to make of it, and where).
+ * Returns 0, clang's exit status (>0), or -errno. */
+static int run_clang(struct flags *f, const struct rl_compile *c, const char *const *tail)
 {
-	int fd, err, status;
+	int fd, err, status, argc = f->argc;
 	pid_t pid;
 
-	f->argv[f->argc] = "-x";
-	f->argv[f->argc + 1] = "c";
-	f->argv[f->argc + 2] = "-c";
-	f->argv[f->argc + 3] = "-";
-	f->argv[f->argc + 4] = "-o";
-	f->argv[f->argc + 5] = tmp;
-	f->argv[f->argc + 6] = NULL;
+	f->argv[argc++] = "-x";
+	f->argv[argc++] = "c";
+	while (*tail && argc < ARGV_MAX - 1)
+		f->argv[argc++] = *tail++;
+	f->argv[argc] = NULL;
 	pid = spawn_piped(f->argv, true, &fd);
 	if (pid < 0)
 		return pid;
@@ -187,6 +250,47 @@ static int run_clang(struct flags *f, const struct rl_compile *c, const char *tm
 	status = wait_exit(pid);
 	/* A write that failed because clang stopped reading is clang's error, not ours. */
 	return status != 0 ? status : err;
+}
+
+/* Says why clang could not make what was asked (after its own messages); returns the
+ * -errno for it. */
+static int clang_failed(const struct rl_compile *c, int status)
+{
+	if (status > 0)
+		fprintf(stderr, "ringlua: %s: clang failed to compile it (exit %d)\n", c->path,
+			status);
+	else
+		fprintf(stderr, "ringlua: %s: cannot compile it with %s: %s\n", c->path,
+			RINGLUA_CLANG, strerror(-status));
+	return status > 0 ? -ENOEXEC : status;
+}
+
+/* clang's list of the headers the source includes (`-M`: all of them, vmlinux.h and
+ * libbpf's too), into a malloc'd *deps, by way of a file in the cache directory dir.
+ * Returns 0, or -errno with one line printed. */
+static int list_headers(struct flags *f, const struct rl_compile *c, const char *dir,
+			char **deps)
+{
+	char tmp[PATH_MAX + 32];
+	const char *tail[] = { "-M", "-MF", tmp, "-", NULL };
+	const char *why;
+	size_t len;
+	int status;
+
+	snprintf(tmp, sizeof(tmp), "%s/deps.%d.tmp", dir, (int)getpid());
+	status = run_clang(f, c, tail);
+	if (status) {
+		unlink(tmp);
+		return clang_failed(c, status);
+	}
+	/* Just written by the clang we ran, in our own directory; and it names only which
+	 * cached object to load, which is itself checked. */
+	status = rl_script_read(tmp, true, deps, &len, &why);
+	unlink(tmp);
+	if (status)
+		fprintf(stderr, "ringlua: %s: cannot read the headers clang found: %s\n",
+			c->path, why);
+	return status;
 }
 
 static double ms_since(const struct timespec *t0)
@@ -204,22 +308,17 @@ static int compile_into(struct flags *f, const struct rl_compile *c, const char 
 	char tmp[PATH_MAX + 32];
 	struct timespec t0;
 	int status;
+	const char *tail[] = { "-c", "-", "-o", tmp, NULL };
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", obj_path, (int)getpid());
-	status = run_clang(f, c, tmp);
+	status = run_clang(f, c, tail);
 	/* Cached objects are loaded only when nobody else could have written them. */
 	if (status == 0 && (chmod(tmp, 0600) || rename(tmp, obj_path)))
 		status = -errno;
 	if (status) {
 		unlink(tmp);
-		if (status > 0)
-			fprintf(stderr, "ringlua: %s: clang failed to compile it (exit %d)\n",
-				c->path, status);
-		else
-			fprintf(stderr, "ringlua: %s: cannot compile it with %s: %s\n", c->path,
-				RINGLUA_CLANG, strerror(-status));
-		return status > 0 ? -ENOEXEC : status;
+		return clang_failed(c, status);
 	}
 	fprintf(stderr, "ringlua: compiled %s (%.0f ms)\n", c->path, ms_since(&t0));
 	return 0;
@@ -229,6 +328,7 @@ int rl_compile_bpf(const struct rl_compile *c, char *obj_path, size_t obj_len)
 {
 	struct flags f;
 	char version[MAX_VERSION_TEXT], dir[PATH_MAX], key[2 * RL_SHA256_LEN + 1];
+	char *deps = NULL;
 	int err;
 
 	build_flags(&f, c);
@@ -246,7 +346,16 @@ int rl_compile_bpf(const struct rl_compile *c, char *obj_path, size_t obj_len)
 			strerror(-err));
 		return err;
 	}
-	cache_key(&f, version, c, key);
+	err = list_headers(&f, c, dir, &deps);
+	if (err)
+		return err;
+	err = cache_key(&f, version, c, deps, key);
+	free(deps);
+	if (err) {
+		fprintf(stderr, "ringlua: %s: cannot read a header it includes: %s\n", c->path,
+			strerror(-err));
+		return err;
+	}
 	if (snprintf(obj_path, obj_len, "%s/%s.bpf.o", dir, key) >= (int)obj_len)
 		return -ENAMETOOLONG;
 	if (access(obj_path, F_OK) == 0)

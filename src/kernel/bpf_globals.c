@@ -84,7 +84,7 @@ static int set_int(struct setting *s, const struct btf_type *t)
 		return set_bool(s);
 	if (t->size > 8 || btf_int_bits(t) != t->size * 8)
 		return reject(s, -ENOTSUP, "an integer of 1, 2, 4 or 8 bytes");
-	snprintf(what, sizeof(what), "a %s %u-bit integer", is_signed ? "signed" : "unsigned",
+	snprintf(what, sizeof(what), "%s %u-bit integer", is_signed ? "a signed" : "an unsigned",
 		 t->size * 8);
 	if (s->kind == RL_VALUE_BOOLEAN)
 		return reject(s, -EINVAL, what);

@@ -24,6 +24,11 @@ struct ring {
 	const uint64_t *producer_pos;
 	const uint8_t *data;
 	uint64_t mask;
+	/* The consumer position as we last published it (or found it when the ring was
+	 * added). Nobody else writes it, so a map that says otherwise has a second consumer
+	 * or a hostile writer, and its position may point anywhere, even into a record whose
+	 * payload happens to carry the busy bit, where the walk would wait forever. */
+	uint64_t published;
 	int fd;			/* what epoll watches: the map, or a simulated ring's eventfd */
 	rl_batch_fn fn;
 	void *ctx;
@@ -54,6 +59,13 @@ static uint64_t rec_size(uint32_t len)
 static uint64_t load_pos(const uint64_t *pos)
 {
 	return __atomic_load_n(pos, __ATOMIC_ACQUIRE);
+}
+
+/* Moves ring r's consumer position to pos: the kernel may reuse what lies before it. */
+static void publish(struct ring *r, uint64_t pos)
+{
+	__atomic_store_n(r->consumer_pos, pos, __ATOMIC_RELEASE);
+	r->published = pos;
 }
 
 static uint32_t load_hdr(const struct ring *r, uint64_t pos)
@@ -104,6 +116,8 @@ static int drain_ring(struct rl_consumer *c, int i, bool *stopped)
 	uint64_t cons = load_pos(r->consumer_pos);
 	int total = 0;
 
+	if (cons != r->published)
+		return -EUSERS;
 	/* Positions only ever move by whole 8-byte-aligned records, at most a ring apart. */
 	if ((cons & 7) || cons > prod || prod - cons > r->mask + 1)
 		return -EBADMSG;
@@ -114,7 +128,7 @@ static int drain_ring(struct rl_consumer *c, int i, bool *stopped)
 
 		if (n <= 0) {
 			if (n == 0 && end != cons) /* only discarded records */
-				__atomic_store_n(r->consumer_pos, end, __ATOMIC_RELEASE);
+				publish(r, end);
 			return n < 0 ? n : total;
 		}
 		taken = r->fn(r->ctx, c->opts.batch, (size_t)n);
@@ -124,11 +138,11 @@ static int drain_ring(struct rl_consumer *c, int i, bool *stopped)
 			taken = n;
 		if (taken < n) {
 			if (taken > 0)
-				__atomic_store_n(r->consumer_pos, c->rec_end[taken - 1], __ATOMIC_RELEASE);
+				publish(r, c->rec_end[taken - 1]);
 			*stopped = true;
 			return total + taken;
 		}
-		__atomic_store_n(r->consumer_pos, end, __ATOMIC_RELEASE);
+		publish(r, end);
 		total += n;
 		cons = end;
 	}
@@ -267,6 +281,7 @@ int rl_consumer_add_mem(struct rl_consumer *c, const struct rl_ring_mem *mem, in
 		.producer_pos = mem->producer_pos,
 		.data = mem->data,
 		.mask = mem->size - 1,
+		.published = load_pos(mem->consumer_pos),
 		.fd = wake_fd,
 		.fn = fn,
 		.ctx = ctx,
@@ -309,6 +324,14 @@ static int map_ring(struct ring *r, int map_fd, uint32_t size)
 	return 0;
 }
 
+/* Only where the kernel puts the ring's memory. */
+#define KNOWN_RING_FLAGS BPF_F_NUMA_NODE
+
+int rl_ring_check_flags(uint32_t map_flags)
+{
+	return map_flags & ~(uint32_t)KNOWN_RING_FLAGS ? -EOPNOTSUPP : 0;
+}
+
 int rl_consumer_add_map(struct rl_consumer *c, int map_fd, rl_batch_fn fn, void *ctx)
 {
 	struct bpf_map_info info = { 0 };
@@ -320,12 +343,16 @@ int rl_consumer_add_map(struct rl_consumer *c, int map_fd, rl_batch_fn fn, void 
 		return -errno;
 	if (info.type != BPF_MAP_TYPE_RINGBUF)
 		return -EINVAL;
+	err = rl_ring_check_flags(info.map_flags);
+	if (err)
+		return err;
 	r = ring_slot(c);
 	if (!r)
 		return -ENOMEM;
 	err = map_ring(r, map_fd, info.max_entries);
 	if (err)
 		return err;
+	r->published = load_pos(r->consumer_pos);
 	r->fd = map_fd;
 	r->fn = fn;
 	r->ctx = ctx;

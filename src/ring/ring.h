@@ -42,9 +42,16 @@ struct rl_consumer;
 /* Returns 0 and a consumer with no rings in *out, or -errno. */
 int rl_consumer_open(struct rl_consumer **out, const struct rl_consumer_opts *opts);
 
+/* Whether a ring buffer map with these map_flags is read correctly by this consumer:
+ * 0, or -EOPNOTSUPP for a flag it does not know. Known are none but BPF_F_NUMA_NODE
+ * (where the ring's memory lives); a flag that changes the ring's rules, such as
+ * BPF_F_RB_OVERWRITE (kernel 6.19, where the kernel moves the consumer position itself),
+ * must not be read as a plain ring. */
+int rl_ring_check_flags(uint32_t map_flags);
+
 /* Maps the ring map map_fd (not taken over: the caller closes it after rl_consumer_close)
- * and watches it. Returns the ring's index, -EINVAL if map_fd is not a ring buffer, or
- * -errno. */
+ * and watches it. Returns the ring's index, -EINVAL if map_fd is not a ring buffer,
+ * -EOPNOTSUPP if its map flags fail rl_ring_check_flags, or -errno. */
 int rl_consumer_add_map(struct rl_consumer *c, int map_fd, rl_batch_fn fn, void *ctx);
 
 /* Adds a ring mapped by the caller, woken through wake_fd (readable when the producer
@@ -61,7 +68,9 @@ int rl_consumer_add_wake_fd(struct rl_consumer *c, int fd);
 /* Hands every ready record to its ring's callback. timeout_ms: 0 never sleeps, -1 waits
  * until records arrive. On a timeout it still drains what producers left without a
  * wakeup. Returns the number of records handled (0 on timeout or when a signal arrived),
- * or -errno: -EBADMSG for a corrupt ring, or an error returned by a callback. */
+ * or -errno: -EBADMSG for a corrupt ring, -EUSERS when a ring's consumer position is not
+ * where this consumer last put it (another consumer, or a hostile writer, moved it; the
+ * ring is not read until it is put back), or an error returned by a callback. */
 int rl_consumer_poll(struct rl_consumer *c, int timeout_ms);
 
 /* Bytes written but not yet consumed in ring i, or -errno. */

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,27 +35,74 @@ static const char *check_file(const struct stat *st)
 	return NULL;
 }
 
-/* Every directory above the file: none may be writable by someone else, except sticky
- * ones such as /tmp where others cannot replace what is ours. */
-static const char *check_dirs(const char *path)
+static const char *check_dir(const struct stat *st)
 {
-	char real[PATH_MAX];
-	char *slash;
-	struct stat st;
-
-	if (!realpath(path, real))
-		return "cannot resolve its path";
-	while ((slash = strrchr(real, '/')) != NULL) {
-		*(slash == real ? slash + 1 : slash) = '\0';
-		if (stat(real, &st))
-			return "cannot check its directories";
-		if (!trusted_owner(st.st_uid) ||
-		    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)))
-			return "a directory above it is writable by someone else";
-		if (slash == real)
-			break;
-	}
+	if (!trusted_owner(st->st_uid) ||
+	    ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX)))
+		return "a directory above it is writable by someone else";
 	return NULL;
+}
+
+/* Opens the directory that holds the opened file fd (whose stat is *file): the one the
+ * kernel names for the descriptor, confirmed to hold that very inode, so that no later
+ * lookup of the script's path by name can land somewhere else. Returns the directory's
+ * O_PATH descriptor, or -1 with *why set. */
+static int open_parent(int fd, const struct stat *file, const char **why)
+{
+	char link[32], path[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	char *slash;
+	int dir;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0 || n >= (ssize_t)sizeof(path) - 1 || path[0] != '/') {
+		*why = "cannot resolve its path";
+		return -1;
+	}
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	dir = open(slash == path ? "/" : path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 || fstatat(dir, slash + 1, &st, AT_SYMLINK_NOFOLLOW) ||
+	    st.st_dev != file->st_dev || st.st_ino != file->st_ino) {
+		if (dir >= 0)
+			close(dir);
+		*why = "it was moved or removed while being opened";
+		return -1;
+	}
+	return dir;
+}
+
+/* Every directory above the opened file, walked upwards by descriptor (`..` of each):
+ * none may be writable by someone else, except sticky ones such as /tmp where others
+ * cannot replace what is ours. */
+static const char *check_dirs(int fd, const struct stat *file)
+{
+	const char *why = NULL;
+	int dir = open_parent(fd, file, &why);
+
+	while (dir >= 0) {
+		struct stat st, up_st;
+		int up;
+
+		why = fstat(dir, &st) ? "cannot check its directories" : check_dir(&st);
+		up = why ? -1 : openat(dir, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(dir);
+		dir = up;
+		if (why)
+			break;
+		if (up < 0 || fstat(up, &up_st)) {
+			why = "cannot check its directories";
+			break;
+		}
+		if (up_st.st_dev == st.st_dev && up_st.st_ino == st.st_ino)
+			break; /* the root is its own parent */
+	}
+	if (dir >= 0)
+		close(dir);
+	return why;
 }
 
 static int read_all(int fd, size_t size, char **text, size_t *len)
@@ -93,7 +141,7 @@ int rl_script_read(const char *path, bool unsafe_perms, char **text, size_t *len
 	} else if (st.st_size > MAX_SCRIPT_BYTES) {
 		err = -EFBIG;
 		*why = "larger than 64 MiB";
-	} else if (!unsafe_perms && ((*why = check_file(&st)) || (*why = check_dirs(path)))) {
+	} else if (!unsafe_perms && ((*why = check_file(&st)) || (*why = check_dirs(fd, &st)))) {
 		err = -EPERM;
 	} else {
 		err = read_all(fd, (size_t)st.st_size, text, len);

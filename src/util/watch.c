@@ -117,6 +117,10 @@ int rl_watch_saved(struct rl_watch *w)
 
 			if ((ev->mask & SAVE_EVENTS) && ev->len && is_watched(w, ev->wd, ev->name))
 				saved = true;
+			/* The queue was full and events were dropped, ours perhaps among them:
+			 * a reload of what did not change costs less than missing a save. */
+			if (ev->mask & IN_Q_OVERFLOW)
+				saved = true;
 			/* The kernel drops the watch of a directory that was removed. */
 			if (ev->mask & IN_IGNORED) {
 				dir_gone = true;

@@ -19,7 +19,8 @@ int rl_watch_add(struct rl_watch *w, const char *path);
 /* Reads what the kernel reported, without blocking. Returns 1 if a watched file was
  * saved: closed after writing, or renamed into place. Other files of the directory
  * (temporary files, editor swap and backup files) and writes still in progress do not
- * count. Returns 0 if nothing of ours was saved, or -errno. */
+ * count. A full notification queue (IN_Q_OVERFLOW: some events were lost) counts as a
+ * save of every watched file. Returns 0 if nothing of ours was saved, or -errno. */
 int rl_watch_saved(struct rl_watch *w);
 
 /* Releases the watcher. Accepts NULL. */

@@ -4,7 +4,8 @@
  *
  * Whatever the arguments, the parse returns 0 or -EINVAL, and what it accepted is in
  * range: every value within its option's bounds, a source that exists, the script and
- * its arguments taken from argv. The same arguments parsed again give the same result:
+ * its arguments taken from argv (the arguments only after `--`), and no options that do
+ * not go together. The same arguments parsed again give the same result:
  * nothing of one parse leaks into the next. A broken rule aborts: the fuzzer reports a
  * crash. */
 #include <errno.h>
@@ -101,6 +102,11 @@ static void check_accepted(const struct args *a, const struct rl_options *o)
 	       "the script's arguments are the tail of argv");
 	for (int i = 0; i < o->script_argc; i++)
 		expect(is_argument(a, o->script_argv[i]), "each script argument is an argument");
+	expect(o->script_argc == 0 || strcmp(o->script_argv[-1], "--") == 0,
+	       "the script's arguments are what follows --");
+	expect(!(o->script && o->code), "a SCRIPT or -e, not both");
+	expect(!o->realtime || o->replay, "--realtime only with --replay");
+	expect(!o->bpf || !rl_cli_source_only_option(o), "--bpf without the sources' options");
 }
 
 /* Same string, or both NULL. */

@@ -26,6 +26,24 @@ expect 2 "invalid value for --count: 'abc'" --count abc "$ok"
 expect 2 "invalid value for --pid: '0'" -p 0 "$ok"
 expect 2 "invalid value for --latency: '-1'" --latency -1 "$ok"
 expect 2 "unknown source 'nope'" -s nope "$ok"
+# Option conflicts that argv alone decides are usage errors before anything is loaded:
+# the .bpf.c does not compile, and no compiler message comes before the one line.
+expect 2 "--realtime paces a replay: it goes with --replay FILE" --realtime "$ok"
+expect 2 "unexpected argument '$ok': one SCRIPT only (script arguments go after --)" "$ok" "$ok"
+expect 2 "unexpected argument 'x': -e gives the script" -e 'on_event = print' x
+expect 2 "-p is for the built-in sources" --bpf "$(script broken.bpf.c 'not C at all')" -p 1 "$ok"
+expect 2 "invalid value for --uid: 'no_such_user_rl'" --uid no_such_user_rl "$ok"
+expect 2 "--cgroup /tmp: not in a cgroup v2 file system" --cgroup /tmp "$ok"
+mkdir "$TMP/v1"
+if mount -t cgroup -o none,name=ringlua_test cgroup "$TMP/v1" 2>/dev/null; then
+  RC=0
+  ( expect 2 "--cgroup $TMP/v1: a cgroup v1 directory; only cgroup v2 ids can be filtered" \
+      --cgroup "$TMP/v1" "$ok" ) || RC=$?
+  umount "$TMP/v1"
+  [ "$RC" -eq 0 ] || exit "$RC"
+else
+  pass "a cgroup v1 hierarchy cannot be mounted here: its --cgroup message is not tested"
+fi
 expect 1 "cannot read script $TMP/missing.lua" "$TMP/missing.lua"
 expect 1 "syntax.lua:2:" "$(script syntax.lua $'local x = 1\nlocal = 2')"
 expect 1 "no on_event(ptr, len) handler" "$(script noevent.lua 'return { on_init = function() end }')"

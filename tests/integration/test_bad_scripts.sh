@@ -80,6 +80,23 @@ assert_matches "$TMP/err" "^ringlua: [1-9][0-9]* events, 0 errors" "handlers.eve
 assert_matches "$TMP/out" "^handled [1-9][0-9]*$" "handlers.events handed the events"
 pass "handlers.events on a built-in source"
 
+# Modules found through LUA_PATH or the current directory pass the permission rule too:
+# one in a directory anyone can write is refused; from the current directory none loads.
+mkdir -p "$TMP/open_dir" "$TMP/cwd"
+chmod 777 "$TMP/open_dir"
+echo 'return { hi = "from LUA_PATH" }' > "$TMP/open_dir/planted.lua"
+echo 'return { hi = "from the cwd" }' > "$TMP/cwd/planted.lua"
+chmod 644 "$TMP/open_dir/planted.lua" "$TMP/cwd/planted.lua"
+LUA_PATH="$TMP/open_dir/?.lua;;" case_ lua_path_module 1 \
+  "refusing to load module $TMP/open_dir/planted.lua: a directory above it is writable by someone else" "" \
+  "local m = require('planted') print(m.hi) return { on_event = print }" --count $EVENTS
+chmod 755 "$TMP/open_dir"
+LUA_PATH="$TMP/open_dir/?.lua;;" case_ lua_path_module_checked 0 "" "from LUA_PATH" \
+  "local m = require('planted') print(m.hi) return { on_event = function() end }" --count 1
+(cd "$TMP/cwd" && LUA_PATH="./?.lua;?.lua;;" case_ cwd_module 1 \
+  "module 'planted' not found" "" "local m = require('planted') return { on_event = print }" \
+  --count $EVENTS)
+
 # SIGINT while a slow handler works through a batch: answered within the check period,
 # on_exit runs, exit 0.
 printf '%s\n' "local ffi = require('ffi')

@@ -20,8 +20,9 @@ bad_value --comm ''
 bad_value --comm 0123456789abcdef # the kernel keeps 15 characters
 pass "bad --uid and --comm values are usage errors"
 
-# --uid: of two exits, root's and nobody's, only nobody's is seen.
-start_ringlua --uid "$nobody" "$SCRIPTS/exit_fields.lua"
+# --uid: of two exits, root's and nobody's, only nobody's is seen (the user given by
+# name, as the password database has it).
+start_ringlua --uid nobody "$SCRIPTS/exit_fields.lua"
 bash -c 'exit 5' & root_child=$!
 wait "$root_child" || true
 setpriv --reuid=$nobody --regid=$nobody --clear-groups bash -c 'exit 6' & nobody_child=$!
@@ -32,7 +33,7 @@ assert_matches "$TMP/bg.out" "^pid=$nobody_child ppid=$$ uid=$nobody code=1536 s
 if grep -v -e '^READY' -e " uid=$nobody " "$TMP/bg.out"; then
   fail "--uid $nobody let other users' exits through"
 fi
-pass "--uid $nobody: nobody's exit only"
+pass "--uid nobody: nobody's exit only"
 
 # --comm: the helper's opens are seen, cat's are not.
 start_ringlua --comm rl_activity "$SCRIPTS/open_fields.lua"
@@ -99,5 +100,5 @@ assert_eq "$RC" 0 "exit code with --cgroup"
 assert_eq "$(cat "$TMP/bg.out")" "$(printf 'READY\n%s' "$TMP/in_cgroup")" "the one exec in the cgroup"
 run_ringlua --cgroup /tmp -e 'on_event = print'
 assert_eq "$RC" 2 "exit code of --cgroup on a directory that is no cgroup"
-assert_contains "$TMP/err" "invalid value for --cgroup: '/tmp'" "message"
+assert_contains "$TMP/err" "ringlua: --cgroup /tmp: not in a cgroup v2 file system" "message"
 pass "--cgroup keeps only the tasks of that cgroup"

@@ -2,7 +2,7 @@
  * the test producer's program (tests/producer/seq.bpf.c) run through BPF_PROG_TEST_RUN:
  * what may be mapped writable, the three wakeup modes, small batches with discards,
  * drops, a callback that stops and a consumer reopened mid-ring, two pinned rings in one
- * consumer, and a consumer position the kernel would never write. Needs root. */
+ * consumer, consumer positions the kernel would never write, and map flags. Needs root. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -308,6 +308,8 @@ static void two_pinned_rings_in_one_consumer(void)
 	}
 }
 
+/* A position written behind the consumer's back is another consumer's (-EUSERS); one
+ * found at the start that the kernel never writes is a corrupt ring (-EBADMSG). */
 static void impossible_consumer_positions_are_errors(void)
 {
 	struct seq *skel = load_producer(4 * page);
@@ -318,17 +320,43 @@ static void impossible_consumer_positions_are_errors(void)
 
 	CHECK(c && cons != MAP_FAILED);
 	CHECK(produce(skel, 0, 10, 0, 0) == 0);
-	*cons = 11 * REC_BYTES; /* ahead of the producer */
-	CHECK(rl_consumer_poll(c, 0) == -EBADMSG);
-	CHECK(rl_consumer_poll(c, 10) == -EBADMSG);
+	*cons = 2 * REC_BYTES; /* a second consumer took two records */
+	CHECK(rl_consumer_poll(c, 0) == -EUSERS);
+	CHECK(rl_consumer_poll(c, 10) == -EUSERS);
 	*cons = 4; /* inside a record */
-	CHECK(rl_consumer_poll(c, 0) == -EBADMSG);
+	CHECK(rl_consumer_poll(c, 0) == -EUSERS);
 	CHECK(s.n == 0);
+	rl_consumer_close(c);
+	*cons = 11 * REC_BYTES; /* ahead of the producer, before a consumer opens */
+	c = consumer_on(fd, 64, &s);
+	CHECK(c && rl_consumer_poll(c, 0) == -EBADMSG);
 	*cons = 0; /* put back: the ring reads again */
-	CHECK(rl_consumer_poll(c, 0) == 10);
+	CHECK(rl_consumer_poll(c, 0) == -EUSERS);
+	rl_consumer_close(c);
+	c = consumer_on(fd, 64, &s);
+	CHECK(c && rl_consumer_poll(c, 0) == 10);
 	rl_consumer_close(c);
 	munmap(cons, page);
 	seq__destroy(skel);
+}
+
+/* The kernel accepts only BPF_F_NUMA_NODE on a ring today; the consumer reads such a ring
+ * (its map_flags say so), and rl_ring_check_flags (unit-tested) refuses the rest. */
+static void a_ring_placed_on_a_numa_node_is_read(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NUMA_NODE, .numa_node = 0);
+	struct bpf_map_info info = { 0 };
+	__u32 info_len = sizeof(info);
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "numa_ring", 0, 0, (__u32)(4 * page), &opts);
+	struct seen s = { .take = -1 };
+	struct rl_consumer *c = fd >= 0 ? consumer_on(fd, 64, &s) : NULL;
+
+	CHECK(fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &info_len) == 0);
+	CHECK(info.map_flags == BPF_F_NUMA_NODE);
+	CHECK(c && rl_consumer_poll(c, 0) == 0);
+	rl_consumer_close(c);
+	if (fd >= 0)
+		close(fd);
 }
 
 int main(void)
@@ -345,5 +373,6 @@ int main(void)
 	RUN(stopped_consumer_resumes_there_even_when_reopened);
 	RUN(two_pinned_rings_in_one_consumer);
 	RUN(impossible_consumer_positions_are_errors);
+	RUN(a_ring_placed_on_a_numa_node_is_read);
 	return check_summary();
 }

@@ -65,6 +65,22 @@ assert_eq "$(stat -c %i "$cached")" "$inode" "the cached object, untouched"
 assert_eq "$(count_lines "beta " "$TMP/bg.out")" 2 "records from the cached object"
 pass "an unchanged .bpf.c is not compiled again"
 
+# A header the .bpf.c includes is part of the key: after editing it, the object is
+# compiled again (here the header declares a setting, which only the new object has).
+mkdir -p "$TMP/inc"
+sed 's/^#include "vmlinux.h"$/&\n#include "settings.h"/' "$TMP/two_rings.bpf.c" > "$TMP/inc/two_rings.bpf.c"
+echo 'const volatile __u32 first_setting = 0;' > "$TMP/inc/settings.h"
+run_two_rings --bpf "$TMP/inc/two_rings.bpf.c" --set comm=rl_two_rings --set first_setting=1 \
+  "$TMP/two_rings.lua"
+assert_eq "$(count_lines "compiled" "$TMP/bg.err")" 1 "compile notices, first run"
+echo 'const volatile __u32 second_setting = 0;' > "$TMP/inc/settings.h"
+run_two_rings --bpf "$TMP/inc/two_rings.bpf.c" --set comm=rl_two_rings --set second_setting=2 \
+  "$TMP/two_rings.lua"
+assert_eq "$(count_lines "compiled" "$TMP/bg.err")" 1 "compile notices after the header changed"
+run_two_rings --bpf "$TMP/inc/two_rings.bpf.c" --set comm=rl_two_rings "$TMP/two_rings.lua"
+assert_eq "$(count_lines "compiled" "$TMP/bg.err")" 0 "compile notices, header unchanged"
+pass "editing a header the .bpf.c includes compiles it again"
+
 # A compiled object, given as it is; the ring without a handler goes to on_event, and
 # unset globals keep their defaults.
 TWO_RINGS_DEFAULT=1 run_two_rings --bpf "$TMP/two_rings.bpf.o" --set comm=rl_two_rings "$TMP/two_rings.lua"
@@ -126,7 +142,7 @@ expect 2 "--set nope=1: no const volatile global named 'nope' in two_rings.bpf.o
   "${ok_obj[@]}" --set nope=1 "$lua"
 expect 2 "--set tiny=128: does not fit: expected a signed 8-bit integer (-128 to 127)" \
   "${ok_obj[@]}" --set tiny=128 "$lua"
-expect 2 "--set small=-1: does not fit: expected a unsigned 16-bit integer (0 to 65535)" \
+expect 2 "--set small=-1: does not fit: expected an unsigned 16-bit integer (0 to 65535)" \
   "${ok_obj[@]}" --set small=-1 "$lua"
 expect 2 "--set magic=1x: wrong type" "${ok_obj[@]}" --set magic=1x "$lua"
 expect 2 "--set flag=yes: wrong type: expected true or false" "${ok_obj[@]}" --set flag=yes "$lua"

@@ -19,6 +19,10 @@ local function chunk(src)
   return assert(loadstring(src, "=spec_script.lua"))
 end
 
+-- ringlua's own modules, where the C host would say they are: the source tree's.
+local here = debug.getinfo(1, "S").source:sub(2):match("(.*)/") or "."
+local OWN_PATH = here .. "/../../lua/?.lua;" .. here .. "/../../lua/?/init.lua"
+
 -- A module loader that finds nothing, as the C host's load_module does for a missing file.
 local function no_modules(path)
   return nil, "\n\tno file '" .. path .. "'"
@@ -31,7 +35,7 @@ describe("host", function()
   local function start(src, script, shared, opts)
     opts = opts or {}
     opts.load_module = opts.load_module or no_modules
-    opts.own_path = opts.own_path or "/nonexistent/?.lua"
+    opts.own_path = opts.own_path or OWN_PATH
     opts.reloads = opts.reloads or 0
     return host.start(chunk(src), script or "spec_script.lua", shared or fake_batch({}).shared,
                       {}, opts)
@@ -199,12 +203,45 @@ describe("host", function()
     assert.are.same({ "/s/pkg.lua", "/s/pkg/init.lua" }, asked)
   end)
 
-  it("drops ./ entries from the module search paths", function()
-    package.path = "./?.lua;/usr/share/lua/5.1/?.lua;./?/init.lua"
+  it("keeps only ringlua's own modules on package.path, and no C modules", function()
+    package.path = "./?.lua;/own/?.lua;/usr/share/lua/5.1/?.lua;lib/?.lua;/own/?/init.lua"
     package.cpath = "./?.so;/usr/lib/lua/5.1/?.so"
-    start("return { on_event = function() end }")
-    assert.are.equal("/usr/share/lua/5.1/?.lua", package.path)
-    assert.are.equal("/usr/lib/lua/5.1/?.so", package.cpath)
+    start("return { on_event = function() end }", nil, nil,
+          { own_path = "/own/?.lua;/own/?/init.lua" })
+    assert.are.equal("/own/?.lua;/own/?/init.lua", package.path)
+    assert.are.equal("", package.cpath)
+  end)
+
+  it("loads modules of the system's and LUA_PATH's entries through the checked loader", function()
+    local asked = {}
+    local function load_module(path)
+      asked[#asked + 1] = path
+      if path == "/usr/share/lua/5.1/sysmod.lua" then return function() return "sys" end end
+      return nil, "\n\tno file '" .. path .. "'"
+    end
+    package.path = "./?.lua;/usr/share/lua/5.1/?.lua;rel/?.lua;/opt/lp/?/init.lua"
+    package.loaded["sysmod"] = nil
+    start("spec_sys = require('sysmod') return { on_event = function() end }", "/s/h.lua", nil,
+          { load_module = load_module })
+    package.loaded["sysmod"] = nil
+    assert.are.equal("sys", _G.spec_sys)
+    assert.are.same({ "/s/sysmod.lua", "/s/sysmod/init.lua", "/usr/share/lua/5.1/sysmod.lua" },
+                    asked)
+  end)
+
+  it("never looks for a module through a relative entry", function()
+    local asked = {}
+    local function load_module(path)
+      asked[#asked + 1] = path
+      return nil, "\n\tno file '" .. path .. "'"
+    end
+    package.path = "./?.lua;rel/?.lua;/abs/?.lua"
+    package.loaded["nowhere"] = nil
+    assert.has_error(function()
+      start("require('nowhere') return { on_event = function() end }", "/s/h.lua", nil,
+            { load_module = load_module })
+    end)
+    assert.are.same({ "/s/nowhere.lua", "/s/nowhere/init.lua", "/abs/nowhere.lua" }, asked)
   end)
 
   it("turns os.exit into a request the C host sees, and unwinds the script", function()

@@ -1,6 +1,7 @@
 /* The ring consumer's walk over records, on a simulated ring: order, bytes, wrap-around,
  * busy and discard bits, full rings, batching, partial takes, corruption. */
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,6 +337,42 @@ static void corrupt_rings_are_errors_not_crashes(void)
 	sim_ring_free(s);
 }
 
+/* Another consumer (or a hostile writer) moves the position into a record, onto a payload
+ * word that carries the busy bit: read as a header, it would stall the ring for good. */
+static void a_consumer_position_moved_by_another_is_an_error(void)
+{
+	static struct seen w;
+	struct sim_ring *s = sim_ring_new(PAGE);
+	struct rl_consumer *c = consumer_for(s, &w, 64, 0);
+	uint8_t payload[64];
+	uint32_t busy_word = 0x80000000u | 8;
+
+	CHECK(c);
+	CHECK(emit(s, 1, 8, 0) == 0);
+	CHECK(poll_now(c, &w) == 1);
+	memset(payload, 0, sizeof(payload));
+	memcpy(payload + 8, &busy_word, sizeof(busy_word));
+	CHECK(sim_emit(s, payload, sizeof(payload), 0) == 0);
+	/* The record starts at 16: its header, then the payload; 32 is payload + 8. */
+	sim_set_positions(s, 32, *s->mem.producer_pos);
+	CHECK(poll_now(c, &w) == -EUSERS);
+	CHECK(rl_consumer_poll(c, 10) == -EUSERS); /* stays an error, never a silent wait */
+	CHECK(w.n == 1);
+	sim_set_positions(s, 16, *s->mem.producer_pos); /* put back: the ring reads again */
+	CHECK(poll_now(c, &w) == 1 && w.len[1] == sizeof(payload));
+	rl_consumer_close(c);
+	sim_ring_free(s);
+}
+
+static void only_known_ring_flags_are_accepted(void)
+{
+	CHECK(rl_ring_check_flags(0) == 0);
+	CHECK(rl_ring_check_flags(BPF_F_NUMA_NODE) == 0);
+	CHECK(rl_ring_check_flags(1u << 19) == -EOPNOTSUPP); /* BPF_F_RB_OVERWRITE, 6.19 */
+	CHECK(rl_ring_check_flags(BPF_F_NUMA_NODE | (1u << 31)) == -EOPNOTSUPP);
+	CHECK(rl_ring_check_flags(BPF_F_RDONLY_PROG) == -EOPNOTSUPP);
+}
+
 static void reopened_ring_resumes_at_its_consumer_position(void)
 {
 	static struct seen w;
@@ -416,6 +453,8 @@ int main(void)
 	RUN(callback_taking_fewer_leaves_the_rest_in_the_ring);
 	RUN(callback_error_stops_the_poll_with_that_error);
 	RUN(corrupt_rings_are_errors_not_crashes);
+	RUN(a_consumer_position_moved_by_another_is_an_error);
+	RUN(only_known_ring_flags_are_accepted);
 	RUN(reopened_ring_resumes_at_its_consumer_position);
 	RUN(records_without_wakeup_are_drained_on_timeout);
 	RUN(record_stuck_busy_does_not_make_poll_spin);

@@ -109,6 +109,32 @@ static void test_editor_litter_is_not_a_save(void)
 	rl_watch_close(w);
 }
 
+/* More notifications than the kernel queues (fs.inotify.max_queued_events): it drops the
+ * rest, the script's save among them, and says only that it overflowed. */
+static void test_a_queue_overflow_counts_as_a_save(void)
+{
+	struct rl_watch *w = watch_script();
+	FILE *f = fopen("/proc/sys/fs/inotify/max_queued_events", "r");
+	long max = 0;
+
+	CHECK(w && f && fscanf(f, "%ld", &max) == 1 && max > 0);
+	fclose(f);
+	/* One file renamed back and forth: a notification per call, under two names in turn
+	 * (the kernel merges only a repeat of the last event). */
+	write_file(in_dir("litter.a"), "x");
+	for (long i = 0; i <= max; i++) {
+		char from[PATH_MAX + 64];
+
+		snprintf(from, sizeof(from), "%s", in_dir(i & 1 ? "litter.b" : "litter.a"));
+		CHECK(rename(from, in_dir(i & 1 ? "litter.a" : "litter.b")) == 0);
+	}
+	write_file(script, "return { v = 3 }\n"); /* dropped from the full queue */
+	CHECK(rl_watch_saved(w) == 1);
+	unlink(in_dir("litter.a"));
+	unlink(in_dir("litter.b"));
+	rl_watch_close(w);
+}
+
 static void test_adding_a_file_twice_reports_once(void)
 {
 	struct rl_watch *w = watch_script();
@@ -199,6 +225,7 @@ int main(void)
 	RUN(test_rename_into_place_is_a_save);
 	RUN(test_write_still_open_is_not_a_save);
 	RUN(test_editor_litter_is_not_a_save);
+	RUN(test_a_queue_overflow_counts_as_a_save);
 	RUN(test_adding_a_file_twice_reports_once);
 	RUN(test_a_missing_file_cannot_be_watched);
 	RUN(test_removed_directory_is_reported);
