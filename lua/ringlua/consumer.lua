@@ -19,7 +19,18 @@ local ffi_typeof, ffi_sizeof = ffi.typeof, ffi.sizeof
 local type, tostring, pcall, error, setmetatable = type, tostring, pcall, error, setmetatable
 local floor, format = math.floor, string.format
 
-ringlua.cdef_once("struct rl_consumer_opts", decls.cdef)
+local function complete(ctype)
+  local ok, size = pcall(ffi_sizeof, ctype)
+  return ok and size ~= nil
+end
+
+-- The host of a ringlua state declares struct rl_rec for its batches: in such a state
+-- the rest of the declarations go in without it.
+if not complete("struct rl_consumer_opts") then
+  local cdef = decls.cdef
+  if complete("struct rl_rec") then cdef = cdef:gsub("struct rl_rec%s*{.-};", "", 1) end
+  ffi.cdef(cdef)
+end
 ringlua.declare_once("strerror", "char *strerror(int errnum);")
 local C = ffi.C
 

@@ -8,8 +8,10 @@ local state = require("ringlua.state")
 
 local _M = {}
 
-ringlua.cdef_once("struct rl_dispatch", [[
+ringlua.cdef_once("struct rl_rec", [[
 struct rl_rec { const uint8_t *data; uint32_t len; uint32_t ring; };
+]])
+ringlua.cdef_once("struct rl_dispatch", [[
 struct rl_dispatch { const struct rl_rec *batch; int32_t cursor; int32_t exit_code;
                      int32_t exit_requested; };
 ]])
