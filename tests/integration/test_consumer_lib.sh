@@ -9,16 +9,19 @@
 LIB=${3:?usage: $0 RINGLUA SEQ_PRODUCER LIBRINGLUA}
 SRC=$(cd "$HERE/../.." && pwd)
 export LUA_PATH="$SRC/lua/?.lua;$SRC/lua/?/init.lua;$(dirname "$RINGLUA")/lua/?.lua;;"
-# A sanitized libringlua needs its runtime loaded first in a luajit that has none.
+# A sanitized libringlua needs its runtime loaded first in a luajit that has none (and
+# only there: the sanitized producer carries its own). LuaJIT's own allocations are not
+# leak-checked.
+LUAJIT=(luajit)
 if nm -D "$LIB" | grep -q __asan_init; then
-  LD_PRELOAD=$(clang -print-file-name=libclang_rt.asan-x86_64.so)
-  export LD_PRELOAD ASAN_OPTIONS=detect_leaks=0
+  LUAJIT=(env "LD_PRELOAD=$(clang -print-file-name=libclang_rt.asan-x86_64.so)"
+          ASAN_OPTIONS=detect_leaks=0 luajit)
 fi
 
 # run_lua ARGS...: runs consumer_lib.lua ARGS under luajit; sets RC, output in $TMP/out.
 run_lua() {
   RC=0
-  timeout -s KILL 60 luajit "$HERE/consumer_lib.lua" "$@" > "$TMP/out" 2> "$TMP/err" || RC=$?
+  timeout -s KILL 60 "${LUAJIT[@]}" "$HERE/consumer_lib.lua" "$@" > "$TMP/out" 2> "$TMP/err" || RC=$?
   [ "$RC" == 0 ] || { cat "$TMP/out" "$TMP/err" >&2; fail "luajit consumer_lib.lua $*: exit $RC"; }
 }
 
@@ -36,7 +39,8 @@ pass "100000 records over two luajit runs (pin path, fd), each once, in order"
 # Live: the consumer waits in poll while the producer fills the ring.
 pin=$(new_pin)
 produce --pin "$pin" --count 0
-timeout -s KILL 60 luajit "$HERE/consumer_lib.lua" seq "$pin" 200000 last > "$TMP/bg.out" 2> "$TMP/bg.err" &
+timeout -s KILL 60 "${LUAJIT[@]}" "$HERE/consumer_lib.lua" seq "$pin" 200000 last \
+  > "$TMP/bg.out" 2> "$TMP/bg.err" &
 BG=$!
 wait_output READY
 produce --pin "$pin" --reuse --count 200000 --start 7
