@@ -19,22 +19,29 @@ function(event_cdef out_var symbol header)
   set(${out_var} ${${out_var}} ${gen} PARENT_SCOPE)
 endfunction()
 
-# lua_cdef_module(OUT HEADER): preprocesses HEADER with RL_CDEF defined and src/ on the
-# include path into plain declarations, and writes the Lua module OUT returning them as
-# a string: how a C struct shared with Lua is declared once and reaches ffi.cdef.
+# lua_cdef_module(OUT HEADER [DEFINE...]): preprocesses HEADER (relative to src/, with
+# src/ on the include path, the standard headers standing empty: LuaJIT has their types,
+# and each DEFINE defined: a header guard defined leaves that header out) into plain
+# declarations, and writes the Lua module OUT returning them as a string: how a C struct
+# shared with Lua is declared once and reaches ffi.cdef.
 set(EMBED_LUA_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/embed_lua.cmake)
+set(CDEF_INCLUDE_DIR ${CMAKE_CURRENT_LIST_DIR}/cdef_include)
 function(lua_cdef_module out header)
-  get_filename_component(hdr ${header} ABSOLUTE)
+  set(hdr ${PROJECT_SOURCE_DIR}/src/${header})
   get_filename_component(base ${header} NAME_WE)
-  file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${hdr})
   set(pre ${CMAKE_BINARY_DIR}/cdef/${base}.lua.cdef)
+  set(defines)
+  foreach(d ${ARGN})
+    list(APPEND defines -D${d})
+  endforeach()
   add_custom_command(
     OUTPUT ${out}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/cdef
-    COMMAND ${CLANG_EXE} -E -P -nostdinc -DRL_CDEF -I${PROJECT_SOURCE_DIR}/src -x c ${hdr}
-            -o ${pre}
-    COMMAND ${CMAKE_COMMAND} -DIN=${pre} -DOUT=${out} -DSOURCE=${rel} -P ${EMBED_LUA_SCRIPT}
+    COMMAND ${CLANG_EXE} -E -P -nostdinc -isystem ${CDEF_INCLUDE_DIR}
+            -I${PROJECT_SOURCE_DIR}/src ${defines} -x c ${hdr} -o ${pre}
+    COMMAND ${CMAKE_COMMAND} -DIN=${pre} -DOUT=${out} -DSOURCE=src/${header}
+            -P ${EMBED_LUA_SCRIPT}
     DEPENDS ${hdr} ${EMBED_LUA_SCRIPT}
     IMPLICIT_DEPENDS C ${hdr}
-    COMMENT "Generating ffi declarations of ${base}.h")
+    COMMENT "Generating ffi declarations of ${header}")
 endfunction()

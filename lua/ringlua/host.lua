@@ -8,7 +8,9 @@ local state = require("ringlua.state")
 
 local _M = {}
 
--- The batch block C and Lua share, declared once in src/lua/dispatch.h.
+-- The batch record and the block C and Lua share while a batch is dispatched, declared
+-- once in src/ring/rec.h and src/lua/dispatch.h (the build generates these modules).
+ringlua.cdef_once("struct rl_rec", require("ringlua.rec_cdef"))
 ringlua.cdef_once("struct rl_dispatch", require("ringlua.hotpath"))
 local dispatch_ptr_t = ffi.typeof("struct rl_dispatch *")
 

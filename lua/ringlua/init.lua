@@ -36,6 +36,12 @@ function _M.cdef_once(ctype, cdef)
   if not (ok and size) then ffi.cdef(cdef) end
 end
 
+-- Declares the C function name with decl unless an earlier module already did (a second
+-- declaration of the same function is an error in one state).
+function _M.declare_once(name, decl)
+  if not pcall(function() return C[name] end) then ffi.cdef(decl) end
+end
+
 -- Declares a source's event type; called by the host before the script runs.
 function _M._declare(name, ctype, cdef)
   _M.cdef_once(ctype, cdef)

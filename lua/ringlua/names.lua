@@ -20,12 +20,7 @@ local u64_t = ffi.typeof("uint64_t")
 ringlua.cdef_once("struct timespec", "struct timespec { long tv_sec; long tv_nsec; };")
 local timespec_t = ffi.typeof("struct timespec")
 
--- Declares a C function unless an earlier module already did (a second declaration of
--- the same function is an error in one state).
-local function declare(name, decl)
-  if not pcall(function() return C[name] end) then ffi.cdef(decl) end
-end
-declare("clock_gettime", "int clock_gettime(int clockid, struct timespec *tp);")
+ringlua.declare_once("clock_gettime", "int clock_gettime(int clockid, struct timespec *tp);")
 
 local CLOCK_REALTIME, CLOCK_MONOTONIC = 0, 1
 local SIGRTMIN, SIGRTMAX = 32, 64

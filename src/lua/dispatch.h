@@ -1,13 +1,11 @@
 /* The hot-path contract between the C host and the Lua batch loop (host.lua): one block
  * per host, shared through a pointer, read and written on both sides without a call.
- * Declared once here; host.lua declares it from lua/ringlua/hotpath.lua, which the build
- * generates from this header (preprocessed with RL_CDEF: fixed-width types only). */
+ * Declared once here; host.lua declares it from ringlua.hotpath, which the build
+ * generates from this header (fixed-width types only). */
 #ifndef RINGLUA_DISPATCH_H
 #define RINGLUA_DISPATCH_H
 
-#ifndef RL_CDEF
 #include <stdint.h>
-#endif
 
 #include "ring/rec.h"
 

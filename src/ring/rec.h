@@ -1,12 +1,10 @@
 /* One record of a batch: what the consumer hands out and the Lua batch loop reads.
- * Declared once here for C and, preprocessed at build time with RL_CDEF defined, for
- * ffi.cdef (lua/ringlua/hotpath.lua): fixed-width types only, no includes then. */
+ * Declared once here for C and, preprocessed at build time, for ffi.cdef (the generated
+ * ringlua.rec_cdef): fixed-width types only. */
 #ifndef RINGLUA_REC_H
 #define RINGLUA_REC_H
 
-#ifndef RL_CDEF
 #include <stdint.h>
-#endif
 
 /* Its payload, in the ring's data pages. */
 struct rl_rec {

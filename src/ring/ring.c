@@ -35,11 +35,17 @@ struct ring {
 	void *map_rw;		/* our mappings of a map-backed ring; NULL for rl_ring_mem */
 	void *map_ro;
 	size_t map_ro_len;
+	bool owns_fd;		/* fd was opened by rl_consumer_add_pinned: closed with us */
 };
 
 struct rl_consumer {
 	struct rl_consumer_opts opts;
 	uint64_t *rec_end;	/* position just past each record of the batch */
+	/* Pull mode: the last peek handed out `peeked` records of ring `peek_ring`, whose
+	 * walk ended at peek_end; 0 once advanced past or after a poll. */
+	size_t peeked;
+	int peek_ring;
+	uint64_t peek_end;
 	struct ring *rings;
 	int nr_rings;
 	int epoll_fd;
@@ -71,6 +77,19 @@ static void publish(struct ring *r, uint64_t pos)
 static uint32_t load_hdr(const struct ring *r, uint64_t pos)
 {
 	return __atomic_load_n((const uint32_t *)(r->data + (pos & r->mask)), __ATOMIC_ACQUIRE);
+}
+
+/* Checks the positions a walk starts from. Returns 0, -EUSERS when the consumer
+ * position is not the one we published (someone else moved it), or -EBADMSG when they
+ * are impossible: positions only ever move by whole 8-byte-aligned records, at most a
+ * ring apart. */
+static int check_positions(const struct ring *r, uint64_t cons, uint64_t prod)
+{
+	if (cons != r->published)
+		return -EUSERS;
+	if ((cons & 7) || cons > prod || prod - cons > r->mask + 1)
+		return -EBADMSG;
+	return 0;
 }
 
 /* Collects the records from cons up to prod into the batch. Stops at a record still
@@ -114,13 +133,10 @@ static int drain_ring(struct rl_consumer *c, int i, bool *stopped)
 	struct ring *r = &c->rings[i];
 	uint64_t prod = load_pos(r->producer_pos);
 	uint64_t cons = load_pos(r->consumer_pos);
-	int total = 0;
+	int total = 0, err = check_positions(r, cons, prod);
 
-	if (cons != r->published)
-		return -EUSERS;
-	/* Positions only ever move by whole 8-byte-aligned records, at most a ring apart. */
-	if ((cons & 7) || cons > prod || prod - cons > r->mask + 1)
-		return -EBADMSG;
+	if (err)
+		return err;
 	while (cons < prod) {
 		uint64_t end;
 		int n = collect(c, r, i, cons, prod, &end);
@@ -165,6 +181,42 @@ static int drain_all(struct rl_consumer *c)
 	return total;
 }
 
+/* Collects the ready records of ring i for a peek, moving the consumer position only
+ * past discarded records at its head. Returns the records collected or -EBADMSG. */
+static int peek_ring(struct rl_consumer *c, int i)
+{
+	struct ring *r = &c->rings[i];
+	uint64_t prod = load_pos(r->producer_pos);
+	uint64_t cons = load_pos(r->consumer_pos);
+	int n = check_positions(r, cons, prod);
+
+	if (n)
+		return n;
+	n = collect(c, r, i, cons, prod, &c->peek_end);
+	if (n == 0 && c->peek_end != cons) /* only discarded records */
+		publish(r, c->peek_end);
+	return n;
+}
+
+/* One peek over the rings, from the ring of the last peek on: its records not yet
+ * released come back first. Returns the records of the first ring that has some, or
+ * -errno. */
+static int peek_all(struct rl_consumer *c)
+{
+	for (int k = 0; k < c->nr_rings; k++) {
+		int i = (c->peek_ring + k) % c->nr_rings;
+		int n = peek_ring(c, i);
+
+		if (n > 0) {
+			c->peek_ring = i;
+			c->peeked = (size_t)n;
+		}
+		if (n != 0)
+			return n;
+	}
+	return 0;
+}
+
 /* True when a committed record waits at the head of some ring. Called after the
  * consumer position is published and a full fence: the producer reads the consumer
  * position after committing to decide whether to wake us, so a record committed before
@@ -199,15 +251,16 @@ static int coalesce_wait(const struct rl_consumer *c, int timeout_ms)
 
 /* Under load a wakeup arrives every few records, and each costs far more than handling
  * them; so after a partial batch the next poll sleeps for the latency bound and lets a
- * batch build up, going back to epoll only once a drain finds nothing. */
-int rl_consumer_poll(struct rl_consumer *c, int timeout_ms)
+ * batch build up, going back to epoll only once a drain finds nothing. pass is the
+ * drain (drain_all for poll, peek_all for peek); it returns records or -errno. */
+static int poll_with(struct rl_consumer *c, int timeout_ms, int (*pass)(struct rl_consumer *))
 {
 	int n;
 
 	if (c->coalesce && c->opts.latency_us && timeout_ms != 0 &&
 	    coalesce_wait(c, timeout_ms) == -EINTR)
 		return 0;
-	n = drain_all(c);
+	n = pass(c);
 	if (n == 0 && timeout_ms != 0) {
 		struct epoll_event ev[WAKEUPS_PER_WAIT];
 
@@ -215,10 +268,45 @@ int rl_consumer_poll(struct rl_consumer *c, int timeout_ms)
 		    epoll_wait(c->epoll_fd, ev, WAKEUPS_PER_WAIT, timeout_ms) < 0)
 			return errno == EINTR ? 0 : -errno;
 		/* Woken, timed out, or raced: drain, for producers that never wake us too. */
-		n = drain_all(c);
+		n = pass(c);
 	}
 	c->coalesce = n > 0 && (size_t)n < c->opts.batch_cap;
 	return n;
+}
+
+int rl_consumer_poll(struct rl_consumer *c, int timeout_ms)
+{
+	c->peeked = 0; /* positions move: a peek before this no longer describes the ring */
+	return poll_with(c, timeout_ms, drain_all);
+}
+
+int rl_consumer_peek(struct rl_consumer *c, int timeout_ms, const struct rl_rec **recs)
+{
+	int n;
+
+	c->peeked = 0;
+	n = poll_with(c, timeout_ms, peek_all);
+	*recs = c->opts.batch;
+	return n;
+}
+
+/* Releasing a whole peek publishes the end of its walk, past discarded records after its
+ * last record too; the next peek then starts at the next ring, so that one busy ring
+ * cannot keep the others waiting. */
+int rl_consumer_advance(struct rl_consumer *c, size_t n)
+{
+	struct ring *r;
+
+	if (n > c->peeked)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	r = &c->rings[c->peek_ring];
+	publish(r, n == c->peeked ? c->peek_end : c->rec_end[n - 1]);
+	if (n == c->peeked)
+		c->peek_ring = (c->peek_ring + 1) % c->nr_rings;
+	c->peeked = 0;
+	return 0;
 }
 
 int rl_consumer_open(struct rl_consumer **out, const struct rl_consumer_opts *opts)
@@ -362,6 +450,23 @@ int rl_consumer_add_map(struct rl_consumer *c, int map_fd, rl_batch_fn fn, void 
 	return err;
 }
 
+int rl_consumer_add_pinned(struct rl_consumer *c, const char *path, rl_batch_fn fn,
+			   void *ctx)
+{
+	int fd = bpf_obj_get(path);
+	int idx;
+
+	if (fd < 0)
+		return -errno;
+	idx = rl_consumer_add_map(c, fd, fn, ctx);
+	if (idx < 0) {
+		close(fd);
+		return idx;
+	}
+	c->rings[idx].owns_fd = true;
+	return idx;
+}
+
 int rl_consumer_add_wake_fd(struct rl_consumer *c, int fd)
 {
 	/* Level-triggered: the caller reads fd after every poll, and a wakeup it has not
@@ -392,8 +497,11 @@ void rl_consumer_close(struct rl_consumer *c)
 {
 	if (!c)
 		return;
-	for (int i = 0; i < c->nr_rings; i++)
+	for (int i = 0; i < c->nr_rings; i++) {
 		unmap_ring(&c->rings[i]);
+		if (c->rings[i].owns_fd)
+			close(c->rings[i].fd);
+	}
 	if (c->epoll_fd >= 0)
 		close(c->epoll_fd);
 	free(c->rings);

@@ -1,7 +1,10 @@
 /* Ring consumer: reads BPF_MAP_TYPE_RINGBUF maps in place and hands out batches of
- * records without copying them.
+ * records without copying them. Also the public header of libringlua, installed as
+ * <ringlua/consumer.h>; ringlua.consumer's ffi declarations are generated from it.
  *
  * Model: open a consumer, add one or more rings, poll(timeout) until done, close.
+ * Or pull instead of push, for callers that cannot take a callback cheaply (LuaJIT):
+ * peek(timeout) for a batch, advance(n) past what was handled.
  * Each ring is mapped the way the kernel lays it out: the consumer page read-write, the
  * producer page and the data pages (mapped twice back to back, so a record that wraps is
  * contiguous) read-only. A record handed out points into those pages and is valid only
@@ -12,7 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ring/rec.h"
+/* Beside this header in the tree and once installed (<ringlua/consumer.h>). */
+#include "rec.h"
 
 
 /* Called with records 0..n-1 of one ring, in order. Returns how many it took (0..n):
@@ -54,6 +58,12 @@ int rl_ring_check_flags(uint32_t map_flags);
  * -EOPNOTSUPP if its map flags fail rl_ring_check_flags, or -errno. */
 int rl_consumer_add_map(struct rl_consumer *c, int map_fd, rl_batch_fn fn, void *ctx);
 
+/* Opens the ring map pinned at path (on bpffs) and adds it as rl_consumer_add_map does;
+ * the map's fd is the consumer's, closed by rl_consumer_close. Returns the ring's index,
+ * -ENOENT if nothing is pinned there, -EINVAL if it is not a ring buffer, or -errno. */
+int rl_consumer_add_pinned(struct rl_consumer *c, const char *path, rl_batch_fn fn,
+			   void *ctx);
+
 /* Adds a ring mapped by the caller, woken through wake_fd (readable when the producer
  * signals: an eventfd for a simulated ring). Returns the ring's index or -errno. */
 int rl_consumer_add_mem(struct rl_consumer *c, const struct rl_ring_mem *mem, int wake_fd,
@@ -72,6 +82,21 @@ int rl_consumer_add_wake_fd(struct rl_consumer *c, int fd);
  * where this consumer last put it (another consumer, or a hostile writer, moved it; the
  * ring is not read until it is put back), or an error returned by a callback. */
 int rl_consumer_poll(struct rl_consumer *c, int timeout_ms);
+
+/* Pull mode: rings read only through peek may be added with fn NULL (poll needs fn).
+ * Waits like rl_consumer_poll, then collects the ready records of one ring (at most
+ * batch_cap) into the batch and points *recs at it, without moving the consumer
+ * position: the records stay valid, and another peek hands out the same ones first,
+ * until rl_consumer_advance releases them. The ring of the last peek is looked at
+ * first, the others in turn. Returns the number of records (0 on timeout or when a
+ * signal arrived) or -errno: -EBADMSG for a corrupt ring. */
+int rl_consumer_peek(struct rl_consumer *c, int timeout_ms, const struct rl_rec **recs);
+
+/* Releases the first n records of the last peek: the consumer position moves past them
+ * (and past discarded records among them). The rest stay in the ring for the next peek.
+ * An advance of n > 0, or a poll, ends that peek: what is left must be peeked again.
+ * Returns 0, or -EINVAL if n is more than the last peek returned. */
+int rl_consumer_advance(struct rl_consumer *c, size_t n);
 
 /* Bytes written but not yet consumed in ring i, or -errno. */
 int64_t rl_consumer_pending(const struct rl_consumer *c, int ring);

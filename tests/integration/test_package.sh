@@ -23,6 +23,14 @@ assert_eq "$RC" 0 "a ready script by name: exit code"
 assert_contains "$TMP/out" "execsnoop" "a ready script by name: its --help"
 pass "the installed tree finds its modules and runs ready scripts by name"
 
+# The consumer library's public header stands on its own once installed.
+include_dir=$(dirname "$(dirname "$(find "$TMP/dest" -path '*/include/ringlua/consumer.h' | head -1)")")
+echo '#include <ringlua/consumer.h>
+int main(void) { struct rl_consumer *c = 0; rl_consumer_close(c); return 0; }' > "$TMP/use.c"
+cc -Wall -Wextra -Werror -I"$include_dir" -c "$TMP/use.c" -o "$TMP/use.o" ||
+  fail "the installed <ringlua/consumer.h> does not compile on its own"
+pass "the installed consumer header compiles on its own"
+
 # The man page is the --help text.
 man_page=$(find "$TMP/dest" -name ringlua.1 | head -1)
 [ -s "$man_page" ] || fail "no man page installed"
@@ -51,7 +59,9 @@ dpkg-deb -c "$deb" > "$TMP/deb_files"
 for f in ./usr/bin/ringlua ./usr/share/ringlua/lua/ringlua/init.lua \
          ./usr/share/ringlua/lua/ringlua/hotpath.lua ./usr/share/ringlua/lua/ringlua/kernel_names.lua \
          ./usr/share/ringlua/scripts/execsnoop.lua ./usr/share/man/man1/ringlua.1 \
-         ./usr/lib/systemd/system/ringlua@.service; do
+         ./usr/lib/systemd/system/ringlua@.service ./usr/include/ringlua/consumer.h \
+         ./usr/include/ringlua/rec.h ./usr/share/ringlua/lua/ringlua/consumer_cdef.lua \
+         ./usr/share/ringlua/lua/ringlua/rec_cdef.lua; do
   assert_contains "$TMP/deb_files" "$f" "the .deb holds $f"
 done
 dpkg-deb -f "$deb" Depends > "$TMP/deps"

@@ -18,6 +18,7 @@
  * real loop leaves it; every later call fails before it stores the cursor. */
 static const char fake_host[] =
 	"local ffi = require('ffi')\n"
+	"ffi.cdef(require('ringlua.rec_cdef'))\n"
 	"ffi.cdef(require('ringlua.hotpath'))\n"
 	"local _M = {}\n"
 	"function _M.start(chunk, script, shared_lud)\n"
