@@ -26,10 +26,10 @@ typedef int (*rl_batch_fn)(void *ctx, const struct rl_rec *recs, size_t n);
 
 struct rl_consumer_opts {
 	struct rl_rec *batch;	/* caller-owned array the batches are written into */
-	size_t batch_cap;	/* its length: the most records one callback sees */
-	/* A batch also spans at most a quarter of its ring's bytes (and at least one
-	 * record): it stays unreleased while the callback runs, and a small ring's producer
-	 * needs the rest. */
+	/* batch's length: the most records one callback sees. A batch also spans at most a
+	 * quarter of its ring's bytes (and at least one record): it stays unreleased while
+	 * the callback runs, and a small ring's producer needs the rest. */
+	size_t batch_cap;
 	/* Coalescing: after a poll that handed out a partial batch, the next poll waits until
 	 * this long after that poll's drain began, for more records, instead of arming a
 	 * wakeup for every few records. So a record is handed out at most this long after its
