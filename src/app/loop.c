@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "lua/lua_host.h"
@@ -41,22 +42,45 @@ bool rl_loop_finished(const struct rl_loop *l)
 	       rl_lua_interrupted(l->lua) || rl_lua_exit_requested(l->lua, &code);
 }
 
+/* How many of n events fit before the next tick at the last batch's cost per event:
+ * none once it is due, at least one before. */
+static size_t fit_before_tick(const struct rl_loop *l, uint64_t now, size_t n)
+{
+	uint64_t fit;
+
+	if (!l->next_tick || l->drain_until)
+		return n;
+	if (now >= l->next_tick)
+		return 0;
+	if (!l->ns_per_event)
+		return n;
+	fit = (l->next_tick - now) * 1000 / l->ns_per_event;
+	return fit < 1 ? 1 : fit < n ? (size_t)fit : n;
+}
+
 int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 {
 	struct rl_loop *l = ctx;
+	uint64_t start = now_us();
 	size_t done;
 
 	/* A poll walks all a ring holds, batch after batch: under overload that is seconds
-	 * of handler time, so a stop ends it here, and the exit drain has its own bound.
-	 * The script's own stops (os.exit, the error limit, a watchdog verdict) end it
-	 * too, whichever batch or ring they came in. */
-	if (l->drain_until ? now_us() >= l->drain_until : *l->exiting != 0)
+	 * of handler time, so a stop ends it here, and the exit drain has its own bound; and
+	 * so does a tick that is due, for ticks (and --stats) to keep their schedule. The
+	 * script's own stops (os.exit, the error limit, a watchdog verdict) end it too,
+	 * whichever batch or ring they came in. */
+	if (l->drain_until ? start >= l->drain_until : *l->exiting != 0)
 		return 0;
 	if (rl_loop_finished(l))
 		return 0;
+	n = fit_before_tick(l, start, n);
 	if (l->limit && n > l->limit - l->handled)
 		n = (size_t)(l->limit - l->handled);
+	if (!n)
+		return 0;
 	done = rl_lua_dispatch(l->lua, recs, n);
+	if (done)
+		l->ns_per_event = (now_us() - start) * 1000 / done;
 	l->handled += done;
 	if (l->recorder && done && rl_recorder_write(l->recorder, recs, done, now_us() * 1000)) {
 		fprintf(stderr, "ringlua: --record: cannot write the recording: %s\n",
@@ -174,24 +198,59 @@ static void check_lost(struct rl_loop *l, uint64_t now, bool report)
 		rl_stats_report(l->stats, l->consumer, l->ring_names, known ? &dropped : NULL, now);
 }
 
+/* A pidfd of the watched process, added to the consumer's wake fds so that its exit
+ * ends a poll at once. Returns the fd, or -1: no process watched, or no pidfd (a kernel
+ * without them; the process is then checked at every tick). */
+static int watch_process(const struct rl_loop *l)
+{
+	int fd;
+
+	if (!l->watch_pid)
+		return -1;
+	fd = (int)syscall(SYS_pidfd_open, l->watch_pid, 0);
+	if (fd >= 0 && rl_consumer_add_wake_fd(l->consumer, fd)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Whether the watched process has exited: its pidfd is readable from then on. */
+static bool watched_process_gone(const struct rl_loop *l, bool at_tick)
+{
+	struct pollfd p = { .fd = l->pid_fd, .events = POLLIN };
+
+	if (l->pid_fd < 0)
+		return at_tick && process_gone(l->watch_pid);
+	return poll(&p, 1, 0) == 1;
+}
+
 /* Between polls: reloads that are due, the tick, the watched process. Returns 1 when
  * the loop should end (the process is gone). */
 static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
 			 uint64_t *reload_at)
 {
+	bool at_tick = false;
+
 	note_saves(l, now, reload_at);
 	if (*l->reload || (*reload_at && now >= *reload_at)) {
 		*l->reload = 0;
 		*reload_at = 0;
 		reload(l);
 	}
-	if (now < *next_tick)
-		return 0;
-	check_lost(l, now, true);
-	rl_lua_tick(l->lua);
-	rl_loop_flush_output();
-	*next_tick = now + (uint64_t)l->interval_ms * 1000;
-	if (!process_gone(l->watch_pid))
+	if (now >= *next_tick) {
+		uint64_t interval = (uint64_t)l->interval_ms * 1000;
+
+		check_lost(l, now, true);
+		rl_lua_tick(l->lua);
+		rl_loop_flush_output();
+		/* On the schedule; a tick missed altogether is not made up in a burst. */
+		*next_tick += interval;
+		if (*next_tick <= now)
+			*next_tick = now + interval;
+		at_tick = true;
+	}
+	if (!watched_process_gone(l, at_tick))
 		return 0;
 	fprintf(stderr, "ringlua: process %d exited\n", l->watch_pid);
 	return 1;
@@ -223,22 +282,23 @@ static int drain_at_exit(struct rl_loop *l)
 	}
 	left = now_us() >= l->drain_until ? left_in_rings(l->consumer) : 0;
 	if (!rl_loop_finished(l))
-		check_lost(l, now_us(), false); /* the last drops reach on_lost before on_exit */
+		check_lost(l, now_us(), true); /* the last drops reach on_lost and --stats */
 	if (left > 0)
 		fprintf(stderr, "ringlua: stopped draining after %d ms: %lld bytes of records "
 				"left in the ring\n", EXIT_DRAIN_US / 1000, (long long)left);
 	return 0;
 }
 
-int rl_loop_run(struct rl_loop *l)
+/* The loop proper, between the setup and the teardown of rl_loop_run. */
+static int poll_until_stopped(struct rl_loop *l)
 {
-	uint64_t next_tick = now_us() + (uint64_t)l->interval_ms * 1000, reload_at = 0;
+	uint64_t reload_at = 0;
 
 	watch_files(l);
 	if (l->stats)
 		rl_stats_report(l->stats, l->consumer, l->ring_names, NULL, now_us());
 	while (!*l->exiting && !rl_loop_finished(l)) {
-		int n = rl_consumer_poll(l->consumer, poll_timeout_ms(now_us(), next_tick,
+		int n = rl_consumer_poll(l->consumer, poll_timeout_ms(now_us(), l->next_tick,
 								      reload_at));
 		int gone = output_gone();
 
@@ -252,8 +312,26 @@ int rl_loop_run(struct rl_loop *l)
 		}
 		/* No tick or reload after the script stopped itself in the poll. */
 		if (rl_loop_finished(l) ||
-		    between_polls(l, now_us(), &next_tick, &reload_at))
+		    between_polls(l, now_us(), &l->next_tick, &reload_at))
 			break;
 	}
 	return drain_at_exit(l);
+}
+
+int rl_loop_run(struct rl_loop *l)
+{
+	int err;
+
+	l->next_tick = now_us() + (uint64_t)l->interval_ms * 1000;
+	l->pid_fd = watch_process(l);
+	watch_files(l);
+	if (l->stats)
+		rl_stats_report(l->stats, l->consumer, l->ring_names, NULL, now_us());
+	err = poll_until_stopped(l);
+	/* Closing the pidfd takes it out of the consumer's epoll set. */
+	if (l->pid_fd >= 0)
+		close(l->pid_fd);
+	l->pid_fd = -1;
+	l->next_tick = 0;
+	return err;
 }

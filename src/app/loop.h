@@ -37,10 +37,16 @@ struct rl_loop {
 	const char *const *ring_names; /* for --stats; NULL: "events" */
 	struct rl_recorder *recorder; /* --record; NULL: off */
 	uint64_t handled;	/* events handed to Lua so far */
+	/* Kept by rl_loop_run. */
+	uint64_t next_tick;	/* when on_tick is due (us); 0: not in rl_loop_run, no ticks */
+	uint64_t ns_per_event;	/* what the last batch cost per event: how many fit before it */
+	int pid_fd;		/* the watched process, in the consumer's epoll set; -1: none */
 };
 
 /* The consumer's batch callback (ctx is the struct rl_loop): hands the batch to Lua,
- * taking no more than the event limit allows. */
+ * taking no more than the event limit allows, and in rl_loop_run no more than fits
+ * before the next tick (none once it is due: the poll ends, the tick runs, the rest
+ * follows). */
 int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n);
 
 /* Whether a limit or the script ended the run: the event or error limit, a watchdog
@@ -54,7 +60,8 @@ bool rl_loop_finished(const struct rl_loop *l);
 void rl_loop_flush_output(void);
 
 /* Polls until a signal, the event limit, the error limit, or the end of the watched
- * process (checked every interval), reloading the script when its files are saved or
+ * process (seen when it happens, through a pidfd; where pidfds are missing, checked every
+ * interval), ticking on schedule under any load, reloading the script when its files are saved or
  * *reload is set; then drains what the rings hold, for at most two rounds and 50 ms
  * (unless a limit stopped it). Returns 0 or -errno. */
 int rl_loop_run(struct rl_loop *l);

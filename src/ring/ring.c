@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -18,6 +19,12 @@
 #define REC_HDR_SZ BPF_RINGBUF_HDR_SZ
 /* A cold ring makes the walk wait on memory for every header. */
 #define PREFETCH_AHEAD 4096
+/* A batch spans at most this share of its ring (1/4): the records of a batch stay
+ * unreleased while the callback runs, and the producer needs the rest. */
+#define BATCH_RING_SHARE 4
+/* A ring at least this full (1/8) is drained at once, without waiting for a batch to
+ * build up: what arrives during the wait must still fit. */
+#define NO_WAIT_FILL_SHARE 8
 
 struct ring {
 	uint64_t *consumer_pos;
@@ -49,12 +56,16 @@ struct rl_consumer {
 	struct ring *rings;
 	int nr_rings;
 	int epoll_fd;
-	bool coalesce;		/* last poll handed out a partial batch: wait before the next */
+	int timer_fd;		/* in the epoll set: fires when the coalescing window ends */
+	bool coalesce;		/* a window is running: wait for its timer before the next drain */
 };
 
 /* epoll only wakes us: which descriptors are ready does not matter, every ring is
  * drained after a wakeup. */
 #define WAKEUPS_PER_WAIT 8
+/* What epoll reports for descriptors that are not rings (rings are 0, 1, ...). */
+#define TAG_WAKE_FD UINT32_MAX
+#define TAG_TIMER (UINT32_MAX - 1)
 
 /* Ring records are 8-byte aligned; the header counts toward the record's length. */
 static uint64_t rec_size(uint32_t len)
@@ -93,15 +104,17 @@ static int check_positions(const struct ring *r, uint64_t cons, uint64_t prod)
 }
 
 /* Collects the records from cons up to prod into the batch. Stops at a record still
- * being written, at a full batch, or at prod. Returns the records collected (the end of
- * the walk, discarded records included, in *end) or -EBADMSG for a corrupt header. */
+ * being written, at a full batch (batch_cap records, or records spanning a quarter of
+ * the ring), or at prod. Returns the records collected (the end of the walk, discarded
+ * records included, in *end) or -EBADMSG for a corrupt header. */
 static int collect(struct rl_consumer *c, const struct ring *r, int ring_idx, uint64_t cons,
 		   uint64_t prod, uint64_t *end)
 {
-	uint64_t pos = cons;
+	uint64_t pos = cons, span = (r->mask + 1) / BATCH_RING_SHARE;
 	size_t n = 0;
 
-	while (pos < prod && n < c->opts.batch_cap) {
+	/* Discarded records alone never end the walk: they are released with the batch. */
+	while (pos < prod && n < c->opts.batch_cap && (n == 0 || pos - cons < span)) {
 		uint32_t hdr = load_hdr(r, pos);
 		uint32_t len = hdr & ~(REC_BUSY | REC_DISCARD);
 
@@ -165,14 +178,15 @@ static int drain_ring(struct rl_consumer *c, int i, bool *stopped)
 	return total;
 }
 
-/* One pass over every ring. Returns the records handled or -errno. */
-static int drain_all(struct rl_consumer *c)
+/* One pass over every ring. Returns the records handled (*stopped set when a callback
+ * took fewer than offered) or -errno. */
+static int drain_all(struct rl_consumer *c, bool *stopped)
 {
-	bool stopped = false;
 	int total = 0;
 
-	for (int i = 0; i < c->nr_rings && !stopped; i++) {
-		int n = drain_ring(c, i, &stopped);
+	*stopped = false;
+	for (int i = 0; i < c->nr_rings && !*stopped; i++) {
+		int n = drain_ring(c, i, stopped);
 
 		if (n < 0)
 			return n;
@@ -201,8 +215,9 @@ static int peek_ring(struct rl_consumer *c, int i)
 /* One peek over the rings, from the ring of the last peek on: its records not yet
  * released come back first. Returns the records of the first ring that has some, or
  * -errno. */
-static int peek_all(struct rl_consumer *c)
+static int peek_all(struct rl_consumer *c, bool *stopped)
 {
+	*stopped = false; /* nothing is handed to a callback */
 	for (int k = 0; k < c->nr_rings; k++) {
 		int i = (c->peek_ring + k) % c->nr_rings;
 		int n = peek_ring(c, i);
@@ -235,42 +250,113 @@ static bool records_ready(const struct rl_consumer *c)
 	return false;
 }
 
-/* Sleeps for the coalescing window, bounded by the caller's timeout. Returns -EINTR when
- * a signal cut it short. */
-static int coalesce_wait(const struct rl_consumer *c, int timeout_ms)
+/* True when some ring is full enough that waiting for more would risk filling it. */
+static bool rings_filling(const struct rl_consumer *c)
 {
-	uint64_t us = c->opts.latency_us;
+	for (int i = 0; i < c->nr_rings; i++) {
+		const struct ring *r = &c->rings[i];
+
+		if (load_pos(r->producer_pos) - load_pos(r->consumer_pos) >=
+		    (r->mask + 1) / NO_WAIT_FILL_SHARE)
+			return true;
+	}
+	return false;
+}
+
+static uint64_t now_ns(void)
+{
 	struct timespec ts;
 
-	if (timeout_ms >= 0 && (uint64_t)timeout_ms * 1000 < us)
-		us = (uint64_t)timeout_ms * 1000;
-	ts.tv_sec = (time_t)(us / 1000000);
-	ts.tv_nsec = (long)(us % 1000000) * 1000;
-	return nanosleep(&ts, NULL) ? -errno : 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+/* Arms the window's timer to fire at `at` (CLOCK_MONOTONIC ns); 0 disarms it, which
+ * also clears an expiry not yet read. Returns 0 or -errno. */
+static int set_timer(const struct rl_consumer *c, uint64_t at)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = (time_t)(at / 1000000000),
+						.tv_nsec = (long)(at % 1000000000) } };
+
+	return timerfd_settime(c->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) ? -errno : 0;
+}
+
+/* Starts a coalescing window after a drain that began at `start`: the next drain comes
+ * latency_us after it, so a record that drain missed (committed after it began) waits at
+ * most that long. A drain that took longer already let a batch build up: no window. */
+static void start_window(struct rl_consumer *c, uint64_t start)
+{
+	uint64_t end = start + (uint64_t)c->opts.latency_us * 1000;
+
+	c->coalesce = now_ns() < end && set_timer(c, end) == 0;
+}
+
+/* Waits for the window's timer, bounded by the caller's timeout; a wake fd cuts it short,
+ * and so does a ring found past its fill threshold. Ring wakeups do not end it (the first
+ * record after a drain always wakes us) but are a chance to look at the fill again.
+ * Returns 0 when the window is over, or -errno: -EINTR when a signal cut it short, and
+ * then the timer runs on, so that the next poll waits out the same window, not a new
+ * one. */
+static int coalesce_wait(const struct rl_consumer *c, int timeout_ms)
+{
+	uint64_t give_up = timeout_ms < 0 ? 0 : now_ns() + (uint64_t)timeout_ms * 1000000;
+
+	while (!rings_filling(c)) {
+		struct epoll_event ev[WAKEUPS_PER_WAIT];
+		uint64_t now = give_up ? now_ns() : 0;
+		int n;
+
+		if (give_up && now >= give_up)
+			return 0;
+		n = epoll_wait(c->epoll_fd, ev, WAKEUPS_PER_WAIT,
+			       give_up ? (int)((give_up - now + 999999) / 1000000) : -1);
+		if (n < 0)
+			return -errno;
+		for (int i = 0; i < n; i++)
+			if (ev[i].data.u32 == TAG_TIMER || ev[i].data.u32 == TAG_WAKE_FD)
+				return 0;
+	}
+	return 0;
 }
 
 /* Under load a wakeup arrives every few records, and each costs far more than handling
- * them; so after a partial batch the next poll sleeps for the latency bound and lets a
- * batch build up, going back to epoll only once a drain finds nothing. pass is the
- * drain (drain_all for poll, peek_all for peek); it returns records or -errno. */
-static int poll_with(struct rl_consumer *c, int timeout_ms, int (*pass)(struct rl_consumer *))
+ * them; so a poll that handed out a partial batch starts a window of the latency bound,
+ * and the next poll waits for its timer before draining, letting a batch build up; it
+ * goes back to epoll only once a drain finds nothing. pass is the drain (drain_all for
+ * poll, peek_all for peek); it returns records or -errno, and says whether a callback
+ * took fewer than offered. */
+static int poll_with(struct rl_consumer *c, int timeout_ms,
+		     int (*pass)(struct rl_consumer *, bool *stopped))
 {
+	uint64_t start;
+	bool stopped;
 	int n;
 
-	if (c->coalesce && c->opts.latency_us && timeout_ms != 0 &&
-	    coalesce_wait(c, timeout_ms) == -EINTR)
-		return 0;
-	n = pass(c);
-	if (n == 0 && timeout_ms != 0) {
+	if (c->coalesce) {
+		int err = timeout_ms ? coalesce_wait(c, timeout_ms) : 0;
+
+		if (err == -EINTR)
+			return 0;
+		c->coalesce = false;
+		set_timer(c, 0);
+		if (err)
+			return err;
+	}
+	start = now_ns();
+	n = pass(c, &stopped);
+	if (n == 0 && timeout_ms != 0 && !stopped) {
 		struct epoll_event ev[WAKEUPS_PER_WAIT];
 
 		if (!records_ready(c) &&
 		    epoll_wait(c->epoll_fd, ev, WAKEUPS_PER_WAIT, timeout_ms) < 0)
 			return errno == EINTR ? 0 : -errno;
 		/* Woken, timed out, or raced: drain, for producers that never wake us too. */
-		n = pass(c);
+		start = now_ns();
+		n = pass(c, &stopped);
 	}
-	c->coalesce = n > 0 && (size_t)n < c->opts.batch_cap;
+	/* A callback that stopped early left records ready: the next poll must not wait. */
+	if (n > 0 && (size_t)n < c->opts.batch_cap && !stopped && c->opts.latency_us)
+		start_window(c, start);
 	return n;
 }
 
@@ -309,6 +395,18 @@ int rl_consumer_advance(struct rl_consumer *c, size_t n)
 	return 0;
 }
 
+/* The coalescing window's timer, in the epoll set. Level-triggered: an expiry stays
+ * readable until the window is closed (set_timer(c, 0)). Returns 0, or -1 with errno. */
+static int add_timer(struct rl_consumer *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = TAG_TIMER };
+
+	c->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (c->timer_fd < 0)
+		return -1;
+	return epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, c->timer_fd, &ev);
+}
+
 int rl_consumer_open(struct rl_consumer **out, const struct rl_consumer_opts *opts)
 {
 	struct rl_consumer *c;
@@ -319,9 +417,10 @@ int rl_consumer_open(struct rl_consumer **out, const struct rl_consumer_opts *op
 	if (!c)
 		return -ENOMEM;
 	c->opts = *opts;
+	c->timer_fd = -1;
 	c->rec_end = calloc(opts->batch_cap, sizeof(*c->rec_end));
 	c->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (!c->rec_end || c->epoll_fd < 0) {
+	if (!c->rec_end || c->epoll_fd < 0 || add_timer(c)) {
 		int err = c->rec_end ? -errno : -ENOMEM;
 
 		rl_consumer_close(c);
@@ -471,7 +570,7 @@ int rl_consumer_add_wake_fd(struct rl_consumer *c, int fd)
 {
 	/* Level-triggered: the caller reads fd after every poll, and a wakeup it has not
 	 * read yet must not be lost. */
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = TAG_WAKE_FD };
 
 	return epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -504,6 +603,8 @@ void rl_consumer_close(struct rl_consumer *c)
 	}
 	if (c->epoll_fd >= 0)
 		close(c->epoll_fd);
+	if (c->timer_fd >= 0)
+		close(c->timer_fd);
 	free(c->rings);
 	free(c->rec_end);
 	free(c);

@@ -26,10 +26,15 @@ typedef int (*rl_batch_fn)(void *ctx, const struct rl_rec *recs, size_t n);
 
 struct rl_consumer_opts {
 	struct rl_rec *batch;	/* caller-owned array the batches are written into */
-	size_t batch_cap;	/* its length: the most records one callback sees */
-	/* Coalescing: after a poll that handed out a partial batch, the next poll waits up
-	 * to this long for more records instead of arming a wakeup for every few records.
-	 * 0 hands over each record as soon as it is seen. */
+	/* batch's length: the most records one callback sees. A batch also spans at most a
+	 * quarter of its ring's bytes (and at least one record): it stays unreleased while
+	 * the callback runs, and a small ring's producer needs the rest. */
+	size_t batch_cap;
+	/* Coalescing: after a poll that handed out a partial batch, the next poll waits until
+	 * this long after that poll's drain began, for more records, instead of arming a
+	 * wakeup for every few records. So a record is handed out at most this long after its
+	 * commit, plus the time the callbacks before it take. A ring at least an eighth full
+	 * is drained without waiting. 0 hands over each record as soon as it is seen. */
 	uint32_t latency_us;
 };
 
@@ -77,10 +82,12 @@ int rl_consumer_add_wake_fd(struct rl_consumer *c, int fd);
 
 /* Hands every ready record to its ring's callback. timeout_ms: 0 never sleeps, -1 waits
  * until records arrive. On a timeout it still drains what producers left without a
- * wakeup. Returns the number of records handled (0 on timeout or when a signal arrived),
- * or -errno: -EBADMSG for a corrupt ring, -EUSERS when a ring's consumer position is not
- * where this consumer last put it (another consumer, or a hostile writer, moved it; the
- * ring is not read until it is put back), or an error returned by a callback. */
+ * wakeup. Returns the number of records handled (0 on timeout or when a signal arrived:
+ * a signal during a coalescing wait leaves the window running, and the next poll waits
+ * out the rest of it), or -errno: -EBADMSG for a corrupt ring, -EUSERS when a ring's
+ * consumer position is not where this consumer last put it (another consumer, or a
+ * hostile writer, moved it; the ring is not read until it is put back), or an error
+ * returned by a callback. */
 int rl_consumer_poll(struct rl_consumer *c, int timeout_ms);
 
 /* Pull mode: rings read only through peek may be added with fn NULL (poll needs fn).

@@ -4,6 +4,7 @@
 # runs: exit 0, on_exit once, one summary; and every record is accounted for: those
 # ringlua handled, those it left in the ring (counted by a second run), and those the
 # producer dropped add up to what it produced. bench/overload.sh is the long version.
+# And while the handler is behind, ticks and --stats keep their schedule.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -53,5 +54,24 @@ overloaded_stop() {
        "$delivered delivered + $leftover left + $dropped dropped"
 }
 
+# ticks_while_behind: a ring filled before ringlua starts holds 2 s of handler work (at
+# 200 us per event); one poll sees all of it. Ticks of 100 ms must come all along (about
+# 20), not once the backlog is gone; half of them is the generous bound.
+ticks_while_behind() {
+  local pin events=10000 ticks stats
+  pin=$(new_pin)
+  produce --pin "$pin" --count "$events" --size $((1 << 20))
+  run_ringlua --pin "$pin" --interval 100 --stats --count "$events" \
+    "$SCRIPTS/seq_count.lua" -- spin_us=200
+  assert_eq "$RC" 0 "exit code of the slow handler"
+  assert_contains "$TMP/out" "delivered=$events out_of_order=0" "every event, in order"
+  ticks=$(count_lines "seen=" "$TMP/out")
+  stats=$(count_lines "ringlua: stats: events:" "$TMP/err")
+  assert_between "$ticks" 10 1000 "ticks while 2 s behind, every 100 ms"
+  assert_between "$stats" 10 1000 "--stats lines while 2 s behind, every 100 ms"
+  pass "2 s behind: $ticks ticks and $stats --stats lines at --interval 100"
+}
+
 overloaded_stop 1
 overloaded_stop 2
+ticks_while_behind

@@ -41,6 +41,9 @@ static long emit_one(__u32 i, void *data)
 	e->pid = lc->pid;
 	e->kind = seq % 4;
 	__builtin_memcpy(e->tag, "seq", 4);
+	/* A stamped record carries its submit time (CLOCK_MONOTONIC), for latency checks. */
+	if (a->stamp)
+		e->value = bpf_ktime_get_ns();
 	/* Submit with the requested wakeup mode, or discard every Nth reserved record. */
 	if (a->discard_every && reserved % a->discard_every == 0) {
 		bpf_ringbuf_discard(e, a->flags);

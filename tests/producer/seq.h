@@ -5,7 +5,7 @@
 
 struct seq_event {
 	__u64 seq;
-	__u64 value;	/* seq * 3: a field for consumers to sum */
+	__u64 value;	/* seq * 3: a field for consumers to sum (with stamp: the submit time) */
 	__u32 pid;
 	__u32 kind;	/* seq % 4: a field for consumers to filter on */
 	char tag[16];
@@ -17,7 +17,7 @@ struct seq_args {
 	__u32 count;
 	__u32 flags;		/* bpf_ringbuf_submit flags: wakeup mode */
 	__u32 discard_every;	/* discard every Nth reserved record instead; 0: none */
-	__u32 pad;
+	__u32 stamp;		/* value is bpf_ktime_get_ns() just before submit, not seq * 3 */
 };
 
 #endif

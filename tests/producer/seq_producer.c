@@ -3,10 +3,12 @@
  *
  *   seq_producer --pin PATH [--size BYTES] [--count N] [--batch B] [--start S]
  *                [--flags default|nowakeup|force] [--discard-every K] [--rate R]
- *                [--reuse] [--keep] [-v]
+ *                [--stamp] [--reuse] [--keep] [-v]
  *
  * --count 0 only creates and pins an empty ring; --reuse produces into the ring already
- * pinned at PATH instead (so a consumer can be started on it first). Records go out B per
+ * pinned at PATH instead (so a consumer can be started on it first). --stamp puts each
+ * record's submit time (bpf_ktime_get_ns, CLOCK_MONOTONIC) in its value, in place of
+ * seq * 3, for consumers that measure delivery latency. Records go out B per
  * program run; --rate R paces those runs to R records/s (0: flat out). Prints
  * `produced N dropped D discarded K` when done and exits: the pin keeps the ring and its
  * records. --keep waits for SIGINT/SIGTERM before exiting. Errors are one line on stderr
@@ -45,6 +47,7 @@ static struct env {
 	__u64 discard_every;
 	__u64 rate;		/* records per second; 0: flat out */
 	__u32 flags;		/* bpf_ringbuf_submit wakeup mode */
+	bool stamp;		/* value: the submit time, not seq * 3 */
 	bool reuse;		/* produce into an existing pin instead of creating one */
 	bool keep;		/* stay alive until a signal once done */
 	bool verbose;		/* let libbpf print its warnings */
@@ -85,7 +88,7 @@ static void usage(void)
 {
 	printf("usage: seq_producer --pin PATH [--size BYTES] [--count N] [--batch B] [--start S]\n"
 	       "                    [--flags default|nowakeup|force] [--discard-every K]\n"
-	       "                    [--rate R] [--reuse] [--keep] [-v]\n");
+	       "                    [--rate R] [--stamp] [--reuse] [--keep] [-v]\n");
 }
 
 /* Parses a whole unsigned number (decimal, or 0x hex) no larger than max.
@@ -125,7 +128,7 @@ static int parse(int argc, char **argv)
 		{ "pin", 1, NULL, 'p' }, { "size", 1, NULL, 's' }, { "count", 1, NULL, 'n' },
 		{ "batch", 1, NULL, 'b' }, { "start", 1, NULL, 'S' }, { "flags", 1, NULL, 'f' },
 		{ "discard-every", 1, NULL, 'd' }, { "rate", 1, NULL, 'r' },
-		{ "reuse", 0, NULL, 'u' }, { "keep", 0, NULL, 'k' },
+		{ "stamp", 0, NULL, 't' }, { "reuse", 0, NULL, 'u' }, { "keep", 0, NULL, 'k' },
 		{ "verbose", 0, NULL, 'v' }, { "help", 0, NULL, 'h' }, { 0 },
 	};
 	long page = sysconf(_SC_PAGESIZE);
@@ -143,6 +146,7 @@ static int parse(int argc, char **argv)
 		case 'd': err = parse_num(optarg, UINT32_MAX, &env.discard_every); break;
 		case 'r': err = parse_num(optarg, MAX_RATE, &env.rate); break;
 		case 'f': err = parse_flags(optarg, &env.flags); break;
+		case 't': env.stamp = true; break;
 		case 'u': env.reuse = true; break;
 		case 'k': env.keep = true; break;
 		case 'v': env.verbose = true; break;
@@ -206,7 +210,8 @@ static void pace(const struct timespec *start, __u64 done)
  * the records emitted (submitted, discarded or dropped). Returns 0 or -errno. */
 static int produce(struct seq *skel, __u64 *done)
 {
-	struct seq_args args = { .flags = env.flags, .discard_every = (__u32)env.discard_every };
+	struct seq_args args = { .flags = env.flags, .discard_every = (__u32)env.discard_every,
+				 .stamp = env.stamp };
 	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &args, .ctx_size_in = sizeof(args));
 	int prog_fd = bpf_program__fd(skel->progs.produce);
 	struct timespec start;

@@ -256,6 +256,30 @@ static void batches_are_capped_and_committed_after_each(void)
 	sim_ring_free(s);
 }
 
+/* Records of 64 bytes take 72 in the ring: a 16 KiB ring full of them is 227 records,
+ * and a batch of them may span 4 KiB, a quarter of it (the record that crosses the line
+ * included), however many records batch_cap allows. */
+static void batches_span_at_most_a_quarter_of_the_ring(void)
+{
+	static struct seen w;
+	struct sim_ring *s = sim_ring_new(4 * PAGE);
+	struct rl_consumer *c = consumer_for(s, &w, 1024, 0);
+	const uint32_t rec = 72, quarter = PAGE;
+	uint32_t n = 0;
+
+	CHECK(c);
+	while (emit(s, n, 64, 0) == 0)
+		n++;
+	CHECK(n == 4 * PAGE / rec);
+	w.cons_at_call = 0;
+	CHECK(rl_consumer_poll(c, 0) == (int)n);
+	CHECK(w.n == n && w.bad_bytes == 0);
+	CHECK((w.max_batch - 1) * rec < quarter);
+	CHECK(w.max_batch * rec >= quarter);
+	rl_consumer_close(c);
+	sim_ring_free(s);
+}
+
 static void position_holds_still_while_a_batch_is_handled(void)
 {
 	static struct seen w;
@@ -449,6 +473,7 @@ int main(void)
 	RUN(only_discarded_records_still_move_the_position);
 	RUN(full_ring_refuses_records_until_drained);
 	RUN(batches_are_capped_and_committed_after_each);
+	RUN(batches_span_at_most_a_quarter_of_the_ring);
 	RUN(position_holds_still_while_a_batch_is_handled);
 	RUN(callback_taking_fewer_leaves_the_rest_in_the_ring);
 	RUN(callback_error_stops_the_poll_with_that_error);

@@ -2,11 +2,14 @@
  * consumer catches up a few at a time, from one ring or from two rings at once. Every
  * record must arrive exactly once and in order, and no poll may sleep through records (a
  * lost wakeup shows up as a poll that waits out its whole timeout while records are
- * ready). */
+ * ready). And the coalescing window: a bound that signals do not stretch, and no wait
+ * at all for a ring that is filling up. */
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -157,6 +160,75 @@ static void two_rings_with_two_producers_lose_nothing(void)
 	CHECK(longest < STALL_TIMEOUT_MS / 1000.0);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A record committed just after a poll that started a window of 30 ms is handed out by
+ * the polls that follow within that window (plus a margin for scheduling), although a
+ * signal every 2 ms cuts every wait short: each poll waits out the rest of the same
+ * window instead of a new one. */
+static void signals_do_not_stretch_the_window(void)
+{
+	static struct stream st;
+	struct rl_consumer_opts o = { .batch = batch, .batch_cap = 256, .latency_us = 30000 };
+	struct itimerval every_2ms = { .it_interval = { .tv_usec = 2000 },
+				       .it_value = { .tv_usec = 2000 } }, off = { 0 };
+	struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+	struct rl_consumer *c = NULL;
+	uint64_t seq = 0;
+	double committed, waited;
+
+	st = (struct stream){ .sim = sim_ring_new(4 * 4096) };
+	CHECK(st.sim);
+	CHECK(rl_consumer_open(&c, &o) == 0);
+	CHECK(rl_consumer_add_mem(c, &st.sim->mem, st.sim->wake_fd, on_batch, &st) == 0);
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+	CHECK(sim_emit(st.sim, &seq, sizeof(seq), 0) == 0);
+	CHECK(rl_consumer_poll(c, 1000) == 1); /* a partial batch: the window starts */
+	seq++;
+	committed = sim_now_s();
+	CHECK(sim_emit(st.sim, &seq, sizeof(seq), 0) == 0);
+	CHECK(setitimer(ITIMER_REAL, &every_2ms, NULL) == 0);
+	while (st.next < 2 && sim_now_s() - committed < 1.0)
+		if (rl_consumer_poll(c, 1000) < 0)
+			break;
+	waited = sim_now_s() - committed;
+	setitimer(ITIMER_REAL, &off, NULL);
+	rl_consumer_close(c);
+	sim_ring_free(st.sim);
+	CHECK(st.next == 2);
+	CHECK(waited < 0.030 + 0.020);
+}
+
+/* With a window of 10 s running, a ring an eighth full is drained at once. */
+static void filling_ring_is_drained_without_waiting(void)
+{
+	static struct stream st;
+	struct rl_consumer_opts o = { .batch = batch, .batch_cap = 256, .latency_us = 10000000 };
+	struct rl_consumer *c = NULL;
+	uint64_t seq = 0, filled;
+	double t0;
+
+	st = (struct stream){ .sim = sim_ring_new(4 * 4096) };
+	CHECK(st.sim);
+	CHECK(rl_consumer_open(&c, &o) == 0);
+	CHECK(rl_consumer_add_mem(c, &st.sim->mem, st.sim->wake_fd, on_batch, &st) == 0);
+	CHECK(sim_emit(st.sim, &seq, sizeof(seq), 0) == 0);
+	CHECK(rl_consumer_poll(c, -1) == 1); /* a partial batch: the window starts */
+	/* 16-byte records: 128 of them are 2 KiB, an eighth of the ring. */
+	for (seq = 1; seq <= 128; seq++)
+		CHECK(sim_emit(st.sim, &seq, sizeof(seq), 0) == 0);
+	filled = seq;
+	t0 = sim_now_s();
+	CHECK(rl_consumer_poll(c, 5000) == 128);
+	CHECK(sim_now_s() - t0 < 1.0);
+	rl_consumer_close(c);
+	sim_ring_free(st.sim);
+	CHECK(st.next == filled && st.out_of_order == 0);
+}
+
 int main(void)
 {
 	RUN(one_record_batches_without_coalescing_lose_nothing);
@@ -164,5 +236,7 @@ int main(void)
 	RUN(coalescing_consumer_loses_nothing);
 	RUN(forced_wakeups_lose_nothing);
 	RUN(two_rings_with_two_producers_lose_nothing);
+	RUN(signals_do_not_stretch_the_window);
+	RUN(filling_ring_is_drained_without_waiting);
 	return check_summary();
 }

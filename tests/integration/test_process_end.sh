@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# -c and -p end when the process does, not at the next tick: with a tick far longer
+# than the process lives, ringlua still exits soon after it (a generous bound, well
+# under the tick), after draining its events and running on_exit.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+INTERVAL_MS=10000
+LIMIT_MS=4000
+COUNT_SCRIPT='local n = 0 on_event = function() n = n + 1 end on_exit = function() print("on_exit " .. n) end'
+
+# -c: the command's own exec is an event.
+t0=$(now_ms)
+run_ringlua --interval "$INTERVAL_MS" -c 'sleep 0.3' -e "$COUNT_SCRIPT"
+ms=$(($(now_ms) - t0))
+assert_eq "$RC" 0 "-c exit code"
+assert_matches "$TMP/out" "^on_exit [1-9]" "-c: the command's exec handled, on_exit run"
+assert_between "$ms" 0 "$LIMIT_MS" "-c: ms until ringlua ended with --interval $INTERVAL_MS"
+pass "-c 'sleep 0.3' ended ringlua after $ms ms"
+
+# -p: a process that is not ringlua's child.
+sleep 1 &
+target=$!
+t0=$(now_ms)
+run_ringlua --interval "$INTERVAL_MS" -p "$target" -e "$COUNT_SCRIPT"
+ms=$(($(now_ms) - t0))
+assert_eq "$RC" 0 "-p exit code"
+assert_contains "$TMP/err" "process $target exited" "-p: the exit noticed"
+assert_contains "$TMP/out" "on_exit" "-p: on_exit run"
+assert_between "$ms" 0 "$LIMIT_MS" "-p: ms until ringlua ended with --interval $INTERVAL_MS"
+pass "-p of a 1 s process ended ringlua after $ms ms"
