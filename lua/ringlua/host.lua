@@ -80,7 +80,7 @@ end
 
 -- handlers = { map = function(ptr, len) end }: one per ring. Returns the handlers by
 -- ring index (empty until the rings are known), and whether every ring has one.
-local function ring_handlers(handlers, rings, script)
+local function ring_handlers(handlers, rings, rings_from, script)
   local by_ring, by_name = {}, {}
   if handlers == nil then return by_ring, false end
   if type(handlers) ~= "table" then
@@ -100,7 +100,8 @@ local function ring_handlers(handlers, rings, script)
   end
   for name in pairs(handlers) do
     if not by_name[name] then
-      error(script .. ": handlers." .. tostring(name) .. ": the BPF object has no ring buffer map so named", 0)
+      error(script .. ": handlers." .. tostring(name) .. ": " .. (rings_from or "the BPF object") ..
+            " has no ring buffer map so named (its rings: " .. table.concat(ringlua.rings, ", ") .. ")", 0)
     end
   end
   return by_ring, covered
@@ -159,6 +160,7 @@ end
 --   opts.rings        the user's BPF object's rings, in ring order: {name=, ctype=}; nil for
 --                     a built-in source, or before the object is known
 --   opts.cdef         declarations of those rings' record types
+--   opts.rings_from   what has those rings, for errors; nil: "the BPF object"
 function _M.start(chunk, script, shared_lud, sources, opts)
   for name, s in pairs(sources) do ringlua._declare(name, s.ctype, s.cdef) end
   declare_rings(opts.rings, opts.cdef)
@@ -177,7 +179,8 @@ function _M.start(chunk, script, shared_lud, sources, opts)
 
   local returned = chunk()
   local ctl = find_handlers(returned, _G, script)
-  local by_ring, all_rings = ring_handlers(script_field(returned, "handlers"), opts.rings, script)
+  local by_ring, all_rings = ring_handlers(script_field(returned, "handlers"), opts.rings,
+                                     opts.rings_from, script)
   if not ctl.on_event and not all_rings then
     error(script .. ": no on_event(ptr, len) handler: return it in a table or define it globally", 0)
   end

@@ -279,10 +279,9 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 		o->script = argv[optind++];
 	o->script_argc = argc - optind;
 	o->script_argv = argv + optind;
-	if (o->replay && (o->record || o->pid || o->pin || o->bpf || o->command || o->source ||
-			  o->cgroup)) {
+	if (o->replay && (o->record || o->pid || o->pin || o->bpf || o->command || o->cgroup)) {
 		fprintf(stderr, "ringlua: --replay takes its events from the recording: it does "
-				"not go with --record, -p, -c, -s, --pin or --bpf\n");
+				"not go with --record, -p, -c, --pin or --bpf\n");
 		return -EINVAL;
 	}
 	if (o->json && (o->script || o->code)) {

@@ -64,7 +64,6 @@ struct app {
 	struct rl_stats stats;
 	const struct rl_source *src;	/* the built-in source, when one feeds the script */
 	struct rl_recording_meta meta;	/* what --record writes first */
-	char *meta_decoders[RL_RECORDING_RINGS];
 	struct rl_recorder *recorder;
 	const char **ring_names;	/* the user's object's ring names, for --stats */
 	struct rl_loop loop;
@@ -273,14 +272,6 @@ static int add_ring(struct app *a, int map_fd)
 	return err < 0 ? err : 0;
 }
 
-/* Generates the decoder of one ring from BTF into d. Returns 0 or -errno. */
-static int make_decoder(struct rl_lua_decoder *d, const struct btf *btf, int type_id,
-			const char *map, const char *ctype)
-{
-	*d = (struct rl_lua_decoder){ .map = map, .ctype = ctype };
-	return type_id > 0 ? rl_btf_decoder(btf, (uint32_t)type_id, map, &d->source) : -ENOENT;
-}
-
 /* The BPF object whose `dropped` count says how many records found no ring space. */
 static struct rl_bpf *events_object(const struct app *a)
 {
@@ -329,34 +320,37 @@ static int ring_type_id(const struct app *a, const struct btf *btf, size_t i)
 					       BTF_KIND_STRUCT) : -ENOENT;
 }
 
-/* Decoders of every ring whose record type BTF knows; with --record, a copy of each
- * ring's, by ring index, for the recording's header. Returns 0 or -ENOMEM. */
+/* Decoders of every ring whose record type BTF knows, for the script. Returns 0 or
+ * -ENOMEM. */
 static int make_decoders(struct app *a)
 {
 	const struct btf *btf = events_btf(a);
 	size_t nr = rings_fed(a), n = 0;
+	struct rl_btf_ring *rings = calloc(nr, sizeof(*rings));
 	struct rl_lua_decoder *d = calloc(nr, sizeof(*d));
-	const char *map, *ctype;
-	int err;
+	int err = rings && d ? 0 : -ENOMEM;
 
-	if (!d)
-		return -ENOMEM;
-	for (size_t i = 0; btf && i < nr; i++) {
-		ring_at(a, i, &map, &ctype);
-		if (make_decoder(&d[n], btf, ring_type_id(a, btf, i), map, ctype))
-			continue;
-		if (a->opt.record && i < RL_RECORDING_RINGS)
-			a->meta_decoders[i] = strdup(d[n].source);
-		n++;
+	for (size_t i = 0; !err && i < nr; i++) {
+		ring_at(a, i, &rings[i].map, &d[i].ctype);
+		rings[i].type_id = btf ? ring_type_id(a, btf, i) : -ENOENT;
 	}
-	err = rl_lua_set_decoders(a->lua, d, n);
+	if (!err)
+		err = rl_btf_ring_decoders(btf, rings, nr);
+	for (size_t i = 0; !err && i < nr; i++) /* kept by ring, handed over packed */
+		if (rings[i].decoder)
+			d[n++] = (struct rl_lua_decoder){ rings[i].map, d[i].ctype,
+							  rings[i].decoder };
+	if (!err)
+		err = rl_lua_set_decoders(a->lua, d, n);
 	for (size_t i = 0; err && i < n; i++)
 		free(d[i].source);
+	free(rings);
 	free(d);
 	return err;
 }
 
-/* The recording's description of the rings: names, record types, decoders, BTF. */
+/* The recording's description of the rings: names, record types and BTF (the decoders
+ * are made from them again on replay). */
 static void describe_rings(struct app *a, const char *source_name)
 {
 	struct rl_recording_meta *m = &a->meta;
@@ -364,14 +358,11 @@ static void describe_rings(struct app *a, const char *source_name)
 	uint32_t btf_size = 0;
 
 	m->source = source_name;
-	m->cdef = a->user && rl_user_bpf_cdef(a->user) ? rl_user_bpf_cdef(a->user) : "";
 	m->btf = btf ? btf__raw_data(btf, &btf_size) : NULL;
 	m->btf_size = btf_size;
 	m->nr_rings = rings_fed(a);
-	for (size_t i = 0; i < m->nr_rings; i++) {
+	for (size_t i = 0; i < m->nr_rings; i++)
 		ring_at(a, i, &m->rings[i].name, &m->rings[i].ctype);
-		m->rings[i].decoder = a->meta_decoders[i] ? a->meta_decoders[i] : "";
-	}
 }
 
 /* --record FILE: opened once the rings are known. Returns 0 or -errno (printed). */
@@ -636,8 +627,6 @@ cleanup:
 			a.opt.record);
 		status = EXIT_FAIL;
 	}
-	for (size_t i = 0; i < RL_RECORDING_RINGS; i++)
-		free(a.meta_decoders[i]);
 	rl_watchdog_stop();
 	rl_watch_close(a.watch);
 	rl_consumer_close(a.consumer);

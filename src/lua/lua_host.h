@@ -33,6 +33,8 @@ struct rl_lua_opts {
 					  * NULL: a built-in source or --pin */
 	size_t nr_rings;
 	const char *cdef;	/* declarations of the rings' record types */
+	const char *rings_from;	/* what has the rings, for errors ("the recording x.rec");
+				 * NULL: the BPF object */
 };
 
 /* Starts LuaJIT, declares the sources' event types, runs the script's top level and
