@@ -380,7 +380,8 @@ static int open_recorder(struct app *a, const char *source_name)
 	describe_rings(a, source_name);
 	err = rl_recorder_open(&a->recorder, a->opt.record, &a->meta);
 	if (err)
-		fprintf(stderr, "ringlua: --record %s: %s\n", a->opt.record, strerror(-err));
+		fprintf(stderr, "ringlua: --record %s: %s\n", a->opt.record, err == -EINVAL ?
+			"a ring's name or record type is not a C identifier" : strerror(-err));
 	return err;
 }
 

@@ -100,7 +100,7 @@ int rl_replay_types(struct rl_replay_types *t, const struct rl_recording_meta *m
 		err = find_types(t, m, ids, &nr_ids, why, len);
 	/* Checked here as well as where they are printed: a type that cannot be decoded
 	 * would otherwise just have no decoder. */
-	if (!err && nr_ids && !rl_btf_names_ok(t->btf, ids, nr_ids))
+	if (!err && nr_ids && !rl_btf_printable(t->btf, ids, nr_ids))
 		return say(why, len, -EBADMSG, "its BTF has names that are not C identifiers");
 	/* A built-in source's types are declared already, from ringlua's own headers. */
 	if (!err && own && nr_ids && (err = rl_btf_cdef(t->btf, ids, nr_ids, &t->cdef)))

@@ -123,6 +123,71 @@ static bool refs_ok(const struct btf_type *t, uint32_t cnt)
 	return true;
 }
 
+/* Whether type id is one a value can have (not a variable, function, section or tag). */
+static bool data_kind(const struct btf *btf, uint32_t id)
+{
+	const struct btf_type *t = id ? btf__type_by_id(btf, id) : NULL;
+
+	return t && (btf_is_int(t) || btf_is_ptr(t) || btf_is_array(t) || btf_is_composite(t) ||
+		     btf_is_any_enum(t) || btf_is_fwd(t) || btf_is_typedef(t) || btf_is_mod(t) ||
+		     btf_is_float(t) || btf_is_type_tag(t));
+}
+
+/* Whether what t refers to is of a kind C allows there: members and elements are values,
+ * and pointers, typedefs and qualifiers lead to a value, a function type or void. The
+ * dumper follows each without asking. Call after refs_ok. */
+static bool ref_kinds_ok(const struct btf *btf, const struct btf_type *t)
+{
+	const struct btf_type *to;
+
+	if (btf_is_composite(t)) {
+		for (int i = 0; i < btf_vlen(t); i++)
+			if (!data_kind(btf, btf_members(t)[i].type))
+				return false;
+		return true;
+	}
+	if (btf_is_array(t))
+		return data_kind(btf, btf_array(t)->type);
+	if (!btf_is_ptr(t) && !btf_is_typedef(t) && !btf_is_mod(t) && !btf_is_type_tag(t))
+		return true;
+	to = t->type ? btf__type_by_id(btf, t->type) : NULL;
+	return !to || data_kind(btf, t->type) || btf_is_func_proto(to);
+}
+
+/* Whether every member of t (a struct or union) lies inside it: libbpf's dumper pads
+ * between members and to the end, a line per 8 bytes, from their offsets and sizes.
+ * Call after ref_kinds_ok. */
+static bool members_inside(const struct btf *btf, const struct btf_type *t)
+{
+	for (int i = 0; btf_is_composite(t) && i < btf_vlen(t); i++) {
+		uint64_t off = btf_member_bit_offset(t, (uint32_t)i);
+		uint64_t bits = btf_member_bitfield_size(t, (uint32_t)i);
+		long long size = bits ? 0 : btf__resolve_size(btf, btf_members(t)[i].type);
+
+		if (size < 0)
+			return false;
+		if (off + (bits ? bits : (uint64_t)size * 8) > (uint64_t)t->size * 8)
+			return false;
+	}
+	return true;
+}
+
+/* Whether a base type's size is one a C compiler gives (the kernel checks the same):
+ * the dumper computes padding and alignment from them. */
+static bool size_sane(const struct btf_type *t)
+{
+	uint32_t size = t->size;
+	bool power = size && (size & (size - 1)) == 0;
+
+	if (btf_is_int(t))
+		return power && size <= 16;
+	if (btf_is_enum(t) || btf_is_enum64(t))
+		return power && size <= 8;
+	if (btf_is_float(t))
+		return (power && size >= 2 && size <= 16) || size == 12;
+	return true;
+}
+
 enum { WHITE, GREY, BLACK };
 
 /* Whether btf has a loop of references that passes through no struct or union (a
@@ -165,7 +230,7 @@ static bool plain_loop(const struct btf *btf)
 /* The kernel checks BTF thoroughly before it takes it (names, sizes, loops between
  * types); loading a copy asks it. Only a process with CAP_BPF may ask: without it (a
  * replay, by any user) ringlua's own checks are what the walkers rely on: references in
- * range, no loop outside a struct (plain_loop), and the names (rl_btf_names_ok). */
+ * range, no loop outside a struct (plain_loop), and the names (rl_btf_printable). */
 static bool kernel_accepts(const struct btf *btf)
 {
 	uint32_t size;
@@ -184,7 +249,15 @@ bool rl_btf_valid(const struct btf *btf)
 	for (uint32_t id = 1; id < cnt; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
 
-		if (!t || !btf__name_by_offset(btf, t->name_off) || !refs_ok(t, cnt))
+		if (!t || !btf__name_by_offset(btf, t->name_off) || !refs_ok(t, cnt) ||
+		    !size_sane(t))
+			return false;
+	}
+	/* Kinds and sizes look through references: all must be in range first. */
+	for (uint32_t id = 1; id < cnt; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+
+		if (!ref_kinds_ok(btf, t) || !members_inside(btf, t))
 			return false;
 	}
 	return !plain_loop(btf) && kernel_accepts(btf);
@@ -223,12 +296,13 @@ static bool type_names_ok(const struct btf *btf, const struct btf_type *t)
 	return true;
 }
 
-bool rl_btf_names_ok(const struct btf *btf, const uint32_t *ids, size_t n)
+bool rl_btf_printable(const struct btf *btf, const uint32_t *ids, size_t n)
 {
 	uint32_t cnt = btf__type_cnt(btf), ref;
 	uint8_t *seen = calloc(cnt, 1);
 	uint32_t *todo = calloc(cnt, sizeof(*todo));
 	size_t nr_todo = 0;
+	uint64_t bytes = 0;
 	bool ok = seen && todo;
 
 	for (size_t i = 0; ok && i < n; i++) {
@@ -242,6 +316,8 @@ bool rl_btf_names_ok(const struct btf *btf, const uint32_t *ids, size_t n)
 		const struct btf_type *t = btf__type_by_id(btf, todo[--nr_todo]);
 
 		ok = t && type_names_ok(btf, t);
+		if (ok && btf_is_composite(t))
+			ok = (bytes += t->size) <= RL_BTF_PRINT_MAX;
 		for (int i = 0; ok && nth_ref(t, i, &ref); i++) {
 			if (ref >= cnt) {
 				ok = false;
@@ -264,7 +340,7 @@ int rl_btf_cdef(const struct btf *btf, const uint32_t *ids, size_t n, char **out
 
 	/* libbpf's dumper trusts the ids it finds; a hostile object's BTF must not reach it
 	 * unchecked. */
-	if (!rl_btf_valid(btf) || !rl_btf_names_ok(btf, ids, n))
+	if (!rl_btf_valid(btf) || !rl_btf_printable(btf, ids, n))
 		return -EINVAL;
 	d = btf_dump__new(btf, append_printf, &t, NULL);
 	err = d ? reserve(&t, 0) : -errno;

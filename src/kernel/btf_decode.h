@@ -13,7 +13,7 @@ struct btf;
 /* Lua source of a chunk that, called with (ffi, helpers, ctype), returns
  * decode(ptr) -> table and json(ptr) -> string for the type type_id of btf, whose C name
  * is ctype ("struct x_event"). map is put first in each JSON object as "map". The
- * source is malloc'd into *out. Every name in it is a C identifier (rl_btf_names_ok):
+ * source is malloc'd into *out. Every name in it is a C identifier (rl_btf_printable):
  * nothing else of the BTF reaches the Lua source. Returns 0 or -errno (-ENOTSUP for a
  * type that is not a struct or union; -EINVAL for unsound BTF, a map or a name that is
  * not an identifier; -E2BIG for a type too big to decode). */

@@ -49,7 +49,7 @@ static void refuses_a_member_name_that_is_lua(void)
 	char *out = NULL;
 
 	CHECK(id > 0);
-	CHECK(!rl_btf_names_ok(btf, &uid, 1));
+	CHECK(!rl_btf_printable(btf, &uid, 1));
 	CHECK(rl_btf_decoder(btf, uid, "events", &out) == -EINVAL);
 	CHECK(rl_btf_cdef(btf, &uid, 1, &out) == -EINVAL);
 	CHECK(out == NULL);
