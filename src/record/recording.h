@@ -5,8 +5,8 @@
  *
  * A recording is data only: anyone may hand one over, so it holds no code and no text
  * that is compiled. The C declarations and decoders are made again from its BTF on
- * replay, by the code a live run uses (kernel/btf_rings.h), and every name is checked
- * here before anything else sees it.
+ * replay, by the code a live run uses (rl_btf_ring_decoders, rl_btf_cdef), and every
+ * name is checked here before anything else sees it.
  *
  * Format 2, little-endian:
  *   "RINGLUA" 0x02, u32 header size, header, records.
