@@ -172,6 +172,7 @@ end
 --   opts.rings        the user's BPF object's rings, in ring order: {name=, ctype=}; nil for
 --                     a built-in source, or before the object is known
 --   opts.cdef         declarations of those rings' record types
+--   opts.rings_from   what has those rings, for errors; nil: "the BPF object"
 function _M.start(chunk, script, shared_lud, sources, opts)
   for name, s in pairs(sources) do ringlua._declare(name, s.ctype, s.cdef) end
   declare_rings(opts.rings, opts.cdef)
@@ -204,8 +205,9 @@ function _M.start(chunk, script, shared_lud, sources, opts)
   -- ringlua.rings; unless the script names its own object, whose rings come at the
   -- restart (a reload keeps the object it runs with).
   local rings_known = opts.rings or not ctl.bpf or opts.reloads > 0
-  local no_such = opts.rings and "the BPF object has no ring buffer map so named" or
-                  "a built-in source's or --pin's one ring is named " .. ringlua.rings[1]
+  local no_such = opts.rings and (opts.rings_from or "the BPF object") ..
+                  " has no ring buffer map so named (its rings: " .. table.concat(ringlua.rings, ", ") .. ")"
+                  or "a built-in source's or --pin's one ring is named " .. ringlua.rings[1]
   local by_ring, all_rings = ring_handlers(script_field(returned, "handlers"),
                                            rings_known and ringlua.rings or nil, script, no_such)
   if not ctl.on_event and not all_rings then

@@ -306,10 +306,9 @@ static int check_combinations(const struct rl_options *o)
 {
 	const char *conflict = rl_cli_source_only_option(o);
 
-	if (o->replay && (o->record || o->pid || o->pin || o->bpf || o->command || o->source ||
-			  o->cgroup)) {
+	if (o->replay && (o->record || o->pid || o->pin || o->bpf || o->command || o->cgroup)) {
 		fprintf(stderr, "ringlua: --replay takes its events from the recording: it does "
-				"not go with --record, -p, -c, -s, --pin or --bpf\n");
+				"not go with --record, -p, -c, --pin or --bpf\n");
 		return -EINVAL;
 	}
 	if (o->script && o->code) {

@@ -238,19 +238,18 @@ const char *rl_feed_cdef(const struct rl_feed *f)
 
 int rl_feed_make_decoders(struct rl_feed *f)
 {
-	const struct btf *btf = rl_feed_btf(f);
+	struct rl_btf_ring *rings = calloc(f->nr_rings ? f->nr_rings : 1, sizeof(*rings));
+	int err = rings ? 0 : -ENOMEM;
 
-	for (size_t i = 0; btf && i < f->nr_rings; i++) {
-		struct rl_ring_desc *r = &f->rings[i];
-		int err;
-
-		if (r->btf_id <= 0)
-			continue;
-		err = rl_btf_decoder(btf, (uint32_t)r->btf_id, r->name, &r->decoder);
-		if (err == -ENOMEM)
-			return err;
-	}
-	return 0;
+	for (size_t i = 0; rings && i < f->nr_rings; i++)
+		rings[i] = (struct rl_btf_ring){ .map = f->rings[i].name,
+						 .type_id = f->rings[i].btf_id };
+	if (!err)
+		err = rl_btf_ring_decoders(rl_feed_btf(f), rings, f->nr_rings);
+	for (size_t i = 0; !err && i < f->nr_rings; i++)
+		f->rings[i].decoder = rings[i].decoder;
+	free(rings);
+	return err;
 }
 
 void rl_feed_close(struct rl_feed *f)

@@ -1,78 +1,198 @@
 #include "app/replay_run.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <bpf/btf.h>
+
 #include "app/loop.h"
+#include "kernel/btf_cdef.h"
+#include "kernel/sources.h"
 #include "lua/lua_host.h"
-#include "record/recording.h"
+#include "util/clock.h"
 
-struct replay_app {
-	struct rl_replay *rec;
-	struct rl_lua *lua;
-	struct rl_ring_desc rings[RL_RECORDING_RINGS];
-	struct rl_rec batch[RL_BATCH_CAP];
-	struct rl_loop loop;
-};
-
-/* The script, with the recording's rings, types and decoders declared as a live run
- * has them. */
-static int open_script(struct replay_app *a, const struct rl_lua_opts *base)
+/* Writes the reason into why; returns err. */
+__attribute__((format(printf, 4, 5)))
+static int say(char *why, size_t len, int err, const char *fmt, ...)
 {
-	const struct rl_recording_meta *m = rl_replay_meta(a->rec);
-	struct rl_lua_opts lo = *base;
-	int err;
+	va_list args;
 
-	lo.rings = a->rings;
-	lo.nr_rings = m->nr_rings;
-	lo.cdef = m->cdef;
-	for (size_t i = 0; i < m->nr_rings; i++)
-		a->rings[i] = (struct rl_ring_desc){
-			.name = m->rings[i].name,
-			.ctype = m->rings[i].ctype[0] ? m->rings[i].ctype : NULL,
-			.fd = -1,
-			.decoder = m->rings[i].decoder[0] ? (char *)m->rings[i].decoder : NULL,
-		};
-	err = rl_lua_open(&a->lua, &lo);
-	return err ? err : rl_lua_declare(a->lua, a->rings, m->nr_rings, m->cdef);
+	va_start(args, fmt);
+	vsnprintf(why, len, fmt, args);
+	va_end(args);
+	return err;
 }
 
-static uint64_t now_ns(void)
+/* Whether the recording of a built-in source has that source's one ring and type. */
+static bool source_ring_ok(const struct rl_recording_meta *m, const struct rl_source *src)
 {
-	struct timespec ts;
+	return m->nr_rings == 1 && !strcmp(m->rings[0].name, RL_DEFAULT_RING) &&
+	       !strcmp(m->rings[0].ctype, src->ctype);
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+/* Reads and checks the recording's BTF, when it has one. */
+static int open_btf(struct rl_replay_types *t, const struct rl_recording_meta *m, char *why,
+		    size_t len)
+{
+	if (!m->btf)
+		return 0;
+	t->btf = btf__new(m->btf, (uint32_t)m->btf_size);
+	if (!t->btf)
+		return say(why, len, -EBADMSG, "its BTF cannot be read");
+	return rl_btf_valid(t->btf) ? 0 : say(why, len, -EBADMSG, "its BTF is not sound");
+}
+
+/* Each ring's record type, found by name in the BTF; their ids into ids, *n of them. */
+static int find_types(struct rl_replay_types *t, const struct rl_recording_meta *m,
+		      uint32_t *ids, size_t *n, char *why, size_t len)
+{
+	char found[128];
+
+	for (size_t i = 0; i < m->nr_rings; i++) {
+		const struct rl_recording_ring *r = &m->rings[i];
+
+		t->rings[i] = (struct rl_btf_ring){ .map = r->name };
+		if (!r->ctype[0])
+			continue;
+		t->rings[i].type_id = t->btf ? rl_btf_record_type(t->btf, r->name, r->ctype, false,
+								  found, sizeof(found)) : -ENOENT;
+		if (t->rings[i].type_id < 0 || strcmp(found, r->ctype))
+			return say(why, len, -EBADMSG, "ring %s: its type %s is not in its BTF",
+				   r->name, r->ctype);
+		ids[(*n)++] = (uint32_t)t->rings[i].type_id;
+	}
+	return 0;
+}
+
+int rl_replay_types(struct rl_replay_types *t, const struct rl_recording_meta *m,
+		    char *why, size_t len)
+{
+	const struct rl_source *src = rl_source_find(m->source);
+	bool own = !strcmp(m->source, "bpf");
+	uint32_t ids[RL_RECORDING_RINGS];
+	size_t nr_ids = 0;
+	int err;
+
+	*t = (struct rl_replay_types){ 0 };
+	if (!src && !own && strcmp(m->source, "pin"))
+		return say(why, len, -EBADMSG, "source '%s' is none this ringlua knows",
+			   m->source);
+	if (src && !source_ring_ok(m, src))
+		return say(why, len, -EBADMSG, "its rings are not source %s's (events: %s)",
+			   src->name, src->ctype);
+	err = open_btf(t, m, why, len);
+	if (!err)
+		err = find_types(t, m, ids, &nr_ids, why, len);
+	/* Checked here as well as where they are printed: a type that cannot be decoded
+	 * would otherwise just have no decoder. */
+	if (!err && nr_ids && !rl_btf_printable(t->btf, ids, nr_ids))
+		return say(why, len, -EBADMSG, "its BTF has names that are not C identifiers");
+	/* A built-in source's types are declared already, from ringlua's own headers. */
+	if (!err && own && nr_ids && (err = rl_btf_cdef(t->btf, ids, nr_ids, &t->cdef)))
+		return say(why, len, err, "its types cannot be declared: %s", strerror(-err));
+	if (!err && (err = rl_btf_ring_decoders(t->btf, t->rings, m->nr_rings)))
+		return say(why, len, err, "%s", strerror(-err));
+	return err;
+}
+
+void rl_replay_types_free(struct rl_replay_types *t)
+{
+	for (size_t i = 0; i < RL_RECORDING_RINGS; i++)
+		free(t->rings[i].decoder);
+	free(t->cdef);
+	btf__free(t->btf);
+	*t = (struct rl_replay_types){ 0 };
+}
+
+int rl_replay_feed_open(struct rl_replay_feed *f, const char *path)
+{
+	const struct rl_recording_meta *m;
+	char why_types[512];
+	const char *why;
+	int err = rl_replay_open(&f->rec, path, &why);
+
+	if (err) {
+		fprintf(stderr, "ringlua: --replay %s: %s\n", path, why);
+		return err;
+	}
+	m = rl_replay_meta(f->rec);
+	err = rl_replay_types(&f->types, m, why_types, sizeof(why_types));
+	if (err) {
+		fprintf(stderr, "ringlua: --replay %s: %s\n", path, why_types);
+		return err;
+	}
+	snprintf(f->rings_from, sizeof(f->rings_from), "the recording %s", path);
+	f->nr_rings = m->nr_rings;
+	for (size_t i = 0; i < m->nr_rings; i++)
+		f->rings[i] = (struct rl_ring_desc){
+			.name = m->rings[i].name,
+			.ctype = m->rings[i].ctype[0] ? m->rings[i].ctype : NULL,
+			.btf_id = f->types.rings[i].type_id > 0 ? f->types.rings[i].type_id : 0,
+			.fd = -1,
+			.decoder = f->types.rings[i].decoder,
+		};
+	return 0;
+}
+
+const char *rl_replay_feed_source(const struct rl_replay_feed *f)
+{
+	return rl_replay_meta(f->rec)->source;
+}
+
+/* A script that asks for no source, and a recording of a pinned ring (whatever type
+ * the script gave it live), fit any. */
+int rl_replay_feed_check(const struct rl_replay_feed *f, const struct rl_options *opt,
+			 const struct rl_lua *lua)
+{
+	const char *asked = opt->source ? opt->source : rl_lua_source(lua);
+
+	if (!asked && rl_lua_bpf(lua))
+		asked = "bpf";
+
+	const struct rl_recording_meta *m = rl_replay_meta(f->rec);
+
+	if (!asked || !strcmp(asked, m->source) || !strcmp(m->source, "pin"))
+		return 0;
+	fprintf(stderr, "ringlua: --replay %s: a recording of source '%s', but %s asks for "
+			"source '%s'\n", opt->replay, m->source,
+		opt->source ? "-s" : opt->script, asked);
+	return -EINVAL;
 }
 
 /* With --realtime: sleeps until time t of the recording, which started at t0, is due
- * (the replay started at start). */
-static void pace(uint64_t t, uint64_t t0, uint64_t start)
+ * (the replay started at start), or until a stop signal. A signal that is no stop (the
+ * watchdog's, SIGHUP) ends the sleep early: it sleeps again, to the same deadline.
+ * Times before t0 (a file not in time order) are due at once. */
+static void pace(uint64_t t, uint64_t t0, uint64_t start, volatile sig_atomic_t *exiting)
 {
-	uint64_t due = start + (t - t0);
+	uint64_t due = start + (t > t0 ? t - t0 : 0);
 	struct timespec ts = { .tv_sec = (time_t)(due / 1000000000ull),
 			       .tv_nsec = (long)(due % 1000000000ull) };
 
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
+	       !*exiting)
+		;
 }
 
-/* Hands the records to the script, batch by batch, ticking on recorded time. */
-static int feed(struct replay_app *a, const struct rl_options *opt,
-		volatile sig_atomic_t *exiting)
+int rl_replay_feed_run(struct rl_replay_feed *f, const struct rl_options *opt,
+		       struct rl_loop *loop, struct rl_rec *batch, size_t cap)
 {
 	uint64_t interval = (uint64_t)opt->interval_ms * 1000000, t0 = 0, next_tick = 0, t;
-	uint64_t start = now_ns();
+	uint64_t start = rl_now_ns();
 	const char *why;
 	int n;
 
-	while (!*exiting && !rl_loop_finished(&a->loop)) {
-		n = rl_replay_next(a->rec, a->batch, RL_BATCH_CAP, &t, &why);
+	while (!*loop->exiting && !rl_loop_finished(loop)) {
+		n = rl_replay_next(f->rec, batch, cap, &t, &why);
 		if (n < 0) {
 			fprintf(stderr, "ringlua: --replay %s: %s\n", opt->replay, why);
-			return -EBADMSG;
+			return -ECANCELED;
 		}
 		if (n == 0)
 			break;
@@ -81,41 +201,21 @@ static int feed(struct replay_app *a, const struct rl_options *opt,
 			next_tick = t + interval;
 		}
 		if (opt->realtime)
-			pace(t, t0, start);
-		for (; t >= next_tick && !rl_loop_finished(&a->loop); next_tick += interval) {
-			rl_lua_tick(a->lua);
+			pace(t, t0, start, loop->exiting);
+		if (*loop->exiting)
+			break;
+		for (; t >= next_tick && !rl_loop_finished(loop); next_tick += interval) {
+			rl_lua_tick(loop->lua);
 			rl_loop_flush_output();
 		}
-		rl_loop_batch(&a->loop, a->batch, (size_t)n);
+		rl_loop_batch(loop, batch, (size_t)n);
 	}
 	return 0;
 }
 
-int rl_replay_run(const struct rl_options *opt, const struct rl_lua_opts *lua,
-		  volatile sig_atomic_t *exiting)
+void rl_replay_feed_close(struct rl_replay_feed *f)
 {
-	static struct replay_app a;
-	const char *why;
-	int status = 1, code;
-
-	if (rl_replay_open(&a.rec, opt->replay, &why)) {
-		fprintf(stderr, "ringlua: --replay %s: %s\n", opt->replay, why);
-		return 1;
-	}
-	if (open_script(&a, lua) ||
-	    rl_lua_init(a.lua, rl_replay_meta(a.rec)->source, opt->script_argc,
-			opt->script_argv))
-		goto out;
-	a.loop = (struct rl_loop){ .lua = a.lua, .limit = opt->count, .exiting = exiting };
-	if (feed(&a, opt, exiting) == 0 && !rl_lua_exit_requested(a.lua, &code)) {
-		status = rl_lua_exit(a.lua) || rl_lua_failed(a.lua) ? 1 : 0;
-		fprintf(stderr, "ringlua: replayed %llu events, %llu errors\n",
-			(unsigned long long)a.loop.handled,
-			(unsigned long long)rl_lua_errors(a.lua));
-	}
-out:
-	rl_lua_exit_requested(a.lua, &status);
-	rl_lua_close(a.lua);
-	rl_replay_close(a.rec);
-	return status;
+	rl_replay_types_free(&f->types);
+	rl_replay_close(f->rec);
+	f->rec = NULL;
 }

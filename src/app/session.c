@@ -47,7 +47,7 @@ struct rl_session {
 	struct rl_recorder *recorder;
 	struct rl_loop loop;
 	uint64_t started_us;		/* when the loop began */
-	int replay_status;		/* --replay: the replay's exit status */
+	struct rl_replay_feed replay;	/* --replay: the recording that feeds the script */
 };
 
 int rl_exit_status(int err)
@@ -130,7 +130,12 @@ static int open_script(struct rl_session *s)
 {
 	struct rl_lua_opts lo = lua_opts(s);
 
-	if (s->feed.user) {
+	if (s->opt.replay) {
+		lo.rings = s->replay.rings;
+		lo.nr_rings = s->replay.nr_rings;
+		lo.cdef = s->replay.types.cdef;
+		lo.rings_from = s->replay.rings_from;
+	} else if (s->feed.user) {
 		lo.rings = s->feed.rings;
 		lo.nr_rings = s->feed.nr_rings;
 		lo.cdef = rl_feed_cdef(&s->feed);
@@ -222,7 +227,6 @@ static int open_recorder(struct rl_session *s)
 {
 	struct rl_recording_meta m = { .source = s->feed.name, .nr_rings = s->feed.nr_rings };
 	const struct btf *btf = rl_feed_btf(&s->feed);
-	const char *cdef = rl_feed_cdef(&s->feed);
 	uint32_t btf_size = 0;
 	int err;
 
@@ -233,17 +237,18 @@ static int open_recorder(struct rl_session *s)
 			RL_RECORDING_RINGS);
 		return -E2BIG;
 	}
-	m.cdef = cdef ? cdef : "";
 	m.btf = btf ? btf__raw_data(btf, &btf_size) : NULL;
 	m.btf_size = btf_size;
 	for (size_t i = 0; i < m.nr_rings; i++) {
 		const struct rl_ring_desc *r = &s->feed.rings[i];
 
-		m.rings[i] = (struct rl_recording_ring){ r->name, r->ctype ? r->ctype : "",
-							 r->decoder ? r->decoder : "" };
+		m.rings[i] = (struct rl_recording_ring){ r->name, r->ctype ? r->ctype : "" };
 	}
 	err = rl_recorder_open(&s->recorder, s->opt.record, &m);
-	if (err)
+	if (err == -EINVAL)
+		fprintf(stderr, "ringlua: --record %s: a ring's name or record type is not a C "
+				"identifier\n", s->opt.record);
+	else if (err)
 		fprintf(stderr, "ringlua: --record %s: %s\n", s->opt.record, strerror(-err));
 	return err;
 }
@@ -337,6 +342,26 @@ static int open_live(struct rl_session *s)
 	return err;
 }
 
+/* A replayed session: the recording, the script that must fit it, on_init. */
+static int open_replay(struct rl_session *s)
+{
+	int err = rl_replay_feed_open(&s->replay, s->opt.replay);
+
+	if (!err)
+		err = open_script(s);
+	if (!err)
+		err = rl_replay_feed_check(&s->replay, &s->opt, s->lua);
+	if (!err)
+		err = rl_lua_declare(s->lua, s->replay.rings, s->replay.nr_rings,
+				     s->replay.types.cdef ? s->replay.types.cdef : "");
+	if (!err)
+		err = rl_lua_init(s->lua, rl_replay_feed_source(&s->replay),
+				  s->opt.script_argc, s->opt.script_argv);
+	s->loop = (struct rl_loop){ .lua = s->lua, .limit = s->opt.count,
+				    .exiting = &s->signals->exiting };
+	return err;
+}
+
 int rl_session_open(struct rl_session **out, const struct rl_options *opt,
 		    struct rl_signals *signals)
 {
@@ -359,9 +384,7 @@ int rl_session_open(struct rl_session **out, const struct rl_options *opt,
 		fprintf(stderr, "ringlua: cannot start the watchdog: %s\n", strerror(-err));
 		return err;
 	}
-	if (s->opt.replay)
-		return 0;
-	return open_live(s);
+	return s->opt.replay ? open_replay(s) : open_live(s);
 }
 
 /* Why the loop stopped on err, in words. */
@@ -382,15 +405,11 @@ static const char *loop_error(int err)
 
 int rl_session_run(struct rl_session *s)
 {
-	struct rl_lua_opts lo;
 	int err;
 
-	if (s->opt.replay) {
-		lo = lua_opts(s);
-		s->replay_status = rl_replay_run(&s->opt, &lo, &s->signals->exiting);
-		return 0;
-	}
 	s->started_us = rl_now_us();
+	if (s->opt.replay)
+		return rl_replay_feed_run(&s->replay, &s->opt, &s->loop, s->batch, RL_BATCH_CAP);
 	err = rl_loop_run(&s->loop);
 	if (err && err != -ECANCELED) /* ECANCELED: already said */
 		fprintf(stderr, "ringlua: stopping: %s\n", loop_error(err));
@@ -402,7 +421,7 @@ static void print_summary(const struct rl_session *s)
 	struct rl_bpf *bpf = rl_feed_object(&s->feed);
 	uint64_t dropped = 0;
 
-	fprintf(stderr, "ringlua: %llu events, %llu errors",
+	fprintf(stderr, "ringlua: %s%llu events, %llu errors", s->opt.replay ? "replayed " : "",
 		(unsigned long long)s->loop.handled,
 		(unsigned long long)rl_lua_errors(s->lua));
 	if (bpf && rl_bpf_read_u64(bpf, "dropped", &dropped) == 0)
@@ -433,9 +452,7 @@ int rl_session_finish(struct rl_session *s, int err)
 {
 	int status = rl_exit_status(err);
 
-	if (s && s->opt.replay && !err)
-		status = s->replay_status;
-	else if (s && !err && !rl_lua_exit_requested(s->lua, &status))
+	if (s && !err && !rl_lua_exit_requested(s->lua, &status))
 		status = end_script(s); /* not after os.exit: the script said it is done */
 	rl_lua_exit_requested(s ? s->lua : NULL, &status); /* os.exit(code) wins */
 	if (s && rl_recorder_close(s->recorder)) {
@@ -458,6 +475,7 @@ void rl_session_close(struct rl_session *s)
 	rl_watch_close(s->watch);
 	rl_consumer_close(s->consumer);
 	rl_feed_close(&s->feed);
+	rl_replay_feed_close(&s->replay);
 	rl_lua_close(s->lua);
 	free(s->ring_names);
 	free(s);

@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 
 #include "kernel/btf_cdef.h"
+#include "util/ident.h"
 
 /* Arrays up to this long are unrolled; longer ones go through a helper. */
 #define UNROLL_MAX 16
@@ -15,6 +16,9 @@
 #define DEPTH_MAX 16
 /* Room for the Lua expression of a member's place: e["a"]["b"][3]... */
 #define PLACE_MAX 1024
+/* Values (and enum names) one decoder may hold: nested arrays of structs multiply, and
+ * hostile BTF could make a decoder of any size out of a few types. */
+#define PARTS_MAX (1 << 16)
 
 /* Generation state. Definitions made once per decoder (enum names, element helpers) go
  * to `defs` as D[n]; JSON is built as a list of parts for table.concat, so that a wide
@@ -23,8 +27,18 @@ struct gen {
 	const struct btf *btf;
 	FILE *defs;
 	int nr_defs;
+	long parts;	/* values and enum names written so far (PARTS_MAX) */
 	int err;
 };
+
+/* Counts n more parts of the decoder; false (and g->err set) past PARTS_MAX. */
+static bool room_for(struct gen *g, long n)
+{
+	g->parts += n;
+	if (g->parts > PARTS_MAX && !g->err)
+		g->err = -E2BIG;
+	return !g->err;
+}
 
 static const struct btf_type *resolved(const struct gen *g, uint32_t *id)
 {
@@ -42,7 +56,7 @@ static int enum_names(struct gen *g, const struct btf_type *t)
 	int n = ++g->nr_defs;
 
 	fprintf(g->defs, "D[%d] = {", n);
-	if (btf_is_enum(t)) {
+	if (btf_is_enum(t) && room_for(g, btf_vlen(t))) {
 		const struct btf_enum *e = btf_enum(t);
 
 		for (int i = 0; i < btf_vlen(t); i++)
@@ -123,7 +137,8 @@ static void members(struct gen *g, FILE *out, const struct btf_type *t, const ch
 	const struct btf_member *m = btf_members(t);
 	char sub[PLACE_MAX];
 
-	for (int i = 0; i < btf_vlen(t); i++) {
+	/* Each member counts, named or not: anonymous ones nest without writing a value. */
+	for (int i = 0; i < btf_vlen(t) && room_for(g, 1); i++) {
 		const char *name = btf__name_by_offset(g->btf, m[i].name_off);
 		uint32_t mid = m[i].type;
 		const struct btf_type *mt = resolved(g, &mid);
@@ -153,7 +168,7 @@ static void value(struct gen *g, FILE *out, uint32_t id, const char *at, int dep
 	const struct btf_type *t = resolved(g, &id);
 	bool first = true;
 
-	if (!t || depth > DEPTH_MAX) {
+	if (!t || depth > DEPTH_MAX || !room_for(g, 1)) {
 		fprintf(out, json ? "'null'" : "nil");
 	} else if (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL)) {
 		fprintf(out, json ? "tostring(%s)" : "%s", at);
@@ -198,7 +213,8 @@ int rl_btf_decoder(const struct btf *btf, uint32_t type_id, const char *map, cha
 	FILE *bf;
 	int err = -ENOMEM;
 
-	if (!rl_btf_valid(btf))
+	/* Names are printed into Lua string literals: only identifiers may be. */
+	if (!rl_ident_ok(map) || !rl_btf_valid(btf) || !rl_btf_printable(btf, &type_id, 1))
 		return -EINVAL;
 	g.defs = open_memstream(&defs, &defs_len);
 	bf = open_memstream(&body, &body_len);
@@ -215,9 +231,29 @@ int rl_btf_decoder(const struct btf *btf, uint32_t type_id, const char *map, cha
 		fclose(g.defs);
 	if (bf)
 		fclose(bf);
-	if (!err && asprintf(out, "%s%s", defs, body) < 0)
+	if (!err && asprintf(out, "%s%s", defs, body) < 0) {
+		*out = NULL; /* asprintf leaves it undefined */
 		err = -ENOMEM;
+	}
 	free(defs);
 	free(body);
+	return err;
+}
+
+int rl_btf_ring_decoders(const struct btf *btf, struct rl_btf_ring *rings, size_t n)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < n; i++)
+		rings[i].decoder = NULL;
+	for (size_t i = 0; btf && !err && i < n; i++)
+		if (rings[i].type_id > 0 &&
+		    rl_btf_decoder(btf, (uint32_t)rings[i].type_id, rings[i].map,
+				   &rings[i].decoder) == -ENOMEM)
+			err = -ENOMEM;
+	for (size_t i = 0; err && i < n; i++) {
+		free(rings[i].decoder);
+		rings[i].decoder = NULL;
+	}
 	return err;
 }

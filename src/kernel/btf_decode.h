@@ -5,6 +5,7 @@
 #ifndef RINGLUA_BTF_DECODE_H
 #define RINGLUA_BTF_DECODE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct btf;
@@ -12,8 +13,23 @@ struct btf;
 /* Lua source of a chunk that, called with (ffi, helpers, ctype), returns
  * decode(ptr) -> table and json(ptr) -> string for the type type_id of btf, whose C name
  * is ctype ("struct x_event"). map is put first in each JSON object as "map". The
- * source is malloc'd into *out. Returns 0 or -errno (-ENOTSUP for a type that is not a
- * struct or union). */
+ * source is malloc'd into *out. Every name in it is a C identifier (rl_btf_printable):
+ * nothing else of the BTF reaches the Lua source. Returns 0 or -errno (-ENOTSUP for a
+ * type that is not a struct or union; -EINVAL for unsound BTF, a map or a name that is
+ * not an identifier; -E2BIG for a type too big to decode). */
 int rl_btf_decoder(const struct btf *btf, uint32_t type_id, const char *map, char **out);
+
+/* A ring whose decoders are wanted. */
+struct rl_btf_ring {
+	const char *map;	/* its map name */
+	int type_id;		/* its record type in the BTF; <= 0: none known */
+	char *decoder;		/* out: rl_btf_decoder's source, malloc'd; NULL: none */
+};
+
+/* The decoders of rings[0..n-1] from btf, the one way a live run and a replay make them
+ * (a recording keeps only the BTF and the types' names): each ring whose type is known
+ * and decodable gets its source in .decoder, for the caller to free or hand on; the
+ * others, and all when btf is NULL, get NULL. Returns 0, or -ENOMEM (then none is set). */
+int rl_btf_ring_decoders(const struct btf *btf, struct rl_btf_ring *rings, size_t n);
 
 #endif

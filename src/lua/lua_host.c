@@ -301,15 +301,20 @@ static void push_rings(lua_State *L, const struct rl_ring_desc *rings, size_t n)
 	}
 }
 
-/* Pushes host.start's options: load_module, own_path, state, reloads, rings, cdef. */
+/* Pushes host.start's options: load_module, own_path, state, reloads, rings, cdef,
+ * rings_from. */
 static void push_start_opts(struct rl_lua *h, lua_State *L, const struct carry *carry)
 {
-	lua_createtable(L, 0, 6);
+	lua_createtable(L, 0, 7);
 	if (h->o.rings) {
 		push_rings(L, h->o.rings, h->o.nr_rings);
 		lua_setfield(L, -2, "rings");
 		lua_pushstring(L, h->o.cdef ? h->o.cdef : "");
 		lua_setfield(L, -2, "cdef");
+	}
+	if (h->o.rings_from) {
+		lua_pushstring(L, h->o.rings_from);
+		lua_setfield(L, -2, "rings_from");
 	}
 	lua_pushlightuserdata(L, h);
 	lua_pushcclosure(L, load_module, 1);

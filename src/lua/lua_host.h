@@ -29,6 +29,8 @@ struct rl_lua_opts {
 					   * source or --pin */
 	size_t nr_rings;
 	const char *cdef;	/* declarations of the rings' record types */
+	const char *rings_from;	/* what has the rings, for errors ("the recording x.rec");
+				 * NULL: the BPF object */
 };
 
 /* Setup is three calls, in this order (each refuses to come out of turn with -EINVAL):

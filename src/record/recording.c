@@ -9,7 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char MAGIC[8] = { 'R', 'I', 'N', 'G', 'L', 'U', 'A', 1 };
+#include "util/ident.h"
+
+#define FORMAT 2
+static const char MAGIC[8] = { 'R', 'I', 'N', 'G', 'L', 'U', 'A', FORMAT };
 #define RECORD_HEADER 16
 /* A record longer than this is a corrupt length, not an event. */
 #define MAX_RECORD (64u << 20)
@@ -49,6 +52,28 @@ static uint64_t get_u64(const uint8_t *p)
 	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
 }
 
+bool rl_recording_ctype_ok(const char *s)
+{
+	if (!*s)
+		return true;
+	if (!strncmp(s, "struct ", 7))
+		return rl_ident_ok(s + 7);
+	return !strncmp(s, "union ", 6) && rl_ident_ok(s + 6);
+}
+
+/* Whether the recorder may write m: a reader refuses what this refuses. */
+static bool meta_ok(const struct rl_recording_meta *m)
+{
+	if (!rl_ident_ok(m->source) || m->nr_rings == 0 ||
+	    m->nr_rings > RL_RECORDING_RINGS)
+		return false;
+	for (size_t i = 0; i < m->nr_rings; i++)
+		if (!rl_ident_ok(m->rings[i].name) ||
+		    !rl_recording_ctype_ok(m->rings[i].ctype))
+			return false;
+	return true;
+}
+
 /* The header, built in memory first so that its size leads it. */
 static int header(const struct rl_recording_meta *m, char **buf, size_t *len)
 {
@@ -63,9 +88,7 @@ static int header(const struct rl_recording_meta *m, char **buf, size_t *len)
 	for (size_t i = 0; i < m->nr_rings; i++) {
 		put_field(f, m->rings[i].name);
 		put_field(f, m->rings[i].ctype);
-		put_field(f, m->rings[i].decoder);
 	}
-	put_field(f, m->cdef);
 	put_u32(f, (uint32_t)(m->btf ? m->btf_size : 0));
 	if (m->btf)
 		fwrite(m->btf, 1, m->btf_size, f);
@@ -75,11 +98,12 @@ static int header(const struct rl_recording_meta *m, char **buf, size_t *len)
 int rl_recorder_open(struct rl_recorder **out, const char *path,
 		     const struct rl_recording_meta *meta)
 {
+	bool ok = meta_ok(meta);
 	struct rl_recorder *r = calloc(1, sizeof(*r));
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = ok ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
 	char *hdr = NULL;
 	size_t len = 0;
-	int err = r && fd >= 0 ? header(meta, &hdr, &len) : fd < 0 ? -errno : -ENOMEM;
+	int err = !ok ? -EINVAL : fd < 0 ? -errno : !r ? -ENOMEM : header(meta, &hdr, &len);
 
 	if (!err && !(r->f = fdopen(fd, "w")))
 		err = -errno;
@@ -146,15 +170,18 @@ static const char *field(const uint8_t *hdr, size_t size, size_t *pos, char **ou
 	return s;
 }
 
-static int parse_header(struct rl_replay *r, const uint8_t *hdr, size_t size)
+/* Reads the header; returns 0, or -EBADMSG with *why set. */
+static int parse_header(struct rl_replay *r, const uint8_t *hdr, size_t size,
+			const char **why)
 {
 	struct rl_recording_meta *m = &r->meta;
-	/* Each field's bytes plus its NUL: source, count, 3 per ring, declarations. */
-	char *out = r->strings = malloc(size + 3 * RL_RECORDING_RINGS + 3);
+	/* Each field's bytes plus its NUL: source, count, 2 per ring. */
+	char *out = r->strings = malloc(size + 2 * RL_RECORDING_RINGS + 2);
 	const char *count;
 	size_t pos = 0;
 	char *end;
 
+	*why = out ? "its header is corrupt or truncated" : strerror(ENOMEM);
 	if (!out)
 		return -ENOMEM;
 	m->source = field(hdr, size, &pos, &out);
@@ -167,16 +194,17 @@ static int parse_header(struct rl_replay *r, const uint8_t *hdr, size_t size)
 	for (size_t i = 0; i < m->nr_rings; i++) {
 		m->rings[i].name = field(hdr, size, &pos, &out);
 		m->rings[i].ctype = field(hdr, size, &pos, &out);
-		m->rings[i].decoder = field(hdr, size, &pos, &out);
-		if (!m->rings[i].name || !m->rings[i].ctype || !m->rings[i].decoder)
+		if (!m->rings[i].name || !m->rings[i].ctype)
 			return -EBADMSG;
 	}
-	m->cdef = field(hdr, size, &pos, &out);
-	if (!m->cdef || size - pos < 4)
+	if (size - pos < 4)
 		return -EBADMSG;
 	m->btf_size = get_u32(hdr + pos);
 	m->btf = m->btf_size ? hdr + pos + 4 : NULL;
-	return m->btf_size == size - pos - 4 ? 0 : -EBADMSG;
+	if (m->btf_size != size - pos - 4)
+		return -EBADMSG;
+	*why = "its header holds a name or type that is not a C identifier";
+	return meta_ok(m) ? 0 : -EBADMSG;
 }
 
 static int map_file(struct rl_replay *r, const char *path)
@@ -212,17 +240,23 @@ int rl_replay_open(struct rl_replay **out, const char *path, const char **why)
 
 	*why = err == -EBADMSG ? "too short to be a recording" : err == -EINVAL ?
 	       "not a regular file" : err ? strerror(-err) : NULL;
-	if (!err && memcmp(r->map, MAGIC, sizeof(MAGIC))) {
+	if (!err && memcmp(r->map, MAGIC, sizeof(MAGIC) - 1)) {
 		err = -EBADMSG;
 		*why = "not a ringlua recording";
+	} else if (!err && r->map[sizeof(MAGIC) - 1] != FORMAT) {
+		err = r->map[sizeof(MAGIC) - 1] == 1 ? -EPROTO : -EBADMSG;
+		*why = err == -EPROTO ? "made by an older ringlua, in a format that carried code "
+					"(it is not run): record it again" :
+		       "a recording of a format this ringlua does not know";
 	}
 	if (!err) {
 		hdr_size = get_u32(r->map + sizeof(MAGIC));
 		r->pos = sizeof(MAGIC) + 4 + (size_t)hdr_size;
-		if (hdr_size > r->size - sizeof(MAGIC) - 4 ||
-		    parse_header(r, r->map + sizeof(MAGIC) + 4, hdr_size)) {
+		if (hdr_size > r->size - sizeof(MAGIC) - 4) {
 			err = -EBADMSG;
 			*why = "its header is corrupt or truncated";
+		} else {
+			err = parse_header(r, r->map + sizeof(MAGIC) + 4, hdr_size, why);
 		}
 	}
 	if (err) {

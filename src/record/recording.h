@@ -1,18 +1,25 @@
 /* Recordings: every raw event ringlua handled (ring, length, bytes, time) and what is
- * needed to decode them (the rings' names and record types, the C declarations of those
- * types, the generated decoders), so that a script can run on them later without root
- * and without BPF (--record FILE, --replay FILE).
+ * needed to decode them (the rings' names and record types, and the object's BTF), so
+ * that a script can run on them later without root and without BPF (--record FILE,
+ * --replay FILE).
  *
- * Format, little-endian:
- *   "RINGLUA" 0x01, u32 header size, header, records.
+ * A recording is data only: anyone may hand one over, so it holds no code and no text
+ * that is compiled. The C declarations and decoders are made again from its BTF on
+ * replay, by the code a live run uses (rl_btf_ring_decoders, rl_btf_cdef), and every
+ * name is checked here before anything else sees it.
+ *
+ * Format 2, little-endian:
+ *   "RINGLUA" 0x02, u32 header size, header, records.
  *   header: fields of u32 length + bytes: source name, ring count (as text), then per
- *     ring its map name, record C type and decoder source (may be empty), then the C
- *     declarations of the record types (may be empty), then the object's raw BTF (may be
- *     empty; kept for tools: the declarations and decoders are made from it).
- *   record: u32 length, u32 ring, u64 time (ns, CLOCK_MONOTONIC), bytes, padded to 8. */
+ *     ring its map name and record C type ("struct NAME" or "union NAME", or empty when
+ *     unknown), then the object's raw BTF (may be empty: a pinned ring has none).
+ *   record: u32 length, u32 ring, u64 time (ns, CLOCK_MONOTONIC), bytes, padded to 8.
+ * Format 1 also carried decoders as Lua source and declarations as text; it is refused
+ * (it would have to be trusted), with a line that says to record again. */
 #ifndef RINGLUA_RECORDING_H
 #define RINGLUA_RECORDING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,16 +28,14 @@
 #define RL_RECORDING_RINGS 32
 
 struct rl_recording_ring {
-	const char *name;
-	const char *ctype;	/* "" when unknown */
-	const char *decoder;	/* Lua source; "" when none */
+	const char *name;	/* a C identifier */
+	const char *ctype;	/* "struct NAME" or "union NAME"; "" when unknown */
 };
 
 struct rl_recording_meta {
 	const char *source;	/* what fed the script: "exec", "bpf", "pin", ... */
 	size_t nr_rings;
 	struct rl_recording_ring rings[RL_RECORDING_RINGS];
-	const char *cdef;	/* "" when none */
 	const void *btf;	/* the object's raw BTF; NULL when none */
 	size_t btf_size;
 };
@@ -38,7 +43,9 @@ struct rl_recording_meta {
 struct rl_recorder;
 struct rl_replay;
 
-/* Creates path (mode 0600) and writes the header. Returns 0 or -errno. */
+/* Creates path (mode 0600) and writes the header. Returns 0, or -errno (-EINVAL: a
+ * source or ring name that is not a C identifier (util/ident.h), or a type that
+ * rl_recording_ctype_ok refuses: the reader would refuse them). */
 int rl_recorder_open(struct rl_recorder **out, const char *path,
 		     const struct rl_recording_meta *meta);
 
@@ -49,8 +56,13 @@ int rl_recorder_write(struct rl_recorder *r, const struct rl_rec *recs, size_t n
 /* Flushes and closes; returns 0 or -errno (a failed write shows here). Accepts NULL. */
 int rl_recorder_close(struct rl_recorder *r);
 
-/* Maps a recording and reads its header. Returns 0, or -errno with *why saying what is
- * wrong (-EBADMSG: not a recording, or a corrupt or truncated one). */
+/* Whether s is a record type a recording may name: "", or "struct NAME" / "union NAME"
+ * with NAME a C identifier. */
+bool rl_recording_ctype_ok(const char *s);
+
+/* Maps a recording and reads its header, checking every name and type in it. Returns 0,
+ * or -errno with *why saying what is wrong (-EBADMSG: not a recording, or a corrupt or
+ * truncated one, or one with names that are not identifiers; -EPROTO: one of format 1). */
 int rl_replay_open(struct rl_replay **out, const char *path, const char **why);
 
 /* The header: valid until rl_replay_close. */

@@ -55,3 +55,82 @@ assert_contains "$TMP/err" "No such file or directory" "missing recording"
 run_ringlua --replay "$rec" -p 1 "$SCRIPTS/syscall_lines.lua"
 assert_eq "$RC" 2 "exit code of --replay with -p"
 pass "a missing recording -> 1; --replay with -p -> 2"
+
+# A recording is data only. Format 1 carried decoders as Lua source, run on replay: one
+# crafted so (it would leave a file behind) is refused, and nothing of it runs.
+le32() {
+  local n=$1
+  # shellcheck disable=SC2059 # the format is made of the bytes' octal escapes
+  printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $((n & 255)) $(((n >> 8) & 255)) \
+    $(((n >> 16) & 255)) $(((n >> 24) & 255)))"
+}
+field() { le32 ${#1}; printf %s "$1"; }
+# recording FORMAT FILE: a header read from stdin, then one 8-byte record of ring 0.
+recording() {
+  cat > "$TMP/hdr"
+  { printf 'RINGLUA'; le32 "$1" | head -c 1; le32 "$(wc -c < "$TMP/hdr")"; cat "$TMP/hdr"
+    le32 8; le32 0; le32 1; le32 0; printf '12345678'; } > "$2"
+}
+echo 'return { on_event = function() end }' > "$TMP/any.lua"
+{ field open; field 1; field events; field "struct open_event"
+  field "io.open('$TMP/ran', 'w'):close() return function() return {} end, function() return '' end"
+  field ""; le32 0; } | recording 1 "$TMP/bad.rec"
+run_ringlua --replay "$TMP/bad.rec" "$TMP/any.lua"
+assert_eq "$RC" 1 "exit code of a format 1 recording"
+[ ! -e "$TMP/ran" ] || fail "the Lua stored in a recording ran"
+assert_contains "$TMP/err" "ringlua: --replay $TMP/bad.rec: made by an older ringlua, in a format that carried code (it is not run): record it again" "format 1"
+pass "a format 1 recording with Lua in it -> 1, and the Lua did not run"
+
+# Names reach ffi.cdef and generated Lua only as C identifiers.
+{ field bpf; field 1; field "ev'..os.exit(7)..'"; field ""; le32 0; } | recording 2 "$TMP/bad.rec"
+expect_bad "a ring name that is not an identifier" "its header holds a name or type that is not a C identifier"
+{ field bpf; field 1; field events; field "struct e; int system(const char *)"; le32 0; } |
+  recording 2 "$TMP/bad.rec"
+expect_bad "a record type that is not struct NAME" "its header holds a name or type that is not a C identifier"
+{ field bpf; field 1; field events; field "struct nowhere_event"; le32 0; } | recording 2 "$TMP/bad.rec"
+expect_bad "a record type its BTF lacks" "ring events: its type struct nowhere_event is not in its BTF"
+# The decoders are made from the recording's BTF: a member name in it that is not an
+# identifier (written over "comm", the same length) is refused, by a user the kernel
+# does not check BTF for too.
+perl -0777 -pe 's/\x00comm\x00/\x00co"m\x00/' "$rec" > "$TMP/bad.rec"
+cmp -s "$rec" "$TMP/bad.rec" && fail "no member 'comm' in the recording's BTF to spoil"
+chmod a+r "$TMP/bad.rec"
+RC=0
+timeout 60 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+  "$TMP/inst/bin/ringlua" --replay "$TMP/bad.rec" "$TMP/lines.lua" > "$TMP/out" 2> "$TMP/err" || RC=$?
+assert_eq "$RC" 1 "exit code of BTF with a bad name, as nobody"
+assert_contains "$TMP/err" "ringlua: --replay $TMP/bad.rec: its BTF has names that are not C identifiers" "bad BTF name"
+pass "a BTF member name that is not an identifier -> 1 (as nobody: no kernel check)"
+
+# The script must fit the recording: its source (or -s) and its handlers' rings.
+opensnoop=$HERE/../../scripts/opensnoop.lua
+execsnoop=$HERE/../../scripts/execsnoop.lua
+run_ringlua --record "$TMP/open.rec" -c "cat /etc/hostname" "$opensnoop"
+assert_eq "$RC" 0 "exit code of recording opensnoop"
+run_ringlua --replay "$TMP/open.rec" "$opensnoop"
+assert_eq "$RC" 0 "exit code of replaying opensnoop"
+assert_contains "$TMP/out" "/etc/hostname" "opensnoop's replay"
+run_ringlua --replay "$TMP/open.rec" "$execsnoop"
+assert_eq "$RC" 1 "exit code of execsnoop on an open recording"
+assert_contains "$TMP/err" "ringlua: --replay $TMP/open.rec: a recording of source 'open', but $execsnoop asks for source 'exec'" "source mismatch"
+[ ! -s "$TMP/out" ] || fail "execsnoop printed rows of an open recording"
+run_ringlua --replay "$TMP/open.rec" -s exec "$TMP/any.lua"
+assert_eq "$RC" 1 "exit code of -s exec on an open recording"
+assert_contains "$TMP/err" "a recording of source 'open', but -s asks for source 'exec'" "-s mismatch"
+echo 'return { handlers = { nosuch = function() end }, on_event = function() end }' > "$TMP/h.lua"
+run_ringlua --replay "$TMP/open.rec" "$TMP/h.lua"
+assert_eq "$RC" 1 "exit code of handlers for a ring not recorded"
+assert_contains "$TMP/err" "handlers.nosuch: the recording $TMP/open.rec has no ring buffer map so named (its rings: events)" "ring mismatch"
+pass "a script that does not fit the recording (source, -s, handlers) -> 1, naming both"
+
+# --realtime keeps the recorded pace through signals (the watchdog ticks every 50 ms):
+# two execs 2 s apart take at least 1.5 s to replay.
+run_ringlua --record "$TMP/gap.rec" -c "sh -c 'sleep 2; exec /bin/true'" "$execsnoop"
+assert_eq "$RC" 0 "exit code of recording the gap"
+t0=$(date +%s%N)
+run_ringlua --replay "$TMP/gap.rec" --realtime "$execsnoop"
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_eq "$RC" 0 "exit code of the paced replay"
+assert_contains "$TMP/out" "true" "the paced replay's second exec"
+assert_between "$ms" 1500 30000 "ms the paced replay of a 2 s gap took"
+pass "--realtime: a 2 s gap took $ms ms through the watchdog's signals"

@@ -322,7 +322,14 @@ describe("host", function()
     assert.has_error(function()
       start("return { handlers = { third = function() end }, on_event = function() end }", "s.lua",
             nil, { rings = RINGS, cdef = RING_CDEF })
-    end, "s.lua: handlers.third: the BPF object has no ring buffer map so named")
+    end, "s.lua: handlers.third: the BPF object has no ring buffer map so named (its rings: first, second)")
+  end)
+
+  it("names what has the rings when a handler's map is not among them", function()
+    assert.has_error(function()
+      start("return { handlers = { third = function() end }, on_event = function() end }", "s.lua",
+            nil, { rings = RINGS, cdef = RING_CDEF, rings_from = "the recording x.rec" })
+    end, "s.lua: handlers.third: the recording x.rec has no ring buffer map so named (its rings: first, second)")
   end)
 
   it("hands a built-in source's records to handlers.events, its ring's map name", function()
