@@ -39,8 +39,10 @@ static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		reload_requested = 1;
-	else
+	else {
 		exiting++; /* counted: a second one interrupts on_exit */
+		rl_watchdog_stop_signal();
+	}
 }
 
 /* Everything main acquires, released in one place. */

@@ -89,14 +89,15 @@ static int traceback(lua_State *L)
 }
 
 /* Calls the function under nargs arguments on L's stack (what names it), with the
- * traceback handler and under the watchdog. On error leaves the message on the stack
- * top and returns -1. */
+ * traceback handler and under the watchdog, which times each record of a batch on its
+ * own (the batch loop's cursor says which it is on). On error leaves the message on the
+ * stack top and returns -1. */
 static int call(struct rl_lua *h, lua_State *L, int nargs, int nresults, const char *what)
 {
 	enum rl_watchdog_verdict verdict;
 	int err;
 
-	rl_watchdog_enter(L, what);
+	rl_watchdog_enter(L, what, &h->shared.cursor);
 	err = lua_pcall(L, nargs, nresults, SLOT_TRACEBACK);
 	verdict = rl_watchdog_leave();
 	if (err && verdict != RL_WATCHDOG_NONE)
