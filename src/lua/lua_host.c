@@ -102,6 +102,10 @@ static int call(struct rl_lua *h, lua_State *L, int nargs, int nresults, const c
 	verdict = rl_watchdog_leave();
 	if (err && verdict != RL_WATCHDOG_NONE)
 		h->stopped = verdict;
+	/* To interrupt a handler blocked writing, the watchdog ends the write (EINTR): that
+	 * is no failure of the output, which on_exit may still use. */
+	if (verdict == RL_WATCHDOG_INTERRUPT)
+		clearerr(stdout);
 	if (err == LUA_ERRMEM && rl_lua_mem_exceeded(rl_lua_mem_of(L))) {
 		/* LuaJIT's message, "not enough memory", would not say which limit. */
 		h->out_of_memory = true;
