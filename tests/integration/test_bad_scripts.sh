@@ -49,6 +49,27 @@ case_ unbounded_memory 1 "on_event: the script's Lua memory reached the limit of
   "local t = {}
    return { on_event = function() for i = 1, 1e7 do t[i] = { i } end end, $EXIT_HOOK }" \
   --memory-limit 32
+# Strings: interning one may grow LuaJIT's string table by megabytes at once, also in
+# the host's own calls between the script's; the limit holds only while the script runs,
+# so the error is reported and on_exit runs (this once ended in a LuaJIT PANIC).
+for mb in 32 128; do
+  run_ringlua --memory-limit $mb -c /bin/true -e "on_event = function() local t = {}
+    for i = 1, 1e8 do t[i] = tostring(i) end end $EXIT_HOOK"
+  assert_eq "$RC" 1 "exit code of strings past --memory-limit $mb"
+  assert_contains "$TMP/err" "on_event: the script's Lua memory reached the limit of $mb MB" \
+    "message at $mb MB"
+  assert_contains "$TMP/out" "on_exit ran" "on_exit at $mb MB"
+  assert_contains "$TMP/err" "ringlua: 1 events, 1 errors" "summary at $mb MB"
+  pass "strings past --memory-limit $mb -> 1, reported, on_exit ran"
+done
+# A memory error the script catches (as LuaJIT's compiler does) does not use up the room
+# left for the report and on_exit.
+case_ memory_error_caught 1 "on_event: the script's Lua memory reached the limit of 32 MB (--memory-limit)" \
+  "on_exit ran" \
+  "local t = {}
+   local function fill() for i = #t + 1, 1e8 do t[i] = tostring(i) end end
+   return { on_event = function() pcall(fill) fill() end, $EXIT_HOOK }" \
+  --memory-limit 32
 case_ endless_loop_interpreted 1 "on_event did not return within 300 ms (--handler-timeout)" \
   "on_exit ran" \
   "return { on_event = function() jit.off(); while true do end end, $EXIT_HOOK }" \
