@@ -31,9 +31,10 @@ static struct lua_State *_Atomic busy_L;
 static const char *_Atomic busy_what;
 static const volatile int32_t *_Atomic busy_progress;
 static _Atomic int32_t seen_progress;	/* the record the last check saw */
-static _Atomic uint64_t record_since_ms; /* CPU time when that record was first seen */
+static _Atomic uint64_t cpu_used_ms;	/* CPU time of this call, counted by its timer */
+static _Atomic uint64_t record_since_ms; /* cpu_used_ms when that record was first seen */
 static _Atomic bool hooked;		/* the hook is set */
-static _Atomic uint64_t hooked_cpu_ms, hooked_wall_ms;
+static _Atomic uint64_t hooked_cpu_ms, hooked_wall_ms, hooked_thread_cpu_ms;
 static _Atomic int verdict;
 static uint32_t timeout_ms;
 static volatile sig_atomic_t no_stops;
@@ -51,16 +52,16 @@ static uint64_t clock_ms(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* The CPU time of the calling thread, which is the one that runs Lua: the timers
- * signal that thread alone. */
-static uint64_t cpu_ms(void)
-{
-	return clock_ms(CLOCK_THREAD_CPUTIME_ID);
-}
-
 static uint64_t wall_ms(void)
 {
 	return clock_ms(CLOCK_MONOTONIC);
+}
+
+/* The CPU time of the calling thread, the one that runs Lua (the timers signal it
+ * alone). A system call to read: only the signal handlers do. */
+static uint64_t thread_cpu_ms(void)
+{
+	return clock_ms(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* Arms timer (async-signal-safe): first after first_ms, then every CHECK_PERIOD_MS;
@@ -123,8 +124,10 @@ static bool hook_ignored(uint64_t cpu, uint64_t wall, bool *compiled)
 	uint64_t cpu_spent = cpu - atomic_load(&hooked_cpu_ms);
 	uint64_t wall_spent = wall - atomic_load(&hooked_wall_ms);
 
-	*compiled = cpu_spent >= wall_spent / 2;
-	return cpu_spent >= grace || (atomic_load(&stop_seen_ms) && wall_spent >= grace);
+	if (cpu_spent < grace && !(atomic_load(&stop_seen_ms) && wall_spent >= grace))
+		return false;
+	*compiled = thread_cpu_ms() - atomic_load(&hooked_thread_cpu_ms) >= wall_spent / 2;
+	return true;
 }
 
 static int overdue(uint64_t cpu, uint64_t wall)
@@ -150,13 +153,17 @@ static int overdue(uint64_t cpu, uint64_t wall)
 static void check(int sig)
 {
 	lua_State *L = atomic_load(&busy_L);
-	uint64_t cpu = cpu_ms(), wall = wall_ms();
+	uint64_t cpu, wall = wall_ms();
 	int saved_errno = errno, why;
 	bool compiled;
 
-	(void)sig;
 	if (!L)
 		goto out;
+	/* The CPU timer's expiries count the call's CPU time: no clock to read per call. */
+	if (sig == CPU_SIGNAL)
+		atomic_fetch_add(&cpu_used_ms, (uint64_t)(1 + timer_getoverrun(cpu_timer)) *
+						       CHECK_PERIOD_MS);
+	cpu = atomic_load(&cpu_used_ms);
 	if (atomic_load(&hooked)) {
 		if (hook_ignored(cpu, wall, &compiled))
 			give_up(compiled);
@@ -167,6 +174,7 @@ static void check(int sig)
 		atomic_store(&verdict, why);
 		atomic_store(&hooked_cpu_ms, cpu);
 		atomic_store(&hooked_wall_ms, wall);
+		atomic_store(&hooked_thread_cpu_ms, thread_cpu_ms());
 		atomic_store(&hooked, true);
 		/* lua_sethook is the one Lua call made to be safe from a signal handler. */
 		lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
@@ -229,7 +237,8 @@ void rl_watchdog_enter(lua_State *L, const char *what, const volatile int32_t *p
 	atomic_store(&busy_what, what);
 	atomic_store(&busy_progress, progress);
 	atomic_store(&seen_progress, progress ? *progress : 0);
-	atomic_store(&record_since_ms, cpu_ms());
+	atomic_store(&cpu_used_ms, 0);
+	atomic_store(&record_since_ms, 0);
 	atomic_store(&stops_at_enter, (int)*stop_flag);
 	atomic_store(&stop_seen_ms, 0);
 	atomic_store(&busy_L, L);
