@@ -7,6 +7,7 @@
 #include "app/cli.h"
 #include "app/session.h"
 #include "kernel/system.h"
+#include "lua/watchdog.h"
 
 /* What the signal handlers set: the one piece of state shared with them. */
 static struct rl_signals signals;
@@ -15,8 +16,10 @@ static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		signals.reload = 1;
-	else
+	else {
 		signals.exiting++; /* counted: a second one interrupts on_exit */
+		rl_watchdog_stop_signal();
+	}
 }
 
 static void install_signals(void)

@@ -89,21 +89,32 @@ static int traceback(lua_State *L)
 }
 
 /* Calls the function under nargs arguments on L's stack (what names it), with the
- * traceback handler and under the watchdog. On error leaves the message on the stack
- * top and returns -1. */
+ * traceback handler and under the watchdog, which times each record of a batch on its
+ * own (the batch loop's cursor says which it is on). On error leaves the message on the
+ * stack top and returns -1. */
 static int call(struct rl_lua *h, lua_State *L, int nargs, int nresults, const char *what)
 {
+	struct rl_lua_mem *mem = rl_lua_mem_of(L);
 	enum rl_watchdog_verdict verdict;
 	int err;
 
-	rl_watchdog_enter(L, what);
+	/* The memory limit holds while the script runs, where a refusal is an error it
+	 * sees; the host's own allocations around the call are never refused. */
+	rl_lua_mem_enforce(mem, true);
+	rl_watchdog_enter(L, what, &h->shared.cursor);
 	err = lua_pcall(L, nargs, nresults, SLOT_TRACEBACK);
 	verdict = rl_watchdog_leave();
+	rl_lua_mem_enforce(mem, false);
 	if (err && verdict != RL_WATCHDOG_NONE)
 		h->stopped = verdict;
-	if (err == LUA_ERRMEM && rl_lua_mem_exceeded(rl_lua_mem_of(L))) {
+	/* To interrupt a handler blocked writing, the watchdog ends the write (EINTR): that
+	 * is no failure of the output, which on_exit may still use. */
+	if (verdict == RL_WATCHDOG_INTERRUPT)
+		clearerr(stdout);
+	if (err == LUA_ERRMEM && rl_lua_mem_exceeded(mem)) {
 		/* LuaJIT's message, "not enough memory", would not say which limit. */
 		h->out_of_memory = true;
+		rl_lua_mem_make_room(mem);
 		lua_pop(L, 1);
 		lua_pushfstring(L, "%s: the script's Lua memory reached the limit of %d MB "
 				"(--memory-limit)", what, (int)(h->o.memory_limit >> 20));

@@ -8,7 +8,9 @@ struct rl_lua_mem {
 	void *ud;
 	size_t used;
 	size_t limit;
+	bool enforced;		/* the script runs: the limit applies */
 	bool exceeded;
+	bool margin_given;	/* the eighth for on_exit was added to the limit */
 };
 
 /* The count starts from an estimate (what the state held before it was wrapped), so a
@@ -24,11 +26,8 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	struct rl_lua_mem *m = ud;
 	void *p;
 
-	if (m->limit && nsize > osize && m->used + (nsize - osize) > m->limit) {
-		if (!m->exceeded) {
-			m->exceeded = true;
-			m->limit += m->limit / 8; /* room to report and to run on_exit */
-		}
+	if (m->enforced && m->limit && nsize > osize && m->used + (nsize - osize) > m->limit) {
+		m->exceeded = true;
 		return NULL;
 	}
 	p = m->alloc(m->ud, ptr, osize, nsize);
@@ -45,6 +44,7 @@ struct rl_lua_mem *rl_lua_mem_limit(lua_State *L, size_t limit)
 		return NULL;
 	m->alloc = lua_getallocf(L, &m->ud);
 	m->limit = limit;
+	m->enforced = true;
 	/* What the state holds already: lua_gc counts it in KB plus a remainder. */
 	m->used = (size_t)lua_gc(L, LUA_GCCOUNT, 0) * 1024 + (size_t)lua_gc(L, LUA_GCCOUNTB, 0);
 	lua_setallocf(L, limited_alloc, m);
@@ -61,6 +61,20 @@ struct rl_lua_mem *rl_lua_mem_of(lua_State *L)
 bool rl_lua_mem_exceeded(const struct rl_lua_mem *m)
 {
 	return m && m->exceeded;
+}
+
+void rl_lua_mem_enforce(struct rl_lua_mem *m, bool on)
+{
+	if (m)
+		m->enforced = on;
+}
+
+void rl_lua_mem_make_room(struct rl_lua_mem *m)
+{
+	if (m && m->limit && !m->margin_given) {
+		m->margin_given = true;
+		m->limit += m->limit / 8;
+	}
 }
 
 size_t rl_lua_mem_used(const struct rl_lua_mem *m)

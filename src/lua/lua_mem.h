@@ -18,9 +18,17 @@ struct rl_lua_mem *rl_lua_mem_limit(struct lua_State *L, size_t limit);
 /* The accounting of L, or NULL if it has none. */
 struct rl_lua_mem *rl_lua_mem_of(struct lua_State *L);
 
-/* True once an allocation was refused. From then on the limit is raised by a margin so
- * that the error can be reported and on_exit can run. */
+/* True once an allocation was refused. */
 bool rl_lua_mem_exceeded(const struct rl_lua_mem *m);
+
+/* Whether the limit applies (it does from rl_lua_mem_limit on). The host lifts it
+ * between its calls into the script: LuaJIT raises a refused allocation as an error,
+ * and outside a pcall that error ends the process. Accepts NULL. */
+void rl_lua_mem_enforce(struct rl_lua_mem *m, bool on);
+
+/* Raises the limit by an eighth, once: room for on_exit after the script reached the
+ * limit. Accepts NULL. */
+void rl_lua_mem_make_room(struct rl_lua_mem *m);
 
 /* Bytes the state holds now. */
 size_t rl_lua_mem_used(const struct rl_lua_mem *m);

@@ -107,9 +107,16 @@ signal_ringlua() { signal_child "$1" "$BG"; }
 # signal that reaches a sanitized program while its leak check runs at exit can hang it.)
 signal_child() {
   local child
-  child=$(cat "/proc/$2/task/$2/children" 2>/dev/null) || true
+  child=$(child_of "$2")
   [ -n "$child" ] || fail "nothing under $2 to signal"
   kill -"$1" $child
+}
+
+# child_of PID: the pid of the program run under `timeout` as PID (empty if none).
+child_of() {
+  local children
+  children=$(cat "/proc/$1/task/$1/children" 2>/dev/null) || true
+  echo "${children%% *}"
 }
 
 # prod_field NAME: the number after NAME in the producer's last report

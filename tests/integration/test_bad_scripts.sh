@@ -49,6 +49,27 @@ case_ unbounded_memory 1 "on_event: the script's Lua memory reached the limit of
   "local t = {}
    return { on_event = function() for i = 1, 1e7 do t[i] = { i } end end, $EXIT_HOOK }" \
   --memory-limit 32
+# Strings: interning one may grow LuaJIT's string table by megabytes at once, also in
+# the host's own calls between the script's; the limit holds only while the script runs,
+# so the error is reported and on_exit runs (this once ended in a LuaJIT PANIC).
+for mb in 32 128; do
+  run_ringlua --memory-limit $mb -c /bin/true -e "on_event = function() local t = {}
+    for i = 1, 1e8 do t[i] = tostring(i) end end $EXIT_HOOK"
+  assert_eq "$RC" 1 "exit code of strings past --memory-limit $mb"
+  assert_contains "$TMP/err" "on_event: the script's Lua memory reached the limit of $mb MB" \
+    "message at $mb MB"
+  assert_contains "$TMP/out" "on_exit ran" "on_exit at $mb MB"
+  assert_contains "$TMP/err" "ringlua: 1 events, 1 errors" "summary at $mb MB"
+  pass "strings past --memory-limit $mb -> 1, reported, on_exit ran"
+done
+# A memory error the script catches (as LuaJIT's compiler does) does not use up the room
+# left for the report and on_exit.
+case_ memory_error_caught 1 "on_event: the script's Lua memory reached the limit of 32 MB (--memory-limit)" \
+  "on_exit ran" \
+  "local t = {}
+   local function fill() for i = #t + 1, 1e8 do t[i] = tostring(i) end end
+   return { on_event = function() pcall(fill) fill() end, $EXIT_HOOK }" \
+  --memory-limit 32
 case_ endless_loop_interpreted 1 "on_event did not return within 300 ms (--handler-timeout)" \
   "on_exit ran" \
   "return { on_event = function() jit.off(); while true do end end, $EXIT_HOOK }" \
@@ -97,6 +118,26 @@ LUA_PATH="$TMP/open_dir/?.lua;;" case_ lua_path_module_checked 0 "" "from LUA_PA
   "module 'planted' not found" "" "local m = require('planted') return { on_event = print }" \
   --count $EVENTS)
 
+# --handler-timeout times each record of a batch, not the batch: 100 records that take
+# 10 ms of CPU each (one batch, 1 s) are no timeout at 300 ms.
+case_ slow_records_fast_enough 0 "ringlua: $EVENTS events, 0 errors" "on_exit ran" \
+  "return { on_event = function() local till = os.clock() + 0.01 repeat until os.clock() >= till end,
+            $EXIT_HOOK }" --count $EVENTS --handler-timeout 300
+
+# It counts CPU time: a handler blocked writing to a pipe nobody reads for 2 s is not
+# stuck, and all its output arrives.
+printf '%s\n' "local line = string.rep('x', 65535)
+return { on_event = function() print(line) end }" > "$TMP/writer.lua"
+produce --pin "$pin" --count 10
+( timeout -s KILL 60 "$RINGLUA" --pin "$pin" --count 10 --handler-timeout 300 "$TMP/writer.lua" \
+    2> "$TMP/err"; echo $? > "$TMP/rc" ) | { sleep 2; wc -l > "$TMP/out"; }
+[ "$(cat "$TMP/rc")" == 0 ] || cat "$TMP/err" >&2
+assert_eq "$(cat "$TMP/rc")" 0 "exit code after 2 s blocked on output"
+assert_eq "$(cat "$TMP/out")" 10 "lines written"
+assert_contains "$TMP/err" "ringlua: 10 events, 0 errors" "summary"
+rm -f "$pin"
+pass "a handler blocked 2 s on its output is no timeout at 300 ms"
+
 # SIGINT while a slow handler works through a batch: answered within the check period,
 # on_exit runs, exit 0.
 printf '%s\n' "local ffi = require('ffi')
@@ -116,6 +157,24 @@ assert_contains "$TMP/bg.err" "on_event interrupted: still running after SIGINT"
 assert_contains "$TMP/bg.out" "on_exit ran" "on_exit after the interruption"
 rm -f "$pin"
 pass "SIGINT interrupts a slow batch (1000 records x 20 ms), on_exit runs"
+
+# SIGINT while a handler is blocked writing to a pipe nobody reads: the write is ended
+# and the handler interrupted, which is no failure of the output: on_exit's line arrives
+# once the pipe is read; exit 0.
+printf '%s\n' "local line = string.rep('x', 65535)
+return { on_event = function() print(line) end, $EXIT_HOOK }" > "$TMP/blocked.lua"
+produce --pin "$pin" --count 10
+( timeout -s KILL 60 "$RINGLUA" --pin "$pin" "$TMP/blocked.lua" 2> "$TMP/err" &
+  sleep 0.5
+  signal_child INT $!
+  RC=0
+  wait $! || RC=$?
+  echo $RC > "$TMP/rc" ) | { sleep 2; cat > "$TMP/out"; }
+assert_eq "$(cat "$TMP/rc")" 0 "exit code after SIGINT in a blocked write"
+assert_contains "$TMP/err" "on_event interrupted: still running after SIGINT" "message"
+assert_contains "$TMP/out" "on_exit ran" "on_exit after the interruption"
+rm -f "$pin"
+pass "SIGINT interrupts a handler blocked on its output, on_exit runs"
 
 # stdout closed by its reader: ringlua stops cleanly instead of writing into the void.
 produce --pin "$pin" --count 0

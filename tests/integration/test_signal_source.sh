@@ -55,3 +55,39 @@ if grep -q "target_pid=$other " "$TMP/bg.out"; then
   fail "-p $target traced a signal sent to $other"
 fi
 pass "-p traces the signals the process receives and sends, no others"
+
+# ringlua never traces itself: not the signals it sends, nor those sent to it (a SIGPIPE
+# it ignores, the SIGINT that stops it). A SIGUSR1 to a sleep marks the end.
+sleep 30 & marker=$!
+wait_comm "$marker" sleep
+start_ringlua "$SCRIPTS/signal_fields.lua"
+self=$(child_of "$BG")
+kill -PIPE "$self"
+kill -USR1 "$marker"
+wait "$marker" || true
+wait_output "target_pid=$marker "
+stop_ringlua
+assert_eq "$RC" 0 "exit code after SIGINT"
+if grep -E "(pid|target_pid)=$self " "$TMP/bg.out"; then fail "ringlua traced a signal of its own"; fi
+pass "signals sent to ringlua are not traced"
+
+# An idle ringlua takes no signals: its watchdog runs only while the script does. A
+# second ringlua watches the signals sent to the first for a second.
+sleep 30 & sleeper=$!
+wait_comm "$sleeper" sleep
+timeout -s KILL 60 "$RINGLUA" -p "$sleeper" "$SCRIPTS/signal_fields.lua" > "$TMP/idle.out" \
+  2> "$TMP/idle.err" &
+idle=$!
+wait_output READY "$TMP/idle.out"
+idle_pid=$(child_of "$idle")
+start_ringlua -p "$idle_pid" "$SCRIPTS/signal_fields.lua"
+sleep 1
+stop_ringlua
+assert_eq "$RC" 0 "exit code of the watcher"
+kill "$sleeper"
+wait "$sleeper" || true
+RC=0
+wait "$idle" || RC=$?
+assert_eq "$RC" 0 "exit code of the idle ringlua once its process is gone"
+if grep "target_pid=$idle_pid " "$TMP/bg.out"; then fail "an idle ringlua was sent signals"; fi
+pass "an idle ringlua is sent no signal in a second"

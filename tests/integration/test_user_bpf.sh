@@ -12,7 +12,8 @@ BPF_DIR=$HERE/../bpf
 export XDG_CACHE_HOME=$TMP/cache
 mkdir -m 700 "$XDG_CACHE_HOME"
 # Programs run from $TMP, so the tests do not depend on the checkout's permissions.
-cp "$BPF_DIR/two_rings.bpf.c" "$BPF_DIR/unattachable.bpf.c" "$SCRIPTS/two_rings.lua" "$TMP/"
+cp "$BPF_DIR/two_rings.bpf.c" "$BPF_DIR/unattachable.bpf.c" "$BPF_DIR/slow_verify.bpf.c" \
+  "$SCRIPTS/two_rings.lua" "$TMP/"
 cp "$OBJ" "$TMP/two_rings.bpf.o"
 # The object counts only execs of a task of this name.
 TRIGGER=$TMP/rl_two_rings
@@ -101,6 +102,16 @@ run_two_rings --set small=10 "$TMP/own.lua"
 assert_contains "$TMP/bg.out" "magic=42 tiny=7 flag=1 small=10 color=2 label=script" \
   "globals from the script, --set over them"
 pass "bpf and globals fields of the script; --set overrides globals"
+
+# An object the verifier takes long over (about 0.15 s) loads: no signal interrupts the
+# load (the verifier gives up with EAGAIN when one is pending).
+printf '%s\n' 'return { on_init = function() print("loaded") os.exit(0) end,
+                      on_event = function() end }' > "$TMP/loaded.lua"
+run_ringlua --bpf "$TMP/slow_verify.bpf.c" "$TMP/loaded.lua"
+[ "$RC" == 0 ] || cat "$TMP/err" >&2
+assert_eq "$RC" 0 "exit code with an object slow to verify"
+assert_contains "$TMP/out" "loaded" "on_init after the slow load"
+pass "an object slow to verify loads"
 
 # expect CODE MESSAGE ARGS...: ringlua ARGS exits CODE; the last line of stderr is the
 # one ringlua error, with MESSAGE (a compiler's messages, and the notice that it

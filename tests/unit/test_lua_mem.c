@@ -1,5 +1,6 @@
-/* The Lua memory limit (src/lua_mem.c) on real LuaJIT states: a closed state gives all
- * its memory back, and the limit refuses what would pass it. */
+/* The Lua memory limit (src/lua/lua_mem.c) on real LuaJIT states: a closed state gives
+ * all its memory back, the limit refuses what would pass it while it is enforced, and the
+ * room after a refusal is given by the host, once. */
 #include <lauxlib.h>
 #include <lualib.h>
 #include <stdio.h>
@@ -72,6 +73,54 @@ static void allocations_past_the_limit_fail(void)
 	rl_lua_mem_close(L);
 }
 
+/* Runs chunk in L, protected: 0 or a LUA_ERR* code. */
+static int run(lua_State *L, const char *chunk)
+{
+	int status = luaL_loadstring(L, chunk);
+
+	return status ? status : lua_pcall(L, 0, 0, 0);
+}
+
+static void a_lifted_limit_refuses_nothing(void)
+{
+	int status;
+	lua_State *L = state_running(1 << 20, "big = {}", &status);
+	struct rl_lua_mem *m = rl_lua_mem_of(L);
+
+	CHECK(L && status == 0);
+	rl_lua_mem_enforce(m, false);
+	CHECK(run(L, "for i = 1, 1e5 do big[i] = tostring(i) end") == 0);
+	CHECK(!rl_lua_mem_exceeded(m));
+	CHECK(rl_lua_mem_used(m) > (1 << 20));
+	rl_lua_mem_enforce(m, true);
+	CHECK(run(L, "big[#big + 1] = string.rep('y', 4096)") == LUA_ERRMEM);
+	CHECK(rl_lua_mem_exceeded(m));
+	rl_lua_mem_enforce(NULL, true);
+	rl_lua_mem_close(L);
+}
+
+/* A refusal alone raises nothing (a pcall in the script may have caught it); the room
+ * the host then gives is an eighth, once. */
+static void room_is_an_eighth_given_once(void)
+{
+	int status;
+	lua_State *L = state_running(8 << 20, "t = {} for i = 1, 1e7 do t[i] = i end", &status);
+	struct rl_lua_mem *m = rl_lua_mem_of(L);
+	size_t at_limit;
+
+	CHECK(L && status == LUA_ERRMEM);
+	CHECK(run(L, "for i = #t + 1, 1e7 do t[i] = i end") == LUA_ERRMEM);
+	at_limit = rl_lua_mem_used(m);
+	CHECK(at_limit <= (8 << 20));
+	rl_lua_mem_make_room(m);
+	rl_lua_mem_make_room(m);
+	CHECK(run(L, "for i = #t + 1, 1e7 do t[i] = i end") == LUA_ERRMEM);
+	CHECK(rl_lua_mem_used(m) > at_limit);
+	CHECK(rl_lua_mem_used(m) <= (9 << 20));
+	rl_lua_mem_make_room(NULL);
+	rl_lua_mem_close(L);
+}
+
 static void counted_but_unlimited_state_runs(void)
 {
 	int status;
@@ -88,6 +137,8 @@ int main(void)
 {
 	RUN(closed_states_give_their_memory_back);
 	RUN(allocations_past_the_limit_fail);
+	RUN(a_lifted_limit_refuses_nothing);
+	RUN(room_is_an_eighth_given_once);
 	RUN(counted_but_unlimited_state_runs);
 	return check_summary();
 }

@@ -8,12 +8,15 @@
 RECORD_TYPE(struct signal_event, signal_event);
 
 /* With -p, a signal concerns the process if it sends it or receives it; the uid and
- * comm filters look at the sender. */
+ * comm filters look at the sender. A signal to ringlua is never traced, whoever sends it
+ * (the SIGINT that stops it would otherwise be its last event), as none it sends is.
+ * (ringlua is one thread: its pid is its tgid.) */
 static __always_inline bool signal_traced(__u32 sender_tgid, __u32 target_pid)
 {
+	if (sender_tgid == self_tgid || target_pid == self_tgid)
+		return false;
 	return task_traced() &&
-	       (pid_traced(sender_tgid) ||
-		(targ_tgid && target_pid == targ_tgid && sender_tgid != self_tgid));
+	       (!targ_tgid || sender_tgid == targ_tgid || target_pid == targ_tgid);
 }
 
 SEC("tp/signal/signal_generate")
