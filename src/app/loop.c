@@ -12,6 +12,7 @@
 #include "lua/lua_host.h"
 #include "record/recording.h"
 #include "util/watch.h"
+#include "util/clock.h"
 
 /* Rounds of draining at exit. Each round hands out what the rings held when it began:
  * the first what was there at the stop, the second what was still being written then.
@@ -25,14 +26,6 @@
  * file; a script truncates, then writes): the reload waits until they have been quiet
  * this long, and happens once. */
 #define SAVE_QUIET_US 5000
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 bool rl_loop_finished(const struct rl_loop *l)
 {
@@ -61,7 +54,7 @@ static size_t fit_before_tick(const struct rl_loop *l, uint64_t now, size_t n)
 int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 {
 	struct rl_loop *l = ctx;
-	uint64_t start = now_us();
+	uint64_t start = rl_now_us();
 	size_t done;
 
 	/* A poll walks all a ring holds, batch after batch: under overload that is seconds
@@ -80,9 +73,9 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 		return 0;
 	done = rl_lua_dispatch(l->lua, recs, n);
 	if (done)
-		l->ns_per_event = (now_us() - start) * 1000 / done;
+		l->ns_per_event = (rl_now_us() - start) * 1000 / done;
 	l->handled += done;
-	if (l->recorder && done && rl_recorder_write(l->recorder, recs, done, now_us() * 1000)) {
+	if (l->recorder && done && rl_recorder_write(l->recorder, recs, done, rl_now_us() * 1000)) {
 		fprintf(stderr, "ringlua: --record: cannot write the recording: %s\n",
 			strerror(errno));
 		return -ECANCELED;
@@ -163,16 +156,16 @@ static void note_saves(struct rl_loop *l, uint64_t now, uint64_t *reload_at)
 				"no longer reload it\n");
 }
 
-static void reload(struct rl_loop *l)
+static void reload_script(struct rl_loop *l)
 {
-	uint64_t start = now_us();
+	uint64_t start = rl_now_us();
 	size_t n;
 	const char *const *files = rl_lua_files(l->lua, &n);
 	const char *script = n ? files[0] : "the -e script";
 
 	if (rl_lua_reload(l->lua) == 0)
 		fprintf(stderr, "ringlua: reloaded %s (%.1f ms)\n", script,
-			(double)(now_us() - start) / 1000.0);
+			(double)(rl_now_us() - start) / 1000.0);
 	watch_files(l);
 }
 
@@ -236,7 +229,7 @@ static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
 	if (*l->reload || (*reload_at && now >= *reload_at)) {
 		*l->reload = 0;
 		*reload_at = 0;
-		reload(l);
+		reload_script(l);
 	}
 	if (now >= *next_tick) {
 		uint64_t interval = (uint64_t)l->interval_ms * 1000;
@@ -271,7 +264,7 @@ static int drain_at_exit(struct rl_loop *l)
 {
 	int64_t left;
 
-	l->drain_until = now_us() + EXIT_DRAIN_US;
+	l->drain_until = rl_now_us() + EXIT_DRAIN_US;
 	for (int i = 0; i < EXIT_DRAIN_ROUNDS && !rl_loop_finished(l); i++) {
 		int n = rl_consumer_poll(l->consumer, 0);
 
@@ -280,9 +273,9 @@ static int drain_at_exit(struct rl_loop *l)
 		if (n == 0)
 			break;
 	}
-	left = now_us() >= l->drain_until ? left_in_rings(l->consumer) : 0;
+	left = rl_now_us() >= l->drain_until ? left_in_rings(l->consumer) : 0;
 	if (!rl_loop_finished(l))
-		check_lost(l, now_us(), true); /* the last drops reach on_lost and --stats */
+		check_lost(l, rl_now_us(), true); /* the last drops reach on_lost and --stats */
 	if (left > 0)
 		fprintf(stderr, "ringlua: stopped draining after %d ms: %lld bytes of records "
 				"left in the ring\n", EXIT_DRAIN_US / 1000, (long long)left);
@@ -296,9 +289,9 @@ static int poll_until_stopped(struct rl_loop *l)
 
 	watch_files(l);
 	if (l->stats)
-		rl_stats_report(l->stats, l->consumer, l->ring_names, NULL, now_us());
+		rl_stats_report(l->stats, l->consumer, l->ring_names, NULL, rl_now_us());
 	while (!*l->exiting && !rl_loop_finished(l)) {
-		int n = rl_consumer_poll(l->consumer, poll_timeout_ms(now_us(), l->next_tick,
+		int n = rl_consumer_poll(l->consumer, poll_timeout_ms(rl_now_us(), l->next_tick,
 								      reload_at));
 		int gone = output_gone();
 
@@ -312,7 +305,7 @@ static int poll_until_stopped(struct rl_loop *l)
 		}
 		/* No tick or reload after the script stopped itself in the poll. */
 		if (rl_loop_finished(l) ||
-		    between_polls(l, now_us(), &l->next_tick, &reload_at))
+		    between_polls(l, rl_now_us(), &l->next_tick, &reload_at))
 			break;
 	}
 	return drain_at_exit(l);
@@ -322,11 +315,11 @@ int rl_loop_run(struct rl_loop *l)
 {
 	int err;
 
-	l->next_tick = now_us() + (uint64_t)l->interval_ms * 1000;
+	l->next_tick = rl_now_us() + (uint64_t)l->interval_ms * 1000;
 	l->pid_fd = watch_process(l);
 	watch_files(l);
 	if (l->stats)
-		rl_stats_report(l->stats, l->consumer, l->ring_names, NULL, now_us());
+		rl_stats_report(l->stats, l->consumer, l->ring_names, NULL, rl_now_us());
 	err = poll_until_stopped(l);
 	/* Closing the pidfd takes it out of the consumer's epoll set. */
 	if (l->pid_fd >= 0)

@@ -61,9 +61,9 @@ void rl_loop_flush_output(void);
 
 /* Polls until a signal, the event limit, the error limit, or the end of the watched
  * process (seen when it happens, through a pidfd; where pidfds are missing, checked every
- * interval), ticking on schedule under any load, reloading the script when its files are saved or
- * *reload is set; then drains what the rings hold, for at most two rounds and 50 ms
- * (unless a limit stopped it). Returns 0 or -errno. */
+ * interval), ticking on schedule under any load, reloading the script when its files
+ * are saved or *reload is set; then drains what the rings hold, for at most two rounds
+ * and 50 ms (unless a limit stopped it). Returns 0 or -errno. */
 int rl_loop_run(struct rl_loop *l);
 
 #endif

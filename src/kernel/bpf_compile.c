@@ -16,6 +16,7 @@
 
 #include "util/script_file.h"
 #include "util/sha256.h"
+#include "util/clock.h"
 
 extern char **environ;
 
@@ -293,24 +294,15 @@ static int list_headers(struct flags *f, const struct rl_compile *c, const char 
 	return status;
 }
 
-static double ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /* Compiles c into obj_path by way of a temporary file, renamed into place only when
  * clang succeeded, so the cache never holds half an object. */
 static int compile_into(struct flags *f, const struct rl_compile *c, const char *obj_path)
 {
 	char tmp[PATH_MAX + 32];
-	struct timespec t0;
+	uint64_t t0 = rl_now_ns();
 	int status;
 	const char *tail[] = { "-c", "-", "-o", tmp, NULL };
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", obj_path, (int)getpid());
 	status = run_clang(f, c, tail);
 	/* Cached objects are loaded only when nobody else could have written them. */
@@ -320,7 +312,7 @@ static int compile_into(struct flags *f, const struct rl_compile *c, const char 
 		unlink(tmp);
 		return clang_failed(c, status);
 	}
-	fprintf(stderr, "ringlua: compiled %s (%.0f ms)\n", c->path, ms_since(&t0));
+	fprintf(stderr, "ringlua: compiled %s (%.0f ms)\n", c->path, (double)(rl_now_ns() - t0) / 1e6);
 	return 0;
 }
 

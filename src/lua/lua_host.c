@@ -16,6 +16,7 @@
 #include "util/script_file.h"
 #include "kernel/sources.h"
 #include "lua/watchdog.h"
+#include "util/clock.h"
 
 /* Stack slots kept for the life of a state, so a batch costs one lua_pcall. SLOT_CTL is
  * host.start's table: the handlers, `source`, export_state(). */
@@ -47,14 +48,6 @@ struct rl_lua {
 	size_t nr_rings;
 	enum rl_lua_phase phase;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Frames of ringlua's own loop and of C say nothing about the script's bug. Only frame
  * lines (tab-indented) are judged: the message itself always stays. */
@@ -92,7 +85,8 @@ static int traceback(lua_State *L)
  * traceback handler and under the watchdog, which times each record of a batch on its
  * own (the batch loop's cursor says which it is on). On error leaves the message on the
  * stack top and returns -1. */
-static int call(struct rl_lua *h, lua_State *L, int nargs, int nresults, const char *what)
+static int call_traced(struct rl_lua *h, lua_State *L, int nargs, int nresults,
+		       const char *what)
 {
 	struct rl_lua_mem *mem = rl_lua_mem_of(L);
 	enum rl_watchdog_verdict verdict;
@@ -125,7 +119,7 @@ static int call(struct rl_lua *h, lua_State *L, int nargs, int nresults, const c
 /* Prints the error on L's stack top (a setup error: not rate-limited) and pops it: its
  * first line, file:line and message, or with -v its traceback too. After os.exit there
  * is nothing to report: returns -ECANCELED. */
-static int fail(struct rl_lua *h, lua_State *L, int err)
+static int report_setup_error(struct rl_lua *h, lua_State *L, int err)
 {
 	const char *msg = lua_tostring(L, -1);
 	int len;
@@ -150,7 +144,7 @@ static void handler_error(struct rl_lua *h)
 		return;
 	}
 	h->errors++;
-	rl_errlog_report(&h->errlog, lua_tostring(h->L, -1), now_ns());
+	rl_errlog_report(&h->errlog, lua_tostring(h->L, -1), rl_now_ns());
 	lua_pop(h->L, 1);
 }
 
@@ -261,7 +255,7 @@ static int load_code(struct rl_lua *h, lua_State *L)
 	lua_concat(L, 2);
 	if (luaL_loadbufferx(L, lua_tostring(L, -1), lua_objlen(L, -1), "=-e", "t")) {
 		lua_remove(L, -2);
-		return fail(h, L, -EINVAL);
+		return report_setup_error(h, L, -EINVAL);
 	}
 	lua_remove(L, -2);
 	return 0;
@@ -279,7 +273,7 @@ static int load_script(struct rl_lua *h, lua_State *L)
 	err = read_chunk(h, L, path, &why);
 
 	if (err == 1)
-		return fail(h, L, -EINVAL);
+		return report_setup_error(h, L, -EINVAL);
 	if (err == -EPERM)
 		fprintf(stderr, "ringlua: %srefusing to load %s: %s (--unsafe-perms overrides)\n",
 			h->fail_prefix, path, why);
@@ -341,16 +335,16 @@ static void push_start_opts(struct rl_lua *h, lua_State *L, const struct carry *
 }
 
 /* Loads host.lua and the script into L, then runs
- * host.start(chunk, script, shared, sources, opts) -> dispatch, ctl into their slots. */
-static int start(struct rl_lua *h, lua_State *L, const struct carry *carry)
+ * host.start_script(chunk, script, shared, sources, opts) -> dispatch, ctl into their slots. */
+static int start_script(struct rl_lua *h, lua_State *L, const struct carry *carry)
 {
 	char host[4096];
 	int err;
 
 	snprintf(host, sizeof(host), "%s/ringlua/host.lua", h->o.lua_dir);
 	lua_pushcfunction(L, traceback);
-	if (luaL_loadfile(L, host) || call(h, L, 0, 1, "ringlua's host.lua"))
-		return fail(h, L, -ENOENT);
+	if (luaL_loadfile(L, host) || call_traced(h, L, 0, 1, "ringlua's host.lua"))
+		return report_setup_error(h, L, -ENOENT);
 	lua_getfield(L, -1, "start");
 	lua_remove(L, -2);
 	err = load_script(h, L);
@@ -360,7 +354,9 @@ static int start(struct rl_lua *h, lua_State *L, const struct carry *carry)
 	lua_pushlightuserdata(L, &h->shared);
 	push_sources(L, h->o.sources, h->o.nr_sources);
 	push_start_opts(h, L, carry);
-	return call(h, L, 5, 2, "the script's top level") ? fail(h, L, -EINVAL) : 0;
+	if (call_traced(h, L, 5, 2, "the script's top level"))
+		return report_setup_error(h, L, -EINVAL);
+	return 0;
 }
 
 /* Closes L and releases all it holds, its memory accounting included. */
@@ -384,7 +380,7 @@ static int new_state(struct rl_lua *h, lua_State **out, const struct carry *carr
 	}
 	luaL_openlibs(L);
 	set_path(L, &h->o);
-	err = start(h, L, carry);
+	err = start_script(h, L, carry);
 	if (err) {
 		close_state(L);
 		return err;
@@ -479,15 +475,15 @@ static int install_decoders(struct rl_lua *h, lua_State *L)
 			continue;
 		lua_getglobal(L, "require");
 		lua_pushstring(L, "ringlua.decode");
-		if (call(h, L, 1, 1, "require"))
-			return fail(h, L, -EINVAL);
+		if (call_traced(h, L, 1, 1, "require"))
+			return report_setup_error(h, L, -EINVAL);
 		lua_getfield(L, -1, "_install");
 		lua_remove(L, -2);
 		lua_pushstring(L, r->name);
 		lua_pushstring(L, r->ctype);
 		lua_pushstring(L, r->decoder);
-		if (call(h, L, 3, 0, "the decoders' install"))
-			return fail(h, L, -EINVAL);
+		if (call_traced(h, L, 3, 0, "the decoders' install"))
+			return report_setup_error(h, L, -EINVAL);
 	}
 	return 0;
 }
@@ -531,13 +527,13 @@ static int init_state(struct rl_lua *h, lua_State *L)
 
 	lua_getglobal(L, "require");
 	lua_pushstring(L, "ringlua");
-	if (call(h, L, 1, 1, "require"))
-		return fail(h, L, -EINVAL);
+	if (call_traced(h, L, 1, 1, "require"))
+		return report_setup_error(h, L, -EINVAL);
 	lua_getfield(L, -1, "_use_source");
 	lua_remove(L, -2);
 	lua_pushstring(L, h->source);
-	if (call(h, L, 1, 0, "ringlua._use_source"))
-		return fail(h, L, -EINVAL);
+	if (call_traced(h, L, 1, 0, "ringlua._use_source"))
+		return report_setup_error(h, L, -EINVAL);
 	err = install_decoders(h, L);
 	if (err)
 		return err;
@@ -548,7 +544,7 @@ static int init_state(struct rl_lua *h, lua_State *L)
 		lua_pushstring(L, h->argv[i]);
 		lua_rawseti(L, -2, i + 1);
 	}
-	return call(h, L, 1, 0, "on_init") ? fail(h, L, -EINVAL) : 0;
+	return call_traced(h, L, 1, 0, "on_init") ? report_setup_error(h, L, -EINVAL) : 0;
 }
 
 int rl_lua_init(struct rl_lua *h, const char *source, int argc, char **argv)
@@ -573,10 +569,10 @@ static bool push_state_export(struct rl_lua *h)
 	const char *prefix = h->fail_prefix;
 
 	lua_getfield(h->L, SLOT_CTL, "export_state");
-	if (call(h, h->L, 0, 1, "ringlua.state's export") == 0)
+	if (call_traced(h, h->L, 0, 1, "ringlua.state's export") == 0)
 		return true;
 	h->fail_prefix = "reload: ringlua.state not carried over: ";
-	fail(h, h->L, 0);
+	report_setup_error(h, h->L, 0);
 	h->fail_prefix = prefix;
 	return false;
 }
@@ -650,7 +646,7 @@ int rl_lua_reload(struct rl_lua *h)
 	}
 	warn_source_change(h, L);
 	/* ...then let the old one know and swap. */
-	if (push_hook(h->L, "on_reload") == 0 && call(h, h->L, 0, 0, "on_reload"))
+	if (push_hook(h->L, "on_reload") == 0 && call_traced(h, h->L, 0, 0, "on_reload"))
 		handler_error(h);
 	close_state(h->L);
 	h->L = L;
@@ -691,7 +687,7 @@ size_t rl_lua_dispatch(struct rl_lua *h, const struct rl_rec *batch, size_t n)
 		lua_pushvalue(h->L, SLOT_DISPATCH);
 		lua_pushinteger(h->L, (lua_Integer)first);
 		lua_pushinteger(h->L, (lua_Integer)n);
-		if (call(h, h->L, 2, 0, "on_event") == 0)
+		if (call_traced(h, h->L, 2, 0, "on_event") == 0)
 			/* The loop ends early only after os.exit. */
 			return h->shared.exit_requested ? handled_until_cursor(h, first, n) : n;
 		/* on_event failed on record `cursor`: report it and go on after it, unless
@@ -709,21 +705,21 @@ void rl_lua_lost(struct rl_lua *h, uint64_t n)
 	if (push_hook(h->L, "on_lost"))
 		return;
 	lua_pushnumber(h->L, (lua_Number)n);
-	if (call(h, h->L, 1, 0, "on_lost"))
+	if (call_traced(h, h->L, 1, 0, "on_lost"))
 		handler_error(h);
 }
 
 void rl_lua_tick(struct rl_lua *h)
 {
-	if (push_hook(h->L, "on_tick") == 0 && call(h, h->L, 0, 0, "on_tick"))
+	if (push_hook(h->L, "on_tick") == 0 && call_traced(h, h->L, 0, 0, "on_tick"))
 		handler_error(h);
 }
 
 int rl_lua_exit(struct rl_lua *h)
 {
 	rl_errlog_flush(&h->errlog);
-	if (push_hook(h->L, "on_exit") == 0 && call(h, h->L, 0, 0, "on_exit"))
-		return fail(h, h->L, -EINVAL);
+	if (push_hook(h->L, "on_exit") == 0 && call_traced(h, h->L, 0, 0, "on_exit"))
+		return report_setup_error(h, h->L, -EINVAL);
 	return 0;
 }
 

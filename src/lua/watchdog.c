@@ -1,4 +1,5 @@
 #include "lua/watchdog.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <lua.h>
@@ -54,7 +55,7 @@ static uint64_t clock_ms(clockid_t clock)
 
 static uint64_t wall_ms(void)
 {
-	return clock_ms(CLOCK_MONOTONIC);
+	return rl_now_ms();
 }
 
 /* The CPU time of the calling thread, the one that runs Lua (the timers signal it
@@ -150,7 +151,7 @@ static int overdue(uint64_t cpu, uint64_t wall)
 }
 
 /* The handler of both timers' signals. */
-static void check(int sig)
+static void check_script(int sig)
 {
 	lua_State *L = atomic_load(&busy_L);
 	uint64_t cpu, wall = wall_ms();
@@ -186,7 +187,7 @@ out:
 /* A timer of this thread on clock, signalling sig, handled by check. */
 static int make_timer(clockid_t clock, int sig, int flags, timer_t *timer)
 {
-	struct sigaction sa = { .sa_handler = check, .sa_flags = flags };
+	struct sigaction sa = { .sa_handler = check_script, .sa_flags = flags };
 	struct sigevent ev = {
 		.sigev_notify = SIGEV_THREAD_ID,
 		.sigev_signo = sig,

@@ -1,5 +1,6 @@
 /* Ring consumer: the walk over a ring's records, the sleep/wake path, and mapping. */
 #include "ring/ring.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
@@ -263,14 +264,6 @@ static bool rings_filling(const struct rl_consumer *c)
 	return false;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 /* Arms the window's timer to fire at `at` (CLOCK_MONOTONIC ns); 0 disarms it, which
  * also clears an expiry not yet read. Returns 0 or -errno. */
 static int set_timer(const struct rl_consumer *c, uint64_t at)
@@ -288,7 +281,7 @@ static void start_window(struct rl_consumer *c, uint64_t start)
 {
 	uint64_t end = start + (uint64_t)c->opts.latency_us * 1000;
 
-	c->coalesce = now_ns() < end && set_timer(c, end) == 0;
+	c->coalesce = rl_now_ns() < end && set_timer(c, end) == 0;
 }
 
 /* Waits for the window's timer, bounded by the caller's timeout; a wake fd cuts it short,
@@ -299,11 +292,11 @@ static void start_window(struct rl_consumer *c, uint64_t start)
  * one. */
 static int coalesce_wait(const struct rl_consumer *c, int timeout_ms)
 {
-	uint64_t give_up = timeout_ms < 0 ? 0 : now_ns() + (uint64_t)timeout_ms * 1000000;
+	uint64_t give_up = timeout_ms < 0 ? 0 : rl_now_ns() + (uint64_t)timeout_ms * 1000000;
 
 	while (!rings_filling(c)) {
 		struct epoll_event ev[WAKEUPS_PER_WAIT];
-		uint64_t now = give_up ? now_ns() : 0;
+		uint64_t now = give_up ? rl_now_ns() : 0;
 		int n;
 
 		if (give_up && now >= give_up)
@@ -342,7 +335,7 @@ static int poll_with(struct rl_consumer *c, int timeout_ms,
 		if (err)
 			return err;
 	}
-	start = now_ns();
+	start = rl_now_ns();
 	n = pass(c, &stopped);
 	if (n == 0 && timeout_ms != 0 && !stopped) {
 		struct epoll_event ev[WAKEUPS_PER_WAIT];
@@ -351,7 +344,7 @@ static int poll_with(struct rl_consumer *c, int timeout_ms,
 		    epoll_wait(c->epoll_fd, ev, WAKEUPS_PER_WAIT, timeout_ms) < 0)
 			return errno == EINTR ? 0 : -errno;
 		/* Woken, timed out, or raced: drain, for producers that never wake us too. */
-		start = now_ns();
+		start = rl_now_ns();
 		n = pass(c, &stopped);
 	}
 	/* A callback that stopped early left records ready: the next poll must not wait. */
@@ -444,7 +437,7 @@ static struct ring *ring_slot(struct rl_consumer *c)
 
 /* Edge-triggered: we are told of wakeups, not of a ring that merely holds data, so a
  * record stuck busy by a misbehaving producer cannot make epoll spin. */
-static int watch(struct rl_consumer *c, struct ring *r)
+static int watch_ring(struct rl_consumer *c, struct ring *r)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u32 = c->nr_rings };
 
@@ -473,7 +466,7 @@ int rl_consumer_add_mem(struct rl_consumer *c, const struct rl_ring_mem *mem, in
 		.fn = fn,
 		.ctx = ctx,
 	};
-	return watch(c, r);
+	return watch_ring(c, r);
 }
 
 static void unmap_ring(struct ring *r)
@@ -543,7 +536,7 @@ int rl_consumer_add_map(struct rl_consumer *c, int map_fd, rl_batch_fn fn, void 
 	r->fd = map_fd;
 	r->fn = fn;
 	r->ctx = ctx;
-	err = watch(c, r);
+	err = watch_ring(c, r);
 	if (err < 0)
 		unmap_ring(r);
 	return err;
