@@ -244,6 +244,8 @@ const struct btf *rl_feed_btf(const struct rl_feed *f)
 {
 	struct rl_bpf *obj = rl_feed_object(f);
 
+	if (f->user)
+		return rl_user_bpf_btf(f->user);
 	return obj ? bpf_object__btf(rl_bpf_object(obj)) : NULL;
 }
 

@@ -11,6 +11,7 @@
 #include "kernel/bpf_compile.h"
 #include "kernel/bpf_obj.h"
 #include "kernel/btf_cdef.h"
+#include "kernel/btf_dwarf.h"
 #include "util/script_file.h"
 #include "kernel/system.h"
 
@@ -23,6 +24,7 @@ struct rl_user_bpf {
 	const char *name;	/* the file's name, for messages */
 	struct rl_user_ring *rings;
 	size_t nr_rings;
+	struct btf *dwarf_btf;	/* the DWARF's types, when the rings' were not in BTF */
 	char *cdef;
 };
 
@@ -146,13 +148,37 @@ static struct rl_user_ring *chosen_ring(struct rl_user_bpf *u, const char *choic
 	return NULL;
 }
 
-/* Applies the choices; returns 0 or -EINVAL (printed). */
-static int apply_choices(struct rl_user_bpf *u, const struct btf *btf,
-			 const char *const *choices, size_t n)
+/* The C declarations of the rings' record types. Returns 0 or -errno (printed). */
+static int make_cdef(struct rl_user_bpf *u)
 {
+	const struct btf *btf = rl_user_bpf_btf(u);
+	uint32_t *ids = calloc(u->nr_rings ? u->nr_rings : 1, sizeof(*ids));
+	size_t nr_ids = 0;
+	int err;
+
+	if (!ids)
+		return -ENOMEM;
+	for (size_t i = 0; i < u->nr_rings; i++)
+		if (u->rings[i].type_id > 0)
+			ids[nr_ids++] = (uint32_t)u->rings[i].type_id;
+	err = btf ? rl_btf_cdef(btf, ids, nr_ids, &u->cdef) : 0;
+	if (err)
+		fprintf(stderr, "ringlua: %s: cannot write out its record types: %s\n", u->name,
+			strerror(-err));
+	free(ids);
+	return err;
+}
+
+/* Finds each ring's record type in btf: by the choices "MAP=STRUCT" for the rings they
+ * name, else by convention. Returns 0, -EINVAL for a choice naming no ring (printed), or
+ * -ENOENT when a chosen type is not in btf (*missing: that choice). */
+static int find_types(struct rl_user_bpf *u, const struct btf *btf,
+		      const char *const *choices, size_t n, const char **missing)
+{
+	for (size_t i = 0; i < u->nr_rings; i++)
+		u->rings[i].type_id = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct rl_user_ring *r = chosen_ring(u, choices[i]);
-		const char *type = strchr(choices[i], '=') + 1;
 
 		if (!r) {
 			fprintf(stderr, "ringlua: --type %s: %s has no ring buffer map named "
@@ -160,52 +186,91 @@ static int apply_choices(struct rl_user_bpf *u, const struct btf *btf,
 				(int)strcspn(choices[i], "="), choices[i]);
 			return -EINVAL;
 		}
-		r->type_id = rl_btf_record_type(btf, r->name, type, false, r->ctype,
-						sizeof(r->ctype));
+		r->type_id = rl_btf_record_type(btf, r->name, strchr(choices[i], '=') + 1, false,
+						r->ctype, sizeof(r->ctype));
 		if (r->type_id < 0) {
-			fprintf(stderr, "ringlua: --type %s: no struct or union '%s' in the BTF "
-					"of %s\n", choices[i], type, u->name);
-			return -EINVAL;
+			*missing = choices[i];
+			return -ENOENT;
 		}
 	}
-	return 0;
-}
-
-int rl_user_bpf_types(struct rl_user_bpf *u, const char *const *choices, size_t n)
-{
-	const struct btf *btf = bpf_object__btf(rl_bpf_object(u->bpf));
-	uint32_t *ids;
-	size_t nr_ids = 0;
-	int err;
-
-	if (!btf && n) {
-		fprintf(stderr, "ringlua: --type %s: %s has no BTF to find types in\n",
-			choices[0], u->name);
-		return -EINVAL;
-	}
-	if (!btf)
-		return 0; /* records stay untyped */
-	ids = calloc(u->nr_rings, sizeof(*ids));
-	err = ids ? apply_choices(u, btf, choices, n) : -ENOMEM;
-	for (size_t i = 0; !err && i < u->nr_rings; i++) {
+	for (size_t i = 0; i < u->nr_rings; i++) {
 		struct rl_user_ring *r = &u->rings[i];
 
 		if (r->type_id <= 0)
 			r->type_id = rl_btf_record_type(btf, r->name, NULL, u->nr_rings == 1,
 							r->ctype, sizeof(r->ctype));
-		if (r->type_id > 0)
-			ids[nr_ids++] = (uint32_t)r->type_id;
-		else
+		if (r->type_id <= 0) {
 			r->type_id = 0;
+			r->ctype[0] = '\0';
+		}
 	}
-	if (!err) {
-		err = rl_btf_cdef(btf, ids, nr_ids, &u->cdef);
-		if (err)
-			fprintf(stderr, "ringlua: %s: cannot write out its record types: %s\n",
-				u->name, strerror(-err));
-	}
-	free(ids);
+	return 0;
+}
+
+static bool all_typed(const struct rl_user_bpf *u)
+{
+	for (size_t i = 0; i < u->nr_rings; i++)
+		if (!u->rings[i].type_id)
+			return false;
+	return true;
+}
+
+/* Looks again in the DWARF, where clang describes the types that BTF leaves out (a
+ * struct used only through a local pointer). Returns 0 (types found or not), or -errno. */
+static int find_types_in_dwarf(struct rl_user_bpf *u, const char *const *choices, size_t n,
+			       const char **missing, int *dwarf_err)
+{
+	int err;
+
+	*dwarf_err = rl_elf_has_dwarf(u->elf, u->elf_len) ? 0 : -ENODATA;
+	if (!*dwarf_err)
+		*dwarf_err = rl_btf_from_dwarf(u->elf, u->elf_len, &u->dwarf_btf);
+	if (*dwarf_err)
+		return 0;
+	err = find_types(u, u->dwarf_btf, choices, n, missing);
+	if (err == -ENOENT)
+		fprintf(stderr, "ringlua: --type %s: no struct or union '%s' in the BTF or "
+				"DWARF of %s\n", *missing, strchr(*missing, '=') + 1, u->name);
 	return err;
+}
+
+/* Says once, at start, which rings have no record type, and what would give them one. */
+static void warn_untyped(const struct rl_user_bpf *u, int dwarf_err)
+{
+	const char *why = dwarf_err == -ENODATA ?
+		"build the object with -g, so ringlua can read its DWARF," :
+		dwarf_err == -ENOENT ? "install pahole (dwarves) so ringlua can read its DWARF," :
+		dwarf_err ? "its DWARF could not be read;" : "none in its BTF or DWARF;";
+
+	for (size_t i = 0; i < u->nr_rings; i++)
+		if (!u->rings[i].type_id)
+			fprintf(stderr, "ringlua: %s: ring %s: no record type known (%s or name "
+					"it with --type %s=STRUCT): its records are not decoded and "
+					"ringlua.types.%s is nil\n", u->name, u->rings[i].name, why,
+				u->rings[i].name, u->rings[i].name);
+}
+
+int rl_user_bpf_types(struct rl_user_bpf *u, const char *const *choices, size_t n)
+{
+	const struct btf *btf = bpf_object__btf(rl_bpf_object(u->bpf));
+	const char *missing = NULL;
+	int err = btf ? find_types(u, btf, choices, n, &missing) : -ENOENT;
+	int dwarf_err = 0;
+
+	if (err == -EINVAL)
+		return err;
+	if (err || !all_typed(u))
+		err = find_types_in_dwarf(u, choices, n, &missing, &dwarf_err);
+	if (!err && dwarf_err && missing) {
+		fprintf(stderr, "ringlua: --type %s: no struct or union '%s' in the BTF of %s%s\n",
+			missing, strchr(missing, '=') + 1, u->name,
+			dwarf_err == -ENOENT ? " (pahole, from dwarves, would read its DWARF)" : "");
+		err = -EINVAL;
+	}
+	if (err)
+		return -EINVAL;
+	warn_untyped(u, dwarf_err);
+	return make_cdef(u);
 }
 
 int rl_user_bpf_set(struct rl_user_bpf *u, const char *name, const char *value,
@@ -241,6 +306,11 @@ const char *rl_user_bpf_cdef(const struct rl_user_bpf *u)
 	return u->cdef ? u->cdef : "";
 }
 
+const struct btf *rl_user_bpf_btf(const struct rl_user_bpf *u)
+{
+	return u->dwarf_btf ? u->dwarf_btf : bpf_object__btf(rl_bpf_object(u->bpf));
+}
+
 struct rl_bpf *rl_user_bpf_obj(const struct rl_user_bpf *u)
 {
 	return u->bpf;
@@ -251,6 +321,7 @@ void rl_user_bpf_close(struct rl_user_bpf *u)
 	if (!u)
 		return;
 	rl_bpf_close(u->bpf);
+	btf__free(u->dwarf_btf);
 	free(u->rings);
 	free(u->cdef);
 	free(u->elf);

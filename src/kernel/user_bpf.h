@@ -26,9 +26,11 @@ struct rl_user_bpf;
 int rl_user_bpf_open(struct rl_user_bpf **out, const char *path, bool unsafe_perms);
 
 /* Picks each ring's record type: by choices[i] "MAP=STRUCT" for the maps they name,
- * else by convention (struct <map>_event; struct event for a lone ring), then makes the
- * C declarations of those types. Returns 0, or -errno with one line printed: -EINVAL for
- * a choice naming no ring or no type. */
+ * else by convention (struct <map>_event; struct event for a lone ring), from the
+ * object's BTF, else from its DWARF (rl_btf_from_dwarf) when BTF lacks one; then makes
+ * the C declarations of those types. A ring still without a type is reported once, with
+ * what to do. Returns 0, or -errno with one line printed: -EINVAL for a choice naming
+ * no ring or no type. */
 int rl_user_bpf_types(struct rl_user_bpf *u, const char *const *choices, size_t n);
 
 /* Sets the `const volatile` global name to value before load (see rl_bpf_set_typed).
@@ -46,6 +48,10 @@ const struct rl_user_ring *rl_user_bpf_rings(const struct rl_user_bpf *u, size_t
 
 /* C declarations of the rings' record types and what they refer to, for ffi.cdef. */
 const char *rl_user_bpf_cdef(const struct rl_user_bpf *u);
+
+/* The BTF the rings' type ids belong to: the DWARF's when the types came from there,
+ * else the object's; NULL when it has none. */
+const struct btf *rl_user_bpf_btf(const struct rl_user_bpf *u);
 
 /* The object, for its globals (the `dropped` count). */
 struct rl_bpf *rl_user_bpf_obj(const struct rl_user_bpf *u);
