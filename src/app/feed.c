@@ -99,7 +99,7 @@ static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_
 		if (err)
 			return err;
 	}
-	if (rl_user_bpf_load(f->user))
+	if (rl_user_bpf_load(f->user, opt->verbose))
 		return -EINVAL;
 	free(f->rings);
 	return user_rings(f);

@@ -12,10 +12,16 @@
 #include <bpf/libbpf.h>
 
 #define TRACEFS_DIR "/sys/kernel/tracing"
+/* The verifier's log of a program that fails to load: the kernel keeps its end when it
+ * runs longer, and the end holds the reason. */
+#define VERIFIER_LOG_SIZE (256 * 1024)
+/* Lines of that end shown without -v. */
+#define VERIFIER_REASON_LINES 3
 
 struct rl_bpf {
 	struct bpf_object *obj;
 	char name[64];
+	int verbose;		/* a rejected program's whole verifier log, not its end */
 	struct bpf_link **links;
 	int nr_links;
 };
@@ -166,19 +172,122 @@ static int attach_all(struct rl_bpf *b)
 	return 0;
 }
 
-int rl_bpf_load_attach(struct rl_bpf *b)
+/* Gives every program to be loaded a log of its own: libbpf asks the verifier for it only
+ * when the load fails, and the log of the program that failed says why. Returns 0 or
+ * -ENOMEM. */
+static int give_logs(struct rl_bpf *b, char ***logs, int *n)
 {
-	int err;
+	struct bpf_program *prog;
+	int i = 0;
 
-	enable_optional_programs(b);
-	err = bpf_object__load(b->obj);
+	*n = 0;
+	bpf_object__for_each_program(prog, b->obj)
+		(*n)++;
+	*logs = calloc(*n ? *n : 1, sizeof(**logs));
+	if (!*logs)
+		return -ENOMEM;
+	bpf_object__for_each_program(prog, b->obj) {
+		(*logs)[i] = calloc(1, VERIFIER_LOG_SIZE);
+		if (!(*logs)[i])
+			return -ENOMEM;
+		bpf_program__set_log_buf(prog, (*logs)[i++], VERIFIER_LOG_SIZE);
+	}
+	return 0;
+}
 
-	if (err) {
+/* Whether a verifier log line is its closing statistics rather than part of the reason. */
+static bool is_statistics(const char *line, size_t len)
+{
+	static const char *const prefixes[] = { "processed ", "verification time",
+						"stack depth" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
+		if (len >= strlen(prefixes[i]) && !strncmp(line, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return len == 0;
+}
+
+/* Prints the last `lines` lines of log that are not statistics, each after a prefix. */
+static void print_log_end(const char *log, int lines)
+{
+	const char *end = log + strlen(log), *start = end;
+	int found = 0;
+
+	/* Walk back line by line: [line, eol) is the line before `start`. */
+	for (const char *eol = end; eol > log && found < lines;) {
+		const char *line = eol;
+
+		while (line > log && line[-1] != '\n')
+			line--;
+		if (!is_statistics(line, (size_t)(eol - line)))
+			found++;
+		else if (!found)
+			end = line; /* statistics after the reason are left out */
+		start = line;
+		eol = line > log ? line - 1 : line;
+	}
+	while (start < end) {
+		const char *nl = memchr(start, '\n', (size_t)(end - start));
+		size_t len = nl ? (size_t)(nl - start) : (size_t)(end - start);
+
+		if (len)
+			fprintf(stderr, "ringlua:   %.*s\n", (int)len, start);
+		start += len + 1;
+	}
+}
+
+/* Names each program the kernel refused and says why: the end of its verifier log
+ * (the whole log with -v). */
+static void report_rejected(const struct rl_bpf *b, char **logs, int err)
+{
+	struct bpf_program *prog;
+	int i = 0, reported = 0;
+
+	bpf_object__for_each_program(prog, b->obj) {
+		const char *log = logs[i++];
+
+		if (!log[0])
+			continue;
+		fprintf(stderr, "ringlua: %s: the kernel rejected program %s (%s): %s\n", b->name,
+			bpf_program__name(prog), bpf_program__section_name(prog),
+			strerror(-err));
+		if (b->verbose)
+			fprintf(stderr, "%s\n", log);
+		else
+			print_log_end(log, VERIFIER_REASON_LINES);
+		reported++;
+	}
+	if (reported && !b->verbose)
+		fprintf(stderr, "ringlua: (-v prints the verifier's whole log)\n");
+	if (!reported)
 		fprintf(stderr, "ringlua: %s: cannot load BPF object: %s\n", b->name,
 			strerror(-err));
-		return err;
-	}
-	return attach_all(b);
+}
+
+int rl_bpf_load_attach(struct rl_bpf *b)
+{
+	char **logs = NULL;
+	int n = 0, err;
+
+	enable_optional_programs(b);
+	err = give_logs(b, &logs, &n);
+	if (!err)
+		err = bpf_object__load(b->obj);
+	if (err && err != -ENOMEM)
+		report_rejected(b, logs, err);
+	else if (err)
+		fprintf(stderr, "ringlua: %s: cannot load BPF object: %s\n", b->name,
+			strerror(-err));
+	/* The logs are read only here: no program keeps its pointer after the load. */
+	for (int i = 0; logs && i < n; i++)
+		free(logs[i]);
+	free(logs);
+	return err ? err : attach_all(b);
+}
+
+void rl_bpf_set_verbose(struct rl_bpf *b, int verbose)
+{
+	b->verbose = verbose;
 }
 
 int rl_bpf_attach_perf_event(struct rl_bpf *b, int perf_fd)

@@ -285,10 +285,13 @@ int rl_user_bpf_set(struct rl_user_bpf *u, const char *name, const char *value,
 	return err;
 }
 
-int rl_user_bpf_load(struct rl_user_bpf *u)
+int rl_user_bpf_load(struct rl_user_bpf *u, int verbose)
 {
 	struct bpf_object *obj = rl_bpf_object(u->bpf);
-	int err = rl_bpf_load_attach(u->bpf);
+	int err;
+
+	rl_bpf_set_verbose(u->bpf, verbose);
+	err = rl_bpf_load_attach(u->bpf);
 
 	for (size_t i = 0; !err && i < u->nr_rings; i++)
 		u->rings[i].fd = bpf_map__fd(bpf_object__find_map_by_name(obj, u->rings[i].name));

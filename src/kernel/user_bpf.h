@@ -40,8 +40,8 @@ int rl_user_bpf_set(struct rl_user_bpf *u, const char *name, const char *value,
 		    enum rl_value_kind kind, const char *origin);
 
 /* Loads the object and attaches every program. Returns 0, or -errno (printed, naming the
- * program that failed). */
-int rl_user_bpf_load(struct rl_user_bpf *u);
+ * program that failed, with the verifier's reason; its whole log with verbose). */
+int rl_user_bpf_load(struct rl_user_bpf *u, int verbose);
 
 /* Its rings, in the object's order; *n receives how many. */
 const struct rl_user_ring *rl_user_bpf_rings(const struct rl_user_bpf *u, size_t *n);
