@@ -99,7 +99,8 @@ static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_
 		if (err)
 			return err;
 	}
-	if (rl_user_bpf_load(f->user, opt->verbose))
+	if (rl_user_bpf_load(f->user, opt->verbose) ||
+	    rl_user_bpf_bindings(f->user, &f->bindings))
 		return -EINVAL;
 	free(f->rings);
 	return user_rings(f);
@@ -276,6 +277,7 @@ void rl_feed_close(struct rl_feed *f)
 	for (size_t i = 0; f->rings && i < f->nr_rings; i++)
 		free(f->rings[i].decoder);
 	free(f->rings);
+	free(f->bindings);
 	rl_bpf_close(f->source_bpf);
 	rl_user_bpf_close(f->user);
 	if (f->pin_fd >= 0)

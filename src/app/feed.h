@@ -25,6 +25,7 @@ struct rl_feed {
 	const char *name;		/* what ringlua.source says: a source's name, "bpf", "pin" */
 	struct rl_ring_desc *rings;	/* the ring table, by ring index */
 	size_t nr_rings;
+	char *bindings;			/* the user object's globals and maps, for Lua */
 };
 
 /* Opens the user's object of --bpf before the script starts, so that the script's top

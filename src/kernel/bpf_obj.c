@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -24,6 +25,16 @@ struct rl_bpf {
 	int verbose;		/* a rejected program's whole verifier log, not its end */
 	struct bpf_link **links;
 	int nr_links;
+	struct global_area *areas;	/* maps of globals mapped for user space */
+	int nr_areas;
+};
+
+/* A map of globals (.data, .bss, .rodata) mapped from the kernel: the program's own
+ * memory, read and written in place. */
+struct global_area {
+	const struct bpf_map *map;
+	void *addr;
+	size_t len;
 };
 
 int rl_bpf_open_mem(struct rl_bpf **out, const void *elf, size_t size, const char *name)
@@ -62,11 +73,39 @@ static const struct btf_var_secinfo *find_var(const struct btf *btf, const char 
 	return NULL;
 }
 
+bool rl_bpf_is_global_section(const char *sec)
+{
+	return !strncmp(sec, ".rodata", 7) || !strncmp(sec, ".data", 5) ||
+	       !strncmp(sec, ".bss", 4);
+}
+
+/* The global var in any of b's sections of globals (.rodata, .data, .bss and their
+ * .NAME variants): its placement, and its section's map in *map. NULL: none. */
+static const struct btf_var_secinfo *find_global(const struct rl_bpf *b, const char *var,
+						 struct bpf_map **map)
+{
+	const struct btf *btf = bpf_object__btf(b->obj);
+
+	for (uint32_t id = 1; btf && id < btf__type_cnt(btf); id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *sec = btf__name_by_offset(btf, t->name_off);
+		const struct btf_var_secinfo *vs;
+
+		if (!btf_is_datasec(t) || !rl_bpf_is_global_section(sec))
+			continue;
+		vs = find_var(btf, sec, var);
+		/* libbpf finds a section's map by the section's name. */
+		*map = vs ? bpf_object__find_map_by_name(b->obj, sec) : NULL;
+		if (*map)
+			return vs;
+	}
+	return NULL;
+}
+
 int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t size)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(b->obj, ".rodata");
-	const struct btf *btf = bpf_object__btf(b->obj);
-	const struct btf_var_secinfo *vs = btf ? find_var(btf, ".rodata", var) : NULL;
+	struct bpf_map *map = NULL;
+	const struct btf_var_secinfo *vs = find_global(b, var, &map);
 	const void *init;
 	size_t init_size;
 	uint8_t *copy;
@@ -91,10 +130,10 @@ int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t
 
 int rl_bpf_global_type(const struct rl_bpf *b, const char *var, const struct btf **btf)
 {
-	const struct btf_var_secinfo *vs;
+	struct bpf_map *map = NULL;
+	const struct btf_var_secinfo *vs = find_global(b, var, &map);
 
 	*btf = bpf_object__btf(b->obj);
-	vs = *btf ? find_var(*btf, ".rodata", var) : NULL;
 	return vs ? (int)btf__type_by_id(*btf, vs->type)->type : -ENOENT;
 }
 
@@ -345,10 +384,38 @@ int rl_bpf_read_u64(const struct rl_bpf *b, const char *var, uint64_t *val)
 	return err;
 }
 
+void *rl_bpf_global_area(struct rl_bpf *b, const struct bpf_map *map, bool writable)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = (bpf_map__value_size(map) + page - 1) / page * page;
+	struct global_area *areas;
+	void *addr;
+
+	for (int i = 0; i < b->nr_areas; i++)
+		if (b->areas[i].map == map)
+			return b->areas[i].addr;
+	if (bpf_map__fd(map) < 0 || !(bpf_map__map_flags(map) & BPF_F_MMAPABLE))
+		return NULL;
+	areas = realloc(b->areas, (b->nr_areas + 1) * sizeof(*areas));
+	if (!areas)
+		return NULL;
+	b->areas = areas;
+	/* The kernel refuses PROT_WRITE on a frozen map (.rodata after load). */
+	addr = mmap(NULL, len, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED,
+		    bpf_map__fd(map), 0);
+	if (addr == MAP_FAILED)
+		return NULL;
+	b->areas[b->nr_areas++] = (struct global_area){ map, addr, len };
+	return addr;
+}
+
 void rl_bpf_close(struct rl_bpf *b)
 {
 	if (!b)
 		return;
+	for (int i = 0; i < b->nr_areas; i++)
+		munmap(b->areas[i].addr, b->areas[i].len);
+	free(b->areas);
 	for (int i = 0; i < b->nr_links; i++)
 		bpf_link__destroy(b->links[i]);
 	free(b->links);

@@ -540,3 +540,23 @@ int rl_btf_cdef(const struct btf *btf, const uint32_t *ids, size_t n, char **out
 
 	return rl_btf_cdef_parts(&part, 1, out);
 }
+
+int rl_btf_decl(const struct btf *btf, uint32_t id, char **out)
+{
+	struct emit e = { .btf = btf };
+	size_t len = 0;
+	FILE *f;
+
+	if (id >= btf__type_cnt(btf))
+		return -EINVAL;
+	e.aligns = calloc(btf__type_cnt(btf), 1);
+	f = e.aligns ? open_memstream(out, &len) : NULL;
+	if (!f) {
+		free(e.aligns);
+		return -ENOMEM;
+	}
+	decl(&e, f, id, "", 0);
+	fclose(f);
+	free(e.aligns);
+	return e.err;
+}

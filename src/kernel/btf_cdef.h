@@ -41,4 +41,9 @@ struct rl_btf_part {
  * union, enum or typedef name defined by an earlier part is not defined again. */
 int rl_btf_cdef_parts(const struct rl_btf_part *parts, size_t n, char **out);
 
+/* The C type of id as rl_btf_cdef declares it ("uint32_t", "struct key", "char[16]"),
+ * malloc'd into *out, for ffi.typeof once that declaration is made. btf must have
+ * passed rl_btf_valid. Returns 0 or -errno. */
+int rl_btf_decl(const struct btf *btf, uint32_t id, char **out);
+
 #endif

@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "kernel/bpf_bind.h"
 #include "kernel/bpf_compile.h"
 #include "kernel/bpf_obj.h"
 #include "kernel/btf_cdef.h"
@@ -148,22 +149,49 @@ static struct rl_user_ring *chosen_ring(struct rl_user_bpf *u, const char *choic
 	return NULL;
 }
 
-/* The C declarations of the rings' record types. Returns 0 or -errno (printed). */
-static int make_cdef(struct rl_user_bpf *u)
+/* The type ids of the types the cdef declares: the bound globals' and maps' (in the
+ * object's BTF), then the rings' records (in rl_user_bpf_btf). Returns 0 or -ENOMEM. */
+static int cdef_ids(struct rl_user_bpf *u, uint32_t **ids, size_t *nr_bound, size_t *n)
 {
-	const struct btf *btf = rl_user_bpf_btf(u);
-	uint32_t *ids = calloc(u->nr_rings ? u->nr_rings : 1, sizeof(*ids));
-	size_t nr_ids = 0;
-	int err;
+	uint32_t *all;
 
-	if (!ids)
+	*ids = NULL;
+	*nr_bound = *n = 0;
+	if (bpf_object__btf(rl_bpf_object(u->bpf)) &&
+	    rl_bpf_bind_types(u->bpf, ids, nr_bound))
 		return -ENOMEM;
+	all = realloc(*ids, (*nr_bound + u->nr_rings + 1) * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	*ids = all;
+	*n = *nr_bound;
 	for (size_t i = 0; i < u->nr_rings; i++)
 		if (u->rings[i].type_id > 0)
-			ids[nr_ids++] = (uint32_t)u->rings[i].type_id;
-	err = btf ? rl_btf_cdef(btf, ids, nr_ids, &u->cdef) : 0;
+			all[(*n)++] = (uint32_t)u->rings[i].type_id;
+	return 0;
+}
+
+/* The C declarations of the rings' record types, and of the types of the globals and
+ * maps a script reaches (ringlua.globals, ringlua.maps). With the records' types from
+ * DWARF, those come from two BTFs: two parts. Returns 0 or -errno (printed). */
+static int make_cdef(struct rl_user_bpf *u)
+{
+	const struct btf *btf = bpf_object__btf(rl_bpf_object(u->bpf));
+	struct rl_btf_part parts[2];
+	size_t nr_bound, n;
+	uint32_t *ids;
+	int err = cdef_ids(u, &ids, &nr_bound, &n);
+
+	if (!err && u->dwarf_btf) {
+		parts[0] = (struct rl_btf_part){ btf, ids, nr_bound };
+		parts[1] = (struct rl_btf_part){ u->dwarf_btf, ids + nr_bound, n - nr_bound };
+		err = btf ? rl_btf_cdef_parts(parts, 2, &u->cdef) :
+		      rl_btf_cdef_parts(parts + 1, 1, &u->cdef);
+	} else if (!err && btf) {
+		err = rl_btf_cdef(btf, ids, n, &u->cdef);
+	}
 	if (err)
-		fprintf(stderr, "ringlua: %s: cannot write out its record types: %s\n", u->name,
+		fprintf(stderr, "ringlua: %s: cannot write out its types: %s\n", u->name,
 			strerror(-err));
 	free(ids);
 	return err;
@@ -295,6 +323,16 @@ int rl_user_bpf_load(struct rl_user_bpf *u, int verbose)
 
 	for (size_t i = 0; !err && i < u->nr_rings; i++)
 		u->rings[i].fd = bpf_map__fd(bpf_object__find_map_by_name(obj, u->rings[i].name));
+	return err;
+}
+
+int rl_user_bpf_bindings(const struct rl_user_bpf *u, char **out)
+{
+	int err = rl_bpf_bindings(u->bpf, out);
+
+	if (err)
+		fprintf(stderr, "ringlua: %s: cannot describe its globals and maps: %s\n",
+			u->name, strerror(-err));
 	return err;
 }
 

@@ -43,6 +43,10 @@ int rl_user_bpf_set(struct rl_user_bpf *u, const char *name, const char *value,
  * program that failed, with the verifier's reason; its whole log with verbose). */
 int rl_user_bpf_load(struct rl_user_bpf *u, int verbose);
 
+/* Once loaded: the Lua source describing its globals and maps for ringlua.globals and
+ * ringlua.maps (rl_bpf_bindings), malloc'd into *out. Returns 0 or -errno (printed). */
+int rl_user_bpf_bindings(const struct rl_user_bpf *u, char **out);
+
 /* Its rings, in the object's order; *n receives how many. */
 const struct rl_user_ring *rl_user_bpf_rings(const struct rl_user_bpf *u, size_t *n);
 

@@ -122,7 +122,7 @@ expect 1 "refusing to load $TMP/gw.bpf.o: writable by group or others (--unsafe-
   --bpf "$TMP/gw.bpf.o" "$lua"
 
 # Bad globals from the command line: exit 2.
-expect 2 "--set nope=1: no const volatile global named 'nope' in two_rings.bpf.o" \
+expect 2 "--set nope=1: no global named 'nope' (in .rodata, .data or .bss) in two_rings.bpf.o" \
   "${ok_obj[@]}" --set nope=1 "$lua"
 expect 2 "--set tiny=128: does not fit: expected a signed 8-bit integer (-128 to 127)" \
   "${ok_obj[@]}" --set tiny=128 "$lua"
@@ -143,7 +143,7 @@ globals_script() { printf 'local b = assert(loadfile("%s"))()\nb.globals = %s\nr
 expect 1 "g1.lua: globals.tiny = 1000: does not fit" "${ok_obj[@]}" "$(globals_script g1.lua '{ tiny = 1000 }')"
 expect 1 "g2.lua: globals.label = 5: wrong type: expected a string" "${ok_obj[@]}" "$(globals_script g2.lua '{ label = 5 }')"
 expect 1 "g3.lua: globals.small = true: wrong type" "${ok_obj[@]}" "$(globals_script g3.lua '{ small = true }')"
-expect 1 "g4.lua: globals.nope = 1: no const volatile global named 'nope'" "${ok_obj[@]}" "$(globals_script g4.lua '{ nope = 1 }')"
+expect 1 "g4.lua: globals.nope = 1: no global named 'nope'" "${ok_obj[@]}" "$(globals_script g4.lua '{ nope = 1 }')"
 
 # --type picks a ring's record type by name. (The script stops itself in on_init, once it
 # has printed what it sees.)
