@@ -202,7 +202,9 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_STATS: o->stats = true; return 0;
 	case OPT_JSON: o->json = true; return 0;
 	case OPT_RECORD: o->record = arg; return 0;
-	case OPT_CGROUP: return cgroup_id(arg, &o->cgroup) ? bad_value("--cgroup", arg) : 0;
+	case OPT_CGROUP:
+		o->cgroup_dir = arg;
+		return cgroup_id(arg, &o->cgroup) ? bad_value("--cgroup", arg) : 0;
 	case OPT_REPLAY: o->replay = arg; return 0;
 	case OPT_REALTIME: o->realtime = true; return 0;
 	case OPT_HANDLER_TIMEOUT:
@@ -289,9 +291,9 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 		fprintf(stderr, "ringlua: --json prints the events itself: give no SCRIPT or -e\n");
 		return -EINVAL;
 	}
-	if (o->command && (o->pid || o->pin || o->bpf)) {
+	if (o->command && (o->pid || o->pin)) {
 		fprintf(stderr, "ringlua: -c traces the command it starts: it does not go with "
-				"-p, --pin or --bpf\n");
+				"-p or --pin\n");
 		return -EINVAL;
 	}
 	if (o->source && !rl_source_find(o->source)) {

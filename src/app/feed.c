@@ -92,6 +92,10 @@ static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_
 	int err;
 
 	rl_ensure_mounts();
+	if (opt->pid && kill((pid_t)opt->pid, 0) && errno == ESRCH) {
+		fprintf(stderr, "ringlua: -p %u: no such process\n", opt->pid);
+		return -ESRCH;
+	}
 	if (rl_lua_globals(lua, set_script_global, &g))
 		return -EINVAL;
 	for (size_t i = 0; i < opt->nr_sets; i++) {
@@ -99,6 +103,11 @@ static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_
 		if (err)
 			return err;
 	}
+	err = rl_user_bpf_filter(f->user, &(struct rl_user_filter){
+		.pid = opt->pid, .command = opt->command != NULL, .cgroup_id = opt->cgroup,
+		.cgroup_dir = opt->cgroup_dir, .sets = opt->sets, .nr_sets = opt->nr_sets });
+	if (err)
+		return err;
 	if (rl_user_bpf_load(f->user, opt->verbose) ||
 	    rl_user_bpf_bindings(f->user, &f->bindings))
 		return -EINVAL;
@@ -185,20 +194,17 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 	return 0;
 }
 
-/* Options that only mean something for the built-in sources; the first one given. */
+/* Options that only mean something for the built-in sources; the first one given. (-p,
+ * -c and --cgroup go to a user's object as rl_user_bpf_filter says.) */
 static const char *source_only_option(const struct rl_options *o)
 {
 	if (o->source)
 		return "-s";
 	if (o->pin)
 		return "--pin";
-	if (o->pid)
-		return "-p";
 	if (o->uid != RL_ANY_UID)
 		return "--uid";
-	if (o->comm)
-		return "--comm";
-	return o->cgroup ? "--cgroup" : NULL;
+	return o->comm ? "--comm" : NULL;
 }
 
 /* Options that belong to the other kind of feed. Returns 0 or -EDOM (printed). */

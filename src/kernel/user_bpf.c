@@ -1,10 +1,13 @@
 #include "kernel/user_bpf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -27,7 +30,17 @@ struct rl_user_bpf {
 	size_t nr_rings;
 	struct btf *dwarf_btf;	/* the DWARF's types, when the rings' were not in BTF */
 	char *cdef;
+	const char *cgroup_dir;	/* --cgroup, for an object with a cgroup_map: put in after load */
 };
+
+/* The globals published programs take a target process in, in the order looked for. */
+static const char *const pid_globals[] = { "targ_pid", "target_pid", "targ_tgid",
+					   "target_tgid", "pid" };
+/* And a cgroup id. */
+static const char *const cgroup_globals[] = { "targ_cgroup", "target_cgroup", "cgroup_id" };
+/* libbpf-tools' cgroup filter: a flag, and the cgroup's fd at index 0 of a cgroup array. */
+#define CGROUP_FLAG "filter_cg"
+#define CGROUP_MAP "cgroup_map"
 
 /* Reads path through the script ownership checks. Returns 0 or -errno (printed). */
 static int read_checked(const char *path, bool unsafe_perms, char **text, size_t *len)
@@ -313,6 +326,92 @@ int rl_user_bpf_set(struct rl_user_bpf *u, const char *name, const char *value,
 	return err;
 }
 
+/* Whether one of the settings ("NAME=VALUE") names name: the user's own value wins. */
+static bool set_by_user(const struct rl_user_filter *f, const char *name)
+{
+	for (size_t i = 0; i < f->nr_sets; i++)
+		if (strcspn(f->sets[i], "=") == strlen(name) &&
+		    !strncmp(f->sets[i], name, strlen(name)))
+			return true;
+	return false;
+}
+
+/* The first of names that is a global of the object, or NULL. */
+static const char *find_global_named(const struct rl_user_bpf *u, const char *const *names,
+				     size_t n)
+{
+	const struct btf *btf;
+
+	for (size_t i = 0; i < n; i++)
+		if (rl_bpf_global_type(u->bpf, names[i], &btf) > 0)
+			return names[i];
+	return NULL;
+}
+
+/* Sets global name to the integer v, as --set would. Returns 0 or -EDOM (printed). */
+static int set_number(struct rl_user_bpf *u, const char *name, unsigned long long v,
+		      const char *option)
+{
+	char text[32], origin[96];
+
+	snprintf(text, sizeof(text), "%llu", v);
+	snprintf(origin, sizeof(origin), "%s (into %s)", option, name);
+	return rl_user_bpf_set(u, name, text, RL_VALUE_TEXT, origin) ? -EDOM : 0;
+}
+
+static int filter_cgroup(struct rl_user_bpf *u, const struct rl_user_filter *f)
+{
+	const char *name = find_global_named(u, cgroup_globals, 3);
+	struct bpf_map *map = bpf_object__find_map_by_name(rl_bpf_object(u->bpf), CGROUP_MAP);
+
+	if (name)
+		return set_by_user(f, name) ? 0 : set_number(u, name, f->cgroup_id, "--cgroup");
+	if (map && bpf_map__type(map) == BPF_MAP_TYPE_CGROUP_ARRAY &&
+	    find_global_named(u, (const char *const[]){ CGROUP_FLAG }, 1)) {
+		u->cgroup_dir = f->cgroup_dir;
+		return rl_user_bpf_set(u, CGROUP_FLAG, "true", RL_VALUE_TEXT, "--cgroup") ?
+		       -EDOM : 0;
+	}
+	fprintf(stderr, "ringlua: --cgroup: %s has no cgroup filter: a global targ_cgroup "
+			"(the cgroup's id), or libbpf-tools' const volatile bool filter_cg with a "
+			"BPF_MAP_TYPE_CGROUP_ARRAY cgroup_map\n", u->name);
+	return -EDOM;
+}
+
+int rl_user_bpf_filter(struct rl_user_bpf *u, const struct rl_user_filter *f)
+{
+	const char *name = f->pid ? find_global_named(u, pid_globals, 5) : NULL;
+	int err = 0;
+
+	if (f->pid && !name)
+		fprintf(stderr, "ringlua: %s has no target pid global (targ_pid, target_pid, "
+				"targ_tgid, target_tgid or pid): it traces every process; ringlua "
+				"still stops when the process ends\n", u->name);
+	else if (f->pid && !set_by_user(f, name))
+		err = set_number(u, name, f->pid, f->command ? "-c" : "-p");
+	if (!err && f->cgroup_id)
+		err = filter_cgroup(u, f);
+	return err;
+}
+
+/* libbpf-tools' cgroup filter takes the cgroup as an fd at index 0 of its map. Returns
+ * 0 or -errno (printed). */
+static int fill_cgroup_map(struct rl_user_bpf *u)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(rl_bpf_object(u->bpf), CGROUP_MAP);
+	uint32_t zero = 0;
+	int fd = open(u->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+
+	err = fd < 0 ? -errno :
+	      bpf_map_update_elem(bpf_map__fd(map), &zero, &fd, BPF_ANY) ? -errno : 0;
+	if (err)
+		fprintf(stderr, "ringlua: --cgroup %s: cannot put it in %s: %s\n", u->cgroup_dir,
+			CGROUP_MAP, strerror(-err));
+	if (fd >= 0)
+		close(fd); /* the map holds the cgroup itself */
+	return err;
+}
+
 int rl_user_bpf_load(struct rl_user_bpf *u, int verbose)
 {
 	struct bpf_object *obj = rl_bpf_object(u->bpf);
@@ -323,6 +422,8 @@ int rl_user_bpf_load(struct rl_user_bpf *u, int verbose)
 
 	for (size_t i = 0; !err && i < u->nr_rings; i++)
 		u->rings[i].fd = bpf_map__fd(bpf_object__find_map_by_name(obj, u->rings[i].name));
+	if (!err && u->cgroup_dir)
+		err = fill_cgroup_map(u);
 	return err;
 }
 

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernel/bpf_globals.h"
 
@@ -38,6 +39,24 @@ int rl_user_bpf_types(struct rl_user_bpf *u, const char *const *choices, size_t 
  * returns -errno. */
 int rl_user_bpf_set(struct rl_user_bpf *u, const char *name, const char *value,
 		    enum rl_value_kind kind, const char *origin);
+
+/* What -p/-c and --cgroup ask of a user's object. */
+struct rl_user_filter {
+	uint32_t pid;			/* -p, or -c's command; 0: none */
+	bool command;			/* the pid is -c's */
+	uint64_t cgroup_id;		/* --cgroup; 0: none */
+	const char *cgroup_dir;
+	const char *const *sets;	/* --set's "NAME=VALUE": a global they name is the user's */
+	size_t nr_sets;
+};
+
+/* Before load: gives the object the filters the way published programs take them. The
+ * pid goes into the first of the globals targ_pid, target_pid, targ_tgid, target_tgid,
+ * pid that it has (an object without one is told once, and traces everything); a
+ * cgroup into targ_cgroup (its id), else libbpf-tools' filter_cg and cgroup_map (its
+ * fd, put in at load). A global --set names keeps the user's value. Returns 0, or -EDOM
+ * (printed) for a --cgroup the object cannot take or a value that does not fit. */
+int rl_user_bpf_filter(struct rl_user_bpf *u, const struct rl_user_filter *f);
 
 /* Loads the object and attaches every program. Returns 0, or -errno (printed, naming the
  * program that failed, with the verifier's reason; its whole log with verbose). */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* System calls of one process, written the way libbpf-tools write their programs: a
- * `const volatile` target pid set before load, plain writable globals as filters
+ * `const volatile` target pid and cgroup filter set before load, plain writable globals as filters
  * (.data and .bss) that user space may change while it runs, a hash map of counts keyed
  * by a struct, a per-CPU total, and a ring of records whose type lives in counts.h and
  * is used only as a local. */
@@ -9,6 +9,7 @@
 #include "counts.h"
 
 const volatile pid_t targ_pid = 0;	/* 0: every process */
+const volatile bool filter_cg = false;	/* only tasks in the cgroup of cgroup_map */
 int watch_nr = -1;			/* .data: the system call that goes to the ring */
 __u64 sent = 0;				/* .bss: records put in the ring */
 __u64 dropped = 0;
@@ -28,6 +29,13 @@ struct {
 } calls SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u32);
+} cgroup_map SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);
 } events SEC(".maps");
@@ -41,6 +49,8 @@ int count_syscall(struct trace_event_raw_sys_enter *ctx)
 	struct event *e;
 
 	if (targ_pid && pid != targ_pid)
+		return 0;
+	if (filter_cg && !bpf_current_task_under_cgroup(&cgroup_map, 0))
 		return 0;
 	/* Count it: in the hash by (pid, nr), and in this CPU's total. */
 	n = bpf_map_lookup_elem(&counts, &key);
