@@ -279,7 +279,7 @@ static int find_types_in_dwarf(struct rl_user_bpf *u, const char *const *choices
 static void warn_untyped(const struct rl_user_bpf *u, int dwarf_err)
 {
 	const char *why = dwarf_err == -ENODATA ?
-		"build the object with -g, so ringlua can read its DWARF," :
+		"it has no DWARF: build it with -g, unstripped," :
 		dwarf_err == -ENOENT ? "install pahole (dwarves) so ringlua can read its DWARF," :
 		dwarf_err ? "its DWARF could not be read;" : "none in its BTF or DWARF;";
 

@@ -136,7 +136,7 @@ expect 2 "--set color=PURPLE: wrong type: expected one of enum color: RED, GREEN
   "${ok_obj[@]}" --set color=PURPLE "$lua"
 expect 2 "invalid value for --set: 'novalue'" "${ok_obj[@]}" --set novalue "$lua"
 expect 2 "--set and --type are for a BPF object of your own" --set tiny=1 "$lua"
-expect 2 "-p is for the built-in sources" "${ok_obj[@]}" -p 1 "$lua"
+expect 2 "--uid is for the built-in sources" "${ok_obj[@]}" --uid 0 "$lua"
 
 # Bad globals from the script: exit 1, naming the script.
 globals_script() { printf 'local b = assert(loadfile("%s"))()\nb.globals = %s\nreturn b\n' "$lua" "$2" > "$TMP/$1"; echo "$TMP/$1"; }
