@@ -11,6 +11,8 @@ PACKAGES=(cmake make gcc pkg-config clang llvm bpftool libbpf-dev libelf-dev zli
           libluajit-5.1-dev luajit lua-busted valgrind)
 # The uapi headers ringlua.names takes system call, errno and signal names from.
 PACKAGES+=(linux-libc-dev)
+# pahole: record types of --bpf objects from their DWARF, when clang left them out of BTF.
+PACKAGES+=(dwarves)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-}

@@ -158,7 +158,7 @@ assert_eq "$(cat "$TMP/out")" "$(printf 'ctype<const struct alpha_event *>\tctyp
 pass "--type MAP=STRUCT names a ring's record type"
 
 # Unknown types and rings.
-expect 2 "--type alpha=nope: no struct or union 'nope' in the BTF of two_rings.bpf.o" \
+expect 2 "--type alpha=nope: no struct or union 'nope' in the BTF or DWARF of two_rings.bpf.o" \
   "${ok_obj[@]}" --type alpha=nope "$lua"
 expect 2 "--type gamma=alpha_event: two_rings.bpf.o has no ring buffer map named 'gamma'" \
   "${ok_obj[@]}" --type gamma=alpha_event "$lua"
