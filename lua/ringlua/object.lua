@@ -37,22 +37,31 @@ local function errno_text(rc)
   return ffi.string(C.strerror(-rc))
 end
 
+-- The C type of a pointer to ctype: "int *", "char (*)[16]" (types are named by their
+-- C text, as the host names the rings' record types).
+local function pointer_to(ctype)
+  local base, dims = ctype:match("^(.-)%s*(%[[%d%]%[]*%])$")
+  if base then return base .. " (*)" .. dims end
+  return ctype .. " *"
+end
+
 -- What is known of a C type to move values in and out of memory of that type.
 local function describe(ctype)
-  local ct = ffi.typeof(ctype)
-  local probe = ffi_new(ffi.typeof("$[1]", ct))[0]
+  local ptr_t = ffi.typeof(pointer_to(ctype))
+  local size = ffi_sizeof(ctype)
+  local probe = ffi_cast(ptr_t, ffi_new(bytes_t, size))[0]
   local kind = type(probe)
   if kind == "cdata" and (ffi_istype(i64_t, probe) or ffi_istype(u64_t, probe)) then
     kind = "int64"
-  elseif kind == "cdata" and tostring(ct):match("^ctype<enum ") then
+  elseif kind == "cdata" and tostring(ffi.typeof(ctype)):match("^ctype<enum ") then
     kind = "enum"
   end
   return {
-    ct = ct,
-    ptr_t = ffi.typeof("$ *", ct),
-    size = ffi_sizeof(ct),
+    ct = ffi.typeof(ctype),
+    ptr_t = ptr_t,
+    size = size,
     kind = kind,                        -- "number", "boolean", "int64", "enum" or "cdata"
-    text = kind == "cdata" and ctype:match("^char%[%d+%]$") ~= nil,
+    text = kind == "cdata" and ctype:match("^char%s*%[%d+%]$") ~= nil,
   }
 end
 
