@@ -294,7 +294,7 @@ static void warn_untyped(const struct rl_user_bpf *u, int dwarf_err)
 int rl_user_bpf_types(struct rl_user_bpf *u, const char *const *choices, size_t n)
 {
 	const struct btf *btf = bpf_object__btf(rl_bpf_object(u->bpf));
-	const char *missing = NULL;
+	const char *missing = !btf && n ? choices[0] : NULL;
 	int err = btf ? find_types(u, btf, choices, n, &missing) : -ENOENT;
 	int dwarf_err = 0;
 
