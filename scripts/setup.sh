@@ -16,6 +16,8 @@ PACKAGES+=(help2man)
 # `cpack -G DEB` finds the package's library dependencies with dpkg-shlibdeps; the unit
 # template is checked with systemd-analyze; the man page with man.
 PACKAGES+=(dpkg-dev systemd man-db)
+# pahole: record types of --bpf objects from their DWARF, when clang left them out of BTF.
+PACKAGES+=(dwarves)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-}

@@ -74,6 +74,8 @@ local helpers = {
     for i = 0, n - 1 do t[i + 1] = f(a[i]) end
     return concat(t, ",")
   end,
+  -- a 128-bit integer (rl_uint128_t: two 64-bit halves) as hex text
+  wide = function(x) return format("0x%016x%016x", x.hi, x.lo) end,
 }
 _M.q = q
 

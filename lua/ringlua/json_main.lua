@@ -1,21 +1,28 @@
 -- The script of `ringlua --json`: every event of every ring as one JSON object per line,
--- decoded by the decoders generated from BTF, with its map name first; drops as
+-- decoded by the decoders generated from BTF, with its map name first (a ring without a
+-- known record type: {"map":..., "len":N, "hex":"..."}); drops as
 -- {"type":"lost_events","count":N}. Output is buffered, and flushed every interval and
 -- at exit.
+local ffi = require("ffi")
 local ringlua = require("ringlua")
 local decode = require("ringlua.decode")
 
 local write = io.write
 
+-- A record of a ring whose type is unknown (ringlua said so at start): its bytes, in
+-- hex, so that nothing is lost and every line is still JSON.
+local function raw_json(map, ptr, len)
+  local bytes = ffi.string(ptr, len)
+  return ('{"map":"%s","len":%d,"hex":"%s"}'):format(map, len,
+    (bytes:gsub(".", function(c) return ("%02x"):format(c:byte()) end)))
+end
+
 -- The handler of one ring: its JSON encoder, found once decoders are installed.
 local function printer(map)
   local json
-  return function(ptr)
+  return function(ptr, len)
     json = json or decode.decoders[map] and decode.decoders[map].json
-    if not json then
-      error("--json: no decoder for ring " .. map .. ": its record type is not in BTF", 0)
-    end
-    write(json(ptr), "\n")
+    write(json and json(ptr) or raw_json(map, ptr, len), "\n")
   end
 end
 

@@ -102,7 +102,8 @@ void rl_cli_usage(FILE *out)
 		"      --pin PATH      consume the ring buffer map pinned at PATH; load no BPF\n"
 		"      --bpf FILE      load your own BPF object (.bpf.o) or .bpf.c, consume all\n"
 		"                      its ring buffer maps\n"
-		"      --set NAME=VAL  set its const volatile global NAME before load (repeatable)\n"
+		"      --set NAME=VAL  set its global NAME (.rodata, .data, .bss) before load\n"
+		"                      (repeatable)\n"
 		"      --type MAP=STRUCT  the record type of ring MAP (default: struct MAP_event)\n"
 		"      --count N       exit after N events\n"
 		"      --interval MS   call on_tick every MS milliseconds (default %d)\n"
@@ -231,7 +232,9 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_STATS: o->stats = true; return 0;
 	case OPT_JSON: o->json = true; return 0;
 	case OPT_RECORD: o->record = arg; return 0;
-	case OPT_CGROUP: return cgroup_id(arg, &o->cgroup);
+	case OPT_CGROUP:
+		o->cgroup_dir = arg;
+		return cgroup_id(arg, &o->cgroup);
 	case OPT_REPLAY: o->replay = arg; return 0;
 	case OPT_REALTIME: o->realtime = true; return 0;
 	case OPT_HANDLER_TIMEOUT:
@@ -282,9 +285,13 @@ static int apply(struct rl_options *o, int c, const char *arg)
 
 const char *rl_cli_source_only_option(const struct rl_options *o)
 {
-	return o->source ? "-s" : o->pin ? "--pin" : o->pid ? "-p" :
-	       o->uid != RL_ANY_UID ? "--uid" : o->comm ? "--comm" : o->cgroup ? "--cgroup" :
-	       NULL;
+	if (o->source)
+		return "-s";
+	if (o->pin)
+		return "--pin";
+	if (o->uid != RL_ANY_UID)
+		return "--uid";
+	return o->comm ? "--comm" : NULL;
 }
 
 /* A word that is not an option, before any `--`: the script, once. Returns 0 or -EINVAL
@@ -323,9 +330,9 @@ static int check_combinations(const struct rl_options *o)
 		fprintf(stderr, "ringlua: --json prints the events itself: give no SCRIPT or -e\n");
 		return -EINVAL;
 	}
-	if (o->command && (o->pid || o->pin || o->bpf)) {
+	if (o->command && (o->pid || o->pin)) {
 		fprintf(stderr, "ringlua: -c traces the command it starts: it does not go with "
-				"-p, --pin or --bpf\n");
+				"-p or --pin\n");
 		return -EINVAL;
 	}
 	if (o->bpf && conflict) {

@@ -30,6 +30,7 @@ struct rl_options {
 	bool stats;		/* --stats: per-ring rates, fill and drops every interval */
 	bool json;		/* --json: print every event as JSON; no script */
 	uint64_t cgroup;	/* --cgroup: only tasks in this cgroup (v2 id); 0: all */
+	const char *cgroup_dir;	/* --cgroup's directory, for objects that take an fd of it */
 	const char *record;	/* --record: write every event handled to this file */
 	const char *replay;	/* --replay: run the script on this recording instead */
 	bool realtime;		/* --realtime: replay at the recorded pace */

@@ -92,6 +92,10 @@ static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_
 	int err;
 
 	rl_ensure_mounts();
+	if (opt->pid && kill((pid_t)opt->pid, 0) && errno == ESRCH) {
+		fprintf(stderr, "ringlua: -p %u: no such process\n", opt->pid);
+		return -ESRCH;
+	}
 	if (rl_lua_globals(lua, set_script_global, &g))
 		return -EINVAL;
 	for (size_t i = 0; i < opt->nr_sets; i++) {
@@ -99,7 +103,13 @@ static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_
 		if (err)
 			return err;
 	}
-	if (rl_user_bpf_load(f->user))
+	err = rl_user_bpf_filter(f->user, &(struct rl_user_filter){
+		.pid = opt->pid, .command = opt->command != NULL, .cgroup_id = opt->cgroup,
+		.cgroup_dir = opt->cgroup_dir, .sets = opt->sets, .nr_sets = opt->nr_sets });
+	if (err)
+		return err;
+	if (rl_user_bpf_load(f->user, opt->verbose) ||
+	    rl_user_bpf_bindings(f->user, &f->bindings))
 		return -EINVAL;
 	free(f->rings);
 	return user_rings(f);
@@ -228,6 +238,8 @@ const struct btf *rl_feed_btf(const struct rl_feed *f)
 {
 	struct rl_bpf *obj = rl_feed_object(f);
 
+	if (f->user)
+		return rl_user_bpf_btf(f->user);
 	return obj ? bpf_object__btf(rl_bpf_object(obj)) : NULL;
 }
 
@@ -257,6 +269,7 @@ void rl_feed_close(struct rl_feed *f)
 	for (size_t i = 0; f->rings && i < f->nr_rings; i++)
 		free(f->rings[i].decoder);
 	free(f->rings);
+	free(f->bindings);
 	rl_bpf_close(f->source_bpf);
 	rl_user_bpf_close(f->user);
 	if (f->pin_fd >= 0)

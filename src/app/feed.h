@@ -25,6 +25,7 @@ struct rl_feed {
 	const char *name;		/* what ringlua.source says: a source's name, "bpf", "pin" */
 	struct rl_ring_desc *rings;	/* the ring table, by ring index */
 	size_t nr_rings;
+	char *bindings;			/* the user object's globals and maps, for Lua */
 };
 
 /* Opens the user's object of --bpf before the script starts, so that the script's top
@@ -42,7 +43,8 @@ int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua 
  * a pinned ring. */
 struct rl_bpf *rl_feed_object(const struct rl_feed *f);
 
-/* That object's BTF; NULL for a pinned ring. */
+/* The BTF the rings' record type ids belong to (a user object's DWARF types when its
+ * BTF lacked them); NULL for a pinned ring. */
 const struct btf *rl_feed_btf(const struct rl_feed *f);
 
 /* C declarations of the user's rings' record types, for ffi.cdef; NULL: none. */

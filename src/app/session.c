@@ -162,6 +162,8 @@ static int open_script_and_feed(struct rl_session *s)
 	if (!err)
 		err = rl_lua_declare(s->lua, s->feed.rings, s->feed.nr_rings,
 				     rl_feed_cdef(&s->feed));
+	if (!err && s->feed.bindings)
+		err = rl_lua_bind(s->lua, s->feed.bindings);
 	return err;
 }
 

@@ -178,7 +178,7 @@ int rl_bpf_set_typed(struct rl_bpf *b, const char *name, const char *value,
 	int id = rl_bpf_global_type(b, name, &btf);
 
 	if (id < 0) {
-		snprintf(why, why_len, "no const volatile global named '%s'", name);
+		snprintf(why, why_len, "no global named '%s' (in .rodata, .data or .bss)", name);
 		return -ENOENT;
 	}
 	return set_value(b, name, &s, btf, (__u32)id);

@@ -7,17 +7,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #define TRACEFS_DIR "/sys/kernel/tracing"
+/* The verifier's log of a program that fails to load: the kernel keeps its end when it
+ * runs longer, and the end holds the reason. */
+#define VERIFIER_LOG_SIZE (256 * 1024)
+/* Lines of that end shown without -v. */
+#define VERIFIER_REASON_LINES 3
 
 struct rl_bpf {
 	struct bpf_object *obj;
 	char name[64];
+	int verbose;		/* a rejected program's whole verifier log, not its end */
 	struct bpf_link **links;
 	int nr_links;
+	struct global_area *areas;	/* maps of globals mapped for user space */
+	int nr_areas;
+};
+
+/* A map of globals (.data, .bss, .rodata) mapped from the kernel: the program's own
+ * memory, read and written in place. */
+struct global_area {
+	const struct bpf_map *map;
+	void *addr;
+	size_t len;
 };
 
 int rl_bpf_open_mem(struct rl_bpf **out, const void *elf, size_t size, const char *name)
@@ -56,11 +73,39 @@ static const struct btf_var_secinfo *find_var(const struct btf *btf, const char 
 	return NULL;
 }
 
+bool rl_bpf_is_global_section(const char *sec)
+{
+	return !strncmp(sec, ".rodata", 7) || !strncmp(sec, ".data", 5) ||
+	       !strncmp(sec, ".bss", 4);
+}
+
+/* The global var in any of b's sections of globals (.rodata, .data, .bss and their
+ * .NAME variants): its placement, and its section's map in *map. NULL: none. */
+static const struct btf_var_secinfo *find_global(const struct rl_bpf *b, const char *var,
+						 struct bpf_map **map)
+{
+	const struct btf *btf = bpf_object__btf(b->obj);
+
+	for (uint32_t id = 1; btf && id < btf__type_cnt(btf); id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *sec = btf__name_by_offset(btf, t->name_off);
+		const struct btf_var_secinfo *vs;
+
+		if (!btf_is_datasec(t) || !rl_bpf_is_global_section(sec))
+			continue;
+		vs = find_var(btf, sec, var);
+		/* libbpf finds a section's map by the section's name. */
+		*map = vs ? bpf_object__find_map_by_name(b->obj, sec) : NULL;
+		if (*map)
+			return vs;
+	}
+	return NULL;
+}
+
 int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t size)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(b->obj, ".rodata");
-	const struct btf *btf = bpf_object__btf(b->obj);
-	const struct btf_var_secinfo *vs = btf ? find_var(btf, ".rodata", var) : NULL;
+	struct bpf_map *map = NULL;
+	const struct btf_var_secinfo *vs = find_global(b, var, &map);
 	const void *init;
 	size_t init_size;
 	uint8_t *copy;
@@ -85,10 +130,10 @@ int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t
 
 int rl_bpf_global_type(const struct rl_bpf *b, const char *var, const struct btf **btf)
 {
-	const struct btf_var_secinfo *vs;
+	struct bpf_map *map = NULL;
+	const struct btf_var_secinfo *vs = find_global(b, var, &map);
 
 	*btf = bpf_object__btf(b->obj);
-	vs = *btf ? find_var(*btf, ".rodata", var) : NULL;
 	return vs ? (int)btf__type_by_id(*btf, vs->type)->type : -ENOENT;
 }
 
@@ -166,19 +211,122 @@ static int attach_all(struct rl_bpf *b)
 	return 0;
 }
 
-int rl_bpf_load_attach(struct rl_bpf *b)
+/* Gives every program to be loaded a log of its own: libbpf asks the verifier for it only
+ * when the load fails, and the log of the program that failed says why. Returns 0 or
+ * -ENOMEM. */
+static int give_logs(struct rl_bpf *b, char ***logs, int *n)
 {
-	int err;
+	struct bpf_program *prog;
+	int i = 0;
 
-	enable_optional_programs(b);
-	err = bpf_object__load(b->obj);
+	*n = 0;
+	bpf_object__for_each_program(prog, b->obj)
+		(*n)++;
+	*logs = calloc(*n ? *n : 1, sizeof(**logs));
+	if (!*logs)
+		return -ENOMEM;
+	bpf_object__for_each_program(prog, b->obj) {
+		(*logs)[i] = calloc(1, VERIFIER_LOG_SIZE);
+		if (!(*logs)[i])
+			return -ENOMEM;
+		bpf_program__set_log_buf(prog, (*logs)[i++], VERIFIER_LOG_SIZE);
+	}
+	return 0;
+}
 
-	if (err) {
+/* Whether a verifier log line is its closing statistics rather than part of the reason. */
+static bool is_statistics(const char *line, size_t len)
+{
+	static const char *const prefixes[] = { "processed ", "verification time",
+						"stack depth" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
+		if (len >= strlen(prefixes[i]) && !strncmp(line, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return len == 0;
+}
+
+/* Prints the last `lines` lines of log that are not statistics, each after a prefix. */
+static void print_log_end(const char *log, int lines)
+{
+	const char *end = log + strlen(log), *start = end;
+	int found = 0;
+
+	/* Walk back line by line: [line, eol) is the line before `start`. */
+	for (const char *eol = end; eol > log && found < lines;) {
+		const char *line = eol;
+
+		while (line > log && line[-1] != '\n')
+			line--;
+		if (!is_statistics(line, (size_t)(eol - line)))
+			found++;
+		else if (!found)
+			end = line; /* statistics after the reason are left out */
+		start = line;
+		eol = line > log ? line - 1 : line;
+	}
+	while (start < end) {
+		const char *nl = memchr(start, '\n', (size_t)(end - start));
+		size_t len = nl ? (size_t)(nl - start) : (size_t)(end - start);
+
+		if (len)
+			fprintf(stderr, "ringlua:   %.*s\n", (int)len, start);
+		start += len + 1;
+	}
+}
+
+/* Names each program the kernel refused and says why: the end of its verifier log
+ * (the whole log with -v). */
+static void report_rejected(const struct rl_bpf *b, char **logs, int err)
+{
+	struct bpf_program *prog;
+	int i = 0, reported = 0;
+
+	bpf_object__for_each_program(prog, b->obj) {
+		const char *log = logs[i++];
+
+		if (!log[0])
+			continue;
+		fprintf(stderr, "ringlua: %s: the kernel rejected program %s (%s): %s\n", b->name,
+			bpf_program__name(prog), bpf_program__section_name(prog),
+			strerror(-err));
+		if (b->verbose)
+			fprintf(stderr, "%s\n", log);
+		else
+			print_log_end(log, VERIFIER_REASON_LINES);
+		reported++;
+	}
+	if (reported && !b->verbose)
+		fprintf(stderr, "ringlua: (-v prints the verifier's whole log)\n");
+	if (!reported)
 		fprintf(stderr, "ringlua: %s: cannot load BPF object: %s\n", b->name,
 			strerror(-err));
-		return err;
-	}
-	return attach_all(b);
+}
+
+int rl_bpf_load_attach(struct rl_bpf *b)
+{
+	char **logs = NULL;
+	int n = 0, err;
+
+	enable_optional_programs(b);
+	err = give_logs(b, &logs, &n);
+	if (!err)
+		err = bpf_object__load(b->obj);
+	if (err && err != -ENOMEM)
+		report_rejected(b, logs, err);
+	else if (err)
+		fprintf(stderr, "ringlua: %s: cannot load BPF object: %s\n", b->name,
+			strerror(-err));
+	/* The logs are read only here: no program keeps its pointer after the load. */
+	for (int i = 0; logs && i < n; i++)
+		free(logs[i]);
+	free(logs);
+	return err ? err : attach_all(b);
+}
+
+void rl_bpf_set_verbose(struct rl_bpf *b, int verbose)
+{
+	b->verbose = verbose;
 }
 
 int rl_bpf_attach_perf_event(struct rl_bpf *b, int perf_fd)
@@ -236,10 +384,38 @@ int rl_bpf_read_u64(const struct rl_bpf *b, const char *var, uint64_t *val)
 	return err;
 }
 
+void *rl_bpf_global_area(struct rl_bpf *b, const struct bpf_map *map, bool writable)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = (bpf_map__value_size(map) + page - 1) / page * page;
+	struct global_area *areas;
+	void *addr;
+
+	for (int i = 0; i < b->nr_areas; i++)
+		if (b->areas[i].map == map)
+			return b->areas[i].addr;
+	if (bpf_map__fd(map) < 0 || !(bpf_map__map_flags(map) & BPF_F_MMAPABLE))
+		return NULL;
+	areas = realloc(b->areas, (b->nr_areas + 1) * sizeof(*areas));
+	if (!areas)
+		return NULL;
+	b->areas = areas;
+	/* The kernel refuses PROT_WRITE on a frozen map (.rodata after load). */
+	addr = mmap(NULL, len, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED,
+		    bpf_map__fd(map), 0);
+	if (addr == MAP_FAILED)
+		return NULL;
+	b->areas[b->nr_areas++] = (struct global_area){ map, addr, len };
+	return addr;
+}
+
 void rl_bpf_close(struct rl_bpf *b)
 {
 	if (!b)
 		return;
+	for (int i = 0; i < b->nr_areas; i++)
+		munmap(b->areas[i].addr, b->areas[i].len);
+	free(b->areas);
 	for (int i = 0; i < b->nr_links; i++)
 		bpf_link__destroy(b->links[i]);
 	free(b->links);

@@ -3,6 +3,7 @@
 #ifndef RINGLUA_BPF_OBJ_H
 #define RINGLUA_BPF_OBJ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,19 +15,28 @@ struct bpf_object;
  * what errors call it. Returns 0 or -errno. */
 int rl_bpf_open_mem(struct rl_bpf **out, const void *elf, size_t size, const char *name);
 
-/* Sets the `const volatile` global var (in .rodata) before load. size must equal the
- * variable's size. Returns 0, -ENOENT for no such variable, -ERANGE for a size mismatch. */
+/* Whether a section holds globals libbpf maps for user space: .rodata (`const
+ * volatile`), .data, .bss, and their .NAME variants. */
+bool rl_bpf_is_global_section(const char *sec);
+
+/* Sets the global var (`const volatile` in .rodata, or a plain one in .data or .bss)
+ * before load. size must equal the variable's size. Returns 0, -ENOENT for no such
+ * variable, -ERANGE for a size mismatch. */
 int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t size);
 
-/* The BTF type id of the `const volatile` global var (in .rodata), with the object's BTF
+/* The BTF type id of the global var (in .rodata, .data or .bss), with the object's BTF
  * in *btf; -ENOENT for no such variable. */
 int rl_bpf_global_type(const struct rl_bpf *b, const char *var, const struct btf **btf);
 
 /* The libbpf object, to walk its maps and programs. Owned by b. */
 struct bpf_object *rl_bpf_object(const struct rl_bpf *b);
 
+/* With verbose, a program the kernel rejects is reported with the verifier's whole log;
+ * else with its last lines, which give the reason. */
+void rl_bpf_set_verbose(struct rl_bpf *b, int verbose);
+
 /* Loads the object into the kernel and attaches each program the way its section name
- * says. A program whose section starts with "?" (e.g. "?tp/syscalls/sys_enter_open") is
+ * says. A program the verifier rejects is named, with the reason from its log. A program whose section starts with "?" (e.g. "?tp/syscalls/sys_enter_open") is
  * optional: loaded and attached only if its tracepoint exists on this kernel. On failure
  * prints which program failed and returns -errno. */
 int rl_bpf_load_attach(struct rl_bpf *b);
@@ -41,6 +51,12 @@ int rl_bpf_ring_fd(const struct rl_bpf *b, const char *map);
 
 /* Reads the u64 global var of .bss into *val. Returns 0 or -errno. */
 int rl_bpf_read_u64(const struct rl_bpf *b, const char *var, uint64_t *val);
+
+/* After load: the kernel's memory of map, a map of globals (.data, .bss, .rodata), mapped
+ * read-write, or read-only unless writable; what the program sees, live. Mapped once and
+ * kept until rl_bpf_close. NULL when it cannot be mapped. */
+struct bpf_map;
+void *rl_bpf_global_area(struct rl_bpf *b, const struct bpf_map *map, bool writable);
 
 /* Detaches and unloads. Accepts NULL. */
 void rl_bpf_close(struct rl_bpf *b);

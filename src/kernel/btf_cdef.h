@@ -38,7 +38,28 @@ int rl_btf_record_type(const struct btf *btf, const char *map, const char *named
 
 /* The C declarations of the types ids[0..n-1] and of every type they refer to, each once
  * and in an order that declares a type before its use, as a malloc'd string in *out.
- * Returns 0 or -errno. */
+ * They are for LuaJIT's ffi.cdef: each struct is laid out with explicit padding so that
+ * LuaJIT puts every member at its BTF offset (bitfields, packed and aligned members,
+ * anonymous unions and structs, flexible arrays); bool is LuaJIT's; enums that are not
+ * 4 bytes or hold values past an int become integers of their size (with their
+ * constants declared where they fit an int); 128-bit integers become rl_uint128_t, two
+ * 64-bit halves lo and hi. Returns 0 or -errno (-EINVAL for BTF that is not sound). */
 int rl_btf_cdef(const struct btf *btf, const uint32_t *ids, size_t n, char **out);
+
+/* Types of one BTF, for rl_btf_cdef_parts. */
+struct rl_btf_part {
+	const struct btf *btf;
+	const uint32_t *ids;
+	size_t n;
+};
+
+/* rl_btf_cdef of several BTFs of one program (its object's and its DWARF's): a struct,
+ * union, enum or typedef name defined by an earlier part is not defined again. */
+int rl_btf_cdef_parts(const struct rl_btf_part *parts, size_t n, char **out);
+
+/* The C type of id as rl_btf_cdef declares it ("uint32_t", "struct key", "char[16]"),
+ * malloc'd into *out, for ffi.typeof once that declaration is made. btf must have
+ * passed rl_btf_valid. Returns 0 or -errno. */
+int rl_btf_decl(const struct btf *btf, uint32_t id, char **out);
 
 #endif

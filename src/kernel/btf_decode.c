@@ -62,6 +62,14 @@ static int enum_names(struct gen *g, const struct btf_type *t)
 		for (int i = 0; i < btf_vlen(t); i++)
 			fprintf(g->defs, " [%d] = \"%s\",", e[i].val,
 				btf__name_by_offset(g->btf, e[i].name_off));
+	} else if (btf_is_enum64(t)) {
+		const struct btf_enum64 *e = btf_enum64(t);
+
+		/* Lua numbers hold the values exactly up to 2^53, as far as keys need. */
+		for (int i = 0; i < btf_vlen(t); i++)
+			fprintf(g->defs, btf_kflag(t) ? " [%lld] = \"%s\"," : " [%llu] = \"%s\",",
+				(unsigned long long)btf_enum64_value(&e[i]),
+				btf__name_by_offset(g->btf, e[i].name_off));
 	}
 	fprintf(g->defs, " }\n");
 	return n;
@@ -172,6 +180,9 @@ static void value(struct gen *g, FILE *out, uint32_t id, const char *at, int dep
 		fprintf(out, json ? "'null'" : "nil");
 	} else if (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL)) {
 		fprintf(out, json ? "tostring(%s)" : "%s", at);
+	} else if (btf_is_int(t) && t->size == 16) {
+		/* No Lua number holds it: hex text, as two 64-bit halves (btf_cdef.c). */
+		fprintf(out, json ? "q(wide(%s))" : "wide(%s)", at);
 	} else if (btf_is_int(t) || btf_is_float(t)) {
 		fprintf(out, json ? "jnum(%s)" : "num(%s)", at);
 	} else if (btf_is_enum(t) || btf_is_enum64(t)) {
@@ -222,9 +233,9 @@ int rl_btf_decoder(const struct btf *btf, uint32_t type_id, const char *map, cha
 		fprintf(g.defs, "local ffi, h, ctype = ...\n"
 				"local cast, T = ffi.cast, ffi.typeof(\"const \" .. ctype .. \" *\")\n"
 				"local concat, D = table.concat, {}\n"
-				"local str, q, num, jnum, enum, jenum, ptr, list, list_json =\n"
+				"local str, q, num, jnum, enum, jenum, ptr, list, list_json, wide =\n"
 				"  h.str, h.q, h.num, h.jnum, h.enum, h.jenum, h.ptr, h.list, "
-				"h.list_json\n");
+				"h.list_json, h.wide\n");
 		err = generate(&g, type_id, map, bf);
 	}
 	if (g.defs)

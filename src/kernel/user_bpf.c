@@ -1,16 +1,21 @@
 #include "kernel/user_bpf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "kernel/bpf_bind.h"
 #include "kernel/bpf_compile.h"
 #include "kernel/bpf_obj.h"
 #include "kernel/btf_cdef.h"
+#include "kernel/btf_dwarf.h"
 #include "util/script_file.h"
 #include "kernel/system.h"
 
@@ -23,8 +28,19 @@ struct rl_user_bpf {
 	const char *name;	/* the file's name, for messages */
 	struct rl_user_ring *rings;
 	size_t nr_rings;
+	struct btf *dwarf_btf;	/* the DWARF's types, when the rings' were not in BTF */
 	char *cdef;
+	const char *cgroup_dir;	/* --cgroup, for an object with a cgroup_map: put in after load */
 };
+
+/* The globals published programs take a target process in, in the order looked for. */
+static const char *const pid_globals[] = { "targ_pid", "target_pid", "targ_tgid",
+					   "target_tgid", "pid" };
+/* And a cgroup id. */
+static const char *const cgroup_globals[] = { "targ_cgroup", "target_cgroup", "cgroup_id" };
+/* libbpf-tools' cgroup filter: a flag, and the cgroup's fd at index 0 of a cgroup array. */
+#define CGROUP_FLAG "filter_cg"
+#define CGROUP_MAP "cgroup_map"
 
 /* Reads path through the script ownership checks. Returns 0 or -errno (printed). */
 static int read_checked(const char *path, bool unsafe_perms, char **text, size_t *len)
@@ -146,13 +162,64 @@ static struct rl_user_ring *chosen_ring(struct rl_user_bpf *u, const char *choic
 	return NULL;
 }
 
-/* Applies the choices; returns 0 or -EINVAL (printed). */
-static int apply_choices(struct rl_user_bpf *u, const struct btf *btf,
-			 const char *const *choices, size_t n)
+/* The type ids of the types the cdef declares: the bound globals' and maps' (in the
+ * object's BTF), then the rings' records (in rl_user_bpf_btf). Returns 0 or -ENOMEM. */
+static int cdef_ids(struct rl_user_bpf *u, uint32_t **ids, size_t *nr_bound, size_t *n)
 {
+	uint32_t *all;
+
+	*ids = NULL;
+	*nr_bound = *n = 0;
+	if (bpf_object__btf(rl_bpf_object(u->bpf)) &&
+	    rl_bpf_bind_types(u->bpf, ids, nr_bound))
+		return -ENOMEM;
+	all = realloc(*ids, (*nr_bound + u->nr_rings + 1) * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	*ids = all;
+	*n = *nr_bound;
+	for (size_t i = 0; i < u->nr_rings; i++)
+		if (u->rings[i].type_id > 0)
+			all[(*n)++] = (uint32_t)u->rings[i].type_id;
+	return 0;
+}
+
+/* The C declarations of the rings' record types, and of the types of the globals and
+ * maps a script reaches (ringlua.globals, ringlua.maps). With the records' types from
+ * DWARF, those come from two BTFs: two parts. Returns 0 or -errno (printed). */
+static int make_cdef(struct rl_user_bpf *u)
+{
+	const struct btf *btf = bpf_object__btf(rl_bpf_object(u->bpf));
+	struct rl_btf_part parts[2];
+	size_t nr_bound, n;
+	uint32_t *ids;
+	int err = cdef_ids(u, &ids, &nr_bound, &n);
+
+	if (!err && u->dwarf_btf) {
+		parts[0] = (struct rl_btf_part){ btf, ids, nr_bound };
+		parts[1] = (struct rl_btf_part){ u->dwarf_btf, ids + nr_bound, n - nr_bound };
+		err = btf ? rl_btf_cdef_parts(parts, 2, &u->cdef) :
+		      rl_btf_cdef_parts(parts + 1, 1, &u->cdef);
+	} else if (!err && btf) {
+		err = rl_btf_cdef(btf, ids, n, &u->cdef);
+	}
+	if (err)
+		fprintf(stderr, "ringlua: %s: cannot write out its types: %s\n", u->name,
+			strerror(-err));
+	free(ids);
+	return err;
+}
+
+/* Finds each ring's record type in btf: by the choices "MAP=STRUCT" for the rings they
+ * name, else by convention. Returns 0, -EINVAL for a choice naming no ring (printed), or
+ * -ENOENT when a chosen type is not in btf (*missing: that choice). */
+static int find_types(struct rl_user_bpf *u, const struct btf *btf,
+		      const char *const *choices, size_t n, const char **missing)
+{
+	for (size_t i = 0; i < u->nr_rings; i++)
+		u->rings[i].type_id = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct rl_user_ring *r = chosen_ring(u, choices[i]);
-		const char *type = strchr(choices[i], '=') + 1;
 
 		if (!r) {
 			fprintf(stderr, "ringlua: --type %s: %s has no ring buffer map named "
@@ -160,52 +227,91 @@ static int apply_choices(struct rl_user_bpf *u, const struct btf *btf,
 				(int)strcspn(choices[i], "="), choices[i]);
 			return -EINVAL;
 		}
-		r->type_id = rl_btf_record_type(btf, r->name, type, false, r->ctype,
-						sizeof(r->ctype));
+		r->type_id = rl_btf_record_type(btf, r->name, strchr(choices[i], '=') + 1, false,
+						r->ctype, sizeof(r->ctype));
 		if (r->type_id < 0) {
-			fprintf(stderr, "ringlua: --type %s: no struct or union '%s' in the BTF "
-					"of %s\n", choices[i], type, u->name);
-			return -EINVAL;
+			*missing = choices[i];
+			return -ENOENT;
 		}
 	}
-	return 0;
-}
-
-int rl_user_bpf_types(struct rl_user_bpf *u, const char *const *choices, size_t n)
-{
-	const struct btf *btf = bpf_object__btf(rl_bpf_object(u->bpf));
-	uint32_t *ids;
-	size_t nr_ids = 0;
-	int err;
-
-	if (!btf && n) {
-		fprintf(stderr, "ringlua: --type %s: %s has no BTF to find types in\n",
-			choices[0], u->name);
-		return -EINVAL;
-	}
-	if (!btf)
-		return 0; /* records stay untyped */
-	ids = calloc(u->nr_rings, sizeof(*ids));
-	err = ids ? apply_choices(u, btf, choices, n) : -ENOMEM;
-	for (size_t i = 0; !err && i < u->nr_rings; i++) {
+	for (size_t i = 0; i < u->nr_rings; i++) {
 		struct rl_user_ring *r = &u->rings[i];
 
 		if (r->type_id <= 0)
 			r->type_id = rl_btf_record_type(btf, r->name, NULL, u->nr_rings == 1,
 							r->ctype, sizeof(r->ctype));
-		if (r->type_id > 0)
-			ids[nr_ids++] = (uint32_t)r->type_id;
-		else
+		if (r->type_id <= 0) {
 			r->type_id = 0;
+			r->ctype[0] = '\0';
+		}
 	}
-	if (!err) {
-		err = rl_btf_cdef(btf, ids, nr_ids, &u->cdef);
-		if (err)
-			fprintf(stderr, "ringlua: %s: cannot write out its record types: %s\n",
-				u->name, strerror(-err));
-	}
-	free(ids);
+	return 0;
+}
+
+static bool all_typed(const struct rl_user_bpf *u)
+{
+	for (size_t i = 0; i < u->nr_rings; i++)
+		if (!u->rings[i].type_id)
+			return false;
+	return true;
+}
+
+/* Looks again in the DWARF, where clang describes the types that BTF leaves out (a
+ * struct used only through a local pointer). Returns 0 (types found or not), or -errno. */
+static int find_types_in_dwarf(struct rl_user_bpf *u, const char *const *choices, size_t n,
+			       const char **missing, int *dwarf_err)
+{
+	int err;
+
+	*dwarf_err = rl_elf_has_dwarf(u->elf, u->elf_len) ? 0 : -ENODATA;
+	if (!*dwarf_err)
+		*dwarf_err = rl_btf_from_dwarf(u->elf, u->elf_len, &u->dwarf_btf);
+	if (*dwarf_err)
+		return 0;
+	err = find_types(u, u->dwarf_btf, choices, n, missing);
+	if (err == -ENOENT)
+		fprintf(stderr, "ringlua: --type %s: no struct or union '%s' in the BTF or "
+				"DWARF of %s\n", *missing, strchr(*missing, '=') + 1, u->name);
 	return err;
+}
+
+/* Says once, at start, which rings have no record type, and what would give them one. */
+static void warn_untyped(const struct rl_user_bpf *u, int dwarf_err)
+{
+	const char *why = dwarf_err == -ENODATA ?
+		"it has no DWARF: build it with -g, unstripped," :
+		dwarf_err == -ENOENT ? "install pahole (dwarves) so ringlua can read its DWARF," :
+		dwarf_err ? "its DWARF could not be read;" : "none in its BTF or DWARF;";
+
+	for (size_t i = 0; i < u->nr_rings; i++)
+		if (!u->rings[i].type_id)
+			fprintf(stderr, "ringlua: %s: ring %s: no record type known (%s or name "
+					"it with --type %s=STRUCT): its records are not decoded and "
+					"ringlua.types.%s is nil\n", u->name, u->rings[i].name, why,
+				u->rings[i].name, u->rings[i].name);
+}
+
+int rl_user_bpf_types(struct rl_user_bpf *u, const char *const *choices, size_t n)
+{
+	const struct btf *btf = bpf_object__btf(rl_bpf_object(u->bpf));
+	const char *missing = !btf && n ? choices[0] : NULL;
+	int err = btf ? find_types(u, btf, choices, n, &missing) : -ENOENT;
+	int dwarf_err = 0;
+
+	if (err == -EINVAL)
+		return err;
+	if (err || !all_typed(u))
+		err = find_types_in_dwarf(u, choices, n, &missing, &dwarf_err);
+	if (!err && dwarf_err && missing) {
+		fprintf(stderr, "ringlua: --type %s: no struct or union '%s' in the BTF of %s%s\n",
+			missing, strchr(missing, '=') + 1, u->name,
+			dwarf_err == -ENOENT ? " (pahole, from dwarves, would read its DWARF)" : "");
+		err = -EINVAL;
+	}
+	if (err)
+		return -EINVAL;
+	warn_untyped(u, dwarf_err);
+	return make_cdef(u);
 }
 
 int rl_user_bpf_set(struct rl_user_bpf *u, const char *name, const char *value,
@@ -220,13 +326,114 @@ int rl_user_bpf_set(struct rl_user_bpf *u, const char *name, const char *value,
 	return err;
 }
 
-int rl_user_bpf_load(struct rl_user_bpf *u)
+/* Whether one of the settings ("NAME=VALUE") names name: the user's own value wins. */
+static bool set_by_user(const struct rl_user_filter *f, const char *name)
+{
+	for (size_t i = 0; i < f->nr_sets; i++)
+		if (strcspn(f->sets[i], "=") == strlen(name) &&
+		    !strncmp(f->sets[i], name, strlen(name)))
+			return true;
+	return false;
+}
+
+/* The first of names that is a global of the object, or NULL. */
+static const char *find_global_named(const struct rl_user_bpf *u, const char *const *names,
+				     size_t n)
+{
+	const struct btf *btf;
+
+	for (size_t i = 0; i < n; i++)
+		if (rl_bpf_global_type(u->bpf, names[i], &btf) > 0)
+			return names[i];
+	return NULL;
+}
+
+/* Sets global name to the integer v, as --set would. Returns 0 or -EDOM (printed). */
+static int set_number(struct rl_user_bpf *u, const char *name, unsigned long long v,
+		      const char *option)
+{
+	char text[32], origin[96];
+
+	snprintf(text, sizeof(text), "%llu", v);
+	snprintf(origin, sizeof(origin), "%s (into %s)", option, name);
+	return rl_user_bpf_set(u, name, text, RL_VALUE_TEXT, origin) ? -EDOM : 0;
+}
+
+static int filter_cgroup(struct rl_user_bpf *u, const struct rl_user_filter *f)
+{
+	const char *name = find_global_named(u, cgroup_globals, 3);
+	struct bpf_map *map = bpf_object__find_map_by_name(rl_bpf_object(u->bpf), CGROUP_MAP);
+
+	if (name)
+		return set_by_user(f, name) ? 0 : set_number(u, name, f->cgroup_id, "--cgroup");
+	if (map && bpf_map__type(map) == BPF_MAP_TYPE_CGROUP_ARRAY &&
+	    find_global_named(u, (const char *const[]){ CGROUP_FLAG }, 1)) {
+		u->cgroup_dir = f->cgroup_dir;
+		return rl_user_bpf_set(u, CGROUP_FLAG, "true", RL_VALUE_TEXT, "--cgroup") ?
+		       -EDOM : 0;
+	}
+	fprintf(stderr, "ringlua: --cgroup: %s has no cgroup filter: a global targ_cgroup "
+			"(the cgroup's id), or libbpf-tools' const volatile bool filter_cg with a "
+			"BPF_MAP_TYPE_CGROUP_ARRAY cgroup_map\n", u->name);
+	return -EDOM;
+}
+
+int rl_user_bpf_filter(struct rl_user_bpf *u, const struct rl_user_filter *f)
+{
+	const char *name = f->pid ? find_global_named(u, pid_globals, 5) : NULL;
+	int err = 0;
+
+	if (f->pid && !name)
+		fprintf(stderr, "ringlua: %s has no target pid global (targ_pid, target_pid, "
+				"targ_tgid, target_tgid or pid): it traces every process; ringlua "
+				"still stops when the process ends\n", u->name);
+	else if (f->pid && !set_by_user(f, name))
+		err = set_number(u, name, f->pid, f->command ? "-c" : "-p");
+	if (!err && f->cgroup_id)
+		err = filter_cgroup(u, f);
+	return err;
+}
+
+/* libbpf-tools' cgroup filter takes the cgroup as an fd at index 0 of its map. Returns
+ * 0 or -errno (printed). */
+static int fill_cgroup_map(struct rl_user_bpf *u)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(rl_bpf_object(u->bpf), CGROUP_MAP);
+	uint32_t zero = 0;
+	int fd = open(u->cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+
+	err = fd < 0 ? -errno :
+	      bpf_map_update_elem(bpf_map__fd(map), &zero, &fd, BPF_ANY) ? -errno : 0;
+	if (err)
+		fprintf(stderr, "ringlua: --cgroup %s: cannot put it in %s: %s\n", u->cgroup_dir,
+			CGROUP_MAP, strerror(-err));
+	if (fd >= 0)
+		close(fd); /* the map holds the cgroup itself */
+	return err;
+}
+
+int rl_user_bpf_load(struct rl_user_bpf *u, int verbose)
 {
 	struct bpf_object *obj = rl_bpf_object(u->bpf);
-	int err = rl_bpf_load_attach(u->bpf);
+	int err;
+
+	rl_bpf_set_verbose(u->bpf, verbose);
+	err = rl_bpf_load_attach(u->bpf);
 
 	for (size_t i = 0; !err && i < u->nr_rings; i++)
 		u->rings[i].fd = bpf_map__fd(bpf_object__find_map_by_name(obj, u->rings[i].name));
+	if (!err && u->cgroup_dir)
+		err = fill_cgroup_map(u);
+	return err;
+}
+
+int rl_user_bpf_bindings(const struct rl_user_bpf *u, char **out)
+{
+	int err = rl_bpf_bindings(u->bpf, out);
+
+	if (err)
+		fprintf(stderr, "ringlua: %s: cannot describe its globals and maps: %s\n",
+			u->name, strerror(-err));
 	return err;
 }
 
@@ -241,6 +448,11 @@ const char *rl_user_bpf_cdef(const struct rl_user_bpf *u)
 	return u->cdef ? u->cdef : "";
 }
 
+const struct btf *rl_user_bpf_btf(const struct rl_user_bpf *u)
+{
+	return u->dwarf_btf ? u->dwarf_btf : bpf_object__btf(rl_bpf_object(u->bpf));
+}
+
 struct rl_bpf *rl_user_bpf_obj(const struct rl_user_bpf *u)
 {
 	return u->bpf;
@@ -251,6 +463,7 @@ void rl_user_bpf_close(struct rl_user_bpf *u)
 	if (!u)
 		return;
 	rl_bpf_close(u->bpf);
+	btf__free(u->dwarf_btf);
 	free(u->rings);
 	free(u->cdef);
 	free(u->elf);

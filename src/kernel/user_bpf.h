@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernel/bpf_globals.h"
 
@@ -26,9 +27,11 @@ struct rl_user_bpf;
 int rl_user_bpf_open(struct rl_user_bpf **out, const char *path, bool unsafe_perms);
 
 /* Picks each ring's record type: by choices[i] "MAP=STRUCT" for the maps they name,
- * else by convention (struct <map>_event; struct event for a lone ring), then makes the
- * C declarations of those types. Returns 0, or -errno with one line printed: -EINVAL for
- * a choice naming no ring or no type. */
+ * else by convention (struct <map>_event; struct event for a lone ring), from the
+ * object's BTF, else from its DWARF (rl_btf_from_dwarf) when BTF lacks one; then makes
+ * the C declarations of those types. A ring still without a type is reported once, with
+ * what to do. Returns 0, or -errno with one line printed: -EINVAL for a choice naming
+ * no ring or no type. */
 int rl_user_bpf_types(struct rl_user_bpf *u, const char *const *choices, size_t n);
 
 /* Sets the `const volatile` global name to value before load (see rl_bpf_set_typed).
@@ -37,15 +40,41 @@ int rl_user_bpf_types(struct rl_user_bpf *u, const char *const *choices, size_t 
 int rl_user_bpf_set(struct rl_user_bpf *u, const char *name, const char *value,
 		    enum rl_value_kind kind, const char *origin);
 
+/* What -p/-c and --cgroup ask of a user's object. */
+struct rl_user_filter {
+	uint32_t pid;			/* -p, or -c's command; 0: none */
+	bool command;			/* the pid is -c's */
+	uint64_t cgroup_id;		/* --cgroup; 0: none */
+	const char *cgroup_dir;
+	const char *const *sets;	/* --set's "NAME=VALUE": a global they name is the user's */
+	size_t nr_sets;
+};
+
+/* Before load: gives the object the filters the way published programs take them. The
+ * pid goes into the first of the globals targ_pid, target_pid, targ_tgid, target_tgid,
+ * pid that it has (an object without one is told once, and traces everything); a
+ * cgroup into targ_cgroup (its id), else libbpf-tools' filter_cg and cgroup_map (its
+ * fd, put in at load). A global --set names keeps the user's value. Returns 0, or -EDOM
+ * (printed) for a --cgroup the object cannot take or a value that does not fit. */
+int rl_user_bpf_filter(struct rl_user_bpf *u, const struct rl_user_filter *f);
+
 /* Loads the object and attaches every program. Returns 0, or -errno (printed, naming the
- * program that failed). */
-int rl_user_bpf_load(struct rl_user_bpf *u);
+ * program that failed, with the verifier's reason; its whole log with verbose). */
+int rl_user_bpf_load(struct rl_user_bpf *u, int verbose);
+
+/* Once loaded: the Lua source describing its globals and maps for ringlua.globals and
+ * ringlua.maps (rl_bpf_bindings), malloc'd into *out. Returns 0 or -errno (printed). */
+int rl_user_bpf_bindings(const struct rl_user_bpf *u, char **out);
 
 /* Its rings, in the object's order; *n receives how many. */
 const struct rl_user_ring *rl_user_bpf_rings(const struct rl_user_bpf *u, size_t *n);
 
 /* C declarations of the rings' record types and what they refer to, for ffi.cdef. */
 const char *rl_user_bpf_cdef(const struct rl_user_bpf *u);
+
+/* The BTF the rings' type ids belong to: the DWARF's when the types came from there,
+ * else the object's; NULL when it has none. */
+const struct btf *rl_user_bpf_btf(const struct rl_user_bpf *u);
 
 /* The object, for its globals (the `dropped` count). */
 struct rl_bpf *rl_user_bpf_obj(const struct rl_user_bpf *u);

@@ -46,6 +46,7 @@ struct rl_lua {
 	size_t nr_files;
 	const struct rl_ring_desc *rings; /* the ring table, for its decoders */
 	size_t nr_rings;
+	const char *bindings;	/* the user object's globals and maps (rl_lua_bind); NULL */
 	enum rl_lua_phase phase;
 };
 
@@ -519,6 +520,29 @@ int rl_lua_declare(struct rl_lua *h, const struct rl_ring_desc *rings, size_t n,
 	return 0;
 }
 
+/* require("ringlua.object")._install(bindings): ringlua.globals and ringlua.maps. */
+static int install_bindings(struct rl_lua *h, lua_State *L)
+{
+	if (!h->bindings)
+		return 0;
+	lua_getglobal(L, "require");
+	lua_pushstring(L, "ringlua.object");
+	if (call_traced(h, L, 1, 1, "require"))
+		return report_setup_error(h, L, -EINVAL);
+	lua_getfield(L, -1, "_install");
+	lua_remove(L, -2);
+	lua_pushstring(L, h->bindings);
+	return call_traced(h, L, 1, 0, "the BPF object's globals and maps") ? report_setup_error(h, L, -EINVAL) : 0;
+}
+
+int rl_lua_bind(struct rl_lua *h, const char *bindings)
+{
+	if (h->phase != PHASE_DECLARED)
+		return -EINVAL;
+	h->bindings = bindings;
+	return 0;
+}
+
 /* Tells the script in L its source, installs the decoders, then calls its
  * on_init(args). Returns 0 or -errno (error printed). */
 static int init_state(struct rl_lua *h, lua_State *L)
@@ -535,6 +559,8 @@ static int init_state(struct rl_lua *h, lua_State *L)
 	if (call_traced(h, L, 1, 0, "ringlua._use_source"))
 		return report_setup_error(h, L, -EINVAL);
 	err = install_decoders(h, L);
+	if (!err)
+		err = install_bindings(h, L);
 	if (err)
 		return err;
 	if (push_hook(L, "on_init"))

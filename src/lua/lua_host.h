@@ -69,6 +69,12 @@ int rl_lua_globals(const struct rl_lua *h,
 int rl_lua_declare(struct rl_lua *h, const struct rl_ring_desc *rings, size_t n,
 		   const char *cdef);
 
+/* Between rl_lua_declare and rl_lua_init: the user object's globals and maps, as the
+ * Lua source rl_bpf_bindings writes; from on_init on (in every state a reload makes),
+ * the script reaches them as ringlua.globals and ringlua.maps. The string must outlive
+ * the host. Returns 0 or -EINVAL out of turn. */
+int rl_lua_bind(struct rl_lua *h, const char *bindings);
+
 /* Tells the script which source feeds it, installs the decoders, then calls
  * on_init(args) with the script arguments. Returns 0 or -errno (error printed). */
 int rl_lua_init(struct rl_lua *h, const char *source, int argc, char **argv);

@@ -149,7 +149,7 @@ expect 1 "refusing to load $TMP/gw.bpf.o: writable by group or others (--unsafe-
   --bpf "$TMP/gw.bpf.o" "$lua"
 
 # Bad globals from the command line: exit 2.
-expect 2 "--set nope=1: no const volatile global named 'nope' in two_rings.bpf.o" \
+expect 2 "--set nope=1: no global named 'nope' (in .rodata, .data or .bss) in two_rings.bpf.o" \
   "${ok_obj[@]}" --set nope=1 "$lua"
 expect 2 "--set tiny=128: does not fit: expected a signed 8-bit integer (-128 to 127)" \
   "${ok_obj[@]}" --set tiny=128 "$lua"
@@ -166,14 +166,14 @@ expect 2 "--set and --type are for a BPF object of your own" --set tiny=1 "$TMP/
 # A script for the object's rings, run without it: its handlers name no ring of the
 # built-in source, which is said at start.
 expect 1 ": a built-in source's or --pin's one ring is named events" "$lua"
-expect 2 "-p is for the built-in sources" "${ok_obj[@]}" -p 1 "$lua"
+expect 2 "--uid is for the built-in sources" "${ok_obj[@]}" --uid 0 "$lua"
 
 # Bad globals from the script: exit 1, naming the script.
 globals_script() { printf 'local b = assert(loadfile("%s"))()\nb.globals = %s\nreturn b\n' "$lua" "$2" > "$TMP/$1"; echo "$TMP/$1"; }
 expect 1 "g1.lua: globals.tiny = 1000: does not fit" "${ok_obj[@]}" "$(globals_script g1.lua '{ tiny = 1000 }')"
 expect 1 "g2.lua: globals.label = 5: wrong type: expected a string" "${ok_obj[@]}" "$(globals_script g2.lua '{ label = 5 }')"
 expect 1 "g3.lua: globals.small = true: wrong type" "${ok_obj[@]}" "$(globals_script g3.lua '{ small = true }')"
-expect 1 "g4.lua: globals.nope = 1: no const volatile global named 'nope'" "${ok_obj[@]}" "$(globals_script g4.lua '{ nope = 1 }')"
+expect 1 "g4.lua: globals.nope = 1: no global named 'nope'" "${ok_obj[@]}" "$(globals_script g4.lua '{ nope = 1 }')"
 
 # --type picks a ring's record type by name. (The script stops itself in on_init, once it
 # has printed what it sees.)
@@ -188,7 +188,7 @@ assert_eq "$(cat "$TMP/out")" "$(printf 'ctype<const struct alpha_event *>\tctyp
 pass "--type MAP=STRUCT names a ring's record type"
 
 # Unknown types and rings.
-expect 2 "--type alpha=nope: no struct or union 'nope' in the BTF of two_rings.bpf.o" \
+expect 2 "--type alpha=nope: no struct or union 'nope' in the BTF or DWARF of two_rings.bpf.o" \
   "${ok_obj[@]}" --type alpha=nope "$lua"
 expect 2 "--type gamma=alpha_event: two_rings.bpf.o has no ring buffer map named 'gamma'" \
   "${ok_obj[@]}" --type gamma=alpha_event "$lua"
