@@ -10,6 +10,7 @@
 #include <sys/statfs.h>
 
 #include "kernel/sources.h"
+#include "kernel/tp_format.h"
 
 #define DEFAULT_INTERVAL_MS 1000
 /* Long enough to batch thousands of records under load, short enough to feel live. */
@@ -43,6 +44,7 @@ enum {
 	OPT_BPF,
 	OPT_SET,
 	OPT_TYPE,
+	OPT_FOLLOW,
 };
 
 static const struct option long_opts[] = {
@@ -73,6 +75,8 @@ static const struct option long_opts[] = {
 	{ "bpf", required_argument, NULL, OPT_BPF },
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "type", required_argument, NULL, OPT_TYPE },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "list", no_argument, NULL, 'l' },
 	{ 0 },
 };
 
@@ -92,9 +96,14 @@ void rl_cli_usage(FILE *out)
 		"      --record FILE   also write every event handled to FILE, to replay later\n"
 		"      --replay FILE   run the script on the events recorded in FILE: no root,\n"
 		"                      no BPF (--realtime: at the pace they were recorded)\n"
-		"  -s, --source NAME   built-in event source (default: the script's `source`, else %s)\n"
+		"  -s, --source NAME   built-in event source (default: the script's `source`, else %s),\n"
+		"                      or tracepoints: tracepoint:CATEGORY:NAME (tp:), wildcards *\n"
+		"                      and ?, several separated by commas\n"
+		"  -l, --list [PATTERN]  list the probes (-lv: with their fields) and exit\n"
 		"  -p, --pid PID       trace only process PID (filtered in the kernel);\n"
 		"                      stop when it exits\n"
+		"      --follow        with -p: also the processes it starts, and theirs (-c\n"
+		"                      always follows)\n"
 		"      --uid UID       trace only tasks of this real user id\n"
 		"      --comm NAME     trace only tasks of this name (at most %d characters)\n"
 		"      --cgroup DIR    trace only tasks in this cgroup (a cgroup v2 directory)\n"
@@ -197,6 +206,8 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case 'h': o->help = true; return 0;
 	case OPT_VERSION: o->version = true; return 0;
 	case 'v': o->verbose++; return 0;
+	case 'l': o->list = true; return 0;
+	case OPT_FOLLOW: o->follow = true; return 0;
 	case OPT_UNSAFE_PERMS: o->unsafe_perms = true; return 0;
 	case OPT_NO_RELOAD: o->no_reload = true; return 0;
 	case OPT_STATS: o->stats = true; return 0;
@@ -266,7 +277,7 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 	/* 0, not 1: glibc starts afresh only at 0; at 1 it would go on inside a group of
 	 * short options where the previous parse stopped (`-vx`), in its argv. */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":hvp:s:e:c:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hlvp:s:e:c:", long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			fprintf(stderr, "ringlua: %s option: %s (try --help)\n",
 				c == '?' ? "unknown" : "missing value for", argv[optind - 1]);
@@ -294,7 +305,12 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 				"-p, --pin or --bpf\n");
 		return -EINVAL;
 	}
-	if (o->source && !rl_source_find(o->source)) {
+	if (o->follow && !o->pid) {
+		fprintf(stderr, "ringlua: --follow follows the process of -p PID (-c follows "
+				"its command anyway)\n");
+		return -EINVAL;
+	}
+	if (o->source && !rl_source_find(o->source) && !rl_tp_is_probe(o->source)) {
 		fprintf(stderr, "ringlua: unknown source '%s' (try --help)\n", o->source);
 		return -EINVAL;
 	}

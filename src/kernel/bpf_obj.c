@@ -11,7 +11,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#define TRACEFS_DIR "/sys/kernel/tracing"
+#include "kernel/system.h"
 
 struct rl_bpf {
 	struct bpf_object *obj;
@@ -106,7 +106,7 @@ static bool tracepoint_exists(const char *section)
 
 	if (!tp)
 		return false;
-	snprintf(path, sizeof(path), "%s/events/%s", TRACEFS_DIR, tp + 1);
+	snprintf(path, sizeof(path), "%s/events/%s", RL_TRACEFS_DIR, tp + 1);
 	return access(path, F_OK) == 0;
 }
 
@@ -138,6 +138,17 @@ static int keep_link(struct rl_bpf *b, struct bpf_link *link)
 	return 0;
 }
 
+/* Whether prog is attached by the caller rather than by its section: a perf_event
+ * program (rl_bpf_attach_perf_event), or a tracepoint program whose section names no
+ * tracepoint (rl_bpf_attach_tracepoint). */
+static bool attached_by_caller(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+
+	return bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT ||
+	       !strcmp(sec, "tp") || !strcmp(sec, "tracepoint");
+}
+
 static int attach_all(struct rl_bpf *b)
 {
 	struct bpf_program *prog;
@@ -145,9 +156,7 @@ static int attach_all(struct rl_bpf *b)
 	int err;
 
 	bpf_object__for_each_program(prog, b->obj) {
-		/* Not loaded, or attached to perf events by rl_bpf_attach_perf_event. */
-		if (!bpf_program__autoload(prog) ||
-		    bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
+		if (!bpf_program__autoload(prog) || attached_by_caller(prog))
 			continue;
 		link = bpf_program__attach(prog);
 		if (!link) {
@@ -200,6 +209,25 @@ int rl_bpf_attach_perf_event(struct rl_bpf *b, int perf_fd)
 		close(perf_fd);
 		return err;
 	}
+	err = keep_link(b, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
+int rl_bpf_attach_tracepoint(struct rl_bpf *b, const char *prog_name, const char *category,
+			     const char *name, uint64_t cookie)
+{
+	LIBBPF_OPTS(bpf_tracepoint_opts, opts, .bpf_cookie = cookie);
+	struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, prog_name);
+	struct bpf_link *link;
+	int err;
+
+	if (!prog)
+		return -ENOENT;
+	link = bpf_program__attach_tracepoint_opts(prog, category, name, &opts);
+	if (!link)
+		return -errno;
 	err = keep_link(b, link);
 	if (err)
 		bpf_link__destroy(link);

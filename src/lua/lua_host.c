@@ -287,16 +287,19 @@ struct carry {
 	uint64_t reloads;	/* ringlua.reloads of the new state */
 };
 
-/* Pushes {name=, ctype=} for each ring of the user's BPF object, in ring order. */
+/* Pushes {name=, ctype=, tagged=} for each ring of the user's BPF object or tracepoint
+ * probe, in ring order. */
 static void push_rings(lua_State *L, const struct rl_ring_desc *rings, size_t n)
 {
 	lua_createtable(L, (int)n, 0);
 	for (size_t i = 0; i < n; i++) {
-		lua_createtable(L, 0, 2);
+		lua_createtable(L, 0, 3);
 		lua_pushstring(L, rings[i].name);
 		lua_setfield(L, -2, "name");
 		lua_pushstring(L, rings[i].ctype); /* NULL pushes nil */
 		lua_setfield(L, -2, "ctype");
+		lua_pushboolean(L, rings[i].tagged);
+		lua_setfield(L, -2, "tagged");
 		lua_rawseti(L, -2, (int)i + 1);
 	}
 }
