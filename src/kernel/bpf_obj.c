@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,10 @@
 #include <bpf/libbpf.h>
 
 #include "kernel/system.h"
+
+/* Links detached by one thread; more go to up to DETACH_THREADS threads at once. */
+#define DETACH_ALONE_MAX 8
+#define DETACH_THREADS 64
 
 struct rl_bpf {
 	struct bpf_object *obj;
@@ -264,12 +269,53 @@ int rl_bpf_read_u64(const struct rl_bpf *b, const char *var, uint64_t *val)
 	return err;
 }
 
+/* A share of the links to destroy, for one thread. */
+struct link_share {
+	struct bpf_link **links;
+	int n;
+};
+
+static void *destroy_share(void *arg)
+{
+	struct link_share *s = arg;
+
+	for (int i = 0; i < s->n; i++)
+		bpf_link__destroy(s->links[i]);
+	return NULL;
+}
+
+/* Destroys b's links. Detaching a tracepoint waits for an RCU grace period (tens of
+ * milliseconds), one after the other: hundreds of tracepoints would take many seconds.
+ * Threads that detach at the same time share their grace periods. */
+static void destroy_links(struct rl_bpf *b)
+{
+	pthread_t threads[DETACH_THREADS];
+	struct link_share shares[DETACH_THREADS];
+	int nr_threads = b->nr_links < DETACH_THREADS ? b->nr_links : DETACH_THREADS;
+	int started = 0, per = nr_threads ? (b->nr_links + nr_threads - 1) / nr_threads : 0;
+
+	for (int t = 0; t < nr_threads && b->nr_links > DETACH_ALONE_MAX; t++) {
+		int first = t * per;
+
+		shares[t] = (struct link_share){ b->links + first,
+						 first + per > b->nr_links ? b->nr_links - first :
+						 per };
+		if (shares[t].n <= 0 || pthread_create(&threads[t], NULL, destroy_share, &shares[t]))
+			break;
+		started++;
+	}
+	for (int t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	/* What no thread took (few links, or no thread could start). */
+	for (int i = started * per; i < b->nr_links; i++)
+		bpf_link__destroy(b->links[i]);
+}
+
 void rl_bpf_close(struct rl_bpf *b)
 {
 	if (!b)
 		return;
-	for (int i = 0; i < b->nr_links; i++)
-		bpf_link__destroy(b->links[i]);
+	destroy_links(b);
 	free(b->links);
 	bpf_object__close(b->obj);
 	free(b);

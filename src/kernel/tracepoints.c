@@ -277,6 +277,17 @@ static int lay_field(struct layout *l, const struct rl_tp_probe *p, const struct
 			return 0; /* a dynamic array of numbers: not copied */
 		return add_member(l, f->name, field_type(l->btf, f), at);
 	}
+	if (kind == TP_STRING_USER) {
+		/* The pointer stays where it is, as NAME_ptr (an 8-byte gap would become
+		 * padding that LuaJIT cannot declare). */
+		char ptr_name[NAME_MAX_LEN];
+		int err;
+
+		snprintf(ptr_name, sizeof(ptr_name), "%s_ptr", f->name);
+		err = add_member(l, ptr_name, int_type(l->btf, 8, false, false), at);
+		if (err)
+			return err;
+	}
 	s = &l->cfg.strings[l->cfg.nr_strings++];
 	*s = (struct tp_string){ .src = (uint16_t)at, .dst = (uint16_t)*slot_end,
 				 .raw = (uint16_t)f->offset, .kind = (uint16_t)kind };
