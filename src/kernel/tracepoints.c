@@ -262,32 +262,33 @@ static void copy_range(const struct rl_tp_format *f, struct tp_probe *cfg)
 	cfg->copy_len = from == UINT32_MAX ? 0 : to - cfg->copy_from;
 }
 
-/* Lays out one field: a member where the raw record has it, or a string slot. */
+/* Lays out one field: a member where the raw record has it, and a string slot for a
+ * string. Every raw field stays in place (a __data_loc as __data_loc_NAME, a string
+ * pointer as NAME_ptr), so the record has no gap that is not natural alignment: the C
+ * declarations then need no padding members, which LuaJIT's parser does not all take. */
 static int lay_field(struct layout *l, const struct rl_tp_probe *p, const struct rl_tp_field *f,
 		     uint32_t *slot_end)
 {
 	uint32_t at = sizeof(struct tp_header) + f->offset - l->cfg.copy_from;
 	int kind = string_kind(p->category, p->name, f);
+	bool dynamic = !strncmp(f->type, "__data_loc ", 11) || !strncmp(f->type, "__rel_loc ", 10);
+	char name[NAME_MAX_LEN];
 	struct tp_string *s;
+	int err;
 
 	if (is_subject_pid(p->category, f))
 		l->cfg.subject_pid = (int32_t)at;
-	if (!kind || l->cfg.nr_strings == TP_MAX_STRINGS) {
-		if (!strncmp(f->type, "__data_loc ", 11) || !strncmp(f->type, "__rel_loc ", 10))
-			return 0; /* a dynamic array of numbers: not copied */
-		return add_member(l, f->name, field_type(l->btf, f), at);
-	}
-	if (kind == TP_STRING_USER) {
-		/* The pointer stays where it is, as NAME_ptr (an 8-byte gap would become
-		 * padding that LuaJIT cannot declare). */
-		char ptr_name[NAME_MAX_LEN];
-		int err;
-
-		snprintf(ptr_name, sizeof(ptr_name), "%s_ptr", f->name);
-		err = add_member(l, ptr_name, int_type(l->btf, 8, false, false), at);
-		if (err)
-			return err;
-	}
+	if (kind == TP_STRING_USER)
+		snprintf(name, sizeof(name), "%s_ptr", f->name);
+	else if (dynamic)
+		snprintf(name, sizeof(name), "__data_loc_%s", f->name);
+	else
+		snprintf(name, sizeof(name), "%s", f->name);
+	err = add_member(l, name, dynamic ? int_type(l->btf, 4, false, false) :
+				  kind ? int_type(l->btf, 8, false, false) : field_type(l->btf, f),
+			 at);
+	if (err || !kind || l->cfg.nr_strings == TP_MAX_STRINGS)
+		return err;
 	s = &l->cfg.strings[l->cfg.nr_strings++];
 	*s = (struct tp_string){ .src = (uint16_t)at, .dst = (uint16_t)*slot_end,
 				 .raw = (uint16_t)f->offset, .kind = (uint16_t)kind };
@@ -335,14 +336,17 @@ static int lay_out(struct rl_tracepoints *t, size_t index)
 	l->btf = t->btf;
 	l->cfg.subject_pid = -1;
 	copy_range(&p->format, &l->cfg);
-	slot_end = (sizeof(struct tp_header) + l->cfg.copy_len + 7) & ~7u;
+	/* String slots (char arrays) follow the copied bytes at once: no gap to pad. */
+	slot_end = sizeof(struct tp_header) + l->cfg.copy_len;
 	err = add_header(l, &p->format);
 	for (size_t i = 0; !err && i < p->format.nr_fields; i++)
 		if (!p->format.fields[i].common)
 			err = lay_field(l, p, &p->format.fields[i], &slot_end);
 	if (!err)
 		err = add_slots(l, p);
-	l->cfg.record_size = slot_end;
+	/* Whole 8-byte words, as the struct's natural size is. */
+	l->cfg.record_size = (slot_end + 7) & ~7u;
+	slot_end = l->cfg.record_size;
 	if (!err && (l->cfg.copy_len > TP_COPY_MAX || slot_end > TP_RECORD_MAX ||
 		     l->cfg.copy_from + l->cfg.copy_len > 0xffff)) {
 		fprintf(stderr, "ringlua: %s: its records are too large (%u bytes)\n", p->spec,

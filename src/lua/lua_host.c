@@ -242,10 +242,12 @@ static int load_module(lua_State *L)
 }
 
 /* Pushes the chunk of -e CODE: given by the invoking user on the command line, so no
- * file checks; ffi and ringlua are in scope, on the same line to keep line numbers. */
+ * file checks; ffi, ringlua, agg and names are in scope, on the same line to keep line
+ * numbers. */
 static int load_code(struct rl_lua *h, lua_State *L)
 {
-	lua_pushstring(L, "local ffi, ringlua = require('ffi'), require('ringlua'); ");
+	lua_pushstring(L, "local ffi, ringlua, agg, names = require('ffi'), require('ringlua'), "
+			  "require('ringlua.agg'), require('ringlua.names'); ");
 	lua_pushstring(L, h->o.code);
 	lua_concat(L, 2);
 	if (luaL_loadbufferx(L, lua_tostring(L, -1), lua_objlen(L, -1), "=-e", "t")) {
