@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "app/loop.h"
+#include "kernel/tp_format.h"
 #include "lua/lua_host.h"
 #include "record/recording.h"
 
@@ -35,6 +36,8 @@ static int open_script(struct replay_app *a, const struct rl_lua_opts *base)
 			.ctype = m->rings[i].ctype[0] ? m->rings[i].ctype : NULL,
 			.fd = -1,
 			.decoder = m->rings[i].decoder[0] ? (char *)m->rings[i].decoder : NULL,
+			/* Map names have no ':'; a ring named as a probe is one. */
+			.tagged = rl_tp_is_probe(m->rings[i].name),
 		};
 	err = rl_lua_open(&a->lua, &lo);
 	return err ? err : rl_lua_declare(a->lua, a->rings, m->nr_rings, m->cdef);

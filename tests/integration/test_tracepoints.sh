@@ -176,3 +176,14 @@ assert_contains "$TMP/err" 'handlers["tp:sched:nope"]: no probe so named' "a han
 run_ringlua --follow -s open -e 'on_event = print'
 assert_eq "$RC" 2 "--follow without -p: exit code"
 pass "bad probe names and handlers are one line and a non-zero exit"
+
+# --- --record and --replay: the probes and their types come back from the recording.
+json='on_event = function(p) print(ringlua.probe(p) .. " " .. ringlua.json(p)) end'
+run_ringlua --record "$TMP/tp.rec" -s 'tp:syscalls:sys_enter_openat,tp:syscalls:sys_exit_openat' \
+  -c 'head -c0 /etc/hostname' -e "$json"
+assert_eq "$RC" 0 "--record exit code"
+cp "$TMP/out" "$TMP/live"
+run_ringlua --replay "$TMP/tp.rec" -e "$json"
+assert_eq "$RC" 0 "--replay exit code"
+assert_eq "$(cat "$TMP/out")" "$(cat "$TMP/live")" "replayed output"
+pass "a recording of tracepoints replays probe for probe"
