@@ -31,9 +31,9 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 # --- 1. Start-up to the first event.
 dd if=/dev/zero of=/dev/null bs=1 2> /dev/null &
 reader=$!
-first_event='ffi.cdef"struct ts { long s, ns; }; int clock_gettime(int, struct ts *);"
-  on_event = function() local t = ffi.new("struct ts") ffi.C.clock_gettime(0, t)
-    print(string.format("%d%09d", tonumber(t.s), tonumber(t.ns))) os.exit(0) end'
+# (ringlua.names, in scope, declares clock_gettime and struct timespec.)
+first_event='on_event = function() local t = ffi.new("struct timespec") ffi.C.clock_gettime(0, t)
+    print(string.format("%d%09d", tonumber(t.tv_sec), tonumber(t.tv_nsec))) os.exit(0) end'
 for r in $(seq "$runs"); do
   t0=$(now_ns)
   ev=$("$ringlua" -s tracepoint:syscalls:sys_enter_read --comm dd -e "$first_event" 2> /dev/null)
@@ -54,7 +54,7 @@ echo "start-up, median of $runs: ringlua first event $(cut -d' ' -f1 "$work/rl_s
 RL_HIST='local h = agg.hist("count")
   on_event = function(p) h:record(tonumber(ringlua.cast(p).count)) end
   on_exit = function() agg.print_all() end'
-BT_HIST='tracepoint:syscalls:sys_enter_read /comm == "dd"/ { @count = hist(args.count); }'
+BT_HIST='tracepoint:syscalls:sys_enter_read /comm == "dd"/ { @count = hist(args->count); }'
 
 # dd_ms: the wall time of the dd, in ms.
 dd_ms() {
@@ -70,29 +70,31 @@ traced() {
   local TIMEFORMAT="%U %S" ms
   : > "$work/out"
   if [ "$1" = bpftrace ]; then
-    { time bpftrace -o "$work/out" -e "$BT_HIST" 2> /dev/null; } 2> "$work/time" &
-    until grep -q Attaching "$work/out" 2> /dev/null; do sleep 0.05; done
+    { time bpftrace -o "$work/out" -e "$BT_HIST" 2> "$work/err"; } 2> "$work/time" &
+    until grep -q Attaching "$work/out" "$work/err" 2> /dev/null; do sleep 0.05; done
   else
     { time "$ringlua" -s tracepoint:syscalls:sys_enter_read --comm dd \
         -e "on_init = function() io.stderr:write('READY\n') end $RL_HIST" \
         > "$work/out" 2> "$work/err"; } 2> "$work/time" &
     until grep -q READY "$work/err" 2> /dev/null; do sleep 0.05; done
   fi
+  local job=$!
   ms=$(dd_ms)
   sleep 0.5
-  kill -INT "$(cat "/proc/$!/task/$!/children")"
-  wait $!
+  kill -INT "$(cat "/proc/$job/task/$job/children")"
+  wait "$job"
   echo "$(awk '{ print $1 + $2 }' "$work/time") $ms"
 }
 
 for r in $(seq "$runs"); do
   base=$(dd_ms)
   for tool in bpftrace ringlua; do
-    read -r cpu ms < <(traced "$tool")
+    traced "$tool" > "$work/res"
+    read -r cpu ms < "$work/res"
     printf 'run %d %-8s tool CPU %5.2f s (%4.0f ns/event)  dd %5d ms, untraced %5d ms (+%4.0f ns/event)\n' \
-      "$r" "$tool" "$cpu" "$(echo "$cpu * 1e9 / $n" | bc -l)" "$ms" "$base" \
-      "$(echo "($ms - $base) * 1e6 / $n" | bc -l)"
-    echo "$tool $(echo "$cpu * 1e9 / $n" | bc -l) $(echo "($ms - $base) * 1e6 / $n" | bc -l)" >> "$work/all"
+      "$r" "$tool" "$cpu" "$(echo "$cpu * 1000000000 / $n" | bc -l)" "$ms" "$base" \
+      "$(echo "($ms - $base) * 1000000 / $n" | bc -l)"
+    echo "$tool $(echo "$cpu * 1000000000 / $n" | bc -l) $(echo "($ms - $base) * 1000000 / $n" | bc -l)" >> "$work/all"
   done
 done
 for tool in bpftrace ringlua; do
