@@ -95,10 +95,11 @@ local function decoder(map)
   return d
 end
 
--- The record at ptr as a plain table; map: the ring's map name (default: the first ring).
-function _M.decode(ptr, map) return decoder(map).decode(ptr) end
+-- The record at ptr as a plain table; map: the ring's map name (default: the record's
+-- probe, else the first ring).
+function _M.decode(ptr, map) return decoder(map or ringlua.probe(ptr)).decode(ptr) end
 
 -- The record at ptr as one line of JSON (no newline), with "map" first.
-function _M.json(ptr, map) return decoder(map).json(ptr) end
+function _M.json(ptr, map) return decoder(map or ringlua.probe(ptr)).json(ptr) end
 
 return _M

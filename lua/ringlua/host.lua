@@ -48,6 +48,21 @@ local function make_dispatch(shared, by_ring, on_event)
   end
 end
 
+-- The same for tracepoint probes, which share one ring: each record names its probe
+-- (its index in the ring table) in its header, and goes to that probe's handler.
+local function make_tagged_dispatch(shared, by_ring, on_event, header_t)
+  local cast = ffi.cast
+  return function(first, n)
+    local recs = shared.batch
+    for i = first, n - 1 do
+      shared.cursor = i
+      local r = recs[i]
+      local handler = by_ring[cast(header_t, r.data).probe] or on_event
+      handler(r.data, r.len)
+    end
+  end
+end
+
 -- os.exit(code) in a script ends ringlua with that code, but cleanly: it tells the C
 -- host and unwinds the script, instead of ending the process on the spot with nothing
 -- released. (A pcall in the script cannot keep it going: the host checks the request.)
@@ -77,13 +92,44 @@ local function declare_rings(rings, cdef)
   for _, r in ipairs(rings) do
     if r.ctype then ringlua.types[r.name] = ffi.typeof("const " .. r.ctype .. " *") end
   end
+  if rings[1] and rings[1].tagged then ringlua._tag(rings) end
+end
+
+-- A Lua pattern for a probe glob ("tracepoint:syscalls:sys_enter_*").
+local function glob_pattern(glob)
+  local escaped = glob:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0")
+  return "^" .. escaped:gsub("%*", ".*"):gsub("%?", ".") .. "$"
+end
+
+-- Handlers of tracepoint probes: a key is a probe's name ("tp:" for "tracepoint:") or
+-- a pattern with * and ?; a name wins over a pattern. Fills by_ring; errors on a key
+-- that names no probe.
+local function probe_handlers(handlers, rings, by_ring, script)
+  local index, exact = {}, {}
+  for i, name in ipairs(rings) do index[name] = i - 1 end
+  for name, f in pairs(handlers) do
+    local key = tostring(name):gsub("^tp:", "tracepoint:")
+    if index[key] then
+      exact[index[key]] = f
+    else
+      local pattern, matched = glob_pattern(key), false
+      for i, name in ipairs(rings) do
+        if name:find(pattern) then by_ring[i - 1], matched = f, true end
+      end
+      if not matched then
+        error(script .. ": handlers[\"" .. tostring(name) .. "\"]: no probe so named among those traced", 0)
+      end
+    end
+  end
+  for i, f in pairs(exact) do by_ring[i] = f end
 end
 
 -- handlers = { map = function(ptr, len) end }: one per ring, named as in `rings` (the map
 -- names in ring order; nil while they are not known yet: a script that names its own BPF
--- object is started again once it is open). A handler for another name is refused with
--- no_such. Returns the handlers by ring index, and whether every ring has one.
-local function ring_handlers(handlers, rings, script, no_such)
+-- object is started again once it is open), or per tracepoint probe when `probes` (then
+-- `rings` are the probes' names). A handler for another name is refused with no_such.
+-- Returns the handlers by ring index, and whether every ring has one.
+local function ring_handlers(handlers, rings, probes, script, no_such)
   local by_ring, by_name = {}, {}
   if handlers == nil then return by_ring, false end
   if type(handlers) ~= "table" then
@@ -96,6 +142,11 @@ local function ring_handlers(handlers, rings, script, no_such)
   end
   if not rings then return by_ring, true end
   local covered = true
+  if probes then
+    probe_handlers(handlers, rings, by_ring, script)
+    for i = 1, #rings do covered = covered and by_ring[i - 1] ~= nil end
+    return by_ring, covered
+  end
   for i, name in ipairs(rings) do
     by_ring[i - 1] = handlers[name]
     by_name[name] = true
@@ -169,8 +220,9 @@ end
 --   opts.own_path     where ringlua's own modules are, as a package.path
 --   opts.state        the encoded ringlua.state of the script being replaced, or nil
 --   opts.reloads      how many reloads came before this state
---   opts.rings        the user's BPF object's rings, in ring order: {name=, ctype=}; nil for
---                     a built-in source, or before the object is known
+--   opts.rings        the user's BPF object's rings, in ring order: {name=, ctype=}, or the
+--                     tracepoint probes (tagged=true); nil for a built-in source, or
+--                     before the object is known
 --   opts.cdef         declarations of those rings' record types
 --   opts.rings_from   what has those rings, for errors; nil: "the BPF object"
 function _M.start(chunk, script, shared_lud, sources, opts)
@@ -194,28 +246,45 @@ function _M.start(chunk, script, shared_lud, sources, opts)
 
   local returned = chunk()
   local ctl = find_handlers(returned, _G, script)
+  local sources = script_field(returned, "source")
+  if type(sources) == "table" then
+    -- Several probes: one list, as -s takes it.
+    for i, v in ipairs(sources) do
+      if type(v) ~= "string" then
+        error(script .. ": source[" .. i .. "] must be a string, got " .. type(v), 0)
+      end
+    end
+    ctl.source = table.concat(sources, ",")
+  end
   for _, field in ipairs({ "source", "bpf" }) do
-    local v = script_field(returned, field)
+    local v = ctl[field] or script_field(returned, field)
     if v ~= nil and type(v) ~= "string" then
       error(script .. ": " .. field .. " must be a string, got " .. type(v), 0)
     end
     ctl[field] = v
   end
   -- Without an object's rings the ring is a built-in source's or --pin's, named in
-  -- ringlua.rings; unless the script names its own object, whose rings come at the
-  -- restart (a reload keeps the object it runs with).
-  local rings_known = opts.rings or not ctl.bpf or opts.reloads > 0
+  -- ringlua.rings; unless the script names its own object, or tracepoint probes (-s or
+  -- its `source`: names with a colon), whose rings come at the restart (a reload keeps
+  -- the rings it runs with).
+  local probe_source = (opts.source_option or ctl.source or ""):find(":", 1, true)
+  local rings_known = opts.rings or opts.reloads > 0 or not (ctl.bpf or probe_source)
   local no_such = opts.rings and (opts.rings_from or "the BPF object") ..
                   " has no ring buffer map so named (its rings: " .. table.concat(ringlua.rings, ", ") .. ")"
                   or "a built-in source's or --pin's one ring is named " .. ringlua.rings[1]
+  local probes = opts.rings and opts.rings[1] and opts.rings[1].tagged
   local by_ring, all_rings = ring_handlers(script_field(returned, "handlers"),
-                                           rings_known and ringlua.rings or nil, script, no_such)
+                                           rings_known and ringlua.rings or nil, probes,
+                                           script, no_such)
   if not ctl.on_event and not all_rings then
     error(script .. ": no on_event(ptr, len) handler: return it in a table or define it globally", 0)
   end
   if ctl.bpf and ctl.bpf:sub(1, 1) ~= "/" then ctl.bpf = dir .. "/" .. ctl.bpf end
   ctl.globals = global_settings(script_field(returned, "globals"), script)
   ctl.export_state = _M.export_state
+  if probes then
+    return make_tagged_dispatch(shared, by_ring, ctl.on_event, ringlua._header_type), ctl
+  end
   return make_dispatch(shared, by_ring, ctl.on_event), ctl
 end
 

@@ -48,15 +48,45 @@ function _M._declare(name, ctype, cdef)
   _M.types[name] = ffi.typeof("const " .. ctype .. " *")
 end
 
+-- Tracepoint probes share one ring; each record's header (struct tp_header) says which
+-- probe it is, by index in ringlua.rings (from 0).
+local probe_types, probe_names = {}, {}
+local header_t
+
 -- Records which source feeds the script; called by the host before on_init.
 function _M._use_source(name)
   _M.source = name
-  _M.event_type = _M.types[name]
+  -- One probe, however it was named (tp:, a wildcard that matched one): its type.
+  _M.event_type = _M.types[name] or (header_t and probe_names[1] == nil and probe_types[0])
 end
 
 -- The event at ptr as the active source's type.
 function _M.cast(ptr)
   return ffi_cast(_M.event_type, ptr)
+end
+
+-- The event at ptr as its probe's type.
+local function cast_probe(ptr)
+  return ffi_cast(probe_types[ffi_cast(header_t, ptr).probe], ptr)
+end
+
+-- Declares that records name their probe; called by the host once the probes' types
+-- are declared. rings: {name=} in ring order.
+function _M._tag(rings)
+  header_t = ffi.typeof("const struct tp_header *")
+  _M._header_type = header_t
+  for i, r in ipairs(rings) do
+    probe_types[i - 1] = _M.types[r.name]
+    probe_names[i - 1] = r.name
+  end
+  _M.cast = cast_probe
+end
+
+-- The name of the probe the event at ptr came from ("tracepoint:sched:sched_switch");
+-- nil when records do not say (a built-in source, a user's object).
+function _M.probe(ptr)
+  if header_t then return probe_names[ffi_cast(header_t, ptr).probe] end
+  return nil
 end
 
 -- A copy of the record as a Lua string: a record is valid only during on_event, and

@@ -11,6 +11,7 @@
 #include <sys/statfs.h>
 
 #include "kernel/sources.h"
+#include "kernel/tp_format.h"
 
 #define DEFAULT_INTERVAL_MS 1000
 /* Long enough to batch thousands of records under load, short enough to feel live. */
@@ -44,6 +45,7 @@ enum {
 	OPT_BPF,
 	OPT_SET,
 	OPT_TYPE,
+	OPT_FOLLOW,
 };
 
 static const struct option long_opts[] = {
@@ -74,6 +76,8 @@ static const struct option long_opts[] = {
 	{ "bpf", required_argument, NULL, OPT_BPF },
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "type", required_argument, NULL, OPT_TYPE },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "list", no_argument, NULL, 'l' },
 	{ 0 },
 };
 
@@ -87,15 +91,21 @@ void rl_cli_usage(FILE *out)
 		"   or: ringlua [OPTIONS] -e CODE [-- SCRIPT ARGS...]\n"
 		"Consume BPF ring buffers and hand every event to a LuaJIT handler.\n"
 		"With no SCRIPT, prints one line per process exec.\n\n"
-		"  -e, --execute CODE  the script's text itself (ffi and ringlua are in scope)\n"
+		"  -e, --execute CODE  the script's text itself (ffi, ringlua, agg and names are\n"
+		"                      in scope)\n"
 		"  -c, --command CMD   start CMD, trace only it, stop when it ends\n"
 		"      --json          no script: print every event as one JSON object a line\n"
 		"      --record FILE   also write every event handled to FILE, to replay later\n"
 		"      --replay FILE   run the script on the events recorded in FILE: no root,\n"
 		"                      no BPF (--realtime: at the pace they were recorded)\n"
-		"  -s, --source NAME   built-in event source (default: the script's `source`, else %s)\n"
+		"  -s, --source NAME   built-in event source (default: the script's `source`, else %s),\n"
+		"                      or tracepoints: tracepoint:CATEGORY:NAME (tp:), wildcards *\n"
+		"                      and ?, several separated by commas\n"
+		"  -l, --list [PATTERN]  list the probes (-lv: with their fields) and exit\n"
 		"  -p, --pid PID       trace only process PID (filtered in the kernel);\n"
 		"                      stop when it exits\n"
+		"      --follow        with -p: also the processes it starts, and theirs (-c\n"
+		"                      always follows)\n"
 		"      --uid USER      trace only tasks of this real user (an id or a name)\n"
 		"      --comm NAME     trace only tasks of this name (at most %d characters)\n"
 		"      --cgroup DIR    trace only tasks in this cgroup (a cgroup v2 directory)\n"
@@ -227,6 +237,8 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case 'h': o->help = true; return 0;
 	case OPT_VERSION: o->version = true; return 0;
 	case 'v': o->verbose++; return 0;
+	case 'l': o->list = true; return 0;
+	case OPT_FOLLOW: o->follow = true; return 0;
 	case OPT_UNSAFE_PERMS: o->unsafe_perms = true; return 0;
 	case OPT_NO_RELOAD: o->no_reload = true; return 0;
 	case OPT_STATS: o->stats = true; return 0;
@@ -340,7 +352,12 @@ static int check_combinations(const struct rl_options *o)
 				"own filters in its program (--set)\n", conflict);
 		return -EINVAL;
 	}
-	if (o->source && !rl_source_find(o->source)) {
+	if (o->follow && !o->pid) {
+		fprintf(stderr, "ringlua: --follow follows the process of -p PID (-c follows "
+				"its command anyway)\n");
+		return -EINVAL;
+	}
+	if (o->source && !rl_source_find(o->source) && !rl_tp_is_probe(o->source)) {
 		fprintf(stderr, "ringlua: unknown source '%s' (try --help)\n", o->source);
 		return -EINVAL;
 	}
@@ -361,7 +378,7 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 	optind = 0;
 	/* "-": words that are not options come back in order (as 1), so that only one
 	 * before `--` can be the script; what follows `--` is the script's. */
-	while ((c = getopt_long(argc, argv, "-:hvp:s:e:c:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-:hlvp:s:e:c:", long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			fprintf(stderr, "ringlua: %s option: %s (try --help)\n",
 				c == '?' ? "unknown" : "missing value for", argv[optind - 1]);

@@ -15,6 +15,8 @@
 #include "kernel/btf_decode.h"
 #include "kernel/sources.h"
 #include "kernel/system.h"
+#include "kernel/tp_format.h"
+#include "kernel/tracepoints.h"
 #include "kernel/user_bpf.h"
 #include "lua/lua_host.h"
 
@@ -115,12 +117,20 @@ static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_
 	return user_rings(f);
 }
 
-/* The source: -s, else the script's `source` field, else the default. */
+/* The source's name: -s, else the script's `source` field, else the default. */
+static const char *source_name(const struct rl_options *opt, const struct rl_lua *lua)
+{
+	const char *name = opt->source ? opt->source : rl_lua_source(lua);
+
+	return name ? name : RL_DEFAULT_SOURCE;
+}
+
+/* The built-in source of that name; NULL (printed) when there is none. */
 static const struct rl_source *choose_source(const struct rl_options *opt,
 					     const struct rl_lua *lua)
 {
-	const char *name = opt->source ? opt->source : rl_lua_source(lua);
-	const struct rl_source *src = rl_source_find(name ? name : RL_DEFAULT_SOURCE);
+	const char *name = source_name(opt, lua);
+	const struct rl_source *src = rl_source_find(name);
 
 	if (!src)
 		fprintf(stderr, "ringlua: %s: unknown source '%s' (try --help)\n", opt->script,
@@ -157,16 +167,18 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 {
 	struct rl_source_filter filter = { .tgid = opt->pid, .self_tgid = (uint32_t)getpid(),
 					   .uid = opt->uid, .comm = opt->comm,
-					   .cgroup = opt->cgroup };
-	const struct rl_source *src = choose_source(opt, lua);
+					   .cgroup = opt->cgroup, .follow = opt->follow };
+	const char *name = source_name(opt, lua);
+	const struct rl_source *src = NULL;
 	int fd;
 
+	if (!opt->pin && rl_tp_is_probe(name)) {
+		rl_ensure_mounts();
+		return rl_feed_open_tracepoints(f, name, &filter);
+	}
+	src = choose_source(opt, lua);
 	if (!src)
 		return -EINVAL;
-	if (opt->pid && kill((pid_t)opt->pid, 0) && errno == ESRCH) {
-		fprintf(stderr, "ringlua: -p %u: no such process\n", opt->pid);
-		return -ESRCH;
-	}
 	f->rings = calloc(1, sizeof(*f->rings));
 	if (!f->rings)
 		return -ENOMEM;
@@ -219,6 +231,10 @@ int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua 
 
 	if (err)
 		return err;
+	if (opt->pid && kill((pid_t)opt->pid, 0) && errno == ESRCH) {
+		fprintf(stderr, "ringlua: -p %u: no such process\n", opt->pid);
+		return -ESRCH;
+	}
 	if (!f->user && named) {
 		err = rl_feed_open_user(f, named, opt);
 		if (err)
@@ -231,6 +247,8 @@ int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua 
 
 struct rl_bpf *rl_feed_object(const struct rl_feed *f)
 {
+	if (f->tracepoints)
+		return rl_tracepoints_bpf(f->tracepoints);
 	return f->user ? rl_user_bpf_obj(f->user) : f->source_bpf;
 }
 
@@ -240,11 +258,15 @@ const struct btf *rl_feed_btf(const struct rl_feed *f)
 
 	if (f->user)
 		return rl_user_bpf_btf(f->user);
+	if (f->tracepoints)
+		return rl_tracepoints_btf(f->tracepoints);
 	return obj ? bpf_object__btf(rl_bpf_object(obj)) : NULL;
 }
 
 const char *rl_feed_cdef(const struct rl_feed *f)
 {
+	if (f->tracepoints)
+		return rl_tracepoints_cdef(f->tracepoints);
 	return f->user ? rl_user_bpf_cdef(f->user) : NULL;
 }
 
@@ -270,6 +292,8 @@ void rl_feed_close(struct rl_feed *f)
 		free(f->rings[i].decoder);
 	free(f->rings);
 	free(f->bindings);
+	rl_tracepoints_close(f->tracepoints);
+	free(f->probes);
 	rl_bpf_close(f->source_bpf);
 	rl_user_bpf_close(f->user);
 	if (f->pin_fd >= 0)

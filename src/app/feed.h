@@ -15,14 +15,19 @@ struct btf;
 struct rl_bpf;
 struct rl_lua;
 struct rl_source;
+struct rl_source_filter;
+struct rl_tracepoints;
 struct rl_user_bpf;
 
 struct rl_feed {
 	struct rl_user_bpf *user;	/* --bpf, or the script's `bpf` field */
 	struct rl_bpf *source_bpf;	/* the built-in source's object */
 	const struct rl_source *source;	/* the built-in source; NULL for the others */
+	struct rl_tracepoints *tracepoints; /* tracepoint probes */
+	char *probes;			/* the probe names they were opened from */
 	int pin_fd;			/* --pin's map; -1: none */
-	const char *name;		/* what ringlua.source says: a source's name, "bpf", "pin" */
+	const char *name;		/* what ringlua.source says: a source's name, "bpf", "pin",
+					 * or the probe names */
 	struct rl_ring_desc *rings;	/* the ring table, by ring index */
 	size_t nr_rings;
 	char *bindings;			/* the user object's globals and maps, for Lua */
@@ -38,6 +43,12 @@ int rl_feed_open_user(struct rl_feed *f, const char *path, const struct rl_optio
  * built-in source or pinned ring. Fills the ring table. Returns 0 or -errno (printed;
  * -EDOM for options that belong to the other kind of feed). */
 int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua *lua);
+
+/* Opens the tracepoints probes names (comma-separated, with wildcards) as the feed, one
+ * tagged entry of the ring table per tracepoint, all on one ring. Returns 0 or -errno
+ * (printed). */
+int rl_feed_open_tracepoints(struct rl_feed *f, const char *probes,
+			     const struct rl_source_filter *filter);
 
 /* The object whose `dropped` count says how many records found no ring space; NULL for
  * a pinned ring. */

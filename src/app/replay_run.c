@@ -14,6 +14,8 @@
 #include "app/loop.h"
 #include "kernel/btf_cdef.h"
 #include "kernel/sources.h"
+#include "kernel/tp_format.h"
+#include "kernel/tracepoints.h"
 #include "lua/lua_host.h"
 #include "util/clock.h"
 
@@ -70,11 +72,23 @@ static int find_types(struct rl_replay_types *t, const struct rl_recording_meta 
 	return 0;
 }
 
+/* Whether the recording is of tracepoint probes: its source a probe list, every ring a
+ * probe. */
+static bool all_probes(const struct rl_recording_meta *m)
+{
+	if (!strchr(m->source, ':'))
+		return false;
+	for (size_t i = 0; i < m->nr_rings; i++)
+		if (!rl_tp_is_probe(m->rings[i].name))
+			return false;
+	return m->nr_rings > 0;
+}
+
 int rl_replay_types(struct rl_replay_types *t, const struct rl_recording_meta *m,
 		    char *why, size_t len)
 {
 	const struct rl_source *src = rl_source_find(m->source);
-	bool own = !strcmp(m->source, "bpf");
+	bool probes = all_probes(m), own = !strcmp(m->source, "bpf") || probes;
 	uint32_t ids[RL_RECORDING_RINGS];
 	size_t nr_ids = 0;
 	int err;
@@ -89,16 +103,24 @@ int rl_replay_types(struct rl_replay_types *t, const struct rl_recording_meta *m
 	err = open_btf(t, m, why, len);
 	if (!err)
 		err = find_types(t, m, ids, &nr_ids, why, len);
+	if (err)
+		return err;
 	/* Checked here as well as where they are printed: a type that cannot be decoded
 	 * would otherwise just have no decoder. */
-	if (!err && nr_ids && !rl_btf_printable(t->btf, ids, nr_ids))
+	if (nr_ids && !rl_btf_printable(t->btf, ids, nr_ids))
 		return say(why, len, -EBADMSG, "its BTF has names that are not C identifiers");
 	/* A built-in source's types are declared already, from ringlua's own headers. */
-	if (!err && own && nr_ids && (err = rl_btf_cdef(t->btf, ids, nr_ids, &t->cdef)))
-		return say(why, len, err, "its types cannot be declared: %s", strerror(-err));
-	if (!err && (err = rl_btf_ring_decoders(t->btf, t->rings, m->nr_rings)))
+	if (own && nr_ids) {
+		err = probes ? rl_tracepoints_records_cdef(t->btf, ids, nr_ids, &t->cdef) :
+			       rl_btf_cdef(t->btf, ids, nr_ids, &t->cdef);
+		if (err)
+			return say(why, len, err, "its types cannot be declared: %s",
+				   strerror(-err));
+	}
+	err = rl_btf_ring_decoders(t->btf, t->rings, m->nr_rings);
+	if (err)
 		return say(why, len, err, "%s", strerror(-err));
-	return err;
+	return 0;
 }
 
 void rl_replay_types_free(struct rl_replay_types *t)
@@ -136,6 +158,8 @@ int rl_replay_feed_open(struct rl_replay_feed *f, const char *path)
 			.btf_id = f->types.rings[i].type_id > 0 ? f->types.rings[i].type_id : 0,
 			.fd = -1,
 			.decoder = f->types.rings[i].decoder,
+			/* Map names have no ':'; a ring named as a probe is one. */
+			.tagged = rl_tp_is_probe(m->rings[i].name),
 		};
 	return 0;
 }

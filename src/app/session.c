@@ -115,6 +115,7 @@ static struct rl_lua_opts lua_opts(struct rl_session *s)
 		.generated_dir = s->generated_lua_dir,
 		.script = s->opt.script,
 		.code = s->opt.code,
+		.source_option = s->opt.source,
 		.sources = sources,
 		.nr_sources = nr_sources,
 		.max_errors = s->opt.max_errors,
@@ -199,8 +200,10 @@ static int open_consumer(struct rl_session *s)
 		fprintf(stderr, "ringlua: cannot open the ring consumer: %s\n", strerror(-err));
 		return err;
 	}
+	/* Tagged entries of the table share the first one's map: it is added once. */
 	for (size_t i = 0; !err && i < s->feed.nr_rings; i++)
-		err = add_ring(s, i);
+		if (!(i && s->feed.rings[i].tagged))
+			err = add_ring(s, i);
 	return err;
 }
 
@@ -265,7 +268,8 @@ static int name_rings(struct rl_session *s)
 	if (!s->ring_names)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->feed.nr_rings; i++)
-		s->ring_names[i] = s->feed.rings[i].name;
+		s->ring_names[i] = s->feed.rings[i].tagged ? RL_DEFAULT_RING :
+				   s->feed.rings[i].name;
 	return 0;
 }
 
@@ -294,6 +298,7 @@ static int spawn_command(struct rl_session *s)
 		return err;
 	}
 	s->opt.pid = (uint32_t)s->child.pid;
+	s->opt.follow = true; /* a command's work is often done by what it starts */
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +13,16 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#define TRACEFS_DIR "/sys/kernel/tracing"
+#include "kernel/system.h"
+
 /* The verifier's log of a program that fails to load: the kernel keeps its end when it
  * runs longer, and the end holds the reason. */
 #define VERIFIER_LOG_SIZE (256 * 1024)
 /* Lines of that end shown without -v. */
 #define VERIFIER_REASON_LINES 3
+/* Links detached by one thread; more go to up to DETACH_THREADS threads at once. */
+#define DETACH_ALONE_MAX 8
+#define DETACH_THREADS 64
 
 struct rl_bpf {
 	struct bpf_object *obj;
@@ -151,7 +156,7 @@ static bool tracepoint_exists(const char *section)
 
 	if (!tp)
 		return false;
-	snprintf(path, sizeof(path), "%s/events/%s", TRACEFS_DIR, tp + 1);
+	snprintf(path, sizeof(path), "%s/events/%s", RL_TRACEFS_DIR, tp + 1);
 	return access(path, F_OK) == 0;
 }
 
@@ -183,6 +188,17 @@ static int keep_link(struct rl_bpf *b, struct bpf_link *link)
 	return 0;
 }
 
+/* Whether prog is attached by the caller rather than by its section: a perf_event
+ * program (rl_bpf_attach_perf_event), or a tracepoint program whose section names no
+ * tracepoint (rl_bpf_attach_tracepoint). */
+static bool attached_by_caller(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+
+	return bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT ||
+	       !strcmp(sec, "tp") || !strcmp(sec, "tracepoint");
+}
+
 static int attach_all(struct rl_bpf *b)
 {
 	struct bpf_program *prog;
@@ -190,9 +206,7 @@ static int attach_all(struct rl_bpf *b)
 	int err;
 
 	bpf_object__for_each_program(prog, b->obj) {
-		/* Not loaded, or attached to perf events by rl_bpf_attach_perf_event. */
-		if (!bpf_program__autoload(prog) ||
-		    bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
+		if (!bpf_program__autoload(prog) || attached_by_caller(prog))
 			continue;
 		link = bpf_program__attach(prog);
 		if (!link) {
@@ -354,6 +368,25 @@ int rl_bpf_attach_perf_event(struct rl_bpf *b, int perf_fd)
 	return err;
 }
 
+int rl_bpf_attach_tracepoint(struct rl_bpf *b, const char *prog_name, const char *category,
+			     const char *name, uint64_t cookie)
+{
+	LIBBPF_OPTS(bpf_tracepoint_opts, opts, .bpf_cookie = cookie);
+	struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, prog_name);
+	struct bpf_link *link;
+	int err;
+
+	if (!prog)
+		return -ENOENT;
+	link = bpf_program__attach_tracepoint_opts(prog, category, name, &opts);
+	if (!link)
+		return -errno;
+	err = keep_link(b, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
 int rl_bpf_ring_fd(const struct rl_bpf *b, const char *map)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(b->obj, map);
@@ -409,6 +442,48 @@ void *rl_bpf_global_area(struct rl_bpf *b, const struct bpf_map *map, bool writa
 	return addr;
 }
 
+/* A share of the links to destroy, for one thread. */
+struct link_share {
+	struct bpf_link **links;
+	int n;
+};
+
+static void *destroy_share(void *arg)
+{
+	struct link_share *s = arg;
+
+	for (int i = 0; i < s->n; i++)
+		bpf_link__destroy(s->links[i]);
+	return NULL;
+}
+
+/* Destroys b's links. Detaching a tracepoint waits for an RCU grace period (tens of
+ * milliseconds), one after the other: hundreds of tracepoints would take many seconds.
+ * Threads that detach at the same time share their grace periods. */
+static void destroy_links(struct rl_bpf *b)
+{
+	pthread_t threads[DETACH_THREADS];
+	struct link_share shares[DETACH_THREADS];
+	int nr_threads = b->nr_links < DETACH_THREADS ? b->nr_links : DETACH_THREADS;
+	int started = 0, per = nr_threads ? (b->nr_links + nr_threads - 1) / nr_threads : 0;
+
+	for (int t = 0; t < nr_threads && b->nr_links > DETACH_ALONE_MAX; t++) {
+		int first = t * per;
+
+		shares[t] = (struct link_share){ b->links + first,
+						 first + per > b->nr_links ? b->nr_links - first :
+						 per };
+		if (shares[t].n <= 0 || pthread_create(&threads[t], NULL, destroy_share, &shares[t]))
+			break;
+		started++;
+	}
+	for (int t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	/* What no thread took (few links, or no thread could start). */
+	for (int i = started * per; i < b->nr_links; i++)
+		bpf_link__destroy(b->links[i]);
+}
+
 void rl_bpf_close(struct rl_bpf *b)
 {
 	if (!b)
@@ -416,8 +491,7 @@ void rl_bpf_close(struct rl_bpf *b)
 	for (int i = 0; i < b->nr_areas; i++)
 		munmap(b->areas[i].addr, b->areas[i].len);
 	free(b->areas);
-	for (int i = 0; i < b->nr_links; i++)
-		bpf_link__destroy(b->links[i]);
+	destroy_links(b);
 	free(b->links);
 	bpf_object__close(b->obj);
 	free(b);

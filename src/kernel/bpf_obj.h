@@ -46,6 +46,13 @@ int rl_bpf_load_attach(struct rl_bpf *b);
  * b, or at once if the attach fails. Returns 0, -ENOENT for no such program, or -errno. */
 int rl_bpf_attach_perf_event(struct rl_bpf *b, int perf_fd);
 
+/* Attaches b's program prog_name to the tracepoint category/name, with cookie for its
+ * bpf_get_attach_cookie(). A program in a bare SEC("tracepoint") is left alone by
+ * rl_bpf_load_attach and attached this way, any number of times. Returns 0, -ENOENT for
+ * no such program, or -errno (-ENOENT too for no such tracepoint). */
+int rl_bpf_attach_tracepoint(struct rl_bpf *b, const char *prog_name, const char *category,
+			     const char *name, uint64_t cookie);
+
 /* fd of the ring map named map, or -ENOENT. Valid until rl_bpf_close. */
 int rl_bpf_ring_fd(const struct rl_bpf *b, const char *map);
 

@@ -100,12 +100,23 @@ static int attach_cpu_clocks(struct rl_bpf *b, const struct rl_source *src)
 	return err;
 }
 
-/* Sets f in b's `const volatile` filter globals (source.bpf.h). */
-static int set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
+/* The programs of source.bpf.h that keep the set of followed descendants. */
+static const char *const follow_programs[] = { "rl_follow_fork", "rl_follow_exit" };
+
+int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
 {
 	char comm[RL_COMM_MAX + 1] = { 0 };
+	bool follow = f->follow && f->tgid;
 	int err;
 
+	for (size_t i = 0; i < sizeof(follow_programs) / sizeof(follow_programs[0]); i++) {
+		struct bpf_program *prog =
+			bpf_object__find_program_by_name(rl_bpf_object(b), follow_programs[i]);
+
+		if (!prog)
+			return -ENOENT;
+		bpf_program__set_autoload(prog, follow);
+	}
 	if (f->comm)
 		strncpy(comm, f->comm, RL_COMM_MAX);
 	err = rl_bpf_set_global(b, "targ_tgid", &f->tgid, sizeof(f->tgid));
@@ -117,6 +128,8 @@ static int set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
 		err = rl_bpf_set_global(b, "targ_comm", comm, sizeof(comm));
 	if (!err)
 		err = rl_bpf_set_global(b, "targ_cgroup", &f->cgroup, sizeof(f->cgroup));
+	if (!err)
+		err = rl_bpf_set_global(b, "follow", &follow, sizeof(follow));
 	return err;
 }
 
@@ -129,7 +142,7 @@ int rl_source_open(struct rl_bpf **out, const struct rl_source *src,
 	int err = rl_bpf_open_mem(&b, elf, size, src->name);
 
 	if (!err)
-		err = set_filters(b, f);
+		err = rl_source_set_filters(b, f);
 	if (err)
 		fprintf(stderr, "ringlua: source %s: cannot prepare its BPF object: %s\n",
 			src->name, strerror(-err));

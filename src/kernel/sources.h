@@ -3,6 +3,7 @@
 #ifndef RINGLUA_SOURCES_H
 #define RINGLUA_SOURCES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,7 @@ struct rl_source_filter {
 	uint32_t uid;		/* only tasks of this real uid; RL_ANY_UID: all */
 	const char *comm;	/* only tasks of this name (at most RL_COMM_MAX); NULL: all */
 	uint64_t cgroup;	/* only tasks in this cgroup (v2 id); 0: all */
+	bool follow;		/* with tgid: its descendants too, from their fork */
 };
 
 /* The source called name, or NULL. */
@@ -36,6 +38,10 @@ const struct rl_source *rl_source_find(const char *name);
 
 /* All built-in sources; *n receives how many. */
 const struct rl_source *rl_sources(size_t *n);
+
+/* Sets f in b's filter globals (source.bpf.h), and loads its programs that follow
+ * descendants when f asks for that. Before load. Returns 0 or -errno. */
+int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f);
 
 /* Loads and attaches src, tracing only what f lets through. Its ring map is named
  * "events"; its drop count is the u64 global "dropped". Returns 0 or -errno (the failure

@@ -47,7 +47,7 @@ static int ensure_mount(const char *path, const char *fstype, long magic)
 
 int rl_ensure_mounts(void)
 {
-	int err = ensure_mount("/sys/kernel/tracing", "tracefs", TRACEFS_MAGIC);
+	int err = ensure_mount(RL_TRACEFS_DIR, "tracefs", TRACEFS_MAGIC);
 	int err2 = ensure_mount("/sys/fs/bpf", "bpf", BPF_FS_MAGIC);
 
 	return err ? err : err2;

@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Where tracefs is mounted (rl_ensure_mounts mounts it there). */
+#define RL_TRACEFS_DIR "/sys/kernel/tracing"
+
 /* True when this process may load BPF programs and attach them to tracepoints:
  * CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON. */
 bool rl_can_trace(void);

@@ -248,10 +248,12 @@ static int load_module(lua_State *L)
 }
 
 /* Pushes the chunk of -e CODE: given by the invoking user on the command line, so no
- * file checks; ffi and ringlua are in scope, on the same line to keep line numbers. */
+ * file checks; ffi, ringlua, agg and names are in scope, on the same line to keep line
+ * numbers. */
 static int load_code(struct rl_lua *h, lua_State *L)
 {
-	lua_pushstring(L, "local ffi, ringlua = require('ffi'), require('ringlua'); ");
+	lua_pushstring(L, "local ffi, ringlua, agg, names = require('ffi'), require('ringlua'), "
+			  "require('ringlua.agg'), require('ringlua.names'); ");
 	lua_pushstring(L, h->o.code);
 	lua_concat(L, 2);
 	if (luaL_loadbufferx(L, lua_tostring(L, -1), lua_objlen(L, -1), "=-e", "t")) {
@@ -293,16 +295,19 @@ struct carry {
 	uint64_t reloads;	/* ringlua.reloads of the new state */
 };
 
-/* Pushes {name=, ctype=} for each ring of the user's BPF object, in ring order. */
+/* Pushes {name=, ctype=, tagged=} for each ring of the user's BPF object or tracepoint
+ * probe, in ring order. */
 static void push_rings(lua_State *L, const struct rl_ring_desc *rings, size_t n)
 {
 	lua_createtable(L, (int)n, 0);
 	for (size_t i = 0; i < n; i++) {
-		lua_createtable(L, 0, 2);
+		lua_createtable(L, 0, 3);
 		lua_pushstring(L, rings[i].name);
 		lua_setfield(L, -2, "name");
 		lua_pushstring(L, rings[i].ctype); /* NULL pushes nil */
 		lua_setfield(L, -2, "ctype");
+		lua_pushboolean(L, rings[i].tagged);
+		lua_setfield(L, -2, "tagged");
 		lua_rawseti(L, -2, (int)i + 1);
 	}
 }
@@ -322,6 +327,8 @@ static void push_start_opts(struct rl_lua *h, lua_State *L, const struct carry *
 		lua_pushstring(L, h->o.rings_from);
 		lua_setfield(L, -2, "rings_from");
 	}
+	lua_pushstring(L, h->o.source_option); /* NULL pushes nil */
+	lua_setfield(L, -2, "source_option");
 	lua_pushlightuserdata(L, h);
 	lua_pushcclosure(L, load_module, 1);
 	lua_setfield(L, -2, "load_module");

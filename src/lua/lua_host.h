@@ -29,6 +29,7 @@ struct rl_lua_opts {
 					   * source or --pin */
 	size_t nr_rings;
 	const char *cdef;	/* declarations of the rings' record types */
+	const char *source_option; /* -s as given: a probe list means the rings come later */
 	const char *rings_from;	/* what has the rings, for errors ("the recording x.rec");
 				 * NULL: the BPF object */
 };

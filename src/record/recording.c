@@ -64,11 +64,12 @@ bool rl_recording_ctype_ok(const char *s)
 /* Whether the recorder may write m: a reader refuses what this refuses. */
 static bool meta_ok(const struct rl_recording_meta *m)
 {
-	if (!rl_ident_ok(m->source) || m->nr_rings == 0 ||
-	    m->nr_rings > RL_RECORDING_RINGS)
+	bool source_ok = rl_ident_ok(m->source) || rl_ident_probe_list_ok(m->source);
+
+	if (!source_ok || m->nr_rings == 0 || m->nr_rings > RL_RECORDING_RINGS)
 		return false;
 	for (size_t i = 0; i < m->nr_rings; i++)
-		if (!rl_ident_ok(m->rings[i].name) ||
+		if (!(rl_ident_ok(m->rings[i].name) || rl_ident_probe_ok(m->rings[i].name)) ||
 		    !rl_recording_ctype_ok(m->rings[i].ctype))
 			return false;
 	return true;

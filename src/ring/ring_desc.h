@@ -4,6 +4,8 @@
 #ifndef RINGLUA_RING_DESC_H
 #define RINGLUA_RING_DESC_H
 
+#include <stdbool.h>
+
 /* The map name of a built-in source's ring, and of a pinned ring. */
 #define RL_DEFAULT_RING "events"
 
@@ -13,6 +15,9 @@ struct rl_ring_desc {
 	int btf_id;		/* that type's id in the feeding object's BTF; 0: none */
 	int fd;			/* the map; -1 for a recording's ring */
 	char *decoder;		/* the decoder generated from BTF (Lua source); NULL: none */
+	bool tagged;		/* a tracepoint probe: the probes of one feed share one map,
+				 * and each record names its entry of this table in its header
+				 * (struct tp_header.probe) */
 };
 
 #endif

@@ -39,3 +39,39 @@ bool rl_ident_words_ok(const char *s)
 		s += len + 1;
 	}
 }
+
+/* Whether s[0..len-1] is one or more runs of [A-Za-z0-9_] and of extra's characters,
+ * split by single `sep`s, with no empty run. */
+static bool runs_ok(const char *s, size_t len, char sep, const char *extra)
+{
+	bool empty = true;
+
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == sep) {
+			if (empty)
+				return false;
+			empty = true;
+		} else if (ident_char(s[i], false) || (s[i] && strchr(extra, s[i]))) {
+			empty = false;
+		} else {
+			return false;
+		}
+	}
+	return !empty;
+}
+
+bool rl_ident_probe_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len <= RL_IDENT_MAX && strchr(s, ':') && runs_ok(s, len, ':', "");
+}
+
+bool rl_ident_probe_list_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len <= RL_PROBE_LIST_MAX && strchr(s, ':') && runs_ok(s, len, ',', ":*?");
+}

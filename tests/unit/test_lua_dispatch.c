@@ -78,12 +78,17 @@ int main(void)
 {
 	int ok = mkdtemp(dir) && mkdir(in_dir("ringlua"), 0755) == 0 &&
 		 write_file("ringlua/host.lua", fake_host) == 0 &&
-		 write_file("ringlua/init.lua", "return {}\n") == 0;
+		 write_file("ringlua/init.lua", "return {}\n") == 0 &&
+		 /* What -e has in scope besides ringlua. */
+		 write_file("ringlua/agg.lua", "return {}\n") == 0 &&
+		 write_file("ringlua/names.lua", "return {}\n") == 0;
 
 	if (ok)
 		RUN(test_failure_before_the_cursor_store_stays_in_the_batch);
 	unlink(in_dir("ringlua/host.lua"));
 	unlink(in_dir("ringlua/init.lua"));
+	unlink(in_dir("ringlua/agg.lua"));
+	unlink(in_dir("ringlua/names.lua"));
 	rmdir(in_dir("ringlua"));
 	rmdir(dir);
 	return ok ? check_summary() : 1;

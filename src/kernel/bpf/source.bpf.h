@@ -3,6 +3,8 @@
 #ifndef RINGLUA_SOURCE_BPF_H
 #define RINGLUA_SOURCE_BPF_H
 
+#include <bpf/bpf_tracing.h>
+
 #define ANY_UID ((__u32)-1) /* not a uid a task can have: (uid_t)-1 means "unchanged" */
 #define FILTER_COMM_LEN 16
 
@@ -12,6 +14,7 @@ const volatile __u32 self_tgid = 0; /* ringlua itself: never traced, or it would
 const volatile __u32 targ_uid = ANY_UID; /* trace only this (real) uid; ANY_UID traces all */
 const volatile char targ_comm[FILTER_COMM_LEN] = {}; /* only tasks so named; "" traces all */
 const volatile __u64 targ_cgroup = 0; /* only tasks in this cgroup (v2 id); 0 traces all */
+const volatile bool follow = false; /* also trace the processes targ_tgid starts, and theirs */
 
 /* Lost-event convention: incremented whenever bpf_ringbuf_reserve fails (ring full). */
 __u64 dropped = 0;
@@ -25,10 +28,49 @@ struct {
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
 
+/* With `follow`: the descendants of targ_tgid, added when they are forked and removed
+ * when they exit, by the two programs below (loaded only with `follow`). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} followed SEC(".maps");
+
 /* Whether process tgid passes the pid filters. */
 static __always_inline bool pid_traced(__u32 tgid)
 {
-	return tgid != self_tgid && (!targ_tgid || tgid == targ_tgid);
+	if (tgid == self_tgid)
+		return false;
+	if (!targ_tgid || tgid == targ_tgid)
+		return true;
+	return follow && bpf_map_lookup_elem(&followed, &tgid);
+}
+
+/* A new process (not a thread) of a traced parent is traced from its first instruction:
+ * the fork tracepoint fires before the child first runs. */
+SEC("?tp_btf/sched_process_fork")
+int BPF_PROG(rl_follow_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 parent_tgid = parent->tgid, child_tgid = child->tgid;
+	__u8 yes = 1;
+
+	if (child->pid != child_tgid)
+		return 0;
+	if (parent_tgid == targ_tgid || bpf_map_lookup_elem(&followed, &parent_tgid))
+		bpf_map_update_elem(&followed, &child_tgid, &yes, BPF_ANY);
+	return 0;
+}
+
+/* A followed process is forgotten when its main thread exits: its pid may be reused. */
+SEC("?tp_btf/sched_process_exit")
+int BPF_PROG(rl_follow_exit, struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+
+	if (task->pid == tgid)
+		bpf_map_delete_elem(&followed, &tgid);
+	return 0;
 }
 
 /* Whether the current task passes the uid, cgroup and comm filters. Unset filters are constants

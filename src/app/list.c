@@ -1,0 +1,120 @@
+#include "app/list.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/sources.h"
+#include "kernel/system.h"
+#include "kernel/tp_format.h"
+
+struct listing {
+	FILE *out;
+	char pattern[512];
+	int verbose;
+	size_t matched;
+};
+
+/* The fields of a built-in source's event: the lines of its struct in the cdef. */
+static void print_source_fields(FILE *out, const struct rl_source *src)
+{
+	char head[128];
+	const char *at, *end;
+
+	snprintf(head, sizeof(head), "%s {", src->ctype);
+	at = strstr(src->cdef, head);
+	end = at ? strstr(at, "\n};") : NULL;
+	if (!end)
+		return;
+	for (at = strchr(at, '\n'); at && at < end; at = strchr(at + 1, '\n')) {
+		const char *line = at + 1;
+		int len = (int)strcspn(line, ";\n");
+
+		while (*line == ' ' || *line == '\t') {
+			line++;
+			len--;
+		}
+		if (line < end && len > 0)
+			fprintf(out, "    %.*s\n", len, line);
+	}
+}
+
+static void list_sources(struct listing *l)
+{
+	size_t n;
+	const struct rl_source *src = rl_sources(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (fnmatch(l->pattern, src[i].name, 0))
+			continue;
+		l->matched++;
+		fprintf(l->out, "%s\n", src[i].name);
+		if (l->verbose)
+			print_source_fields(l->out, &src[i]);
+	}
+}
+
+/* The fields of a tracepoint as its format declares them (the common ones left out:
+ * every record has them). */
+static void print_tp_fields(FILE *out, const char *category, const char *name)
+{
+	struct rl_tp_format f;
+
+	if (rl_tp_format_read(category, name, &f)) {
+		fprintf(out, "    (format unreadable)\n");
+		return;
+	}
+	for (size_t i = 0; i < f.nr_fields; i++) {
+		const struct rl_tp_field *x = &f.fields[i];
+
+		if (x->common)
+			continue;
+		if (x->nelems)
+			fprintf(out, "    %s %s[%u]\n", x->type, x->name, x->nelems);
+		else
+			fprintf(out, "    %s %s\n", x->type, x->name);
+	}
+	rl_tp_format_free(&f);
+}
+
+/* rl_tp_each callback: one tracepoint, printed when its full name matches. */
+static int list_tracepoint(void *ctx, const char *category, const char *name)
+{
+	struct listing *l = ctx;
+	char full[512];
+
+	snprintf(full, sizeof(full), "%s%s:%s", RL_TP_PREFIX, category, name);
+	if (fnmatch(l->pattern, full, 0))
+		return 0;
+	l->matched++;
+	fprintf(l->out, "%s\n", full);
+	if (l->verbose)
+		print_tp_fields(l->out, category, name);
+	return ferror(l->out) ? -EIO : 0;
+}
+
+int rl_list_probes(FILE *out, const char *pattern, int verbose)
+{
+	struct listing l = { .out = out, .verbose = verbose };
+	bool short_prefix = pattern && !strncmp(pattern, RL_TP_SHORT_PREFIX,
+						strlen(RL_TP_SHORT_PREFIX));
+	int err;
+
+	snprintf(l.pattern, sizeof(l.pattern), "%s%s", short_prefix ? RL_TP_PREFIX : "",
+		 !pattern ? "*" : short_prefix ? pattern + strlen(RL_TP_SHORT_PREFIX) : pattern);
+	list_sources(&l);
+	rl_ensure_mounts();
+	err = rl_tp_each("*", "*", list_tracepoint, &l);
+	if (err) {
+		fprintf(stderr, "ringlua: -l: cannot list tracepoints: %s\n", strerror(-err));
+		return err;
+	}
+	if (!l.matched) {
+		fprintf(stderr, "ringlua: -l: no probe matches '%s'\n", l.pattern);
+		return -ENOENT;
+	}
+	return fflush(out) ? -EIO : 0;
+}

@@ -1,0 +1,114 @@
+/* The generic tracepoint program: one program, attached to any number of tracepoints,
+ * each attachment with a cookie that indexes the config map `probes`. Each event becomes
+ * ringlua's common header, the tracepoint's fields as the raw record has them, and the
+ * strings the probe's config names (user strings of system call arguments, __data_loc
+ * strings of the record), so no program is compiled per tracepoint. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include "tracepoint.h"
+#include "source.bpf.h"
+
+RECORD_TYPE(struct tp_header, tp_header);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TP_MAX_PROBES);
+	__type(key, __u32);
+	__type(value, struct tp_probe);
+} probes SEC(".maps");
+
+/* Where a record is built before it goes to the ring: its size is only known at run
+ * time, and a ring reservation takes a constant one. Twice the largest record, so that
+ * every bounded offset plus a bounded length stays inside. */
+struct scratch {
+	__u8 bytes[2 * TP_RECORD_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* Fills string slot s of the record in buf. */
+static __always_inline void fill_string(__u8 *buf, void *ctx, const struct tp_string *s)
+{
+	__u32 src = s->src & (TP_RECORD_MAX - 1);
+	__u32 dst = s->dst & (TP_RECORD_MAX - 1);
+	__u8 *slot = buf + dst;
+	long n = -1;
+
+	if (s->kind == TP_STRING_USER) {
+		const void *ptr = (const void *)*(__u64 *)(buf + src);
+
+		n = bpf_probe_read_user_str(slot, TP_STRING_LEN, ptr);
+	} else if (s->kind == TP_STRING_DATA_LOC || s->kind == TP_STRING_REL_LOC) {
+		__u32 loc = *(__u32 *)(buf + src) & 0xffff;
+
+		if (s->kind == TP_STRING_REL_LOC)
+			loc += s->raw + sizeof(__u32);
+		n = bpf_probe_read_kernel_str(slot, TP_STRING_LEN, ctx + loc);
+	}
+	if (n < 0)
+		slot[0] = '\0';
+}
+
+/* Whether the event is about one of ringlua's own tasks (sched_switch to it). */
+static __always_inline bool about_self(const __u8 *buf, const struct tp_probe *p)
+{
+	__u32 at;
+
+	if (p->subject_pid < 0)
+		return false;
+	at = (__u32)p->subject_pid & (TP_RECORD_MAX - 1);
+	return *(const __s32 *)(buf + at) == (__s32)self_tgid;
+}
+
+SEC("tracepoint")
+int rl_tracepoint(void *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 index = (__u32)bpf_get_attach_cookie(ctx), zero = 0;
+	struct tp_probe *p = bpf_map_lookup_elem(&probes, &index);
+	struct tp_header *h;
+	__u32 len, size;
+	__u8 *buf;
+
+	if (!p || !traced(pid_tgid >> 32))
+		return 0;
+	buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (!buf)
+		return 0;
+	/* Build the record in the scratch buffer: header, raw fields, strings. */
+	h = (struct tp_header *)buf;
+	h->ts_ns = bpf_ktime_get_ns();
+	h->probe = index;
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = (__u32)bpf_get_current_uid_gid();
+	h->cpu = bpf_get_smp_processor_id();
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	len = p->copy_len;
+	if (len > TP_COPY_MAX)
+		return 0;
+	if (bpf_probe_read_kernel(buf + sizeof(*h), len, ctx + (p->copy_from & 0xffff)))
+		return 0;
+	if (about_self(buf, p))
+		return 0;
+	for (int i = 0; i < TP_MAX_STRINGS; i++) {
+		if (i >= p->nr_strings)
+			break;
+		fill_string(buf, ctx, &p->strings[i]);
+	}
+	/* Submit: the ring copies it; a full ring counts a drop. */
+	size = p->record_size;
+	if (size > TP_RECORD_MAX)
+		return 0;
+	if (bpf_ringbuf_output(&events, buf, size, 0))
+		__sync_fetch_and_add(&dropped, 1);
+	return 0;
+}
