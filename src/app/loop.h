@@ -16,6 +16,7 @@
 struct rl_lua;
 struct rl_watch;
 struct rl_recorder;
+struct rl_metrics;
 
 struct rl_loop {
 	struct rl_consumer *consumer;
@@ -37,6 +38,10 @@ struct rl_loop {
 	const char *const *ring_names; /* for --stats; NULL: "events" */
 	struct rl_recorder *recorder; /* --record; NULL: off */
 	uint64_t handled;	/* events handed to Lua so far */
+	struct rl_metrics *metrics; /* --metrics; NULL: off */
+	uint64_t max_series;	/* --max-series */
+	uint64_t next_render;	/* when the next /metrics snapshot is due */
+	uint64_t render_errors;	/* snapshots the script failed to render */
 };
 
 /* The consumer's batch callback (ctx is the struct rl_loop): hands the batch to Lua,

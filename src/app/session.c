@@ -11,6 +11,7 @@
 #include "app/child.h"
 #include "app/feed.h"
 #include "app/loop.h"
+#include "app/metrics.h"
 #include "app/replay_run.h"
 #include "app/stats.h"
 #include "kernel/bpf_obj.h"
@@ -45,6 +46,7 @@ struct rl_session {
 	struct rl_stats stats;
 	const char **ring_names;	/* the ring table's names, for --stats */
 	struct rl_recorder *recorder;
+	struct rl_metrics *metrics;	/* --metrics */
 	struct rl_loop loop;
 	uint64_t started_us;		/* when the loop began */
 	int replay_status;		/* --replay: the replay's exit status */
@@ -244,10 +246,10 @@ static int open_recorder(struct rl_session *s)
 	return err;
 }
 
-/* The ring table's names, for --stats. Returns 0 or -ENOMEM. */
+/* The ring table's names, for --stats and --metrics. Returns 0 or -ENOMEM. */
 static int name_rings(struct rl_session *s)
 {
-	if (!s->opt.stats)
+	if (!s->opt.stats && !s->opt.metrics)
 		return 0;
 	s->ring_names = calloc(s->feed.nr_rings ? s->feed.nr_rings : 1,
 			       sizeof(*s->ring_names));
@@ -306,6 +308,7 @@ static void prepare_loop(struct rl_session *s)
 		.read_dropped = read_dropped, .dropped_ctx = &s->feed,
 		.stats = s->opt.stats ? &s->stats : NULL,
 		.ring_names = s->ring_names, .recorder = s->recorder,
+		.metrics = s->metrics, .max_series = s->opt.max_series,
 	};
 }
 
@@ -325,6 +328,8 @@ static int open_live(struct rl_session *s)
 	err = open_recorder(s);
 	if (!err)
 		err = name_rings(s);
+	if (!err && s->opt.metrics)
+		err = rl_metrics_open(&s->metrics, s->opt.metrics);
 	if (!err)
 		err = rl_lua_init(s->lua, s->feed.name, s->opt.script_argc, s->opt.script_argv);
 	if (!err)
@@ -437,6 +442,7 @@ void rl_session_close(struct rl_session *s)
 	rl_child_end(&s->child);
 	rl_recorder_close(s->recorder);
 	rl_watchdog_stop();
+	rl_metrics_close(s->metrics);
 	rl_watch_close(s->watch);
 	rl_consumer_close(s->consumer);
 	rl_feed_close(&s->feed);

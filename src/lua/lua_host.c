@@ -703,6 +703,38 @@ void rl_lua_tick(struct rl_lua *h)
 		handler_error(h);
 }
 
+int rl_lua_render_metrics(struct rl_lua *h, uint64_t max_series, char **text, size_t *len,
+			  uint64_t *dropped)
+{
+	lua_State *L = h->L;
+	const char *rendered;
+	int err = 0;
+
+	*text = NULL;
+	lua_getglobal(L, "require");
+	lua_pushstring(L, "ringlua.metrics");
+	if (call(h, L, 1, 1, "require")) {
+		handler_error(h);
+		return -EINVAL;
+	}
+	lua_getfield(L, -1, "render");
+	lua_remove(L, -2);
+	lua_pushnumber(L, (lua_Number)max_series);
+	if (call(h, L, 1, 2, "--metrics' rendering")) {
+		handler_error(h);
+		return -EINVAL;
+	}
+	rendered = lua_tolstring(L, -2, len);
+	*dropped = (uint64_t)lua_tonumber(L, -1);
+	*text = rendered ? malloc(*len + 1) : NULL;
+	if (*text)
+		memcpy(*text, rendered, *len + 1);
+	else
+		err = -ENOMEM;
+	lua_pop(L, 2);
+	return err;
+}
+
 int rl_lua_exit(struct rl_lua *h)
 {
 	rl_errlog_flush(&h->errlog);
