@@ -77,6 +77,30 @@ local helpers = {
 }
 _M.q = q
 
+-- A plain Lua value as JSON: a table with keys 1..n only an array, any other an object
+-- (its keys as strings); functions and other userdata as null.
+local function is_array(v)
+  local count = 0
+  for _ in pairs(v) do count = count + 1 end
+  return count > 0 and count == #v
+end
+
+local function encode(v)
+  local t = type(v)
+  if t == "string" then return q(v) end
+  if t == "number" or (t == "cdata" and tonumber(v)) then return jnum(v) end
+  if t == "boolean" then return tostring(v) end
+  if t ~= "table" then return "null" end
+  local parts = {}
+  if is_array(v) then
+    for i = 1, #v do parts[i] = encode(v[i]) end
+    return "[" .. concat(parts, ",") .. "]"
+  end
+  for k, x in pairs(v) do parts[#parts + 1] = q(tostring(k)) .. ":" .. encode(x) end
+  return "{" .. concat(parts, ",") .. "}"
+end
+_M.encode = encode
+
 -- Called by the C host: the generated source of map's decoders, for records of ctype.
 function _M._install(map, ctype, source)
   local chunk = assert(loadstring(source, "=decoder of " .. map))

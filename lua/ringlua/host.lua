@@ -174,6 +174,7 @@ function _M.start(chunk, script, shared_lud, sources, opts)
   table.insert(package.loaders, 2, make_searcher(dir, opts.own_path, opts.load_module))
   local shared = ffi.cast(dispatch_ptr_t, shared_lud)
   os.exit = make_exit(shared)
+  ringlua._emit_to(shared)
   if opts.state then
     local pos
     ringlua.state, pos = state.decode(opts.state)

@@ -1,11 +1,11 @@
 -- The script of `ringlua --json`: every event of every ring as one JSON object per line,
 -- decoded by the decoders generated from BTF, with its map name first; drops as
--- {"type":"lost_events","count":N}. Output is buffered, and flushed every interval and
--- at exit.
+-- {"type":"lost_events","count":N}. Each line goes out through ringlua.emit: to stdout,
+-- buffered and flushed every interval and at exit, or with --output to the bus.
 local ringlua = require("ringlua")
 local decode = require("ringlua.decode")
 
-local write = io.write
+local emit = ringlua.emit
 
 -- The handler of one ring: its JSON encoder, found once decoders are installed.
 local function printer(map)
@@ -15,7 +15,7 @@ local function printer(map)
     if not json then
       error("--json: no decoder for ring " .. map .. ": its record type is not in BTF", 0)
     end
-    write(json(ptr), "\n")
+    emit(json(ptr))
   end
 end
 
@@ -28,7 +28,7 @@ function M.on_init()
 end
 
 function M.on_lost(n)
-  write(('{"type":"lost_events","count":%d}\n'):format(n))
+  emit(('{"type":"lost_events","count":%d}'):format(n))
 end
 
 function M.on_tick()

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "app/metrics.h"
+#include "app/nats_out.h"
 #include "lua/lua_host.h"
 #include "record/recording.h"
 #include "util/watch.h"
@@ -229,6 +230,10 @@ static void render_metrics(struct rl_loop *l)
 	if (rl_lua_render_metrics(l->lua, l->max_series, &text, &len, &own.series_dropped))
 		l->render_errors++;
 	own.render_errors = l->render_errors;
+	if (l->output) {
+		own.output = true;
+		rl_nats_out_counts(l->output, &own.output_published, &own.output_dropped);
+	}
 	own.errors = rl_lua_errors(l->lua);
 	own.nr_rings = ring_fill(l, &rings);
 	own.rings = rings;
@@ -243,6 +248,7 @@ static void render_metrics(struct rl_loop *l)
 static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
 			 uint64_t *reload_at)
 {
+	rl_nats_out_flush(l->output); /* what the batches emitted, to the publisher */
 	note_saves(l, now, reload_at);
 	if (*l->reload || (*reload_at && now >= *reload_at)) {
 		*l->reload = 0;

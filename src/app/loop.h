@@ -17,6 +17,7 @@ struct rl_lua;
 struct rl_watch;
 struct rl_recorder;
 struct rl_metrics;
+struct rl_nats_out;
 
 struct rl_loop {
 	struct rl_consumer *consumer;
@@ -42,6 +43,7 @@ struct rl_loop {
 	uint64_t max_series;	/* --max-series */
 	uint64_t next_render;	/* when the next /metrics snapshot is due */
 	uint64_t render_errors;	/* snapshots the script failed to render */
+	struct rl_nats_out *output; /* --output; NULL: off */
 };
 
 /* The consumer's batch callback (ctx is the struct rl_loop): hands the batch to Lua,

@@ -209,6 +209,15 @@ static void write_own(FILE *f, const struct rl_metrics_own *o, uint64_t scrapes)
 		   "# TYPE ringlua_metrics_render_errors_total counter\n"
 		   "ringlua_metrics_render_errors_total %llu\n",
 		(unsigned long long)o->render_errors);
+	if (o->output)
+		fprintf(f, "# HELP ringlua_output_published_total Messages --output's server "
+			   "confirmed.\n# TYPE ringlua_output_published_total counter\n"
+			   "ringlua_output_published_total %llu\n"
+			   "# HELP ringlua_output_dropped_total Messages --output dropped or "
+			   "could not have confirmed.\n# TYPE ringlua_output_dropped_total counter\n"
+			   "ringlua_output_dropped_total %llu\n",
+			(unsigned long long)o->output_published,
+			(unsigned long long)o->output_dropped);
 	fprintf(f, "# HELP ringlua_metrics_scrapes_total Scrapes answered.\n"
 		   "# TYPE ringlua_metrics_scrapes_total counter\n"
 		   "ringlua_metrics_scrapes_total %llu\n", (unsigned long long)scrapes);

@@ -5,6 +5,7 @@
 #ifndef RINGLUA_METRICS_H
 #define RINGLUA_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,8 @@ struct rl_metrics_own {
 	uint64_t reloads;
 	uint64_t series_dropped; /* label sets --max-series left out of this snapshot */
 	uint64_t render_errors;	/* snapshots the script's aggregations failed to make */
+	bool output;		/* --output is on: its counts follow */
+	uint64_t output_published, output_dropped;
 	double cpu_seconds;	/* the event loop thread's CPU time: ring reads and script */
 	const struct rl_metrics_ring *rings;
 	size_t nr_rings;

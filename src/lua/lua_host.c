@@ -386,6 +386,8 @@ int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts)
 	if (!h)
 		return -ENOMEM;
 	h->o = *opts;
+	h->shared.emit = opts->emit;
+	h->shared.emit_ctx = opts->emit_ctx;
 	h->errlog.out = stderr;
 	h->fail_prefix = "";
 	err = new_state(h, &h->L, &fresh);

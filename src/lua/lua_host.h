@@ -29,6 +29,9 @@ struct rl_lua_opts {
 					   * source or --pin */
 	size_t nr_rings;
 	const char *cdef;	/* declarations of the rings' record types */
+	/* Where ringlua.emit() sends each line; NULL: to stdout. */
+	int (*emit)(void *emit_ctx, const char *data, uint64_t len);
+	void *emit_ctx;
 };
 
 /* Setup is three calls, in this order (each refuses to come out of turn with -EINVAL):
