@@ -139,6 +139,16 @@ static int split_url(char *url, char *subject, size_t size)
 	return 0;
 }
 
+/* A connection made after ringlua started without one: said, as its absence was. */
+static void on_late_connect(natsConnection *nc, void *closure)
+{
+	char url[256];
+
+	(void)closure;
+	if (natsConnection_GetConnectedUrl(nc, url, sizeof(url)) == NATS_OK)
+		fprintf(stderr, "ringlua: --output: connected to %s\n", url);
+}
+
 static natsStatus set_options(natsOptions *opts, const char *server)
 {
 	natsStatus s = natsOptions_SetURL(opts, server);
@@ -150,7 +160,7 @@ static natsStatus set_options(natsOptions *opts, const char *server)
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectBufSize(opts, RECONNECT_BUF_BYTES);
 	if (s == NATS_OK)
-		s = natsOptions_SetRetryOnFailedConnect(opts, true, NULL, NULL);
+		s = natsOptions_SetRetryOnFailedConnect(opts, true, on_late_connect, NULL);
 	return s;
 }
 
