@@ -16,6 +16,10 @@ PACKAGES+=(help2man)
 # `cpack -G DEB` finds the package's library dependencies with dpkg-shlibdeps; the unit
 # template is checked with systemd-analyze; the man page with man.
 PACKAGES+=(dpkg-dev systemd man-db)
+# --metrics serves HTTP with libmicrohttpd; --output publishes to NATS with libnats.
+PACKAGES+=(libmicrohttpd-dev libnats-dev)
+# The real servers test_metrics and test_nats point ringlua at, and curl to ask them.
+PACKAGES+=(prometheus nats-server curl)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-}
