@@ -220,7 +220,7 @@ static size_t ring_fill(const struct rl_loop *l, struct rl_metrics_ring **out)
 static void render_metrics(struct rl_loop *l)
 {
 	struct rl_metrics_own own = {
-		.events = l->handled, .dropped = l->dropped, .errors = rl_lua_errors(l->lua),
+		.events = l->handled, .dropped = l->dropped,
 		.reloads = rl_lua_reloads(l->lua), .cpu_seconds = thread_cpu_seconds(),
 	};
 	struct rl_metrics_ring *rings = NULL;
@@ -234,7 +234,7 @@ static void render_metrics(struct rl_loop *l)
 		own.output = true;
 		rl_nats_out_counts(l->output, &own.output_published, &own.output_dropped);
 	}
-	own.errors = rl_lua_errors(l->lua);
+	own.errors = rl_lua_errors(l->lua); /* a failed rendering is one of them */
 	own.nr_rings = ring_fill(l, &rings);
 	own.rings = rings;
 	if (rl_metrics_publish(l->metrics, &own, text, len))

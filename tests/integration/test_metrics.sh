@@ -129,6 +129,10 @@ for bad in nohost 127.0.0.1: 127.0.0.1:0 127.0.0.1:70000 :9435; do
 done
 run_ringlua --pin "$pin" --max-series 5 "$script"
 assert_eq "$RC" 2 "--max-series without --metrics"
+assert_contains "$TMP/err" "--max-series bounds what --metrics shows" "--max-series alone"
+run_ringlua --replay "$TMP/none.rec" --metrics "127.0.0.1:$mport" "$script"
+assert_eq "$RC" 2 "--metrics with --replay"
+assert_contains "$TMP/err" "does not go with --metrics or --output" "--metrics with --replay"
 start_ringlua --pin "$pin" --metrics "127.0.0.1:$mport" "$script"
 run_ringlua --pin "$pin" --metrics "127.0.0.1:$mport" "$script"
 assert_eq "$RC" 1 "exit code with the port in use"
