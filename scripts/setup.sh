@@ -18,6 +18,10 @@ PACKAGES+=(help2man)
 PACKAGES+=(dpkg-dev systemd man-db)
 # pahole: record types of --bpf objects from their DWARF, when clang left them out of BTF.
 PACKAGES+=(dwarves)
+# --metrics serves HTTP with libmicrohttpd; --output publishes to NATS with libnats.
+PACKAGES+=(libmicrohttpd-dev libnats-dev)
+# The real servers test_metrics and test_nats point ringlua at, and curl to ask them.
+PACKAGES+=(prometheus nats-server curl)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-}

@@ -14,6 +14,7 @@ local format, rep = string.format, string.rep
 local concat, sort = table.concat, table.sort
 local type, tonumber, tostring, error = type, tonumber, tostring, error
 local setmetatable, getmetatable = setmetatable, getmetatable
+local ipairs, pairs, unpack = ipairs, pairs, unpack
 local rshift = bit.rshift
 
 local _M = {}
@@ -43,6 +44,9 @@ local HIGH_WORD = ffi.abi("le") and 1 or 0
 
 -- Every aggregation made, in the order made, for print_all and clear_all.
 local registry, by_name = {}, {}
+-- The entries of the previous version of the script (a reload), by name, waiting for
+-- an aggregation of the same name and kind to take them back.
+local carried = {}
 
 local function key_of(key)
   if key == nil then return NOKEY end
@@ -173,6 +177,22 @@ function Agg:_sort_value(key)
   return self.t[key]
 end
 
+-- For exporters (ringlua.metrics): the entries biggest first, each as {key = the raw
+-- key (self.t's), parts = the key's parts as text, none without a key}.
+function Agg:_entries()
+  local list, result = sorted_entries(self), {}
+  for i = #list, 1, -1 do
+    local key, parts = list[i].key, {}
+    if getmetatable(key) == Tuple then
+      for p = 1, key.n do parts[p] = key_text(key[p]) end
+    elseif key ~= NOKEY then
+      parts[1] = key_text(key)
+    end
+    result[#result + 1] = { key = key, parts = parts }
+  end
+  return result
+end
+
 -- Map lines "@name[key]: value", then a blank line.
 function Agg:_format_entries(list, first)
   local lines = {}
@@ -196,14 +216,14 @@ end
 
 --------------------------------------------------------------------------------------------
 -- The kinds. Each has its own add(key, v), so the per-event path has no branch on kind.
-local Count = kind({})
+local Count = kind({ kind = "count", metric = "counter" })
 function Count:add(key, n)
   local t = self.t
   key = key_of(key)
   t[key] = (t[key] or 0) + (n or 1)
 end
 
-local Sum = kind({})
+local Sum = kind({ kind = "sum", metric = "counter" })
 function Sum:add(key, v)
   local t = self.t
   key = key_of(key)
@@ -211,8 +231,8 @@ function Sum:add(key, v)
 end
 
 -- min and max: keep v when there is nothing yet or beats(v, current).
-local function extreme(beats)
-  local class = kind({})
+local function extreme(kind_name, beats)
+  local class = kind({ kind = kind_name, metric = "gauge" })
   function class:add(key, v)
     local t = self.t
     key = key_of(key)
@@ -222,11 +242,11 @@ local function extreme(beats)
   return class
 end
 
-local Min = extreme(function(v, cur) return v < cur end)
-local Max = extreme(function(v, cur) return v > cur end)
+local Min = extreme("min", function(v, cur) return v < cur end)
+local Max = extreme("max", function(v, cur) return v > cur end)
 
 -- avg keeps the sum in t and the count in n.
-local Avg = kind({})
+local Avg = kind({ kind = "avg", metric = "gauge" })
 function Avg:add(key, v)
   local t, n = self.t, self.n
   key = key_of(key)
@@ -250,14 +270,15 @@ function Avg:_print_value(key)
 end
 
 --------------------------------------------------------------------------------------------
--- Histograms: t[key] is an array of bucket counts, indexes 0 to last, made whole at the
--- first record of a key so that counting never grows a table.
+-- Histograms: t[key] is an array of bucket counts, indexes 0 to last, and the sum of
+-- the values recorded (b.sum, for Prometheus's _sum), made whole at the first record of
+-- a key so that counting never grows a table.
 local function buckets_of(self, key)
   local t = self.t
   key = key_of(key)
   local b = t[key]
   if b == nil then
-    b = {}
+    b = { sum = 0 }
     for i = 0, self.last do b[i] = 0 end
     t[key] = b
   end
@@ -296,7 +317,7 @@ local function total(b, last)
   return sum
 end
 
-local Hist = kind({})
+local Hist = kind({ metric = "histogram" })
 
 -- The number of values recorded under key.
 function Hist:get(key)
@@ -313,6 +334,7 @@ function Hist:record(v, key)
   local b = buckets_of(self, key)
   local i = self:_bucket(v)
   b[i] = b[i] + 1
+  b.sum = b.sum + v
 end
 
 -- "@name[key]:" then the histogram and a blank line, for each key.
@@ -326,7 +348,7 @@ function Hist:_format_entries(list, first)
 end
 
 -- The log2 histogram.
-local Log2 = kind({}, Hist)
+local Log2 = kind({ kind = "hist" }, Hist)
 
 function Log2:_bucket(v)
   if not (v >= 1) then return v < 0 and 0 or 1 end
@@ -348,7 +370,7 @@ function Log2:_bucket_label(i)
 end
 
 -- The linear histogram: bucket 0 below min, 1..n the steps, n + 1 from max on.
-local Linear = kind({}, Hist)
+local Linear = kind({ kind = "lhist" }, Hist)
 
 function Linear:_bucket(v)
   if v < self.min then return 0 end
@@ -373,8 +395,64 @@ function Linear:_bucket_label(i)
 end
 
 --------------------------------------------------------------------------------------------
--- Making aggregations. name "x" prints as "@x" (nil: "@"); opts.top limits printing to
--- the biggest entries.
+-- Carrying the entries across a reload: exported as plain data (ringlua.state's
+-- encoding carries it), taken back by an aggregation of the same name and kind (and,
+-- for lhist, the same bounds) that the new version makes.
+
+-- Whether the old export fits self: same kind, same buckets.
+local function same_shape(self, old)
+  return old.kind == self.kind and old.last == self.last and old.min == self.min and
+         old.step == self.step
+end
+
+local function adopt(self)
+  local old = carried[self.name]
+  carried[self.name] = nil
+  if old == nil or not same_shape(self, old) then return end
+  for _, e in ipairs(old.entries) do
+    local key = e.key
+    if e.nokey then key = NOKEY
+    elseif e.tuple then key = self:key(unpack(e.tuple, 1, e.tuple.n)) end
+    self.t[key] = e.v
+    if self.n then self.n[key] = e.n end
+  end
+end
+
+-- Every aggregation's entries as plain data: numbers, strings and tables of them.
+function _M._export()
+  local list = {}
+  for _, a in ipairs(registry) do
+    local entries = {}
+    for key, v in pairs(a.t) do
+      local e = { v = v, n = a.n and a.n[key] }
+      if key == NOKEY then e.nokey = true
+      elseif getmetatable(key) == Tuple then e.tuple = { key[1], key[2], key[3], key[4], n = key.n }
+      else e.key = key end
+      entries[#entries + 1] = e
+    end
+    list[#list + 1] = { name = a.name, kind = a.kind, last = a.last, min = a.min,
+                        step = a.step, entries = entries }
+  end
+  return list
+end
+
+-- Hands an export of the previous version to the aggregations this one makes; called
+-- by the host before the script's top level runs.
+function _M._carry(list)
+  carried = {}
+  for _, old in ipairs(list or {}) do carried[old.name] = old end
+end
+
+--------------------------------------------------------------------------------------------
+-- Making aggregations. name "x" prints as "@x" (nil: "@"). Options:
+--   top     print only the biggest entries
+--   labels  the Prometheus label names of the key's parts (default "key", or "key1",
+--           "key2", ... for a tuple)
+--   metric  "counter" or "gauge": how --metrics exports a count or sum (default
+--           counter; min, max and avg are gauges, histograms histograms)
+--   help    the # HELP text --metrics gives
+local METRICS = { counter = true, gauge = true }
+
 local function make(class, name, opts, fields)
   name = name or ""
   if type(name) ~= "string" then error("agg: a name is a string", 3) end
@@ -383,9 +461,18 @@ local function make(class, name, opts, fields)
   local self = fields or {}
   self.name = name
   self.limit = opts and opts.top
+  self.labels = opts and opts.labels
+  self.help = opts and opts.help
+  if opts and opts.metric ~= nil then
+    if class.metric == "histogram" or class.metric == "gauge" or not METRICS[opts.metric] then
+      error("agg: metric is \"counter\" or \"gauge\", for a count or a sum", 3)
+    end
+    self.metric = opts.metric
+  end
   self.t = {}
   self.tuples = {}
   setmetatable(self, class)
+  adopt(self)
   registry[#registry + 1] = self
   by_name[name] = self
   return self
@@ -417,6 +504,11 @@ end
 -- Prints every aggregation that has entries, in the order they were made.
 function _M.print_all(out)
   for _, a in ipairs(registry) do a:print(out) end
+end
+
+-- Calls fn(a) for every aggregation, in the order they were made.
+function _M.each(fn)
+  for _, a in ipairs(registry) do fn(a) end
 end
 
 -- Clears every aggregation.

@@ -79,6 +79,40 @@ local helpers = {
 }
 _M.q = q
 
+-- A plain Lua value as JSON: a table whose [1] is set an array (of 1..#t), any other an
+-- object (its keys as strings); functions and other userdata as null. Scripts emit
+-- tables of the same few keys again and again: their quoted forms are kept (up to
+-- MAX_KEYS of them).
+local MAX_KEYS = 1024
+local quoted_keys, nr_quoted = {}, 0
+
+local function quoted_key(k)
+  local text = quoted_keys[k]
+  if text then return text end
+  text = q(tostring(k)) .. ":"
+  if nr_quoted < MAX_KEYS then
+    quoted_keys[k] = text
+    nr_quoted = nr_quoted + 1
+  end
+  return text
+end
+
+local function encode(v)
+  local t = type(v)
+  if t == "string" then return q(v) end
+  if t == "number" or (t == "cdata" and tonumber(v)) then return jnum(v) end
+  if t == "boolean" then return tostring(v) end
+  if t ~= "table" then return "null" end
+  local parts = {}
+  if v[1] ~= nil then
+    for i = 1, #v do parts[i] = encode(v[i]) end
+    return "[" .. concat(parts, ",") .. "]"
+  end
+  for k, x in pairs(v) do parts[#parts + 1] = quoted_key(k) .. encode(x) end
+  return "{" .. concat(parts, ",") .. "}"
+end
+_M.encode = encode
+
 -- Called by the C host: the generated source of map's decoders, for records of ctype.
 function _M._install(map, ctype, source)
   local chunk = assert(loadstring(source, "=decoder of " .. map))

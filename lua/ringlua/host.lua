@@ -1,10 +1,11 @@
 -- The host side of a ringlua state: loaded by the C host, never by scripts.
 -- It declares the event types, runs the user's script, finds its handlers, builds the
 -- batch loop the C side enters once per batch of records, and carries `ringlua.state`
--- from one state to the next on a reload.
+-- and the aggregations' entries from one state to the next on a reload.
 local ffi = require("ffi")
 local ringlua = require("ringlua")
 local state = require("ringlua.state")
+local agg = require("ringlua.agg")
 
 local _M = {}
 
@@ -241,7 +242,12 @@ function _M.start(chunk, script, shared_lud, sources, opts)
   table.insert(package.loaders, 2, make_searcher(dir, opts.own_path, templates, opts.load_module))
   local shared = ffi.cast(dispatch_ptr_t, shared_lud)
   os.exit = make_exit(shared)
-  if opts.state then ringlua.state = state.decode(opts.state) end
+  ringlua._emit_to(shared)
+  if opts.state then
+    local pos
+    ringlua.state, pos = state.decode(opts.state)
+    if pos <= #opts.state then agg._carry((state.decode(opts.state, pos))) end
+  end
   ringlua.reloads = opts.reloads
 
   local returned = chunk()
@@ -288,13 +294,14 @@ function _M.start(chunk, script, shared_lud, sources, opts)
   return make_dispatch(shared, by_ring, ctl.on_event), ctl
 end
 
--- ringlua.state, encoded for the next state; says what could not be carried.
+-- ringlua.state, then the aggregations' entries, encoded for the next state; says what
+-- could not be carried.
 function _M.export_state()
   local encoded, skipped = state.encode(ringlua.state, "ringlua.state")
   for _, what in ipairs(skipped) do
     io.stderr:write("ringlua: reload: not carried over: ", what, "\n")
   end
-  return encoded
+  return encoded .. state.encode(agg._export(), "ringlua.agg")
 end
 
 return _M

@@ -105,6 +105,20 @@ end
 function _M.decode(ptr, map) return (decoding or decoding_module()).decode(ptr, map) end
 function _M.json(ptr, map) return (decoding or decoding_module()).json(ptr, map) end
 
+-- ringlua.emit(line or table): one line out, a table as a JSON object. With --output it
+-- goes to the bus (the host's emit function, called through the FFI), else to stdout.
+local io_write, type = io.write, type
+local shared
+function _M._emit_to(dispatch) shared = dispatch end
+function _M.emit(v)
+  if type(v) ~= "string" then v = (decoding or decoding_module()).encode(v) end
+  if shared ~= nil and shared.emit ~= nil then
+    shared.emit(shared.emit_ctx, v, #v)
+  else
+    io_write(v, "\n")
+  end
+end
+
 -- A char array as a string, up to its first NUL and never past its end.
 function _M.str(chars, max)
   max = max or ffi_sizeof(chars)

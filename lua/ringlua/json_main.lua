@@ -1,13 +1,13 @@
 -- The script of `ringlua --json`: every event of every ring as one JSON object per line,
 -- decoded by the decoders generated from BTF, with its map name first (a ring without a
 -- known record type: {"map":..., "len":N, "hex":"..."}); drops as
--- {"type":"lost_events","count":N}. Output is buffered, and flushed every interval and
--- at exit.
+-- {"type":"lost_events","count":N}. Each line goes out through ringlua.emit: to stdout,
+-- buffered and flushed every interval and at exit, or with --output to the bus.
 local ffi = require("ffi")
 local ringlua = require("ringlua")
 local decode = require("ringlua.decode")
 
-local write = io.write
+local emit = ringlua.emit
 
 -- A record of a ring whose type is unknown (ringlua said so at start): its bytes, in
 -- hex, so that nothing is lost and every line is still JSON.
@@ -22,7 +22,7 @@ local function printer(map)
   local json
   return function(ptr, len)
     json = json or decode.decoders[map] and decode.decoders[map].json
-    write(json and json(ptr) or raw_json(map, ptr, len), "\n")
+    emit(json and json(ptr) or raw_json(map, ptr, len))
   end
 end
 
@@ -35,7 +35,7 @@ function M.on_init()
 end
 
 function M.on_lost(n)
-  write(('{"type":"lost_events","count":%d}\n'):format(n))
+  emit(('{"type":"lost_events","count":%d}'):format(n))
 end
 
 function M.on_tick()

@@ -127,8 +127,10 @@ function decode_at(s, pos)
   error("state: bad encoding at byte " .. pos, 0)
 end
 
-function _M.decode(s)
-  return (decode_at(s, 1))
+-- Decodes the value whose encoding starts at pos (default 1); returns it and the position
+-- after it, where the next encoding may follow.
+function _M.decode(s, pos)
+  return decode_at(s, pos or 1)
 end
 
 return _M

@@ -4,12 +4,14 @@
 #include <getopt.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
+#include "app/metrics.h"
 #include "kernel/sources.h"
 #include "kernel/tp_format.h"
 
@@ -22,6 +24,10 @@
 /* A tracing script that holds more than this is almost surely leaking. */
 #define DEFAULT_MEMORY_LIMIT_MB 1024
 #define MAX_MEMORY_LIMIT_MB (1u << 20)
+/* Label sets a scrape shows at most: a key taken from pids or paths can grow without
+ * bound, and Prometheus slows down with millions of series. */
+#define DEFAULT_MAX_SERIES 10000
+#define OUTPUT_SCHEME "nats://"
 
 enum {
 	OPT_PIN = 256,
@@ -46,6 +52,9 @@ enum {
 	OPT_SET,
 	OPT_TYPE,
 	OPT_FOLLOW,
+	OPT_METRICS,
+	OPT_MAX_SERIES,
+	OPT_OUTPUT,
 };
 
 static const struct option long_opts[] = {
@@ -78,6 +87,9 @@ static const struct option long_opts[] = {
 	{ "type", required_argument, NULL, OPT_TYPE },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "list", no_argument, NULL, 'l' },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ 0 },
 };
 
@@ -122,6 +134,13 @@ void rl_cli_usage(FILE *out)
 		"                      (default %.1f)\n"
 		"      --max-errors N  stop after N handler errors (default: never)\n"
 		"      --stats         every interval: events/s and fill of each ring, drops/s\n"
+		"      --metrics HOST:PORT\n"
+		"                      serve the script's ringlua.agg aggregations and ringlua's\n"
+		"                      own counters at http://HOST:PORT/metrics, for Prometheus\n"
+		"      --max-series N  label sets /metrics shows at most (default %d)\n"
+		"      --output nats://HOST:PORT/SUBJECT\n"
+		"                      publish every --json line, or what the script passes to\n"
+		"                      ringlua.emit(), to NATS SUBJECT\n"
 		"      --handler-timeout MS\n"
 		"                      stop a handler call (one record) that uses more than MS\n"
 		"                      of CPU time (default %d; 0: never)\n"
@@ -135,7 +154,7 @@ void rl_cli_usage(FILE *out)
 		"  -h, --help          print this help\n"
 		"      --version       print the version\n\nSources:\n",
 		RL_DEFAULT_SOURCE, RL_COMM_MAX, DEFAULT_INTERVAL_MS, DEFAULT_LATENCY_US / 1000.0,
-		DEFAULT_HANDLER_TIMEOUT_MS, DEFAULT_MEMORY_LIMIT_MB);
+		DEFAULT_MAX_SERIES, DEFAULT_HANDLER_TIMEOUT_MS, DEFAULT_MEMORY_LIMIT_MB);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "  %-12s %s\n", src[i].name, src[i].summary);
 }
@@ -228,6 +247,33 @@ static int add_pair(const char *opt, const char *arg, const char **list, size_t 
 	return 0;
 }
 
+/* --metrics HOST:PORT, checked in form (resolved when it is opened). */
+static int check_metrics_addr(const char *addr)
+{
+	char host[256];
+	uint16_t port;
+
+	return rl_metrics_split_addr(addr, host, sizeof(host), &port) ?
+		bad_value("--metrics", addr) : 0;
+}
+
+/* --output nats://HOST:PORT/SUBJECT: a host, a port and a subject without spaces. */
+static int check_output(const char *url)
+{
+	const char *hostport = url + strlen(OUTPUT_SCHEME), *slash;
+	char host[256];
+	uint16_t port;
+
+	if (strncmp(url, OUTPUT_SCHEME, strlen(OUTPUT_SCHEME)) || !(slash = strchr(hostport, '/')))
+		return bad_value("--output", url);
+	if (slash - hostport >= (ptrdiff_t)sizeof(host) || !slash[1] || strpbrk(slash + 1, " \t*>"))
+		return bad_value("--output", url);
+	memcpy(host, hostport, (size_t)(slash - hostport));
+	host[slash - hostport] = '\0';
+	return rl_metrics_split_addr(host, host, sizeof(host), &port) ?
+		bad_value("--output", url) : 0;
+}
+
 /* Applies one option; returns 0 or -EINVAL (printed). */
 static int apply(struct rl_options *o, int c, const char *arg)
 {
@@ -290,6 +336,16 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_BPF: o->bpf = arg; return 0;
 	case OPT_SET: return add_pair("--set", arg, o->sets, &o->nr_sets, RL_MAX_SETS);
 	case OPT_TYPE: return add_pair("--type", arg, o->types, &o->nr_types, RL_MAX_TYPES);
+	case OPT_METRICS:
+		o->metrics = arg;
+		return check_metrics_addr(arg);
+	case OPT_MAX_SERIES:
+		o->max_series_given = true;
+		return parse_u64(arg, 1, UINT32_MAX, &o->max_series) ?
+			bad_value("--max-series", arg) : 0;
+	case OPT_OUTPUT:
+		o->output = arg;
+		return check_output(arg);
 	default:
 		return -EINVAL;
 	}
@@ -352,6 +408,16 @@ static int check_combinations(const struct rl_options *o)
 				"own filters in its program (--set)\n", conflict);
 		return -EINVAL;
 	}
+	if (o->replay && (o->metrics || o->output)) {
+		fprintf(stderr, "ringlua: --replay runs the script on a recording: it does not "
+				"go with --metrics or --output\n");
+		return -EINVAL;
+	}
+	if (o->max_series_given && !o->metrics) {
+		fprintf(stderr, "ringlua: --max-series bounds what --metrics shows: give "
+				"--metrics too\n");
+		return -EINVAL;
+	}
 	if (o->follow && !o->pid) {
 		fprintf(stderr, "ringlua: --follow follows the process of -p PID (-c follows "
 				"its command anyway)\n");
@@ -371,7 +437,8 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 	*o = (struct rl_options){ .interval_ms = DEFAULT_INTERVAL_MS,
 				  .latency_us = DEFAULT_LATENCY_US, .uid = RL_ANY_UID,
 				  .handler_timeout_ms = DEFAULT_HANDLER_TIMEOUT_MS,
-				  .memory_limit_mb = DEFAULT_MEMORY_LIMIT_MB };
+				  .memory_limit_mb = DEFAULT_MEMORY_LIMIT_MB,
+				  .max_series = DEFAULT_MAX_SERIES };
 	opterr = 0; /* our own one-line message instead of getopt's */
 	/* 0, not 1: glibc starts afresh only at 0; at 1 it would go on inside a group of
 	 * short options where the previous parse stopped (`-vx`), in its argv. */

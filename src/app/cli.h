@@ -36,6 +36,10 @@ struct rl_options {
 	const char *record;	/* --record: write every event handled to this file */
 	const char *replay;	/* --replay: run the script on this recording instead */
 	bool realtime;		/* --realtime: replay at the recorded pace */
+	const char *metrics;	/* --metrics HOST:PORT: serve /metrics there; NULL: off */
+	uint64_t max_series;	/* --max-series: label sets /metrics shows at most */
+	bool max_series_given;
+	const char *output;	/* --output nats://HOST:PORT/SUBJECT; NULL: stdout only */
 	bool help;
 	bool version;
 	uint32_t uid;		/* --uid: trace only this user; RL_ANY_UID: all */

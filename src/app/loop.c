@@ -4,11 +4,14 @@
 #include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 
+#include "app/metrics.h"
+#include "app/nats_out.h"
 #include "lua/lua_host.h"
 #include "record/recording.h"
 #include "util/watch.h"
@@ -26,6 +29,10 @@
  * file; a script truncates, then writes): the reload waits until they have been quiet
  * this long, and happens once. */
 #define SAVE_QUIET_US 5000
+/* A /metrics snapshot is made this often: a scrape sees values at most this old, and
+ * the script's aggregations are walked at most twice a second however often scrapers
+ * come. */
+#define METRICS_RENDER_US 500000
 
 bool rl_loop_finished(const struct rl_loop *l)
 {
@@ -169,10 +176,15 @@ static void reload_script(struct rl_loop *l)
 	watch_files(l);
 }
 
-/* The poll timeout that wakes us for the earliest of the tick and a due reload. */
-static int poll_timeout_ms(uint64_t now, uint64_t next_tick, uint64_t reload_at)
+/* The poll timeout that wakes us for the earliest of the tick, a due reload and a due
+ * /metrics snapshot. */
+static int poll_timeout_ms(const struct rl_loop *l, uint64_t now, uint64_t next_tick,
+			   uint64_t reload_at)
 {
 	uint64_t wake = reload_at && reload_at < next_tick ? reload_at : next_tick;
+
+	if (l->metrics && l->next_render < wake)
+		wake = l->next_render;
 
 	return now < wake ? (int)((wake - now + 999) / 1000) : 0;
 }
@@ -218,6 +230,63 @@ static bool watched_process_gone(const struct rl_loop *l, bool at_tick)
 	return poll(&p, 1, 0) == 1;
 }
 
+/* CPU time of this thread, the loop's: ring reads and the script. */
+static double thread_cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* not the wall clock of util/clock */
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The rings' fill for ringlua's own series: names from the ring table, or "events".
+ * Returns how many rings there are (0 and *out NULL when out of memory). */
+static size_t ring_fill(const struct rl_loop *l, struct rl_metrics_ring **out)
+{
+	size_t n = 0;
+
+	while (rl_consumer_pending(l->consumer, (int)n) >= 0)
+		n++;
+	*out = calloc(n ? n : 1, sizeof(**out));
+	if (!*out)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		(*out)[i] = (struct rl_metrics_ring){
+			.name = l->ring_names ? l->ring_names[i] : "events",
+			.pending = rl_consumer_pending(l->consumer, (int)i),
+			.size = rl_consumer_size(l->consumer, (int)i),
+		};
+	return n;
+}
+
+/* A new /metrics snapshot: the script's aggregations and ringlua's own series. A
+ * failed rendering keeps the aggregations of the last good one out, not the rest. */
+static void render_metrics(struct rl_loop *l)
+{
+	struct rl_metrics_own own = {
+		.events = l->handled, .dropped = l->dropped,
+		.reloads = rl_lua_reloads(l->lua), .cpu_seconds = thread_cpu_seconds(),
+	};
+	struct rl_metrics_ring *rings = NULL;
+	char *text = NULL;
+	size_t len = 0;
+
+	if (rl_lua_render_metrics(l->lua, l->max_series, &text, &len, &own.series_dropped))
+		l->render_errors++;
+	own.render_errors = l->render_errors;
+	if (l->output) {
+		own.output = true;
+		rl_nats_out_counts(l->output, &own.output_published, &own.output_dropped);
+	}
+	own.errors = rl_lua_errors(l->lua); /* a failed rendering is one of them */
+	own.nr_rings = ring_fill(l, &rings);
+	own.rings = rings;
+	if (rl_metrics_publish(l->metrics, &own, text, len))
+		fprintf(stderr, "ringlua: --metrics: out of memory for a snapshot\n");
+	free(rings);
+	free(text);
+}
+
 /* Between polls: reloads that are due, the tick, the watched process. Returns 1 when
  * the loop should end (the process is gone). */
 static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
@@ -225,11 +294,16 @@ static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
 {
 	bool at_tick = false;
 
+	rl_nats_out_flush(l->output); /* what the batches emitted, to the publisher */
 	note_saves(l, now, reload_at);
 	if (*l->reload || (*reload_at && now >= *reload_at)) {
 		*l->reload = 0;
 		*reload_at = 0;
 		reload_script(l);
+	}
+	if (l->metrics && now >= l->next_render) {
+		render_metrics(l);
+		l->next_render = now + METRICS_RENDER_US;
 	}
 	if (now >= *next_tick) {
 		uint64_t interval = (uint64_t)l->interval_ms * 1000;
@@ -291,8 +365,8 @@ static int poll_until_stopped(struct rl_loop *l)
 	if (l->stats)
 		rl_stats_report(l->stats, l->consumer, l->ring_names, NULL, rl_now_us());
 	while (!*l->exiting && !rl_loop_finished(l)) {
-		int n = rl_consumer_poll(l->consumer, poll_timeout_ms(rl_now_us(), l->next_tick,
-								      reload_at));
+		int n = rl_consumer_poll(l->consumer, poll_timeout_ms(l, rl_now_us(),
+								      l->next_tick, reload_at));
 		int gone = output_gone();
 
 		if (n < 0 || gone < 0)

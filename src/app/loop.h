@@ -16,6 +16,8 @@
 struct rl_lua;
 struct rl_watch;
 struct rl_recorder;
+struct rl_metrics;
+struct rl_nats_out;
 
 struct rl_loop {
 	struct rl_consumer *consumer;
@@ -41,6 +43,11 @@ struct rl_loop {
 	uint64_t next_tick;	/* when on_tick is due (us); 0: not in rl_loop_run, no ticks */
 	uint64_t ns_per_event;	/* what the last batch cost per event: how many fit before it */
 	int pid_fd;		/* the watched process, in the consumer's epoll set; -1: none */
+	struct rl_metrics *metrics; /* --metrics; NULL: off */
+	uint64_t max_series;	/* --max-series */
+	uint64_t next_render;	/* when the next /metrics snapshot is due */
+	uint64_t render_errors;	/* snapshots the script failed to render */
+	struct rl_nats_out *output; /* --output; NULL: off */
 };
 
 /* The consumer's batch callback (ctx is the struct rl_loop): hands the batch to Lua,

@@ -11,6 +11,8 @@
 #include "app/child.h"
 #include "app/feed.h"
 #include "app/loop.h"
+#include "app/metrics.h"
+#include "app/nats_out.h"
 #include "app/replay_run.h"
 #include "app/stats.h"
 #include "kernel/bpf_obj.h"
@@ -45,6 +47,8 @@ struct rl_session {
 	struct rl_stats stats;
 	const char **ring_names;	/* the ring table's names, for --stats */
 	struct rl_recorder *recorder;
+	struct rl_metrics *metrics;	/* --metrics */
+	struct rl_nats_out *output;	/* --output */
 	struct rl_loop loop;
 	uint64_t started_us;		/* when the loop began */
 	struct rl_replay_feed replay;	/* --replay: the recording that feeds the script */
@@ -122,6 +126,8 @@ static struct rl_lua_opts lua_opts(struct rl_session *s)
 		.memory_limit = (size_t)s->opt.memory_limit_mb << 20,
 		.verbose = s->opt.verbose,
 		.unsafe_perms = s->opt.unsafe_perms,
+		.emit = s->output ? rl_nats_out_emit : NULL,
+		.emit_ctx = s->output,
 	};
 }
 
@@ -258,10 +264,10 @@ static int open_recorder(struct rl_session *s)
 	return err;
 }
 
-/* The ring table's names, for --stats. Returns 0 or -ENOMEM. */
+/* The ring table's names, for --stats and --metrics. Returns 0 or -ENOMEM. */
 static int name_rings(struct rl_session *s)
 {
-	if (!s->opt.stats)
+	if (!s->opt.stats && !s->opt.metrics)
 		return 0;
 	s->ring_names = calloc(s->feed.nr_rings ? s->feed.nr_rings : 1,
 			       sizeof(*s->ring_names));
@@ -322,6 +328,7 @@ static void prepare_loop(struct rl_session *s)
 		.read_dropped = read_dropped, .dropped_ctx = &s->feed,
 		.stats = s->opt.stats ? &s->stats : NULL,
 		.ring_names = s->ring_names, .recorder = s->recorder,
+		.metrics = s->metrics, .max_series = s->opt.max_series, .output = s->output,
 	};
 }
 
@@ -331,6 +338,9 @@ static int open_live(struct rl_session *s)
 {
 	int err = spawn_command(s);
 
+	/* The output before the script: its emit() reaches it from the top level on. */
+	if (!err && s->opt.output)
+		err = rl_nats_out_open(&s->output, s->opt.output);
 	if (!err)
 		err = open_script_and_feed(s);
 	if (!err)
@@ -341,6 +351,8 @@ static int open_live(struct rl_session *s)
 	err = open_recorder(s);
 	if (!err)
 		err = name_rings(s);
+	if (!err && s->opt.metrics)
+		err = rl_metrics_open(&s->metrics, s->opt.metrics);
 	if (!err)
 		err = rl_lua_init(s->lua, s->feed.name, s->opt.script_argc, s->opt.script_argv);
 	if (!err)
@@ -435,6 +447,13 @@ static void print_summary(const struct rl_session *s)
 		fprintf(stderr, ", %llu dropped", (unsigned long long)dropped);
 	if (rl_lua_reloads(s->lua))
 		fprintf(stderr, ", %llu reloads", (unsigned long long)rl_lua_reloads(s->lua));
+	if (s->output) {
+		uint64_t published, lost;
+
+		rl_nats_out_counts(s->output, &published, &lost);
+		fprintf(stderr, ", %llu published, %llu not published",
+			(unsigned long long)published, (unsigned long long)lost);
+	}
 	fprintf(stderr, ", %.2f s\n", (double)(rl_now_us() - s->started_us) / 1e6);
 }
 
@@ -442,6 +461,8 @@ static void print_summary(const struct rl_session *s)
 static int end_script(struct rl_session *s)
 {
 	int status = rl_lua_exit(s->lua) ? RL_EXIT_FAIL : RL_EXIT_OK;
+
+	rl_nats_out_drain(s->output); /* on_exit's lines too, for the summary's counts */
 
 	if (rl_lua_failed(s->lua)) {
 		/* A timeout or the memory limit was reported when it happened. */
@@ -479,6 +500,8 @@ void rl_session_close(struct rl_session *s)
 	rl_child_end(&s->child);
 	rl_recorder_close(s->recorder);
 	rl_watchdog_stop();
+	rl_metrics_close(s->metrics);
+	rl_nats_out_close(s->output);
 	rl_watch_close(s->watch);
 	rl_consumer_close(s->consumer);
 	rl_feed_close(&s->feed);

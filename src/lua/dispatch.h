@@ -14,6 +14,10 @@ struct rl_dispatch {
 	int32_t cursor;		/* index of the record being handled: where to resume */
 	int32_t exit_code;	/* os.exit(code) was called: end with this */
 	int32_t exit_requested;
+	/* ringlua.emit(line) calls emit(emit_ctx, line, len): a plain C call through the
+	 * FFI, once per line. NULL: emitted lines go to stdout. */
+	int (*emit)(void *emit_ctx, const char *data, uint64_t len);
+	void *emit_ctx;
 };
 
 #endif

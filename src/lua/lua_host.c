@@ -406,6 +406,8 @@ int rl_lua_open(struct rl_lua **out, const struct rl_lua_opts *opts)
 	if (!h)
 		return -ENOMEM;
 	h->o = *opts;
+	h->shared.emit = opts->emit;
+	h->shared.emit_ctx = opts->emit_ctx;
 	h->errlog.out = stderr;
 	h->fail_prefix = "";
 	err = new_state(h, &h->L, &fresh);
@@ -746,6 +748,38 @@ void rl_lua_tick(struct rl_lua *h)
 {
 	if (push_hook(h->L, "on_tick") == 0 && call_traced(h, h->L, 0, 0, "on_tick"))
 		handler_error(h);
+}
+
+int rl_lua_render_metrics(struct rl_lua *h, uint64_t max_series, char **text, size_t *len,
+			  uint64_t *dropped)
+{
+	lua_State *L = h->L;
+	const char *rendered;
+	int err = 0;
+
+	*text = NULL;
+	lua_getglobal(L, "require");
+	lua_pushstring(L, "ringlua.metrics");
+	if (call_traced(h, L, 1, 1, "require")) {
+		handler_error(h);
+		return -EINVAL;
+	}
+	lua_getfield(L, -1, "render");
+	lua_remove(L, -2);
+	lua_pushnumber(L, (lua_Number)max_series);
+	if (call_traced(h, L, 1, 2, "--metrics' rendering")) {
+		handler_error(h);
+		return -EINVAL;
+	}
+	rendered = lua_tolstring(L, -2, len);
+	*dropped = (uint64_t)lua_tonumber(L, -1);
+	*text = rendered ? malloc(*len + 1) : NULL;
+	if (*text)
+		memcpy(*text, rendered, *len + 1);
+	else
+		err = -ENOMEM;
+	lua_pop(L, 2);
+	return err;
 }
 
 int rl_lua_exit(struct rl_lua *h)

@@ -32,6 +32,9 @@ struct rl_lua_opts {
 	const char *source_option; /* -s as given: a probe list means the rings come later */
 	const char *rings_from;	/* what has the rings, for errors ("the recording x.rec");
 				 * NULL: the BPF object */
+	/* Where ringlua.emit() sends each line; NULL: to stdout. */
+	int (*emit)(void *emit_ctx, const char *data, uint64_t len);
+	void *emit_ctx;
 };
 
 /* Setup is three calls, in this order (each refuses to come out of turn with -EINVAL):
@@ -105,6 +108,13 @@ void rl_lua_lost(struct rl_lua *h, uint64_t n);
 
 /* Calls on_tick() if the script has one; errors count as handler errors. */
 void rl_lua_tick(struct rl_lua *h);
+
+/* The Prometheus exposition of the script's ringlua.agg aggregations (ringlua.metrics),
+ * with at most max_series label sets: *text (malloc'd, the caller frees it) and *len,
+ * and in *dropped how many label sets were left out. An error counts as a handler
+ * error. Returns 0 or -errno (-EINVAL: the rendering failed; -ENOMEM). */
+int rl_lua_render_metrics(struct rl_lua *h, uint64_t max_series, char **text, size_t *len,
+			  uint64_t *dropped);
 
 /* Calls on_exit() if the script has one. Returns 0 or -errno (error printed). */
 int rl_lua_exit(struct rl_lua *h);

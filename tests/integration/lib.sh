@@ -44,6 +44,16 @@ new_pin() {
   echo "${PIN_PREFIX}_$n"
 }
 
+# free_port: a loopback TCP port nothing listens on now (for servers the tests start).
+free_port() {
+  local port
+  for _ in $(seq 100); do
+    port=$((20000 + RANDOM % 40000))
+    (echo > "/dev/tcp/127.0.0.1/$port") 2> /dev/null || { echo "$port"; return 0; }
+  done
+  fail "no free loopback port"
+}
+
 # Runs the test producer (output in $TMP/prod); fails the test if it fails.
 produce() {
   [ -x "$PRODUCER" ] || fail "no producer binary: $PRODUCER"

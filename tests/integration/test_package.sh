@@ -48,7 +48,28 @@ systemd-analyze verify --man=no "$TMP/ringlua@execsnoop.service" > "$TMP/verify"
   { cat "$TMP/verify" >&2; fail "systemd-analyze verify refuses the unit"; }
 assert_contains "$unit" 'ExecReload=/bin/kill -HUP $MAINPID' "systemctl reload reloads the script"
 assert_contains "$unit" 'Restart=on-failure' "a failed daemon restarts"
+assert_contains "$unit" 'Environment=RINGLUA_METRICS=127.0.0.1:9435' "the default metrics address"
+assert_contains "$unit" '--metrics ${RINGLUA_METRICS} %I' "the daemon serves /metrics"
 pass "the unit template verifies"
+
+# The daemon's command line, as systemd would expand it for ringlua@execsnoop with the
+# defaults, serves /metrics.
+mport=$(free_port)
+cmd=$(sed -n 's/^ExecStart=//p' "$TMP/ringlua@execsnoop.service")
+cmd=${cmd//\$\{RINGLUA_METRICS\}/127.0.0.1:$mport}
+cmd=${cmd//%I/execsnoop}
+cmd=${cmd//\$RINGLUA_OPTS/}
+# shellcheck disable=SC2086 # word splitting is what systemd does
+timeout -s KILL 30 $cmd > "$TMP/daemon.out" 2> "$TMP/daemon.err" &
+daemon=$!
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$mport/metrics" > "$TMP/daemon.metrics" 2> /dev/null && break
+  sleep 0.1
+done
+signal_child INT "$daemon"
+wait "$daemon" || { cat "$TMP/daemon.err" >&2; fail "the daemon's command failed"; }
+assert_contains "$TMP/daemon.metrics" "# TYPE ringlua_events_total counter" "the daemon's /metrics"
+pass "the unit's command serves /metrics"
 
 # The .deb holds the same tree under /usr.
 (cd "$TMP" && cpack -G DEB --config "$BUILD/CPackConfig.cmake" > "$TMP/cpack" 2>&1) ||

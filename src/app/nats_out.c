@@ -1,0 +1,343 @@
+#include "app/nats_out.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <nats/nats.h>
+
+#define URL_SCHEME "nats://"
+/* A batch is handed over between ring batches, or once it holds this much. */
+#define BATCH_BYTES (256u << 10)
+/* What may wait for the publisher: past this the loop drops batches (and counts
+ * them) rather than hold more memory or wait. */
+#define QUEUE_BYTES (16u << 20)
+/* NATS's default max_payload. */
+#define MAX_MESSAGE_BYTES (1u << 20)
+/* While disconnected, libnats keeps publishes in a buffer of this size and sends them on
+ * reconnect; a publish that does not fit fails (and is counted). */
+#define RECONNECT_BUF_BYTES (8 << 20)
+/* Reconnect attempts never end (a daemon outlives a server's restart); this often. */
+#define RECONNECT_WAIT_MS 250
+/* A round of publishes is confirmed by a PING answered within this. */
+#define CONFIRM_TIMEOUT_MS 2000
+/* The drain at exit gives up after this. */
+#define DRAIN_TIMEOUT_S 5
+#define MAX_SUBJECT 256
+
+/* One batch of messages, each a 4-byte length then its bytes. */
+struct batch {
+	char *data;
+	size_t len, cap;
+	uint64_t count;
+	struct batch *next;
+};
+
+struct rl_nats_out {
+	natsOptions *opts;
+	natsConnection *nc;
+	char subject[MAX_SUBJECT];
+	struct batch *cur;	/* the loop thread's, being filled */
+	pthread_mutex_t lock;	/* guards the queue, its size, busy and stopping */
+	pthread_cond_t wake;	/* the publisher: something queued, or stop */
+	pthread_cond_t idle;	/* the drain: the queue emptied */
+	struct batch *head, *tail;
+	size_t queued_bytes;
+	bool busy;		/* the publisher is publishing a round */
+	bool stopping;
+	bool thread_started;
+	pthread_t thread;
+	_Atomic uint64_t published, dropped;
+};
+
+static void free_batches(struct batch *b)
+{
+	while (b) {
+		struct batch *next = b->next;
+
+		free(b->data);
+		free(b);
+		b = next;
+	}
+}
+
+/* Publishes every message of the list; returns how many libnats took. Those it refused
+ * are counted as dropped here. */
+static uint64_t publish_list(struct rl_nats_out *o, const struct batch *b)
+{
+	uint64_t taken = 0;
+
+	for (; b; b = b->next)
+		for (size_t at = 0; at < b->len;) {
+			uint32_t len;
+
+			memcpy(&len, b->data + at, sizeof(len));
+			at += sizeof(len);
+			if (natsConnection_Publish(o->nc, o->subject, b->data + at, (int)len) ==
+			    NATS_OK)
+				taken++;
+			else
+				atomic_fetch_add(&o->dropped, 1);
+			at += len;
+		}
+	return taken;
+}
+
+/* The publisher: takes all that is queued, publishes it, and has the round confirmed
+ * by a PING the server answers after it; an unconfirmed round is counted as dropped. */
+static void *publisher(void *arg)
+{
+	struct rl_nats_out *o = arg;
+
+	pthread_mutex_lock(&o->lock);
+	for (;;) {
+		struct batch *list;
+		size_t bytes;
+		uint64_t taken;
+
+		while (!o->head && !o->stopping)
+			pthread_cond_wait(&o->wake, &o->lock);
+		if (!o->head)
+			break;
+		list = o->head;
+		bytes = o->queued_bytes;
+		o->head = o->tail = NULL;
+		o->busy = true;
+		pthread_mutex_unlock(&o->lock);
+		taken = publish_list(o, list);
+		if (natsConnection_FlushTimeout(o->nc, CONFIRM_TIMEOUT_MS) == NATS_OK)
+			atomic_fetch_add(&o->published, taken);
+		else
+			atomic_fetch_add(&o->dropped, taken);
+		free_batches(list);
+		pthread_mutex_lock(&o->lock);
+		o->queued_bytes -= bytes;
+		o->busy = false;
+		pthread_cond_broadcast(&o->idle);
+	}
+	pthread_mutex_unlock(&o->lock);
+	return NULL;
+}
+
+/* Splits nats://HOST:PORT/SUBJECT into the server's URL (in place, at the slash) and the
+ * subject. Returns 0 or -EINVAL. */
+static int split_url(char *url, char *subject, size_t size)
+{
+	char *slash;
+
+	if (strncmp(url, URL_SCHEME, strlen(URL_SCHEME)))
+		return -EINVAL;
+	slash = strchr(url + strlen(URL_SCHEME), '/');
+	if (!slash || !slash[1] || strlen(slash + 1) >= size)
+		return -EINVAL;
+	strcpy(subject, slash + 1);
+	*slash = '\0';
+	return 0;
+}
+
+/* A connection made after ringlua started without one: said, as its absence was. */
+static void on_late_connect(natsConnection *nc, void *closure)
+{
+	char url[256];
+
+	(void)closure;
+	if (natsConnection_GetConnectedUrl(nc, url, sizeof(url)) == NATS_OK)
+		fprintf(stderr, "ringlua: --output: connected to %s\n", url);
+}
+
+static natsStatus set_options(natsOptions *opts, const char *server)
+{
+	natsStatus s = natsOptions_SetURL(opts, server);
+
+	if (s == NATS_OK)
+		s = natsOptions_SetMaxReconnect(opts, -1);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectWait(opts, RECONNECT_WAIT_MS);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectBufSize(opts, RECONNECT_BUF_BYTES);
+	if (s == NATS_OK)
+		s = natsOptions_SetRetryOnFailedConnect(opts, true, on_late_connect, NULL);
+	return s;
+}
+
+/* Connects, with every signal blocked while libnats starts its threads: stop and
+ * reload signals, and the watchdog's, must reach the loop's thread. */
+static natsStatus connect_blocked(struct rl_nats_out *o, const char *server)
+{
+	sigset_t all, old;
+	natsStatus s;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	s = natsOptions_Create(&o->opts);
+	if (s == NATS_OK)
+		s = set_options(o->opts, server);
+	if (s == NATS_OK)
+		s = natsConnection_Connect(&o->nc, o->opts);
+	if ((s == NATS_OK || s == NATS_NOT_YET_CONNECTED) &&
+	    pthread_create(&o->thread, NULL, publisher, o) == 0)
+		o->thread_started = true;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return s;
+}
+
+int rl_nats_out_open(struct rl_nats_out **out, const char *url)
+{
+	struct rl_nats_out *o = calloc(1, sizeof(*o));
+	char *server = strdup(url);
+	natsStatus s;
+
+	*out = NULL;
+	if (!o || !server) {
+		free(o);
+		free(server);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&o->lock, NULL);
+	pthread_cond_init(&o->wake, NULL);
+	pthread_cond_init(&o->idle, NULL);
+	if (split_url(server, o->subject, sizeof(o->subject))) {
+		fprintf(stderr, "ringlua: --output %s: not nats://HOST:PORT/SUBJECT\n", url);
+		free(server);
+		rl_nats_out_close(o);
+		return -EINVAL;
+	}
+	s = connect_blocked(o, server);
+	if (s == NATS_NOT_YET_CONNECTED)
+		fprintf(stderr, "ringlua: --output: %s is not answering yet; messages wait "
+				"(up to %d MB) while ringlua keeps trying\n", server,
+			RECONNECT_BUF_BYTES >> 20);
+	free(server);
+	if ((s != NATS_OK && s != NATS_NOT_YET_CONNECTED) || !o->thread_started) {
+		fprintf(stderr, "ringlua: --output %s: %s\n", url,
+			s != NATS_OK && s != NATS_NOT_YET_CONNECTED ? natsStatus_GetText(s) :
+			"cannot start the publisher");
+		rl_nats_out_close(o);
+		return -EIO;
+	}
+	*out = o;
+	return 0;
+}
+
+/* Room for n more bytes in the current batch. Returns 0 or -ENOMEM. */
+static int reserve(struct rl_nats_out *o, size_t n)
+{
+	struct batch *b = o->cur;
+	size_t cap;
+	char *data;
+
+	if (!b) {
+		b = o->cur = calloc(1, sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+	}
+	if (b->len + n <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + n)
+		cap *= 2;
+	data = realloc(b->data, cap);
+	if (!data)
+		return -ENOMEM;
+	b->data = data;
+	b->cap = cap;
+	return 0;
+}
+
+int rl_nats_out_emit(void *ctx, const char *data, uint64_t len)
+{
+	struct rl_nats_out *o = ctx;
+	uint32_t len32 = (uint32_t)len;
+	int err;
+
+	if (len > MAX_MESSAGE_BYTES) {
+		atomic_fetch_add(&o->dropped, 1);
+		return -E2BIG;
+	}
+	if (o->cur && o->cur->len + sizeof(len32) + len > BATCH_BYTES)
+		rl_nats_out_flush(o);
+	err = reserve(o, sizeof(len32) + len);
+	if (err) {
+		atomic_fetch_add(&o->dropped, 1);
+		return err;
+	}
+	memcpy(o->cur->data + o->cur->len, &len32, sizeof(len32));
+	memcpy(o->cur->data + o->cur->len + sizeof(len32), data, len);
+	o->cur->len += sizeof(len32) + len;
+	o->cur->count++;
+	return 0;
+}
+
+void rl_nats_out_flush(struct rl_nats_out *o)
+{
+	struct batch *b = o ? o->cur : NULL;
+
+	if (!b || !b->count)
+		return;
+	pthread_mutex_lock(&o->lock);
+	if (o->queued_bytes + b->len > QUEUE_BYTES) {
+		/* The publisher is behind: these go, and the batch is filled anew. */
+		atomic_fetch_add(&o->dropped, b->count);
+		b->len = 0;
+		b->count = 0;
+	} else {
+		if (o->tail)
+			o->tail->next = b;
+		else
+			o->head = b;
+		o->tail = b;
+		o->queued_bytes += b->len;
+		o->cur = NULL;
+		pthread_cond_signal(&o->wake);
+	}
+	pthread_mutex_unlock(&o->lock);
+}
+
+void rl_nats_out_drain(struct rl_nats_out *o)
+{
+	struct timespec until;
+
+	if (!o || !o->thread_started)
+		return;
+	rl_nats_out_flush(o);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += DRAIN_TIMEOUT_S;
+	pthread_mutex_lock(&o->lock);
+	while ((o->head || o->busy) &&
+	       pthread_cond_timedwait(&o->idle, &o->lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&o->lock);
+}
+
+void rl_nats_out_counts(const struct rl_nats_out *o, uint64_t *published, uint64_t *dropped)
+{
+	*published = atomic_load(&o->published);
+	*dropped = atomic_load(&o->dropped);
+}
+
+void rl_nats_out_close(struct rl_nats_out *o)
+{
+	if (!o)
+		return;
+	rl_nats_out_drain(o);
+	if (o->thread_started) {
+		pthread_mutex_lock(&o->lock);
+		o->stopping = true;
+		pthread_cond_signal(&o->wake);
+		pthread_mutex_unlock(&o->lock);
+		pthread_join(o->thread, NULL);
+	}
+	natsConnection_Destroy(o->nc);
+	natsOptions_Destroy(o->opts);
+	nats_Close();
+	free_batches(o->head);
+	free_batches(o->cur);
+	pthread_cond_destroy(&o->idle);
+	pthread_cond_destroy(&o->wake);
+	pthread_mutex_destroy(&o->lock);
+	free(o);
+}

@@ -1,0 +1,40 @@
+/* --output nats://HOST:PORT/SUBJECT: the lines the script emits (ringlua.emit, or
+ * --json's), published to NATS. The loop thread only appends to a batch; between
+ * batches the batch goes to a bounded queue that a publisher thread empties through
+ * libnats, so a slow or absent server costs the loop no wait, only counted drops. */
+#ifndef RINGLUA_NATS_OUT_H
+#define RINGLUA_NATS_OUT_H
+
+#include <stdint.h>
+
+struct rl_nats_out;
+
+/* Connects to url's server (reconnecting whenever the connection is lost; a server not
+ * up yet is retried, with a note on stderr) and starts the publisher. Returns 0, or
+ * -errno with one line printed. */
+int rl_nats_out_open(struct rl_nats_out **out, const char *url);
+
+/* Appends one message (ctx: the output) to the current batch. Called from Lua through
+ * the FFI, once per message. Returns 0, or -E2BIG for a message larger than a NATS
+ * message may be (counted as dropped). */
+int rl_nats_out_emit(void *ctx, const char *data, uint64_t len);
+
+/* Hands the current batch to the publisher; when the queue is full (the server is slower
+ * than the ring) its messages are dropped and counted instead. Called between batches.
+ * Accepts NULL. */
+void rl_nats_out_flush(struct rl_nats_out *o);
+
+/* Hands over the last batch and waits (at most a few seconds) until the publisher has
+ * published everything queued: then the counts are final. Accepts NULL. */
+void rl_nats_out_drain(struct rl_nats_out *o);
+
+/* Messages the server confirmed (a PING answered after them), and messages dropped: the
+ * queue full, a publish refused, or a round the server did not confirm (it went away:
+ * some of those may still have arrived). */
+void rl_nats_out_counts(const struct rl_nats_out *o, uint64_t *published,
+			uint64_t *dropped);
+
+/* Drains, disconnects and frees. Accepts NULL. */
+void rl_nats_out_close(struct rl_nats_out *o);
+
+#endif

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# --output nats://: a real nats-server on a loopback port. A known workload (20000 seq
+# records, emitted by scripts/seq_emit.lua) reaches a subscriber exactly once each, and
+# the script's print still goes to stdout; --json's line arrives as --json prints it;
+# across a server restart in the middle, every message is either confirmed by the server
+# or counted as not published, and none arrives twice. (Core NATS keeps nothing for a
+# subscriber that is not connected when a message comes: one that reconnects after
+# ringlua does misses what came between, which the server did confirm. So the subscriber
+# can only be held to at most the total.) Without a server every message is counted.
+# Bad URLs are refused in one line.
+#   test_nats.sh RINGLUA SEQ_PRODUCER NATS_SUB
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+SUB=${3:?usage: $0 RINGLUA SEQ_PRODUCER NATS_SUB}
+command -v nats-server > /dev/null || fail "no nats-server (scripts/setup.sh installs it)"
+script=$SCRIPTS/seq_emit.lua
+nport=$(free_port)
+url=nats://127.0.0.1:$nport
+
+start_nats() {
+  timeout -s KILL 60 nats-server -a 127.0.0.1 -p "$nport" > "$TMP/nats.log" 2>&1 &
+  NATS=$!
+  for _ in $(seq 100); do
+    (echo > "/dev/tcp/127.0.0.1/$nport") 2> /dev/null && return 0
+    sleep 0.05
+  done
+  cat "$TMP/nats.log" >&2
+  fail "nats-server did not listen on $nport"
+}
+
+# stop_nats: the server killed (not its `timeout`), gone before this returns.
+stop_nats() {
+  signal_child KILL "$NATS"
+  wait "$NATS" 2> /dev/null || true
+}
+
+# start_sub SUBJECT [FILE]: the subscriber, READY once the server has its subscription.
+start_sub() {
+  timeout -s KILL 60 "$SUB" "$url" "$@" > "$TMP/sub.out" 2> "$TMP/sub.err" &
+  SUBPID=$!
+  for _ in $(seq 100); do
+    grep -q READY "$TMP/sub.out" && return 0
+    sleep 0.05
+  done
+  cat "$TMP/sub.err" >&2
+  fail "the subscriber did not start"
+}
+
+# stop_sub: its counts, in $TMP/sub.out.
+stop_sub() {
+  signal_child TERM "$SUBPID"
+  wait "$SUBPID" || fail "the subscriber failed"
+}
+
+sub_field() { sed -n "s/.*\\b$1=\\([0-9]*\\).*/\\1/p" "$TMP/sub.out"; }
+summary_field() { sed -n "s/^ringlua: .*, \\([0-9]*\\) $1, .*/\\1/p" "$TMP/bg.err"; }
+
+start_nats
+start_sub seq
+pin=$(new_pin)
+produce --pin "$pin" --count 0 --size 1048576
+start_ringlua --pin "$pin" --output "$url/seq" "$script"
+produce --pin "$pin" --reuse --count 20000 --rate 100000
+stop_ringlua
+assert_eq "$RC" 0 "exit code"
+assert_contains "$TMP/bg.out" "emitted=20000" "the script's print beside the bus"
+assert_eq "$(summary_field published)" 20000 "published"
+assert_eq "$(summary_field "not published")" 0 "not published"
+sleep 0.2
+stop_sub
+assert_eq "$(sub_field received)" 20000 "received"
+assert_eq "$(sub_field unique)" 20000 "distinct seqs received"
+assert_eq "$(sub_field duplicates)" 0 "duplicates"
+pass "20000 events reach the subscriber exactly once"
+
+# --json's lines go to the bus as --json prints them.
+start_sub json "$TMP/json.msgs"
+run_ringlua --json --output "$url/json" -c /bin/true
+assert_eq "$RC" 0 "--json --output exit code"
+sleep 0.2
+stop_sub
+assert_eq "$(sub_field received)" 1 "--json's one event"
+assert_matches "$TMP/json.msgs" '^\{"map":"events","ts_ns":[0-9]+,.*"comm":"true","filename":"/bin/true"\}$' \
+  "the exec event as JSON"
+assert_eq "$(wc -c < "$TMP/out")" 0 "nothing on stdout with --output"
+pass "--json --output publishes the JSON lines"
+
+# A server restart in the middle: every message is published (confirmed) or counted as
+# not published, exactly once; none arrives twice.
+start_sub seq
+pin=$(new_pin)
+produce --pin "$pin" --count 0 --size 1048576
+start_ringlua --pin "$pin" --output "$url/seq" "$script"
+"$PRODUCER" --pin "$pin" --reuse --count 30000 --rate 10000 > "$TMP/prod" &
+PRODPID=$!
+sleep 1
+stop_nats
+sleep 0.5
+start_nats
+wait "$PRODPID" || fail "the producer failed"
+sleep 0.5
+stop_ringlua
+assert_eq "$RC" 0 "exit code across the restart"
+published=$(summary_field published)
+unpublished=$(summary_field "not published")
+assert_eq "$((published + unpublished))" 30000 "published ($published) + not published ($unpublished)"
+sleep 0.2
+stop_sub
+received=$(sub_field received)
+assert_eq "$(sub_field duplicates)" 0 "duplicates across the restart"
+assert_between "$received" 1 30000 "received across the restart"
+pass "across a restart: $received received, $published published, $unpublished counted as not published"
+
+# No server at all: ringlua starts (a daemon outlives its bus), says so once, and at
+# exit every message is counted as not published.
+stop_nats
+pin=$(new_pin)
+produce --pin "$pin" --count 0 --size 1048576
+start_ringlua --pin "$pin" --output "$url/seq" "$script"
+produce --pin "$pin" --reuse --count 1000
+stop_ringlua
+assert_eq "$RC" 0 "exit code without a server"
+assert_contains "$TMP/bg.err" "ringlua: --output: $url is not answering yet" "the note"
+assert_eq "$(summary_field published)" 0 "published without a server"
+assert_eq "$(summary_field "not published")" 1000 "not published without a server"
+pass "without a server every message is counted as not published"
+
+# Bad URLs: one line and a usage exit.
+for bad in http://x:1/s nats://127.0.0.1:4222 nats://127.0.0.1:4222/ nats://127.0.0.1/s \
+           'nats://127.0.0.1:4222/a b'; do
+  run_ringlua --output "$bad" -e 'function on_event() end'
+  assert_eq "$RC" 2 "exit code of --output $bad"
+  assert_eq "$(wc -l < "$TMP/err")" 1 "one line for --output $bad"
+  assert_contains "$TMP/err" "invalid value for --output: '$bad'" "--output $bad"
+done
+pass "bad --output URLs are refused in one line"
