@@ -39,6 +39,8 @@ struct rl_session {
 	char json_script[PATH_MAX + 32];
 	char ready_script[PATH_MAX + 300];
 	struct rl_rec batch[RL_BATCH_CAP];
+	struct rl_lua_event_type *event_types; /* the built-in sources', for every state */
+	size_t nr_event_types;
 	struct rl_lua *lua;
 	struct rl_feed feed;		/* what feeds the script, and the ring table */
 	struct rl_consumer *consumer;
@@ -108,11 +110,28 @@ static int find_script(struct rl_session *s)
 	return 0;
 }
 
+/* The built-in sources' event types, declared in every Lua state. Returns 0 or -ENOMEM
+ * (printed). */
+static int list_event_types(struct rl_session *s)
+{
+	size_t n;
+	const struct rl_source *src = rl_sources(&n);
+
+	s->event_types = calloc(n ? n : 1, sizeof(*s->event_types));
+	if (!s->event_types) {
+		fprintf(stderr, "ringlua: out of memory\n");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		s->event_types[i] = (struct rl_lua_event_type){ src[i].name, src[i].ctype,
+								src[i].cdef };
+	s->nr_event_types = n;
+	return 0;
+}
+
 /* The Lua host's options as the command line sets them; the rings are the feed's. */
 static struct rl_lua_opts lua_opts(struct rl_session *s)
 {
-	size_t nr_sources;
-	const struct rl_source *sources = rl_sources(&nr_sources);
 
 	return (struct rl_lua_opts){
 		.lua_dir = s->lua_dir,
@@ -120,8 +139,8 @@ static struct rl_lua_opts lua_opts(struct rl_session *s)
 		.script = s->opt.script,
 		.code = s->opt.code,
 		.source_option = s->opt.source,
-		.sources = sources,
-		.nr_sources = nr_sources,
+		.event_types = s->event_types,
+		.nr_event_types = s->nr_event_types,
 		.max_errors = s->opt.max_errors,
 		.memory_limit = (size_t)s->opt.memory_limit_mb << 20,
 		.verbose = s->opt.verbose,
@@ -395,6 +414,8 @@ int rl_session_open(struct rl_session **out, const struct rl_options *opt,
 	s->feed.pin_fd = -1;
 	s->child.go_fd = -1;
 	err = find_script(s);
+	if (!err)
+		err = list_event_types(s);
 	if (err)
 		return err;
 	/* From here on the watchdog stops a script that does not return. */
@@ -508,5 +529,6 @@ void rl_session_close(struct rl_session *s)
 	rl_replay_feed_close(&s->replay);
 	rl_lua_close(s->lua);
 	free(s->ring_names);
+	free(s->event_types);
 	free(s);
 }

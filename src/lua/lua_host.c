@@ -10,144 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "lua/dispatch.h"
-#include "lua/errlog.h"
+#include "lua/host_state.h"
 #include "lua/lua_mem.h"
-#include "util/script_file.h"
-#include "kernel/sources.h"
 #include "lua/watchdog.h"
-#include "util/clock.h"
-
-/* Stack slots kept for the life of a state, so a batch costs one lua_pcall. SLOT_CTL is
- * host.start's table: the handlers, `source`, export_state(). */
-enum { SLOT_TRACEBACK = 1, SLOT_DISPATCH, SLOT_CTL };
-
-/* Setup goes through these in order; each call checks it comes in its turn. */
-enum rl_lua_phase {
-	PHASE_MANIFEST,	/* the top level ran: source, bpf and globals can be read */
-	PHASE_DECLARED,	/* the rings and their types and decoders are known */
-	PHASE_RUNNING,	/* on_init ran: records may be dispatched */
-};
-
-struct rl_lua {
-	lua_State *L;		/* the running state; a reload builds another, then swaps */
-	struct rl_lua_opts o;
-	const char *source;	/* as given to rl_lua_init, for the states of reloads */
-	int argc;
-	char **argv;
-	struct rl_dispatch shared;
-	struct rl_errlog errlog;
-	uint64_t errors;
-	uint64_t reloads;
-	enum rl_watchdog_verdict stopped; /* the watchdog cut a call short */
-	bool out_of_memory;	/* the memory limit stopped a call */
-	const char *fail_prefix; /* before setup errors: says when a reload failed */
-	char **files;		/* the script and the modules loaded beside it */
-	size_t nr_files;
-	const struct rl_ring_desc *rings; /* the ring table, for its decoders */
-	size_t nr_rings;
-	const char *bindings;	/* the user object's globals and maps (rl_lua_bind); NULL */
-	enum rl_lua_phase phase;
-};
-
-/* Frames of ringlua's own loop and of C say nothing about the script's bug. Only frame
- * lines (tab-indented) are judged: the message itself always stays. */
-static int frame_is_noise(const char *line, size_t len)
-{
-	if (len == 0 || line[0] != '\t')
-		return 0;
-	return (len >= 4 && memcmp(line, "\t[C]", 4) == 0) ||
-	       memmem(line, len, "ringlua/host.lua", 16) != NULL;
-}
-
-/* Error handler of every call into Lua: the message with the script's part of the Lua
- * stack, so errors say where they happened. */
-static int traceback(lua_State *L)
-{
-	const char *msg = lua_tostring(L, 1);
-	const char *line, *next;
-	luaL_Buffer b;
-
-	rl_watchdog_disarm(L);
-	luaL_traceback(L, L, msg ? msg : "(error object is not a string)", 1);
-	line = lua_tostring(L, -1);
-	luaL_buffinit(L, &b);
-	for (; *line; line = next) {
-		next = strchr(line, '\n');
-		next = next ? next + 1 : line + strlen(line);
-		if (!frame_is_noise(line, (size_t)(next - line)))
-			luaL_addlstring(&b, line, (size_t)(next - line));
-	}
-	luaL_pushresult(&b);
-	return 1;
-}
-
-/* Calls the function under nargs arguments on L's stack (what names it), with the
- * traceback handler and under the watchdog, which times each record of a batch on its
- * own (the batch loop's cursor says which it is on). On error leaves the message on the
- * stack top and returns -1. */
-static int call_traced(struct rl_lua *h, lua_State *L, int nargs, int nresults,
-		       const char *what)
-{
-	struct rl_lua_mem *mem = rl_lua_mem_of(L);
-	enum rl_watchdog_verdict verdict;
-	int err;
-
-	/* The memory limit holds while the script runs, where a refusal is an error it
-	 * sees; the host's own allocations around the call are never refused. */
-	rl_lua_mem_enforce(mem, true);
-	rl_watchdog_enter(L, what, &h->shared.cursor);
-	err = lua_pcall(L, nargs, nresults, SLOT_TRACEBACK);
-	verdict = rl_watchdog_leave();
-	rl_lua_mem_enforce(mem, false);
-	if (err && verdict != RL_WATCHDOG_NONE)
-		h->stopped = verdict;
-	/* To interrupt a handler blocked writing, the watchdog ends the write (EINTR): that
-	 * is no failure of the output, which on_exit may still use. */
-	if (verdict == RL_WATCHDOG_INTERRUPT)
-		clearerr(stdout);
-	if (err == LUA_ERRMEM && rl_lua_mem_exceeded(mem)) {
-		/* LuaJIT's message, "not enough memory", would not say which limit. */
-		h->out_of_memory = true;
-		rl_lua_mem_make_room(mem);
-		lua_pop(L, 1);
-		lua_pushfstring(L, "%s: the script's Lua memory reached the limit of %d MB "
-				"(--memory-limit)", what, (int)(h->o.memory_limit >> 20));
-	}
-	return err ? -1 : 0;
-}
-
-/* Prints the error on L's stack top (a setup error: not rate-limited) and pops it: its
- * first line, file:line and message, or with -v its traceback too. After os.exit there
- * is nothing to report: returns -ECANCELED. */
-static int report_setup_error(struct rl_lua *h, lua_State *L, int err)
-{
-	const char *msg = lua_tostring(L, -1);
-	int len;
-
-	if (h->shared.exit_requested) {
-		lua_pop(L, 1);
-		return -ECANCELED;
-	}
-	if (!msg)
-		msg = "(error object is not a string)";
-	len = h->o.verbose ? (int)strlen(msg) : (int)strcspn(msg, "\n");
-	fprintf(stderr, "ringlua: %s%.*s\n", h->fail_prefix, len, msg);
-	lua_pop(L, 1);
-	return err;
-}
-
-/* Counts and reports (rate-limited) the handler error on the stack top, and pops it. */
-static void handler_error(struct rl_lua *h)
-{
-	if (h->shared.exit_requested) {
-		lua_pop(h->L, 1);
-		return;
-	}
-	h->errors++;
-	rl_errlog_report(&h->errlog, lua_tostring(h->L, -1), rl_now_ns());
-	lua_pop(h->L, 1);
-}
 
 /* Pushes where ringlua's own modules are, as a package.path: its lua/ directory and the
  * modules generated at build time. */
@@ -171,7 +36,7 @@ static void set_path(lua_State *L, const struct rl_lua_opts *o)
 }
 
 /* Pushes {name = {ctype=, cdef=}} for every built-in source. */
-static void push_sources(lua_State *L, const struct rl_source *src, size_t n)
+static void push_event_types(lua_State *L, const struct rl_lua_event_type *src, size_t n)
 {
 	lua_createtable(L, 0, (int)n);
 	for (size_t i = 0; i < n; i++) {
@@ -182,110 +47,6 @@ static void push_sources(lua_State *L, const struct rl_source *src, size_t n)
 		lua_setfield(L, -2, "cdef");
 		lua_setfield(L, -2, src[i].name);
 	}
-}
-
-/* Remembers path as part of the script (for watching), once. Returns 0 or -ENOMEM. */
-static int add_file(struct rl_lua *h, const char *path)
-{
-	char **files;
-
-	for (size_t i = 0; i < h->nr_files; i++)
-		if (strcmp(h->files[i], path) == 0)
-			return 0;
-	files = realloc(h->files, (h->nr_files + 1) * sizeof(*files));
-	if (!files)
-		return -ENOMEM;
-	h->files = files;
-	files[h->nr_files] = strdup(path);
-	if (!files[h->nr_files])
-		return -ENOMEM;
-	h->nr_files++;
-	return 0;
-}
-
-/* Reads path through the ownership checks and pushes it compiled as text (or the
- * compile error). Returns 0 (a chunk pushed), 1 (an error message pushed), or -errno
- * when it could not be read, with *why saying why. */
-static int read_chunk(struct rl_lua *h, lua_State *L, const char *path, const char **why)
-{
-	char *text = NULL;
-	size_t len = 0;
-	int err = rl_script_read(path, h->o.unsafe_perms, &text, &len, why);
-
-	if (err)
-		return err;
-	add_file(h, path);
-	lua_pushfstring(L, "@%s", path);
-	err = luaL_loadbufferx(L, text, len, lua_tostring(L, -1), "t") ? 1 : 0;
-	free(text);
-	lua_remove(L, -2); /* the chunk name, under the chunk or the error */
-	return err;
-}
-
-/* load_module(path) for host.lua's searcher: the chunk; or nil and a "no file" note
- * when there is no such file; an error for a file that is refused or does not compile. */
-static int load_module(lua_State *L)
-{
-	struct rl_lua *h = lua_touserdata(L, lua_upvalueindex(1));
-	const char *path = luaL_checkstring(L, 1);
-	const char *why;
-	int err = read_chunk(h, L, path, &why);
-
-	if (err == 0)
-		return 1;
-	if (err == 1)
-		return lua_error(L);
-	if (err == -ENOENT || err == -ENOTDIR) {
-		lua_pushnil(L);
-		lua_pushfstring(L, "\n\tno file '%s'", path);
-		return 2;
-	}
-	/* No position: the module's path says where. */
-	lua_pushfstring(L, "%s %s: %s%s", err == -EPERM ? "refusing to load module" :
-			"cannot load module", path, why,
-			err == -EPERM ? " (--unsafe-perms overrides)" : "");
-	return lua_error(L);
-}
-
-/* Pushes the chunk of -e CODE: given by the invoking user on the command line, so no
- * file checks; ffi, ringlua, agg and names are in scope, on the same line to keep line
- * numbers. */
-static int load_code(struct rl_lua *h, lua_State *L)
-{
-	lua_pushstring(L, "local ffi, ringlua, agg, names = require('ffi'), require('ringlua'), "
-			  "require('ringlua.agg'), require('ringlua.names'); ");
-	lua_pushstring(L, h->o.code);
-	lua_concat(L, 2);
-	if (luaL_loadbufferx(L, lua_tostring(L, -1), lua_objlen(L, -1), "=-e", "t")) {
-		lua_remove(L, -2);
-		return report_setup_error(h, L, -EINVAL);
-	}
-	lua_remove(L, -2);
-	return 0;
-}
-
-/* Pushes the script's chunk. Returns 0, or -errno with the reason printed. */
-static int load_script(struct rl_lua *h, lua_State *L)
-{
-	const char *path = h->o.script;
-	const char *why;
-	int err;
-
-	if (h->o.code)
-		return load_code(h, L);
-	err = read_chunk(h, L, path, &why);
-
-	if (err == 1)
-		return report_setup_error(h, L, -EINVAL);
-	if (err == -EPERM)
-		fprintf(stderr, "ringlua: %srefusing to load %s: %s (--unsafe-perms overrides)\n",
-			h->fail_prefix, path, why);
-	else if (err == -ENOEXEC)
-		fprintf(stderr, "ringlua: %s%s: %s\n", h->fail_prefix, path, why);
-	else if (err)
-		fprintf(stderr, "ringlua: %scannot read script %s: %s\n", h->fail_prefix, path,
-			why);
-	return err;
 }
 
 /* What a new state inherits from the one it replaces. */
@@ -330,7 +91,7 @@ static void push_start_opts(struct rl_lua *h, lua_State *L, const struct carry *
 	lua_pushstring(L, h->o.source_option); /* NULL pushes nil */
 	lua_setfield(L, -2, "source_option");
 	lua_pushlightuserdata(L, h);
-	lua_pushcclosure(L, load_module, 1);
+	lua_pushcclosure(L, rl_host_load_module, 1);
 	lua_setfield(L, -2, "load_module");
 	push_own_path(L, &h->o);
 	lua_setfield(L, -2, "own_path");
@@ -343,27 +104,28 @@ static void push_start_opts(struct rl_lua *h, lua_State *L, const struct carry *
 }
 
 /* Loads host.lua and the script into L, then runs
- * host.start_script(chunk, script, shared, sources, opts) -> dispatch, ctl into their slots. */
+ * host.start(chunk, script, shared, event types, opts) -> dispatch, ctl into their
+ * slots. */
 static int start_script(struct rl_lua *h, lua_State *L, const struct carry *carry)
 {
 	char host[4096];
 	int err;
 
 	snprintf(host, sizeof(host), "%s/ringlua/host.lua", h->o.lua_dir);
-	lua_pushcfunction(L, traceback);
-	if (luaL_loadfile(L, host) || call_traced(h, L, 0, 1, "ringlua's host.lua"))
-		return report_setup_error(h, L, -ENOENT);
+	lua_pushcfunction(L, rl_host_traceback);
+	if (luaL_loadfile(L, host) || rl_host_call(h, L, 0, 1, "ringlua's host.lua"))
+		return rl_host_setup_error(h, L, -ENOENT);
 	lua_getfield(L, -1, "start");
 	lua_remove(L, -2);
-	err = load_script(h, L);
+	err = rl_host_load_script(h, L);
 	if (err)
 		return err;
 	lua_pushstring(L, h->o.script);
 	lua_pushlightuserdata(L, &h->shared);
-	push_sources(L, h->o.sources, h->o.nr_sources);
+	push_event_types(L, h->o.event_types, h->o.nr_event_types);
 	push_start_opts(h, L, carry);
-	if (call_traced(h, L, 5, 2, "the script's top level"))
-		return report_setup_error(h, L, -EINVAL);
+	if (rl_host_call(h, L, 5, 2, "the script's top level"))
+		return rl_host_setup_error(h, L, -EINVAL);
 	return 0;
 }
 
@@ -485,15 +247,15 @@ static int install_decoders(struct rl_lua *h, lua_State *L)
 			continue;
 		lua_getglobal(L, "require");
 		lua_pushstring(L, "ringlua.decode");
-		if (call_traced(h, L, 1, 1, "require"))
-			return report_setup_error(h, L, -EINVAL);
+		if (rl_host_call(h, L, 1, 1, "require"))
+			return rl_host_setup_error(h, L, -EINVAL);
 		lua_getfield(L, -1, "_install");
 		lua_remove(L, -2);
 		lua_pushstring(L, r->name);
 		lua_pushstring(L, r->ctype);
 		lua_pushstring(L, r->decoder);
-		if (call_traced(h, L, 3, 0, "the decoders' install"))
-			return report_setup_error(h, L, -EINVAL);
+		if (rl_host_call(h, L, 3, 0, "the decoders' install"))
+			return rl_host_setup_error(h, L, -EINVAL);
 	}
 	return 0;
 }
@@ -536,12 +298,14 @@ static int install_bindings(struct rl_lua *h, lua_State *L)
 		return 0;
 	lua_getglobal(L, "require");
 	lua_pushstring(L, "ringlua.object");
-	if (call_traced(h, L, 1, 1, "require"))
-		return report_setup_error(h, L, -EINVAL);
+	if (rl_host_call(h, L, 1, 1, "require"))
+		return rl_host_setup_error(h, L, -EINVAL);
 	lua_getfield(L, -1, "_install");
 	lua_remove(L, -2);
 	lua_pushstring(L, h->bindings);
-	return call_traced(h, L, 1, 0, "the BPF object's globals and maps") ? report_setup_error(h, L, -EINVAL) : 0;
+	if (rl_host_call(h, L, 1, 0, "the BPF object's globals and maps"))
+		return rl_host_setup_error(h, L, -EINVAL);
+	return 0;
 }
 
 int rl_lua_bind(struct rl_lua *h, const char *bindings)
@@ -560,13 +324,13 @@ static int init_state(struct rl_lua *h, lua_State *L)
 
 	lua_getglobal(L, "require");
 	lua_pushstring(L, "ringlua");
-	if (call_traced(h, L, 1, 1, "require"))
-		return report_setup_error(h, L, -EINVAL);
+	if (rl_host_call(h, L, 1, 1, "require"))
+		return rl_host_setup_error(h, L, -EINVAL);
 	lua_getfield(L, -1, "_use_source");
 	lua_remove(L, -2);
 	lua_pushstring(L, h->source);
-	if (call_traced(h, L, 1, 0, "ringlua._use_source"))
-		return report_setup_error(h, L, -EINVAL);
+	if (rl_host_call(h, L, 1, 0, "ringlua._use_source"))
+		return rl_host_setup_error(h, L, -EINVAL);
 	err = install_decoders(h, L);
 	if (!err)
 		err = install_bindings(h, L);
@@ -579,7 +343,7 @@ static int init_state(struct rl_lua *h, lua_State *L)
 		lua_pushstring(L, h->argv[i]);
 		lua_rawseti(L, -2, i + 1);
 	}
-	return call_traced(h, L, 1, 0, "on_init") ? report_setup_error(h, L, -EINVAL) : 0;
+	return rl_host_call(h, L, 1, 0, "on_init") ? rl_host_setup_error(h, L, -EINVAL) : 0;
 }
 
 int rl_lua_init(struct rl_lua *h, const char *source, int argc, char **argv)
@@ -604,10 +368,10 @@ static bool push_state_export(struct rl_lua *h)
 	const char *prefix = h->fail_prefix;
 
 	lua_getfield(h->L, SLOT_CTL, "export_state");
-	if (call_traced(h, h->L, 0, 1, "ringlua.state's export") == 0)
+	if (rl_host_call(h, h->L, 0, 1, "ringlua.state's export") == 0)
 		return true;
 	h->fail_prefix = "reload: ringlua.state not carried over: ";
-	report_setup_error(h, h->L, 0);
+	rl_host_setup_error(h, h->L, 0);
 	h->fail_prefix = prefix;
 	return false;
 }
@@ -681,8 +445,8 @@ int rl_lua_reload(struct rl_lua *h)
 	}
 	warn_source_change(h, L);
 	/* ...then let the old one know and swap. */
-	if (push_hook(h->L, "on_reload") == 0 && call_traced(h, h->L, 0, 0, "on_reload"))
-		handler_error(h);
+	if (push_hook(h->L, "on_reload") == 0 && rl_host_call(h, h->L, 0, 0, "on_reload"))
+		rl_host_handler_error(h);
 	close_state(h->L);
 	h->L = L;
 	h->reloads++;
@@ -722,12 +486,12 @@ size_t rl_lua_dispatch(struct rl_lua *h, const struct rl_rec *batch, size_t n)
 		lua_pushvalue(h->L, SLOT_DISPATCH);
 		lua_pushinteger(h->L, (lua_Integer)first);
 		lua_pushinteger(h->L, (lua_Integer)n);
-		if (call_traced(h, h->L, 2, 0, "on_event") == 0)
+		if (rl_host_call(h, h->L, 2, 0, "on_event") == 0)
 			/* The loop ends early only after os.exit. */
 			return h->shared.exit_requested ? handled_until_cursor(h, first, n) : n;
 		/* on_event failed on record `cursor`: report it and go on after it, unless
 		 * that was the watchdog: a record cut short counts as handled. */
-		handler_error(h);
+		rl_host_handler_error(h);
 		first = handled_until_cursor(h, first, n);
 		if (rl_lua_failed(h) || h->stopped || h->shared.exit_requested)
 			return first;
@@ -740,14 +504,14 @@ void rl_lua_lost(struct rl_lua *h, uint64_t n)
 	if (push_hook(h->L, "on_lost"))
 		return;
 	lua_pushnumber(h->L, (lua_Number)n);
-	if (call_traced(h, h->L, 1, 0, "on_lost"))
-		handler_error(h);
+	if (rl_host_call(h, h->L, 1, 0, "on_lost"))
+		rl_host_handler_error(h);
 }
 
 void rl_lua_tick(struct rl_lua *h)
 {
-	if (push_hook(h->L, "on_tick") == 0 && call_traced(h, h->L, 0, 0, "on_tick"))
-		handler_error(h);
+	if (push_hook(h->L, "on_tick") == 0 && rl_host_call(h, h->L, 0, 0, "on_tick"))
+		rl_host_handler_error(h);
 }
 
 int rl_lua_render_metrics(struct rl_lua *h, uint64_t max_series, char **text, size_t *len,
@@ -760,15 +524,15 @@ int rl_lua_render_metrics(struct rl_lua *h, uint64_t max_series, char **text, si
 	*text = NULL;
 	lua_getglobal(L, "require");
 	lua_pushstring(L, "ringlua.metrics");
-	if (call_traced(h, L, 1, 1, "require")) {
-		handler_error(h);
+	if (rl_host_call(h, L, 1, 1, "require")) {
+		rl_host_handler_error(h);
 		return -EINVAL;
 	}
 	lua_getfield(L, -1, "render");
 	lua_remove(L, -2);
 	lua_pushnumber(L, (lua_Number)max_series);
-	if (call_traced(h, L, 1, 2, "--metrics' rendering")) {
-		handler_error(h);
+	if (rl_host_call(h, L, 1, 2, "--metrics' rendering")) {
+		rl_host_handler_error(h);
 		return -EINVAL;
 	}
 	rendered = lua_tolstring(L, -2, len);
@@ -785,8 +549,8 @@ int rl_lua_render_metrics(struct rl_lua *h, uint64_t max_series, char **text, si
 int rl_lua_exit(struct rl_lua *h)
 {
 	rl_errlog_flush(&h->errlog);
-	if (push_hook(h->L, "on_exit") == 0 && call_traced(h, h->L, 0, 0, "on_exit"))
-		return report_setup_error(h, h->L, -EINVAL);
+	if (push_hook(h->L, "on_exit") == 0 && rl_host_call(h, h->L, 0, 0, "on_exit"))
+		return rl_host_setup_error(h, h->L, -EINVAL);
 	return 0;
 }
 

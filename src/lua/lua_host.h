@@ -10,7 +10,13 @@
 #include "ring/ring.h"
 #include "ring/ring_desc.h"
 
-struct rl_source;
+/* An event type declared in every state before the script runs (a built-in source's):
+ * ringlua.types[name] is a pointer to ctype, declared with cdef. */
+struct rl_lua_event_type {
+	const char *name;
+	const char *ctype;
+	const char *cdef;
+};
 struct rl_lua;
 
 struct rl_lua_opts {
@@ -18,8 +24,8 @@ struct rl_lua_opts {
 	const char *generated_dir; /* and those generated at build time */
 	const char *script;	/* the user's script; its name when code is set */
 	const char *code;	/* the script's text (-e), instead of reading script */
-	const struct rl_source *sources; /* built-in sources, their types declared up front */
-	size_t nr_sources;
+	const struct rl_lua_event_type *event_types; /* declared up front */
+	size_t nr_event_types;
 	uint64_t max_errors;	/* handler errors tolerated before stopping; 0: no limit */
 	size_t memory_limit;	/* bytes a Lua state may hold; 0: no limit */
 	int verbose;		/* print tracebacks of setup errors too */
