@@ -18,6 +18,7 @@
 
 #include "app/cli.h"
 #include "kernel/sources.h"
+#include "kernel/tp_format.h"
 
 #define MAX_ARGS 64
 /* --latency's bound, 1000 ms, in microseconds. */
@@ -93,7 +94,8 @@ static void check_accepted(const struct args *a, const struct rl_options *o)
 	expect(o->pid <= INT_MAX, "--pid fits a pid_t");
 	expect(o->interval_ms >= 1 && o->interval_ms <= INT_MAX, "--interval in 1..INT_MAX");
 	expect(o->latency_us <= MAX_LATENCY_US, "--latency at most 1000 ms");
-	expect(!o->source || rl_source_find(o->source), "-s names a source that exists");
+	expect(!o->source || rl_source_find(o->source) || rl_tp_is_probe(o->source),
+	       "-s names a source that exists, or tracepoint probes");
 	expect(!o->pin || inside_argument(a, o->pin), "--pin is (in) an argument");
 	expect(!o->comm || (inside_argument(a, o->comm) && o->comm[0] &&
 			    strlen(o->comm) <= RL_COMM_MAX), "--comm is a task name");
