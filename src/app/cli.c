@@ -266,7 +266,8 @@ static int check_output(const char *url)
 
 	if (strncmp(url, OUTPUT_SCHEME, strlen(OUTPUT_SCHEME)) || !(slash = strchr(hostport, '/')))
 		return bad_value("--output", url);
-	if (slash - hostport >= (ptrdiff_t)sizeof(host) || !slash[1] || strpbrk(slash + 1, " \t*>"))
+	if (slash - hostport >= (ptrdiff_t)sizeof(host) || !slash[1] ||
+	    strpbrk(slash + 1, " \t*>"))
 		return bad_value("--output", url);
 	memcpy(host, hostport, (size_t)(slash - hostport));
 	host[slash - hostport] = '\0';

@@ -1,4 +1,5 @@
 #include "app/loop.h"
+#include "ring/ring_desc.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -82,7 +83,8 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	if (done)
 		l->ns_per_event = (rl_now_us() - start) * 1000 / done;
 	l->handled += done;
-	if (l->recorder && done && rl_recorder_write(l->recorder, recs, done, rl_now_us() * 1000)) {
+	if (l->recorder && done &&
+	    rl_recorder_write(l->recorder, recs, done, rl_now_us() * 1000)) {
 		fprintf(stderr, "ringlua: --record: cannot write the recording: %s\n",
 			strerror(errno));
 		return -ECANCELED;
@@ -130,7 +132,8 @@ static int process_gone(int pid)
 	n = fread(stat, 1, sizeof(stat) - 1, f);
 	fclose(f);
 	stat[n] = '\0';
-	/* "pid (comm) S ...": comm may hold spaces and parentheses, the state follows the last ')'. */
+	/* "pid (comm) S ...": comm may hold spaces and parentheses; the state follows the
+	 * last ')'. */
 	state = strrchr(stat, ')');
 	return state && (state[2] == 'Z' || state[2] == 'X');
 }
@@ -239,7 +242,7 @@ static double thread_cpu_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The rings' fill for ringlua's own series: names from the ring table, or "events".
+/* The rings' fill for ringlua's own series: names from the ring table, or RL_DEFAULT_RING.
  * Returns how many rings there are (0 and *out NULL when out of memory). */
 static size_t ring_fill(const struct rl_loop *l, struct rl_metrics_ring **out)
 {
@@ -252,7 +255,7 @@ static size_t ring_fill(const struct rl_loop *l, struct rl_metrics_ring **out)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		(*out)[i] = (struct rl_metrics_ring){
-			.name = l->ring_names ? l->ring_names[i] : "events",
+			.name = l->ring_names ? l->ring_names[i] : RL_DEFAULT_RING,
 			.pending = rl_consumer_pending(l->consumer, (int)i),
 			.size = rl_consumer_size(l->consumer, (int)i),
 		};

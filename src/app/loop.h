@@ -36,7 +36,7 @@ struct rl_loop {
 	void *dropped_ctx;
 	uint64_t dropped;	/* as last read */
 	struct rl_stats *stats;	/* --stats; NULL: off */
-	const char *const *ring_names; /* for --stats; NULL: "events" */
+	const char *const *ring_names; /* for --stats, by consumer ring; NULL: RL_DEFAULT_RING */
 	struct rl_recorder *recorder; /* --record; NULL: off */
 	uint64_t handled;	/* events handed to Lua so far */
 	/* Kept by rl_loop_run. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "ring/ring.h"
+#include "ring/ring_desc.h"
 
 void rl_stats_report(struct rl_stats *s, const struct rl_consumer *c,
 		     const char *const *names, const uint64_t *dropped, uint64_t now_us)
@@ -15,7 +16,7 @@ void rl_stats_report(struct rl_stats *s, const struct rl_consumer *c,
 
 		pending = rl_consumer_pending(c, i);
 		fprintf(stderr, "ringlua: stats: %s: %.0f events/s, ring %.1f%% full",
-			names && names[i] ? names[i] : "events",
+			names && names[i] ? names[i] : RL_DEFAULT_RING,
 			(double)(s->handled[slot] - s->reported[slot]) / seconds,
 			100.0 * (double)(pending > 0 ? pending : 0) / (double)size);
 		fputc('\n', stderr);

@@ -24,8 +24,8 @@ static inline void rl_stats_count(struct rl_stats *s, uint32_t ring, uint64_t n)
 }
 
 /* Prints the lines for the time since the last report (names[i]: ring i's map name, or
- * NULL for "events"); dropped: the drop count so far, NULL when the object keeps none.
- * The first call only starts the count. */
+ * NULL for RL_DEFAULT_RING); dropped: the drop count so far, NULL when the object keeps
+ * none. The first call only starts the count. */
 void rl_stats_report(struct rl_stats *s, const struct rl_consumer *c,
 		     const char *const *names, const uint64_t *dropped, uint64_t now_us);
 
