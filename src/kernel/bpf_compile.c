@@ -312,7 +312,8 @@ static int compile_into(struct flags *f, const struct rl_compile *c, const char 
 		unlink(tmp);
 		return clang_failed(c, status);
 	}
-	fprintf(stderr, "ringlua: compiled %s (%.0f ms)\n", c->path, (double)(rl_now_ns() - t0) / 1e6);
+	fprintf(stderr, "ringlua: compiled %s (%.0f ms)\n", c->path,
+		(double)(rl_now_ns() - t0) / 1e6);
 	return 0;
 }
 

@@ -36,7 +36,8 @@ struct bpf_object *rl_bpf_object(const struct rl_bpf *b);
 void rl_bpf_set_verbose(struct rl_bpf *b, int verbose);
 
 /* Loads the object into the kernel and attaches each program the way its section name
- * says. A program the verifier rejects is named, with the reason from its log. A program whose section starts with "?" (e.g. "?tp/syscalls/sys_enter_open") is
+ * says. A program the verifier rejects is named, with the reason from its log. A
+ * program whose section starts with "?" (e.g. "?tp/syscalls/sys_enter_open") is
  * optional: loaded and attached only if its tracepoint exists on this kernel. On failure
  * prints which program failed and returns -errno. */
 int rl_bpf_load_attach(struct rl_bpf *b);

@@ -225,7 +225,8 @@ int rl_btf_decoder(const struct btf *btf, uint32_t type_id, const char *map, cha
 	int err = -ENOMEM;
 
 	/* Names are printed into Lua string literals: only identifiers may be. */
-	if (!(rl_ident_ok(map) || rl_ident_probe_ok(map)) || !rl_btf_valid(btf) || !rl_btf_printable(btf, &type_id, 1))
+	if (!(rl_ident_ok(map) || rl_ident_probe_ok(map)) || !rl_btf_valid(btf) ||
+	    !rl_btf_printable(btf, &type_id, 1))
 		return -EINVAL;
 	g.defs = open_memstream(&defs, &defs_len);
 	bf = open_memstream(&body, &body_len);
