@@ -173,6 +173,7 @@ end
 --                     a built-in source, or before the object is known
 --   opts.cdef         declarations of those rings' record types
 --   opts.rings_from   what has those rings, for errors; nil: "the BPF object"
+--   opts.args         the script's arguments, handed to its top level as `...`
 function _M.start(chunk, script, shared_lud, sources, opts)
   for name, s in pairs(sources) do ringlua._declare(name, s.ctype, s.cdef) end
   declare_rings(opts.rings, opts.cdef)
@@ -192,9 +193,9 @@ function _M.start(chunk, script, shared_lud, sources, opts)
   if opts.state then ringlua.state = state.decode(opts.state) end
   ringlua.reloads = opts.reloads
 
-  local returned = chunk()
+  local returned = chunk(unpack(opts.args or {}))
   local ctl = find_handlers(returned, _G, script)
-  for _, field in ipairs({ "source", "bpf" }) do
+  for _, field in ipairs({ "source", "bpf", "stacks", "str" }) do
     local v = script_field(returned, field)
     if v ~= nil and type(v) ~= "string" then
       error(script .. ": " .. field .. " must be a string, got " .. type(v), 0)

@@ -121,6 +121,8 @@ static struct rl_lua_opts lua_opts(struct rl_session *s)
 		.memory_limit = (size_t)s->opt.memory_limit_mb << 20,
 		.verbose = s->opt.verbose,
 		.unsafe_perms = s->opt.unsafe_perms,
+		.script_argc = s->opt.script_argc,
+		.script_argv = s->opt.script_argv,
 	};
 }
 

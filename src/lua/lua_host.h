@@ -31,6 +31,9 @@ struct rl_lua_opts {
 	const char *cdef;	/* declarations of the rings' record types */
 	const char *rings_from;	/* what has the rings, for errors ("the recording x.rec");
 				 * NULL: the BPF object */
+	int script_argc;	/* the script's arguments, also handed to its top level as
+				 * `...`, so that its manifest may depend on them */
+	char **script_argv;
 };
 
 /* Setup is three calls, in this order (each refuses to come out of turn with -EINVAL):
@@ -52,6 +55,9 @@ const char *rl_lua_source(const struct rl_lua *h);
 /* The BPF program the script names in its `bpf` field (made relative to the script's
  * directory), or NULL. */
 const char *rl_lua_bpf(const struct rl_lua *h);
+
+/* The string field name of the script's manifest ("stacks", "str"), or NULL. */
+const char *rl_lua_field(const struct rl_lua *h, const char *name);
 
 /* Calls fn for each entry of the script's `globals` table, in name order, with the
  * value as text and its Lua type ("number", "string" or "boolean"). Stops at the first
