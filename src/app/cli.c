@@ -333,6 +333,10 @@ static int check_probe(const struct rl_options *o)
 	struct rl_probe p;
 	const char *why = o->source ? rl_probe_parse(o->source, o->hz, &p) : NULL;
 
+	if (why && !p.source) {
+		fprintf(stderr, "ringlua: unknown source '%s' (try --help)\n", o->source);
+		return -EINVAL;
+	}
 	if (why) {
 		fprintf(stderr, "ringlua: -s %s: %s\n", o->source, why);
 		return -EINVAL;

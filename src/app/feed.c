@@ -142,7 +142,10 @@ static int choose_probe(const struct rl_options *opt, const struct rl_lua *lua,
 		why = "its `str` names no value (arg0 to arg5, or ret)";
 	else if (!why && str && !p->uprobes)
 		why = "a `str` is read from a uprobe's arguments: the source is no uprobe";
-	if (why)
+	if (why && !p->source)
+		fprintf(stderr, "ringlua: %s: unknown source '%s' (try --help)\n", opt->script,
+			name);
+	else if (why)
 		fprintf(stderr, "ringlua: %s: source '%s': %s\n", opt->script,
 			name ? name : RL_DEFAULT_SOURCE, why);
 	return why ? -EINVAL : 0;
