@@ -16,6 +16,8 @@ PACKAGES+=(help2man)
 # `cpack -G DEB` finds the package's library dependencies with dpkg-shlibdeps; the unit
 # template is checked with systemd-analyze; the man page with man.
 PACKAGES+=(dpkg-dev systemd man-db)
+# test_uprobes counts libc's malloc with bpftrace too (it installs it if missing).
+PACKAGES+=(bpftrace)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-}
