@@ -17,7 +17,7 @@ assert_contains "$TMP/err" "sampler.bpf.c: cannot attach program on_cpu (perf_ev
 pass "a perf_event program without a rate is refused"
 
 # 2. --hz: every online CPU sampled, the rate written into sample_hz.
-run_ringlua --bpf "$TMP/sampler.bpf.c" --hz 200 --count $((cpus * 60)) -e "$SAMPLES"
+run_ringlua --bpf "$TMP/sampler.bpf.c" --hz 200 --count $((cpus * 400)) -e "$SAMPLES"
 assert_eq "$RC" 0 "exit code with --hz"
 assert_contains "$TMP/out" "cpus=$cpus hz=200" "every CPU at --hz"
 
