@@ -80,6 +80,7 @@ static const struct option long_opts[] = {
 	{ "stacks", required_argument, NULL, OPT_STACKS },
 	{ "hz", required_argument, NULL, OPT_HZ },
 	{ "str", required_argument, NULL, OPT_STR },
+	{ "list", no_argument, NULL, 'l' },
 	{ 0 },
 };
 
@@ -108,6 +109,8 @@ void rl_cli_usage(FILE *out)
 		"      --hz N          samples a second on each CPU: profile's, or a --bpf\n"
 		"                      object's perf_event programs (1 to %d)\n"
 		"      --str ARG       uprobe: read arg0-arg5 (or ret) as a string into `str`\n"
+		"  -l, --list [PATTERN]  list the probes matching PATTERN and exit; for\n"
+		"                      'uprobe:PATH:*' the functions of PATH\n"
 		"  -p, --pid PID       trace only process PID (filtered in the kernel);\n"
 		"                      stop when it exits\n"
 		"      --uid USER      trace only tasks of this real user (an id or a name)\n"
@@ -240,6 +243,7 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case 'h': o->help = true; return 0;
 	case OPT_VERSION: o->version = true; return 0;
 	case 'v': o->verbose++; return 0;
+	case 'l': o->list = true; return 0;
 	case OPT_UNSAFE_PERMS: o->unsafe_perms = true; return 0;
 	case OPT_NO_RELOAD: o->no_reload = true; return 0;
 	case OPT_STATS: o->stats = true; return 0;
@@ -404,7 +408,7 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 	optind = 0;
 	/* "-": words that are not options come back in order (as 1), so that only one
 	 * before `--` can be the script; what follows `--` is the script's. */
-	while ((c = getopt_long(argc, argv, "-:hvp:s:e:c:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-:hlvp:s:e:c:", long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			fprintf(stderr, "ringlua: %s option: %s (try --help)\n",
 				c == '?' ? "unknown" : "missing value for", argv[optind - 1]);

@@ -17,6 +17,7 @@ struct rl_options {
 	char **script_argv;
 	const char *source;	/* -s: overrides the script's choice */
 	uint32_t pid;		/* -p: trace only this process */
+	bool list;		/* -l: list probes matching `script` (a pattern) */
 	const char *pin;	/* --pin: consume this pinned ring, load no BPF */
 	uint64_t count;		/* --count: stop after this many events; 0: never */
 	uint32_t interval_ms;	/* --interval: on_tick period */

@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 
 #include "app/cli.h"
+#include "app/list.h"
 #include "app/session.h"
 #include "kernel/system.h"
 #include "lua/watchdog.h"
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
 		printf("ringlua %s\n", RINGLUA_VERSION);
 		return RL_EXIT_OK;
 	}
+	if (opt.list)
+		return rl_list_probes(stdout, opt.script, opt.verbose) ? RL_EXIT_FAIL : RL_EXIT_OK;
 	/* libbpf's own messages only with -v: ringlua says what failed in one line. */
 	libbpf_set_print(opt.verbose ? libbpf_print : NULL);
 

@@ -467,6 +467,48 @@ int rl_sym_user(struct rl_sym *s, uint32_t pid, uint64_t addr, char *buf, size_t
 	return len < 0 ? 0 : (size_t)len >= size ? (int)size - 1 : len;
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Calls fn for each of f's function names, once each, sorted. */
+static int each_name(const struct elf_file *f, int (*fn)(void *ctx, const char *name),
+		     void *ctx)
+{
+	const char **names = calloc(f->nr_funcs ? f->nr_funcs : 1, sizeof(*names));
+	int err = names ? 0 : -ENOMEM;
+
+	for (size_t i = 0; names && i < f->nr_funcs; i++)
+		names[i] = f->names + f->funcs[i].name;
+	if (names)
+		qsort(names, f->nr_funcs, sizeof(*names), by_name);
+	for (size_t i = 0; !err && i < f->nr_funcs; i++)
+		if (!i || strcmp(names[i], names[i - 1]))
+			err = fn(ctx, names[i]);
+	free(names);
+	return err;
+}
+
+int rl_sym_functions(const char *path, int (*fn)(void *ctx, const char *name), void *ctx)
+{
+	struct elf_file f = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err = fd < 0 ? -errno : 0;
+
+	elf_version(EV_CURRENT);
+	if (!err) {
+		err = read_elf(&f, fd);
+		close(fd);
+	}
+	if (!err)
+		err = each_name(&f, fn, ctx);
+	free(f.funcs);
+	free(f.names);
+	free(f.segs);
+	return err;
+}
+
 void rl_sym_close(struct rl_sym *s)
 {
 	if (!s)

@@ -30,6 +30,12 @@ int rl_sym_user(struct rl_sym *s, uint32_t pid, uint64_t addr, char *buf, size_t
 /* Forgets process pid's mappings (its files stay cached). */
 void rl_sym_forget_pid(struct rl_sym *s, uint32_t pid);
 
+/* Calls fn(ctx, name) for each function of the ELF file path (the symbols names.usym
+ * would use: .symtab, else its debug file's, else .dynsym), each name once, sorted.
+ * Stops at fn's first nonzero return and returns it. Returns 0, or -errno (-ENOEXEC:
+ * not an ELF file). */
+int rl_sym_functions(const char *path, int (*fn)(void *ctx, const char *name), void *ctx);
+
 /* Frees everything. Accepts NULL. */
 void rl_sym_close(struct rl_sym *s);
 

@@ -59,3 +59,14 @@ run_ringlua -s "uprobe:$TARGET" -e 'on_event = function() end'
 assert_eq "$RC" 2 "exit code for a uprobe without a function"
 assert_contains "$TMP/err" "a uprobe is uprobe:PATH:FUNCTION" "a uprobe without a function"
 pass "unattachable uprobes refused"
+
+# 6. -l lists a binary's functions as probes, and a library's by its name.
+run_ringlua -l "uprobe:$TARGET:rl_*"
+assert_eq "$RC" 0 "exit code of -l"
+assert_eq "$(cat "$TMP/out")" "$(for f in rl_add3 rl_greet rl_leaf rl_middle rl_outer; do echo "uprobe:$TARGET:$f"; done)" "the target's functions"
+run_ringlua -l "uprobe:libc:malloc"
+assert_matches "$TMP/out" '^uprobe:/.*/libc\.so\.6:malloc$' "libc's malloc, by the library's name"
+run_ringlua -l "uprobe:$TARGET:no_such_*"
+assert_eq "$RC" 1 "exit code of -l matching nothing"
+assert_contains "$TMP/err" "no function of $TARGET matches" "-l matching nothing"
+pass "-l uprobe:PATH:GLOB"
