@@ -1,6 +1,8 @@
 -- profile: on-CPU samples (99 a second on every CPU) counted by process, split between
--- user space and the kernel; the busiest at exit, and at every tick with -i.
---   ringlua [-p PID] [--interval MS] scripts/profile.lua [-- -n N -i -I]
+-- user space and the kernel; the busiest at exit, and at every tick with -i. With -K
+-- and/or -U, counted by kernel and/or user stack instead, printed as bpftrace prints
+-- @[kstack, ustack, comm], or with --folded as flame graph tools read them.
+--   ringlua [-p PID] [--interval MS] scripts/profile.lua [-- -n N -i -I -K -U --folded]
 local ffi = require("ffi")
 local ringlua = require("ringlua")
 local agg = require("ringlua.agg")
@@ -19,6 +21,9 @@ local SPEC = {
       help = "show the N busiest processes (default 10)" },
     { "i", "interval", help = "print the table at every tick (ringlua --interval MS), too" },
     { "I", "idle", help = "count the idle task (pid 0) too" },
+    { "K", "kernel", help = "count by kernel stack" },
+    { "U", "user", help = "count by user stack" },
+    { nil, "folded", help = "with -K/-U: print folded stacks (comm;frame;...;frame count) for flamegraph.pl, speedscope or Grafana" },
   },
   notes = "Counts run from the start; the table is sorted by samples, the busiest first.",
 }
@@ -42,18 +47,53 @@ local function report()
   io.flush()
 end
 
-local M = { source = "profile" }
+-- The stacks are captured in the kernel only when asked for, so the script's options
+-- decide its manifest: they are read at the top level too.
+local top_opts = cli_args.parse_or_exit(SPEC, { ... })
+local want_kernel, want_user = top_opts.kernel, top_opts.user
+local stacks = agg.count("")
+local kstack, ustack, get_stacks = agg.kstack, agg.ustack, ringlua.stacks
+local folded
+
+local function report_stacks()
+  if folded then stacks:folded() else stacks:print() end
+  io.flush()
+end
+
+local M = {
+  source = "profile",
+  stacks = (want_kernel and want_user and "kernel,user") or (want_kernel and "kernel")
+           or (want_user and "user") or nil,
+}
 
 function M.on_init(args)
   local opts = cli_args.parse_or_exit(SPEC, args)
-  top, with_idle, every_tick = opts.top, opts.idle, opts.interval
-  if ringlua.reloads > 0 then return end
-  write(format("Sampling on-CPU tasks at 99 Hz; the top %d %s.\n", top,
+  top, with_idle, every_tick, folded = opts.top, opts.idle, opts.interval, opts.folded
+  if folded and not M.stacks then cli_args.usage_error(SPEC, "--folded goes with -K or -U") end
+  if ringlua.reloads > 0 or folded then return end
+  write(format("Sampling on-CPU tasks at 99 Hz; %s %s.\n",
+               M.stacks and "samples by stack" or format("the top %d", top),
                opts.interval and "at every tick and at exit" or "at exit"))
   io.flush()
 end
 
-function M.on_event(ptr)
+-- Samples by (kernel stack, user stack, comm), with the stacks asked for.
+local function on_stack_event(ptr, len)
+  local e = cast(profile_t, ptr)
+  local pid = e.pid
+  if pid == 0 and not with_idle then return end
+  local k, nk, u, nu = get_stacks(ptr, len)
+  local comm = str(e.comm)
+  if want_kernel and want_user then
+    stacks:add(stacks:key(kstack(k, nk), ustack(pid, u, nu), comm))
+  elseif want_kernel then
+    stacks:add(stacks:key(kstack(k, nk), comm))
+  else
+    stacks:add(stacks:key(ustack(pid, u, nu), comm))
+  end
+end
+
+local function on_sample(ptr)
   local e = cast(profile_t, ptr)
   local pid = e.pid
   if pid == 0 and not with_idle then return end
@@ -61,6 +101,9 @@ function M.on_event(ptr)
   samples:add(key)
   if e.user_mode ~= 0 then user:add(key) else kernel:add(key) end
 end
+
+M.on_event = M.stacks and on_stack_event or on_sample
+if M.stacks then report = report_stacks end
 
 -- Handlers are found when the script is loaded, before on_init reads -i.
 function M.on_tick()

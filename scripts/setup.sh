@@ -22,6 +22,8 @@ PACKAGES+=(dwarves)
 PACKAGES+=(libmicrohttpd-dev libnats-dev)
 # The real servers test_metrics and test_nats point ringlua at, and curl to ask them.
 PACKAGES+=(prometheus nats-server curl)
+# test_uprobes counts libc's malloc with bpftrace too (it installs it if missing).
+PACKAGES+=(bpftrace)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-}

@@ -4,8 +4,9 @@
 --   local calls = agg.count("calls")          -- @calls[key]: n
 --   calls:add(comm)                           -- once per event
 --   agg.print_all()                           -- from on_tick / on_exit
--- Keys are numbers, strings, nil (an aggregation without keys), or tuples interned with
--- a:key(part1, part2, ...). The per-event calls allocate nothing once a key has been seen.
+-- Keys are numbers, strings, nil (an aggregation without keys), stacks (agg.kstack,
+-- agg.ustack), or tuples interned with a:key(part1, part2, ...). The per-event calls
+-- allocate nothing once a key has been seen.
 local ffi = require("ffi")
 local bit = require("bit")
 
@@ -34,6 +35,10 @@ local NOKEY = {}
 local LEAF = {}
 -- The metatable that marks a tuple key.
 local Tuple = {}
+-- The metatable that marks a stack key: { user = bool, pid = n, bytes = frames, n = count }.
+local Stack = {}
+-- bpftrace's stack layout: each frame on its own line, indented.
+local FRAME_INDENT = "    "
 
 -- The bars are computed in single precision as bpftrace computes them, so that a count
 -- that lands on a column edge gets the same number of columns.
@@ -65,8 +70,39 @@ local function number_text(v)
   return tostring(v)
 end
 
+-- The symbol of frame i of a stack key.
+local names
+local function frame_name(key, ips, i)
+  names = names or require("ringlua.names")
+  if key.user then return names.usym(key.pid, ips[i]) end
+  return names.ksym(ips[i]) or format("0x%x", ips[i])
+end
+
+local u64p_t = ffi.typeof("const uint64_t *")
+
+-- A stack's frames as names, innermost first; resolved once per stack.
+local function stack_frames(key)
+  local frames = key.frames
+  if frames then return frames end
+  frames = {}
+  local ips = ffi.cast(u64p_t, key.bytes)
+  for i = 0, key.n - 1 do frames[i + 1] = frame_name(key, ips, i) end
+  key.frames = frames
+  return frames
+end
+
+-- As bpftrace prints a stack: a line per frame, innermost first; "" when empty.
+local function stack_text(key)
+  if key.n == 0 then return "" end
+  local lines = { "" }
+  for i, f in ipairs(stack_frames(key)) do lines[i + 1] = FRAME_INDENT .. f end
+  return concat(lines, "\n") .. "\n"
+end
+
 local function key_text(key)
-  if getmetatable(key) == Tuple then
+  local mt = getmetatable(key)
+  if mt == Stack then return stack_text(key) end
+  if mt == Tuple then
     local parts = {}
     for i = 1, key.n do parts[i] = key_text(key[i]) end
     return concat(parts, ", ")
@@ -99,6 +135,74 @@ end
 local function first_shown(list, top)
   if top == nil then return 1 end
   return max(1, #list - top + 1)
+end
+
+--------------------------------------------------------------------------------------------
+-- Stacks as keys: the frames' bytes, interned as a Lua string, find the key; a seen stack
+-- allocates nothing more. A user stack belongs to its process (addresses mean nothing
+-- without its mappings), which is noted with ringlua.names the first time it is seen, so
+-- that its frames resolve even after it exits.
+local ffi_string = ffi.string
+local kstacks, ustacks = {}, {}
+local EMPTY_KSTACK = setmetatable({ user = false, bytes = "", n = 0 }, Stack)
+
+-- The key of a kernel stack: ips (const uint64_t *) and n frames, as ringlua.stacks
+-- gives them.
+function _M.kstack(ips, n)
+  if n == 0 then return EMPTY_KSTACK end
+  local bytes = ffi_string(ips, n * 8)
+  local key = kstacks[bytes]
+  if key == nil then
+    key = setmetatable({ user = false, bytes = bytes, n = n }, Stack)
+    kstacks[bytes] = key
+  end
+  return key
+end
+
+-- The key of a user stack of process pid.
+function _M.ustack(pid, ips, n)
+  pid = tonumber(pid)
+  local of_pid = ustacks[pid]
+  if of_pid == nil then
+    names = names or require("ringlua.names")
+    names.note_pid(pid)
+    of_pid = { [""] = setmetatable({ user = true, pid = pid, bytes = "", n = 0 }, Stack) }
+    ustacks[pid] = of_pid
+  end
+  local bytes = n == 0 and "" or ffi_string(ips, n * 8)
+  local key = of_pid[bytes]
+  if key == nil then
+    key = setmetatable({ user = true, pid = pid, bytes = bytes, n = n }, Stack)
+    of_pid[bytes] = key
+  end
+  return key
+end
+
+-- A frame as the folded format has it: without its offset, so that samples anywhere in
+-- a function add up ("malloc", "[libfoo.so]"); ';' would end the frame.
+local function folded_frame(text)
+  text = text:gsub("%+0x%x+%]$", "]"):gsub("%+0x%x+$", "")
+  return (text:gsub(";", ":"))
+end
+
+-- The folded stack of one key: its plain parts (comm, pid) in order, then its user
+-- stacks, then its kernel stacks, each from the outermost frame in.
+local function folded_stack(key)
+  local plain, user, kernel = {}, {}, {}
+  local parts = getmetatable(key) == Tuple and key or { key, n = 1 }
+  for i = 1, parts.n do
+    local part = parts[i]
+    if getmetatable(part) == Stack then
+      local into = part.user and user or kernel
+      local frames = stack_frames(part)
+      for j = #frames, 1, -1 do into[#into + 1] = folded_frame(frames[j]) end
+    elseif part ~= NOKEY then
+      plain[#plain + 1] = folded_frame(key_text(part))
+    end
+  end
+  for _, f in ipairs(user) do plain[#plain + 1] = f end
+  for _, f in ipairs(kernel) do plain[#plain + 1] = f end
+  return concat(plain, ";")
 end
 
 --------------------------------------------------------------------------------------------
@@ -154,6 +258,24 @@ end
 function Agg:print(out, top)
   local text = self:format(top)
   if text ~= "" then (out or io.stdout):write(text) end
+end
+
+-- Writes the entries in the folded format flame graph tools read (flamegraph.pl,
+-- speedscope, Grafana): "comm;outer;...;inner count" a line, user frames before kernel
+-- frames, biggest last, to out (io.stdout by default).
+function Agg:folded(out)
+  local sums, list = {}, {}
+  for key in pairs(self.t) do
+    local stack = folded_stack(key)
+    if sums[stack] == nil then list[#list + 1] = stack end
+    sums[stack] = (sums[stack] or 0) + self:_print_value(key)
+  end
+  sort(list, function(a, b)
+    if sums[a] ~= sums[b] then return sums[a] < sums[b] end
+    return a < b
+  end)
+  for i, stack in ipairs(list) do list[i] = stack .. " " .. number_text(sums[stack]) .. "\n" end
+  if #list > 0 then (out or io.stdout):write(concat(list)) end
 end
 
 -- The biggest n entries, biggest first, as { {key = k, value = v}, ... }; a tuple key

@@ -226,6 +226,7 @@ end
 --                     before the object is known
 --   opts.cdef         declarations of those rings' record types
 --   opts.rings_from   what has those rings, for errors; nil: "the BPF object"
+--   opts.args         the script's arguments, handed to its top level as `...`
 function _M.start(chunk, script, shared_lud, sources, opts)
   for name, s in pairs(sources) do ringlua._declare(name, s.ctype, s.cdef) end
   declare_rings(opts.rings, opts.cdef)
@@ -250,7 +251,7 @@ function _M.start(chunk, script, shared_lud, sources, opts)
   end
   ringlua.reloads = opts.reloads
 
-  local returned = chunk()
+  local returned = chunk(unpack(opts.args or {}))
   local ctl = find_handlers(returned, _G, script)
   local sources = script_field(returned, "source")
   if type(sources) == "table" then
@@ -262,7 +263,7 @@ function _M.start(chunk, script, shared_lud, sources, opts)
     end
     ctl.source = table.concat(sources, ",")
   end
-  for _, field in ipairs({ "source", "bpf" }) do
+  for _, field in ipairs({ "source", "bpf", "stacks", "str" }) do
     local v = ctl[field] or script_field(returned, field)
     if v ~= nil and type(v) ~= "string" then
       error(script .. ": " .. field .. " must be a string, got " .. type(v), 0)

@@ -42,10 +42,19 @@ function _M.declare_once(name, decl)
   if not pcall(function() return C[name] end) then ffi.cdef(decl) end
 end
 
+-- The trailer of records that carry stacks (src/kernel/bpf/stacks.h).
+_M.cdef_once("struct rl_stacks", require("ringlua.stacks_cdef"))
+local stacks_t = ffi.typeof("const struct rl_stacks *")
+local u8p_t = ffi.typeof("const uint8_t *")
+
+-- Each source's event size: where the stacks trailer starts.
+local event_sizes, event_size = {}, nil
+
 -- Declares a source's event type; called by the host before the script runs.
 function _M._declare(name, ctype, cdef)
   _M.cdef_once(ctype, cdef)
   _M.types[name] = ffi.typeof("const " .. ctype .. " *")
+  event_sizes[name] = ffi_sizeof(ctype)
 end
 
 -- Tracepoint probes share one ring; each record's header (struct tp_header) says which
@@ -58,6 +67,18 @@ function _M._use_source(name)
   _M.source = name
   -- One probe, however it was named (tp:, a wildcard that matched one): its type.
   _M.event_type = _M.types[name] or (header_t and probe_names[1] == nil and probe_types[0])
+  event_size = event_sizes[name]
+end
+
+-- The stacks a record of the active source carries (--stacks, or the script's
+-- `stacks`): kernel frames, their count, user frames, their count; the frames are
+-- const uint64_t * into the record, innermost first, valid during on_event only.
+-- A record without stacks gives nil, 0, nil, 0.
+function _M.stacks(ptr, len)
+  if not event_size or len <= event_size then return nil, 0, nil, 0 end
+  local s = ffi_cast(stacks_t, ffi_cast(u8p_t, ptr) + event_size)
+  local nk = s.nr_kernel
+  return s.ip, nk, s.ip + nk, s.nr_user
 end
 
 -- The event at ptr as the active source's type.

@@ -5,6 +5,7 @@
 --   names.errno_name(-2)              --> "ENOENT"
 --   names.inet(e.daddr)               --> "10.0.0.1" or "2001:db8::1"
 --   names.ksym(e.ip)                  --> "vfs_read+0x1a"
+--   names.usym(e.pid, ip)             --> "malloc+0x1a", "[libfoo.so+0x1234]"
 --   names.hms(e.ts_ns)                --> "14:03:59"
 local ffi = require("ffi")
 local bit = require("bit")
@@ -232,6 +233,62 @@ function _M.ksym(addr)
   local off = tonumber(addr - ksyms.base)
   local i = last_at_or_below(ksyms.offsets, off)
   return format("%s+0x%x", ksyms.names[i], off - ksyms.offsets[i])
+end
+
+--------------------------------------------------------------------------------------------
+-- User-space symbols: ringlua's symbolizer (src/sym), called through the FFI. It reads a
+-- process's mappings when the process is first noted and each mapped file's symbols once.
+ringlua.declare_once("rl_sym_open", [[
+struct rl_sym;
+int rl_sym_open(struct rl_sym **out);
+int rl_sym_note_pid(struct rl_sym *s, uint32_t pid);
+int rl_sym_user(struct rl_sym *s, uint32_t pid, uint64_t addr, char *buf, size_t size);
+void rl_sym_close(struct rl_sym *s);
+]])
+ringlua.declare_once("strerror", "char *strerror(int errnum);")
+local SYM_BUF = 512
+local symbolizer
+local sym_buf = ffi.new("char[?]", SYM_BUF)
+-- [pid][address] = text: the hundredth lookup of a frame is a table read.
+local usyms = {}
+
+local function get_symbolizer()
+  if symbolizer then return symbolizer end
+  local ok, found = pcall(function() return C.rl_sym_open end)
+  if not ok then error("names.usym needs the ringlua binary (its symbolizer)", 3) end
+  local out = ffi.new("struct rl_sym *[1]")
+  if found(out) ~= 0 then error("names.usym: out of memory", 3) end
+  symbolizer = ffi.gc(out[0], C.rl_sym_close)
+  return symbolizer
+end
+
+-- Reads process pid's mappings now, if not yet read, so that its addresses resolve even
+-- after it exits. Cheap for a process already noted. Returns true, or nil and why.
+function _M.note_pid(pid)
+  pid = tonumber(pid)
+  if usyms[pid] then return true end
+  usyms[pid] = {}
+  local err = C.rl_sym_note_pid(get_symbolizer(), pid)
+  if err ~= 0 then return nil, "pid " .. pid .. ": " .. ffi.string(C.strerror(-err)) end
+  return true
+end
+-- The name of the user-space address addr in process pid: "malloc+0x1a", or
+-- "[libfoo.so+0x1234]" in a file without a symbol there, or "0x7f..." where no file is
+-- mapped (JIT code, a process gone before it was noted). addr: uint64 cdata or number.
+function _M.usym(pid, addr)
+  pid = tonumber(pid)
+  local cache = usyms[pid]
+  if not cache then
+    _M.note_pid(pid)
+    cache = usyms[pid]
+  end
+  local key = tonumber(addr)
+  local text = cache[key]
+  if text then return text end
+  local n = C.rl_sym_user(get_symbolizer(), pid, addr, sym_buf, SYM_BUF)
+  text = ffi.string(sym_buf, n)
+  cache[key] = text
+  return text
 end
 
 --------------------------------------------------------------------------------------------

@@ -55,6 +55,9 @@ enum {
 	OPT_METRICS,
 	OPT_MAX_SERIES,
 	OPT_OUTPUT,
+	OPT_STACKS,
+	OPT_HZ,
+	OPT_STR,
 };
 
 static const struct option long_opts[] = {
@@ -90,6 +93,9 @@ static const struct option long_opts[] = {
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "stacks", required_argument, NULL, OPT_STACKS },
+	{ "hz", required_argument, NULL, OPT_HZ },
+	{ "str", required_argument, NULL, OPT_STR },
 	{ 0 },
 };
 
@@ -111,9 +117,17 @@ void rl_cli_usage(FILE *out)
 		"      --replay FILE   run the script on the events recorded in FILE: no root,\n"
 		"                      no BPF (--realtime: at the pace they were recorded)\n"
 		"  -s, --source NAME   built-in event source (default: the script's `source`, else %s),\n"
-		"                      or tracepoints: tracepoint:CATEGORY:NAME (tp:), wildcards *\n"
-		"                      and ?, several separated by commas\n"
-		"  -l, --list [PATTERN]  list the probes (-lv: with their fields) and exit\n"
+		"                      or a probe: tracepoint:CATEGORY:NAME (tp:, wildcards *\n"
+		"                      and ?), profile:hz:N, uprobe:PATH:FUNCTION,\n"
+		"                      uretprobe:PATH:FUNCTION (PATH: a file, a library such as\n"
+		"                      libc, or a program on $PATH); several separated by commas\n"
+		"      --stacks LIST   each record carries these stacks: kernel, user or\n"
+		"                      kernel,user (up to 127 frames; ringlua.stacks reads them)\n"
+		"      --hz N          samples a second on each CPU: profile's, or a --bpf\n"
+		"                      object's perf_event programs (1 to %d)\n"
+		"      --str ARG       uprobe: read arg0-arg5 (or ret) as a string into `str`\n"
+		"  -l, --list [PATTERN]  list the probes matching PATTERN and exit (-lv: with\n"
+		"                      their fields); for 'uprobe:PATH:*' the functions of PATH\n"
 		"  -p, --pid PID       trace only process PID (filtered in the kernel);\n"
 		"                      stop when it exits\n"
 		"      --follow        with -p: also the processes it starts, and theirs (-c\n"
@@ -153,8 +167,9 @@ void rl_cli_usage(FILE *out)
 		"  -v, --verbose       print libbpf's loading details and tracebacks of load errors\n"
 		"  -h, --help          print this help\n"
 		"      --version       print the version\n\nSources:\n",
-		RL_DEFAULT_SOURCE, RL_COMM_MAX, DEFAULT_INTERVAL_MS, DEFAULT_LATENCY_US / 1000.0,
-		DEFAULT_MAX_SERIES, DEFAULT_HANDLER_TIMEOUT_MS, DEFAULT_MEMORY_LIMIT_MB);
+		RL_DEFAULT_SOURCE, RL_MAX_HZ, RL_COMM_MAX, DEFAULT_INTERVAL_MS,
+		DEFAULT_LATENCY_US / 1000.0, DEFAULT_MAX_SERIES, DEFAULT_HANDLER_TIMEOUT_MS,
+		DEFAULT_MEMORY_LIMIT_MB);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "  %-12s %s\n", src[i].name, src[i].summary);
 }
@@ -347,6 +362,17 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_OUTPUT:
 		o->output = arg;
 		return check_output(arg);
+	case OPT_STACKS:
+		o->stacks = arg;
+		return rl_stack_mode_parse(arg, &o->stack_mode) ? bad_value("--stacks", arg) : 0;
+	case OPT_HZ:
+		if (parse_u64(arg, 1, RL_MAX_HZ, &v))
+			return bad_value("--hz", arg);
+		o->hz = (unsigned int)v;
+		return 0;
+	case OPT_STR:
+		o->str = arg;
+		return rl_probe_str_arg(arg) < 0 ? bad_value("--str", arg) : 0;
 	default:
 		return -EINVAL;
 	}
@@ -360,7 +386,11 @@ const char *rl_cli_source_only_option(const struct rl_options *o)
 		return "--pin";
 	if (o->uid != RL_ANY_UID)
 		return "--uid";
-	return o->comm ? "--comm" : NULL;
+	if (o->comm)
+		return "--comm";
+	if (o->stacks)
+		return "--stacks";
+	return o->str ? "--str" : NULL;
 }
 
 /* A word that is not an option, before any `--`: the script, once. Returns 0 or -EINVAL
@@ -374,6 +404,36 @@ static int operand(struct rl_options *o, const char *word)
 	fprintf(stderr, "ringlua: unexpected argument '%s': %s (script arguments go after --)\n",
 		word, o->code ? "-e gives the script" : "one SCRIPT only");
 	return -EINVAL;
+}
+
+/* -s's probe name, and what goes with it: --hz with a sampling source, --str with
+ * uprobes, and none of --stacks, --hz or --str with a pinned ring or a replay. Returns 0
+ * or -EINVAL (printed). */
+static int check_probe(const struct rl_options *o)
+{
+	struct rl_probe p = { 0 };
+	const char *why = o->source && !rl_tp_is_probe(o->source) ?
+			  rl_probe_parse(o->source, o->hz, &p) : NULL;
+
+	if (why && !p.source) {
+		fprintf(stderr, "ringlua: unknown source '%s' (try --help)\n", o->source);
+		return -EINVAL;
+	}
+	if (why) {
+		fprintf(stderr, "ringlua: -s %s: %s\n", o->source, why);
+		return -EINVAL;
+	}
+	if ((o->pin || o->replay) && (o->stacks || o->hz || o->str)) {
+		fprintf(stderr, "ringlua: --stacks, --hz and --str shape what the BPF side "
+				"captures: they do not go with --pin or --replay\n");
+		return -EINVAL;
+	}
+	if (o->source && o->str && !p.uprobes) {
+		fprintf(stderr, "ringlua: --str reads a uprobe's argument: it goes with -s "
+				"uprobe:PATH:FUNCTION\n");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Options that go together only in some ways: decided here, from argv alone, before
@@ -424,11 +484,7 @@ static int check_combinations(const struct rl_options *o)
 				"its command anyway)\n");
 		return -EINVAL;
 	}
-	if (o->source && !rl_source_find(o->source) && !rl_tp_is_probe(o->source)) {
-		fprintf(stderr, "ringlua: unknown source '%s' (try --help)\n", o->source);
-		return -EINVAL;
-	}
-	return 0;
+	return check_probe(o);
 }
 
 int rl_cli_parse(struct rl_options *o, int argc, char **argv)

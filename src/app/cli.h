@@ -49,6 +49,10 @@ struct rl_options {
 	size_t nr_sets;
 	const char *types[RL_MAX_TYPES]; /* --type MAP=STRUCT */
 	size_t nr_types;
+	const char *stacks;	/* --stacks LIST as given (overrides the script's); NULL */
+	uint32_t stack_mode;	/* what it names: RL_STACK_KERNEL | RL_STACK_USER */
+	unsigned int hz;	/* --hz: sampling rate of profile or perf_event programs */
+	const char *str;	/* --str ARG: the uprobe value read as a string; NULL */
 };
 
 /* Fills o from argv. Returns 0, or -EINVAL with a one-line error printed. */
@@ -57,7 +61,7 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv);
 void rl_cli_usage(FILE *out);
 
 /* The first option given that only the built-in sources take (-s, --pin, -p, --uid,
- * --comm, --cgroup), or NULL: a BPF object of the user's own filters by itself. */
+ * --comm, --cgroup, --stacks, --str), or NULL: a BPF object of the user's own filters by itself. */
 const char *rl_cli_source_only_option(const struct rl_options *o);
 
 #endif

@@ -86,6 +86,30 @@ static int set_cli_global(struct rl_feed *f, const char *setting)
 	       -EDOM : 0;
 }
 
+/* The rate of the user object's perf_event programs: --hz (also written into its
+ * `sample_hz` global, when it has one), else that global's value. Returns 0 or -EINVAL
+ * (printed). */
+static int set_user_hz(struct rl_feed *f, unsigned int hz)
+{
+	struct rl_bpf *b = rl_user_bpf_obj(f->user);
+	uint32_t declared = 0;
+	int err = rl_bpf_get_global(b, "sample_hz", &declared, sizeof(declared));
+
+	if (err == -ERANGE) {
+		fprintf(stderr, "ringlua: the object's sample_hz must be a __u32\n");
+		return -EINVAL;
+	}
+	if (hz && !err && rl_bpf_set_global(b, "sample_hz", &hz, sizeof(hz)))
+		return -EINVAL;
+	if (!hz && declared > RL_MAX_HZ) {
+		fprintf(stderr, "ringlua: the object's sample_hz = %u: at most %d\n", declared,
+			RL_MAX_HZ);
+		return -EINVAL;
+	}
+	rl_bpf_set_sample_hz(b, hz ? hz : declared);
+	return 0;
+}
+
 /* Sets the script's globals, then --set's (which win), loads the user's object and
  * refreshes the ring table with its maps. Returns 0 or -errno (printed). */
 static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_lua *lua)
@@ -94,10 +118,6 @@ static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_
 	int err;
 
 	rl_ensure_mounts();
-	if (opt->pid && kill((pid_t)opt->pid, 0) && errno == ESRCH) {
-		fprintf(stderr, "ringlua: -p %u: no such process\n", opt->pid);
-		return -ESRCH;
-	}
 	if (rl_lua_globals(lua, set_script_global, &g))
 		return -EINVAL;
 	for (size_t i = 0; i < opt->nr_sets; i++) {
@@ -110,32 +130,48 @@ static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_
 		.cgroup_dir = opt->cgroup_dir, .sets = opt->sets, .nr_sets = opt->nr_sets });
 	if (err)
 		return err;
-	if (rl_user_bpf_load(f->user, opt->verbose) ||
+	if (set_user_hz(f, opt->hz) || rl_user_bpf_load(f->user, opt->verbose) ||
 	    rl_user_bpf_bindings(f->user, &f->bindings))
 		return -EINVAL;
 	free(f->rings);
 	return user_rings(f);
 }
 
-/* The source's name: -s, else the script's `source` field, else the default. */
-static const char *source_name(const struct rl_options *opt, const struct rl_lua *lua)
+/* The probe: -s, else the script's `source` field, else the default, with --hz and the
+ * script's `str` field (--str wins). Returns 0 or -EINVAL (printed). */
+static int choose_probe(const struct rl_options *opt, const struct rl_lua *lua,
+			struct rl_probe *p)
 {
 	const char *name = opt->source ? opt->source : rl_lua_source(lua);
+	const char *str = opt->str ? opt->str : rl_lua_field(lua, "str");
+	const char *why = rl_probe_parse(name ? name : RL_DEFAULT_SOURCE, opt->hz, p);
 
-	return name ? name : RL_DEFAULT_SOURCE;
-}
-
-/* The built-in source of that name; NULL (printed) when there is none. */
-static const struct rl_source *choose_source(const struct rl_options *opt,
-					     const struct rl_lua *lua)
-{
-	const char *name = source_name(opt, lua);
-	const struct rl_source *src = rl_source_find(name);
-
-	if (!src)
+	if (!why && str && (p->str_arg = rl_probe_str_arg(str)) < 0)
+		why = "its `str` names no value (arg0 to arg5, or ret)";
+	else if (!why && str && !p->uprobes)
+		why = "a `str` is read from a uprobe's arguments: the source is no uprobe";
+	if (why && !p->source)
 		fprintf(stderr, "ringlua: %s: unknown source '%s' (try --help)\n", opt->script,
 			name);
-	return src;
+	else if (why)
+		fprintf(stderr, "ringlua: %s: source '%s': %s\n", opt->script,
+			name ? name : RL_DEFAULT_SOURCE, why);
+	return why ? -EINVAL : 0;
+}
+
+/* The stacks each record carries: --stacks, else the script's `stacks` field. Returns 0
+ * or -EINVAL (printed). */
+static int choose_stacks(const struct rl_options *opt, const struct rl_lua *lua,
+			 uint32_t *mode)
+{
+	const char *list = rl_lua_field(lua, "stacks");
+
+	*mode = opt->stack_mode;
+	if (opt->stacks || !list || rl_stack_mode_parse(list, mode) == 0)
+		return 0;
+	fprintf(stderr, "ringlua: %s: stacks = \"%s\": expected kernel, user or kernel,user\n",
+		opt->script, list);
+	return -EINVAL;
 }
 
 /* Why a pinned path cannot be opened, in words. */
@@ -168,17 +204,20 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 	struct rl_source_filter filter = { .tgid = opt->pid, .self_tgid = (uint32_t)getpid(),
 					   .uid = opt->uid, .comm = opt->comm,
 					   .cgroup = opt->cgroup, .follow = opt->follow };
-	const char *name = source_name(opt, lua);
-	const struct rl_source *src = NULL;
+	const char *name = opt->source ? opt->source : rl_lua_source(lua);
+	struct rl_probe probe;
+	const struct rl_source *src;
 	int fd;
 
-	if (!opt->pin && rl_tp_is_probe(name)) {
+	if (choose_stacks(opt, lua, &filter.stack_mode))
+		return -EINVAL;
+	if (!opt->pin && name && rl_tp_is_probe(name)) {
 		rl_ensure_mounts();
 		return rl_feed_open_tracepoints(f, name, &filter);
 	}
-	src = choose_source(opt, lua);
-	if (!src)
+	if (choose_probe(opt, lua, &probe))
 		return -EINVAL;
+	src = probe.source;
 	f->rings = calloc(1, sizeof(*f->rings));
 	if (!f->rings)
 		return -ENOMEM;
@@ -190,7 +229,7 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 	} else {
 		f->name = src->name;
 		f->source = src;
-		if (rl_source_open(&f->source_bpf, src, &filter))
+		if (rl_source_open(&f->source_bpf, &probe, &filter))
 			return -EINVAL;
 		fd = rl_bpf_ring_fd(f->source_bpf, RL_DEFAULT_RING);
 	}

@@ -4,10 +4,12 @@
 
 #include <stdio.h>
 
-/* Prints to out, one a line, the built-in sources and then every tracepoint
- * ("tracepoint:CATEGORY:NAME") whose name matches the glob pattern (NULL: all; "tp:"
- * stands for "tracepoint:"); with verbose, each followed by its fields with their C
- * types. Returns 0, -ENOENT when nothing matched (printed), or -errno (printed). */
+/* Prints to out, one a line, the probes whose name matches the glob pattern (NULL:
+ * all): the built-in sources, every tracepoint ("tracepoint:CATEGORY:NAME"; "tp:" stands
+ * for "tracepoint:"), or for "uprobe:PATH:GLOB" (and uretprobe:) the functions of PATH
+ * (resolved as a uprobe's PATH is) as "uprobe:/full/path:FUNCTION"; with verbose, each
+ * tracepoint followed by its fields with their C types. Returns 0, -ENOENT when nothing
+ * matched (printed), or -errno (printed). */
 int rl_list_probes(FILE *out, const char *pattern, int verbose);
 
 #endif

@@ -60,6 +60,8 @@ int main(int argc, char **argv)
 		printf("ringlua %s\n", RINGLUA_VERSION);
 		return RL_EXIT_OK;
 	}
+	if (opt.list)
+		return rl_list_probes(stdout, opt.script, opt.verbose) ? RL_EXIT_FAIL : RL_EXIT_OK;
 	/* libbpf's own messages only with -v: ringlua says what failed in one line. */
 	libbpf_set_print(opt.verbose ? libbpf_print : NULL);
 

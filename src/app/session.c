@@ -147,6 +147,8 @@ static struct rl_lua_opts lua_opts(struct rl_session *s)
 		.unsafe_perms = s->opt.unsafe_perms,
 		.emit = s->output ? rl_nats_out_emit : NULL,
 		.emit_ctx = s->output,
+		.script_argc = s->opt.script_argc,
+		.script_argv = s->opt.script_argv,
 	};
 }
 

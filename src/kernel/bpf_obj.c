@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -30,6 +32,7 @@ struct rl_bpf {
 	int verbose;		/* a rejected program's whole verifier log, not its end */
 	struct bpf_link **links;
 	int nr_links;
+	unsigned int sample_hz;	/* perf_event programs sample every CPU this often */
 	struct global_area *areas;	/* maps of globals mapped for user space */
 	int nr_areas;
 };
@@ -133,6 +136,25 @@ int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t
 	return err;
 }
 
+int rl_bpf_get_global(const struct rl_bpf *b, const char *var, void *val, size_t size)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(b->obj, ".rodata");
+	const struct btf *btf = bpf_object__btf(b->obj);
+	const struct btf_var_secinfo *vs = btf ? find_var(btf, ".rodata", var) : NULL;
+	const void *init;
+	size_t init_size;
+
+	if (!map || !vs)
+		return -ENOENT;
+	if (vs->size != size)
+		return -ERANGE;
+	init = bpf_map__initial_value(map, &init_size);
+	if (!init || vs->offset + size > init_size)
+		return -ENOENT;
+	memcpy(val, (const uint8_t *)init + vs->offset, size);
+	return 0;
+}
+
 int rl_bpf_global_type(const struct rl_bpf *b, const char *var, const struct btf **btf)
 {
 	struct bpf_map *map = NULL;
@@ -188,15 +210,77 @@ static int keep_link(struct rl_bpf *b, struct bpf_link *link)
 	return 0;
 }
 
-/* Whether prog is attached by the caller rather than by its section: a perf_event
- * program (rl_bpf_attach_perf_event), or a tracepoint program whose section names no
+/* Whether prog is attached by the caller rather than by its section: one set not to
+ * auto-attach (rl_bpf_attach_uprobe), or a tracepoint program whose section names no
  * tracepoint (rl_bpf_attach_tracepoint). */
 static bool attached_by_caller(const struct bpf_program *prog)
 {
 	const char *sec = bpf_program__section_name(prog);
 
-	return bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT ||
-	       !strcmp(sec, "tp") || !strcmp(sec, "tracepoint");
+	return !bpf_program__autoattach(prog) || !strcmp(sec, "tp") ||
+	       !strcmp(sec, "tracepoint");
+}
+
+/* A software clock that fires hz times a second on cpu, for every task; its fd or
+ * -errno. */
+static int open_cpu_clock(int cpu, unsigned int hz)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.sample_freq = hz,
+		.freq = 1,
+	};
+	int fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Attaches prog to perf_fd, which the link owns from then on (closed at once if the
+ * attach fails). Returns 0 or -errno. */
+static int attach_perf_fd(struct rl_bpf *b, struct bpf_program *prog, int perf_fd)
+{
+	struct bpf_link *link = bpf_program__attach_perf_event(prog, perf_fd);
+	int err;
+
+	if (!link) {
+		err = -errno;
+		close(perf_fd);
+		return err;
+	}
+	err = keep_link(b, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
+/* Attaches the perf_event program prog to a clock at b->sample_hz on every online CPU
+ * (CPUs brought online later are not sampled). Returns 0 or -errno (printed). */
+static int sample_cpus(struct rl_bpf *b, struct bpf_program *prog)
+{
+	int nr_cpus = libbpf_num_possible_cpus();
+	int err = nr_cpus < 0 ? nr_cpus : 0;
+
+	if (!b->sample_hz) {
+		fprintf(stderr, "ringlua: %s: cannot attach program %s (perf_event): it samples "
+				"the CPUs, and no frequency is given (--hz N, or a global "
+				"`const volatile __u32 sample_hz = N;`)\n", b->name,
+			bpf_program__name(prog));
+		return -EDESTADDRREQ;
+	}
+	for (int cpu = 0; !err && cpu < nr_cpus; cpu++) {
+		int fd = open_cpu_clock(cpu, b->sample_hz);
+
+		if (fd == -ENODEV)
+			continue; /* possible, but offline */
+		err = fd < 0 ? fd : attach_perf_fd(b, prog, fd);
+		if (err)
+			fprintf(stderr, "ringlua: %s: cannot attach program %s (perf_event) to "
+					"CPU %d at %u Hz: %s\n", b->name, bpf_program__name(prog),
+				cpu, b->sample_hz, strerror(-err));
+	}
+	return err;
 }
 
 static int attach_all(struct rl_bpf *b)
@@ -208,11 +292,19 @@ static int attach_all(struct rl_bpf *b)
 	bpf_object__for_each_program(prog, b->obj) {
 		if (!bpf_program__autoload(prog) || attached_by_caller(prog))
 			continue;
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT) {
+			err = sample_cpus(b, prog);
+			if (err)
+				return err;
+			continue;
+		}
 		link = bpf_program__attach(prog);
 		if (!link) {
 			err = -errno;
 			fprintf(stderr, "ringlua: %s: cannot attach program %s (%s): %s\n",
 				b->name, bpf_program__name(prog), bpf_program__section_name(prog),
+				err == -EOPNOTSUPP ? "ringlua does not know how to attach "
+				"this section (it is attached by a loader that runs it)" :
 				strerror(-err));
 			return err;
 		}
@@ -224,6 +316,32 @@ static int attach_all(struct rl_bpf *b)
 	}
 	return 0;
 }
+
+void rl_bpf_set_sample_hz(struct rl_bpf *b, unsigned int hz)
+{
+	b->sample_hz = hz;
+}
+
+int rl_bpf_attach_uprobe(struct rl_bpf *b, const char *prog_name, const struct rl_uprobe *u)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, prog_name);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = u->func, .retprobe = u->ret,
+		    .bpf_cookie = u->cookie);
+	struct bpf_link *link;
+	int err;
+
+	if (!prog)
+		return -ENOENT;
+	link = bpf_program__attach_uprobe_opts(prog, u->pid ? (pid_t)u->pid : -1, u->path, 0,
+					       &opts);
+	if (!link)
+		return -errno;
+	err = keep_link(b, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
 
 /* Gives every program to be loaded a log of its own: libbpf asks the verifier for it only
  * when the load fails, and the log of the program that failed says why. Returns 0 or
@@ -346,8 +464,6 @@ void rl_bpf_set_verbose(struct rl_bpf *b, int verbose)
 int rl_bpf_attach_perf_event(struct rl_bpf *b, int perf_fd)
 {
 	struct bpf_program *prog;
-	struct bpf_link *link;
-	int err;
 
 	bpf_object__for_each_program(prog, b->obj)
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT)
@@ -356,16 +472,7 @@ int rl_bpf_attach_perf_event(struct rl_bpf *b, int perf_fd)
 		close(perf_fd);
 		return -ENOENT;
 	}
-	link = bpf_program__attach_perf_event(prog, perf_fd);
-	if (!link) {
-		err = -errno;
-		close(perf_fd);
-		return err;
-	}
-	err = keep_link(b, link);
-	if (err)
-		bpf_link__destroy(link);
-	return err;
+	return attach_perf_fd(b, prog, perf_fd);
 }
 
 int rl_bpf_attach_tracepoint(struct rl_bpf *b, const char *prog_name, const char *category,

@@ -24,6 +24,10 @@ bool rl_bpf_is_global_section(const char *sec);
  * variable, -ERANGE for a size mismatch. */
 int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t size);
 
+/* Reads the initial value of the `const volatile` global var (in .rodata) before load.
+ * size must equal the variable's size. Returns 0, -ENOENT or -ERANGE. */
+int rl_bpf_get_global(const struct rl_bpf *b, const char *var, void *val, size_t size);
+
 /* The BTF type id of the global var (in .rodata, .data or .bss), with the object's BTF
  * in *btf; -ENOENT for no such variable. */
 int rl_bpf_global_type(const struct rl_bpf *b, const char *var, const struct btf **btf);
@@ -35,16 +39,34 @@ struct bpf_object *rl_bpf_object(const struct rl_bpf *b);
  * else with its last lines, which give the reason. */
 void rl_bpf_set_verbose(struct rl_bpf *b, int verbose);
 
+/* How often b's perf_event programs sample each CPU, from rl_bpf_load_attach on; 0
+ * (the default): they cannot be attached, and loading says so. */
+void rl_bpf_set_sample_hz(struct rl_bpf *b, unsigned int hz);
+
 /* Loads the object into the kernel and attaches each program the way its section name
- * says. A program the verifier rejects is named, with the reason from its log. A
- * program whose section starts with "?" (e.g. "?tp/syscalls/sys_enter_open") is
- * optional: loaded and attached only if its tracepoint exists on this kernel. On failure
- * prints which program failed and returns -errno. */
+ * says; a perf_event program to a CPU clock at the sample frequency on every online CPU.
+ * A program the verifier rejects is named, with the reason from its log. A program
+ * whose section starts with "?" (e.g. "?tp/syscalls/sys_enter_open") is optional:
+ * loaded and attached only if its tracepoint exists on this kernel. Programs set not to
+ * auto-attach (bpf_program__set_autoattach) are left for the caller. On failure prints
+ * which program failed and why, and returns -errno. */
 int rl_bpf_load_attach(struct rl_bpf *b);
 
-/* Attaches b's perf_event program (SEC("perf_event"), which rl_bpf_load_attach leaves
- * alone) to the perf event perf_fd. The link owns perf_fd from then on: it is closed with
- * b, or at once if the attach fails. Returns 0, -ENOENT for no such program, or -errno. */
+/* A user-space function to probe. */
+struct rl_uprobe {
+	const char *path;	/* the binary or library, a full path */
+	const char *func;	/* its symbol (libbpf finds it in .symtab or .dynsym) */
+	bool ret;		/* at its return, not its entry */
+	uint32_t pid;		/* only in this process; 0: every process */
+	uint64_t cookie;	/* what bpf_get_attach_cookie() gives the program */
+};
+
+/* Attaches the program prog_name of the loaded b to u. Returns 0, -ENOENT for no such
+ * program, or -errno (nothing printed). */
+int rl_bpf_attach_uprobe(struct rl_bpf *b, const char *prog_name, const struct rl_uprobe *u);
+
+/* Attaches b's first perf_event program to the perf event perf_fd. The link owns
+ * perf_fd from then on: it is closed with b, or at once if the attach fails. Returns 0, -ENOENT for no such program, or -errno. */
 int rl_bpf_attach_perf_event(struct rl_bpf *b, int perf_fd);
 
 /* Attaches b's program prog_name to the tracepoint category/name, with cookie for its

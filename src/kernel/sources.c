@@ -2,13 +2,13 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <linux/perf_event.h>
-#include <sys/syscall.h>
+#include <linux/types.h>
 #include <bpf/libbpf.h>
 
 #include "kernel/bpf_obj.h"
+#include "kernel/bpf/stacks.h"
 #include "source_exec.skel.h"
 #include "source_syscalls.skel.h"
 #include "source_exit.skel.h"
@@ -17,6 +17,8 @@
 #include "source_signal.skel.h"
 #include "source_tcp.skel.h"
 #include "source_profile.skel.h"
+#include "source_uprobe.skel.h"
+#include "kernel/uprobes.h"
 
 extern const char exec_cdef[];
 extern const char syscalls_cdef[];
@@ -26,6 +28,7 @@ extern const char syscall_exit_cdef[];
 extern const char signal_cdef[];
 extern const char tcp_cdef[];
 extern const char profile_cdef[];
+extern const char uprobe_cdef[];
 
 /* Off the beat of the kernel's and applications' 100 Hz timers, which a 100 Hz sample
  * would see always or never. */
@@ -33,21 +36,27 @@ extern const char profile_cdef[];
 
 static const struct rl_source sources[] = {
 	{ "exec", "process execs: pid, ppid, uid, comm, filename", "struct exec_event",
-	  exec_cdef, source_exec__elf_bytes, 0 },
+	  exec_cdef, source_exec__elf_bytes, 0, NULL },
 	{ "syscalls", "system call entries: pid, tid, nr, comm", "struct syscall_event",
-	  syscalls_cdef, source_syscalls__elf_bytes, 0 },
+	  syscalls_cdef, source_syscalls__elf_bytes, 0, NULL },
 	{ "exit", "process exits: pid, ppid, uid, exit status or signal, lifetime, comm",
-	  "struct exit_event", exit_cdef, source_exit__elf_bytes, 0 },
+	  "struct exit_event", exit_cdef, source_exit__elf_bytes, 0, NULL },
 	{ "open", "file opens: pid, tid, uid, flags, mode, fd or -errno, comm, path",
-	  "struct open_event", open_cdef, source_open__elf_bytes, 0 },
+	  "struct open_event", open_cdef, source_open__elf_bytes, 0, NULL },
 	{ "syscall_exit", "completed system calls: pid, tid, uid, nr, result, latency, comm",
-	  "struct syscall_exit_event", syscall_exit_cdef, source_syscall_exit__elf_bytes, 0 },
+	  "struct syscall_exit_event", syscall_exit_cdef, source_syscall_exit__elf_bytes, 0, NULL },
 	{ "signal", "signals sent: sender pid, uid and comm, target pid and comm, sig, result",
-	  "struct signal_event", signal_cdef, source_signal__elf_bytes, 0 },
+	  "struct signal_event", signal_cdef, source_signal__elf_bytes, 0, NULL },
 	{ "tcp", "TCP connects and accepts: pid, uid, comm, addresses, ports",
-	  "struct tcp_event", tcp_cdef, source_tcp__elf_bytes, 0 },
-	{ "profile", "99 Hz samples of every CPU: cpu, pid, tid, comm, user or kernel mode",
-	  "struct profile_event", profile_cdef, source_profile__elf_bytes, PROFILE_HZ },
+	  "struct tcp_event", tcp_cdef, source_tcp__elf_bytes, 0, NULL },
+	{ "profile", "99 Hz samples of every CPU (profile:hz:N for N Hz): cpu, pid, tid, "
+	  "comm, user or kernel mode", "struct profile_event", profile_cdef,
+	  source_profile__elf_bytes, PROFILE_HZ, NULL },
+	{ "uprobe", "uprobe:PATH:FUNCTION: calls of a user-space function: pid, tid, comm, "
+	  "arg0-arg5", "struct uprobe_event", uprobe_cdef, source_uprobe__elf_bytes, 0,
+	  "PATH:FUNCTION" },
+	{ "uretprobe", "uretprobe:PATH:FUNCTION: its returns: pid, tid, comm, ret",
+	  "struct uprobe_event", uprobe_cdef, source_uprobe__elf_bytes, 0, "PATH:FUNCTION" },
 };
 
 const struct rl_source *rl_sources(size_t *n)
@@ -64,40 +73,99 @@ const struct rl_source *rl_source_find(const char *name)
 	return NULL;
 }
 
-/* A software clock that fires hz times a second on cpu, for every task; its fd or
- * -errno. */
-static int open_cpu_clock(int cpu, unsigned int hz)
+/* The source whose name is the first len bytes of name, or NULL. */
+static const struct rl_source *find_prefix(const char *name, size_t len)
 {
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_SOFTWARE,
-		.size = sizeof(attr),
-		.config = PERF_COUNT_SW_CPU_CLOCK,
-		.sample_freq = hz,
-		.freq = 1,
-	};
-	int fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		if (strlen(sources[i].name) == len && !strncmp(sources[i].name, name, len))
+			return &sources[i];
+	return NULL;
 }
 
-/* Attaches b's perf_event program to a clock on every online CPU (CPUs brought online
- * later are not sampled). Returns 0 or -errno (printed). */
-static int attach_cpu_clocks(struct rl_bpf *b, const struct rl_source *src)
+/* Checks a list of uprobes and uretprobes ("uprobe:PATH:FUNCTION,..."). Returns NULL or
+ * why not. */
+static const char *check_uprobes(const char *list)
 {
-	int nr_cpus = libbpf_num_possible_cpus();
-	int err = nr_cpus < 0 ? nr_cpus : 0;
+	const char *at = list;
 
-	for (int cpu = 0; !err && cpu < nr_cpus; cpu++) {
-		int fd = open_cpu_clock(cpu, src->sample_hz);
+	while (*at) {
+		size_t len = strcspn(at, ",");
+		const char *colon = memchr(at, ':', len);
+		const struct rl_source *src = colon ? find_prefix(at, (size_t)(colon - at)) : NULL;
+		const char *func = colon ? memchr(colon + 1, ':', len - (size_t)(colon + 1 - at)) :
+				   NULL;
 
-		if (fd == -ENODEV)
-			continue; /* possible, but offline */
-		err = fd < 0 ? fd : rl_bpf_attach_perf_event(b, fd);
-		if (err)
-			fprintf(stderr, "ringlua: source %s: cannot sample CPU %d: %s\n",
-				src->name, cpu, strerror(-err));
+		if (!src || !src->probe_form || strcmp(src->probe_form, "PATH:FUNCTION"))
+			return "a list of probes may hold only uprobe: and uretprobe: probes";
+		if (!func || func == colon + 1 || func + 1 == at + len)
+			return "a uprobe is uprobe:PATH:FUNCTION (or uretprobe:PATH:FUNCTION)";
+		at += len + (at[len] == ',');
 	}
-	return err;
+	return NULL;
+}
+
+const char *rl_probe_parse(const char *name, unsigned int hz, struct rl_probe *p)
+{
+	const char *colon = strchr(name, ':');
+	const struct rl_source *src = colon ? find_prefix(name, (size_t)(colon - name)) :
+				      rl_source_find(name);
+	char *end;
+	unsigned long v;
+
+	*p = (struct rl_probe){ .source = src, .hz = hz, .str_arg = -1 };
+	if (!src)
+		return "no such source or probe (try --help)";
+	if (src->probe_form && !colon)
+		return "this probe needs PATH:FUNCTION after its name (uprobe:PATH:FUNCTION)";
+	if (src->probe_form) {
+		p->uprobes = name;
+		return check_uprobes(name);
+	}
+	if (hz && !src->sample_hz)
+		return "--hz is for sampling sources (profile) and objects with perf_event "
+		       "programs";
+	if (!hz)
+		p->hz = src->sample_hz;
+	if (!colon)
+		return NULL;
+	if (!src->sample_hz || strncmp(colon + 1, "hz:", 3))
+		return "only profile takes a rate (profile:hz:N)";
+	if (hz)
+		return "the rate is given twice (profile:hz:N and --hz)";
+	errno = 0;
+	v = strtoul(colon + 4, &end, 10);
+	if (errno || end == colon + 4 || *end || colon[4] == '-' || v < 1 || v > RL_MAX_HZ)
+		return "profile:hz:N takes a rate of 1 to 10000 samples a second";
+	p->hz = (unsigned int)v;
+	return NULL;
+}
+
+int rl_stack_mode_parse(const char *list, uint32_t *mode)
+{
+	*mode = 0;
+	if (!strcmp(list, "none"))
+		return 0;
+	for (const char *at = list; *at; ) {
+		size_t len = strcspn(at, ",");
+
+		if (len == 6 && !strncmp(at, "kernel", 6))
+			*mode |= RL_STACK_KERNEL;
+		else if (len == 4 && !strncmp(at, "user", 4))
+			*mode |= RL_STACK_USER;
+		else
+			return -EINVAL;
+		at += len + (at[len] == ',');
+	}
+	return 0;
+}
+
+int rl_probe_str_arg(const char *name)
+{
+	if (!strcmp(name, "ret") || !strcmp(name, "retval"))
+		return 6;
+	if (!strncmp(name, "arg", 3) && name[3] >= '0' && name[3] <= '5' && !name[4])
+		return name[3] - '0';
+	return -1;
 }
 
 /* The programs of source.bpf.h that keep the set of followed descendants. */
@@ -130,12 +198,29 @@ int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
 		err = rl_bpf_set_global(b, "targ_cgroup", &f->cgroup, sizeof(f->cgroup));
 	if (!err)
 		err = rl_bpf_set_global(b, "follow", &follow, sizeof(follow));
+	if (!err)
+		err = rl_bpf_set_global(b, "stack_mode", &f->stack_mode, sizeof(f->stack_mode));
 	return err;
 }
 
-int rl_source_open(struct rl_bpf **out, const struct rl_source *src,
+/* Sets how p's source runs beyond its filters: its rate, its string argument, and its
+ * uprobe programs left for rl_uprobes_attach. Returns 0 or -errno. */
+static int set_probe(struct rl_bpf *b, const struct rl_probe *p)
+{
+	struct bpf_program *prog;
+
+	rl_bpf_set_sample_hz(b, p->hz);
+	if (!p->uprobes)
+		return 0;
+	bpf_object__for_each_program(prog, rl_bpf_object(b))
+		bpf_program__set_autoattach(prog, false);
+	return rl_bpf_set_global(b, "str_arg", &p->str_arg, sizeof(p->str_arg));
+}
+
+int rl_source_open(struct rl_bpf **out, const struct rl_probe *p,
 		   const struct rl_source_filter *f)
 {
+	const struct rl_source *src = p->source;
 	struct rl_bpf *b = NULL;
 	size_t size;
 	const void *elf = src->elf(&size);
@@ -143,13 +228,15 @@ int rl_source_open(struct rl_bpf **out, const struct rl_source *src,
 
 	if (!err)
 		err = rl_source_set_filters(b, f);
+	if (!err)
+		err = set_probe(b, p);
 	if (err)
 		fprintf(stderr, "ringlua: source %s: cannot prepare its BPF object: %s\n",
 			src->name, strerror(-err));
 	else
 		err = rl_bpf_load_attach(b);
-	if (!err && src->sample_hz)
-		err = attach_cpu_clocks(b, src);
+	if (!err && p->uprobes)
+		err = rl_uprobes_attach(b, p->uprobes, f->tgid);
 	if (err) {
 		rl_bpf_close(b);
 		return err;

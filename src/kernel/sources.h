@@ -16,7 +16,10 @@ struct rl_source {
 	const char *cdef;	/* declarations of that type, for ffi.cdef */
 	const void *(*elf)(size_t *size);
 	unsigned int sample_hz;	/* >0: its perf_event program samples every online CPU
-				 * this many times a second */
+				 * this many times a second, unless its probe name says
+				 * otherwise (profile:hz:N) */
+	const char *probe_form;	/* NULL: a plain name; else what follows "NAME:" in its
+				 * probe names ("PATH:FUNCTION"), which it needs */
 };
 
 #define RL_DEFAULT_SOURCE "exec"
@@ -31,7 +34,34 @@ struct rl_source_filter {
 	const char *comm;	/* only tasks of this name (at most RL_COMM_MAX); NULL: all */
 	uint64_t cgroup;	/* only tasks in this cgroup (v2 id); 0: all */
 	bool follow;		/* with tgid: its descendants too, from their fork */
+	uint32_t stack_mode;	/* not a filter: the stacks each record carries after its
+				 * struct (RL_STACK_KERNEL | RL_STACK_USER of bpf/stacks.h) */
 };
+
+#define RL_MAX_HZ 10000		/* perf throttles sampling far above this */
+
+/* A probe name as bpftrace writes it, parsed: "exec", "profile:hz:49",
+ * "uprobe:libc:malloc", "uretprobe:/usr/bin/bash:readline", or several uprobes and
+ * uretprobes separated by commas. */
+struct rl_probe {
+	const struct rl_source *source;
+	unsigned int hz;	/* perf_event sources: samples a second on each CPU */
+	const char *uprobes;	/* uprobe, uretprobe: the whole list, as named */
+	int str_arg;		/* uprobe: the value read as a string (0-5: an argument,
+				 * 6: the return value); -1: none */
+};
+
+/* Parses name into p (hz: --hz, 0 if not given). Returns NULL, or why the name is not
+ * a probe ringlua has, in words. p->uprobes points into name. */
+const char *rl_probe_parse(const char *name, unsigned int hz, struct rl_probe *p);
+
+/* The stack mode a list names: "kernel", "user", "kernel,user" (either order), or ""
+ * or "none" for none. Returns 0 or -EINVAL. */
+int rl_stack_mode_parse(const char *list, uint32_t *mode);
+
+/* The value `--str` names ("arg0" ... "arg5", "ret" or "retval"), as rl_probe.str_arg,
+ * or -1. */
+int rl_probe_str_arg(const char *name);
 
 /* The source called name, or NULL. */
 const struct rl_source *rl_source_find(const char *name);
@@ -43,10 +73,10 @@ const struct rl_source *rl_sources(size_t *n);
  * descendants when f asks for that. Before load. Returns 0 or -errno. */
 int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f);
 
-/* Loads and attaches src, tracing only what f lets through. Its ring map is named
- * "events"; its drop count is the u64 global "dropped". Returns 0 or -errno (the failure
- * already printed). */
-int rl_source_open(struct rl_bpf **out, const struct rl_source *src,
+/* Loads and attaches p's source, tracing only what f lets through. Its ring map is
+ * named "events"; its drop count is the u64 global "dropped". Returns 0 or -errno (the
+ * failure already printed). */
+int rl_source_open(struct rl_bpf **out, const struct rl_probe *p,
 		   const struct rl_source_filter *f);
 
 #endif

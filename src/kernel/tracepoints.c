@@ -469,7 +469,8 @@ int rl_tracepoints_open(struct rl_tracepoints **out, const char *probes,
 		fprintf(stderr, "ringlua: cannot declare the tracepoints' records: %s\n",
 			strerror(-err));
 	if (!err)
-		err = rl_source_open(&t->bpf, &tracepoint_source, f);
+		err = rl_source_open(&t->bpf, &(struct rl_probe){ .source = &tracepoint_source,
+								  .str_arg = -1 }, f);
 	if (!err)
 		err = attach_all(t);
 	if (err == -ENOMEM)

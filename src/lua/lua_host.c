@@ -101,6 +101,12 @@ static void push_start_opts(struct rl_lua *h, lua_State *L, const struct carry *
 	}
 	lua_pushinteger(L, (lua_Integer)carry->reloads);
 	lua_setfield(L, -2, "reloads");
+	lua_createtable(L, h->o.script_argc, 0);
+	for (int i = 0; i < h->o.script_argc; i++) {
+		lua_pushstring(L, h->o.script_argv[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setfield(L, -2, "args");
 }
 
 /* Loads host.lua and the script into L, then runs
@@ -200,6 +206,11 @@ const char *rl_lua_source(const struct rl_lua *h)
 const char *rl_lua_bpf(const struct rl_lua *h)
 {
 	return ctl_string(h, "bpf");
+}
+
+const char *rl_lua_field(const struct rl_lua *h, const char *name)
+{
+	return ctl_string(h, name);
 }
 
 int rl_lua_globals(const struct rl_lua *h,

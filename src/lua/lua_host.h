@@ -41,6 +41,9 @@ struct rl_lua_opts {
 	/* Where ringlua.emit() sends each line; NULL: to stdout. */
 	int (*emit)(void *emit_ctx, const char *data, uint64_t len);
 	void *emit_ctx;
+	int script_argc;	/* the script's arguments, also handed to its top level as
+				 * `...`, so that its manifest may depend on them */
+	char **script_argv;
 };
 
 /* Setup is three calls, in this order (each refuses to come out of turn with -EINVAL):
@@ -62,6 +65,9 @@ const char *rl_lua_source(const struct rl_lua *h);
 /* The BPF program the script names in its `bpf` field (made relative to the script's
  * directory), or NULL. */
 const char *rl_lua_bpf(const struct rl_lua *h);
+
+/* The string field name of the script's manifest ("stacks", "str"), or NULL. */
+const char *rl_lua_field(const struct rl_lua *h, const char *name);
 
 /* Calls fn for each entry of the script's `globals` table, in name order, with the
  * value as text and its Lua type ("number", "string" or "boolean"). Stops at the first

@@ -91,11 +91,14 @@ static bool inside_argument(const struct args *a, const char *s)
 
 static void check_accepted(const struct args *a, const struct rl_options *o)
 {
+	struct rl_probe probe;
+
 	expect(o->pid <= INT_MAX, "--pid fits a pid_t");
 	expect(o->interval_ms >= 1 && o->interval_ms <= INT_MAX, "--interval in 1..INT_MAX");
 	expect(o->latency_us <= MAX_LATENCY_US, "--latency at most 1000 ms");
-	expect(!o->source || rl_source_find(o->source) || rl_tp_is_probe(o->source),
-	       "-s names a source that exists, or tracepoint probes");
+	expect(!o->source || !rl_probe_parse(o->source, o->hz, &probe) ||
+	       rl_tp_is_probe(o->source), "-s names a probe that exists");
+	expect(o->hz <= RL_MAX_HZ, "--hz at most RL_MAX_HZ");
 	expect(!o->pin || inside_argument(a, o->pin), "--pin is (in) an argument");
 	expect(!o->comm || (inside_argument(a, o->comm) && o->comm[0] &&
 			    strlen(o->comm) <= RL_COMM_MAX), "--comm is a task name");

@@ -363,4 +363,62 @@ describe("agg", function()
       assert.is_true(grown < LIMIT_KB, ("heap grew by %.1f KB"):format(grown))
     end)
   end)
+  describe("stacks", function()
+    local names, path
+    local HIGH = 0xffffffff * 2^32
+
+    before_each(function()
+      names = require("ringlua.names")
+      path = os.tmpname()
+      local f = assert(io.open(path, "w"))
+      f:write("ffffffff81000000 T entry_SYSCALL_64\nffffffff81000100 T do_syscall_64\n",
+              "ffffffff81000200 T ksys_read\n")
+      f:close()
+      assert.is_true(names.use_kallsyms(path))
+    end)
+
+    after_each(function() os.remove(path) end)
+
+    -- Frames innermost first, as bpf_get_stack gives them.
+    local function frames(...)
+      local list = { ... }
+      local ips = ffi.new("uint64_t[?]", #list)
+      for i, off in ipairs(list) do ips[i - 1] = ffi.new("uint64_t", HIGH) + 0x81000000 + off end
+      return ips, #list
+    end
+
+    it("finds the same key for the same frames", function()
+      local a, n = frames(0x210, 0x110, 0x8)
+      local b = frames(0x210, 0x110, 0x8)
+      assert.are.equal(agg.kstack(a, n), agg.kstack(b, n))
+      assert.are_not.equal(agg.kstack(a, n), agg.kstack(a, n - 1))
+    end)
+
+    it("prints a stack key as bpftrace prints kstack, a frame a line", function()
+      local c = agg.count("")
+      local ips, n = frames(0x210, 0x110, 0x8)
+      c:add(c:key(agg.kstack(ips, n), "cat"))
+      c:add(c:key(agg.kstack(ips, 0), "cat"))
+      assert.are.equal("@[\n    ksys_read+0x10\n    do_syscall_64+0x10\n" ..
+                       "    entry_SYSCALL_64+0x8\n, cat]: 1\n@[, cat]: 1\n\n", c:format())
+    end)
+
+    it("writes folded stacks outermost first, offsets dropped, equal stacks merged", function()
+      local c = agg.count("")
+      c:add(c:key(agg.kstack(frames(0x210, 0x110, 0x8)), "cat"), 2)
+      c:add(c:key(agg.kstack(frames(0x220, 0x110, 0x8)), "cat"), 3)
+      c:add(c:key(agg.kstack(frames(0x120, 0x8)), "dd"))
+      local out = sink()
+      c:folded(out)
+      assert.are.equal("dd;entry_SYSCALL_64;do_syscall_64 1\n" ..
+                       "cat;entry_SYSCALL_64;do_syscall_64;ksys_read 5\n", out:text())
+    end)
+
+    it("allocates nothing for a stack seen before", function()
+      local c = agg.count("")
+      local ips, n = frames(0x210, 0x110, 0x8)
+      local grown = garbage_kb(100000, function() c:add(c:key(agg.kstack(ips, n), "cat")) end)
+      assert.is_true(grown < 64, ("heap grew by %.1f KB"):format(grown))
+    end)
+  end)
 end)

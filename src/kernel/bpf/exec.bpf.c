@@ -31,6 +31,6 @@ int on_exec(struct trace_event_raw_sched_process_exec *ctx)
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + filename_off);
 	/* Submit: the consumer sees it from now on. */
-	bpf_ringbuf_submit(e, 0);
+	submit_event(ctx, e, sizeof(*e));
 	return 0;
 }

@@ -37,6 +37,6 @@ int on_exit(void *ctx)
 	e->core_dumped = (code >> 7) & 1;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* Submit: the consumer sees it from now on. */
-	bpf_ringbuf_submit(e, 0);
+	submit_event(ctx, e, sizeof(*e));
 	return 0;
 }

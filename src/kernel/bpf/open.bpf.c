@@ -43,7 +43,7 @@ static __always_inline int stash(const void *path, __u64 flags, __u32 mode, cons
 	return 0;
 }
 
-static __always_inline int emit(long ret)
+static __always_inline int emit(void *ctx, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
@@ -74,7 +74,7 @@ static __always_inline int emit(long ret)
 	if (bpf_probe_read_user_str(e->path, sizeof(e->path), (const void *)args->path) < 0)
 		e->path[0] = '\0';
 	/* Submit: the consumer sees it from now on. */
-	bpf_ringbuf_submit(e, 0);
+	submit_event(ctx, e, sizeof(*e));
 out:
 	bpf_map_delete_elem(&opens, &tid);
 	return 0;
@@ -89,7 +89,7 @@ int on_openat(struct trace_event_raw_sys_enter *ctx)
 SEC("tp/syscalls/sys_exit_openat")
 int on_openat_return(struct trace_event_raw_sys_exit *ctx)
 {
-	return emit(ctx->ret);
+	return emit(ctx, ctx->ret);
 }
 
 /* open(2) exists on some architectures only: "?" leaves it out where it is missing. */
@@ -102,7 +102,7 @@ int on_open(struct trace_event_raw_sys_enter *ctx)
 SEC("?tp/syscalls/sys_exit_open")
 int on_open_return(struct trace_event_raw_sys_exit *ctx)
 {
-	return emit(ctx->ret);
+	return emit(ctx, ctx->ret);
 }
 
 /* openat2(2) came in Linux 5.6; its flags and mode are in a struct open_how, read at
@@ -116,5 +116,5 @@ int on_openat2(struct trace_event_raw_sys_enter *ctx)
 SEC("?tp/syscalls/sys_exit_openat2")
 int on_openat2_return(struct trace_event_raw_sys_exit *ctx)
 {
-	return emit(ctx->ret);
+	return emit(ctx, ctx->ret);
 }

@@ -47,6 +47,6 @@ int on_sample(struct bpf_perf_event_data *ctx)
 	e->user_mode = in_user_mode(&ctx->regs);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* Submit: the consumer sees it from now on. */
-	bpf_ringbuf_submit(e, 0);
+	submit_event(ctx, e, sizeof(*e));
 	return 0;
 }

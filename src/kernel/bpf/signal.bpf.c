@@ -45,6 +45,6 @@ int on_signal_generate(struct trace_event_raw_signal_generate *ctx)
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_probe_read_kernel(e->target_comm, sizeof(e->target_comm), ctx->comm);
 	/* Submit: the consumer sees it from now on. */
-	bpf_ringbuf_submit(e, 0);
+	submit_event(ctx, e, sizeof(*e));
 	return 0;
 }

@@ -58,7 +58,7 @@ int on_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* Submit: the consumer sees it from now on. */
-	bpf_ringbuf_submit(e, 0);
+	submit_event(ctx, e, sizeof(*e));
 out:
 	bpf_map_delete_elem(&starts, &tid);
 	return 0;

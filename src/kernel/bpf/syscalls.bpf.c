@@ -26,6 +26,6 @@ int on_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	e->nr = (__s64)ctx->args[1];
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* Submit: the consumer sees it from now on. */
-	bpf_ringbuf_submit(e, 0);
+	submit_event(ctx, e, sizeof(*e));
 	return 0;
 }

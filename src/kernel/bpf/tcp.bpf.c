@@ -70,7 +70,7 @@ static __always_inline void read_endpoints(struct tcp_event *e, struct sock *sk)
 	e->dport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
 }
 
-static __always_inline int emit(long fd, enum tcp_event_direction direction)
+static __always_inline int emit(void *ctx, long fd, enum tcp_event_direction direction)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct sock *sk = tcp_sock_of_fd(fd);
@@ -92,7 +92,7 @@ static __always_inline int emit(long fd, enum tcp_event_direction direction)
 	e->direction = direction;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* Submit: the consumer sees it from now on. */
-	bpf_ringbuf_submit(e, 0);
+	submit_event(ctx, e, sizeof(*e));
 	return 0;
 }
 
@@ -118,27 +118,27 @@ int on_connect_return(struct trace_event_raw_sys_exit *ctx)
 	if (!fd)
 		return 0; /* not traced, or entered before we attached */
 	if (ctx->ret == 0 || ctx->ret == -EINPROGRESS)
-		emit(*fd, TCP_EVENT_CONNECT);
+		emit(ctx, *fd, TCP_EVENT_CONNECT);
 	bpf_map_delete_elem(&connecting, &tid);
 	return 0;
 }
 
 /* accept and accept4 return the new connection's fd. */
-static __always_inline int accepted(long fd)
+static __always_inline int accepted(void *ctx, long fd)
 {
 	return fd >= 0 && traced(bpf_get_current_pid_tgid() >> 32) ?
-		emit(fd, TCP_EVENT_ACCEPT) : 0;
+		emit(ctx, fd, TCP_EVENT_ACCEPT) : 0;
 }
 
 SEC("tp/syscalls/sys_exit_accept4")
 int on_accept4_return(struct trace_event_raw_sys_exit *ctx)
 {
-	return accepted(ctx->ret);
+	return accepted(ctx, ctx->ret);
 }
 
 /* accept(2) is a separate system call on some architectures only. */
 SEC("?tp/syscalls/sys_exit_accept")
 int on_accept_return(struct trace_event_raw_sys_exit *ctx)
 {
-	return accepted(ctx->ret);
+	return accepted(ctx, ctx->ret);
 }

@@ -1,0 +1,23 @@
+/* The uprobe and uretprobe sources' attachments: each probe of a list
+ * ("uprobe:libc:malloc,uretprobe:/usr/bin/bash:readline") resolved to a file the way
+ * the dynamic linker or a shell would find it, and its function attached by libbpf. */
+#ifndef RINGLUA_UPROBES_H
+#define RINGLUA_UPROBES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rl_bpf;
+
+/* The file a uprobe's PATH names, into out: a path (with a '/') as it is; a library
+ * name ("libc", "libssl.so.3") as the dynamic linker's cache lists it (`ldconfig -p`),
+ * for this machine's architecture; else a program found along $PATH. Returns 0,
+ * -ENOENT (found nowhere) or -ENAMETOOLONG. */
+int rl_uprobe_path(const char *name, char *out, size_t size);
+
+/* Attaches the uprobe object b's programs to every probe of list (checked by
+ * rl_probe_parse), the i-th with cookie i, in process pid only (0: every process).
+ * Returns 0 or -errno (printed, naming the probe). */
+int rl_uprobes_attach(struct rl_bpf *b, const char *list, uint32_t pid);
+
+#endif

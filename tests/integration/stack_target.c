@@ -1,0 +1,75 @@
+/* The program the stack and uprobe tests trace: functions with known names, callers and
+ * arguments, built with frame pointers and without inlining so that user stacks walk
+ * through each of them.
+ *   stack_target spin SECONDS    outer -> middle -> leaf, busy for SECONDS
+ *   stack_target calls N         rl_add3(i, 2*i, 3*i) N times; prints the sums
+ *   stack_target mallocs N       N malloc(1000 + i) calls
+ *   stack_target name STRING     rl_greet(STRING) once */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+__attribute__((noinline)) long rl_leaf(long n)
+{
+	volatile long x = 0;
+
+	for (long i = 0; i < n; i++)
+		x += i;
+	return x;
+}
+
+__attribute__((noinline)) long rl_middle(long n)
+{
+	return rl_leaf(n) + 1;
+}
+
+__attribute__((noinline)) long rl_outer(long n)
+{
+	return rl_middle(n) + 1;
+}
+
+__attribute__((noinline)) long rl_add3(long a, long b, long c)
+{
+	return a + b + c;
+}
+
+__attribute__((noinline)) size_t rl_greet(const char *name)
+{
+	return strlen(name);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	long n = argc > 2 ? atol(argv[2]) : 0;
+	long sum = 0;
+
+	if (argc < 3)
+		return 2;
+	if (!strcmp(argv[1], "spin")) {
+		double end = now() + atof(argv[2]);
+
+		while (now() < end)
+			sum += rl_outer(1000000);
+	} else if (!strcmp(argv[1], "calls")) {
+		for (long i = 1; i <= n; i++)
+			printf("%ld\n", rl_add3(i, 2 * i, 3 * i));
+	} else if (!strcmp(argv[1], "mallocs")) {
+		for (long i = 0; i < n; i++) {
+			void *volatile p = malloc(1000 + (size_t)i);
+
+			free(p);
+		}
+	} else if (!strcmp(argv[1], "name")) {
+		sum = (long)rl_greet(argv[2]);
+	}
+	return sum < 0;
+}

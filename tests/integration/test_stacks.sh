@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Stacks: a profile of a program with known functions has them in caller order in the
+# folded output (resolved after the program exited), bpftrace's stack layout, a kernel
+# stack of a system call has the kernel's entry path, and bad stack lists are refused.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+TARGET=${3:?usage: $0 RINGLUA SEQ_PRODUCER STACK_TARGET}
+PROFILE=$HERE/../../scripts/profile.lua
+
+# 1. User stacks, folded: the target exits before on_exit resolves them.
+run_ringlua -c "$TARGET spin 1.5" "$PROFILE" -- -U --folded
+assert_eq "$RC" 0 "exit code of profile.lua -U --folded"
+assert_matches "$TMP/out" '^stack_target;(.*;)?main;rl_outer;rl_middle;rl_leaf [0-9]+$' \
+  "the target's functions in caller order"
+pass "folded user stacks: $(grep -c . "$TMP/out") lines"
+
+# 2. Kernel and user stacks, as bpftrace prints @[kstack, ustack, comm].
+run_ringlua -c "$TARGET spin 1" "$PROFILE" -- -K -U
+assert_eq "$RC" 0 "exit code of profile.lua -K -U"
+assert_matches "$TMP/out" '^    rl_leaf\+0x[0-9a-f]+$' "a user frame with its offset"
+assert_matches "$TMP/out" '^    rl_outer\+0x[0-9a-f]+$' "its caller's caller"
+assert_matches "$TMP/out" '^, stack_target\]: [0-9]+$' "the comm closing the key"
+pass "bpftrace's stack layout"
+
+# 3. A kernel stack of a system call: the kernel's entry path is in it.
+cat > "$TMP/kstack.lua" <<'LUA'
+local ringlua = require("ringlua")
+local names = require("ringlua.names")
+local seen = {}
+return {
+  source = "syscalls", stacks = "kernel",
+  on_event = function(ptr, len)
+    local k, nk = ringlua.stacks(ptr, len)
+    for i = 0, nk - 1 do seen[(names.ksym(k[i]) or "?"):gsub("%+.*", "")] = true end
+  end,
+  on_exit = function() for f in pairs(seen) do print(f) end end,
+}
+LUA
+run_ringlua -c "$TARGET name hello" "$TMP/kstack.lua"
+assert_eq "$RC" 0 "exit code of the kernel stack script"
+assert_contains "$TMP/out" "do_syscall_64" "the system call dispatcher"
+assert_matches "$TMP/out" '^entry_SYSCALL_64' "the system call entry"
+pass "kernel stacks of system calls"
+
+# 4. Without stacks asked for, records have none.
+run_ringlua -c "$TARGET name x" -s syscalls -e 'local n = 0
+on_event = function(p, len) local k, nk, u, nu = ringlua.stacks(p, len) n = n + nk + nu end
+on_exit = function() print("frames=" .. n) end'
+assert_contains "$TMP/out" "frames=0" "no stacks unless asked"
+
+# 5. Bad stack lists.
+run_ringlua --stacks bogus -s syscalls -e 'on_event = function() end'
+assert_eq "$RC" 2 "exit code of --stacks bogus"
+assert_contains "$TMP/err" "ringlua: invalid value for --stacks: 'bogus'" "--stacks bogus"
+echo 'return { source = "profile", stacks = "kernal", on_event = function() end }' > "$TMP/bad.lua"
+run_ringlua "$TMP/bad.lua"
+assert_eq "$RC" 1 "exit code of stacks = kernal"
+assert_contains "$TMP/err" 'stacks = "kernal": expected kernel, user or kernel,user' "bad field"
+pass "bad stack lists refused"
