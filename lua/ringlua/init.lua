@@ -1,6 +1,7 @@
 -- The module scripts use: `local ringlua = require("ringlua")`.
 -- Event types of the built-in sources, and helpers for records that live in the ring.
 local ffi = require("ffi")
+local bit = require("bit")
 
 local ffi_string = ffi.string
 local ffi_cast = ffi.cast
@@ -59,7 +60,7 @@ end
 
 -- Tracepoint probes share one ring; each record's header (struct tp_header) says which
 -- probe it is, by index in ringlua.rings (from 0).
-local probe_types, probe_names = {}, {}
+local probe_types, probe_names, probe_sizes = {}, {}, {}
 local header_t
 
 -- Records which source feeds the script; called by the host before on_init.
@@ -75,8 +76,9 @@ end
 -- const uint64_t * into the record, innermost first, valid during on_event only.
 -- A record without stacks gives nil, 0, nil, 0.
 function _M.stacks(ptr, len)
-  if not event_size or len <= event_size then return nil, 0, nil, 0 end
-  local s = ffi_cast(stacks_t, ffi_cast(u8p_t, ptr) + event_size)
+  local size = header_t and probe_sizes[ffi_cast(header_t, ptr).probe] or event_size
+  if not size or len <= size then return nil, 0, nil, 0 end
+  local s = ffi_cast(stacks_t, ffi_cast(u8p_t, ptr) + size)
   local nk = s.nr_kernel
   return s.ip, nk, s.ip + nk, s.nr_user
 end
@@ -99,6 +101,8 @@ function _M._tag(rings)
   for i, r in ipairs(rings) do
     probe_types[i - 1] = _M.types[r.name]
     probe_names[i - 1] = r.name
+    -- A probe's stacks follow its record from the next 8-byte boundary.
+    probe_sizes[i - 1] = r.ctype and bit.band(ffi_sizeof(r.ctype) + 7, -8) or nil
   end
   _M.cast = cast_probe
 end

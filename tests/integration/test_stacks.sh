@@ -42,6 +42,33 @@ assert_contains "$TMP/out" "do_syscall_64" "the system call dispatcher"
 assert_matches "$TMP/out" '^entry_SYSCALL_64' "the system call entry"
 pass "kernel stacks of system calls"
 
+# 3b. A tracepoint probe carries them too, after its own fields, which stay intact.
+cat > "$TMP/tpstack.lua" <<'LUA'
+local ringlua = require("ringlua")
+local names = require("ringlua.names")
+local seen, opens = {}, 0
+return {
+  source = "tracepoint:syscalls:sys_enter_openat", stacks = "kernel,user",
+  on_event = function(ptr, len)
+    local e = ringlua.cast(ptr)
+    if ringlua.str(e.filename):find("stack_target_probe", 1, true) then opens = opens + 1 end
+    local k, nk, u, nu = ringlua.stacks(ptr, len)
+    for i = 0, nk - 1 do seen[(names.ksym(k[i]) or "?"):gsub("%+.*", "")] = true end
+    if nu > 0 then seen["user frames"] = true end
+  end,
+  on_exit = function()
+    print("opens=" .. opens)
+    for f in pairs(seen) do print(f) end
+  end,
+}
+LUA
+run_ringlua -c "cat $TMP/stack_target_probe" "$TMP/tpstack.lua"
+assert_eq "$RC" 0 "exit code of the tracepoint stack script"
+assert_contains "$TMP/out" "opens=1" "the probe's own fields read right with stacks after them"
+assert_contains "$TMP/out" "do_syscall_64" "a tracepoint's kernel stack"
+assert_contains "$TMP/out" "user frames" "a tracepoint's user stack"
+pass "stacks on a tracepoint probe"
+
 # 4. Without stacks asked for, records have none.
 run_ringlua -c "$TARGET name x" -s syscalls -e 'local n = 0
 on_event = function(p, len) local k, nk, u, nu = ringlua.stacks(p, len) n = n + nk + nu end

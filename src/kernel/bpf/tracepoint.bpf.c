@@ -20,7 +20,10 @@ struct {
 
 /* Where a record is built before it goes to the ring: its size is only known at run
  * time, and a ring reservation takes a constant one. Twice the largest record, so that
- * every bounded offset plus a bounded length stays inside. */
+ * every bounded offset plus a bounded length stays inside, and the stacks after the
+ * largest record too. */
+_Static_assert(TP_RECORD_MAX + RL_STACKS_BYTES <= 2 * TP_RECORD_MAX,
+	       "the scratch buffer holds a record and its stacks");
 struct scratch {
 	__u8 bytes[2 * TP_RECORD_MAX];
 };
@@ -104,10 +107,17 @@ int rl_tracepoint(void *ctx)
 			break;
 		fill_string(buf, ctx, &p->strings[i]);
 	}
-	/* Submit: the ring copies it; a full ring counts a drop. */
+	/* Submit: the ring copies it; a full ring counts a drop. With stacks, they follow
+	 * the record, from the next 8-byte boundary (the scratch buffer has room). */
 	size = p->record_size;
 	if (size > TP_RECORD_MAX)
 		return 0;
+	if (stack_mode) {
+		size = (size + 7) & ~7u;
+		size += capture_stacks(ctx, (struct rl_stacks *)(buf + size));
+		if (size > TP_RECORD_MAX + RL_STACKS_BYTES)
+			return 0;
+	}
 	if (bpf_ringbuf_output(&events, buf, size, 0))
 		__sync_fetch_and_add(&dropped, 1);
 	return 0;
