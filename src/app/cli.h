@@ -49,6 +49,7 @@ struct rl_options {
 	size_t nr_sets;
 	const char *types[RL_MAX_TYPES]; /* --type MAP=STRUCT */
 	size_t nr_types;
+	size_t perf_pages;	/* --perf-pages: each CPU's perf buffer, in pages */
 };
 
 /* Fills o from argv. Returns 0, or -EINVAL with a one-line error printed. */

@@ -12,6 +12,7 @@
 
 #include "app/metrics.h"
 #include "app/nats_out.h"
+#include "kernel/perf_buf.h"
 #include "lua/lua_host.h"
 #include "record/recording.h"
 #include "util/watch.h"
@@ -200,7 +201,8 @@ static void check_lost(struct rl_loop *l, uint64_t now, bool report)
 		l->dropped = dropped;
 	}
 	if (l->stats && report)
-		rl_stats_report(l->stats, l->consumer, l->ring_names, known ? &dropped : NULL, now);
+		rl_stats_report(l->stats, l->consumer, l->ring_names, rl_perf_nr_maps(l->perf),
+				known ? &dropped : NULL, now);
 }
 
 /* A pidfd of the watched process, added to the consumer's wake fds so that its exit
@@ -333,6 +335,22 @@ static int64_t left_in_rings(const struct rl_consumer *c)
 	return left;
 }
 
+/* One poll of the rings, then a look at the perf buffers, which never sleeps: their
+ * wakeups end the rings' wait, and records they still hold keep it from starting.
+ * Returns the records handled, or -errno. */
+static int poll_feed(struct rl_loop *l, int timeout_ms)
+{
+	int n, m;
+
+	if (l->perf && rl_perf_busy(l->perf))
+		timeout_ms = 0;
+	n = rl_consumer_poll(l->consumer, timeout_ms);
+	if (n < 0 || !l->perf)
+		return n;
+	m = rl_perf_poll(l->perf);
+	return m < 0 ? m : n + m;
+}
+
 /* Hands out what the rings hold at the stop, within the bounds above. */
 static int drain_at_exit(struct rl_loop *l)
 {
@@ -340,7 +358,7 @@ static int drain_at_exit(struct rl_loop *l)
 
 	l->drain_until = rl_now_us() + EXIT_DRAIN_US;
 	for (int i = 0; i < EXIT_DRAIN_ROUNDS && !rl_loop_finished(l); i++) {
-		int n = rl_consumer_poll(l->consumer, 0);
+		int n = poll_feed(l, 0);
 
 		if (n < 0)
 			return n;
@@ -363,10 +381,10 @@ static int poll_until_stopped(struct rl_loop *l)
 
 	watch_files(l);
 	if (l->stats)
-		rl_stats_report(l->stats, l->consumer, l->ring_names, NULL, rl_now_us());
+		rl_stats_report(l->stats, l->consumer, l->ring_names, rl_perf_nr_maps(l->perf),
+				NULL, rl_now_us());
 	while (!*l->exiting && !rl_loop_finished(l)) {
-		int n = rl_consumer_poll(l->consumer, poll_timeout_ms(l, rl_now_us(),
-								      l->next_tick, reload_at));
+		int n = poll_feed(l, poll_timeout_ms(l, rl_now_us(), l->next_tick, reload_at));
 		int gone = output_gone();
 
 		if (n < 0 || gone < 0)
@@ -393,7 +411,8 @@ int rl_loop_run(struct rl_loop *l)
 	l->pid_fd = watch_process(l);
 	watch_files(l);
 	if (l->stats)
-		rl_stats_report(l->stats, l->consumer, l->ring_names, NULL, rl_now_us());
+		rl_stats_report(l->stats, l->consumer, l->ring_names, rl_perf_nr_maps(l->perf),
+				NULL, rl_now_us());
 	err = poll_until_stopped(l);
 	/* Closing the pidfd takes it out of the consumer's epoll set. */
 	if (l->pid_fd >= 0)
