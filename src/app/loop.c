@@ -379,10 +379,7 @@ static int poll_until_stopped(struct rl_loop *l)
 {
 	uint64_t reload_at = 0;
 
-	watch_files(l);
-	if (l->stats)
-		rl_stats_report(l->stats, l->consumer, l->ring_names, rl_perf_nr_maps(l->perf),
-				NULL, rl_now_us());
+	/* rl_loop_run handed the watcher its files and started --stats' count. */
 	while (!*l->exiting && !rl_loop_finished(l)) {
 		int n = poll_feed(l, poll_timeout_ms(l, rl_now_us(), l->next_tick, reload_at));
 		int gone = output_gone();
