@@ -335,11 +335,31 @@ static int64_t left_in_rings(const struct rl_consumer *c)
 	return left;
 }
 
-/* One poll of the rings, then a look at the perf buffers, which never sleeps: their
- * wakeups end the rings' wait, and records they still hold keep it from starting.
- * Returns the records handled, or -errno. */
+/* A perf buffer wakes us for every sample (libbpf asks the kernel for wakeup_events 1),
+ * and a wakeup costs far more than a sample. So, as the ring consumer coalesces, a look
+ * that found a partial batch starts a window of the latency bound, and the next look
+ * waits it out first: samples are handed out at most that long after they were sent,
+ * in batches. A signal cuts the wait short. */
+static void wait_perf_window(struct rl_loop *l)
+{
+	uint64_t now = rl_now_us();
+
+	if (now < l->perf_window_end) {
+		uint64_t left = l->perf_window_end - now;
+		struct timespec ts = { .tv_sec = (time_t)(left / 1000000),
+				       .tv_nsec = (long)(left % 1000000) * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	l->perf_window_end = 0;
+}
+
+/* One poll of the rings, then a look at the perf buffers, which never sleeps but for
+ * their window: their wakeups end the rings' wait, and records they still hold keep it
+ * from starting. Returns the records handled, or -errno. */
 static int poll_feed(struct rl_loop *l, int timeout_ms)
 {
+	uint64_t start;
 	int n, m;
 
 	if (l->perf && rl_perf_busy(l->perf))
@@ -347,7 +367,12 @@ static int poll_feed(struct rl_loop *l, int timeout_ms)
 	n = rl_consumer_poll(l->consumer, timeout_ms);
 	if (n < 0 || !l->perf)
 		return n;
+	if (timeout_ms)
+		wait_perf_window(l);
+	start = rl_now_us();
 	m = rl_perf_poll(l->perf);
+	if (m > 0 && m < RL_BATCH_CAP && !rl_perf_busy(l->perf) && l->latency_us)
+		l->perf_window_end = start + l->latency_us;
 	return m < 0 ? m : n + m;
 }
 

@@ -25,6 +25,8 @@ struct rl_loop {
 	/* The perf buffers, after the consumer's rings in the ring table, woken through the
 	 * consumer's epoll set and read after every poll; NULL: none. */
 	struct rl_perf *perf;
+	uint32_t latency_us;	/* --latency: the perf buffers' coalescing bound too */
+	uint64_t perf_window_end; /* the perf buffers are not looked at before then (us) */
 	struct rl_lua *lua;
 	uint64_t limit;		/* stop after this many events; 0: never */
 	uint32_t interval_ms;	/* on_tick period */

@@ -353,7 +353,8 @@ static int release_command(struct rl_session *s)
 static void prepare_loop(struct rl_session *s)
 {
 	s->loop = (struct rl_loop){
-		.consumer = s->consumer, .perf = s->perf, .lua = s->lua,
+		.consumer = s->consumer, .perf = s->perf, .latency_us = s->opt.latency_us,
+		.lua = s->lua,
 		.limit = s->opt.count, .interval_ms = s->opt.interval_ms,
 		.exiting = &s->signals->exiting, .watch_pid = (int)s->opt.pid,
 		.watch = s->watch, .reload = &s->signals->reload,
