@@ -12,6 +12,7 @@
 #include <sys/statfs.h>
 
 #include "app/metrics.h"
+#include "kernel/perf_buf.h"
 #include "kernel/sources.h"
 #include "kernel/tp_format.h"
 
@@ -28,6 +29,8 @@
  * bound, and Prometheus slows down with millions of series. */
 #define DEFAULT_MAX_SERIES 10000
 #define OUTPUT_SCHEME "nats://"
+/* 1 GiB per CPU with 4 KiB pages: past any sane need, short of a mistyped size. */
+#define MAX_PERF_PAGES (1u << 18)
 
 enum {
 	OPT_PIN = 256,
@@ -58,6 +61,7 @@ enum {
 	OPT_STACKS,
 	OPT_HZ,
 	OPT_STR,
+	OPT_PERF_PAGES,
 };
 
 static const struct option long_opts[] = {
@@ -96,6 +100,7 @@ static const struct option long_opts[] = {
 	{ "stacks", required_argument, NULL, OPT_STACKS },
 	{ "hz", required_argument, NULL, OPT_HZ },
 	{ "str", required_argument, NULL, OPT_STR },
+	{ "perf-pages", required_argument, NULL, OPT_PERF_PAGES },
 	{ 0 },
 };
 
@@ -137,10 +142,12 @@ void rl_cli_usage(FILE *out)
 		"      --cgroup DIR    trace only tasks in this cgroup (a cgroup v2 directory)\n"
 		"      --pin PATH      consume the ring buffer map pinned at PATH; load no BPF\n"
 		"      --bpf FILE      load your own BPF object (.bpf.o) or .bpf.c, consume all\n"
-		"                      its ring buffer maps\n"
+		"                      its ring buffer and perf event array maps\n"
 		"      --set NAME=VAL  set its global NAME (.rodata, .data, .bss) before load\n"
 		"                      (repeatable)\n"
 		"      --type MAP=STRUCT  the record type of ring MAP (default: struct MAP_event)\n"
+		"      --perf-pages N  each CPU's buffer of its perf event arrays, in pages (a\n"
+		"                      power of two; default %d)\n"
 		"      --count N       exit after N events\n"
 		"      --interval MS   call on_tick every MS milliseconds (default %d)\n"
 		"      --latency MS    hand each event over within MS of its submit (fractions\n"
@@ -167,9 +174,9 @@ void rl_cli_usage(FILE *out)
 		"  -v, --verbose       print libbpf's loading details and tracebacks of load errors\n"
 		"  -h, --help          print this help\n"
 		"      --version       print the version\n\nSources:\n",
-		RL_DEFAULT_SOURCE, RL_MAX_HZ, RL_COMM_MAX, DEFAULT_INTERVAL_MS,
-		DEFAULT_LATENCY_US / 1000.0, DEFAULT_MAX_SERIES, DEFAULT_HANDLER_TIMEOUT_MS,
-		DEFAULT_MEMORY_LIMIT_MB);
+		RL_DEFAULT_SOURCE, RL_MAX_HZ, RL_COMM_MAX, RL_PERF_DEFAULT_PAGES,
+		DEFAULT_INTERVAL_MS, DEFAULT_LATENCY_US / 1000.0, DEFAULT_MAX_SERIES,
+		DEFAULT_HANDLER_TIMEOUT_MS, DEFAULT_MEMORY_LIMIT_MB);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "  %-12s %s\n", src[i].name, src[i].summary);
 }
@@ -373,6 +380,12 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_STR:
 		o->str = arg;
 		return rl_probe_str_arg(arg) < 0 ? bad_value("--str", arg) : 0;
+	case OPT_PERF_PAGES:
+		/* libbpf maps each CPU's buffer as a power of two of pages. */
+		if (parse_u64(arg, 1, MAX_PERF_PAGES, &v) || (v & (v - 1)))
+			return bad_value("--perf-pages", arg);
+		o->perf_pages = (size_t)v;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -495,7 +508,8 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 				  .latency_us = DEFAULT_LATENCY_US, .uid = RL_ANY_UID,
 				  .handler_timeout_ms = DEFAULT_HANDLER_TIMEOUT_MS,
 				  .memory_limit_mb = DEFAULT_MEMORY_LIMIT_MB,
-				  .max_series = DEFAULT_MAX_SERIES };
+				  .max_series = DEFAULT_MAX_SERIES,
+				  .perf_pages = RL_PERF_DEFAULT_PAGES };
 	opterr = 0; /* our own one-line message instead of getopt's */
 	/* 0, not 1: glibc starts afresh only at 0; at 1 it would go on inside a group of
 	 * short options where the previous parse stopped (`-vx`), in its argv. */

@@ -53,6 +53,7 @@ struct rl_options {
 	uint32_t stack_mode;	/* what it names: RL_STACK_KERNEL | RL_STACK_USER */
 	unsigned int hz;	/* --hz: sampling rate of profile or perf_event programs */
 	const char *str;	/* --str ARG: the uprobe value read as a string; NULL */
+	size_t perf_pages;	/* --perf-pages: each CPU's perf buffer, in pages */
 };
 
 /* Fills o from argv. Returns 0, or -EINVAL with a one-line error printed. */

@@ -37,6 +37,7 @@ static int user_rings(struct rl_feed *f)
 			.ctype = rings[i].ctype[0] ? rings[i].ctype : NULL,
 			.btf_id = rings[i].type_id,
 			.fd = rings[i].fd,
+			.perf = rings[i].perf,
 		};
 	return 0;
 }

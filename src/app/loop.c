@@ -13,6 +13,7 @@
 
 #include "app/metrics.h"
 #include "app/nats_out.h"
+#include "kernel/perf_buf.h"
 #include "lua/lua_host.h"
 #include "record/recording.h"
 #include "util/watch.h"
@@ -203,7 +204,8 @@ static void check_lost(struct rl_loop *l, uint64_t now, bool report)
 		l->dropped = dropped;
 	}
 	if (l->stats && report)
-		rl_stats_report(l->stats, l->consumer, l->ring_names, known ? &dropped : NULL, now);
+		rl_stats_report(l->stats, l->consumer, l->ring_names, rl_perf_nr_maps(l->perf),
+				known ? &dropped : NULL, now);
 }
 
 /* A pidfd of the watched process, added to the consumer's wake fds so that its exit
@@ -336,6 +338,47 @@ static int64_t left_in_rings(const struct rl_consumer *c)
 	return left;
 }
 
+/* A perf buffer wakes us for every sample (libbpf asks the kernel for wakeup_events 1),
+ * and a wakeup costs far more than a sample. So, as the ring consumer coalesces, a look
+ * that found a partial batch starts a window of the latency bound, and the next look
+ * waits it out first: samples are handed out at most that long after they were sent,
+ * in batches. A signal cuts the wait short. */
+static void wait_perf_window(struct rl_loop *l)
+{
+	uint64_t now = rl_now_us();
+
+	if (now < l->perf_window_end) {
+		uint64_t left = l->perf_window_end - now;
+		struct timespec ts = { .tv_sec = (time_t)(left / 1000000),
+				       .tv_nsec = (long)(left % 1000000) * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	l->perf_window_end = 0;
+}
+
+/* One poll of the rings, then a look at the perf buffers, which never sleeps but for
+ * their window: their wakeups end the rings' wait, and records they still hold keep it
+ * from starting. Returns the records handled, or -errno. */
+static int poll_feed(struct rl_loop *l, int timeout_ms)
+{
+	uint64_t start;
+	int n, m;
+
+	if (l->perf && rl_perf_busy(l->perf))
+		timeout_ms = 0;
+	n = rl_consumer_poll(l->consumer, timeout_ms);
+	if (n < 0 || !l->perf)
+		return n;
+	if (timeout_ms)
+		wait_perf_window(l);
+	start = rl_now_us();
+	m = rl_perf_poll(l->perf);
+	if (m > 0 && m < RL_BATCH_CAP && !rl_perf_busy(l->perf) && l->latency_us)
+		l->perf_window_end = start + l->latency_us;
+	return m < 0 ? m : n + m;
+}
+
 /* Hands out what the rings hold at the stop, within the bounds above. */
 static int drain_at_exit(struct rl_loop *l)
 {
@@ -343,7 +386,7 @@ static int drain_at_exit(struct rl_loop *l)
 
 	l->drain_until = rl_now_us() + EXIT_DRAIN_US;
 	for (int i = 0; i < EXIT_DRAIN_ROUNDS && !rl_loop_finished(l); i++) {
-		int n = rl_consumer_poll(l->consumer, 0);
+		int n = poll_feed(l, 0);
 
 		if (n < 0)
 			return n;
@@ -364,12 +407,9 @@ static int poll_until_stopped(struct rl_loop *l)
 {
 	uint64_t reload_at = 0;
 
-	watch_files(l);
-	if (l->stats)
-		rl_stats_report(l->stats, l->consumer, l->ring_names, NULL, rl_now_us());
+	/* rl_loop_run handed the watcher its files and started --stats' count. */
 	while (!*l->exiting && !rl_loop_finished(l)) {
-		int n = rl_consumer_poll(l->consumer, poll_timeout_ms(l, rl_now_us(),
-								      l->next_tick, reload_at));
+		int n = poll_feed(l, poll_timeout_ms(l, rl_now_us(), l->next_tick, reload_at));
 		int gone = output_gone();
 
 		if (n < 0 || gone < 0)
@@ -396,7 +436,8 @@ int rl_loop_run(struct rl_loop *l)
 	l->pid_fd = watch_process(l);
 	watch_files(l);
 	if (l->stats)
-		rl_stats_report(l->stats, l->consumer, l->ring_names, NULL, rl_now_us());
+		rl_stats_report(l->stats, l->consumer, l->ring_names, rl_perf_nr_maps(l->perf),
+				NULL, rl_now_us());
 	err = poll_until_stopped(l);
 	/* Closing the pidfd takes it out of the consumer's epoll set. */
 	if (l->pid_fd >= 0)

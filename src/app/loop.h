@@ -18,9 +18,15 @@ struct rl_watch;
 struct rl_recorder;
 struct rl_metrics;
 struct rl_nats_out;
+struct rl_perf;
 
 struct rl_loop {
 	struct rl_consumer *consumer;
+	/* The perf buffers, after the consumer's rings in the ring table, woken through the
+	 * consumer's epoll set and read after every poll; NULL: none. */
+	struct rl_perf *perf;
+	uint32_t latency_us;	/* --latency: the perf buffers' coalescing bound too */
+	uint64_t perf_window_end; /* the perf buffers are not looked at before then (us) */
 	struct rl_lua *lua;
 	uint64_t limit;		/* stop after this many events; 0: never */
 	uint32_t interval_ms;	/* on_tick period */
@@ -30,8 +36,9 @@ struct rl_loop {
 	volatile sig_atomic_t *reload; /* set by the signal handler: reload now */
 	size_t watched;		/* files of the script handed to the watcher so far */
 	uint64_t drain_until;	/* in the exit drain: no records handed out from then on */
-	/* Lost events: the BPF side's count of records it could not reserve, read every
-	 * interval; new ones go to on_lost(n). NULL read_dropped: the object keeps none. */
+	/* Lost events: the BPF side's count of records it could not reserve (and the
+	 * samples its perf buffers lost), read every interval; new ones go to on_lost(n).
+	 * NULL read_dropped: the object keeps none. */
 	int (*read_dropped)(void *ctx, uint64_t *dropped);
 	void *dropped_ctx;
 	uint64_t dropped;	/* as last read */

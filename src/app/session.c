@@ -16,6 +16,7 @@
 #include "app/replay_run.h"
 #include "app/stats.h"
 #include "kernel/bpf_obj.h"
+#include "kernel/perf_buf.h"
 #include "kernel/sources.h"
 #include "kernel/system.h"
 #include "lua/lua_host.h"
@@ -44,6 +45,7 @@ struct rl_session {
 	struct rl_lua *lua;
 	struct rl_feed feed;		/* what feeds the script, and the ring table */
 	struct rl_consumer *consumer;
+	struct rl_perf *perf;		/* the ring table's perf buffers; NULL: none */
 	struct rl_watch *watch;
 	struct rl_child child;		/* -c: the command traced */
 	struct rl_stats stats;
@@ -213,7 +215,24 @@ static int add_ring(struct rl_session *s, size_t i)
 	return err < 0 ? err : 0;
 }
 
-/* The consumer, with every ring of the table, in table order. Returns 0 or -errno. */
+/* Perf buffer i of the table: read by the perf reader, whose wakeups end the
+ * consumer's wait. Returns 0 or -errno (printed). */
+static int add_perf(struct rl_session *s, size_t i)
+{
+	struct rl_perf_opts po = { .pages = s->opt.perf_pages, .batch_cap = RL_BATCH_CAP,
+				   .fn = rl_loop_batch, .ctx = &s->loop };
+	int err = s->perf ? 0 : rl_perf_open(&s->perf, &po);
+	int fd = err ? err : rl_perf_add_map(s->perf, s->feed.rings[i].fd, (uint32_t)i);
+
+	err = fd < 0 ? fd : rl_consumer_add_wake_fd(s->consumer, fd);
+	if (err)
+		fprintf(stderr, "ringlua: %s: cannot open its perf buffer: %s\n",
+			s->feed.rings[i].name, strerror(-err));
+	return err;
+}
+
+/* The consumer, with every ring of the table, in table order, and the perf reader with
+ * the perf buffers that follow them. Returns 0 or -errno. */
 static int open_consumer(struct rl_session *s)
 {
 	struct rl_consumer_opts co = {
@@ -229,7 +248,9 @@ static int open_consumer(struct rl_session *s)
 	}
 	/* Tagged entries of the table share the first one's map: it is added once. */
 	for (size_t i = 0; !err && i < s->feed.nr_rings; i++)
-		if (!(i && s->feed.rings[i].tagged))
+		if (s->feed.rings[i].perf)
+			err = add_perf(s, i);
+		else if (!(i && s->feed.rings[i].tagged))
 			err = add_ring(s, i);
 	return err;
 }
@@ -300,13 +321,24 @@ static int name_rings(struct rl_session *s)
 	return 0;
 }
 
-/* loop.read_dropped: the object's u64 global `dropped`, the convention every built-in
- * source follows and a user's object may. */
+/* Records lost so far: the object's u64 global `dropped`, the convention every built-in
+ * source follows and a user's object may, plus the samples its perf buffers lost.
+ * Returns 0, or -ENOENT when the feed counts neither. */
+static int count_dropped(const struct rl_session *s, uint64_t *dropped)
+{
+	struct rl_bpf *bpf = rl_feed_object(&s->feed);
+	int err = bpf ? rl_bpf_read_u64(bpf, "dropped", dropped) : -ENOENT;
+
+	if (!s->perf)
+		return err;
+	*dropped = (err ? 0 : *dropped) + rl_perf_lost(s->perf);
+	return 0;
+}
+
+/* loop.read_dropped, over count_dropped. */
 static int read_dropped(void *ctx, uint64_t *dropped)
 {
-	struct rl_bpf *bpf = rl_feed_object(ctx);
-
-	return bpf ? rl_bpf_read_u64(bpf, "dropped", dropped) : -ENOENT;
+	return count_dropped(ctx, dropped);
 }
 
 /* -c: the command's process exists, held, before the filters are set. Returns 0 or
@@ -342,11 +374,12 @@ static int release_command(struct rl_session *s)
 static void prepare_loop(struct rl_session *s)
 {
 	s->loop = (struct rl_loop){
-		.consumer = s->consumer, .lua = s->lua,
+		.consumer = s->consumer, .perf = s->perf, .latency_us = s->opt.latency_us,
+		.lua = s->lua,
 		.limit = s->opt.count, .interval_ms = s->opt.interval_ms,
 		.exiting = &s->signals->exiting, .watch_pid = (int)s->opt.pid,
 		.watch = s->watch, .reload = &s->signals->reload,
-		.read_dropped = read_dropped, .dropped_ctx = &s->feed,
+		.read_dropped = read_dropped, .dropped_ctx = s,
 		.stats = s->opt.stats ? &s->stats : NULL,
 		.ring_names = s->ring_names, .recorder = s->recorder,
 		.metrics = s->metrics, .max_series = s->opt.max_series, .output = s->output,
@@ -460,13 +493,12 @@ int rl_session_run(struct rl_session *s)
 
 static void print_summary(const struct rl_session *s)
 {
-	struct rl_bpf *bpf = rl_feed_object(&s->feed);
 	uint64_t dropped = 0;
 
 	fprintf(stderr, "ringlua: %s%llu events, %llu errors", s->opt.replay ? "replayed " : "",
 		(unsigned long long)s->loop.handled,
 		(unsigned long long)rl_lua_errors(s->lua));
-	if (bpf && rl_bpf_read_u64(bpf, "dropped", &dropped) == 0)
+	if (count_dropped(s, &dropped) == 0)
 		fprintf(stderr, ", %llu dropped", (unsigned long long)dropped);
 	if (rl_lua_reloads(s->lua))
 		fprintf(stderr, ", %llu reloads", (unsigned long long)rl_lua_reloads(s->lua));
@@ -526,6 +558,7 @@ void rl_session_close(struct rl_session *s)
 	rl_metrics_close(s->metrics);
 	rl_nats_out_close(s->output);
 	rl_watch_close(s->watch);
+	rl_perf_close(s->perf);
 	rl_consumer_close(s->consumer);
 	rl_feed_close(&s->feed);
 	rl_replay_feed_close(&s->replay);

@@ -1,8 +1,10 @@
 /* --stats: every interval, one line per ring on stderr: events handled per second, how
- * full the ring is, and drops per second (the object's `dropped` count). */
+ * full the ring is, and drops per second (the object's `dropped` count, and the samples
+ * its perf buffers lost). */
 #ifndef RINGLUA_STATS_H
 #define RINGLUA_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct rl_consumer;
@@ -24,9 +26,11 @@ static inline void rl_stats_count(struct rl_stats *s, uint32_t ring, uint64_t n)
 }
 
 /* Prints the lines for the time since the last report (names[i]: ring i's map name, or
- * NULL for RL_DEFAULT_RING); dropped: the drop count so far, NULL when the object keeps
- * none. The first call only starts the count. */
+ * NULL for RL_DEFAULT_RING); after the consumer's rings come nr_perf perf buffers (their
+ * fill is not known); dropped: the drop count so far, NULL when the object keeps none.
+ * The first call only starts the count. */
 void rl_stats_report(struct rl_stats *s, const struct rl_consumer *c,
-		     const char *const *names, const uint64_t *dropped, uint64_t now_us);
+		     const char *const *names, size_t nr_perf, const uint64_t *dropped,
+		     uint64_t now_us);
 
 #endif

@@ -85,7 +85,14 @@ static int compile_source(struct rl_user_bpf *u, const char *path, bool unsafe_p
 	return err ? err : read_checked(obj, unsafe_perms, &u->elf, &u->elf_len);
 }
 
-/* Remembers every ring buffer map of the object, in its order. */
+static bool is_output_map(const struct bpf_map *map)
+{
+	return bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF ||
+	       bpf_map__type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+}
+
+/* Remembers every ring buffer map of the object, in its order, then every perf event
+ * array: the ring consumer numbers the rings from 0, and the perf buffers follow. */
 static int find_rings(struct rl_user_bpf *u)
 {
 	struct bpf_object *obj = rl_bpf_object(u->bpf);
@@ -93,20 +100,23 @@ static int find_rings(struct rl_user_bpf *u)
 	size_t n = 0;
 
 	bpf_object__for_each_map(map, obj)
-		n += bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF;
+		n += is_output_map(map);
 	if (n == 0) {
-		fprintf(stderr, "ringlua: %s: no BPF_MAP_TYPE_RINGBUF map in it\n", u->name);
+		fprintf(stderr, "ringlua: %s: no BPF_MAP_TYPE_RINGBUF or "
+				"BPF_MAP_TYPE_PERF_EVENT_ARRAY map in it\n", u->name);
 		return -ENOENT;
 	}
 	u->rings = calloc(n, sizeof(*u->rings));
 	if (!u->rings)
 		return -ENOMEM;
-	bpf_object__for_each_map(map, obj) {
-		if (bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF)
-			continue;
-		u->rings[u->nr_rings++] = (struct rl_user_ring){ .name = bpf_map__name(map),
-								  .fd = -1 };
-	}
+	for (int perf = 0; perf < 2; perf++)
+		bpf_object__for_each_map(map, obj) {
+			if (!is_output_map(map) ||
+			    (bpf_map__type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY) != perf)
+				continue;
+			u->rings[u->nr_rings++] = (struct rl_user_ring){
+				.name = bpf_map__name(map), .fd = -1, .perf = perf };
+		}
 	return 0;
 }
 
@@ -222,8 +232,8 @@ static int find_types(struct rl_user_bpf *u, const struct btf *btf,
 		struct rl_user_ring *r = chosen_ring(u, choices[i]);
 
 		if (!r) {
-			fprintf(stderr, "ringlua: --type %s: %s has no ring buffer map named "
-					"'%.*s'\n", choices[i], u->name,
+			fprintf(stderr, "ringlua: --type %s: %s has no ring buffer or perf "
+					"event array map named '%.*s'\n", choices[i], u->name,
 				(int)strcspn(choices[i], "="), choices[i]);
 			return -EINVAL;
 		}
@@ -285,9 +295,10 @@ static void warn_untyped(const struct rl_user_bpf *u, int dwarf_err)
 
 	for (size_t i = 0; i < u->nr_rings; i++)
 		if (!u->rings[i].type_id)
-			fprintf(stderr, "ringlua: %s: ring %s: no record type known (%s or name "
+			fprintf(stderr, "ringlua: %s: %s %s: no record type known (%s or name "
 					"it with --type %s=STRUCT): its records are not decoded and "
-					"ringlua.types.%s is nil\n", u->name, u->rings[i].name, why,
+					"ringlua.types.%s is nil\n", u->name,
+				u->rings[i].perf ? "perf buffer" : "ring", u->rings[i].name, why,
 				u->rings[i].name, u->rings[i].name);
 }
 

@@ -1,7 +1,7 @@
 /* The user's own BPF object (--bpf FILE, or a script's `bpf` field): read through the
  * same ownership checks as scripts, compiled first when it is a .bpf.c, its `const
- * volatile` globals set, loaded, every program attached, and every ring buffer map of it
- * found, with the record type of each from its BTF. */
+ * volatile` globals set, loaded, every program attached, and every ring buffer and perf
+ * event array map of it found, with the record type of each from its BTF. */
 #ifndef RINGLUA_USER_BPF_H
 #define RINGLUA_USER_BPF_H
 
@@ -18,6 +18,7 @@ struct rl_user_ring {
 	char ctype[128];	/* its record's C type ("struct x_event"); "": none known */
 	int type_id;		/* that type's BTF id; 0: none */
 	int fd;			/* the map, once loaded; -1 before */
+	bool perf;		/* a BPF_MAP_TYPE_PERF_EVENT_ARRAY, not a ring buffer */
 };
 
 struct rl_user_bpf;
@@ -27,7 +28,8 @@ struct rl_user_bpf;
 int rl_user_bpf_open(struct rl_user_bpf **out, const char *path, bool unsafe_perms);
 
 /* Picks each ring's record type: by choices[i] "MAP=STRUCT" for the maps they name,
- * else by convention (struct <map>_event; struct event for a lone ring), from the
+ * else by convention (struct <map>_event; struct event for a lone ring or perf buffer:
+ * both kinds are "rings" here), from the
  * object's BTF, else from its DWARF (rl_btf_from_dwarf) when BTF lacks one; then makes
  * the C declarations of those types. A ring still without a type is reported once, with
  * what to do. Returns 0, or -errno with one line printed: -EINVAL for a choice naming
@@ -66,7 +68,8 @@ int rl_user_bpf_load(struct rl_user_bpf *u, int verbose);
  * ringlua.maps (rl_bpf_bindings), malloc'd into *out. Returns 0 or -errno (printed). */
 int rl_user_bpf_bindings(const struct rl_user_bpf *u, char **out);
 
-/* Its rings, in the object's order; *n receives how many. */
+/* Its rings, in the object's order, then its perf event arrays (perf set), in the
+ * object's order; *n receives how many in all. */
 const struct rl_user_ring *rl_user_bpf_rings(const struct rl_user_bpf *u, size_t *n);
 
 /* C declarations of the rings' record types and what they refer to, for ffi.cdef. */

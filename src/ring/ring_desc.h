@@ -18,6 +18,9 @@ struct rl_ring_desc {
 	bool tagged;		/* a tracepoint probe: the probes of one feed share one map,
 				 * and each record names its entry of this table in its header
 				 * (struct tp_header.probe) */
+	bool perf;		/* a perf event array, read through libbpf's perf_buffer
+				 * (kernel/perf_buf.h), not by the ring consumer; the table
+				 * holds these after the rings */
 };
 
 #endif

@@ -190,7 +190,7 @@ pass "--type MAP=STRUCT names a ring's record type"
 # Unknown types and rings.
 expect 2 "--type alpha=nope: no struct or union 'nope' in the BTF or DWARF of two_rings.bpf.o" \
   "${ok_obj[@]}" --type alpha=nope "$lua"
-expect 2 "--type gamma=alpha_event: two_rings.bpf.o has no ring buffer map named 'gamma'" \
+expect 2 "--type gamma=alpha_event: two_rings.bpf.o has no ring buffer or perf event array map named 'gamma'" \
   "${ok_obj[@]}" --type gamma=alpha_event "$lua"
 printf 'return { handlers = { gamma = function() end } }\n' > "$TMP/gamma.lua"
 expect 1 "handlers.gamma: the BPF object has no ring buffer map so named" "${ok_obj[@]}" "$TMP/gamma.lua"
