@@ -159,8 +159,12 @@ int rl_list_probes(FILE *out, const char *pattern, int verbose)
 
 	if (pattern && (!strncmp(pattern, "uprobe:", 7) || !strncmp(pattern, "uretprobe:", 10)))
 		return list_uprobes(out, pattern);
+	if (!pattern)
+		pattern = "*";
+	else if (short_prefix)
+		pattern += strlen(RL_TP_SHORT_PREFIX);
 	snprintf(l.pattern, sizeof(l.pattern), "%s%s", short_prefix ? RL_TP_PREFIX : "",
-		 !pattern ? "*" : short_prefix ? pattern + strlen(RL_TP_SHORT_PREFIX) : pattern);
+		 pattern);
 	list_sources(&l);
 	rl_ensure_mounts();
 	err = rl_tp_each("*", "*", list_tracepoint, &l);

@@ -119,7 +119,9 @@ static int clang_version(char *buf, size_t len)
 	buf[got] = '\0';
 	close(fd);
 	status = wait_exit(pid);
-	return status == 0 ? 0 : status < 0 ? status : -ENOEXEC;
+	if (status > 0)
+		return -ENOEXEC; /* clang ran, and failed */
+	return status;
 }
 
 /* Adds the contents of the file at path to s. Returns 0 or -errno. */

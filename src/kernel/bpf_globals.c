@@ -22,9 +22,13 @@ struct setting {
 
 static int reject(struct setting *s, int err, const char *expected)
 {
-	snprintf(s->why, s->why_len, "%s: expected %s",
-		 err == -ERANGE ? "does not fit" : err == -EINVAL ? "wrong type" :
-		 "cannot be set", expected);
+	const char *what = "cannot be set";
+
+	if (err == -ERANGE)
+		what = "does not fit";
+	else if (err == -EINVAL)
+		what = "wrong type";
+	snprintf(s->why, s->why_len, "%s: expected %s", what, expected);
 	return err;
 }
 

@@ -443,8 +443,10 @@ static int align_of(struct emit *e, uint32_t id)
 		return 8;
 	if (btf_is_enum(t) || btf_is_enum64(t))
 		return enum_as_enum(t) ? 4 : (int)t->size;
+	if ((btf_is_int(t) || btf_is_float(t)) && !t->size)
+		return 1;
 	if (btf_is_int(t) || btf_is_float(t))
-		return t->size > 16 ? 16 : t->size ? (int)t->size : 1;
+		return t->size > 16 ? 16 : (int)t->size;
 	if (btf_is_composite(t)) {
 		if (!e->aligns[id])
 			e->aligns[id] = (uint8_t)layout(e, id, NULL, 0);
@@ -524,7 +526,10 @@ static int layout(struct emit *e, uint32_t id, FILE *out, int depth)
 			fprintf(out, ";\n");
 		}
 		size = btf__resolve_size(e->btf, m[i].type);
-		size = bits ? (off % 8 + bits + 7) / 8 : size > 0 ? size : 0;
+		if (bits)
+			size = (off % 8 + bits + 7) / 8;
+		else if (size < 0)
+			size = 0;
 		if (is_union)
 			cur = size > cur ? size : cur;
 		else if (off / 8 + size > cur)
@@ -552,6 +557,14 @@ static void forward(struct emit *e, uint32_t id, const struct btf_type *t)
 	e->fwd_done[id] = 1; /* LuaJIT takes it again after a definition: parts may repeat it */
 	fprintf(e->fwd, "%s %s;\n", btf_is_union(t) || (btf_is_fwd(t) && btf_kflag(t)) ?
 		"union" : "struct", name_of(e, t));
+}
+
+/* The C name of a floating-point type of size bytes. */
+static const char *float_name(uint32_t size)
+{
+	if (size == 4)
+		return "float";
+	return size == 8 ? "double" : "long double";
 }
 
 /* Writes the C declarator of type id around inner (a name, "*name", ...), with
@@ -592,8 +605,7 @@ static void decl(struct emit *e, FILE *out, uint32_t id, const char *inner, int 
 			fprintf(out, "%s%s", kw, enum_as_enum(t) && *name_of(e, t) ? name_of(e, t) :
 				int_name(e, t, btf_kflag(t)));
 		else if (btf_is_float(t))
-			fprintf(out, "%s", t->size == 4 ? "float" : t->size == 8 ? "double" :
-				"long double");
+			fprintf(out, "%s", float_name(t->size));
 		else
 			fprintf(out, "%s%s", kw, name_of(e, t));
 		fprintf(out, "%s%s", *inner ? " " : "", inner);

@@ -112,7 +112,10 @@ int rl_btf_from_dwarf(const void *elf, size_t len, struct btf **out)
 {
 	int in_fd = image_file(elf, len);
 	int out_fd = memfd_create("ringlua-btf", 0);
-	int err = in_fd < 0 ? in_fd : out_fd < 0 ? -errno : 0;
+	int err = out_fd < 0 ? -errno : 0;
+
+	if (in_fd < 0)
+		err = in_fd;
 
 	if (!err)
 		err = run_pahole(in_fd, out_fd);

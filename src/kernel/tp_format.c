@@ -151,7 +151,14 @@ static int read_text(const char *path, char **out)
 	FILE *f = fopen(path, "re");
 	char *buf = f ? malloc(FORMAT_MAX + 1) : NULL;
 	size_t n = buf ? fread(buf, 1, FORMAT_MAX, f) : 0;
-	int err = !f ? -errno : !buf ? -ENOMEM : ferror(f) ? -EIO : 0;
+	int err = 0;
+
+	if (!f)
+		err = -errno;
+	else if (!buf)
+		err = -ENOMEM;
+	else if (ferror(f))
+		err = -EIO;
 
 	if (f)
 		fclose(f);

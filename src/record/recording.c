@@ -104,7 +104,14 @@ int rl_recorder_open(struct rl_recorder **out, const char *path,
 	int fd = ok ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
 	char *hdr = NULL;
 	size_t len = 0;
-	int err = !ok ? -EINVAL : fd < 0 ? -errno : !r ? -ENOMEM : header(meta, &hdr, &len);
+	int err;
+
+	if (!ok)
+		err = -EINVAL;
+	else if (fd < 0)
+		err = -errno;
+	else
+		err = r ? header(meta, &hdr, &len) : -ENOMEM;
 
 	if (!err && !(r->f = fdopen(fd, "w")))
 		err = -errno;

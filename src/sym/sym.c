@@ -464,7 +464,9 @@ int rl_sym_user(struct rl_sym *s, uint32_t pid, uint64_t addr, char *buf, size_t
 			       vaddr - fn->addr);
 	else
 		len = snprintf(buf, size, "[%s+0x%" PRIx64 "]", m->file->base, vaddr);
-	return len < 0 ? 0 : (size_t)len >= size ? (int)size - 1 : len;
+	if (len < 0)
+		return 0;
+	return (size_t)len >= size ? (int)size - 1 : len; /* what fit */
 }
 
 static int by_name(const void *a, const void *b)

@@ -131,7 +131,9 @@ int rl_watch_saved(struct rl_watch *w)
 	}
 	if (len < 0 && errno != EAGAIN && errno != EINTR)
 		return -errno;
-	return saved ? 1 : dir_gone ? -ENOENT : 0;
+	if (saved)
+		return 1;
+	return dir_gone ? -ENOENT : 0;
 }
 
 void rl_watch_close(struct rl_watch *w)
