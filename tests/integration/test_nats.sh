@@ -20,8 +20,6 @@
 SUB=${3:?usage: $0 RINGLUA SEQ_PRODUCER NATS_SUB}
 command -v nats-server > /dev/null || fail "no nats-server (scripts/setup.sh installs it)"
 script=$SCRIPTS/seq_emit.lua
-# How the JetStream restart stops the server (KILL: a crash).
-JS_STOP=${JS_STOP:-TERM}
 nport=$(free_port)
 url=nats://127.0.0.1:$nport
 
@@ -135,7 +133,8 @@ assert_eq "$(summary_field "not published")" 1000 "not published without a serve
 pass "without a server every message is counted as not published"
 
 # JetStream: the stream named in the URL is created; across a restart of the server in
-# the middle (the same store), every message is stored once and acknowledged.
+# the middle (killed, then started on the same store), every message is stored once and
+# acknowledged.
 jsargs=(-js -sd "$TMP/js")
 start_nats "${jsargs[@]}"
 pin=$(new_pin)
@@ -145,7 +144,7 @@ assert_contains "$TMP/bg.err" "ringlua: --output: created JetStream stream SEQ f
 "$PRODUCER" --pin "$pin" --reuse --count 30000 --rate 10000 > "$TMP/prod" &
 PRODPID=$!
 sleep 1
-stop_nats "$JS_STOP"
+stop_nats
 sleep 0.5
 start_nats "${jsargs[@]}"
 wait "$PRODPID" || fail "the producer failed"
