@@ -12,6 +12,9 @@
 #   emit          tests/integration/scripts/seq_emit.lua: ringlua.emit of a table per
 #                 event, to stdout (/dev/null)
 #   emit+nats     the same with --output to a local nats-server, a subscriber reading
+#   emit+jetstream  the same with --output to a JetStream server (nats-server -js, a fresh
+#                 store per run under the work directory), into a stream ringlua creates
+#                 (?stream=BENCH): every message stored and acknowledged
 # Prints one Markdown table row per variant: the median over K runs.
 set -euo pipefail
 
@@ -35,6 +38,7 @@ events=$((rate * seconds))
 pin=/sys/fs/bpf/ringlua_fleet_bench_$$
 mport=19535
 nport=14322
+jport=14323
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"; rm -f "$pin"' EXIT
 
@@ -47,12 +51,23 @@ declare -A VARIANTS=(
   [agg+metrics]="--metrics 127.0.0.1:$mport $scripts/seq_metrics.lua"
   [emit]="$scripts/seq_emit.lua"
   [emit+nats]="--output nats://127.0.0.1:$nport/seq $scripts/seq_emit.lua"
+  [emit+jetstream]="--output nats://127.0.0.1:$jport/seq?stream=BENCH $scripts/seq_emit.lua"
 )
-ORDER=(agg agg+metrics emit emit+nats)
+ORDER=(agg agg+metrics emit emit+nats emit+jetstream)
+
+# A JetStream server with an empty store (a million messages a run would pile up).
+restart_jetstream() {
+  [ -z "${JSPID:-}" ] || { kill "$JSPID"; wait "$JSPID" || true; }
+  rm -rf "$work/js"
+  nats-server -a 127.0.0.1 -p "$jport" -js -sd "$work/js" > "$work/js.log" 2>&1 &
+  JSPID=$!
+  until (echo > "/dev/tcp/127.0.0.1/$jport") 2> /dev/null; do sleep 0.05; done
+}
 
 # One run of a variant: prints "cpu_seconds" of ringlua.
 run_variant() {
   local TIMEFORMAT="%U %S" scraper=
+  [[ $1 != *stream=* ]] || restart_jetstream
   "$producer" --pin "$pin" --count 0 --size $((16 << 20)) > /dev/null
   # shellcheck disable=SC2086 # the variant's words
   { time "$build/src/ringlua" --pin "$pin" --count "$events" $1 > "$work/out" 2> "$work/err"; } \
@@ -65,6 +80,8 @@ run_variant() {
   fi
   "$producer" --pin "$pin" --reuse --rate "$rate" --count "$events" > "$work/prod"
   wait "$consumer"
+  [[ $1 != *stream=* ]] || grep -q ", $events published, 0 not published" "$work/err" ||
+    { cat "$work/err" >&2; exit 1; }
   [ -z "$scraper" ] || kill "$scraper"
   rm -f "$pin"
   awk '{ print $1 + $2 }' "$work/time"
