@@ -36,6 +36,7 @@ struct rl_nats_js {
 	bool tried_settle;
 	char run_id[32];		/* the first part of every message id */
 	uint64_t next_id;
+	bool sent_any;			/* libnats took a publish: it has a pending list */
 	pthread_mutex_t lock;		/* guards retry: acks arrive on libnats's thread */
 	natsMsg **retry;		/* no acknowledgment yet, to be resent */
 	size_t nr_retry, cap_retry;
@@ -97,8 +98,8 @@ static void take_pending(struct rl_nats_js *js)
 {
 	natsMsgList pending = { 0 };
 
-	/* libnats 3.4 crashes here before the first asynchronous publish. */
-	if (!js->next_id || js_PublishAsyncGetPendingList(&pending, js->ctx) != NATS_OK)
+	/* libnats 3.4 crashes here before its first asynchronous publish. */
+	if (!js->sent_any || js_PublishAsyncGetPendingList(&pending, js->ctx) != NATS_OK)
 		return;
 	for (int i = 0; i < pending.Count; i++) {
 		keep_for_retry(js, pending.Msgs[i]);
@@ -139,8 +140,10 @@ static void send_msg(struct rl_nats_js *js, natsMsg *msg)
 		if (!wait_connected(js))
 			break;
 		s = js_PublishMsgAsync(js->ctx, &msg, NULL);
-		if (s == NATS_OK)
+		if (s == NATS_OK) {
+			js->sent_any = true;
 			return;
+		}
 		if (s == NATS_MAX_PAYLOAD || s == NATS_INVALID_ARG || s == NATS_NO_MEMORY ||
 		    giving_up(js))
 			break;

@@ -132,6 +132,18 @@ assert_eq "$(summary_field published)" 0 "published without a server"
 assert_eq "$(summary_field "not published")" 1000 "not published without a server"
 pass "without a server every message is counted as not published"
 
+# The same with a stream named (JetStream waits for a server to settle the stream on):
+# at exit the drain gives up, and every message is counted.
+pin=$(new_pin)
+produce --pin "$pin" --count 0 --size 1048576
+start_ringlua --pin "$pin" --output "$url/seq?stream=SEQ" "$script"
+produce --pin "$pin" --reuse --count 1000
+stop_ringlua
+assert_eq "$RC" 0 "exit code without a JetStream server"
+assert_eq "$(summary_field published)" 0 "published without a JetStream server"
+assert_eq "$(summary_field "not published")" 1000 "not published without a JetStream server"
+pass "stream= without a server: every message is counted as not published"
+
 # JetStream: the stream named in the URL is created; across a restart of the server in
 # the middle (killed, then started on the same store), every message is stored once and
 # acknowledged.
@@ -182,6 +194,7 @@ start_nats
 run_ringlua --output "$url/seq?stream=SEQ" -e 'function on_event() end'
 assert_eq "$RC" 1 "exit code of stream= without JetStream"
 assert_contains "$TMP/err" "ringlua: --output: the server has no JetStream for stream=SEQ" "the line"
+pass "stream= on a server without JetStream is refused"
 
 # Bad URLs: one line and a usage exit.
 for bad in http://x:1/s nats://127.0.0.1:4222 nats://127.0.0.1:4222/ nats://127.0.0.1/s \
