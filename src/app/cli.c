@@ -12,6 +12,7 @@
 #include <sys/statfs.h>
 
 #include "app/metrics.h"
+#include "app/nats_out.h"
 #include "kernel/perf_buf.h"
 #include "kernel/sources.h"
 #include "kernel/tp_format.h"
@@ -159,9 +160,10 @@ void rl_cli_usage(FILE *out)
 		"                      serve the script's ringlua.agg aggregations and ringlua's\n"
 		"                      own counters at http://HOST:PORT/metrics, for Prometheus\n"
 		"      --max-series N  label sets /metrics shows at most (default %d)\n"
-		"      --output nats://HOST:PORT/SUBJECT\n"
+		"      --output nats://HOST:PORT/SUBJECT[?stream=NAME]\n"
 		"                      publish every --json line, or what the script passes to\n"
-		"                      ringlua.emit(), to NATS SUBJECT\n"
+		"                      ringlua.emit(), to NATS SUBJECT; acknowledged by the\n"
+		"                      JetStream stream that covers it (NAME, created if none)\n"
 		"      --handler-timeout MS\n"
 		"                      stop a handler call (one record) that uses more than MS\n"
 		"                      of CPU time (default %d; 0: never)\n"
@@ -279,22 +281,18 @@ static int check_metrics_addr(const char *addr)
 		bad_value("--metrics", addr) : 0;
 }
 
-/* --output nats://HOST:PORT/SUBJECT: a host, a port and a subject without spaces. */
+/* --output nats://HOST:PORT/SUBJECT[?stream=NAME]: the URL as the output reads it, with
+ * a host and a port. */
 static int check_output(const char *url)
 {
-	const char *hostport = url + strlen(OUTPUT_SCHEME), *slash;
-	char host[256];
+	struct rl_nats_url u;
+	char host[sizeof(u.server)];
 	uint16_t port;
 
-	if (strncmp(url, OUTPUT_SCHEME, strlen(OUTPUT_SCHEME)) || !(slash = strchr(hostport, '/')))
+	if (rl_nats_out_parse_url(url, &u))
 		return bad_value("--output", url);
-	if (slash - hostport >= (ptrdiff_t)sizeof(host) || !slash[1] ||
-	    strpbrk(slash + 1, " \t*>"))
-		return bad_value("--output", url);
-	memcpy(host, hostport, (size_t)(slash - hostport));
-	host[slash - hostport] = '\0';
-	return rl_metrics_split_addr(host, host, sizeof(host), &port) ?
-		bad_value("--output", url) : 0;
+	return rl_metrics_split_addr(u.server + strlen(OUTPUT_SCHEME), host, sizeof(host),
+				     &port) ? bad_value("--output", url) : 0;
 }
 
 /* Applies one option; returns 0 or -EINVAL (printed). */

@@ -1,5 +1,7 @@
 #include "app/nats_out.h"
 
+#include "app/nats_js.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -25,9 +27,11 @@
 #define RECONNECT_WAIT_MS 250
 /* A round of publishes is confirmed by a PING answered within this. */
 #define CONFIRM_TIMEOUT_MS 2000
-/* The drain at exit gives up after this. */
+/* The drain at exit gives up after this; then the publisher stops waiting (JetStream's
+ * acknowledgments, a connection) and counts what is left, which takes at most this. */
 #define DRAIN_TIMEOUT_S 5
-#define MAX_SUBJECT 256
+#define GIVE_UP_TIMEOUT_S 5
+#define STREAM_QUERY "?stream="
 
 /* One batch of messages, each a 4-byte length then its bytes. */
 struct batch {
@@ -40,7 +44,8 @@ struct batch {
 struct rl_nats_out {
 	natsOptions *opts;
 	natsConnection *nc;
-	char subject[MAX_SUBJECT];
+	struct rl_nats_js *js;	/* NULL: core NATS */
+	struct rl_nats_url url;
 	struct batch *cur;	/* the loop thread's, being filled */
 	pthread_mutex_t lock;	/* guards the queue, its size, busy and stopping */
 	pthread_cond_t wake;	/* the publisher: something queued, or stop */
@@ -52,6 +57,7 @@ struct rl_nats_out {
 	bool thread_started;
 	pthread_t thread;
 	_Atomic uint64_t published, dropped;
+	atomic_bool give_up;	/* the drain's wait ran out */
 };
 
 static void free_batches(struct batch *b)
@@ -65,8 +71,8 @@ static void free_batches(struct batch *b)
 	}
 }
 
-/* Publishes every message of the list; returns how many libnats took. Those it refused
- * are counted as dropped here. */
+/* Publishes every message of the list; returns how many libnats took for core NATS.
+ * Those it refused are counted as dropped here (JetStream's counts are its own). */
 static uint64_t publish_list(struct rl_nats_out *o, const struct batch *b)
 {
 	uint64_t taken = 0;
@@ -77,8 +83,10 @@ static uint64_t publish_list(struct rl_nats_out *o, const struct batch *b)
 
 			memcpy(&len, b->data + at, sizeof(len));
 			at += sizeof(len);
-			if (natsConnection_Publish(o->nc, o->subject, b->data + at, (int)len) ==
-			    NATS_OK)
+			if (o->js)
+				rl_nats_js_publish(o->js, b->data + at, len);
+			else if (natsConnection_Publish(o->nc, o->url.subject, b->data + at,
+							(int)len) == NATS_OK)
 				taken++;
 			else
 				atomic_fetch_add(&o->dropped, 1);
@@ -87,8 +95,9 @@ static uint64_t publish_list(struct rl_nats_out *o, const struct batch *b)
 	return taken;
 }
 
-/* The publisher: takes all that is queued, publishes it, and has the round confirmed
- * by a PING the server answers after it; an unconfirmed round is counted as dropped. */
+/* The publisher: takes all that is queued, publishes it, and has the round confirmed:
+ * JetStream's acknowledgments, or for core NATS a PING the server answers after it (an
+ * unconfirmed round is counted as dropped). */
 static void *publisher(void *arg)
 {
 	struct rl_nats_out *o = arg;
@@ -109,7 +118,9 @@ static void *publisher(void *arg)
 		o->busy = true;
 		pthread_mutex_unlock(&o->lock);
 		taken = publish_list(o, list);
-		if (natsConnection_FlushTimeout(o->nc, CONFIRM_TIMEOUT_MS) == NATS_OK)
+		if (o->js)
+			rl_nats_js_confirm(o->js);
+		else if (natsConnection_FlushTimeout(o->nc, CONFIRM_TIMEOUT_MS) == NATS_OK)
 			atomic_fetch_add(&o->published, taken);
 		else
 			atomic_fetch_add(&o->dropped, taken);
@@ -123,20 +134,40 @@ static void *publisher(void *arg)
 	return NULL;
 }
 
-/* Splits nats://HOST:PORT/SUBJECT into the server's URL (in place, at the slash) and the
- * subject. Returns 0 or -EINVAL. */
-static int split_url(char *url, char *subject, size_t size)
+/* A stream's name: letters, digits, '-' and '_' (JetStream allows more; these need no
+ * quoting anywhere). */
+static bool valid_stream_name(const char *name)
 {
-	char *slash;
+	return name[0] && strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				       "0123456789-_") == strlen(name);
+}
 
+int rl_nats_out_parse_url(const char *url, struct rl_nats_url *u)
+{
+	const char *slash, *subject, *query;
+	size_t subject_len;
+
+	memset(u, 0, sizeof(*u));
 	if (strncmp(url, URL_SCHEME, strlen(URL_SCHEME)))
 		return -EINVAL;
 	slash = strchr(url + strlen(URL_SCHEME), '/');
-	if (!slash || !slash[1] || strlen(slash + 1) >= size)
+	if (!slash || (size_t)(slash - url) >= sizeof(u->server))
 		return -EINVAL;
-	strcpy(subject, slash + 1);
-	*slash = '\0';
-	return 0;
+	memcpy(u->server, url, (size_t)(slash - url));
+	subject = slash + 1;
+	query = strchr(subject, '?');
+	subject_len = query ? (size_t)(query - subject) : strlen(subject);
+	if (!subject_len || subject_len >= sizeof(u->subject) ||
+	    strcspn(subject, " \t*>\"\\?") < subject_len)
+		return -EINVAL;
+	memcpy(u->subject, subject, subject_len);
+	if (!query)
+		return 0;
+	if (strncmp(query, STREAM_QUERY, strlen(STREAM_QUERY)) ||
+	    strlen(query + strlen(STREAM_QUERY)) >= sizeof(u->stream))
+		return -EINVAL;
+	strcpy(u->stream, query + strlen(STREAM_QUERY));
+	return valid_stream_name(u->stream) ? 0 : -EINVAL;
 }
 
 /* A connection made after ringlua started without one: said, as its absence was. */
@@ -164,21 +195,27 @@ static natsStatus set_options(natsOptions *opts, const char *server)
 	return s;
 }
 
-/* Connects, with every signal blocked while libnats starts its threads: stop and
- * reload signals, and the watchdog's, must reach the loop's thread. */
-static natsStatus connect_blocked(struct rl_nats_out *o, const char *server)
+/* Connects and chooses JetStream or core NATS, with every signal blocked while libnats
+ * starts its threads: stop and reload signals, and the watchdog's, must reach the loop's
+ * thread. *js_err: JetStream's -errno (printed), 0 when it went well or was not asked. */
+static natsStatus connect_blocked(struct rl_nats_out *o, int *js_err)
 {
+	struct rl_nats_js_hooks hooks = { &o->published, &o->dropped, &o->give_up };
 	sigset_t all, old;
 	natsStatus s;
 
+	*js_err = 0;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	s = natsOptions_Create(&o->opts);
 	if (s == NATS_OK)
-		s = set_options(o->opts, server);
+		s = set_options(o->opts, o->url.server);
 	if (s == NATS_OK)
 		s = natsConnection_Connect(&o->nc, o->opts);
-	if ((s == NATS_OK || s == NATS_NOT_YET_CONNECTED) &&
+	if (s == NATS_OK || s == NATS_NOT_YET_CONNECTED)
+		*js_err = rl_nats_js_open(&o->js, o->nc, s == NATS_OK, o->url.subject,
+					  o->url.stream, hooks);
+	if ((s == NATS_OK || s == NATS_NOT_YET_CONNECTED) && !*js_err &&
 	    pthread_create(&o->thread, NULL, publisher, o) == 0)
 		o->thread_started = true;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -188,30 +225,30 @@ static natsStatus connect_blocked(struct rl_nats_out *o, const char *server)
 int rl_nats_out_open(struct rl_nats_out **out, const char *url)
 {
 	struct rl_nats_out *o = calloc(1, sizeof(*o));
-	char *server = strdup(url);
 	natsStatus s;
+	int js_err;
 
 	*out = NULL;
-	if (!o || !server) {
-		free(o);
-		free(server);
+	if (!o)
 		return -ENOMEM;
-	}
 	pthread_mutex_init(&o->lock, NULL);
 	pthread_cond_init(&o->wake, NULL);
 	pthread_cond_init(&o->idle, NULL);
-	if (split_url(server, o->subject, sizeof(o->subject))) {
-		fprintf(stderr, "ringlua: --output %s: not nats://HOST:PORT/SUBJECT\n", url);
-		free(server);
+	if (rl_nats_out_parse_url(url, &o->url)) {
+		fprintf(stderr, "ringlua: --output %s: not nats://HOST:PORT/SUBJECT"
+				"[?stream=NAME]\n", url);
 		rl_nats_out_close(o);
 		return -EINVAL;
 	}
-	s = connect_blocked(o, server);
+	s = connect_blocked(o, &js_err);
+	if (js_err) {
+		rl_nats_out_close(o);
+		return js_err;
+	}
 	if (s == NATS_NOT_YET_CONNECTED)
 		fprintf(stderr, "ringlua: --output: %s is not answering yet; messages wait "
-				"(up to %d MB) while ringlua keeps trying\n", server,
-			RECONNECT_BUF_BYTES >> 20);
-	free(server);
+				"(up to %d MB) while ringlua keeps trying\n", o->url.server,
+			o->js ? QUEUE_BYTES >> 20 : RECONNECT_BUF_BYTES >> 20);
 	if ((s != NATS_OK && s != NATS_NOT_YET_CONNECTED) || !o->thread_started) {
 		fprintf(stderr, "ringlua: --output %s: %s\n", url,
 			s != NATS_OK && s != NATS_NOT_YET_CONNECTED ? natsStatus_GetText(s) :
@@ -310,6 +347,13 @@ void rl_nats_out_drain(struct rl_nats_out *o)
 	while ((o->head || o->busy) &&
 	       pthread_cond_timedwait(&o->idle, &o->lock, &until) == 0)
 		;
+	if (o->head || o->busy) {
+		atomic_store(&o->give_up, true);
+		until.tv_sec += GIVE_UP_TIMEOUT_S;
+		while ((o->head || o->busy) &&
+		       pthread_cond_timedwait(&o->idle, &o->lock, &until) == 0)
+			;
+	}
 	pthread_mutex_unlock(&o->lock);
 }
 
@@ -331,6 +375,7 @@ void rl_nats_out_close(struct rl_nats_out *o)
 		pthread_mutex_unlock(&o->lock);
 		pthread_join(o->thread, NULL);
 	}
+	rl_nats_js_close(o->js);
 	natsConnection_Destroy(o->nc);
 	natsOptions_Destroy(o->opts);
 	nats_Close();

@@ -9,9 +9,22 @@
 
 struct rl_nats_out;
 
+/* nats://HOST:PORT/SUBJECT[?stream=NAME], taken apart. */
+struct rl_nats_url {
+	char server[256];	/* nats://HOST:PORT */
+	char subject[256];
+	char stream[256];	/* the JetStream stream named; "" for none */
+};
+
+/* Splits url, checking the scheme, the subject (no spaces, wildcards, quotes or
+ * backslashes) and the stream's name (letters, digits, '-' and '_'), not HOST:PORT.
+ * Returns 0 or -EINVAL. */
+int rl_nats_out_parse_url(const char *url, struct rl_nats_url *u);
+
 /* Connects to url's server (reconnecting whenever the connection is lost; a server not
- * up yet is retried, with a note on stderr) and starts the publisher. Returns 0, or
- * -errno with one line printed. */
+ * up yet is retried, with a note on stderr) and starts the publisher: through JetStream
+ * when a stream covers the subject or one is named (see nats_js.h), core NATS otherwise.
+ * Returns 0, or -errno with one line printed. */
 int rl_nats_out_open(struct rl_nats_out **out, const char *url);
 
 /* Appends one message (ctx: the output) to the current batch. Called from Lua through
@@ -25,12 +38,15 @@ int rl_nats_out_emit(void *ctx, const char *data, uint64_t len);
 void rl_nats_out_flush(struct rl_nats_out *o);
 
 /* Hands over the last batch and waits (at most a few seconds) until the publisher has
- * published everything queued: then the counts are final. Accepts NULL. */
+ * published everything queued; past that, what is still unconfirmed is counted as not
+ * published. Then the counts are final. Accepts NULL. */
 void rl_nats_out_drain(struct rl_nats_out *o);
 
-/* Messages the server confirmed (a PING answered after them), and messages dropped: the
- * queue full, a publish refused, or a round the server did not confirm (it went away:
- * some of those may still have arrived). */
+/* Messages the server confirmed, and messages dropped. Core NATS: confirmed by a PING
+ * answered after them; dropped: the queue full, a publish refused, or a round the server
+ * did not confirm (it went away: some of those may still have arrived). JetStream:
+ * confirmed by the stream's acknowledgment; dropped: the queue full, refused by the
+ * stream, or unacknowledged when the drain gave up. */
 void rl_nats_out_counts(const struct rl_nats_out *o, uint64_t *published,
 			uint64_t *dropped);
 

@@ -1,14 +1,20 @@
 /* nats_sub: a NATS subscriber for test_nats.sh (Debian ships no NATS command line).
  *
  *   nats_sub URL SUBJECT [FILE]
+ *   nats_sub URL --create STREAM SUBJECT MAX_MSGS
+ *   nats_sub URL --read STREAM
  *
  * Subscribes, prints READY once the server has the subscription, and counts messages
  * until SIGINT or SIGTERM; then prints `received=R unique=U duplicates=D` (unique and
  * duplicates by the "seq" field of the JSON lines ringlua publishes) and exits. With
  * FILE, every message is also written to it, one a line.
  * It reconnects at once when the server goes away, so that after a restart it listens
- * again, mostly, before a publisher that waits longer does. */
+ * again, mostly, before a publisher that waits longer does.
+ * --create makes a JetStream stream of SUBJECT that keeps at most MAX_MSGS messages and
+ * refuses more (discard new). --read reads every message a stream holds, by sequence,
+ * and prints the same counts. */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,14 +42,12 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
-static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+static void count_msg(struct counts *c, const natsMsg *msg)
 {
-	struct counts *c = closure;
 	const char *data = natsMsg_GetData(msg);
 	const char *at = strstr(data, "\"seq\":");
 	unsigned long seq = at ? strtoul(at + 6, NULL, 10) : MAX_SEQ;
 
-	(void)nc, (void)sub;
 	pthread_mutex_lock(&c->lock);
 	c->received++;
 	if (c->save)
@@ -55,7 +59,77 @@ static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void
 			c->unique++;
 	}
 	pthread_mutex_unlock(&c->lock);
+}
+
+static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+	(void)nc, (void)sub;
+	count_msg(closure, msg);
 	natsMsg_Destroy(msg);
+}
+
+static void print_counts(struct counts *c)
+{
+	pthread_mutex_lock(&c->lock);
+	printf("received=%llu unique=%llu duplicates=%llu\n", (unsigned long long)c->received,
+	       (unsigned long long)c->unique, (unsigned long long)c->duplicates);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static natsStatus create_stream(jsCtx *js, const char *name, const char *subject,
+				const char *max_msgs)
+{
+	const char *subjects[] = { subject };
+	jsStreamConfig cfg;
+	jsErrCode jerr = 0;
+
+	jsStreamConfig_Init(&cfg);
+	cfg.Name = name;
+	cfg.Subjects = subjects;
+	cfg.SubjectsLen = 1;
+	cfg.MaxMsgs = strtoll(max_msgs, NULL, 10);
+	cfg.Discard = js_DiscardNew;
+	return js_AddStream(NULL, js, &cfg, NULL, &jerr);
+}
+
+/* Every message the stream holds, counted. */
+static natsStatus read_stream(jsCtx *js, const char *name, struct counts *c)
+{
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s = js_GetStreamInfo(&si, js, name, NULL, &jerr);
+
+	for (uint64_t seq = s == NATS_OK ? si->State.FirstSeq : 1;
+	     s == NATS_OK && seq && seq <= si->State.LastSeq; seq++) {
+		natsMsg *msg = NULL;
+
+		s = js_GetMsg(&msg, js, name, seq, NULL, &jerr);
+		if (s == NATS_OK)
+			count_msg(c, msg);
+		natsMsg_Destroy(msg);
+	}
+	jsStreamInfo_Destroy(si);
+	return s;
+}
+
+/* --create and --read: one JetStream request, or a series. */
+static int stream_command(natsConnection *nc, char **argv, struct counts *c)
+{
+	jsCtx *js = NULL;
+	natsStatus s = natsConnection_JetStream(&js, nc, NULL);
+	bool create = !strcmp(argv[2], "--create");
+
+	if (s == NATS_OK)
+		s = create ? create_stream(js, argv[3], argv[4], argv[5]) :
+			     read_stream(js, argv[3], c);
+	jsCtx_Destroy(js);
+	if (s != NATS_OK) {
+		fprintf(stderr, "nats_sub %s: %s\n", argv[2], nats_GetLastError(NULL));
+		return 1;
+	}
+	if (!create)
+		print_counts(c);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -66,12 +140,18 @@ int main(int argc, char **argv)
 	natsOptions *opts = NULL;
 	natsStatus s;
 
-	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: nats_sub URL SUBJECT [FILE]\n");
+	bool stream_cmd = argc > 2 && argv[2][0] == '-';
+
+	if ((argc != 3 && argc != 4 && !stream_cmd) ||
+	    (stream_cmd && !(argc == 6 && !strcmp(argv[2], "--create")) &&
+	     !(argc == 4 && !strcmp(argv[2], "--read")))) {
+		fprintf(stderr, "usage: nats_sub URL SUBJECT [FILE]\n"
+				"       nats_sub URL --create STREAM SUBJECT MAX_MSGS\n"
+				"       nats_sub URL --read STREAM\n");
 		return 2;
 	}
-	c.save = argc == 4 ? fopen(argv[3], "w") : NULL;
-	if (argc == 4 && !c.save) {
+	c.save = argc == 4 && !stream_cmd ? fopen(argv[3], "w") : NULL;
+	if (argc == 4 && !stream_cmd && !c.save) {
 		perror(argv[3]);
 		return 1;
 	}
@@ -90,6 +170,14 @@ int main(int argc, char **argv)
 	/* Messages must not be dropped here for being many: no pending limit. */
 	if (s == NATS_OK)
 		s = natsConnection_Connect(&nc, opts);
+	if (s == NATS_OK && c.seen && stream_cmd) {
+		int status = stream_command(nc, argv, &c);
+
+		natsConnection_Destroy(nc);
+		natsOptions_Destroy(opts);
+		free(c.seen);
+		return status;
+	}
 	if (s == NATS_OK)
 		s = natsConnection_Subscribe(&sub, nc, argv[2], on_msg, &c);
 	if (s == NATS_OK)
@@ -104,10 +192,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	while (!exiting)
 		usleep(10000);
-	pthread_mutex_lock(&c.lock);
-	printf("received=%llu unique=%llu duplicates=%llu\n", (unsigned long long)c.received,
-	       (unsigned long long)c.unique, (unsigned long long)c.duplicates);
-	pthread_mutex_unlock(&c.lock);
+	print_counts(&c);
 	natsSubscription_Destroy(sub);
 	natsConnection_Destroy(nc);
 	natsOptions_Destroy(opts);

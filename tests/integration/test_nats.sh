@@ -7,6 +7,11 @@
 # subscriber that is not connected when a message comes: one that reconnects after
 # ringlua does misses what came between, which the server did confirm. So the subscriber
 # can only be held to at most the total.) Without a server every message is counted.
+# With JetStream (nats-server -js): ringlua creates the stream named in the URL, a
+# restart of the server in the middle loses nothing and duplicates nothing (the stream,
+# read back by sequence, holds every seq once; the summary says 0 not published); a
+# stream the helper made smaller than the workload (discard new) is found by subject,
+# and the stores it refuses are exactly the ones counted as not published.
 # Bad URLs are refused in one line.
 #   test_nats.sh RINGLUA SEQ_PRODUCER NATS_SUB
 # shellcheck source=lib.sh
@@ -18,8 +23,9 @@ script=$SCRIPTS/seq_emit.lua
 nport=$(free_port)
 url=nats://127.0.0.1:$nport
 
+# start_nats [ARGS]: the server (ARGS: e.g. JetStream's -js -sd DIR), listening.
 start_nats() {
-  timeout -s KILL 60 nats-server -a 127.0.0.1 -p "$nport" > "$TMP/nats.log" 2>&1 &
+  timeout -s KILL 60 nats-server -a 127.0.0.1 -p "$nport" "$@" > "$TMP/nats.log" 2>&1 &
   NATS=$!
   for _ in $(seq 100); do
     (echo > "/dev/tcp/127.0.0.1/$nport") 2> /dev/null && return 0
@@ -29,9 +35,9 @@ start_nats() {
   fail "nats-server did not listen on $nport"
 }
 
-# stop_nats: the server killed (not its `timeout`), gone before this returns.
+# stop_nats [SIGNAL]: the server killed (not its `timeout`), gone before this returns.
 stop_nats() {
-  signal_child KILL "$NATS"
+  signal_child "${1:-KILL}" "$NATS"
   wait "$NATS" 2> /dev/null || true
 }
 
@@ -126,9 +132,74 @@ assert_eq "$(summary_field published)" 0 "published without a server"
 assert_eq "$(summary_field "not published")" 1000 "not published without a server"
 pass "without a server every message is counted as not published"
 
+# The same with a stream named (JetStream waits for a server to settle the stream on):
+# at exit the drain gives up, and every message is counted.
+pin=$(new_pin)
+produce --pin "$pin" --count 0 --size 1048576
+start_ringlua --pin "$pin" --output "$url/seq?stream=SEQ" "$script"
+produce --pin "$pin" --reuse --count 1000
+stop_ringlua
+assert_eq "$RC" 0 "exit code without a JetStream server"
+assert_eq "$(summary_field published)" 0 "published without a JetStream server"
+assert_eq "$(summary_field "not published")" 1000 "not published without a JetStream server"
+pass "stream= without a server: every message is counted as not published"
+
+# JetStream: the stream named in the URL is created; across a restart of the server in
+# the middle (killed, then started on the same store), every message is stored once and
+# acknowledged.
+jsargs=(-js -sd "$TMP/js")
+start_nats "${jsargs[@]}"
+pin=$(new_pin)
+produce --pin "$pin" --count 0 --size 1048576
+start_ringlua --pin "$pin" --output "$url/seq?stream=SEQ" "$script"
+assert_contains "$TMP/bg.err" "ringlua: --output: created JetStream stream SEQ for seq" "the stream"
+"$PRODUCER" --pin "$pin" --reuse --count 30000 --rate 10000 > "$TMP/prod" &
+PRODPID=$!
+sleep 1
+stop_nats
+sleep 0.5
+start_nats "${jsargs[@]}"
+wait "$PRODPID" || fail "the producer failed"
+stop_ringlua
+assert_eq "$RC" 0 "exit code across a JetStream restart"
+assert_eq "$(summary_field published)" 30000 "acknowledged across the restart"
+assert_eq "$(summary_field "not published")" 0 "not published across the restart"
+"$SUB" "$url" --read SEQ > "$TMP/sub.out" || fail "reading the stream"
+assert_eq "$(sub_field received)" 30000 "stored across the restart"
+assert_eq "$(sub_field unique)" 30000 "distinct seqs stored"
+assert_eq "$(sub_field duplicates)" 0 "duplicates stored"
+pass "JetStream across a restart: 30000 stored exactly once, 0 not published"
+
+# A stream smaller than the workload (at most 5000 messages, then refusals), found by
+# the subject alone: the refused are counted, exactly.
+"$SUB" "$url" --create SMALL small 5000 || fail "creating the small stream"
+pin=$(new_pin)
+produce --pin "$pin" --count 0 --size 1048576
+start_ringlua --pin "$pin" --output "$url/small" "$script"
+assert_contains "$TMP/bg.err" "ringlua: --output: JetStream stream SMALL stores small" "found"
+produce --pin "$pin" --reuse --count 8000 --rate 100000
+stop_ringlua
+assert_eq "$RC" 0 "exit code with a full stream"
+assert_contains "$TMP/bg.err" "ringlua: --output: the stream refused a message" "the note"
+assert_eq "$(summary_field published)" 5000 "stored in the small stream"
+assert_eq "$(summary_field "not published")" 3000 "refused by the small stream"
+"$SUB" "$url" --read SMALL > "$TMP/sub.out" || fail "reading the small stream"
+assert_eq "$(sub_field received)" 5000 "the small stream's messages"
+assert_eq "$(sub_field unique)" 5000 "distinct seqs in the small stream"
+pass "a full stream: 5000 stored, 3000 refused and counted"
+
+# stream= on a server without JetStream: one line and a failure, not a silent core NATS.
+stop_nats
+start_nats
+run_ringlua --output "$url/seq?stream=SEQ" -e 'function on_event() end'
+assert_eq "$RC" 1 "exit code of stream= without JetStream"
+assert_contains "$TMP/err" "ringlua: --output: the server has no JetStream for stream=SEQ" "the line"
+pass "stream= on a server without JetStream is refused"
+
 # Bad URLs: one line and a usage exit.
 for bad in http://x:1/s nats://127.0.0.1:4222 nats://127.0.0.1:4222/ nats://127.0.0.1/s \
-           'nats://127.0.0.1:4222/a b'; do
+           'nats://127.0.0.1:4222/a b' 'nats://127.0.0.1:4222/s?stream=' \
+           'nats://127.0.0.1:4222/s?stream=a.b' 'nats://127.0.0.1:4222/s?x=y'; do
   run_ringlua --output "$bad" -e 'function on_event() end'
   assert_eq "$RC" 2 "exit code of --output $bad"
   assert_eq "$(wc -l < "$TMP/err")" 1 "one line for --output $bad"
