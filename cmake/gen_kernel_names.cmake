@@ -3,6 +3,8 @@
 # Writes the Lua module OUT: { syscalls = {[nr] = "name"}, errnos = {[n] = "ENAME"},
 # signals = {[n] = "SIGNAME"} } from the `#define NAME number` lines of the headers. Where
 # two names share a number (SIGIOT after SIGABRT) the first one wins.
+#   cmake -DSYSCALL_HEADER=h -DOUT_C=f.inc -P this
+# Writes the system calls alone as C initializers, `{ "name", nr },` a line.
 cmake_minimum_required(VERSION 3.20)
 
 # lua_entries(OUT_VAR PREFIX KEEP_PREFIX BELOW HEADERS...): "[n] = \"name\"," lines of
@@ -34,6 +36,15 @@ function(lua_entries out_var prefix keep_prefix below)
   endif()
   set(${out_var} "${text}" PARENT_SCOPE)
 endfunction()
+
+if(OUT_C)
+  lua_entries(syscalls "__NR_" FALSE 100000 ${SYSCALL_HEADER})
+  string(REGEX REPLACE "\\[([0-9]+)\\] = (\"[A-Za-z0-9_]+\")," "{ \\2, \\1 }," syscalls
+         "${syscalls}")
+  file(WRITE ${OUT_C}.tmp "/* Generated at build time from ${SYSCALL_HEADER}. */\n${syscalls}")
+  file(RENAME ${OUT_C}.tmp ${OUT_C})
+  return()
+endif()
 
 # Signals from SIGRTMIN (32) on are numbered, not named; SIGSTKSZ is a size.
 set(SIGRTMIN 32)

@@ -29,3 +29,19 @@ function(kernel_names_lua out)
     COMMENT "Generating system call, errno and signal names"
     VERBATIM)
 endfunction()
+
+# syscall_numbers_c(OUT): generates OUT, the system calls of SYSCALL_HEADER as C
+# initializers (`{ "read", 0 },`), for a table of struct { const char *; int; }.
+function(syscall_numbers_c out)
+  if(NOT EXISTS ${SYSCALL_HEADER})
+    message(FATAL_ERROR "${SYSCALL_HEADER} not found: install linux-libc-dev (system call "
+                        "numbers are generated from it), or set SYSCALL_HEADER")
+  endif()
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} "-DSYSCALL_HEADER=${SYSCALL_HEADER}" -DOUT_C=${out}
+            -P ${KERNEL_NAMES_SCRIPT}
+    DEPENDS ${SYSCALL_HEADER} ${KERNEL_NAMES_SCRIPT}
+    COMMENT "Generating system call numbers"
+    VERBATIM)
+endfunction()

@@ -24,6 +24,17 @@ extern const char tracepoint_cdef[];
 #define TP_PROGRAM "rl_tracepoint"
 #define NAME_MAX_LEN 128
 #define MEMBERS_MAX 256
+/* Up to this many per-syscall probes attach to their own tracepoints; more are served
+ * from the two raw_syscalls tracepoints. Closing a tracepoint's perf event waits for an
+ * RCU grace period while it holds the kernel's event_mutex (about 40 ms here, one close
+ * after the other whatever the thread), so 360 sys_enter_* took 15 s to exit; served
+ * from raw_syscalls, the program runs on every system call and looks its probe up by
+ * the call's number. */
+#define SYSCALL_PROBES_ALONE_MAX 8
+/* What raw_syscalls' records hold after the common fields: sys_enter's id and args[6],
+ * sys_exit's id and ret (a per-syscall record has its fields at the same offsets). */
+#define RAW_SYS_ENTER_END (16 + 6 * 8)
+#define RAW_SYS_EXIT_END (16 + 8)
 
 struct rl_tracepoints {
 	struct rl_bpf *bpf;
@@ -422,6 +433,103 @@ static int make_cdef(struct rl_tracepoints *t)
 	return err;
 }
 
+/* ---- Per-syscall probes served from raw_syscalls ---- */
+
+static const struct syscall_number {
+	const char *name;
+	int nr;
+} syscall_numbers[] = {
+#include "syscall_numbers.inc"
+};
+
+/* System calls whose tracepoints are named after an entry point that the call is not
+ * (arch/x86/entry/syscalls/syscall_64.tbl: `4 common stat sys_newstat`). */
+static const struct {
+	const char *tracepoint, *syscall;
+} syscall_aliases[] = {
+	{ "newstat", "stat" }, { "newfstat", "fstat" }, { "newlstat", "lstat" },
+	{ "newuname", "uname" }, { "sendfile64", "sendfile" }, { "umount", "umount2" },
+};
+
+/* The number of the system call NAME names ("read"), or -1 when the headers ringlua was
+ * built with do not number it (a call newer than them). */
+static int syscall_nr(const char *name)
+{
+	for (size_t i = 0; i < sizeof(syscall_aliases) / sizeof(syscall_aliases[0]); i++)
+		if (!strcmp(name, syscall_aliases[i].tracepoint))
+			name = syscall_aliases[i].syscall;
+	for (size_t i = 0; i < sizeof(syscall_numbers) / sizeof(syscall_numbers[0]); i++)
+		if (!strcmp(name, syscall_numbers[i].name))
+			return syscall_numbers[i].nr < TP_MAX_SYSCALLS ? syscall_numbers[i].nr : -1;
+	return -1;
+}
+
+/* Whether probe i can be served from raw_syscalls: a per-syscall tracepoint of a numbered
+ * call whose fields lie where the raw record has them. *nr receives the number, *enter
+ * whether it is the entry. */
+static bool raw_servable(const struct rl_tracepoints *t, size_t i, int *nr, bool *enter)
+{
+	const struct rl_tp_probe *p = &t->probes[i];
+	const struct tp_probe *cfg = &t->configs[i];
+	const char *call;
+
+	if (strcmp(p->category, "syscalls"))
+		return false;
+	*enter = !strncmp(p->name, "sys_enter_", 10);
+	if (!*enter && strncmp(p->name, "sys_exit_", 9))
+		return false;
+	call = p->name + (*enter ? 10 : 9);
+	*nr = syscall_nr(call);
+	return *nr >= 0 && cfg->copy_from + cfg->copy_len <=
+			   (*enter ? RAW_SYS_ENTER_END : RAW_SYS_EXIT_END);
+}
+
+/* Probe index's entry in the syscall map, for system call nr. Returns 0 or -errno. */
+static int route_syscall(int map_fd, int nr, bool enter, uint32_t index)
+{
+	uint32_t key = (uint32_t)nr;
+	struct tp_syscall s;
+
+	if (bpf_map_lookup_elem(map_fd, &key, &s))
+		return -errno;
+	*(enter ? &s.enter : &s.exit) = index + 1;
+	return bpf_map_update_elem(map_fd, &key, &s, BPF_ANY) ? -errno : 0;
+}
+
+/* Serves the probes raw_servable finds from raw_syscalls when they are more than
+ * SYSCALL_PROBES_ALONE_MAX, marking each in served[]. Returns 0 or -errno (printed). */
+static int serve_syscalls(struct rl_tracepoints *t, bool *served)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(rl_bpf_object(t->bpf),
+							   "syscall_probes");
+	bool enter, any_enter = false, any_exit = false;
+	size_t n = 0;
+	int nr, err = map ? 0 : -ENOENT;
+
+	for (size_t i = 0; i < t->nr_probes; i++)
+		n += raw_servable(t, i, &nr, &enter);
+	if (n <= SYSCALL_PROBES_ALONE_MAX)
+		return 0;
+	for (uint32_t i = 0; !err && i < t->nr_probes; i++) {
+		if (!raw_servable(t, i, &nr, &enter))
+			continue;
+		err = route_syscall(bpf_map__fd(map), nr, enter, i);
+		served[i] = true;
+		any_enter |= enter;
+		any_exit |= !enter;
+	}
+	if (!err && any_enter)
+		err = rl_bpf_attach_tracepoint(t->bpf, TP_PROGRAM, "raw_syscalls", "sys_enter",
+					       TP_COOKIE_SYS_ENTER);
+	if (!err && any_exit)
+		err = rl_bpf_attach_tracepoint(t->bpf, TP_PROGRAM, "raw_syscalls", "sys_exit",
+					       TP_COOKIE_SYS_EXIT);
+	if (err)
+		fprintf(stderr, "ringlua: cannot serve system call probes from raw_syscalls: %s\n",
+			strerror(-err));
+	return err;
+}
+
 /* ---- The program ---- */
 
 /* The tracepoint program as a source: it shares the built-in sources' loading and
@@ -433,11 +541,18 @@ static const struct rl_source tracepoint_source = {
 };
 
 /* Writes every probe's config, then attaches the program to each tracepoint with its
- * index as the cookie. Returns 0 or -errno (printed). */
+ * index as the cookie (many per-syscall probes: to raw_syscalls, see serve_syscalls).
+ * Returns 0 or -errno (printed). */
 static int attach_all(struct rl_tracepoints *t)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(rl_bpf_object(t->bpf), "probes");
+	bool *served = calloc(t->nr_probes, sizeof(*served));
 	int err = map ? 0 : -ENOENT;
+
+	if (!served) {
+		fprintf(stderr, "ringlua: out of memory\n");
+		return -ENOMEM;
+	}
 
 	for (uint32_t i = 0; !err && i < t->nr_probes; i++)
 		err = bpf_map_update_elem(bpf_map__fd(map), &i, &t->configs[i], BPF_ANY) ?
@@ -445,13 +560,18 @@ static int attach_all(struct rl_tracepoints *t)
 	if (err)
 		fprintf(stderr, "ringlua: cannot configure the tracepoint program: %s\n",
 			strerror(-err));
+	if (!err)
+		err = serve_syscalls(t, served);
 	for (uint32_t i = 0; !err && i < t->nr_probes; i++) {
 		const struct rl_tp_probe *p = &t->probes[i];
 
+		if (served[i])
+			continue;
 		err = rl_bpf_attach_tracepoint(t->bpf, TP_PROGRAM, p->category, p->name, i);
 		if (err)
 			fprintf(stderr, "ringlua: %s: cannot attach: %s\n", p->spec, strerror(-err));
 	}
+	free(served);
 	return err;
 }
 

@@ -165,6 +165,32 @@ wait_output "open cat /etc/hostname"
 stop_ringlua
 pass "-p PID --follow sees what the process starts"
 
+# --- Every system call's entry: served from raw_syscalls, the fields each call's own
+# tracepoint has; exit within a few seconds (attached one by one, it took 15 s).
+start_ringlua_until READY -s 'tp:syscalls:sys_enter_*,tp:syscalls:sys_exit_close' --comm rl_activity \
+  -e 'on_init = function() print("READY " .. #ringlua.rings) io.stdout:flush() end
+      handlers = {
+        ["tp:syscalls:sys_enter_write"] = function(p) local e = ringlua.cast(p)
+          print(string.format("write nr=%d count=%d", e.__syscall_nr, tonumber(e.count))) end,
+        ["tp:syscalls:sys_enter_close"] = function(p) local e = ringlua.cast(p)
+          print(string.format("close nr=%d fd=%d", e.__syscall_nr, tonumber(ffi.cast("int", e.fd)))) end,
+        ["tp:syscalls:sys_exit_close"] = function(p) local e = ringlua.cast(p)
+          print(string.format("close ret=%d", tonumber(e.ret))) io.stdout:flush() end,
+      }
+      on_event = function() end'
+probes=$(ls -d "$EVENTS"/syscalls/sys_enter_* | wc -l)
+assert_eq "$(head -1 "$TMP/bg.out")" "READY $((probes + 1))" "a probe for every sys_enter_* and sys_exit_close"
+"$ACTIVITY" syscall > /dev/null
+wait_output "close ret=-9"
+t0=$(now_ms)
+stop_ringlua
+took=$(( $(now_ms) - t0 ))
+assert_eq "$RC" 0 "sys_enter_* exit code"
+assert_contains "$TMP/bg.out" "write nr=1 count=777" "sys_enter_write's count"
+assert_contains "$TMP/bg.out" "close nr=3 fd=-1" "sys_enter_close's fd"
+assert_between "$took" 0 5000 "ms from SIGINT to exit with $probes probes"
+pass "tp:syscalls:sys_enter_* sees write and close with their fields, exits in $took ms"
+
 # --- Bad probe names: one line, a non-zero exit.
 run_ringlua -s tracepoint:nosuch:thing -e 'on_event = function() end'
 assert_eq "$RC" 1 "no such tracepoint: exit code"

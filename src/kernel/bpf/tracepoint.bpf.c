@@ -2,7 +2,9 @@
  * each attachment with a cookie that indexes the config map `probes`. Each event becomes
  * ringlua's common header, the tracepoint's fields as the raw record has them, and the
  * strings the probe's config names (user strings of system call arguments, __data_loc
- * strings of the record), so no program is compiled per tracepoint. */
+ * strings of the record), so no program is compiled per tracepoint. Many per-syscall
+ * probes are served from the two raw_syscalls tracepoints instead, whose records have the
+ * same layout: the map `syscall_probes` finds the probe by the call's number. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -17,6 +19,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tp_probe);
 } probes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TP_MAX_SYSCALLS);
+	__type(key, __u32);
+	__type(value, struct tp_syscall);
+} syscall_probes SEC(".maps");
+
+/* thread_info.status: a 32-bit system call is running (arch/x86/include/asm/thread_info.h). */
+#define TS_COMPAT 0x0002
 
 /* Where a record is built before it goes to the ring: its size is only known at run
  * time, and a ring reservation takes a constant one. Twice the largest record, so that
@@ -69,18 +81,51 @@ static __always_inline bool about_self(const __u8 *buf, const struct tp_probe *p
 	return *(const __s32 *)(buf + at) == (__s32)self_tgid;
 }
 
+/* The probe a raw_syscalls event (cookie TP_COOKIE_SYS_ENTER or _EXIT) is for, by the
+ * call's number, as the per-syscall tracepoints would see it: those leave out 32-bit
+ * calls (numbered otherwise; x32's are above TP_MAX_SYSCALLS). Returns the probe's
+ * index, or -1 for none. */
+static __always_inline long syscall_probe(const struct trace_event_raw_sys_enter *raw,
+					  __u64 cookie, struct task_struct *task)
+{
+	long id = -1;
+	__u32 nr, index;
+	struct tp_syscall *s;
+
+	/* Not read directly: the kernel refuses to attach a program that reads the context
+	 * past the end of a tracepoint's record, and this one is attached to
+	 * syscalls:sys_enter_uprobe (8 bytes after the common fields) too. sys_exit's
+	 * record has id at the same place. */
+	bpf_probe_read_kernel(&id, sizeof(id), &raw->id);
+	nr = (__u32)id;
+	if (id < 0 || id >= TP_MAX_SYSCALLS)
+		return -1;
+	s = bpf_map_lookup_elem(&syscall_probes, &nr);
+	if (!s)
+		return -1;
+	index = cookie == TP_COOKIE_SYS_ENTER ? s->enter : s->exit;
+	if (!index || BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
+		return -1;
+	return index - 1;
+}
+
 SEC("tracepoint")
 int rl_tracepoint(void *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 index = (__u32)bpf_get_attach_cookie(ctx), zero = 0;
-	struct tp_probe *p = bpf_map_lookup_elem(&probes, &index);
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	long probe = cookie < TP_COOKIE_SYS_ENTER ? (long)cookie : syscall_probe(ctx, cookie, task);
+	__u32 index = (__u32)probe, zero = 0;
+	struct tp_probe *p;
 	struct tp_header *h;
 	__u32 len, size;
 	__u8 *buf;
 
-	if (!p || !traced(pid_tgid >> 32))
+	if (probe < 0 || !traced(pid_tgid >> 32))
+		return 0;
+	p = bpf_map_lookup_elem(&probes, &index);
+	if (!p)
 		return 0;
 	buf = bpf_map_lookup_elem(&scratch, &zero);
 	if (!buf)

@@ -12,6 +12,12 @@
 #define TP_COPY_MAX 2048	/* raw bytes a probe may copy (tracefs records are smaller) */
 #define TP_RECORD_MAX 4096	/* header + copied bytes + string slots fit in this */
 #define TP_MAX_PROBES 4096	/* entries of the config map */
+#define TP_MAX_SYSCALLS 1024	/* system call numbers the syscall map covers */
+
+/* The attach cookies of raw_syscalls:sys_enter and sys_exit when they serve per-syscall
+ * probes (syscalls:sys_enter_NAME, sys_exit_NAME): above every probe index. */
+#define TP_COOKIE_SYS_ENTER 0x100000000ULL
+#define TP_COOKIE_SYS_EXIT 0x200000000ULL
 
 /* The common header of every tracepoint record. */
 struct tp_header {
@@ -51,6 +57,13 @@ struct tp_probe {
 				 * are left out; -1: none */
 	__u32 pad;
 	struct tp_string strings[TP_MAX_STRINGS];
+};
+
+/* The per-syscall probes of one system call number, served from raw_syscalls: each the
+ * probe's index + 1, 0 for none. */
+struct tp_syscall {
+	__u32 enter;
+	__u32 exit;
 };
 
 #endif
