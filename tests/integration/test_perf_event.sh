@@ -6,6 +6,13 @@
 BPF_DIR=$HERE/../bpf
 cp "$BPF_DIR/sampler.bpf.c" "$TMP/"
 cpus=$(getconf _NPROCESSORS_ONLN)
+# An idle CPU's clock does not tick (its sampling timer stops with the tick): to see
+# every CPU sampled, each one is kept busy while the samples are counted.
+busy_cpus() {
+  local i
+  for ((i = 0; i < cpus; i++)); do (while :; do :; done) & done
+}
+quiet_cpus() { jobs -p | xargs -r kill 2>/dev/null; wait 2>/dev/null || true; }
 SAMPLES='local cpus, hz = {}, 0
 handlers = { events = function(p) local e = ffi.cast(ringlua.types.events, p) cpus[e.cpu] = true hz = e.hz end }
 on_exit = function() local n = 0 for _ in pairs(cpus) do n = n + 1 end print("cpus=" .. n .. " hz=" .. hz) end'
@@ -17,7 +24,9 @@ assert_contains "$TMP/err" "sampler.bpf.c: cannot attach program on_cpu (perf_ev
 pass "a perf_event program without a rate is refused"
 
 # 2. --hz: every online CPU sampled, the rate written into sample_hz.
+busy_cpus
 run_ringlua --bpf "$TMP/sampler.bpf.c" --hz 200 --count $((cpus * 400)) -e "$SAMPLES"
+quiet_cpus
 assert_eq "$RC" 0 "exit code with --hz"
 assert_contains "$TMP/out" "cpus=$cpus hz=200" "every CPU at --hz"
 
@@ -29,9 +38,11 @@ pass "user perf_event programs sampled at --hz and sample_hz"
 
 # 4. profile:hz:N as the source name; rates out of range refused. (A rate-driven clock
 # starts with short periods, so the first CPU attached comes first: count enough.)
+busy_cpus
 run_ringlua -s profile:hz:300 --count $((cpus * 400)) -e 'local cpus = {}
 on_event = function(p) cpus[ringlua.cast(p).cpu] = true end
 on_exit = function() local n = 0 for _ in pairs(cpus) do n = n + 1 end print("cpus=" .. n) end'
+quiet_cpus
 assert_eq "$RC" 0 "exit code of profile:hz:300"
 assert_contains "$TMP/out" "cpus=$cpus" "profile:hz:300 samples every CPU"
 run_ringlua -s profile:hz:0 -e 'on_event = function() end'
