@@ -110,27 +110,41 @@ static const struct btf_var_secinfo *find_global(const struct rl_bpf *b, const c
 	return NULL;
 }
 
-int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t size)
+/* Where the global var of size bytes lives before load: its map, its initial value (the
+ * whole map's, init_size bytes) and its offset in it. Returns 0, -ENOENT for no such
+ * variable, or -ERANGE for a size mismatch. */
+static int initial_slot(const struct rl_bpf *b, const char *var, size_t size,
+			struct bpf_map **map, const uint8_t **init, size_t *init_size,
+			size_t *offset)
 {
-	struct bpf_map *map = NULL;
-	const struct btf_var_secinfo *vs = find_global(b, var, &map);
-	const void *init;
-	size_t init_size;
-	uint8_t *copy;
-	int err;
+	const struct btf_var_secinfo *vs = find_global(b, var, map);
 
-	if (!map || !vs)
+	if (!*map || !vs)
 		return -ENOENT;
 	if (vs->size != size)
 		return -ERANGE;
-	init = bpf_map__initial_value(map, &init_size);
-	if (!init || vs->offset + size > init_size)
+	*init = bpf_map__initial_value(*map, init_size);
+	if (!*init || vs->offset + size > *init_size)
 		return -ENOENT;
+	*offset = vs->offset;
+	return 0;
+}
+
+int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t size)
+{
+	struct bpf_map *map = NULL;
+	const uint8_t *init;
+	size_t init_size, offset;
+	uint8_t *copy;
+	int err = initial_slot(b, var, size, &map, &init, &init_size, &offset);
+
+	if (err)
+		return err;
 	copy = malloc(init_size);
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, init, init_size);
-	memcpy(copy + vs->offset, val, size);
+	memcpy(copy + offset, val, size);
 	err = bpf_map__set_initial_value(map, copy, init_size);
 	free(copy);
 	return err;
@@ -138,21 +152,14 @@ int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t
 
 int rl_bpf_get_global(const struct rl_bpf *b, const char *var, void *val, size_t size)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(b->obj, ".rodata");
-	const struct btf *btf = bpf_object__btf(b->obj);
-	const struct btf_var_secinfo *vs = btf ? find_var(btf, ".rodata", var) : NULL;
-	const void *init;
-	size_t init_size;
+	struct bpf_map *map = NULL;
+	const uint8_t *init;
+	size_t init_size, offset;
+	int err = initial_slot(b, var, size, &map, &init, &init_size, &offset);
 
-	if (!map || !vs)
-		return -ENOENT;
-	if (vs->size != size)
-		return -ERANGE;
-	init = bpf_map__initial_value(map, &init_size);
-	if (!init || vs->offset + size > init_size)
-		return -ENOENT;
-	memcpy(val, (const uint8_t *)init + vs->offset, size);
-	return 0;
+	if (!err)
+		memcpy(val, init + offset, size);
+	return err;
 }
 
 int rl_bpf_global_type(const struct rl_bpf *b, const char *var, const struct btf **btf)

@@ -24,7 +24,7 @@ bool rl_bpf_is_global_section(const char *sec);
  * variable, -ERANGE for a size mismatch. */
 int rl_bpf_set_global(struct rl_bpf *b, const char *var, const void *val, size_t size);
 
-/* Reads the initial value of the `const volatile` global var (in .rodata) before load.
+/* Reads the initial value of the global var (in .rodata, .data or .bss) before load.
  * size must equal the variable's size. Returns 0, -ENOENT or -ERANGE. */
 int rl_bpf_get_global(const struct rl_bpf *b, const char *var, void *val, size_t size);
 
