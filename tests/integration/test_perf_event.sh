@@ -31,7 +31,9 @@ assert_eq "$RC" 0 "exit code with --hz"
 assert_contains "$TMP/out" "cpus=$cpus hz=200" "every CPU at --hz"
 
 # 3. The object's own rate (here set with --set).
+busy_cpus
 run_ringlua --bpf "$TMP/sampler.bpf.c" --set sample_hz=150 --count 20 -e "$SAMPLES"
+quiet_cpus
 assert_eq "$RC" 0 "exit code with sample_hz"
 assert_contains "$TMP/out" "hz=150" "the object's rate"
 pass "user perf_event programs sampled at --hz and sample_hz"
