@@ -118,7 +118,6 @@ static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_
 	struct global_ctx g = { f, opt->script };
 	int err;
 
-	rl_ensure_mounts();
 	if (rl_lua_globals(lua, set_script_global, &g))
 		return -EINVAL;
 	for (size_t i = 0; i < opt->nr_sets; i++) {
@@ -212,10 +211,8 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 
 	if (choose_stacks(opt, lua, &filter.stack_mode))
 		return -EINVAL;
-	if (!opt->pin && name && rl_tp_is_probe(name)) {
-		rl_ensure_mounts();
+	if (!opt->pin && name && rl_tp_is_probe(name))
 		return rl_feed_open_tracepoints(f, name, &filter);
-	}
 	if (choose_probe(opt, lua, &probe))
 		return -EINVAL;
 	src = probe.source;
@@ -223,7 +220,6 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 	if (!f->rings)
 		return -ENOMEM;
 	f->nr_rings = 1;
-	rl_ensure_mounts();
 	if (opt->pin) {
 		f->name = "pin";
 		fd = f->pin_fd = open_pin(opt->pin);
@@ -275,6 +271,8 @@ int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua 
 		fprintf(stderr, "ringlua: -p %u: no such process\n", opt->pid);
 		return -ESRCH;
 	}
+	/* Every feed loads through tracefs or reads pins in bpffs: mounted when missing. */
+	rl_ensure_mounts();
 	if (!f->user && named) {
 		err = rl_feed_open_user(f, named, opt);
 		if (err)
