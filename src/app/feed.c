@@ -147,7 +147,8 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 {
 	struct rl_source_filter filter = { .tgid = opt->pid, .self_tgid = (uint32_t)getpid(),
 					   .uid = opt->uid, .comm = opt->comm,
-					   .cgroup = opt->cgroup };
+					   .cgroup = opt->cgroup,
+					   .wakeup_interval_ns = rl_wakeup_interval_ns(opt->latency_us) };
 	const struct rl_source *src = choose_source(opt, lua);
 	int fd;
 

@@ -100,7 +100,7 @@ static int attach_cpu_clocks(struct rl_bpf *b, const struct rl_source *src)
 	return err;
 }
 
-/* Sets f in b's `const volatile` filter globals (source.bpf.h). */
+/* Sets f in b's `const volatile` filter and wakeup globals (source.bpf.h). */
 static int set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
 {
 	char comm[RL_COMM_MAX + 1] = { 0 };
@@ -117,6 +117,9 @@ static int set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
 		err = rl_bpf_set_global(b, "targ_comm", comm, sizeof(comm));
 	if (!err)
 		err = rl_bpf_set_global(b, "targ_cgroup", &f->cgroup, sizeof(f->cgroup));
+	if (!err)
+		err = rl_bpf_set_global(b, "wakeup_interval_ns", &f->wakeup_interval_ns,
+					sizeof(f->wakeup_interval_ns));
 	return err;
 }
 

@@ -29,6 +29,9 @@ struct rl_source_filter {
 	uint32_t uid;		/* only tasks of this real uid; RL_ANY_UID: all */
 	const char *comm;	/* only tasks of this name (at most RL_COMM_MAX); NULL: all */
 	uint64_t cgroup;	/* only tasks in this cgroup (v2 id); 0: all */
+	/* Not a filter: the most time between the wakeups the source forces (source.bpf.h's
+	 * budget), half the consumer's latency bound; 0: the kernel's wakeup per catch-up. */
+	uint64_t wakeup_interval_ns;
 };
 
 /* The source called name, or NULL. */

@@ -12,8 +12,10 @@ int on_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
 	struct syscall_event *e;
+	char comm[SYSCALLS_COMM_LEN];
 
-	if (!traced(tgid))
+	/* The filters; the task's name, read once, goes into the record too. */
+	if (!traced_named(tgid, comm))
 		return 0;
 	/* Reserve the record in the ring; a full ring counts a drop. */
 	e = reserve_event(sizeof(*e));
@@ -24,8 +26,8 @@ int on_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	e->pid = tgid;
 	e->tid = (__u32)pid_tgid;
 	e->nr = (__s64)ctx->args[1];
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	/* Submit: the consumer sees it from now on. */
-	bpf_ringbuf_submit(e, 0);
+	__builtin_memcpy(e->comm, comm, sizeof(e->comm));
+	/* Submit: the consumer sees it from now on, woken on the budget. */
+	submit_record(e, sizeof(*e), e->ts_ns);
 	return 0;
 }

@@ -91,8 +91,8 @@ static __always_inline int emit(long fd, enum tcp_event_direction direction)
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->direction = direction;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	/* Submit: the consumer sees it from now on. */
-	bpf_ringbuf_submit(e, 0);
+	/* Submit: the consumer sees it from now on, woken on the budget. */
+	submit_record(e, sizeof(*e), e->ts_ns);
 	return 0;
 }
 
