@@ -9,7 +9,8 @@
 # loading ringlua's syscalls source with its defaults (the kernel's wakeup rule) and
 # counting in C; ringlua delivering every event to Lua (bench/observer_count.lua), by
 # pointer and decoded into a table; and ringlua counting in the kernel
-# (bench/observer_kernel_count.lua), if present. R interleaved rounds; medians of the traced program's
+# (bench/observer_kernel_count.lua), if present; ringlua_base is ringlua of another build
+# ($BASE_BUILD, e.g. main's), pointer path, for a before/after in one run. R interleaved rounds; medians of the traced program's
 # wall and CPU (user + sys) time, as ratios to the untraced run and as time added;
 # "added vs count()" is the added wall time over what bpftrace's count() adds in the same
 # run. Also the tracer's own CPU, its wakeups (voluntary context switches of all its
@@ -80,7 +81,7 @@ start_tracer() {
       [ "$t" = bt_printf ] && action='printf("%d %d\n", pid, args->id);'
       { time bpftrace -o "$work/out" \
           -e "tracepoint:raw_syscalls:sys_enter /${BT_FILTER[$w]}/ { $action }" \
-          2> "$work/err"; } 2> "$work/tcpu" &
+          > /dev/null 2> "$work/err"; } 2> "$work/tcpu" &
       TPID=$!
       attached "$work/out" Attaching ;;
     libbpf)
@@ -89,10 +90,11 @@ start_tracer() {
       TPID=$!
       attached "$work/err" READY ;;
     ringlua*)
-      local script=$root/bench/observer_count.lua decode=0
+      local script=$root/bench/observer_count.lua decode=0 bin=$build/src/ringlua
+      [ "$t" = ringlua_base ] && bin=$BASE_BUILD/src/ringlua
       [ "$t" = ringlua_decode ] && decode=1
       [ "$t" = ringlua_kernel ] && script=$root/bench/observer_kernel_count.lua
-      { time RL_BENCH_DECODE=$decode "$build/src/ringlua" ${RL_FILTER[$w]} "$script" \
+      { time RL_BENCH_DECODE=$decode "$bin" ${RL_FILTER[$w]} "$script" \
           > "$work/out" 2> "$work/err"; } 2> "$work/tcpu" &
       TPID=$!
       attached "$work/err" READY ;;
