@@ -107,16 +107,20 @@ static __always_inline void *reserve_event(__u64 size)
 const volatile __u64 wakeup_interval_ns = 0;
 __u64 last_wakeup_ns = 0; /* when a wakeup was last forced, by any CPU */
 
-/* The flags to commit a record of size payload bytes with, stamped now (its ts_ns), when
- * pending bytes of the ring, the record's included, are unconsumed. */
-static __always_inline __u64 wakeup_flags(__u64 now, __u64 size, __u64 pending)
+/* The flags to commit a record of size payload bytes with, stamped now (its ts_ns);
+ * reserved: whether the record already holds its place in the ring (reserve_event), or
+ * is yet to be copied in (bpf_ringbuf_output). */
+static __always_inline __u64 wakeup_flags(__u64 now, __u64 size, bool reserved)
 {
-	__u64 fill = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / WAKEUP_FILL_SHARE;
 	__u64 bytes = (size + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
-	bool crossed = pending >= fill && pending - bytes < fill;
+	__u64 fill, pending;
+	bool crossed;
 
 	if (!wakeup_interval_ns)
 		return 0;
+	fill = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / WAKEUP_FILL_SHARE;
+	pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + (reserved ? 0 : bytes);
+	crossed = pending >= fill && pending - bytes < fill;
 	/* Signed: another CPU may have stamped a later time than ours. */
 	if (!crossed && (__s64)(now - last_wakeup_ns) < (__s64)wakeup_interval_ns)
 		return BPF_RB_NO_WAKEUP;
@@ -127,19 +131,14 @@ static __always_inline __u64 wakeup_flags(__u64 now, __u64 size, __u64 pending)
 /* Submits record e of reserve_event(size), stamped now, on the wakeup budget. */
 static __always_inline void submit_record(void *e, __u64 size, __u64 now)
 {
-	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-
-	bpf_ringbuf_submit(e, wakeup_flags(now, size, pending));
+	bpf_ringbuf_submit(e, wakeup_flags(now, size, true));
 }
 
 /* Copies size bytes at data into the ring as one record stamped now, on the wakeup
  * budget; a full ring counts a drop. For records whose size is known only at run time. */
 static __always_inline void output_record(const void *data, __u64 size, __u64 now)
 {
-	__u64 bytes = (size + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
-	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + bytes;
-
-	if (bpf_ringbuf_output(&events, (void *)data, size, wakeup_flags(now, size, pending)))
+	if (bpf_ringbuf_output(&events, (void *)data, size, wakeup_flags(now, size, false)))
 		__sync_fetch_and_add(&dropped, 1);
 }
 
