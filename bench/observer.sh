@@ -154,6 +154,16 @@ run() {
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 col() { awk -v c="$2" '{ print $c }' "$work/$1" | median; }
 
+# ratio_to_count ADDED ADDED_BY_COUNT: their ratio, or "-" when count() added less than
+# the 10 ms the clock resolves (a ratio to noise means nothing).
+ratio_to_count() {
+  if [ -n "$2" ] && [ "$(echo "$2 >= 0.02" | bc -l)" = 1 ]; then
+    printf '%.2fx' "$(echo "$1 / $2" | bc -l)"
+  else
+    echo -
+  fi
+}
+
 report() {
   local w=$1 t wall0 cpu0 added_bt wall cpu added
   wall0=$(col "$w.none" 1)
@@ -170,7 +180,7 @@ report() {
     added=$(echo "$wall - $wall0" | bc -l)
     printf "| %s | %.2fx | %.2fx | %.2f | %s | %.2f | %.0f | %s | %s |\n" "$t" \
       "$(echo "$wall / $wall0" | bc -l)" "$(echo "$cpu / $cpu0" | bc -l)" "$added" \
-      "$([ -n "$added_bt" ] && printf '%.2fx' "$(echo "$added / $added_bt" | bc -l)" || echo -)" \
+      "$(ratio_to_count "$added" "$added_bt")" \
       "$(col "$w.$t" 3)" "$(col "$w.$t" 4)" "$(col "$w.$t" 5)" "$(col "$w.$t" 6)"
   done
 }
