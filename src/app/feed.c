@@ -203,7 +203,8 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 {
 	struct rl_source_filter filter = { .tgid = opt->pid, .self_tgid = (uint32_t)getpid(),
 					   .uid = opt->uid, .comm = opt->comm,
-					   .cgroup = opt->cgroup, .follow = opt->follow };
+					   .cgroup = opt->cgroup, .follow = opt->follow,
+					   .wakeup_interval_ns = rl_wakeup_interval_ns(opt->latency_us) };
 	const char *name = opt->source ? opt->source : rl_lua_source(lua);
 	struct rl_probe probe;
 	const struct rl_source *src;

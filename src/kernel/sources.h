@@ -36,6 +36,9 @@ struct rl_source_filter {
 	bool follow;		/* with tgid: its descendants too, from their fork */
 	uint32_t stack_mode;	/* not a filter: the stacks each record carries after its
 				 * struct (RL_STACK_KERNEL | RL_STACK_USER of bpf/stacks.h) */
+	/* Not a filter: the most time between the wakeups the source forces (source.bpf.h's
+	 * budget, ring.h's rl_wakeup_interval_ns); 0: the kernel's wakeup per catch-up. */
+	uint64_t wakeup_interval_ns;
 };
 
 #define RL_MAX_HZ 10000		/* perf throttles sampling far above this */

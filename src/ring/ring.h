@@ -105,6 +105,19 @@ int rl_consumer_peek(struct rl_consumer *c, int timeout_ms, const struct rl_rec 
  * Returns 0, or -EINVAL if n is more than the last peek returned. */
 int rl_consumer_advance(struct rl_consumer *c, size_t n);
 
+/* Producers on a wakeup budget commit without waking the consumer (BPF_RB_NO_WAKEUP) and
+ * force a wakeup only when they have not for this long (or when the ring passes an eighth
+ * full): a consumer with latency bound latency_us keeps polling on its own timer, every
+ * bound, until this long and a bound after its last poll that found records, so a record
+ * is handed out within the bound either way, and it sleeps for good only when producers
+ * are quiet. Several bounds (not one): forced wakeups are the only ones left while records
+ * come, and few. 0 for latency_us 0: such producers should keep the kernel's rule. */
+uint64_t rl_wakeup_interval_ns(uint32_t latency_us);
+
+/* How often the consumer has woken from epoll (a ring's wakeup, the coalescing timer, a
+ * wake fd) since it was opened: what a producer's wakeup policy costs it. */
+uint64_t rl_consumer_wakeups(const struct rl_consumer *c);
+
 /* Bytes written but not yet consumed in ring i, or -errno. */
 int64_t rl_consumer_pending(const struct rl_consumer *c, int ring);
 
