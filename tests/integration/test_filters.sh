@@ -49,11 +49,12 @@ if grep -v -e '^READY' -e ' comm=rl_activity ' "$TMP/bg.out"; then
 fi
 pass "--comm rl_activity: its opens only"
 
-# With -p too, on the syscalls source. count_dd_syscalls COMM: traces a process that
-# execs dd, which makes about a thousand system calls, with --comm COMM; sets the tally.
+# With -p too, on the syscalls source. count_dd_syscalls COMM [DD]: traces a process that
+# execs dd (or its copy DD), which makes about a thousand system calls, with --comm COMM;
+# sets the tally.
 count_dd_syscalls() {
-  local go=$TMP/go.$1 child
-  bash -c "while [ ! -e $go ]; do sleep 0.01; done; exec dd if=/dev/zero of=/dev/null bs=1 count=500 status=none" &
+  local go=$TMP/go.$1 child dd=${2:-dd}
+  bash -c "while [ ! -e $go ]; do sleep 0.01; done; exec $dd if=/dev/zero of=/dev/null bs=1 count=500 status=none" &
   child=$!
   export RL_TARGET_PID=$child
   start_ringlua -p "$child" --comm "$1" --interval 100 "$SCRIPTS/syscall_count.lua"
@@ -75,6 +76,17 @@ assert_eq "$others" 0 "events of other processes ($tally)"
 assert_between "$reads" 500 600 "reads ($tally)"
 assert_between "$writes" 500 600 "writes ($tally)"
 pass "-p with --comm dd: dd's system calls ($tally)"
+
+# Names compare whole: a prefix of the name is another name; the longest name the kernel
+# keeps (15 characters) matches.
+count_dd_syscalls d
+assert_eq "$mine $others" "0 0" "events under a prefix of the name ($tally)"
+long_name=abcdefghijklmno
+cp "$(command -v dd)" "$TMP/$long_name"
+count_dd_syscalls "$long_name" "$TMP/$long_name"
+assert_eq "$others" 0 "events of other processes ($tally)"
+assert_between "$reads" 500 600 "reads under a 15-character name ($tally)"
+pass "--comm: a prefix does not match, a 15-character name does"
 
 # --cgroup: only tasks in that cgroup (v2). The same exec outside it is not seen.
 cg_root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)

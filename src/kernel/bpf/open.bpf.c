@@ -70,7 +70,7 @@ static __always_inline int emit(void *ctx, long ret)
 	e->pid = pid_tgid >> 32;
 	e->tid = tid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	RECORD_COMM(e->comm);
 	if (bpf_probe_read_user_str(e->path, sizeof(e->path), (const void *)args->path) < 0)
 		e->path[0] = '\0';
 	/* Submit: the consumer sees it from now on, woken on the budget. */

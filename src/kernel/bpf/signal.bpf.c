@@ -42,7 +42,7 @@ int on_signal_generate(struct trace_event_raw_signal_generate *ctx)
 	e->code = ctx->code;
 	e->result = ctx->result;
 	e->group = ctx->group != 0;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	RECORD_COMM(e->comm);
 	bpf_probe_read_kernel(e->target_comm, sizeof(e->target_comm), ctx->comm);
 	/* Submit: the consumer sees it from now on, woken on the budget. */
 	submit_event(ctx, e, sizeof(*e), e->ts_ns);

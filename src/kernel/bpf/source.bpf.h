@@ -13,7 +13,8 @@
 const volatile __u32 targ_tgid = 0; /* trace only this process; 0 traces all */
 const volatile __u32 self_tgid = 0; /* ringlua itself: never traced, or it would feed on itself */
 const volatile __u32 targ_uid = ANY_UID; /* trace only this (real) uid; ANY_UID traces all */
-const volatile char targ_comm[FILTER_COMM_LEN] = {}; /* only tasks so named; "" traces all */
+/* Only tasks so named, zero-padded; "" traces all. Aligned: it is compared as two words. */
+const volatile char targ_comm[FILTER_COMM_LEN] __attribute__((aligned(8))) = {};
 const volatile __u64 targ_cgroup = 0; /* only tasks in this cgroup (v2 id); 0 traces all */
 const volatile bool follow = false; /* also trace the processes targ_tgid starts, and theirs */
 /* Stacks each record carries after its struct: RL_STACK_KERNEL | RL_STACK_USER; 0: none,
@@ -77,11 +78,32 @@ int BPF_PROG(rl_follow_exit, struct task_struct *task)
 	return 0;
 }
 
-/* Whether the current task passes the uid, cgroup and comm filters. Unset filters are constants
- * the verifier sees, so their checks cost nothing. */
+/* The current task's name, copied to dst (FILTER_COMM_LEN bytes) straight from its
+ * task_struct: two word loads, where bpf_get_current_comm is a helper call that copies
+ * byte by byte. The kernel pads the name with zeros (strscpy_pad), as the helper does. */
+static __always_inline void current_comm(char *dst)
+{
+	const __u64 *name = (const __u64 *)bpf_get_current_task_btf()->comm;
+
+	((__u64 *)dst)[0] = name[0];
+	((__u64 *)dst)[1] = name[1];
+}
+
+/* Fills the char array field with the current task's name: current_comm, for a field
+ * of exactly its size. */
+#define RECORD_COMM(field)                                                            \
+	do {                                                                          \
+		_Static_assert(sizeof(field) == FILTER_COMM_LEN, "a task name field"); \
+		current_comm(field);                                                  \
+	} while (0)
+
+/* Whether the current task passes the uid, cgroup and comm filters. Unset filters are
+ * constants the verifier sees, so their checks cost nothing. Names compare as two words:
+ * both are zero-padded. */
 static __always_inline bool task_traced(void)
 {
-	char comm[FILTER_COMM_LEN];
+	const volatile __u64 *want = (const volatile __u64 *)targ_comm;
+	const __u64 *name;
 
 	if (targ_uid != ANY_UID && (__u32)bpf_get_current_uid_gid() != targ_uid)
 		return false;
@@ -89,14 +111,8 @@ static __always_inline bool task_traced(void)
 		return false;
 	if (!targ_comm[0])
 		return true;
-	bpf_get_current_comm(comm, sizeof(comm));
-	for (int i = 0; i < FILTER_COMM_LEN; i++) {
-		if (comm[i] != targ_comm[i])
-			return false;
-		if (!comm[i])
-			break;
-	}
-	return true;
+	name = (const __u64 *)bpf_get_current_task_btf()->comm;
+	return name[0] == want[0] && name[1] == want[1];
 }
 
 /* Whether to trace the current task, whose process is tgid: every filter. */

@@ -139,7 +139,7 @@ int rl_tracepoint(void *ctx)
 	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	h->uid = (__u32)bpf_get_current_uid_gid();
 	h->cpu = bpf_get_smp_processor_id();
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	RECORD_COMM(h->comm);
 	len = p->copy_len;
 	if (len > TP_COPY_MAX)
 		return 0;

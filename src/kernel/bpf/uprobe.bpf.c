@@ -59,7 +59,7 @@ static __always_inline int emit(struct pt_regs *ctx, bool is_return)
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->cpu = bpf_get_smp_processor_id();
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	RECORD_COMM(e->comm);
 	/* At a return the argument registers hold whatever the function left there. */
 	e->arg0 = is_return ? 0 : PT_REGS_PARM1(ctx);
 	e->arg1 = is_return ? 0 : PT_REGS_PARM2(ctx);
