@@ -1,6 +1,5 @@
 /* Built-in source `exec`: one event per successful execve, system-wide or for one pid. */
 #include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include "exec.h"
 #include "source.bpf.h"
@@ -10,7 +9,7 @@ RECORD_TYPE(struct exec_event, exec_event);
 SEC("tp/sched/sched_process_exec")
 int on_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
 	unsigned int filename_off = ctx->__data_loc_filename & 0xFFFF;
@@ -26,7 +25,7 @@ int on_exec(struct trace_event_raw_sched_process_exec *ctx)
 	e->ts_ns = bpf_ktime_get_ns();
 	e->pid = tgid;
 	e->tid = (__u32)pid_tgid;
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->ppid = task->real_parent->tgid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	RECORD_COMM(e->comm);
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + filename_off);

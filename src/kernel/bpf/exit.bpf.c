@@ -1,6 +1,5 @@
 /* Built-in source `exit`: one event per process exit, system-wide or for one pid. */
 #include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include "exit.h"
 #include "source.bpf.h"
@@ -10,7 +9,7 @@ RECORD_TYPE(struct exit_event, exit_event);
 SEC("tp/sched/sched_process_exit")
 int on_exit(void *ctx)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
 	struct exit_event *e;
@@ -25,11 +24,11 @@ int on_exit(void *ctx)
 		return 0;
 	/* Fill it: exit_code is already set in do_exit(), in wait(2)'s encoding; start_time
 	 * is on the same monotonic clock as bpf_ktime_get_ns. */
-	code = BPF_CORE_READ(task, exit_code);
+	code = task->exit_code;
 	e->ts_ns = bpf_ktime_get_ns();
-	e->lifetime_ns = e->ts_ns - BPF_CORE_READ(task, start_time);
+	e->lifetime_ns = e->ts_ns - task->start_time;
 	e->pid = tgid;
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->ppid = task->real_parent->tgid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->exit_code = code;
 	e->exit_status = (code >> 8) & 0xff;

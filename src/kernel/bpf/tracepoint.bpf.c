@@ -6,7 +6,6 @@
  * probes are served from the two raw_syscalls tracepoints instead, whose records have the
  * same layout: the map `syscall_probes` finds the probe by the call's number. */
 #include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include "tracepoint.h"
 #include "source.bpf.h"
@@ -104,7 +103,7 @@ static __always_inline long syscall_probe(const struct trace_event_raw_sys_enter
 	if (!s)
 		return -1;
 	index = cookie == TP_COOKIE_SYS_ENTER ? s->enter : s->exit;
-	if (!index || BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
+	if (!index || task->thread_info.status & TS_COMPAT)
 		return -1;
 	return index - 1;
 }
@@ -112,7 +111,7 @@ static __always_inline long syscall_probe(const struct trace_event_raw_sys_enter
 SEC("tracepoint")
 int rl_tracepoint(void *ctx)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	long probe = cookie < TP_COOKIE_SYS_ENTER ? (long)cookie : syscall_probe(ctx, cookie, task);
@@ -136,7 +135,7 @@ int rl_tracepoint(void *ctx)
 	h->probe = index;
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->ppid = task->real_parent->tgid;
 	h->uid = (__u32)bpf_get_current_uid_gid();
 	h->cpu = bpf_get_smp_processor_id();
 	RECORD_COMM(h->comm);

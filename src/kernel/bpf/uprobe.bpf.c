@@ -2,7 +2,6 @@
  * attached by ringlua to every function named, each attachment with its probe's index
  * as the cookie. No program is compiled per probe. */
 #include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "uprobe.h"
@@ -41,7 +40,7 @@ static __always_inline __u64 str_source(const struct uprobe_event *e)
 
 static __always_inline int emit(struct pt_regs *ctx, bool is_return)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct uprobe_event *e;
 
@@ -56,7 +55,7 @@ static __always_inline int emit(struct pt_regs *ctx, bool is_return)
 	e->probe = (__u32)bpf_get_attach_cookie(ctx);
 	e->pid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->ppid = task->real_parent->tgid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->cpu = bpf_get_smp_processor_id();
 	RECORD_COMM(e->comm);
