@@ -32,6 +32,43 @@ struct {
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
 
+/* Per-CPU rings (--per-cpu-rings): set before load, with cpu_rings filled by ringlua
+ * with one ring per possible CPU (ringlua sizes the template and the rings alike, and
+ * shrinks `events` to a page: it is then unused). Off, the choice below is a constant
+ * the verifier folds away, and the one ring costs what it cost before. */
+const volatile bool per_cpu_rings = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);	/* the possible CPUs, set before load */
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_RINGBUF);
+		__uint(max_entries, 4096);	/* the size of each CPU's ring, set before load */
+	});
+} cpu_rings SEC(".maps");
+
+/* The ring this CPU's records go to: `events`, or with per_cpu_rings the CPU's own, so
+ * that CPUs do not contend for one ring's lock. NULL only if ringlua left a CPU without
+ * a ring (a drop, counted by the caller). */
+static __always_inline void *event_ring(void)
+{
+	__u32 cpu;
+
+	if (!per_cpu_rings)
+		return &events;
+	cpu = bpf_get_smp_processor_id();
+	return bpf_map_lookup_elem(&cpu_rings, &cpu);
+}
+
+/* bpf_ringbuf_output into event_ring(): 0, or non-zero when the record found no room. */
+static __always_inline long output_event(void *data, __u64 size, __u64 flags)
+{
+	void *ring = event_ring();
+
+	return ring ? bpf_ringbuf_output(ring, data, size, flags) : -1;
+}
+
 /* With `follow`: the descendants of targ_tgid, added when they are forked and removed
  * when they exit, by the two programs below (loaded only with `follow`). */
 struct {
@@ -149,14 +186,15 @@ static __always_inline __u32 capture_stacks(void *ctx, struct rl_stacks *s)
 static __always_inline void *reserve_event(__u64 size)
 {
 	__u32 zero = 0;
-	void *e;
+	void *e, *ring;
 
 	if (stack_mode) {
 		if (size > EVENT_MAX)
 			return NULL;
 		return bpf_map_lookup_elem(&stack_scratch, &zero);
 	}
-	e = bpf_ringbuf_reserve(&events, size, 0);
+	ring = event_ring();
+	e = ring ? bpf_ringbuf_reserve(ring, size, 0) : NULL;
 	if (!e)
 		__sync_fetch_and_add(&dropped, 1);
 	return e;
@@ -166,6 +204,7 @@ static __always_inline void *reserve_event(__u64 size)
  * (ctx: the program's context) and copied to the ring at its exact length. */
 static __always_inline void submit_event(void *ctx, void *e, __u64 size)
 {
+	void *ring = event_ring();
 	__u32 len;
 
 	if (!stack_mode) {
@@ -175,7 +214,7 @@ static __always_inline void submit_event(void *ctx, void *e, __u64 size)
 	len = size + capture_stacks(ctx, (struct rl_stacks *)((__u8 *)e + size));
 	if (len > EVENT_MAX + RL_STACKS_BYTES)
 		return;
-	if (bpf_ringbuf_output(&events, e, len, 0))
+	if (!ring || bpf_ringbuf_output(ring, e, len, 0))
 		__sync_fetch_and_add(&dropped, 1);
 }
 

@@ -163,7 +163,7 @@ int rl_tracepoint(void *ctx)
 		if (size > TP_RECORD_MAX + RL_STACKS_BYTES)
 			return 0;
 	}
-	if (bpf_ringbuf_output(&events, buf, size, 0))
+	if (output_event(buf, size, 0))
 		__sync_fetch_and_add(&dropped, 1);
 	return 0;
 }
