@@ -205,7 +205,8 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 					   .uid = opt->uid, .comm = opt->comm,
 					   .cgroup = opt->cgroup, .follow = opt->follow,
 					   .cpu_ring_size = opt->per_cpu_rings ?
-						rl_cpu_ring_size(RL_SOURCE_RING_SIZE) : 0 };
+						rl_cpu_ring_size(RL_SOURCE_RING_SIZE) : 0,
+					   .wakeup_interval_ns = rl_wakeup_interval_ns(opt->latency_us) };
 	const char *name = opt->source ? opt->source : rl_lua_source(lua);
 	struct rl_probe probe;
 	const struct rl_source *src;

@@ -62,5 +62,9 @@ void rl_stats_report(struct rl_stats *s, const struct rl_consumer *c,
 			(double)(*dropped - s->dropped) / seconds, (unsigned long long)*dropped);
 	if (dropped)
 		s->dropped = *dropped;
+	if (s->at_us)
+		fprintf(stderr, "ringlua: stats: %.0f wakeups/s\n",
+			(double)(rl_consumer_wakeups(c) - s->wakeups) / seconds);
+	s->wakeups = rl_consumer_wakeups(c);
 	s->at_us = now_us;
 }

@@ -1,6 +1,6 @@
 /* --stats: every interval, one line per ring on stderr: events handled per second, how
  * full the ring is, and drops per second (the object's `dropped` count, and the samples
- * its perf buffers lost). */
+ * its perf buffers lost); then how often the consumer woke per second. */
 #ifndef RINGLUA_STATS_H
 #define RINGLUA_STATS_H
 
@@ -16,6 +16,7 @@ struct rl_stats {
 	uint64_t handled[RL_STATS_RINGS];	/* since the start */
 	uint64_t reported[RL_STATS_RINGS];	/* at the last report */
 	uint64_t dropped;			/* at the last report */
+	uint64_t wakeups;			/* the consumer's, at the last report */
 	uint64_t at_us;				/* time of the last report; 0: none yet */
 };
 

@@ -322,6 +322,9 @@ int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
 		err = rl_bpf_set_global(b, "stack_mode", &f->stack_mode, sizeof(f->stack_mode));
 	if (!err && f->cpu_ring_size)
 		err = use_cpu_rings(b, f->cpu_ring_size);
+	if (!err)
+		err = rl_bpf_set_global(b, "wakeup_interval_ns", &f->wakeup_interval_ns,
+					sizeof(f->wakeup_interval_ns));
 	return err;
 }
 

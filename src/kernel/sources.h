@@ -39,6 +39,9 @@ struct rl_source_filter {
 				 * struct (RL_STACK_KERNEL | RL_STACK_USER of bpf/stacks.h) */
 	uint32_t cpu_ring_size;	/* not a filter either: >0: one ring per possible CPU, of
 				 * this size (a power of two of pages), instead of `events` */
+	/* Not a filter: the most time between the wakeups the source forces (source.bpf.h's
+	 * budget, ring.h's rl_wakeup_interval_ns); 0: the kernel's wakeup per catch-up. */
+	uint64_t wakeup_interval_ns;
 };
 
 #define RL_MAX_HZ 10000		/* perf throttles sampling far above this */

@@ -26,6 +26,8 @@
 /* A ring at least this full (1/8) is drained at once, without waiting for a batch to
  * build up: what arrives during the wait must still fit. */
 #define NO_WAIT_FILL_SHARE 8
+/* Producers on a wakeup budget force one at least this many latency bounds apart. */
+#define WAKEUP_INTERVAL_BOUNDS 8
 
 struct ring {
 	uint64_t *consumer_pos;
@@ -69,6 +71,8 @@ struct rl_consumer {
 	int epoll_fd;
 	int timer_fd;		/* in the epoll set: fires when the coalescing window ends */
 	bool coalesce;		/* a window is running: wait for its timer before the next drain */
+	uint64_t found_ns;	/* when the last drain that found records began; 0: none yet */
+	uint64_t wakeups;	/* epoll returns with something ready */
 };
 
 /* epoll only wakes us: which descriptors are ready does not matter, every ring is
@@ -454,7 +458,7 @@ static void start_window(struct rl_consumer *c, uint64_t start)
  * Returns 0 when the window is over, or -errno: -EINTR when a signal cut it short, and
  * then the timer runs on, so that the next poll waits out the same window, not a new
  * one. */
-static int coalesce_wait(const struct rl_consumer *c, int timeout_ms)
+static int coalesce_wait(struct rl_consumer *c, int timeout_ms)
 {
 	uint64_t give_up = timeout_ms < 0 ? 0 : rl_now_ns() + (uint64_t)timeout_ms * 1000000;
 
@@ -469,11 +473,50 @@ static int coalesce_wait(const struct rl_consumer *c, int timeout_ms)
 			       give_up ? (int)((give_up - now + 999999) / 1000000) : -1);
 		if (n < 0)
 			return -errno;
+		c->wakeups += n > 0;
 		for (int i = 0; i < n; i++)
 			if (ev[i].data.u32 == TAG_TIMER || ev[i].data.u32 == TAG_WAKE_FD)
 				return 0;
 	}
 	return 0;
+}
+
+/* Sleeps until a ring's wakeup, a wake fd, or timeout_ms, after a drain that began at
+ * start found nothing. Producers on a wakeup budget (rl_wakeup_interval_ns) leave records
+ * without a wakeup for up to that interval after the last one they forced, so until that
+ * long and a bound after the last drain that found records, the sleep also ends on the
+ * timer a bound after start. Returns 0 or -errno (-EINTR for a signal). */
+static int sleep_for_records(struct rl_consumer *c, uint64_t start, int timeout_ms)
+{
+	uint64_t bound = (uint64_t)c->opts.latency_us * 1000;
+	uint64_t polls_end = c->found_ns + rl_wakeup_interval_ns(c->opts.latency_us) + bound;
+	uint64_t at = bound && c->found_ns && start < polls_end ? start + bound : 0;
+	struct epoll_event ev[WAKEUPS_PER_WAIT];
+	bool timed;
+	int n, err;
+
+	/* Records an ordered drain held back get no wakeup: the timer ends the sleep when
+	 * the first of them is old enough. */
+	if (c->held_until && (!at || c->held_until < at))
+		at = c->held_until;
+	timed = at && set_timer(c, at) == 0;
+	n = epoll_wait(c->epoll_fd, ev, WAKEUPS_PER_WAIT, timeout_ms);
+	err = n < 0 ? -errno : 0;
+	if (timed)
+		set_timer(c, 0);
+	c->wakeups += n > 0;
+	return err;
+}
+
+/* One drain by pass that began at start; notes when a drain last found records. */
+static int timed_pass(struct rl_consumer *c, uint64_t start, bool *stopped,
+		      int (*pass)(struct rl_consumer *, bool *stopped))
+{
+	int n = pass(c, stopped);
+
+	if (n > 0)
+		c->found_ns = start;
+	return n;
 }
 
 /* Under load a wakeup arrives every few records, and each costs far more than handling
@@ -500,28 +543,32 @@ static int poll_with(struct rl_consumer *c, int timeout_ms,
 			return err;
 	}
 	start = rl_now_ns();
-	n = pass(c, &stopped);
+	n = timed_pass(c, start, &stopped, pass);
 	if (n == 0 && timeout_ms != 0 && !stopped) {
-		struct epoll_event ev[WAKEUPS_PER_WAIT];
-		/* Held records are ready but must wait: no wakeup comes for them, the timer
-		 * does (and disarmed after, or its expiry would keep epoll readable). */
-		bool held = c->held_until && set_timer(c, c->held_until) == 0;
-		int woke = held || !records_ready(c) ?
-			   epoll_wait(c->epoll_fd, ev, WAKEUPS_PER_WAIT, timeout_ms) : 0;
-		int wait_err = errno;
+		/* Records an ordered drain held back are ready but must wait. */
+		int err = records_ready(c) && !c->held_until ? 0 :
+			  sleep_for_records(c, start, timeout_ms);
 
-		if (held)
-			set_timer(c, 0);
-		if (woke < 0)
-			return wait_err == EINTR ? 0 : -wait_err;
+		if (err)
+			return err == -EINTR ? 0 : err;
 		/* Woken, timed out, or raced: drain, for producers that never wake us too. */
 		start = rl_now_ns();
-		n = pass(c, &stopped);
+		n = timed_pass(c, start, &stopped, pass);
 	}
 	/* A callback that stopped early left records ready: the next poll must not wait. */
 	if (n > 0 && (size_t)n < c->opts.batch_cap && !stopped && c->opts.latency_us)
 		start_window(c, start);
 	return n;
+}
+
+uint64_t rl_wakeup_interval_ns(uint32_t latency_us)
+{
+	return (uint64_t)latency_us * 1000 * WAKEUP_INTERVAL_BOUNDS;
+}
+
+uint64_t rl_consumer_wakeups(const struct rl_consumer *c)
+{
+	return c->wakeups;
 }
 
 int rl_consumer_poll(struct rl_consumer *c, int timeout_ms)

@@ -127,6 +127,18 @@ int64_t rl_consumer_tag(const struct rl_consumer *c, int ring);
 /* For the last drain before close: an ordered poll no longer waits out the latency
  * bound, and hands out every committed record (still merged by timestamp). */
 void rl_consumer_stop_holding(struct rl_consumer *c);
+/* Producers on a wakeup budget commit without waking the consumer (BPF_RB_NO_WAKEUP) and
+ * force a wakeup only when they have not for this long (or when the ring passes an eighth
+ * full): a consumer with latency bound latency_us keeps polling on its own timer, every
+ * bound, until this long and a bound after its last poll that found records, so a record
+ * is handed out within the bound either way, and it sleeps for good only when producers
+ * are quiet. Several bounds (not one): forced wakeups are the only ones left while records
+ * come, and few. 0 for latency_us 0: such producers should keep the kernel's rule. */
+uint64_t rl_wakeup_interval_ns(uint32_t latency_us);
+
+/* How often the consumer has woken from epoll (a ring's wakeup, the coalescing timer, a
+ * wake fd) since it was opened: what a producer's wakeup policy costs it. */
+uint64_t rl_consumer_wakeups(const struct rl_consumer *c);
 
 /* Bytes written but not yet consumed in ring i, or -errno. */
 int64_t rl_consumer_pending(const struct rl_consumer *c, int ring);

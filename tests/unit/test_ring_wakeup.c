@@ -3,7 +3,9 @@
  * record must arrive exactly once and in order, and no poll may sleep through records (a
  * lost wakeup shows up as a poll that waits out its whole timeout while records are
  * ready). And the coalescing window: a bound that signals do not stretch, and no wait
- * at all for a ring that is filling up. */
+ * at all for a ring that is filling up. And producers on a wakeup budget: records
+ * committed without a wakeup soon after the last find are handed out within the bound,
+ * and a consumer left alone long enough sleeps for good. */
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -229,6 +231,78 @@ static void filling_ring_is_drained_without_waiting(void)
 	CHECK(st.next == filled && st.out_of_order == 0);
 }
 
+/* Emits record 1 without a wakeup, BUDGET_DELAY_US after it starts. */
+#define BUDGET_DELAY_US 5000
+static void *emit_later_quietly(void *arg)
+{
+	struct stream *st = arg;
+	uint64_t seq = 1;
+
+	usleep(BUDGET_DELAY_US);
+	sim_emit(st->sim, &seq, sizeof(seq), SIM_NO_WAKEUP);
+	return NULL;
+}
+
+/* After a drain that found a record, then one that found nothing, a record committed
+ * with BPF_RB_NO_WAKEUP (what a budget producer does within its interval) still comes
+ * out within the bound: the sleep ends on the consumer's timer, not the 5 s timeout. */
+static void quiet_record_soon_after_a_find_is_in_time(void)
+{
+	static struct stream st;
+	struct rl_consumer_opts o = { .batch = batch, .batch_cap = 256, .latency_us = 20000 };
+	struct rl_consumer *c = NULL;
+	uint64_t seq = 0;
+	pthread_t t;
+	double t0;
+	int n = 0;
+
+	st = (struct stream){ .sim = sim_ring_new(4 * 4096) };
+	CHECK(st.sim);
+	CHECK(rl_consumer_open(&c, &o) == 0);
+	CHECK(rl_consumer_add_mem(c, &st.sim->mem, st.sim->wake_fd, on_batch, &st) == 0);
+	CHECK(sim_emit(st.sim, &seq, sizeof(seq), 0) == 0);
+	CHECK(rl_consumer_poll(c, -1) == 1);
+	CHECK(rl_consumer_poll(c, STALL_TIMEOUT_MS) == 0); /* the window, empty */
+	t0 = sim_now_s();
+	CHECK(pthread_create(&t, NULL, emit_later_quietly, &st) == 0);
+	while (n == 0 && sim_now_s() - t0 < STALL_TIMEOUT_MS / 1000.0)
+		n = rl_consumer_poll(c, STALL_TIMEOUT_MS);
+	pthread_join(t, NULL);
+	CHECK(n == 1);
+	CHECK(sim_now_s() - t0 < (BUDGET_DELAY_US + 2 * 20000) / 1e6 + 0.5);
+	rl_consumer_close(c);
+	sim_ring_free(st.sim);
+	CHECK(st.next == 2 && st.out_of_order == 0);
+}
+
+/* Once the forced-wakeup interval and a bound have passed since the last find, an empty
+ * ring's poll sleeps its whole timeout: no timer keeps an idle consumer awake. */
+static void idle_consumer_sleeps_for_good(void)
+{
+	static struct stream st;
+	uint32_t latency_us = 2000;
+	struct rl_consumer_opts o = { .batch = batch, .batch_cap = 256, .latency_us = latency_us };
+	struct rl_consumer *c = NULL;
+	uint64_t seq = 0, wakeups;
+	double t0;
+
+	st = (struct stream){ .sim = sim_ring_new(4 * 4096) };
+	CHECK(st.sim);
+	CHECK(rl_consumer_open(&c, &o) == 0);
+	CHECK(rl_consumer_add_mem(c, &st.sim->mem, st.sim->wake_fd, on_batch, &st) == 0);
+	CHECK(sim_emit(st.sim, &seq, sizeof(seq), SIM_NO_WAKEUP) == 0);
+	CHECK(rl_consumer_poll(c, -1) == 1);
+	usleep((useconds_t)(rl_wakeup_interval_ns(latency_us) / 1000 + 2 * latency_us));
+	CHECK(rl_consumer_poll(c, 0) == 0); /* ends the window without waiting */
+	wakeups = rl_consumer_wakeups(c);
+	t0 = sim_now_s();
+	CHECK(rl_consumer_poll(c, 300) == 0);
+	CHECK(sim_now_s() - t0 > 0.25);
+	CHECK(rl_consumer_wakeups(c) == wakeups);
+	rl_consumer_close(c);
+	sim_ring_free(st.sim);
+}
+
 int main(void)
 {
 	RUN(one_record_batches_without_coalescing_lose_nothing);
@@ -238,5 +312,7 @@ int main(void)
 	RUN(two_rings_with_two_producers_lose_nothing);
 	RUN(signals_do_not_stretch_the_window);
 	RUN(filling_ring_is_drained_without_waiting);
+	RUN(quiet_record_soon_after_a_find_is_in_time);
+	RUN(idle_consumer_sleeps_for_good);
 	return check_summary();
 }

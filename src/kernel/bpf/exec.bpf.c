@@ -30,7 +30,7 @@ int on_exec(struct trace_event_raw_sched_process_exec *ctx)
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + filename_off);
-	/* Submit: the consumer sees it from now on. */
-	submit_event(ctx, e, sizeof(*e));
+	/* Submit: the consumer sees it from now on, woken on the budget. */
+	submit_event(ctx, e, sizeof(*e), e->ts_ns);
 	return 0;
 }

@@ -73,8 +73,8 @@ static __always_inline int emit(void *ctx, long ret)
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	if (bpf_probe_read_user_str(e->path, sizeof(e->path), (const void *)args->path) < 0)
 		e->path[0] = '\0';
-	/* Submit: the consumer sees it from now on. */
-	submit_event(ctx, e, sizeof(*e));
+	/* Submit: the consumer sees it from now on, woken on the budget. */
+	submit_event(ctx, e, sizeof(*e), e->ts_ns);
 out:
 	bpf_map_delete_elem(&opens, &tid);
 	return 0;

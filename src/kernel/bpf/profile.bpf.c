@@ -46,7 +46,7 @@ int on_sample(struct bpf_perf_event_data *ctx)
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->user_mode = in_user_mode(&ctx->regs);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	/* Submit: the consumer sees it from now on. */
-	submit_event(ctx, e, sizeof(*e));
+	/* Submit: the consumer sees it from now on, woken on the budget. */
+	submit_event(ctx, e, sizeof(*e), e->ts_ns);
 	return 0;
 }

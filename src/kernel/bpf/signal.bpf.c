@@ -44,7 +44,7 @@ int on_signal_generate(struct trace_event_raw_signal_generate *ctx)
 	e->group = ctx->group != 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_probe_read_kernel(e->target_comm, sizeof(e->target_comm), ctx->comm);
-	/* Submit: the consumer sees it from now on. */
-	submit_event(ctx, e, sizeof(*e));
+	/* Submit: the consumer sees it from now on, woken on the budget. */
+	submit_event(ctx, e, sizeof(*e), e->ts_ns);
 	return 0;
 }

@@ -61,14 +61,6 @@ static __always_inline void *event_ring(void)
 	return bpf_map_lookup_elem(&cpu_rings, &cpu);
 }
 
-/* bpf_ringbuf_output into event_ring(): 0, or non-zero when the record found no room. */
-static __always_inline long output_event(void *data, __u64 size, __u64 flags)
-{
-	void *ring = event_ring();
-
-	return ring ? bpf_ringbuf_output(ring, data, size, flags) : -1;
-}
-
 /* With `follow`: the descendants of targ_tgid, added when they are forked and removed
  * when they exit, by the two programs below (loaded only with `follow`). */
 struct {
@@ -200,22 +192,72 @@ static __always_inline void *reserve_event(__u64 size)
 	return e;
 }
 
-/* Submits the record e of reserve_event(size): at once, or with its stacks captured
- * (ctx: the program's context) and copied to the ring at its exact length. */
-static __always_inline void submit_event(void *ctx, void *e, __u64 size)
+/* Wakeup budget. The consumer drains on its own timer within its latency bound while
+ * records come, so a record needs no wakeup of its own (each costs the traced task an
+ * irq_work, often an IPI, and the consumer a trip through epoll): records are committed
+ * with BPF_RB_NO_WAKEUP, and a wakeup is forced only
+ * - when none was forced for wakeup_interval_ns: a consumer keeps polling on its timer
+ *   until that long (and a bound) after its last drain that found records, so the first
+ *   record after a quiet spell wakes it, and it sleeps for good only when nothing comes
+ *   (ring.h: rl_wakeup_interval_ns, several bounds); and
+ * - when a record takes the ring past 1/WAKEUP_FILL_SHARE full, where the consumer stops
+ *   waiting for its window (ring.c's NO_WAIT_FILL_SHARE), so a burst cannot fill it.
+ * ringlua sets wakeup_interval_ns from --latency before load; 0 keeps the kernel's rule
+ * (wake when the consumer has caught up), which --latency 0 wants. */
+#define WAKEUP_FILL_SHARE 8
+const volatile __u64 wakeup_interval_ns = 0;
+__u64 last_wakeup_ns = 0; /* when a wakeup was last forced, by any CPU */
+
+/* The flags to commit a record of size payload bytes to ring with, stamped now;
+ * reserved: whether the record already holds its place in the ring (bpf_ringbuf_reserve),
+ * or is yet to be copied in (bpf_ringbuf_output). */
+static __always_inline __u64 wakeup_flags(void *ring, __u64 now, __u64 size, bool reserved)
+{
+	__u64 bytes = (size + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
+	__u64 fill, pending;
+	bool crossed;
+
+	if (!wakeup_interval_ns)
+		return 0;
+	fill = bpf_ringbuf_query(ring, BPF_RB_RING_SIZE) / WAKEUP_FILL_SHARE;
+	pending = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) + (reserved ? 0 : bytes);
+	crossed = pending >= fill && pending - bytes < fill;
+	/* Signed: another CPU may have stamped a later time than ours. */
+	if (!crossed && (__s64)(now - last_wakeup_ns) < (__s64)wakeup_interval_ns)
+		return BPF_RB_NO_WAKEUP;
+	last_wakeup_ns = now;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
+/* Copies size bytes at data into the ring as one record stamped now, on the wakeup
+ * budget; a full ring counts a drop. For records whose size is known only at run time. */
+static __always_inline void output_event(const void *data, __u64 size, __u64 now)
 {
 	void *ring = event_ring();
+
+	if (!ring || bpf_ringbuf_output(ring, (void *)data, size,
+					wakeup_flags(ring, now, size, false)))
+		__sync_fetch_and_add(&dropped, 1);
+}
+
+/* Submits the record e of reserve_event(size), stamped now (its ts_ns), on the wakeup
+ * budget: at once, or with its stacks captured (ctx: the program's context) and copied
+ * to the ring at its exact length. */
+static __always_inline void submit_event(void *ctx, void *e, __u64 size, __u64 now)
+{
 	__u32 len;
 
 	if (!stack_mode) {
-		bpf_ringbuf_submit(e, 0);
+		/* The budget reads the ring e was reserved in: this CPU's, with per-CPU rings. */
+		void *ring = event_ring();
+
+		bpf_ringbuf_submit(e, ring ? wakeup_flags(ring, now, size, true) : 0);
 		return;
 	}
 	len = size + capture_stacks(ctx, (struct rl_stacks *)((__u8 *)e + size));
 	if (len > EVENT_MAX + RL_STACKS_BYTES)
 		return;
-	if (!ring || bpf_ringbuf_output(ring, e, len, 0))
-		__sync_fetch_and_add(&dropped, 1);
+	output_event(e, len, now);
 }
 
 char LICENSE[] SEC("license") = "GPL";

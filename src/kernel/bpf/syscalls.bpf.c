@@ -25,7 +25,7 @@ int on_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	e->tid = (__u32)pid_tgid;
 	e->nr = (__s64)ctx->args[1];
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	/* Submit: the consumer sees it from now on. */
-	submit_event(ctx, e, sizeof(*e));
+	/* Submit: the consumer sees it from now on, woken on the budget. */
+	submit_event(ctx, e, sizeof(*e), e->ts_ns);
 	return 0;
 }

@@ -91,8 +91,8 @@ static __always_inline int emit(void *ctx, long fd, enum tcp_event_direction dir
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->direction = direction;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	/* Submit: the consumer sees it from now on. */
-	submit_event(ctx, e, sizeof(*e));
+	/* Submit: the consumer sees it from now on, woken on the budget. */
+	submit_event(ctx, e, sizeof(*e), e->ts_ns);
 	return 0;
 }
 

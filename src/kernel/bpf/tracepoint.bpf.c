@@ -163,7 +163,6 @@ int rl_tracepoint(void *ctx)
 		if (size > TP_RECORD_MAX + RL_STACKS_BYTES)
 			return 0;
 	}
-	if (output_event(buf, size, 0))
-		__sync_fetch_and_add(&dropped, 1);
+	output_event(buf, size, h->ts_ns);
 	return 0;
 }

@@ -72,8 +72,8 @@ static __always_inline int emit(struct pt_regs *ctx, bool is_return)
 	if (str_arg >= 0 &&
 	    bpf_probe_read_user_str(e->str, sizeof(e->str), (const void *)str_source(e)) < 0)
 		e->str[0] = '\0';
-	/* Submit: the consumer sees it from now on. */
-	submit_event(ctx, e, sizeof(*e));
+	/* Submit: the consumer sees it from now on, woken on the budget. */
+	submit_event(ctx, e, sizeof(*e), e->ts_ns);
 	return 0;
 }
 
