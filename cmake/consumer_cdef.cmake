@@ -21,7 +21,7 @@ function(consumer_cdef_lua out header library)
             -DLIBRARY=$<TARGET_SONAME_FILE_NAME:${library}>
             -DLIBDIR=${CMAKE_INSTALL_FULL_LIBDIR} -P ${CONSUMER_CDEF_SCRIPT}
     DEPENDS ${hdr} ${CONSUMER_CDEF_SCRIPT} ${CDEF_INCLUDE_DIR}/stddef.h
-            ${CDEF_INCLUDE_DIR}/stdint.h
+            ${CDEF_INCLUDE_DIR}/stdint.h ${CDEF_INCLUDE_DIR}/stdbool.h
     COMMENT "Generating the ffi declarations of libringlua"
     VERBATIM)
 endfunction()

@@ -63,6 +63,8 @@ enum {
 	OPT_HZ,
 	OPT_STR,
 	OPT_PERF_PAGES,
+	OPT_PER_CPU_RINGS,
+	OPT_ORDERED,
 };
 
 static const struct option long_opts[] = {
@@ -102,6 +104,8 @@ static const struct option long_opts[] = {
 	{ "hz", required_argument, NULL, OPT_HZ },
 	{ "str", required_argument, NULL, OPT_STR },
 	{ "perf-pages", required_argument, NULL, OPT_PERF_PAGES },
+	{ "per-cpu-rings", no_argument, NULL, OPT_PER_CPU_RINGS },
+	{ "ordered", no_argument, NULL, OPT_ORDERED },
 	{ 0 },
 };
 
@@ -154,6 +158,11 @@ void rl_cli_usage(FILE *out)
 		"      --latency MS    hand each event over within MS of its submit (fractions\n"
 		"                      allowed), batching what comes meanwhile; 0: at once\n"
 		"                      (default %.1f)\n"
+		"      --per-cpu-rings a built-in source or tracepoints write one ring per CPU\n"
+		"                      (8 MiB over the CPUs each), so CPUs do not contend for\n"
+		"                      one; records come in order per CPU\n"
+		"      --ordered       with --per-cpu-rings: records in timestamp order across\n"
+		"                      CPUs, each handed over once --latency old\n"
 		"      --max-errors N  stop after N handler errors (default: never)\n"
 		"      --stats         every interval: events/s and fill of each ring, drops/s,\n"
 		"                      the consumer's wakeups/s\n"
@@ -379,6 +388,8 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_STR:
 		o->str = arg;
 		return rl_probe_str_arg(arg) < 0 ? bad_value("--str", arg) : 0;
+	case OPT_PER_CPU_RINGS: o->per_cpu_rings = true; return 0;
+	case OPT_ORDERED: o->ordered = true; return 0;
 	case OPT_PERF_PAGES:
 		/* libbpf maps each CPU's buffer as a power of two of pages. */
 		if (parse_u64(arg, 1, MAX_PERF_PAGES, &v) || (v & (v - 1)))
@@ -402,6 +413,10 @@ const char *rl_cli_source_only_option(const struct rl_options *o)
 		return "--comm";
 	if (o->stacks)
 		return "--stacks";
+	if (o->per_cpu_rings)
+		return "--per-cpu-rings";
+	if (o->ordered)
+		return "--ordered";
 	return o->str ? "--str" : NULL;
 }
 
@@ -489,6 +504,16 @@ static int check_combinations(const struct rl_options *o)
 	if (o->max_series_given && !o->metrics) {
 		fprintf(stderr, "ringlua: --max-series bounds what --metrics shows: give "
 				"--metrics too\n");
+		return -EINVAL;
+	}
+	if (o->ordered && !o->per_cpu_rings) {
+		fprintf(stderr, "ringlua: --ordered merges the rings of --per-cpu-rings: give "
+				"--per-cpu-rings too\n");
+		return -EINVAL;
+	}
+	if ((o->pin || o->replay) && o->per_cpu_rings) {
+		fprintf(stderr, "ringlua: --per-cpu-rings is how the built-in sources write their "
+				"records: it does not go with --pin or --replay\n");
 		return -EINVAL;
 	}
 	if (o->follow && !o->pid) {

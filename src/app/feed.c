@@ -204,6 +204,8 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 	struct rl_source_filter filter = { .tgid = opt->pid, .self_tgid = (uint32_t)getpid(),
 					   .uid = opt->uid, .comm = opt->comm,
 					   .cgroup = opt->cgroup, .follow = opt->follow,
+					   .cpu_ring_size = opt->per_cpu_rings ?
+						rl_cpu_ring_size(RL_SOURCE_RING_SIZE) : 0,
 					   .wakeup_interval_ns = rl_wakeup_interval_ns(opt->latency_us) };
 	const char *name = opt->source ? opt->source : rl_lua_source(lua);
 	struct rl_probe probe;
@@ -281,7 +283,11 @@ int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua 
 	}
 	if (f->user)
 		return load_user(f, opt, lua);
-	return load_source(f, opt, lua);
+	err = load_source(f, opt, lua);
+	if (!err && opt->per_cpu_rings &&
+	    (err = rl_source_cpu_rings(rl_feed_object(f), &f->cpu_rings, &f->nr_cpu_rings)))
+		fprintf(stderr, "ringlua: cannot open the per-CPU rings: %s\n", strerror(-err));
+	return err;
 }
 
 struct rl_bpf *rl_feed_object(const struct rl_feed *f)
@@ -330,6 +336,9 @@ void rl_feed_close(struct rl_feed *f)
 	for (size_t i = 0; f->rings && i < f->nr_rings; i++)
 		free(f->rings[i].decoder);
 	free(f->rings);
+	for (size_t i = 0; i < f->nr_cpu_rings; i++)
+		close(f->cpu_rings[i]);
+	free(f->cpu_rings);
 	free(f->bindings);
 	rl_tracepoints_close(f->tracepoints);
 	free(f->probes);

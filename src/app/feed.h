@@ -30,6 +30,10 @@ struct rl_feed {
 					 * or the probe names */
 	struct rl_ring_desc *rings;	/* the ring table, by ring index */
 	size_t nr_rings;
+	/* --per-cpu-rings: every CPU's ring, by CPU; all are the table's first entry (the
+	 * consumer tags their records 0): one ring to the script, the recording, --stats */
+	int *cpu_rings;
+	size_t nr_cpu_rings;
 	char *bindings;			/* the user object's globals and maps, for Lua */
 };
 
@@ -40,7 +44,8 @@ int rl_feed_open_user(struct rl_feed *f, const char *path, const struct rl_optio
 
 /* Opens the rest of the feed once the script's top level ran (lua: its `source`,
  * `bpf` and `globals`): the object the script names, loaded with its settings, or the
- * built-in source or pinned ring. Fills the ring table. Returns 0 or -errno (printed;
+ * built-in source (with --per-cpu-rings, its rings in cpu_rings) or pinned ring. Fills
+ * the ring table. Returns 0 or -errno (printed;
  * -EDOM for options that belong to the other kind of feed). */
 int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua *lua);
 

@@ -244,24 +244,29 @@ static double thread_cpu_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The rings' fill for ringlua's own series: names from the ring table, or RL_DEFAULT_RING.
- * Returns how many rings there are (0 and *out NULL when out of memory). */
+/* The rings' fill for ringlua's own series: names from the ring table, or RL_DEFAULT_RING;
+ * a source's per-CPU rings summed into one. Returns how many series there are (0 and
+ * *out NULL when out of memory). */
 static size_t ring_fill(const struct rl_loop *l, struct rl_metrics_ring **out)
 {
-	size_t n = 0;
+	size_t n = 0, series = 0;
 
 	while (rl_consumer_pending(l->consumer, (int)n) >= 0)
 		n++;
 	*out = calloc(n ? n : 1, sizeof(**out));
 	if (!*out)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		(*out)[i] = (struct rl_metrics_ring){
-			.name = l->ring_names ? l->ring_names[i] : RL_DEFAULT_RING,
-			.pending = rl_consumer_pending(l->consumer, (int)i),
-			.size = rl_consumer_size(l->consumer, (int)i),
-		};
-	return n;
+	/* One ring per CPU is one series, summed: the rings of one tag follow each other. */
+	for (size_t i = 0; i < n; i++) {
+		int64_t tag = rl_consumer_tag(l->consumer, (int)i);
+
+		if (i == 0 || tag != rl_consumer_tag(l->consumer, (int)i - 1))
+			(*out)[series++].name = l->ring_names ? l->ring_names[tag] :
+						RL_DEFAULT_RING;
+		(*out)[series - 1].pending += rl_consumer_pending(l->consumer, (int)i);
+		(*out)[series - 1].size += rl_consumer_size(l->consumer, (int)i);
+	}
+	return series;
 }
 
 /* A new /metrics snapshot: the script's aggregations and ringlua's own series. A
@@ -385,6 +390,7 @@ static int drain_at_exit(struct rl_loop *l)
 	int64_t left;
 
 	l->drain_until = rl_now_us() + EXIT_DRAIN_US;
+	rl_consumer_stop_holding(l->consumer); /* no record is newer than the stop */
 	for (int i = 0; i < EXIT_DRAIN_ROUNDS && !rl_loop_finished(l); i++) {
 		int n = poll_feed(l, 0);
 

@@ -197,11 +197,11 @@ static int open_script_and_feed(struct rl_session *s)
 	return err;
 }
 
-/* Adds ring i of the table to the consumer. Returns 0 or -errno (printed). */
-static int add_ring(struct rl_session *s, size_t i)
+/* Adds ring i of the table to the consumer, the map fd (ring i's own, or one CPU's
+ * ring of it). Returns 0 or -errno (printed). */
+static int add_ring(struct rl_session *s, size_t i, int fd)
 {
-	int err = rl_consumer_add_map(s->consumer, s->feed.rings[i].fd, rl_loop_batch,
-				      &s->loop);
+	int err = rl_consumer_add_map(s->consumer, fd, rl_loop_batch, &s->loop);
 
 	const char *what = s->opt.pin ? s->opt.pin : s->feed.rings[i].name;
 
@@ -212,6 +212,8 @@ static int add_ring(struct rl_session *s, size_t i)
 				"read correctly (it knows only BPF_F_NUMA_NODE)\n", what);
 	else if (err < 0)
 		fprintf(stderr, "ringlua: cannot map the ring buffer: %s\n", strerror(-err));
+	if (err >= 0)
+		err = rl_consumer_set_tag(s->consumer, err, (uint32_t)i);
 	return err < 0 ? err : 0;
 }
 
@@ -239,6 +241,7 @@ static int open_consumer(struct rl_session *s)
 		.batch = s->batch,
 		.batch_cap = RL_BATCH_CAP,
 		.latency_us = s->opt.latency_us,
+		.ordered = s->opt.ordered,
 	};
 	int err = rl_consumer_open(&s->consumer, &co);
 
@@ -246,12 +249,15 @@ static int open_consumer(struct rl_session *s)
 		fprintf(stderr, "ringlua: cannot open the ring consumer: %s\n", strerror(-err));
 		return err;
 	}
-	/* Tagged entries of the table share the first one's map: it is added once. */
-	for (size_t i = 0; !err && i < s->feed.nr_rings; i++)
+	/* Per-CPU rings are all the first entry's; tagged entries of the table share the
+	 * first one's map: it is added once. */
+	for (size_t cpu = 0; !err && cpu < s->feed.nr_cpu_rings; cpu++)
+		err = add_ring(s, 0, s->feed.cpu_rings[cpu]);
+	for (size_t i = s->feed.nr_cpu_rings ? 1 : 0; !err && i < s->feed.nr_rings; i++)
 		if (s->feed.rings[i].perf)
 			err = add_perf(s, i);
 		else if (!(i && s->feed.rings[i].tagged))
-			err = add_ring(s, i);
+			err = add_ring(s, i, s->feed.rings[i].fd);
 	return err;
 }
 

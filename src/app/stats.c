@@ -6,21 +6,44 @@
 #include "ring/ring_desc.h"
 
 /* One line: ring i's rate since the last report, and its fill (size 0: a perf buffer,
- * whose fill is not known). */
+ * whose fill is not known); of the fullest ring when it is one ring per CPU (rings > 1). */
 static void report_ring(struct rl_stats *s, const char *const *names, int i, double seconds,
-			int64_t pending, int64_t size)
+			int64_t pending, int64_t size, int rings)
 {
 	int slot = i < RL_STATS_RINGS ? i : RL_STATS_RINGS - 1;
 
 	fprintf(stderr, "ringlua: stats: %s: %.0f events/s", names && names[i] ? names[i] :
 		RL_DEFAULT_RING, (double)(s->handled[slot] - s->reported[slot]) / seconds);
 	if (size > 0)
-		fprintf(stderr, ", ring %.1f%% full",
+		fprintf(stderr, ", %s %.1f%% full", rings > 1 ? "fullest ring" : "ring",
 			100.0 * (double)(pending > 0 ? pending : 0) / (double)size);
 	else
 		fprintf(stderr, ", perf buffer");
+	if (rings > 1)
+		fprintf(stderr, " (%d per-CPU rings)", rings);
 	fputc('\n', stderr);
 	s->reported[slot] = s->handled[slot];
+}
+
+/* Reports the consumer's rings from ring *i on that carry one tag (one ring per CPU, or
+ * one ring) as one line, and moves *i past them. Returns the tag. */
+static int report_group(struct rl_stats *s, const struct rl_consumer *c,
+			const char *const *names, double seconds, int *i)
+{
+	int tag = (int)rl_consumer_tag(c, *i), rings = 0;
+	int64_t pending = 0, size = 1, ring_size;
+
+	for (; (ring_size = rl_consumer_size(c, *i)) > 0 && rl_consumer_tag(c, *i) == tag;
+	     (*i)++, rings++) {
+		int64_t p = rl_consumer_pending(c, *i);
+
+		if (!rings || p * size > pending * ring_size) {
+			pending = p;
+			size = ring_size;
+		}
+	}
+	report_ring(s, names, tag, seconds, pending, size, rings);
+	return tag;
 }
 
 void rl_stats_report(struct rl_stats *s, const struct rl_consumer *c,
@@ -28,13 +51,12 @@ void rl_stats_report(struct rl_stats *s, const struct rl_consumer *c,
 		     uint64_t now_us)
 {
 	double seconds = (double)(now_us - s->at_us) / 1e6;
-	int64_t size;
-	int i;
+	int i = 0, next = 0;
 
-	for (i = 0; s->at_us && (size = rl_consumer_size(c, i)) > 0; i++)
-		report_ring(s, names, i, seconds, rl_consumer_pending(c, i), size);
-	for (size_t j = 0; s->at_us && j < nr_perf; j++, i++)
-		report_ring(s, names, i, seconds, 0, 0);
+	while (s->at_us && rl_consumer_size(c, i) > 0)
+		next = report_group(s, c, names, seconds, &i) + 1;
+	for (size_t j = 0; s->at_us && j < nr_perf; j++, next++)
+		report_ring(s, names, next, seconds, 0, 0, 1);
 	if (dropped && s->at_us)
 		fprintf(stderr, "ringlua: stats: %.0f dropped/s, %llu in all\n",
 			(double)(*dropped - s->dropped) / seconds, (unsigned long long)*dropped);

@@ -4,11 +4,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/types.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "kernel/bpf_obj.h"
 #include "kernel/bpf/stacks.h"
+#include "kernel/bpf/exec.h"
+#include "kernel/bpf/syscalls.h"
+#include "kernel/bpf/exit.h"
+#include "kernel/bpf/open.h"
+#include "kernel/bpf/syscall_exit.h"
+#include "kernel/bpf/signal.h"
+#include "kernel/bpf/tcp.h"
+#include "kernel/bpf/profile.h"
+#include "kernel/bpf/uprobe.h"
+#include "kernel/bpf/tracepoint.h"
 #include "source_exec.skel.h"
 #include "source_syscalls.skel.h"
 #include "source_exit.skel.h"
@@ -19,6 +31,21 @@
 #include "source_profile.skel.h"
 #include "source_uprobe.skel.h"
 #include "kernel/uprobes.h"
+#include "ring/ring_desc.h"
+
+/* The per-CPU ring merge (ring.h, rl_consumer_opts.ordered) reads a record's timestamp
+ * from its first 8 bytes: every built-in record starts with it. */
+_Static_assert(offsetof(struct exec_event, ts_ns) == 0, "ts_ns leads the record");
+_Static_assert(offsetof(struct syscall_event, ts_ns) == 0, "ts_ns leads the record");
+_Static_assert(offsetof(struct exit_event, ts_ns) == 0, "ts_ns leads the record");
+_Static_assert(offsetof(struct open_event, ts_ns) == 0, "ts_ns leads the record");
+_Static_assert(offsetof(struct syscall_exit_event, ts_ns) == 0, "ts_ns leads the record");
+_Static_assert(offsetof(struct signal_event, ts_ns) == 0, "ts_ns leads the record");
+_Static_assert(offsetof(struct tcp_event, ts_ns) == 0, "ts_ns leads the record");
+_Static_assert(offsetof(struct profile_event, ts_ns) == 0, "ts_ns leads the record");
+_Static_assert(offsetof(struct uprobe_event, ts_ns) == 0, "ts_ns leads the record");
+_Static_assert(offsetof(struct tp_header, ts_ns) == 0, "ts_ns leads the record");
+_Static_assert(sizeof(((struct tp_header *)0)->ts_ns) == 8, "a u64 timestamp");
 
 extern const char exec_cdef[];
 extern const char syscalls_cdef[];
@@ -168,6 +195,99 @@ int rl_probe_str_arg(const char *name)
 	return -1;
 }
 
+uint32_t rl_cpu_ring_size(uint64_t total)
+{
+	int cpus = libbpf_num_possible_cpus();
+	uint64_t share = total / (uint64_t)(cpus > 0 ? cpus : 1);
+	uint64_t size = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	while (size < share && size < UINT32_MAX / 2 + 1)
+		size <<= 1;
+	return (uint32_t)size;
+}
+
+/* The outer map of source.bpf.h's per-CPU rings, filled with one ring of size bytes per
+ * possible CPU. Returns its fd or -errno. The rings live as long as the map holds them. */
+static int make_cpu_rings(int cpus, uint32_t size)
+{
+	int template = bpf_map_create(BPF_MAP_TYPE_RINGBUF, RL_DEFAULT_RING, 0, 0, size, NULL);
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .inner_map_fd = template);
+	int outer = template < 0 ? -errno :
+		    bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "cpu_rings", sizeof(__u32),
+				   sizeof(__u32), (__u32)cpus, &opts);
+	int err = outer < 0 ? -errno : 0;
+
+	for (int cpu = 0; !err && cpu < cpus; cpu++) {
+		/* CPU 0 takes the template itself: it is a ring like the others. */
+		int ring = cpu ? bpf_map_create(BPF_MAP_TYPE_RINGBUF, RL_DEFAULT_RING, 0, 0, size,
+						NULL) : template;
+
+		if (ring < 0 || bpf_map_update_elem(outer, &cpu, &ring, BPF_ANY))
+			err = -errno;
+		if (cpu && ring >= 0)
+			close(ring);
+	}
+	if (template >= 0)
+		close(template);
+	if (err && outer >= 0)
+		close(outer);
+	return err ? err : outer;
+}
+
+/* Before load: b's records go to one ring per CPU of size bytes. Returns 0 or -errno. */
+static int use_cpu_rings(struct rl_bpf *b, uint32_t size)
+{
+	struct bpf_object *obj = rl_bpf_object(b);
+	struct bpf_map *outer = bpf_object__find_map_by_name(obj, "cpu_rings");
+	struct bpf_map *events = bpf_object__find_map_by_name(obj, RL_DEFAULT_RING);
+	int cpus = libbpf_num_possible_cpus();
+	bool on = true;
+	int fd, err;
+
+	if (!outer || !events)
+		return -ENOENT;
+	if (cpus < 0)
+		return cpus;
+	fd = make_cpu_rings(cpus, size);
+	if (fd < 0)
+		return fd;
+	/* libbpf takes a copy of the descriptor; the program sees the rings made here. */
+	err = bpf_map__reuse_fd(outer, fd);
+	close(fd);
+	if (!err) /* unused with per-CPU rings: the least a ring can be */
+		err = bpf_map__set_max_entries(events, (__u32)sysconf(_SC_PAGESIZE));
+	if (!err)
+		err = rl_bpf_set_global(b, "per_cpu_rings", &on, sizeof(on));
+	return err;
+}
+
+int rl_source_cpu_rings(const struct rl_bpf *b, int **fds, size_t *n)
+{
+	struct bpf_map *outer = bpf_object__find_map_by_name(rl_bpf_object(b), "cpu_rings");
+	__u32 cpus = outer ? bpf_map__max_entries(outer) : 0;
+	int *out = calloc(cpus ? cpus : 1, sizeof(*out));
+	int err = !outer ? -ENOENT : out ? 0 : -ENOMEM;
+	__u32 cpu;
+
+	for (cpu = 0; !err && cpu < cpus; cpu++) {
+		__u32 id;
+
+		/* From user space, a map of maps holds the inner maps' ids. */
+		if (bpf_map_lookup_elem(bpf_map__fd(outer), &cpu, &id) ||
+		    (out[cpu] = bpf_map_get_fd_by_id(id)) < 0)
+			err = -errno;
+	}
+	if (err) {
+		for (__u32 i = 0; i + 1 < cpu; i++)
+			close(out[i]);
+		free(out);
+		return err;
+	}
+	*fds = out;
+	*n = cpus;
+	return 0;
+}
+
 /* The programs of source.bpf.h that keep the set of followed descendants. */
 static const char *const follow_programs[] = { "rl_follow_fork", "rl_follow_exit" };
 
@@ -200,6 +320,8 @@ int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
 		err = rl_bpf_set_global(b, "follow", &follow, sizeof(follow));
 	if (!err)
 		err = rl_bpf_set_global(b, "stack_mode", &f->stack_mode, sizeof(f->stack_mode));
+	if (!err && f->cpu_ring_size)
+		err = use_cpu_rings(b, f->cpu_ring_size);
 	if (!err)
 		err = rl_bpf_set_global(b, "wakeup_interval_ns", &f->wakeup_interval_ns,
 					sizeof(f->wakeup_interval_ns));

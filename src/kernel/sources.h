@@ -23,6 +23,7 @@ struct rl_source {
 };
 
 #define RL_DEFAULT_SOURCE "exec"
+#define RL_SOURCE_RING_SIZE (8u << 20)	/* `events` in bpf/source.bpf.h */
 #define RL_ANY_UID UINT32_MAX	/* (uid_t)-1 is no user's uid */
 #define RL_COMM_MAX 15		/* the kernel keeps 15 characters of a task's name */
 
@@ -36,6 +37,8 @@ struct rl_source_filter {
 	bool follow;		/* with tgid: its descendants too, from their fork */
 	uint32_t stack_mode;	/* not a filter: the stacks each record carries after its
 				 * struct (RL_STACK_KERNEL | RL_STACK_USER of bpf/stacks.h) */
+	uint32_t cpu_ring_size;	/* not a filter either: >0: one ring per possible CPU, of
+				 * this size (a power of two of pages), instead of `events` */
 	/* Not a filter: the most time between the wakeups the source forces (source.bpf.h's
 	 * budget, ring.h's rl_wakeup_interval_ns); 0: the kernel's wakeup per catch-up. */
 	uint64_t wakeup_interval_ns;
@@ -73,8 +76,18 @@ const struct rl_source *rl_source_find(const char *name);
 const struct rl_source *rl_sources(size_t *n);
 
 /* Sets f in b's filter globals (source.bpf.h), and loads its programs that follow
- * descendants when f asks for that. Before load. Returns 0 or -errno. */
+ * descendants when f asks for that; with f->cpu_ring_size, creates the per-CPU rings
+ * and hands them to b's cpu_rings. Before load. Returns 0 or -errno. */
 int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f);
+
+/* The size of each CPU's ring when the rings of one source share total bytes: total
+ * over the possible CPUs, rounded up to a power of two of at least a page. */
+uint32_t rl_cpu_ring_size(uint64_t total);
+
+/* After rl_source_open with f->cpu_ring_size: a descriptor of every CPU's ring, by CPU,
+ * into *fds (the caller closes them and frees *fds), their count in *n. Returns 0 or
+ * -errno. */
+int rl_source_cpu_rings(const struct rl_bpf *b, int **fds, size_t *n);
 
 /* Loads and attaches p's source, tracing only what f lets through. Its ring map is
  * named "events"; its drop count is the u64 global "dropped". Returns 0 or -errno (the

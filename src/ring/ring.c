@@ -46,11 +46,21 @@ struct ring {
 	void *map_ro;
 	size_t map_ro_len;
 	bool owns_fd;		/* fd was opened by rl_consumer_add_pinned: closed with us */
+	uint32_t tag;		/* what its records carry as rl_rec.ring */
+	/* An ordered drain's walk: up to where records are in the batch (or discarded), the
+	 * producer position it began with, and the timestamp of the record at walk. */
+	uint64_t walk, walk_prod, head_ts;
+	bool head;		/* head_ts is of a committed record at walk */
 };
 
 struct rl_consumer {
 	struct rl_consumer_opts opts;
 	uint64_t *rec_end;	/* position just past each record of the batch */
+	int *rec_ring;		/* an ordered batch: the ring index of each record */
+	/* An ordered drain held back records until then (CLOCK_MONOTONIC ns): no wakeup
+	 * will come for them, so the poll sleeps until then at most. 0: none held. */
+	uint64_t held_until;
+	bool holding;		/* an ordered poll waits out the latency bound */
 	/* Pull mode: the last peek handed out `peeked` records of ring `peek_ring`, whose
 	 * walk ended at peek_end; 0 once advanced past or after a poll. */
 	size_t peeked;
@@ -112,8 +122,8 @@ static int check_positions(const struct ring *r, uint64_t cons, uint64_t prod)
  * being written, at a full batch (batch_cap records, or records spanning a quarter of
  * the ring), or at prod. Returns the records collected (the end of the walk, discarded
  * records included, in *end) or -EBADMSG for a corrupt header. */
-static int collect(struct rl_consumer *c, const struct ring *r, int ring_idx, uint64_t cons,
-		   uint64_t prod, uint64_t *end)
+static int collect(struct rl_consumer *c, const struct ring *r, uint64_t cons, uint64_t prod,
+		   uint64_t *end)
 {
 	uint64_t pos = cons, span = (r->mask + 1) / BATCH_RING_SHARE;
 	size_t n = 0;
@@ -133,7 +143,7 @@ static int collect(struct rl_consumer *c, const struct ring *r, int ring_idx, ui
 			c->opts.batch[n] = (struct rl_rec){
 				.data = r->data + (pos & r->mask) + REC_HDR_SZ,
 				.len = len,
-				.ring = (uint32_t)ring_idx,
+				.ring = r->tag,
 			};
 			c->rec_end[n++] = pos + rec_size(len);
 		}
@@ -157,7 +167,7 @@ static int drain_ring(struct rl_consumer *c, int i, bool *stopped)
 		return err;
 	while (cons < prod) {
 		uint64_t end;
-		int n = collect(c, r, i, cons, prod, &end);
+		int n = collect(c, r, cons, prod, &end);
 		int taken;
 
 		if (n <= 0) {
@@ -200,6 +210,160 @@ static int drain_all(struct rl_consumer *c, bool *stopped)
 	return total;
 }
 
+/* ---- The ordered drain: per-CPU rings merged by timestamp ---- */
+
+/* Finds the record at r->walk for the merge, skipping discarded ones (released with the
+ * batch): r->head says whether a committed one is there (not while the batch spans a
+ * quarter of the ring from cons), its timestamp in r->head_ts. Returns 0 or -EBADMSG. */
+static int merge_head(struct ring *r, uint64_t cons)
+{
+	uint64_t span = (r->mask + 1) / BATCH_RING_SHARE;
+
+	r->head = false;
+	while (r->walk < r->walk_prod && r->walk - cons < span) {
+		uint32_t hdr = load_hdr(r, r->walk);
+		uint32_t len = hdr & ~(REC_BUSY | REC_DISCARD);
+		const uint8_t *rec = r->data + (r->walk & r->mask) + REC_HDR_SZ;
+
+		if (hdr & REC_BUSY)
+			return 0;
+		if (rec_size(len) > r->walk_prod - r->walk)
+			return -EBADMSG;
+		if (!(hdr & REC_DISCARD)) {
+			r->head_ts = 0; /* a record too short for a timestamp goes first */
+			if (len >= sizeof(r->head_ts))
+				memcpy(&r->head_ts, rec, sizeof(r->head_ts));
+			r->head = true;
+			return 0;
+		}
+		r->walk += rec_size(len);
+	}
+	return 0;
+}
+
+/* Starts every ring's walk at its consumer position. Returns 0 or -errno. */
+static int merge_begin(struct rl_consumer *c)
+{
+	for (int i = 0; i < c->nr_rings; i++) {
+		struct ring *r = &c->rings[i];
+		uint64_t cons = load_pos(r->consumer_pos);
+		int err;
+
+		r->walk_prod = load_pos(r->producer_pos);
+		err = check_positions(r, cons, r->walk_prod);
+		if (!err) {
+			r->walk = cons;
+			err = merge_head(r, cons);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The ring whose head record is oldest, or -1 when no ring has one; *all says whether
+ * every ring has one. */
+static int oldest_head(const struct rl_consumer *c, bool *all)
+{
+	int best = -1;
+
+	*all = true;
+	for (int i = 0; i < c->nr_rings; i++) {
+		const struct ring *r = &c->rings[i];
+
+		if (!r->head)
+			*all = false;
+		else if (best < 0 || r->head_ts < c->rings[best].head_ts)
+			best = i;
+	}
+	return best;
+}
+
+/* Collects the next batch in timestamp order, from the walks merge_begin started: a
+ * record goes in once it is older than the bound at `now`, or when every ring has one
+ * at least as new (nothing older can come). Stops at the first that must wait, noting
+ * until when in held_until. Returns the records collected or -EBADMSG. */
+static int merge_collect(struct rl_consumer *c, uint64_t now)
+{
+	uint64_t bound = c->holding ? (uint64_t)c->opts.latency_us * 1000 : 0;
+	size_t n = 0;
+
+	c->held_until = 0;
+	while (n < c->opts.batch_cap) {
+		bool all;
+		int i = oldest_head(c, &all);
+		struct ring *r = i < 0 ? NULL : &c->rings[i];
+		uint32_t len;
+		int err;
+
+		if (!r)
+			break;
+		if (!all && r->head_ts + bound > now) {
+			c->held_until = r->head_ts + bound;
+			break;
+		}
+		len = load_hdr(r, r->walk) & ~(REC_BUSY | REC_DISCARD);
+		c->opts.batch[n] = (struct rl_rec){
+			.data = r->data + (r->walk & r->mask) + REC_HDR_SZ,
+			.len = len,
+			.ring = r->tag,
+		};
+		r->walk += rec_size(len);
+		c->rec_end[n] = r->walk;
+		c->rec_ring[n++] = i;
+		err = merge_head(r, load_pos(r->consumer_pos));
+		if (err)
+			return err;
+	}
+	return (int)n;
+}
+
+/* Releases the first `taken` of the n records of an ordered batch: each ring's consumer
+ * position moves past its last record taken, or, when all were, to the end of its walk
+ * (past discarded records too). */
+static void merge_release(struct rl_consumer *c, size_t taken, size_t n)
+{
+	for (size_t j = 0; j < taken && taken < n; j++)
+		publish(&c->rings[c->rec_ring[j]], c->rec_end[j]);
+	for (int i = 0; taken == n && i < c->nr_rings; i++)
+		if (c->rings[i].walk != c->rings[i].published)
+			publish(&c->rings[i], c->rings[i].walk);
+}
+
+/* One ordered pass over the rings: what poll hands out instead of drain_all. Returns
+ * the records handled (*stopped set when the callback took fewer than offered) or
+ * -errno. */
+static int drain_merged(struct rl_consumer *c, bool *stopped)
+{
+	uint64_t now = rl_now_ns();
+	int total = 0, err = merge_begin(c);
+
+	*stopped = false;
+	while (!err) {
+		int n = merge_collect(c, now);
+		int taken = n > 0 ? c->rings[0].fn(c->rings[0].ctx, c->opts.batch, (size_t)n) : n;
+
+		if (taken < 0)
+			return taken;
+		if (taken > n)
+			taken = n;
+		merge_release(c, (size_t)taken, (size_t)n);
+		total += taken;
+		if (n == 0 || taken < n) {
+			*stopped = taken < n;
+			return total;
+		}
+		/* Walks go on from where they are; only the producer positions are new. */
+		for (int i = 0; i < c->nr_rings; i++) {
+			c->rings[i].walk_prod = load_pos(c->rings[i].producer_pos);
+			err = merge_head(&c->rings[i], c->rings[i].published);
+			if (err)
+				break;
+		}
+	}
+	return err;
+}
+
 /* Collects the ready records of ring i for a peek, moving the consumer position only
  * past discarded records at its head. Returns the records collected or -EBADMSG. */
 static int peek_ring(struct rl_consumer *c, int i)
@@ -211,7 +375,7 @@ static int peek_ring(struct rl_consumer *c, int i)
 
 	if (n)
 		return n;
-	n = collect(c, r, i, cons, prod, &c->peek_end);
+	n = collect(c, r, cons, prod, &c->peek_end);
 	if (n == 0 && c->peek_end != cons) /* only discarded records */
 		publish(r, c->peek_end);
 	return n;
@@ -326,12 +490,19 @@ static int sleep_for_records(struct rl_consumer *c, uint64_t start, int timeout_
 {
 	uint64_t bound = (uint64_t)c->opts.latency_us * 1000;
 	uint64_t polls_end = c->found_ns + rl_wakeup_interval_ns(c->opts.latency_us) + bound;
-	bool polling = bound && c->found_ns && start < polls_end && set_timer(c, start + bound) == 0;
+	uint64_t at = bound && c->found_ns && start < polls_end ? start + bound : 0;
 	struct epoll_event ev[WAKEUPS_PER_WAIT];
-	int n = epoll_wait(c->epoll_fd, ev, WAKEUPS_PER_WAIT, timeout_ms);
-	int err = n < 0 ? -errno : 0;
+	bool timed;
+	int n, err;
 
-	if (polling)
+	/* Records an ordered drain held back get no wakeup: the timer ends the sleep when
+	 * the first of them is old enough. */
+	if (c->held_until && (!at || c->held_until < at))
+		at = c->held_until;
+	timed = at && set_timer(c, at) == 0;
+	n = epoll_wait(c->epoll_fd, ev, WAKEUPS_PER_WAIT, timeout_ms);
+	err = n < 0 ? -errno : 0;
+	if (timed)
 		set_timer(c, 0);
 	c->wakeups += n > 0;
 	return err;
@@ -374,7 +545,9 @@ static int poll_with(struct rl_consumer *c, int timeout_ms,
 	start = rl_now_ns();
 	n = timed_pass(c, start, &stopped, pass);
 	if (n == 0 && timeout_ms != 0 && !stopped) {
-		int err = records_ready(c) ? 0 : sleep_for_records(c, start, timeout_ms);
+		/* Records an ordered drain held back are ready but must wait. */
+		int err = records_ready(c) && !c->held_until ? 0 :
+			  sleep_for_records(c, start, timeout_ms);
 
 		if (err)
 			return err == -EINTR ? 0 : err;
@@ -401,7 +574,7 @@ uint64_t rl_consumer_wakeups(const struct rl_consumer *c)
 int rl_consumer_poll(struct rl_consumer *c, int timeout_ms)
 {
 	c->peeked = 0; /* positions move: a peek before this no longer describes the ring */
-	return poll_with(c, timeout_ms, drain_all);
+	return poll_with(c, timeout_ms, c->opts.ordered ? drain_merged : drain_all);
 }
 
 int rl_consumer_peek(struct rl_consumer *c, int timeout_ms, const struct rl_rec **recs)
@@ -456,10 +629,12 @@ int rl_consumer_open(struct rl_consumer **out, const struct rl_consumer_opts *op
 		return -ENOMEM;
 	c->opts = *opts;
 	c->timer_fd = -1;
+	c->holding = true;
 	c->rec_end = calloc(opts->batch_cap, sizeof(*c->rec_end));
+	c->rec_ring = calloc(opts->batch_cap, sizeof(*c->rec_ring));
 	c->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (!c->rec_end || c->epoll_fd < 0 || add_timer(c)) {
-		int err = c->rec_end ? -errno : -ENOMEM;
+	if (!c->rec_end || !c->rec_ring || c->epoll_fd < 0 || add_timer(c)) {
+		int err = c->rec_end && c->rec_ring ? -errno : -ENOMEM;
 
 		rl_consumer_close(c);
 		return err;
@@ -486,6 +661,7 @@ static int watch_ring(struct rl_consumer *c, struct ring *r)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u32 = c->nr_rings };
 
+	r->tag = (uint32_t)c->nr_rings;
 	if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, r->fd, &ev) < 0)
 		return -errno;
 	return c->nr_rings++;
@@ -613,6 +789,26 @@ int rl_consumer_add_wake_fd(struct rl_consumer *c, int fd)
 	return epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+int rl_consumer_set_tag(struct rl_consumer *c, int ring, uint32_t tag)
+{
+	if (ring < 0 || ring >= c->nr_rings)
+		return -EINVAL;
+	c->rings[ring].tag = tag;
+	return 0;
+}
+
+int64_t rl_consumer_tag(const struct rl_consumer *c, int ring)
+{
+	if (ring < 0 || ring >= c->nr_rings)
+		return -EINVAL;
+	return c->rings[ring].tag;
+}
+
+void rl_consumer_stop_holding(struct rl_consumer *c)
+{
+	c->holding = false;
+}
+
 int64_t rl_consumer_pending(const struct rl_consumer *c, int ring)
 {
 	const struct ring *r;
@@ -645,5 +841,6 @@ void rl_consumer_close(struct rl_consumer *c)
 		close(c->timer_fd);
 	free(c->rings);
 	free(c->rec_end);
+	free(c->rec_ring);
 	free(c);
 }

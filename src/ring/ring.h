@@ -12,6 +12,7 @@
 #ifndef RINGLUA_RING_H
 #define RINGLUA_RING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,7 +20,8 @@
 #include "rec.h"
 
 
-/* Called with records 0..n-1 of one ring, in order. Returns how many it took (0..n):
+/* Called with records 0..n-1 of one ring, in order (with rl_consumer_opts.ordered: of
+ * any rings, merged by timestamp). Returns how many it took (0..n):
  * the consumer position moves past exactly those, the rest stay in the ring and the
  * current poll stops. Returns -errno to stop polling with that error. */
 typedef int (*rl_batch_fn)(void *ctx, const struct rl_rec *recs, size_t n);
@@ -36,6 +38,16 @@ struct rl_consumer_opts {
 	 * commit, plus the time the callbacks before it take. A ring at least an eighth full
 	 * is drained without waiting. 0 hands over each record as soon as it is seen. */
 	uint32_t latency_us;
+	/* Merge the rings by timestamp, for rings that each hold one CPU's records in order
+	 * (per-CPU rings): every record starts with a u64 CLOCK_MONOTONIC timestamp
+	 * (bpf_ktime_get_ns), and poll hands out the rings' records in its order, a batch
+	 * mixing rings, all to the first ring's callback. A record is handed out once it is
+	 * latency_us old (a record stamped before it may still be committing on another
+	 * CPU until then) or once every ring has a committed record as new: so with
+	 * latency_us 0 only what is committed at once is merged. The consumer position of
+	 * each ring still moves in that ring's order; records stay in place. Peek does not
+	 * merge. */
+	bool ordered;
 };
 
 /* A ring already mapped in the kernel's layout; how simulated rings are added. */
@@ -105,6 +117,16 @@ int rl_consumer_peek(struct rl_consumer *c, int timeout_ms, const struct rl_rec 
  * Returns 0, or -EINVAL if n is more than the last peek returned. */
 int rl_consumer_advance(struct rl_consumer *c, size_t n);
 
+/* Records of ring i carry tag as rl_rec.ring instead of the ring's index: how several
+ * rings (one per CPU) are one ring to the callback. Returns 0 or -EINVAL. */
+int rl_consumer_set_tag(struct rl_consumer *c, int ring, uint32_t tag);
+
+/* What records of ring i carry as rl_rec.ring (its index unless set), or -EINVAL. */
+int64_t rl_consumer_tag(const struct rl_consumer *c, int ring);
+
+/* For the last drain before close: an ordered poll no longer waits out the latency
+ * bound, and hands out every committed record (still merged by timestamp). */
+void rl_consumer_stop_holding(struct rl_consumer *c);
 /* Producers on a wakeup budget commit without waking the consumer (BPF_RB_NO_WAKEUP) and
  * force a wakeup only when they have not for this long (or when the ring passes an eighth
  * full): a consumer with latency bound latency_us keeps polling on its own timer, every

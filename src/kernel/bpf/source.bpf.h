@@ -33,6 +33,35 @@ struct {
 	__uint(max_entries, 8 << 20);
 } events SEC(".maps");
 
+/* Per-CPU rings (--per-cpu-rings): set before load, with cpu_rings filled by ringlua
+ * with one ring per possible CPU (ringlua sizes the template and the rings alike, and
+ * shrinks `events` to a page: it is then unused). Off, the choice below is a constant
+ * the verifier folds away, and the one ring costs what it cost before. */
+const volatile bool per_cpu_rings = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);	/* the possible CPUs, set before load */
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_RINGBUF);
+		__uint(max_entries, 4096);	/* the size of each CPU's ring, set before load */
+	});
+} cpu_rings SEC(".maps");
+
+/* The ring this CPU's records go to: `events`, or with per_cpu_rings the CPU's own, so
+ * that CPUs do not contend for one ring's lock. NULL only if ringlua left a CPU without
+ * a ring (a drop, counted by the caller). */
+static __always_inline void *event_ring(void)
+{
+	__u32 cpu;
+
+	if (!per_cpu_rings)
+		return &events;
+	cpu = bpf_get_smp_processor_id();
+	return bpf_map_lookup_elem(&cpu_rings, &cpu);
+}
+
 /* With `follow`: the descendants of targ_tgid, added when they are forked and removed
  * when they exit, by the two programs below (loaded only with `follow`). */
 struct {
@@ -165,14 +194,15 @@ static __always_inline __u32 capture_stacks(void *ctx, struct rl_stacks *s)
 static __always_inline void *reserve_event(__u64 size)
 {
 	__u32 zero = 0;
-	void *e;
+	void *e, *ring;
 
 	if (stack_mode) {
 		if (size > EVENT_MAX)
 			return NULL;
 		return bpf_map_lookup_elem(&stack_scratch, &zero);
 	}
-	e = bpf_ringbuf_reserve(&events, size, 0);
+	ring = event_ring();
+	e = ring ? bpf_ringbuf_reserve(ring, size, 0) : NULL;
 	if (!e)
 		__sync_fetch_and_add(&dropped, 1);
 	return e;
@@ -219,8 +249,10 @@ static __always_inline __u64 wakeup_flags(void *ring, __u64 now, __u64 size, boo
  * budget; a full ring counts a drop. For records whose size is known only at run time. */
 static __always_inline void output_event(const void *data, __u64 size, __u64 now)
 {
-	if (bpf_ringbuf_output(&events, (void *)data, size,
-			       wakeup_flags(&events, now, size, false)))
+	void *ring = event_ring();
+
+	if (!ring || bpf_ringbuf_output(ring, (void *)data, size,
+					wakeup_flags(ring, now, size, false)))
 		__sync_fetch_and_add(&dropped, 1);
 }
 
@@ -232,7 +264,10 @@ static __always_inline void submit_event(void *ctx, void *e, __u64 size, __u64 n
 	__u32 len;
 
 	if (!stack_mode) {
-		bpf_ringbuf_submit(e, wakeup_flags(&events, now, size, true));
+		/* The budget reads the ring e was reserved in: this CPU's, with per-CPU rings. */
+		void *ring = event_ring();
+
+		bpf_ringbuf_submit(e, ring ? wakeup_flags(ring, now, size, true) : 0);
 		return;
 	}
 	len = size + capture_stacks(ctx, (struct rl_stacks *)((__u8 *)e + size));
