@@ -11,6 +11,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "kernel/bpf_bind.h"
 #include "kernel/bpf_obj.h"
 #include "kernel/btf_decode.h"
 #include "kernel/sources.h"
@@ -211,6 +212,7 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 
 	if (choose_stacks(opt, lua, &filter.stack_mode))
 		return -EINVAL;
+	filter.kagg = rl_lua_field(lua, "kernel_aggs") != NULL;
 	if (!opt->pin && name && rl_tp_is_probe(name))
 		return rl_feed_open_tracepoints(f, name, &filter);
 	if (choose_probe(opt, lua, &probe))
@@ -280,7 +282,12 @@ int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua 
 	}
 	if (f->user)
 		return load_user(f, opt, lua);
-	return load_source(f, opt, lua);
+	err = load_source(f, opt, lua);
+	/* Kernel aggregations reach the built-in program's maps and globals as a user
+	 * object's do. */
+	if (!err && !opt->pin && rl_lua_field(lua, "kernel_aggs"))
+		err = rl_bpf_bindings(rl_feed_object(f), &f->kagg);
+	return err;
 }
 
 struct rl_bpf *rl_feed_object(const struct rl_feed *f)
@@ -330,6 +337,7 @@ void rl_feed_close(struct rl_feed *f)
 		free(f->rings[i].decoder);
 	free(f->rings);
 	free(f->bindings);
+	free(f->kagg);
 	rl_tracepoints_close(f->tracepoints);
 	free(f->probes);
 	rl_bpf_close(f->source_bpf);

@@ -31,6 +31,8 @@ struct rl_feed {
 	struct rl_ring_desc *rings;	/* the ring table, by ring index */
 	size_t nr_rings;
 	char *bindings;			/* the user object's globals and maps, for Lua */
+	char *kagg;			/* the built-in program's globals and maps, for the
+					 * script's kernel aggregations; NULL: it has none */
 };
 
 /* Opens the user's object of --bpf before the script starts, so that the script's top

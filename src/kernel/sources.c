@@ -200,6 +200,8 @@ int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
 		err = rl_bpf_set_global(b, "follow", &follow, sizeof(follow));
 	if (!err)
 		err = rl_bpf_set_global(b, "stack_mode", &f->stack_mode, sizeof(f->stack_mode));
+	if (!err)
+		err = rl_bpf_set_global(b, "kagg_on", &f->kagg, sizeof(f->kagg));
 	return err;
 }
 

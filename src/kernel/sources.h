@@ -36,6 +36,8 @@ struct rl_source_filter {
 	bool follow;		/* with tgid: its descendants too, from their fork */
 	uint32_t stack_mode;	/* not a filter: the stacks each record carries after its
 				 * struct (RL_STACK_KERNEL | RL_STACK_USER of bpf/stacks.h) */
+	bool kagg;		/* not a filter: the script has kernel aggregations
+				 * (bpf/kagg.h), so records are built where they reach them */
 };
 
 #define RL_MAX_HZ 10000		/* perf throttles sampling far above this */

@@ -144,14 +144,16 @@ static __always_inline __u32 capture_stacks(void *ctx, struct rl_stacks *s)
 	return sizeof(*s) + k + u;
 }
 
-/* Room for a record of size bytes (a constant): in the ring, or with stacks in the
- * scratch buffer. NULL when the ring is full (a drop counted). Hand it to submit_event. */
+#include "kagg.bpf.h"
+
+/* Room for a record of size bytes (a constant): in the ring, or with stacks (or kernel
+ * aggregations) in the scratch buffer. NULL when the ring is full (a drop counted). Hand it to submit_event. */
 static __always_inline void *reserve_event(__u64 size)
 {
 	__u32 zero = 0;
 	void *e;
 
-	if (stack_mode) {
+	if (stack_mode || kagg_on) {
 		if (size > EVENT_MAX)
 			return NULL;
 		return bpf_map_lookup_elem(&stack_scratch, &zero);
@@ -168,6 +170,8 @@ static __always_inline void submit_event(void *ctx, void *e, __u64 size)
 {
 	__u32 len;
 
+	if (kagg_on && kagg_took(e, size))
+		return;
 	if (!stack_mode) {
 		bpf_ringbuf_submit(e, 0);
 		return;
