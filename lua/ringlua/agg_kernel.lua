@@ -32,6 +32,8 @@ local u8_ptr_t = ffi.typeof("uint8_t *")
 local const_u8_ptr_t = ffi.typeof("const uint8_t *")
 local char_ptr_t = ffi.typeof("const char *")
 local i64_t, u64_t = ffi.typeof("int64_t"), ffi.typeof("uint64_t")
+-- All bits set in a field of any integer type (a Lua -1 stored in a uint64_t is not).
+local MINUS_ONE = i64_t(-1)
 -- An integer field read back from a key, by size and signedness.
 local INT_PTR = {
   [true] = { [1] = ffi.typeof("const int8_t *"), [2] = ffi.typeof("const int16_t *"),
@@ -91,7 +93,7 @@ local function field_of(ctype, name)
   end
   rec[name] = 0.5
   if rec[name] ~= 0 then return nil, "a floating-point number" end
-  rec[name] = -1
+  rec[name] = MINUS_ONE
   local bytes, size = ffi_cast(u8_ptr_t, rec) + offset, 0
   while size < 8 and bytes[size] == 0xff do size = size + 1 end
   return { offset = offset, size = size, signed = tonumber(rec[name]) < 0 }
