@@ -76,6 +76,7 @@ dd_run() {
 modes=${MODES:-"none bpftrace kernel lua"}
 for r in $(seq "$runs"); do
   for mode in $modes; do
+    rm -f "$work/out"
     [ "$mode" = none ] || start "$mode"
     read -r wall cpu < <(dd_run)
     [ "$mode" = none ] || stop

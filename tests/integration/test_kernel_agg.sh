@@ -130,7 +130,7 @@ bad 'agg.count("x", { kernel = true, key = { "saddr" } })' \
 bad 'agg.count("x", { kernel = true, key = { "pid", "tid", "nr", "comm", "ts_ns" } })' \
     "agg: @x: kernel = true takes key = a list of 0 to 4 record fields" -s syscalls -c true
 bad 'agg.count("x", { kernel = true, key = { "path" } })' \
-    "agg: @x: the key is too long: its fields take more than 64 bytes" -s open -c true
+    "agg: @x: the key is too long: its fields take more than 32 bytes" -s open -c true
 bad 'for i = 1, 9 do agg.count("x" .. i, { kernel = true }) end' \
     "agg: @x9: at most 8 kernel aggregations" -s syscalls -c true
 bad 'agg.sum("x", { kernel = true, key = { "comm" } })' \

@@ -11,7 +11,7 @@
 enum kagg_limits {
 	KAGG_SPECS = 8,		/* aggregations one program keeps */
 	KAGG_PARTS = 4,		/* fields of a key, as ringlua.agg's tuples */
-	KAGG_KEY_MAX = 64,	/* bytes of a key: its fields' sizes added up */
+	KAGG_KEY_MAX = 32,	/* bytes of a key: its fields' sizes added up */
 	KAGG_NAME_LEN = 32,	/* of an aggregation's name, kept for a reload to match */
 	KAGG_ENTRIES = 16384,	/* entries (key and bucket) of all aggregations together */
 	KAGG_ANY_PROBE = -1,	/* as a __u32 probe: a spec for the records of every
