@@ -47,8 +47,14 @@ local f32 = ffi.new("float[1]")
 local dbl = ffi.new("union { double d; uint32_t w[2]; }")
 local HIGH_WORD = ffi.abi("le") and 1 or 0
 
--- Every aggregation made, in the order made, for print_all and clear_all.
-local registry, by_name = {}, {}
+-- Every aggregation made, in the order made, for print_all and clear_all; and those of
+-- them kept in the kernel (kernel = true), in ringlua.agg_kernel (loaded when needed).
+local registry, by_name, kernels = {}, {}, {}
+local kernel
+local function kernel_side()
+  kernel = kernel or require("ringlua.agg_kernel")
+  return kernel
+end
 -- The entries of the previous version of the script (a reload), by name, waiting for
 -- an aggregation of the same name and kind to take them back.
 local carried = {}
@@ -240,10 +246,11 @@ function Agg:key(a, b, c, d, extra)
   return tuple
 end
 
--- Forgets every entry (interned tuples stay valid).
+-- Forgets every entry (interned tuples stay valid), in the kernel too.
 function Agg:clear()
   self.t = {}
   if self.n then self.n = {} end
+  if self.kernel then kernel_side().clear(self) end
 end
 
 -- The entries as text, as print writes them; "" when there are none.
@@ -573,6 +580,10 @@ end
 --   metric  "counter" or "gauge": how --metrics exports a count or sum (default
 --           counter; min, max and avg are gauges, histograms histograms)
 --   help    the # HELP text --metrics gives
+--   kernel  true: kept by the built-in BPF program in a map, from the record fields
+--           named by key (a list of 0 to 4) and value (sum, min, max, avg, hist,
+--           lhist), and probe (tracepoints: only that probe's records); read back
+--           before on_tick, on_exit and --metrics (ringlua.agg_kernel)
 local METRICS = { counter = true, gauge = true }
 
 local function make(class, name, opts, fields)
@@ -593,6 +604,10 @@ local function make(class, name, opts, fields)
   end
   self.t = {}
   self.tuples = {}
+  if opts and opts.kernel then
+    self.kernel = kernel_side().request(class.kind, name, opts, 3)
+    kernels[#kernels + 1] = self
+  end
   setmetatable(self, class)
   adopt(self)
   registry[#registry + 1] = self
@@ -636,6 +651,44 @@ end
 -- Clears every aggregation.
 function _M.clear_all()
   for _, a in ipairs(registry) do a:clear() end
+end
+
+--------------------------------------------------------------------------------------------
+-- Kernel aggregations, for the host.
+
+-- How many there are (the host loads the program so that it keeps them).
+function _M._kernel_count()
+  return #kernels
+end
+
+-- Writes their specs into the program's maps (desc: the host's description of them;
+-- nil when no built-in program feeds the script); deliver: whether records still go to
+-- the ring (the script has an event handler).
+function _M._kernel_install(desc, deliver)
+  if desc == nil and kernels[1] == nil then return end
+  kernel_side().install(desc, deliver, kernels)
+end
+
+-- One entry read from the kernel, stored as a's kind keeps it.
+local function put(a, key, bucket, count, sum, min, max)
+  local kind = a.kind
+  if kind == "hist" or kind == "lhist" then
+    local b = buckets_of(a, key)
+    b[bucket] = b[bucket] + count
+    b.sum = b.sum + sum
+    return
+  end
+  key = key_of(key)
+  if kind == "count" then a.t[key] = count
+  elseif kind == "sum" then a.t[key] = sum
+  elseif kind == "min" then a.t[key] = min
+  elseif kind == "max" then a.t[key] = max
+  else a.t[key], a.n[key] = sum, count end
+end
+
+-- Replaces their entries with what the program holds now.
+function _M._kernel_sync()
+  if kernels[1] then kernel_side().sync(kernels, put) end
 end
 
 return _M

@@ -91,7 +91,10 @@ local function declare_rings(rings, cdef)
   local ok, err = pcall(ffi.cdef, cdef)
   if not ok then error("cannot declare the BPF object's types: " .. err, 0) end
   for _, r in ipairs(rings) do
-    if r.ctype then ringlua.types[r.name] = ffi.typeof("const " .. r.ctype .. " *") end
+    if r.ctype then
+      ringlua.types[r.name] = ffi.typeof("const " .. r.ctype .. " *")
+      ringlua._record_ctypes[r.name] = r.ctype
+    end
   end
   if rings[1] and rings[1].tagged then ringlua._tag(rings) end
 end
@@ -215,6 +218,25 @@ local function make_searcher(dir, own_path, templates, load_module)
   end
 end
 
+-- A script with kernel aggregations: the host loads the program so that it keeps them
+-- (kernel_aggs), records go to the ring only for an event handler (kernel_deliver),
+-- and the entries are read back before on_tick and on_exit print them. Records that
+-- come without a handler (a reload just took it away) are passed over.
+local function kernel_side(ctl, handlers)
+  ctl.kernel_aggs = "yes"
+  ctl.kernel_deliver = ctl.on_event ~= nil or handlers ~= nil
+  ctl.on_event = ctl.on_event or function() end
+  for _, hook in ipairs({ "on_tick", "on_exit" }) do
+    local f = ctl[hook]
+    if f then
+      ctl[hook] = function(...)
+        agg._kernel_sync()
+        return f(...)
+      end
+    end
+  end
+end
+
 -- Runs the script chunk and returns what the C host needs: the batch loop, and a table
 -- with the handlers, the source the script asked for (or nil) and export_state().
 --   opts.load_module  checked loader of modules beside the script
@@ -283,9 +305,11 @@ function _M.start(chunk, script, shared_lud, sources, opts)
   local by_ring, all_rings = ring_handlers(script_field(returned, "handlers"),
                                            rings_known and ringlua.rings or nil, probes,
                                            script, no_such)
-  if not ctl.on_event and not all_rings then
+  local kernel_aggs = agg._kernel_count() > 0
+  if not ctl.on_event and not all_rings and not kernel_aggs then
     error(script .. ": no on_event(ptr, len) handler: return it in a table or define it globally", 0)
   end
+  if kernel_aggs then kernel_side(ctl, script_field(returned, "handlers")) end
   if ctl.bpf and ctl.bpf:sub(1, 1) ~= "/" then ctl.bpf = dir .. "/" .. ctl.bpf end
   ctl.globals = global_settings(script_field(returned, "globals"), script)
   ctl.export_state = _M.export_state

@@ -28,6 +28,8 @@ local _M = {
   state = {},
   -- how many reloads came before this version of the script
   reloads = 0,
+  -- the C type (as text) of each source's or ring's records, by name
+  _record_ctypes = {},
 }
 
 -- Declares ctype with cdef unless it is already complete: a struct cannot be declared
@@ -55,6 +57,7 @@ local event_sizes, event_size = {}, nil
 function _M._declare(name, ctype, cdef)
   _M.cdef_once(ctype, cdef)
   _M.types[name] = ffi.typeof("const " .. ctype .. " *")
+  _M._record_ctypes[name] = ctype
   event_sizes[name] = ffi_sizeof(ctype)
 end
 

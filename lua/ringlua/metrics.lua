@@ -130,6 +130,7 @@ end
 -- another's is left out too (counted as one).
 function _M.render(max_series)
   local out, dropped, room, seen = {}, 0, max_series, {}
+  agg._kernel_sync()
   agg.each(function(a)
     local name = metric_name(a)
     if seen[name] then

@@ -316,6 +316,10 @@ local function make_map(m, ncpus)
   return self
 end
 
+-- A map of a bindings description as ringlua.maps has them (ringlua.agg's kernel
+-- aggregations read theirs so).
+_M._map = make_map
+
 -- Called by the C host before on_init with the Lua source of rl_bpf_bindings.
 function _M._install(source)
   local desc = assert(loadstring(source, "=bindings"))()

@@ -11,6 +11,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "kernel/bpf_bind.h"
 #include "kernel/bpf_obj.h"
 #include "kernel/btf_decode.h"
 #include "kernel/sources.h"
@@ -214,6 +215,7 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 
 	if (choose_stacks(opt, lua, &filter.stack_mode))
 		return -EINVAL;
+	filter.kagg = rl_lua_field(lua, "kernel_aggs") != NULL;
 	if (!opt->pin && name && rl_tp_is_probe(name))
 		return rl_feed_open_tracepoints(f, name, &filter);
 	if (choose_probe(opt, lua, &probe))
@@ -287,6 +289,10 @@ int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua 
 	if (!err && opt->per_cpu_rings &&
 	    (err = rl_source_cpu_rings(rl_feed_object(f), &f->cpu_rings, &f->nr_cpu_rings)))
 		fprintf(stderr, "ringlua: cannot open the per-CPU rings: %s\n", strerror(-err));
+	/* Kernel aggregations reach the built-in program's maps and globals as a user
+	 * object's do. */
+	if (!err && !opt->pin && rl_lua_field(lua, "kernel_aggs"))
+		err = rl_bpf_bindings(rl_feed_object(f), &f->kagg);
 	return err;
 }
 
@@ -340,6 +346,7 @@ void rl_feed_close(struct rl_feed *f)
 		close(f->cpu_rings[i]);
 	free(f->cpu_rings);
 	free(f->bindings);
+	free(f->kagg);
 	rl_tracepoints_close(f->tracepoints);
 	free(f->probes);
 	rl_bpf_close(f->source_bpf);

@@ -35,6 +35,8 @@ struct rl_feed {
 	int *cpu_rings;
 	size_t nr_cpu_rings;
 	char *bindings;			/* the user object's globals and maps, for Lua */
+	char *kagg;			/* the built-in program's globals and maps, for the
+					 * script's kernel aggregations; NULL: it has none */
 };
 
 /* Opens the user's object of --bpf before the script starts, so that the script's top

@@ -194,6 +194,8 @@ static int open_script_and_feed(struct rl_session *s)
 				     rl_feed_cdef(&s->feed));
 	if (!err && s->feed.bindings)
 		err = rl_lua_bind(s->lua, s->feed.bindings);
+	if (!err)
+		err = rl_lua_kernel_aggs(s->lua, s->feed.kagg);
 	return err;
 }
 

@@ -325,6 +325,8 @@ int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
 	if (!err)
 		err = rl_bpf_set_global(b, "wakeup_interval_ns", &f->wakeup_interval_ns,
 					sizeof(f->wakeup_interval_ns));
+	if (!err)
+		err = rl_bpf_set_global(b, "kagg_on", &f->kagg, sizeof(f->kagg));
 	return err;
 }
 

@@ -42,6 +42,8 @@ struct rl_source_filter {
 	/* Not a filter: the most time between the wakeups the source forces (source.bpf.h's
 	 * budget, ring.h's rl_wakeup_interval_ns); 0: the kernel's wakeup per catch-up. */
 	uint64_t wakeup_interval_ns;
+	bool kagg;		/* not a filter: the script has kernel aggregations
+				 * (bpf/kagg.h), so records are built where they reach them */
 };
 
 #define RL_MAX_HZ 10000		/* perf throttles sampling far above this */

@@ -45,6 +45,7 @@ struct rl_lua {
 	const struct rl_ring_desc *rings; /* the ring table, for its decoders */
 	size_t nr_rings;
 	const char *bindings;	/* the user object's globals and maps (rl_lua_bind); NULL */
+	const char *kagg;	/* the built-in program's, for kernel aggregations; NULL */
 	enum rl_lua_phase phase;
 };
 

@@ -327,6 +327,34 @@ int rl_lua_bind(struct rl_lua *h, const char *bindings)
 	return 0;
 }
 
+int rl_lua_kernel_aggs(struct rl_lua *h, const char *maps)
+{
+	if (h->phase != PHASE_DECLARED)
+		return -EINVAL;
+	h->kagg = maps;
+	return 0;
+}
+
+/* require("ringlua.agg")._kernel_install(maps): the script's kernel aggregations written
+ * into the program's maps (an error without them: no built-in program feeds it). */
+static int install_kernel_aggs(struct rl_lua *h, lua_State *L)
+{
+	lua_getglobal(L, "require");
+	lua_pushstring(L, "ringlua.agg");
+	if (rl_host_call(h, L, 1, 1, "require"))
+		return rl_host_setup_error(h, L, -EINVAL);
+	lua_getfield(L, -1, "_kernel_install");
+	lua_remove(L, -2);
+	if (h->kagg)
+		lua_pushstring(L, h->kagg);
+	else
+		lua_pushnil(L);
+	lua_getfield(L, SLOT_CTL, "kernel_deliver");
+	if (rl_host_call(h, L, 2, 0, "the kernel aggregations"))
+		return rl_host_setup_error(h, L, -EINVAL);
+	return 0;
+}
+
 /* Tells the script in L its source, installs the decoders, then calls its
  * on_init(args). Returns 0 or -errno (error printed). */
 static int init_state(struct rl_lua *h, lua_State *L)
@@ -345,6 +373,8 @@ static int init_state(struct rl_lua *h, lua_State *L)
 	err = install_decoders(h, L);
 	if (!err)
 		err = install_bindings(h, L);
+	if (!err)
+		err = install_kernel_aggs(h, L);
 	if (err)
 		return err;
 	if (push_hook(L, "on_init"))

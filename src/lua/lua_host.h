@@ -91,6 +91,14 @@ int rl_lua_declare(struct rl_lua *h, const struct rl_ring_desc *rings, size_t n,
  * the host. Returns 0 or -EINVAL out of turn. */
 int rl_lua_bind(struct rl_lua *h, const char *bindings);
 
+/* Between rl_lua_declare and rl_lua_init: the built-in program's globals and maps as
+ * rl_bpf_bindings writes them, where the script's kernel aggregations (ringlua.agg's
+ * kernel = true) are kept; NULL when no built-in program feeds it (then such an
+ * aggregation is a setup error). Written into the maps before on_init, and again in
+ * every state a reload makes. The string must outlive the host. Returns 0 or -EINVAL
+ * out of turn. */
+int rl_lua_kernel_aggs(struct rl_lua *h, const char *maps);
+
 /* Tells the script which source feeds it, installs the decoders, then calls
  * on_init(args) with the script arguments. Returns 0 or -errno (error printed). */
 int rl_lua_init(struct rl_lua *h, const char *source, int argc, char **argv);

@@ -189,14 +189,16 @@ static __always_inline __u32 capture_stacks(void *ctx, struct rl_stacks *s)
 	return sizeof(*s) + k + u;
 }
 
-/* Room for a record of size bytes (a constant): in the ring, or with stacks in the
- * scratch buffer. NULL when the ring is full (a drop counted). Hand it to submit_event. */
+#include "kagg.bpf.h"
+
+/* Room for a record of size bytes (a constant): in the ring, or with stacks (or kernel
+ * aggregations) in the scratch buffer. NULL when the ring is full (a drop counted). Hand it to submit_event. */
 static __always_inline void *reserve_event(__u64 size)
 {
 	__u32 zero = 0;
 	void *e, *ring;
 
-	if (stack_mode) {
+	if (stack_mode || kagg_on) {
 		if (size > EVENT_MAX)
 			return NULL;
 		return bpf_map_lookup_elem(&stack_scratch, &zero);
@@ -263,6 +265,14 @@ static __always_inline void submit_event(void *ctx, void *e, __u64 size, __u64 n
 {
 	__u32 len;
 
+	/* With kernel aggregations e is in the scratch buffer: it goes to them, then to the
+	 * ring (copied, with its stacks if any) only while the script takes records. */
+	if (kagg_on && !kagg_record(e, KAGG_ANY_PROBE))
+		return;
+	if (kagg_on && !stack_mode) {
+		output_event(e, size, now);
+		return;
+	}
 	if (!stack_mode) {
 		/* The budget reads the ring e was reserved in: this CPU's, with per-CPU rings. */
 		void *ring = event_ring();

@@ -151,6 +151,8 @@ int rl_tracepoint(void *ctx)
 			break;
 		fill_string(buf, ctx, &p->strings[i]);
 	}
+	if (kagg_on && !kagg_record(buf, index))
+		return 0;
 	/* Submit: the ring copies it; a full ring counts a drop. With stacks, they follow
 	 * the record, from the next 8-byte boundary (the scratch buffer has room). */
 	size = p->record_size;

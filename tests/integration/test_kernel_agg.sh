@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Kernel aggregations (ringlua.agg's kernel = true): kept by the built-in program in a
+# map and printed exactly as the same aggregation kept in Lua prints the same records;
+# without an event handler no record takes the ring; a reload keeps an unchanged
+# aggregation's entries and drops a changed one's; bad declarations are one line each.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+DD="dd if=/dev/zero of=/dev/null bs=1 count=3000"
+
+# The same aggregations in the kernel (@k...) and in Lua (@l...), over the same records.
+cat > "$TMP/both.lua" <<'LUA'
+local ringlua = require("ringlua")
+local agg = require("ringlua.agg")
+agg.count("kcomm", { kernel = true, key = { "comm" } })
+agg.count("knr", { kernel = true, key = { "comm", "nr" } })
+agg.hist("khist", { kernel = true, value = "nr" })
+agg.avg("kavg", { kernel = true, key = { "pid" }, value = "nr" })
+agg.lhist("klhist", 0, 20, 5, { kernel = true, value = "nr" })
+local lcomm, lnr, lhist = agg.count("lcomm"), agg.count("lnr"), agg.hist("lhist")
+local lavg, llhist = agg.avg("lavg"), agg.lhist("llhist", 0, 20, 5)
+function on_event(ptr)
+  local e = ringlua.cast(ptr)
+  local comm, nr = ringlua.str(e.comm), tonumber(e.nr)
+  lcomm:add(comm)
+  lnr:add(lnr:key(comm, nr))
+  lhist:record(nr)
+  lavg:add(e.pid, nr)
+  llhist:record(nr)
+end
+function on_exit() agg.print_all() end
+LUA
+run_ringlua -s syscalls -c "$DD" "$TMP/both.lua"
+assert_eq "$RC" 0 "exit code of the run with both"
+sed -n '/^@k/,/^$/p' "$TMP/out" | sed 's/^@k/@/' > "$TMP/kernel.txt"
+sed -n '/^@l/,/^$/p' "$TMP/out" | sed 's/^@l/@/' > "$TMP/lua.txt"
+[ -s "$TMP/kernel.txt" ] || { cat "$TMP/out" "$TMP/err" >&2; fail "no kernel aggregation printed"; }
+cmp "$TMP/kernel.txt" "$TMP/lua.txt" || { diff "$TMP/kernel.txt" "$TMP/lua.txt" >&2; fail "kernel and Lua aggregations differ"; }
+reads=$(sed -n 's/^@knr\[dd, 0\]: //p' "$TMP/out")
+assert_between "$reads" 3000 3100 "dd's reads counted in the kernel"
+pass "count, tuple keys, hist, avg and lhist in the kernel print as in Lua ($reads reads by dd)"
+
+# Only kernel aggregations: no event handler, and no record in the ring.
+cat > "$TMP/only.lua" <<'LUA'
+local agg = require("ringlua.agg")
+agg.count("calls", { kernel = true, key = { "comm", "nr" } })
+function on_exit() agg.print_all() end
+LUA
+run_ringlua -s syscalls -c "$DD" "$TMP/only.lua"
+assert_eq "$RC" 0 "exit code without a handler"
+assert_contains "$TMP/err" "ringlua: 0 events, 0 errors" "no record delivered without a handler"
+reads=$(sed -n 's/^@calls\[dd, 0\]: //p' "$TMP/out")
+writes=$(sed -n 's/^@calls\[dd, 1\]: //p' "$TMP/out")
+assert_between "$reads" 3000 3100 "reads counted without the ring"
+assert_between "$writes" 3000 3100 "writes counted without the ring"
+pass "without a handler the ring carries nothing and the kernel counts $reads reads, $writes writes"
+
+# A tracepoint's own fields as key and value, checked against Lua again.
+cat > "$TMP/tp.lua" <<'LUA'
+local ringlua = require("ringlua")
+local agg = require("ringlua.agg")
+agg.count("kfd", { kernel = true, key = { "comm", "fd" } })
+agg.hist("ksize", { kernel = true, value = "count" })
+local lfd, lsize = agg.count("lfd"), agg.hist("lsize")
+function on_event(ptr)
+  local e = ringlua.cast(ptr)
+  lfd:add(lfd:key(ringlua.str(e.comm), tonumber(e.fd)))
+  lsize:record(tonumber(e.count))
+end
+function on_exit() agg.print_all() end
+LUA
+run_ringlua -s tp:syscalls:sys_enter_read -c "$DD" "$TMP/tp.lua"
+assert_eq "$RC" 0 "exit code of the tracepoint run"
+sed -n '/^@k/,/^$/p' "$TMP/out" | sed 's/^@k/@/' > "$TMP/kernel.txt"
+sed -n '/^@l/,/^$/p' "$TMP/out" | sed 's/^@l/@/' > "$TMP/lua.txt"
+cmp "$TMP/kernel.txt" "$TMP/lua.txt" || { diff "$TMP/kernel.txt" "$TMP/lua.txt" >&2; fail "tracepoint: kernel and Lua differ"; }
+assert_contains "$TMP/out" "@kfd[dd, 0]: 3000" "dd's 3000 reads of fd 0"
+pass "tracepoint fields (fd, count) as key and value, as in Lua"
+
+# A reload: @same keeps its entries, @changed goes from nr to pid keys without a stale
+# entry, records still skip the ring.
+cp /usr/bin/dd "$TMP/kaggdd"
+gen() {
+  local key=$1
+  cat <<LUA
+local agg = require("ringlua.agg")
+agg.count("same", { kernel = true, key = { "comm" } })
+agg.count("changed", { kernel = true, key = { "$key" } })
+function on_init() print("READY $key") end
+function on_tick() print("TICK") agg.print_all() print("END") end
+LUA
+}
+gen nr > "$TMP/gen.lua"
+start_ringlua_until "READY nr" -s syscalls --comm kaggdd --interval 100 "$TMP/gen.lua"
+"$TMP/kaggdd" if=/dev/zero of=/dev/null bs=1 count=1000 2>/dev/null
+wait_output "@changed[0]: 100"
+first=$(grep '^@same\[kaggdd\]' "$TMP/bg.out" | tail -1 | sed 's/.*: //')
+gen pid > "$TMP/gen.lua.new" && mv "$TMP/gen.lua.new" "$TMP/gen.lua"
+wait_output "READY pid"
+"$TMP/kaggdd" if=/dev/zero of=/dev/null bs=1 count=1000 2>/dev/null &
+second_pid=$!
+wait "$second_pid"
+wait_output "@changed[$second_pid]: "
+sleep 0.3
+stop_ringlua
+assert_eq "$RC" 0 "exit code after the reload"
+last=$(awk '/^TICK/ { block = "" } { block = block $0 "\n" } END { printf "%s", block }' "$TMP/bg.out")
+echo "$last" > "$TMP/last"
+total=$(sed -n 's/^@same\[kaggdd\]: //p' "$TMP/last")
+assert_between "$total" $((first + 2000)) $((first + 2200)) "@same kept its entries across the reload"
+assert_eq "$(grep -c '^@changed' "$TMP/last")" 1 "@changed has only the new run's pid"
+assert_contains "$TMP/bg.err" "ringlua: 0 events" "no record in the ring after the reload"
+pass "reload: @same went on from $first to $total, @changed restarted by pid"
+
+# Bad declarations: one line on stderr, exit non-zero.
+bad() {
+  local what=$1 expect=$2
+  shift 2
+  printf '%s\n' "local agg = require('ringlua.agg')" "$what" "function on_exit() end" > "$TMP/bad.lua"
+  run_ringlua "$@" "$TMP/bad.lua"
+  [ "$RC" -ne 0 ] || fail "$what: exit code 0"
+  assert_contains "$TMP/err" "$expect" "$what"
+  # (--bpf's object is compiled first, and says so)
+  assert_eq "$(grep -vc '^ringlua: compiled ' "$TMP/err")" 1 "$what: one line"
+}
+bad 'agg.count("x", { kernel = true, key = { "nope" } })' \
+    "agg: @x: field 'nope' of struct syscall_event: no such field" -s syscalls -c true
+bad 'agg.count("x", { kernel = true, key = { "saddr" } })' \
+    "agg: @x: field 'saddr' of struct tcp_event: of a type that is no integer or char array" -s tcp -c true
+bad 'agg.count("x", { kernel = true, key = { "pid", "tid", "nr", "comm", "ts_ns" } })' \
+    "agg: @x: kernel = true takes key = a list of 0 to 4 record fields" -s syscalls -c true
+bad 'agg.count("x", { kernel = true, key = { "path" } })' \
+    "agg: @x: the key is too long: its fields take more than 32 bytes" -s open -c true
+bad 'for i = 1, 9 do agg.count("x" .. i, { kernel = true }) end' \
+    "agg: @x9: at most 8 kernel aggregations" -s syscalls -c true
+bad 'agg.sum("x", { kernel = true, key = { "comm" } })' \
+    'agg: @x: kernel = true sum needs value = "field"' -s syscalls -c true
+bad 'agg.count("x", { kernel = true, key = { "count" } })' \
+    "agg: @x: field 'count' of struct tp_syscalls__sys_enter_close: no such field" \
+    -s tp:syscalls:sys_enter_read,tp:syscalls:sys_enter_close -c true
+echo 'function on_event() end' > "$TMP/none.lua"
+run_ringlua --record "$TMP/r.rec" -s syscalls -c true "$TMP/none.lua"
+assert_eq "$RC" 0 "exit code of the recording"
+bad 'agg.count("x", { kernel = true })' "kernel = true needs a built-in source or tracepoints" \
+    --replay "$TMP/r.rec"
+cp "$HERE/../bpf/two_rings.bpf.c" "$TMP/"
+bad 'agg.count("x", { kernel = true })' "kernel = true needs a built-in source or tracepoints" \
+    --bpf "$TMP/two_rings.bpf.c" --set comm=nothing
+pass "bad kernel aggregations: one line each, exit non-zero"
