@@ -79,7 +79,8 @@ end
 
 -- A field of the script: from the table it returned, else its global.
 local function script_field(returned, name)
-  local v = type(returned) == "table" and returned[name] or nil
+  local v
+  if type(returned) == "table" then v = returned[name] end
   if v == nil then v = rawget(_G, name) end
   return v
 end
@@ -292,6 +293,12 @@ function _M.start(chunk, script, shared_lud, sources, opts)
     end
     ctl[field] = v
   end
+  -- `timestamps = false`: the source leaves ts_ns 0 (no clock read per record).
+  local timestamps = script_field(returned, "timestamps")
+  if timestamps ~= nil and type(timestamps) ~= "boolean" then
+    error(script .. ": timestamps must be true or false, got " .. type(timestamps), 0)
+  end
+  ctl.timestamps = timestamps == false and "off" or nil
   -- Without an object's rings the ring is a built-in source's or --pin's, named in
   -- ringlua.rings; unless the script names its own object, or tracepoint probes (-s or
   -- its `source`: names with a colon), whose rings come at the restart (a reload keeps

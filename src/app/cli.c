@@ -64,6 +64,7 @@ enum {
 	OPT_STR,
 	OPT_PERF_PAGES,
 	OPT_PER_CPU_RINGS,
+	OPT_NO_TIMESTAMPS,
 	OPT_ORDERED,
 };
 
@@ -106,6 +107,7 @@ static const struct option long_opts[] = {
 	{ "perf-pages", required_argument, NULL, OPT_PERF_PAGES },
 	{ "per-cpu-rings", no_argument, NULL, OPT_PER_CPU_RINGS },
 	{ "ordered", no_argument, NULL, OPT_ORDERED },
+	{ "no-timestamps", no_argument, NULL, OPT_NO_TIMESTAMPS },
 	{ 0 },
 };
 
@@ -163,6 +165,8 @@ void rl_cli_usage(FILE *out)
 		"                      one; records come in order per CPU\n"
 		"      --ordered       with --per-cpu-rings: records in timestamp order across\n"
 		"                      CPUs, each handed over once --latency old\n"
+		"      --no-timestamps a built-in source or tracepoints leave ts_ns 0: no clock\n"
+		"                      read per record (for scripts that never read it)\n"
 		"      --max-errors N  stop after N handler errors (default: never)\n"
 		"      --stats         every interval: events/s and fill of each ring, drops/s,\n"
 		"                      the consumer's wakeups/s\n"
@@ -390,6 +394,7 @@ static int apply(struct rl_options *o, int c, const char *arg)
 		return rl_probe_str_arg(arg) < 0 ? bad_value("--str", arg) : 0;
 	case OPT_PER_CPU_RINGS: o->per_cpu_rings = true; return 0;
 	case OPT_ORDERED: o->ordered = true; return 0;
+	case OPT_NO_TIMESTAMPS: o->no_timestamps = true; return 0;
 	case OPT_PERF_PAGES:
 		/* libbpf maps each CPU's buffer as a power of two of pages. */
 		if (parse_u64(arg, 1, MAX_PERF_PAGES, &v) || (v & (v - 1)))
@@ -417,6 +422,8 @@ const char *rl_cli_source_only_option(const struct rl_options *o)
 		return "--per-cpu-rings";
 	if (o->ordered)
 		return "--ordered";
+	if (o->no_timestamps)
+		return "--no-timestamps";
 	return o->str ? "--str" : NULL;
 }
 

@@ -32,6 +32,7 @@ struct rl_options {
 	bool stats;		/* --stats: per-ring rates, fill and drops every interval */
 	bool per_cpu_rings;	/* --per-cpu-rings: a built-in source writes one ring per CPU */
 	bool ordered;		/* --ordered: its records merged by timestamp */
+	bool no_timestamps;	/* --no-timestamps: its records' ts_ns left 0 */
 	bool json;		/* --json: print every event as JSON; no script */
 	uint64_t cgroup;	/* --cgroup: only tasks in this cgroup (v2 id); 0: all */
 	const char *cgroup_dir;	/* --cgroup's directory, for objects that take an fd of it */
@@ -64,8 +65,8 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv);
 void rl_cli_usage(FILE *out);
 
 /* The first option given that only the built-in sources take (-s, --pin, -p, --uid,
- * --comm, --cgroup, --stacks, --per-cpu-rings, --ordered, --str), or NULL: a BPF object
- * of the user's own filters by itself. */
+ * --comm, --cgroup, --stacks, --per-cpu-rings, --ordered, --no-timestamps, --str), or
+ * NULL: a BPF object of the user's own filters by itself. */
 const char *rl_cli_source_only_option(const struct rl_options *o);
 
 #endif

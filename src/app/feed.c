@@ -175,6 +175,23 @@ static int choose_stacks(const struct rl_options *opt, const struct rl_lua *lua,
 	return -EINVAL;
 }
 
+/* Whether records carry ts_ns: not with --no-timestamps or the script's `timestamps =
+ * false`, which --ordered cannot go with (it merges by them). Returns 0 or -EINVAL
+ * (printed). */
+static int choose_timestamps(const struct rl_options *opt, const struct rl_lua *lua,
+			     bool *timestamps)
+{
+	const char *field = rl_lua_field(lua, "timestamps");
+
+	*timestamps = !opt->no_timestamps && !(field && !strcmp(field, "off"));
+	if (*timestamps || !opt->ordered)
+		return 0;
+	fprintf(stderr, "ringlua: --ordered merges records by their timestamps: it does not "
+			"go with %s\n", opt->no_timestamps ? "--no-timestamps" :
+			"the script's timestamps = false");
+	return -EINVAL;
+}
+
 /* Why a pinned path cannot be opened, in words. */
 static const char *pin_error(int err)
 {
@@ -207,13 +224,14 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 					   .cgroup = opt->cgroup, .follow = opt->follow,
 					   .cpu_ring_size = opt->per_cpu_rings ?
 						rl_cpu_ring_size(RL_SOURCE_RING_SIZE) : 0,
-					   .wakeup_interval_ns = rl_wakeup_interval_ns(opt->latency_us) };
+					   .wake_on_sleep = opt->latency_us > 0 };
 	const char *name = opt->source ? opt->source : rl_lua_source(lua);
 	struct rl_probe probe;
 	const struct rl_source *src;
 	int fd;
 
-	if (choose_stacks(opt, lua, &filter.stack_mode))
+	if (choose_stacks(opt, lua, &filter.stack_mode) ||
+	    choose_timestamps(opt, lua, &filter.timestamps))
 		return -EINVAL;
 	filter.kagg = rl_lua_field(lua, "kernel_aggs") != NULL;
 	if (!opt->pin && name && rl_tp_is_probe(name))
@@ -289,6 +307,12 @@ int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua 
 	if (!err && opt->per_cpu_rings &&
 	    (err = rl_source_cpu_rings(rl_feed_object(f), &f->cpu_rings, &f->nr_cpu_rings)))
 		fprintf(stderr, "ringlua: cannot open the per-CPU rings: %s\n", strerror(-err));
+	/* The built-in programs wake a consumer that says it sleeps, in a word of theirs. */
+	if (!err && !opt->pin && opt->latency_us && !(f->sleep_flag = rl_source_sleep_flag(
+							     rl_feed_object(f)))) {
+		fprintf(stderr, "ringlua: cannot map the source's globals\n");
+		err = -ENOMEM;
+	}
 	/* Kernel aggregations reach the built-in program's maps and globals as a user
 	 * object's do. */
 	if (!err && !opt->pin && rl_lua_field(lua, "kernel_aggs"))

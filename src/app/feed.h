@@ -34,6 +34,8 @@ struct rl_feed {
 	 * consumer tags their records 0): one ring to the script, the recording, --stats */
 	int *cpu_rings;
 	size_t nr_cpu_rings;
+	uint32_t *sleep_flag;		/* the built-in program's word the consumer sets before
+					 * it sleeps (ring.h); NULL: the kernel's wakeups */
 	char *bindings;			/* the user object's globals and maps, for Lua */
 	char *kagg;			/* the built-in program's globals and maps, for the
 					 * script's kernel aggregations; NULL: it has none */

@@ -244,6 +244,7 @@ static int open_consumer(struct rl_session *s)
 		.batch_cap = RL_BATCH_CAP,
 		.latency_us = s->opt.latency_us,
 		.ordered = s->opt.ordered,
+		.sleep_flag = s->feed.sleep_flag,
 	};
 	int err = rl_consumer_open(&s->consumer, &co);
 

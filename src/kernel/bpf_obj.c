@@ -556,6 +556,15 @@ void *rl_bpf_global_area(struct rl_bpf *b, const struct bpf_map *map, bool writa
 	return addr;
 }
 
+void *rl_bpf_global_live(struct rl_bpf *b, const char *var, size_t size)
+{
+	struct bpf_map *map = NULL;
+	const struct btf_var_secinfo *vs = find_global(b, var, &map);
+	uint8_t *area = vs && map && vs->size == size ? rl_bpf_global_area(b, map, true) : NULL;
+
+	return area ? area + vs->offset : NULL;
+}
+
 /* A share of the links to destroy, for one thread. */
 struct link_share {
 	struct bpf_link **links;

@@ -88,6 +88,11 @@ int rl_bpf_read_u64(const struct rl_bpf *b, const char *var, uint64_t *val);
 struct bpf_map;
 void *rl_bpf_global_area(struct rl_bpf *b, const struct bpf_map *map, bool writable);
 
+/* After load: the global var of size bytes in .data or .bss, live (rl_bpf_global_area,
+ * writable), for a word the program and ringlua both use. NULL when there is no such
+ * variable of that size, or its map cannot be mapped. */
+void *rl_bpf_global_live(struct rl_bpf *b, const char *var, size_t size);
+
 /* Detaches and unloads. Accepts NULL. */
 void rl_bpf_close(struct rl_bpf *b);
 

@@ -288,6 +288,33 @@ int rl_source_cpu_rings(const struct rl_bpf *b, int **fds, size_t *n)
 	return 0;
 }
 
+/* Sets the size of b's one ring (unless it has a ring per CPU), how records are
+ * committed: whether they wake the consumer (and the size of each ring, for the fill at
+ * which they do anyway), and whether they are stamped. */
+static int set_commits(struct rl_bpf *b, const struct rl_source_filter *f)
+{
+	struct bpf_map *events = bpf_object__find_map_by_name(rl_bpf_object(b), "events");
+	uint64_t ring_bytes = f->cpu_ring_size ? f->cpu_ring_size : RL_SOURCE_RING_SIZE;
+	int err = events ? 0 : -ENOENT;
+
+	if (!err && !f->cpu_ring_size)
+		err = bpf_map__set_max_entries(events, RL_SOURCE_RING_SIZE);
+	if (!err)
+		err = rl_bpf_set_global(b, "wake_on_sleep", &f->wake_on_sleep,
+					sizeof(f->wake_on_sleep));
+
+	if (!err)
+		err = rl_bpf_set_global(b, "ring_bytes", &ring_bytes, sizeof(ring_bytes));
+	if (!err)
+		err = rl_bpf_set_global(b, "timestamps", &f->timestamps, sizeof(f->timestamps));
+	return err;
+}
+
+uint32_t *rl_source_sleep_flag(struct rl_bpf *b)
+{
+	return rl_bpf_global_live(b, "consumer_asleep", sizeof(uint32_t));
+}
+
 /* The programs of source.bpf.h that keep the set of followed descendants. */
 static const char *const follow_programs[] = { "rl_follow_fork", "rl_follow_exit" };
 
@@ -323,8 +350,7 @@ int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
 	if (!err && f->cpu_ring_size)
 		err = use_cpu_rings(b, f->cpu_ring_size);
 	if (!err)
-		err = rl_bpf_set_global(b, "wakeup_interval_ns", &f->wakeup_interval_ns,
-					sizeof(f->wakeup_interval_ns));
+		err = set_commits(b, f);
 	if (!err)
 		err = rl_bpf_set_global(b, "kagg_on", &f->kagg, sizeof(f->kagg));
 	return err;

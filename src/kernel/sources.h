@@ -23,7 +23,7 @@ struct rl_source {
 };
 
 #define RL_DEFAULT_SOURCE "exec"
-#define RL_SOURCE_RING_SIZE (8u << 20)	/* `events` in bpf/source.bpf.h */
+#define RL_SOURCE_RING_SIZE (8u << 20)	/* `events` of bpf/source.bpf.h, set at load */
 #define RL_ANY_UID UINT32_MAX	/* (uid_t)-1 is no user's uid */
 #define RL_COMM_MAX 15		/* the kernel keeps 15 characters of a task's name */
 
@@ -39,9 +39,11 @@ struct rl_source_filter {
 				 * struct (RL_STACK_KERNEL | RL_STACK_USER of bpf/stacks.h) */
 	uint32_t cpu_ring_size;	/* not a filter either: >0: one ring per possible CPU, of
 				 * this size (a power of two of pages), instead of `events` */
-	/* Not a filter: the most time between the wakeups the source forces (source.bpf.h's
-	 * budget, ring.h's rl_wakeup_interval_ns); 0: the kernel's wakeup per catch-up. */
-	uint64_t wakeup_interval_ns;
+	/* Not filters: commit records without waking the consumer, waking it only when
+	 * it says it sleeps (source.bpf.h; the consumer's sleep_flag, rl_source_sleep_flag);
+	 * false: the kernel's wakeup per catch-up. And whether records carry ts_ns. */
+	bool wake_on_sleep;
+	bool timestamps;
 	bool kagg;		/* not a filter: the script has kernel aggregations
 				 * (bpf/kagg.h), so records are built where they reach them */
 };
@@ -85,6 +87,10 @@ int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f);
 /* The size of each CPU's ring when the rings of one source share total bytes: total
  * over the possible CPUs, rounded up to a power of two of at least a page. */
 uint32_t rl_cpu_ring_size(uint64_t total);
+
+/* After load: the word the consumer sets before it sleeps, for a source opened with
+ * wake_on_sleep (source.bpf.h's consumer_asleep, live), or NULL. */
+uint32_t *rl_source_sleep_flag(struct rl_bpf *b);
 
 /* After rl_source_open with f->cpu_ring_size: a descriptor of every CPU's ring, by CPU,
  * into *fds (the caller closes them and frees *fds), their count in *n. Returns 0 or

@@ -26,8 +26,10 @@
 /* A ring at least this full (1/8) is drained at once, without waiting for a batch to
  * build up: what arrives during the wait must still fit. */
 #define NO_WAIT_FILL_SHARE 8
-/* Producers on a wakeup budget force one at least this many latency bounds apart. */
-#define WAKEUP_INTERVAL_BOUNDS 8
+/* After its last drain that found records the consumer polls on its timer, once a bound,
+ * for this many bounds before it sleeps for good: records that keep coming are drained
+ * on the timer, and only a sleep for good costs a producer a wakeup (sleep_flag). */
+#define POLL_ON_BOUNDS 8
 
 struct ring {
 	uint64_t *consumer_pos;
@@ -481,20 +483,47 @@ static int coalesce_wait(struct rl_consumer *c, int timeout_ms)
 	return 0;
 }
 
+/* True when some ring holds a record, committed or still being written. */
+static bool records_pending(const struct rl_consumer *c)
+{
+	for (int i = 0; i < c->nr_rings; i++)
+		if (load_pos(c->rings[i].producer_pos) != load_pos(c->rings[i].consumer_pos))
+			return true;
+	return false;
+}
+
+/* Tells producers that wake only a sleeping consumer (sleep_flag) that it sleeps: sets
+ * the word, fences, and looks at the rings once more. A producer reads the word after
+ * its commit, so either it sees the word or this sees its record (then the word is taken
+ * back, and false returned: a record is on its way). */
+static bool announce_sleep(const struct rl_consumer *c)
+{
+	__atomic_store_n(c->opts.sleep_flag, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!records_pending(c))
+		return true;
+	__atomic_store_n(c->opts.sleep_flag, 0, __ATOMIC_RELAXED);
+	return false;
+}
+
 /* Sleeps until a ring's wakeup, a wake fd, or timeout_ms, after a drain that began at
- * start found nothing. Producers on a wakeup budget (rl_wakeup_interval_ns) leave records
- * without a wakeup for up to that interval after the last one they forced, so until that
- * long and a bound after the last drain that found records, the sleep also ends on the
- * timer a bound after start. Returns 0 or -errno (-EINTR for a signal). */
+ * start found nothing. Until POLL_ON_BOUNDS bounds (and one) after the last drain that
+ * found records, the sleep also ends on the timer a bound after start; after that the
+ * consumer sleeps for good, and says so to producers that wake only a sleeper. Returns 0
+ * or -errno (-EINTR for a signal). */
 static int sleep_for_records(struct rl_consumer *c, uint64_t start, int timeout_ms)
 {
 	uint64_t bound = (uint64_t)c->opts.latency_us * 1000;
-	uint64_t polls_end = c->found_ns + rl_wakeup_interval_ns(c->opts.latency_us) + bound;
-	uint64_t at = bound && c->found_ns && start < polls_end ? start + bound : 0;
+	uint64_t polls_end = c->found_ns + (POLL_ON_BOUNDS + 1) * bound;
+	bool polling = bound && c->found_ns && start < polls_end;
 	struct epoll_event ev[WAKEUPS_PER_WAIT];
+	uint64_t at;
 	bool timed;
 	int n, err;
 
+	if (!polling && bound && c->opts.sleep_flag && !announce_sleep(c))
+		polling = true; /* a record is being written: look again within a bound */
+	at = polling ? start + bound : 0;
 	/* Records an ordered drain held back get no wakeup: the timer ends the sleep when
 	 * the first of them is old enough. */
 	if (c->held_until && (!at || c->held_until < at))
@@ -502,6 +531,8 @@ static int sleep_for_records(struct rl_consumer *c, uint64_t start, int timeout_
 	timed = at && set_timer(c, at) == 0;
 	n = epoll_wait(c->epoll_fd, ev, WAKEUPS_PER_WAIT, timeout_ms);
 	err = n < 0 ? -errno : 0;
+	if (c->opts.sleep_flag)
+		__atomic_store_n(c->opts.sleep_flag, 0, __ATOMIC_RELAXED);
 	if (timed)
 		set_timer(c, 0);
 	c->wakeups += n > 0;
@@ -559,11 +590,6 @@ static int poll_with(struct rl_consumer *c, int timeout_ms,
 	if (n > 0 && (size_t)n < c->opts.batch_cap && !stopped && c->opts.latency_us)
 		start_window(c, start);
 	return n;
-}
-
-uint64_t rl_wakeup_interval_ns(uint32_t latency_us)
-{
-	return (uint64_t)latency_us * 1000 * WAKEUP_INTERVAL_BOUNDS;
 }
 
 uint64_t rl_consumer_wakeups(const struct rl_consumer *c)

@@ -48,6 +48,16 @@ struct rl_consumer_opts {
 	 * each ring still moves in that ring's order; records stay in place. Peek does not
 	 * merge. */
 	bool ordered;
+	/* For producers that commit without waking the consumer (BPF_RB_NO_WAKEUP) and wake
+	 * it only when this word, which they share with it (a BPF global, mapped), is
+	 * nonzero: before a poll sleeps for good, the consumer sets it, issues a full fence
+	 * and looks at the rings once more (any record, committed or not, and it polls on
+	 * its timer instead); it clears the word when it wakes. A producer reads the word
+	 * after its commit, a full barrier, so one of the two sees the other. The consumer
+	 * keeps polling on its timer, once a latency bound, for 8 bounds after its last
+	 * drain that found records before it sleeps for good. NULL: producers that wake it
+	 * as the kernel does by default. */
+	uint32_t *sleep_flag;
 };
 
 /* A ring already mapped in the kernel's layout; how simulated rings are added. */
@@ -127,14 +137,6 @@ int64_t rl_consumer_tag(const struct rl_consumer *c, int ring);
 /* For the last drain before close: an ordered poll no longer waits out the latency
  * bound, and hands out every committed record (still merged by timestamp). */
 void rl_consumer_stop_holding(struct rl_consumer *c);
-/* Producers on a wakeup budget commit without waking the consumer (BPF_RB_NO_WAKEUP) and
- * force a wakeup only when they have not for this long (or when the ring passes an eighth
- * full): a consumer with latency bound latency_us keeps polling on its own timer, every
- * bound, until this long and a bound after its last poll that found records, so a record
- * is handed out within the bound either way, and it sleeps for good only when producers
- * are quiet. Several bounds (not one): forced wakeups are the only ones left while records
- * come, and few. 0 for latency_us 0: such producers should keep the kernel's rule. */
-uint64_t rl_wakeup_interval_ns(uint32_t latency_us);
 
 /* How often the consumer has woken from epoll (a ring's wakeup, the coalescing timer, a
  * wake fd) since it was opened: what a producer's wakeup policy costs it. */

@@ -40,3 +40,39 @@ assert_eq "$RC" 0 "exit code when the traced process is a zombie"
 assert_contains "$TMP/err" "ringlua: process $zombie exited" "stop message"
 kill "$parent" 2>/dev/null || true
 pass "a zombie counts as exited"
+
+# Timestamps: every record carries one by default; --no-timestamps and the script's
+# `timestamps = false` leave ts_ns 0 (the source reads no clock), on built-in sources and
+# tracepoints alike; --ordered needs them; the field takes a boolean only.
+# stamps ARGS...: "stamped unstamped" counts of dd's system calls.
+stamps() {
+  "$RINGLUA" "$@" -c "dd if=/dev/zero of=/dev/null bs=1 count=200 status=none" 2> "$TMP/ts.err" \
+    > "$TMP/ts.out" || { cat "$TMP/ts.err" >&2; fail "ringlua $* failed"; }
+  cat "$TMP/ts.out"
+}
+count_stamps='local s, u = 0, 0
+  on_event = function(p) if ringlua.cast(p).ts_ns ~= 0 then s = s + 1 else u = u + 1 end end
+  on_exit = function() print(s, u) end'
+read -r stamped unstamped <<< "$(stamps -s syscalls -e "$count_stamps")"
+assert_between "$stamped" 400 100000 "stamped records by default"
+assert_eq "$unstamped" 0 "records without a timestamp by default"
+read -r stamped unstamped <<< "$(stamps -s syscalls --no-timestamps -e "$count_stamps")"
+assert_eq "$stamped" 0 "stamped records with --no-timestamps"
+assert_between "$unstamped" 400 100000 "records with --no-timestamps"
+read -r stamped unstamped <<< "$(stamps -s tp:syscalls:sys_enter_read -e "timestamps = false $count_stamps")"
+assert_eq "$stamped" 0 "stamped tracepoint records with timestamps = false"
+assert_between "$unstamped" 200 100000 "tracepoint records with timestamps = false"
+pass "--no-timestamps and timestamps = false leave ts_ns 0; records are stamped otherwise"
+
+RC=0
+"$RINGLUA" -s syscalls --per-cpu-rings --ordered --no-timestamps -e 'on_event = function() end' \
+  > "$TMP/out" 2> "$TMP/err" || RC=$?
+assert_eq "$RC" 1 "exit code of --ordered with --no-timestamps"
+assert_eq "$(wc -l < "$TMP/err")" 1 "one line for --ordered with --no-timestamps"
+assert_contains "$TMP/err" "--ordered merges records by their timestamps" "why"
+RC=0
+"$RINGLUA" -s syscalls -e 'timestamps = "no" on_event = function() end' \
+  > "$TMP/out" 2> "$TMP/err" || RC=$?
+assert_eq "$RC" 1 "exit code of timestamps = \"no\""
+assert_contains "$TMP/err" "timestamps must be true or false, got string" "why"
+pass "--ordered without timestamps and a timestamps field of the wrong type are refused"

@@ -5,11 +5,13 @@
  * ready). And the coalescing window: a bound that signals do not stretch, and no wait
  * at all for a ring that is filling up. And producers on a wakeup budget: records
  * committed without a wakeup soon after the last find are handed out within the bound,
- * and a consumer left alone long enough sleeps for good. */
+ * a consumer left alone long enough sleeps for good, and producers that wake only a
+ * consumer that said it sleeps (sleep_flag) lose nothing. */
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -275,8 +277,8 @@ static void quiet_record_soon_after_a_find_is_in_time(void)
 	CHECK(st.next == 2 && st.out_of_order == 0);
 }
 
-/* Once the forced-wakeup interval and a bound have passed since the last find, an empty
- * ring's poll sleeps its whole timeout: no timer keeps an idle consumer awake. */
+/* Once POLL_ON_BOUNDS bounds and one have passed since the last find, an empty ring's
+ * poll sleeps its whole timeout: no timer keeps an idle consumer awake. */
 static void idle_consumer_sleeps_for_good(void)
 {
 	static struct stream st;
@@ -292,7 +294,7 @@ static void idle_consumer_sleeps_for_good(void)
 	CHECK(rl_consumer_add_mem(c, &st.sim->mem, st.sim->wake_fd, on_batch, &st) == 0);
 	CHECK(sim_emit(st.sim, &seq, sizeof(seq), SIM_NO_WAKEUP) == 0);
 	CHECK(rl_consumer_poll(c, -1) == 1);
-	usleep((useconds_t)(rl_wakeup_interval_ns(latency_us) / 1000 + 2 * latency_us));
+	usleep(10 * latency_us); /* ring.c's POLL_ON_BOUNDS (8) and a bound, and more */
 	CHECK(rl_consumer_poll(c, 0) == 0); /* ends the window without waiting */
 	wakeups = rl_consumer_wakeups(c);
 	t0 = sim_now_s();
@@ -301,6 +303,79 @@ static void idle_consumer_sleeps_for_good(void)
 	CHECK(rl_consumer_wakeups(c) == wakeups);
 	rl_consumer_close(c);
 	sim_ring_free(st.sim);
+}
+
+/* A producer of source.bpf.h's kind: commits without a wakeup, then (after a full
+ * barrier, as the commit's xchg is) wakes the consumer only if it said it sleeps. */
+struct sleeper_stream {
+	struct stream st;
+	uint32_t asleep;	/* the consumer's sleep_flag */
+	uint64_t nudges;	/* wakeups the producer gave */
+};
+
+static void emit_waking_sleeper(struct sleeper_stream *ss, uint64_t seq)
+{
+	uint64_t one = 1;
+
+	while (sim_emit(ss->st.sim, &seq, sizeof(seq), SIM_NO_WAKEUP))
+		sched_yield();
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&ss->asleep, __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&ss->asleep, 0, __ATOMIC_RELAXED);
+	ss->nudges++;
+	if (write(ss->st.sim->wake_fd, &one, sizeof(one)) != sizeof(one))
+		abort();
+}
+
+/* Records in bursts with pauses longer than the consumer's polling spell, so that it
+ * sleeps for good between them and each burst's first record must wake it. */
+#define SLEEPER_BURSTS 40
+static void *produce_for_sleeper(void *arg)
+{
+	struct sleeper_stream *ss = arg;
+	uint64_t seq = 0;
+
+	for (int b = 0; b < SLEEPER_BURSTS; b++) {
+		for (int i = 0; i < 50; i++)
+			emit_waking_sleeper(ss, seq++);
+		usleep(b % 2 ? 30000 : 200); /* a long quiet spell every other burst */
+	}
+	return NULL;
+}
+
+/* Producers that wake only a sleeping consumer (sleep_flag): every record arrives, no
+ * poll sleeps through records, and the producer woke the consumer about once per long
+ * quiet spell, not per record. */
+static void sleeping_consumer_is_woken_by_the_flag(void)
+{
+	static struct sleeper_stream ss;
+	struct rl_consumer_opts o = { .batch = batch, .batch_cap = 256, .latency_us = 1000,
+				      .sleep_flag = &ss.asleep };
+	struct rl_consumer *c = NULL;
+	double longest = 0;
+	pthread_t t;
+
+	ss = (struct sleeper_stream){ .st = { .sim = sim_ring_new(16 * 4096) } };
+	CHECK(ss.st.sim);
+	CHECK(rl_consumer_open(&c, &o) == 0);
+	CHECK(rl_consumer_add_mem(c, &ss.st.sim->mem, ss.st.sim->wake_fd, on_batch, &ss.st) == 0);
+	CHECK(pthread_create(&t, NULL, produce_for_sleeper, &ss) == 0);
+	while (ss.st.next < SLEEPER_BURSTS * 50 && longest < STALL_TIMEOUT_MS / 1000.0) {
+		double t0 = sim_now_s();
+
+		if (rl_consumer_poll(c, STALL_TIMEOUT_MS) < 0)
+			break;
+		if (sim_now_s() - t0 > longest)
+			longest = sim_now_s() - t0;
+	}
+	pthread_join(t, NULL);
+	rl_consumer_close(c);
+	sim_ring_free(ss.st.sim);
+	CHECK(ss.st.next == SLEEPER_BURSTS * 50 && ss.st.out_of_order == 0);
+	CHECK(longest < 1.0);
+	CHECK(ss.nudges >= 1 && ss.nudges <= SLEEPER_BURSTS);
+	CHECK(ss.st.sim->wakeups == 0); /* every record was committed without one */
 }
 
 int main(void)
@@ -314,5 +389,6 @@ int main(void)
 	RUN(filling_ring_is_drained_without_waiting);
 	RUN(quiet_record_soon_after_a_find_is_in_time);
 	RUN(idle_consumer_sleeps_for_good);
+	RUN(sleeping_consumer_is_woken_by_the_flag);
 	return check_summary();
 }

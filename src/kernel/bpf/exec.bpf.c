@@ -22,14 +22,14 @@ int on_exec(struct trace_event_raw_sched_process_exec *ctx)
 	if (!e)
 		return 0;
 	/* Fill it: comm is already the new program's name at this point. */
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = event_time();
 	e->pid = tgid;
 	e->tid = (__u32)pid_tgid;
 	e->ppid = task->real_parent->tgid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	RECORD_COMM(e->comm);
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + filename_off);
-	/* Submit: the consumer sees it from now on, woken on the budget. */
-	submit_event(ctx, e, sizeof(*e), e->ts_ns);
+	/* Submit: the consumer sees it from now on. */
+	submit_event(ctx, e, sizeof(*e));
 	return 0;
 }

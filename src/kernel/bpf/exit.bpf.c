@@ -35,7 +35,7 @@ int on_exit(void *ctx)
 	e->signal = code & 0x7f;
 	e->core_dumped = (code >> 7) & 1;
 	RECORD_COMM(e->comm);
-	/* Submit: the consumer sees it from now on, woken on the budget. */
-	submit_event(ctx, e, sizeof(*e), e->ts_ns);
+	/* Submit: the consumer sees it from now on. */
+	submit_event(ctx, e, sizeof(*e));
 	return 0;
 }

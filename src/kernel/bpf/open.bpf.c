@@ -59,7 +59,7 @@ static __always_inline int emit(void *ctx, long ret)
 		goto out;
 	/* Fill it: the kernel has read the path (and open_how) by now, so their pages are
 	 * resident and the reads cannot fault. */
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = event_time();
 	e->flags = args->flags;
 	e->mode = args->mode;
 	if (args->how && !bpf_probe_read_user(&how, sizeof(how), (const void *)args->how)) {
@@ -73,8 +73,8 @@ static __always_inline int emit(void *ctx, long ret)
 	RECORD_COMM(e->comm);
 	if (bpf_probe_read_user_str(e->path, sizeof(e->path), (const void *)args->path) < 0)
 		e->path[0] = '\0';
-	/* Submit: the consumer sees it from now on, woken on the budget. */
-	submit_event(ctx, e, sizeof(*e), e->ts_ns);
+	/* Submit: the consumer sees it from now on. */
+	submit_event(ctx, e, sizeof(*e));
 out:
 	bpf_map_delete_elem(&opens, &tid);
 	return 0;

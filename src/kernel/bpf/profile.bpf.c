@@ -39,14 +39,14 @@ int on_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	/* Fill it: the current task is the one the clock interrupted. */
 	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = event_time();
 	e->cpu = bpf_get_smp_processor_id();
 	e->pid = tgid;
 	e->tid = (__u32)pid_tgid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->user_mode = in_user_mode(&ctx->regs);
 	RECORD_COMM(e->comm);
-	/* Submit: the consumer sees it from now on, woken on the budget. */
-	submit_event(ctx, e, sizeof(*e), e->ts_ns);
+	/* Submit: the consumer sees it from now on. */
+	submit_event(ctx, e, sizeof(*e));
 	return 0;
 }

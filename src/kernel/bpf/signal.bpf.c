@@ -33,7 +33,7 @@ int on_signal_generate(struct trace_event_raw_signal_generate *ctx)
 	if (!e)
 		return 0;
 	/* Fill it: the sender is the current task; the target comes with the tracepoint. */
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = event_time();
 	e->pid = tgid;
 	e->tid = (__u32)pid_tgid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
@@ -44,7 +44,7 @@ int on_signal_generate(struct trace_event_raw_signal_generate *ctx)
 	e->group = ctx->group != 0;
 	RECORD_COMM(e->comm);
 	bpf_probe_read_kernel(e->target_comm, sizeof(e->target_comm), ctx->comm);
-	/* Submit: the consumer sees it from now on, woken on the budget. */
-	submit_event(ctx, e, sizeof(*e), e->ts_ns);
+	/* Submit: the consumer sees it from now on. */
+	submit_event(ctx, e, sizeof(*e));
 	return 0;
 }

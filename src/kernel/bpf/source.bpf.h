@@ -21,6 +21,21 @@ const volatile bool follow = false; /* also trace the processes targ_tgid starts
  * and the records go straight into the ring as before. */
 const volatile __u32 stack_mode = 0;
 
+/* Whether records carry the time they were made (ts_ns). Reading the clock is a large
+ * part of a small record's cost (on x86 the clocksource is read through an indirect
+ * call, a retpoline under Spectre mitigations): a script that never reads ts_ns turns it
+ * off (`timestamps = false`, --no-timestamps), and ts_ns is 0; nothing else here reads
+ * the clock. Sources whose own fields need it (exit's lifetime, syscall_exit's latency)
+ * stamp their records anyway. */
+const volatile bool timestamps = true;
+
+/* The time to stamp a record with: now (CLOCK_MONOTONIC, bpf_ktime_get_ns), or 0 with
+ * timestamps off. */
+static __always_inline __u64 event_time(void)
+{
+	return timestamps ? bpf_ktime_get_ns() : 0;
+}
+
 /* Lost-event convention: incremented whenever bpf_ringbuf_reserve fails (ring full). */
 __u64 dropped = 0;
 
@@ -30,7 +45,7 @@ __u64 dropped = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20);
+	__uint(max_entries, 4096); /* RL_SOURCE_RING_SIZE (sources.h), set before load */
 } events SEC(".maps");
 
 /* Per-CPU rings (--per-cpu-rings): set before load, with cpu_rings filled by ringlua
@@ -210,59 +225,77 @@ static __always_inline void *reserve_event(__u64 size)
 	return e;
 }
 
-/* Wakeup budget. The consumer drains on its own timer within its latency bound while
- * records come, so a record needs no wakeup of its own (each costs the traced task an
- * irq_work, often an IPI, and the consumer a trip through epoll): records are committed
- * with BPF_RB_NO_WAKEUP, and a wakeup is forced only
- * - when none was forced for wakeup_interval_ns: a consumer keeps polling on its timer
- *   until that long (and a bound) after its last drain that found records, so the first
- *   record after a quiet spell wakes it, and it sleeps for good only when nothing comes
- *   (ring.h: rl_wakeup_interval_ns, several bounds); and
+/* Wakeups. The consumer drains on its own timer within its latency bound while records
+ * come, so a record needs no wakeup of its own (each costs the traced task an irq_work,
+ * often an IPI, and the consumer a trip through epoll): with wake_on_sleep, records are
+ * committed with BPF_RB_NO_WAKEUP, and the consumer is woken only
+ * - when it said it sleeps: before it sleeps for good (it keeps polling on its timer for
+ *   a while after its last drain that found records) it sets consumer_asleep, issues a
+ *   full fence and looks at the rings once more; a producer reads the word after its
+ *   commit (a full barrier), so one of the two sees the other, and the first producer
+ *   to see the word clears it and wakes the consumer; and
  * - when a record takes the ring past 1/WAKEUP_FILL_SHARE full, where the consumer stops
  *   waiting for its window (ring.c's NO_WAIT_FILL_SHARE), so a burst cannot fill it.
- * ringlua sets wakeup_interval_ns from --latency before load; 0 keeps the kernel's rule
- * (wake when the consumer has caught up), which --latency 0 wants. */
+ * No clock is read. ringlua sets wake_on_sleep and ring_bytes before load; off (--latency
+ * 0) keeps the kernel's rule: wake a consumer that has caught up. */
 #define WAKEUP_FILL_SHARE 8
-const volatile __u64 wakeup_interval_ns = 0;
-__u64 last_wakeup_ns = 0; /* when a wakeup was last forced, by any CPU */
+const volatile bool wake_on_sleep = false;
+const volatile __u64 ring_bytes = 0; /* each ring's size */
+__u32 consumer_asleep = 0; /* set by the consumer, cleared by the producer that wakes it */
 
-/* The flags to commit a record of size payload bytes to ring with, stamped now;
- * reserved: whether the record already holds its place in the ring (bpf_ringbuf_reserve),
- * or is yet to be copied in (bpf_ringbuf_output). */
-static __always_inline __u64 wakeup_flags(void *ring, __u64 now, __u64 size, bool reserved)
+/* The flags to commit a record of size payload bytes to ring with; reserved: whether it
+ * already holds its place in the ring (bpf_ringbuf_reserve), or is yet to be copied in
+ * (bpf_ringbuf_output). */
+static __always_inline __u64 commit_flags(void *ring, __u64 size, bool reserved)
 {
 	__u64 bytes = (size + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
-	__u64 fill, pending;
-	bool crossed;
+	__u64 fill = ring_bytes / WAKEUP_FILL_SHARE, pending;
 
-	if (!wakeup_interval_ns)
+	if (!wake_on_sleep)
 		return 0;
-	fill = bpf_ringbuf_query(ring, BPF_RB_RING_SIZE) / WAKEUP_FILL_SHARE;
 	pending = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) + (reserved ? 0 : bytes);
-	crossed = pending >= fill && pending - bytes < fill;
-	/* Signed: another CPU may have stamped a later time than ours. */
-	if (!crossed && (__s64)(now - last_wakeup_ns) < (__s64)wakeup_interval_ns)
-		return BPF_RB_NO_WAKEUP;
-	last_wakeup_ns = now;
-	return BPF_RB_FORCE_WAKEUP;
+	if (pending >= fill && pending - bytes < fill)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
 }
 
-/* Copies size bytes at data into the ring as one record stamped now, on the wakeup
- * budget; a full ring counts a drop. For records whose size is known only at run time. */
-static __always_inline void output_event(const void *data, __u64 size, __u64 now)
+/* After a commit to ring: wakes the consumer if it said it sleeps, with a discarded
+ * record (the consumer skips it) committed with BPF_RB_FORCE_WAKEUP. Two producers may
+ * both wake it: harmless. When even that record finds no room, the word is set again
+ * for the next producer. */
+static __always_inline void wake_sleeper(void *ring)
+{
+	void *nudge;
+
+	if (!wake_on_sleep || !consumer_asleep)
+		return;
+	consumer_asleep = 0;
+	nudge = bpf_ringbuf_reserve(ring, 8, 0);
+	if (!nudge) {
+		consumer_asleep = 1;
+		return;
+	}
+	bpf_ringbuf_discard(nudge, BPF_RB_FORCE_WAKEUP);
+}
+
+/* Copies size bytes at data into the ring as one record; a full ring counts a drop.
+ * For records whose size is known only at run time. */
+static __always_inline void output_event(const void *data, __u64 size)
 {
 	void *ring = event_ring();
 
 	if (!ring || bpf_ringbuf_output(ring, (void *)data, size,
-					wakeup_flags(ring, now, size, false)))
+					commit_flags(ring, size, false)))
 		__sync_fetch_and_add(&dropped, 1);
+	else
+		wake_sleeper(ring);
 }
 
-/* Submits the record e of reserve_event(size), stamped now (its ts_ns), on the wakeup
- * budget: at once, or with its stacks captured (ctx: the program's context) and copied
- * to the ring at its exact length. */
-static __always_inline void submit_event(void *ctx, void *e, __u64 size, __u64 now)
+/* Submits the record e of reserve_event(size): at once, or with its stacks captured
+ * (ctx: the program's context) and copied to the ring at its exact length. */
+static __always_inline void submit_event(void *ctx, void *e, __u64 size)
 {
+	void *ring;
 	__u32 len;
 
 	/* With kernel aggregations e is in the scratch buffer: it goes to them, then to the
@@ -270,20 +303,21 @@ static __always_inline void submit_event(void *ctx, void *e, __u64 size, __u64 n
 	if (kagg_on && !kagg_record(e, KAGG_ANY_PROBE))
 		return;
 	if (kagg_on && !stack_mode) {
-		output_event(e, size, now);
+		output_event(e, size);
 		return;
 	}
 	if (!stack_mode) {
-		/* The budget reads the ring e was reserved in: this CPU's, with per-CPU rings. */
-		void *ring = event_ring();
-
-		bpf_ringbuf_submit(e, ring ? wakeup_flags(ring, now, size, true) : 0);
+		/* The ring e was reserved in: this CPU's, with per-CPU rings. */
+		ring = event_ring();
+		bpf_ringbuf_submit(e, ring ? commit_flags(ring, size, true) : 0);
+		if (ring)
+			wake_sleeper(ring);
 		return;
 	}
 	len = size + capture_stacks(ctx, (struct rl_stacks *)((__u8 *)e + size));
 	if (len > EVENT_MAX + RL_STACKS_BYTES)
 		return;
-	output_event(e, len, now);
+	output_event(e, len);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -57,8 +57,8 @@ int on_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	e->tid = tid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	RECORD_COMM(e->comm);
-	/* Submit: the consumer sees it from now on, woken on the budget. */
-	submit_event(ctx, e, sizeof(*e), e->ts_ns);
+	/* Submit: the consumer sees it from now on. */
+	submit_event(ctx, e, sizeof(*e));
 out:
 	bpf_map_delete_elem(&starts, &tid);
 	return 0;

@@ -20,12 +20,12 @@ int on_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	if (!e)
 		return 0;
 	/* Fill it: args[1] of sys_enter is the system call number. */
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = event_time();
 	e->pid = tgid;
 	e->tid = (__u32)pid_tgid;
 	e->nr = (__s64)ctx->args[1];
 	RECORD_COMM(e->comm);
-	/* Submit: the consumer sees it from now on, woken on the budget. */
-	submit_event(ctx, e, sizeof(*e), e->ts_ns);
+	/* Submit: the consumer sees it from now on. */
+	submit_event(ctx, e, sizeof(*e));
 	return 0;
 }

@@ -84,15 +84,15 @@ static __always_inline int emit(void *ctx, long fd, enum tcp_event_direction dir
 		return 0;
 	/* Fill it: addresses shorter than 16 bytes leave zeros behind them. */
 	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = event_time();
 	read_endpoints(e, sk);
 	e->pid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->direction = direction;
 	RECORD_COMM(e->comm);
-	/* Submit: the consumer sees it from now on, woken on the budget. */
-	submit_event(ctx, e, sizeof(*e), e->ts_ns);
+	/* Submit: the consumer sees it from now on. */
+	submit_event(ctx, e, sizeof(*e));
 	return 0;
 }
 

@@ -131,7 +131,7 @@ int rl_tracepoint(void *ctx)
 		return 0;
 	/* Build the record in the scratch buffer: header, raw fields, strings. */
 	h = (struct tp_header *)buf;
-	h->ts_ns = bpf_ktime_get_ns();
+	h->ts_ns = event_time();
 	h->probe = index;
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
@@ -164,6 +164,6 @@ int rl_tracepoint(void *ctx)
 		if (size > TP_RECORD_MAX + RL_STACKS_BYTES)
 			return 0;
 	}
-	output_event(buf, size, h->ts_ns);
+	output_event(buf, size);
 	return 0;
 }

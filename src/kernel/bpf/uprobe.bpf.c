@@ -51,7 +51,7 @@ static __always_inline int emit(struct pt_regs *ctx, bool is_return)
 	if (!e)
 		return 0;
 	/* Fill it: the header, the arguments or the return value, the string. */
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = event_time();
 	e->probe = (__u32)bpf_get_attach_cookie(ctx);
 	e->pid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
@@ -71,8 +71,8 @@ static __always_inline int emit(struct pt_regs *ctx, bool is_return)
 	if (str_arg >= 0 &&
 	    bpf_probe_read_user_str(e->str, sizeof(e->str), (const void *)str_source(e)) < 0)
 		e->str[0] = '\0';
-	/* Submit: the consumer sees it from now on, woken on the budget. */
-	submit_event(ctx, e, sizeof(*e), e->ts_ns);
+	/* Submit: the consumer sees it from now on. */
+	submit_event(ctx, e, sizeof(*e));
 	return 0;
 }
 
