@@ -8,9 +8,11 @@
 # (`@ = count()`) and printing a line per event (`printf`, to a file); libbpf_consumer
 # loading ringlua's syscalls source with its defaults (the kernel's wakeup rule) and
 # counting in C; ringlua delivering every event to Lua (bench/observer_count.lua), by
-# pointer and decoded into a table; and ringlua counting in the kernel
-# (bench/observer_kernel_count.lua), if present; ringlua_base is ringlua of another build
-# ($BASE_BUILD, e.g. main's), pointer path, for a before/after in one run. R interleaved rounds; medians of the traced program's
+# pointer, by pointer without timestamps (ringlua_nots: --no-timestamps) and decoded into
+# a table (ringlua_decode); ringlua counting in the kernel (ringlua_kernel,
+# bench/observer_kernel_count.lua); and ringlua_base, ringlua of another build
+# ($BASE_BUILD, e.g. main's), pointer path, for a before/after in one run. R interleaved
+# rounds; medians of the traced program's
 # wall and CPU (user + sys) time, as ratios to the untraced run and as time added;
 # "added vs count()" is the added wall time over what bpftrace's count() adds in the same
 # run. Also the tracer's own CPU, its wakeups (voluntary context switches of all its
@@ -25,7 +27,7 @@ n=2000000
 execs=300
 runs=5
 workloads="dd exec"
-tracers="none bt_count bt_printf libbpf ringlua ringlua_decode"
+tracers="none bt_count bt_printf libbpf ringlua ringlua_nots ringlua_decode ringlua_kernel"
 while [ $# -gt 0 ]; do
   case $1 in
     --syscalls) n=$2; shift 2 ;;
@@ -93,8 +95,10 @@ start_tracer() {
       local script=$root/bench/observer_count.lua decode=0 bin=$build/src/ringlua
       [ "$t" = ringlua_base ] && bin=$BASE_BUILD/src/ringlua
       [ "$t" = ringlua_decode ] && decode=1
+      local stamps=""
       [ "$t" = ringlua_kernel ] && script=$root/bench/observer_kernel_count.lua
-      { time RL_BENCH_DECODE=$decode "$bin" ${RL_FILTER[$w]} "$script" \
+      [ "$t" = ringlua_nots ] && stamps=--no-timestamps
+      { time RL_BENCH_DECODE=$decode "$bin" ${RL_FILTER[$w]} $stamps "$script" \
           > "$work/out" 2> "$work/err"; } 2> "$work/tcpu" &
       TPID=$!
       attached "$work/err" READY ;;
