@@ -20,6 +20,7 @@
 
 #include "seq.h"
 #include "kernel/bpf/syscalls.h"
+#include "kernel/sources.h"
 #include "source_syscalls.skel.h"
 
 #define POLL_TIMEOUT_MS 100
@@ -89,6 +90,7 @@ static int consume_syscalls(const char *comm, const char *cgroup)
 	strcpy(skel->rodata->targ_comm, comm);
 	skel->rodata->targ_cgroup = strtoull(cgroup, NULL, 10);
 	skel->rodata->self_tgid = (__u32)getpid();
+	bpf_map__set_max_entries(skel->maps.events, RL_SOURCE_RING_SIZE);
 	/* Load, attach, and open its ring. */
 	if (source_syscalls__load(skel) || source_syscalls__attach(skel)) {
 		fprintf(stderr, "libbpf_consumer: cannot load the syscalls source\n");
