@@ -18,6 +18,7 @@ local type, tonumber, error, ipairs, pairs, next = type, tonumber, error, ipairs
 local _M = {}
 
 local PARTS, KEY_MAX, NAME_LEN = C.KAGG_PARTS, C.KAGG_KEY_MAX, C.KAGG_NAME_LEN
+local RECORD_MAX = C.KAGG_RECORD_MAX
 local ANY_PROBE = C.KAGG_ANY_PROBE
 local OPS = { count = C.KAGG_COUNT, sum = C.KAGG_SUM, min = C.KAGG_MIN, max = C.KAGG_MAX,
               avg = C.KAGG_AVG, hist = C.KAGG_HIST, lhist = C.KAGG_LHIST }
@@ -135,6 +136,11 @@ local function resolve_field(a, types, name)
             "name one with probe =", 0)
     end
     found = f
+  end
+  -- The program reads fields in place, at offsets it bounds by this.
+  if found.offset + found.size > RECORD_MAX then
+    error("agg: " .. a.name .. ": field '" .. name .. "' ends past the first " .. RECORD_MAX ..
+          " bytes of the record, which are all a kernel aggregation reads", 0)
   end
   return found
 end
