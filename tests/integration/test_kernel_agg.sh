@@ -77,6 +77,29 @@ cmp "$TMP/kernel.txt" "$TMP/lua.txt" || { diff "$TMP/kernel.txt" "$TMP/lua.txt" 
 assert_contains "$TMP/out" "@kfd[dd, 0]: 3000" "dd's 3000 reads of fd 0"
 pass "tracepoint fields (fd, count) as key and value, as in Lua"
 
+# A full map: more distinct keys (every record's own timestamp) than its 16384 entries.
+# Each update it could not take is counted, said at exit and in --stats, and the kept
+# counts and the lost ones add up to every record the handler saw.
+cat > "$TMP/lost.lua" <<'LUA'
+local agg = require("ringlua.agg")
+agg.count("kept", { kernel = true, key = { "ts_ns" } })
+local records = 0
+function on_event() records = records + 1 end
+function on_exit() print("records " .. records) agg.print_all() end
+LUA
+run_ringlua --stats --interval 100 -s syscalls -c "dd if=/dev/zero of=/dev/null bs=1 count=10000" "$TMP/lost.lua"
+assert_eq "$RC" 0 "exit code of the run with a full map"
+records=$(sed -n 's/^records //p' "$TMP/out")
+keys=$(grep -c '^@kept\[' "$TMP/out")
+kept=$(awk -F': ' '/^@kept\[/ { n += $2 } END { print n + 0 }' "$TMP/out")
+lost=$(sed -n 's/^ringlua: kernel aggregations: \([0-9]*\) updates lost: the map holds 16384 keys$/\1/p' "$TMP/err")
+[ -n "$lost" ] || { cat "$TMP/err" >&2; fail "no line on the lost updates at exit"; }
+assert_eq "$keys" 16384 "keys kept by a full map"
+assert_eq "$((kept + lost))" "$records" "kept and lost updates against the records"
+assert_matches "$TMP/err" "^ringlua: stats: kernel aggregations: [0-9]+ updates lost in all: the map holds 16384 keys$" \
+  "--stats' line on lost updates"
+pass "a full map: $kept kept, $lost lost of $records records, said at exit and in --stats"
+
 # A reload: @same keeps its entries, @changed goes from nr to pid keys without a stale
 # entry, records still skip the ring.
 cp /usr/bin/dd "$TMP/kaggdd"
