@@ -101,7 +101,9 @@ assert_matches "$TMP/err" "^ringlua: stats: kernel aggregations: [0-9]+ updates 
 pass "a full map: $kept kept, $lost lost of $records records, said at exit and in --stats"
 
 # A reload: @same keeps its entries, @changed goes from nr to pid keys without a stale
-# entry, records still skip the ring.
+# entry, records still skip the ring. Then a reload whose on_init fails after it
+# declared @changed by nr again and an @extra: the running script goes on with its own
+# aggregations, entries and all, and the candidate's leave the program.
 cp /usr/bin/dd "$TMP/kaggdd"
 gen() {
   local key=$1
@@ -124,16 +126,31 @@ wait_output "READY pid"
 second_pid=$!
 wait "$second_pid"
 wait_output "@changed[$second_pid]: "
+cat > "$TMP/gen.lua.new" <<'LUA'
+local agg = require("ringlua.agg")
+agg.count("same", { kernel = true, key = { "comm" } })
+agg.count("changed", { kernel = true, key = { "nr" } })
+agg.count("extra", { kernel = true, key = { "nr" } })
+function on_init() error("on_init fails") end
+LUA
+mv "$TMP/gen.lua.new" "$TMP/gen.lua"
+for _ in $(seq 100); do grep -q "reload failed" "$TMP/bg.err" && break; sleep 0.05; done
+assert_contains "$TMP/bg.err" "reload failed, the running script goes on" "the failed reload said so"
+"$TMP/kaggdd" if=/dev/zero of=/dev/null bs=1 count=1000 2>/dev/null &
+third_pid=$!
+wait "$third_pid"
+wait_output "@changed[$third_pid]: "
 sleep 0.3
 stop_ringlua
-assert_eq "$RC" 0 "exit code after the reload"
+assert_eq "$RC" 0 "exit code after the reloads"
 last=$(awk '/^TICK/ { block = "" } { block = block $0 "\n" } END { printf "%s", block }' "$TMP/bg.out")
 echo "$last" > "$TMP/last"
 total=$(sed -n 's/^@same\[kaggdd\]: //p' "$TMP/last")
-assert_between "$total" $((first + 2000)) $((first + 2200)) "@same kept its entries across the reload"
-assert_eq "$(grep -c '^@changed' "$TMP/last")" 1 "@changed has only the new run's pid"
-assert_contains "$TMP/bg.err" "ringlua: 0 events" "no record in the ring after the reload"
-pass "reload: @same went on from $first to $total, @changed restarted by pid"
+assert_between "$total" $((first + 4000)) $((first + 4400)) "@same kept its entries across the reloads"
+assert_eq "$(grep -c '^@changed' "$TMP/last")" 2 "@changed has only the pids of the runs after the reload"
+assert_contains "$TMP/last" "@changed[$second_pid]: " "@changed kept its entries across the failed reload"
+assert_contains "$TMP/bg.err" "ringlua: 0 events" "no record in the ring after the reloads"
+pass "reload: @same went on from $first to $total, @changed restarted by pid and kept it past a failed reload"
 
 # Bad declarations: one line on stderr, exit non-zero.
 bad() {

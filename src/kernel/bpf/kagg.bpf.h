@@ -19,7 +19,7 @@ __u32 deliver = 1;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, KAGG_SPECS);
+	__uint(max_entries, KAGG_SLOTS);
 	__type(key, __u32);
 	__type(value, struct kagg_spec);
 } kagg_specs SEC(".maps");
@@ -200,7 +200,7 @@ static __always_inline bool kagg_record(const void *rec, __u32 probe)
 	room = bpf_map_lookup_elem(&kagg_key_room, &zero);
 	if (!room)
 		return deliver;
-	for (__u32 i = 0; i < KAGG_SPECS && i < kagg_slots; i++)
+	for (__u32 i = 0; i < KAGG_SLOTS && i < kagg_slots; i++)
 		kagg_slot(i, rec, probe, room);
 	return deliver;
 }

@@ -9,7 +9,9 @@
 
 /* Limits, as an enum so that ffi.cdef sees them too. */
 enum kagg_limits {
-	KAGG_SPECS = 8,		/* aggregations one program keeps */
+	KAGG_SPECS = 8,		/* aggregations one script keeps */
+	KAGG_SLOTS = 16,	/* of kagg_specs: a script's, and a reload's beside them
+				 * until it is known to start */
 	KAGG_PARTS = 4,		/* fields of a key, as ringlua.agg's tuples */
 	KAGG_KEY_MAX = 32,	/* bytes of a key: its fields' sizes added up */
 	KAGG_NAME_LEN = 32,	/* of an aggregation's name, kept for a reload to match */
