@@ -11,6 +11,8 @@
 #   (kernel.bpf_stats_enabled=1 for that part, set back after), in interleaved rounds
 #   too: ringlua's kernel count, ringlua's records to the Lua handler, bpftrace's
 #   `@[comm] = count()` and its `@ = count()`; medians of the ns per run.
+#   With BASE=DIR (another build tree, e.g. of an earlier commit), the statistics also
+#   take that build's kernel count, as mode `base`, in the same rounds.
 #   bench/kagg.sh [--count N] [--runs R] [--stats-only]
 set -euo pipefail
 
@@ -60,6 +62,7 @@ start() {
     bpftrace) bpftrace -B line -e "BEGIN { printf(\"READY\\n\"); } $BT" > "$work/out" 2> "$work/err" & ;;
     bpftrace1) bpftrace -B line -e "BEGIN { printf(\"READY\\n\"); } $BT1" > "$work/out" 2> "$work/err" & ;;
     kernel) "$ringlua" --comm dd -s syscalls "$work/kernel.lua" > "$work/out" 2> "$work/err" & ;;
+    base) "$BASE/src/ringlua" --comm dd -s syscalls "$work/kernel.lua" > "$work/out" 2> "$work/err" & ;;
     lua) "$ringlua" --comm dd -s syscalls "$work/lua.lua" > "$work/out" 2> "$work/err" & ;;
   esac
   tracer=$!
@@ -111,7 +114,7 @@ sysctl -q kernel.bpf_stats_enabled=1
 prog_ids() { bpftool -j prog show | python3 -c 'import json,sys
 for p in json.load(sys.stdin):
   if "sys_enter" in p.get("name", ""): print(p["id"])' | sort; }
-stat_modes=${STAT_MODES:-"kernel lua bpftrace bpftrace1"}
+stat_modes=${STAT_MODES:-"${BASE:+base }kernel lua bpftrace bpftrace1"}
 for r in $(seq "$runs"); do
   for mode in $stat_modes; do
     prog_ids > "$work/before"
