@@ -7,20 +7,26 @@
 #   through the ring). Interleaved rounds (each round every mode once, in turn); medians
 #   of dd's wall and CPU (user + sys) time, and the ratio of each tracer's added dd CPU
 #   to bpftrace's.
-#   Then, once per tracer, the BPF program's own time per event from the kernel's BPF
-#   statistics (kernel.bpf_stats_enabled=1 for the run, set back after).
-#   bench/kagg.sh [--count N] [--runs R]
+#   Then the BPF program's own time per event from the kernel's BPF statistics
+#   (kernel.bpf_stats_enabled=1 for that part, set back after), in interleaved rounds
+#   too: ringlua's kernel count, ringlua's records to the Lua handler, bpftrace's
+#   `@[comm] = count()` and its `@ = count()`; medians of the ns per run.
+#   With BASE=DIR (another build tree, e.g. of an earlier commit), the statistics also
+#   take that build's kernel count, as mode `base`, in the same rounds.
+#   bench/kagg.sh [--count N] [--runs R] [--stats-only]
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build}
 n=1000000
 runs=5
+stats_only=false
 while [ $# -gt 0 ]; do
   case $1 in
     --count) n=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
-    *) echo "usage: bench/kagg.sh [--count N] [--runs R]" >&2; exit 2 ;;
+    --stats-only) stats_only=true; shift ;;
+    *) echo "usage: bench/kagg.sh [--count N] [--runs R] [--stats-only]" >&2; exit 2 ;;
   esac
 done
 command -v bpftrace > /dev/null || apt-get install -y -q bpftrace > /dev/null
@@ -46,6 +52,7 @@ function on_event(p) calls:add(str(cast(p).comm)) end
 function on_exit() agg.print_all() end
 LUA
 BT='tracepoint:raw_syscalls:sys_enter /comm == "dd"/ { @[comm] = count(); }'
+BT1='tracepoint:raw_syscalls:sys_enter /comm == "dd"/ { @ = count(); }'
 
 # start MODE: the tracer of MODE in the background, once it is attached (bpftrace's
 # BEGIN, ringlua's on_init); its pid in $tracer.
@@ -53,7 +60,9 @@ start() {
   rm -f "$work/out"
   case $1 in
     bpftrace) bpftrace -B line -e "BEGIN { printf(\"READY\\n\"); } $BT" > "$work/out" 2> "$work/err" & ;;
+    bpftrace1) bpftrace -B line -e "BEGIN { printf(\"READY\\n\"); } $BT1" > "$work/out" 2> "$work/err" & ;;
     kernel) "$ringlua" --comm dd -s syscalls "$work/kernel.lua" > "$work/out" 2> "$work/err" & ;;
+    base) "$BASE/src/ringlua" --comm dd -s syscalls "$work/kernel.lua" > "$work/out" 2> "$work/err" & ;;
     lua) "$ringlua" --comm dd -s syscalls "$work/lua.lua" > "$work/out" 2> "$work/err" & ;;
   esac
   tracer=$!
@@ -73,6 +82,7 @@ dd_run() {
     awk '{ printf "%d %d\n", $1 * 1000, ($2 + $3) * 1000 }'
 }
 
+if ! $stats_only; then
 modes=${MODES:-"none bpftrace kernel lua"}
 for r in $(seq "$runs"); do
   for mode in $modes; do
@@ -96,6 +106,7 @@ for mode in $modes; do
     "$mode" "$(col "$mode" 2)" "$cpu" $((cpu - base_cpu)) \
     "$(echo "($cpu - $base_cpu) * 1000000 / (2 * $n)" | bc -l)" "$ratio"
 done
+fi
 
 # The BPF program's own run time per event, from the kernel's statistics: the programs
 # that appeared with the tracer and attach to sys_enter (ringlua's on_sys_enter).
@@ -103,16 +114,24 @@ sysctl -q kernel.bpf_stats_enabled=1
 prog_ids() { bpftool -j prog show | python3 -c 'import json,sys
 for p in json.load(sys.stdin):
   if "sys_enter" in p.get("name", ""): print(p["id"])' | sort; }
-for mode in bpftrace kernel lua; do
-  prog_ids > "$work/before"
-  start "$mode"
-  prog_ids > "$work/after"
-  dd_run > /dev/null
-  for id in $(comm -13 "$work/before" "$work/after"); do
-    bpftool -j prog show id "$id" | python3 -c 'import json,sys
+stat_modes=${STAT_MODES:-"${BASE:+base }kernel lua bpftrace bpftrace1"}
+for r in $(seq "$runs"); do
+  for mode in $stat_modes; do
+    prog_ids > "$work/before"
+    start "$mode"
+    prog_ids > "$work/after"
+    dd_run > /dev/null
+    for id in $(comm -13 "$work/before" "$work/after"); do
+      bpftool -j prog show id "$id" | python3 -c 'import json,sys
 p = json.load(sys.stdin)
 cnt, ns = p.get("run_cnt", 0), p.get("run_time_ns", 0)
-if cnt: print("  %-8s program %s (%s): %d runs, %.0f ns/run" % (sys.argv[1], p["name"], p["id"], cnt, ns / cnt))' "$mode"
+if cnt: print("%s %s %d %.1f" % (sys.argv[1], p["name"], cnt, ns / cnt))' "$mode"
+    done >> "$work/stats"
+    stop
+    tail -1 "$work/stats" | awk -v r="$r" '{ printf "stats run %d %-9s program %s: %d runs, %.0f ns/run\n", r, $1, $2, $3, $4 }'
   done
-  stop
+done
+echo "BPF statistics, medians of $runs rounds, dd of $n one-byte copies:"
+for mode in $stat_modes; do
+  printf '  %-9s %s ns/run\n' "$mode" "$(awk -v m="$mode" '$1 == m { print $4 }' "$work/stats" | median)"
 done

@@ -686,6 +686,12 @@ local function put(a, key, bucket, count, sum, min, max)
   else a.t[key], a.n[key] = sum, count end
 end
 
+-- Leaves in the program only this script's (ringlua.agg_kernel's settle): the host
+-- calls it in the script that runs from now on, after start, a reload or a failed one.
+function _M._kernel_settle()
+  if kernel then kernel.settle(kernels) end
+end
+
 -- Replaces their entries with what the program holds now.
 function _M._kernel_sync()
   if kernels[1] then kernel_side().sync(kernels, put) end

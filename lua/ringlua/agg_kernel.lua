@@ -18,6 +18,7 @@ local type, tonumber, error, ipairs, pairs, next = type, tonumber, error, ipairs
 local _M = {}
 
 local PARTS, KEY_MAX, NAME_LEN = C.KAGG_PARTS, C.KAGG_KEY_MAX, C.KAGG_NAME_LEN
+local RECORD_MAX = C.KAGG_RECORD_MAX
 local ANY_PROBE = C.KAGG_ANY_PROBE
 local OPS = { count = C.KAGG_COUNT, sum = C.KAGG_SUM, min = C.KAGG_MIN, max = C.KAGG_MAX,
               avg = C.KAGG_AVG, hist = C.KAGG_HIST, lhist = C.KAGG_LHIST }
@@ -42,8 +43,9 @@ local INT_PTR = {
               [4] = ffi.typeof("const uint32_t *"), [8] = ffi.typeof("const uint64_t *") },
 }
 
--- The program's maps and globals, once installed.
-local maps
+-- The program's maps and globals, once installed; whether this script takes records
+-- (an event handler), set in the program when the script settles.
+local maps, deliver_records
 
 -- What agg.make keeps of { kernel = true, ... }: checked for what can be checked before
 -- the record type is known (the source is chosen after the script's top level). level:
@@ -136,6 +138,11 @@ local function resolve_field(a, types, name)
     end
     found = f
   end
+  -- The program reads fields in place, at offsets it bounds by this.
+  if found.offset + found.size > RECORD_MAX then
+    error("agg: " .. a.name .. ": field '" .. name .. "' ends past the first " .. RECORD_MAX ..
+          " bytes of the record, which are all a kernel aggregation reads", 0)
+  end
   return found
 end
 
@@ -207,10 +214,14 @@ local function current_specs()
 end
 
 -- Writes the specs of list (the kernel aggregations of the script, in the order made)
--- into the program's map: one with the name and shape of one already there keeps its
--- slot and entries, the slots of the others are emptied, and whether records still go
--- to the ring is set (deliver). desc: the program's maps and globals as the host
--- describes them (rl_bpf_bindings), nil when no built-in program feeds the script.
+-- into the program's map beside those already there, which a running script may still
+-- read: one with the name and shape of one already there shares its slot and entries,
+-- the others take free slots (a script's aggregations and the next version's fit
+-- together: the map has twice as many slots as a script may use). Nothing is removed,
+-- and whether records go to the ring is left as it is, until _M.settle, which the host
+-- calls once this script is the one that runs. desc: the program's maps and globals as
+-- the host describes them (rl_bpf_bindings), nil when no built-in program feeds the
+-- script; deliver: whether this script takes records.
 function _M.install(desc, deliver, list)
   if desc == nil then
     if list[1] then
@@ -222,33 +233,30 @@ function _M.install(desc, deliver, list)
   local d = assert(loadstring(desc, "=kernel aggregations"))()
   maps = maps or { specs = map_of(d, "kagg_specs"), values = map_of(d, "kagg_values"),
                    slots = global_of(d, "kagg_slots"), deliver = global_of(d, "deliver") }
-  if #list > maps.specs.max_entries then
-    error("agg: " .. list[maps.specs.max_entries + 1].name .. ": at most " ..
-          maps.specs.max_entries .. " kernel aggregations", 0)
+  deliver_records = deliver
+  if #list > C.KAGG_SPECS then
+    error("agg: " .. list[C.KAGG_SPECS + 1].name .. ": at most " .. C.KAGG_SPECS ..
+          " kernel aggregations", 0)
   end
   local specs = {}
   for i, a in ipairs(list) do specs[i] = make_spec(a) end
   local old, taken = current_specs(), {}
+  for slot in pairs(old) do taken[slot] = true end
+  local shared = {}
   for i, a in ipairs(list) do
     local bytes = ffi_string(specs[i], ffi_sizeof(spec_t))
     for slot, was in pairs(old) do
-      if was == bytes and not taken[slot] then a.slot, taken[slot] = slot, true break end
+      if was == bytes and not shared[slot] then a.slot, shared[slot] = slot, true break end
     end
   end
-  local freed, zero, key = {}, ffi_new(spec_t), ffi_new(u32_box_t)
-  for slot in pairs(old) do
-    if not taken[slot] then
-      freed[slot] = true
-      key[0] = slot
-      C.bpf_map_update_elem(maps.specs.fd, key, zero, 0)
-    end
-  end
-  if next(freed) then delete_slots(freed) end
-  local slots = 0
+  local key, slots = ffi_new(u32_box_t), maps.slots[0]
   for i, a in ipairs(list) do
     if a.slot == nil then
       local slot = 0
       while taken[slot] do slot = slot + 1 end
+      if slot >= maps.specs.max_entries then
+        error("agg: " .. a.name .. ": no free slot for it beside the running script's", 0)
+      end
       a.slot, taken[slot] = slot, true
       key[0] = slot
       local rc = C.bpf_map_update_elem(maps.specs.fd, key, specs[i], 0)
@@ -257,7 +265,30 @@ function _M.install(desc, deliver, list)
     if a.slot + 1 > slots then slots = a.slot + 1 end
   end
   maps.slots[0] = slots
-  maps.deliver[0] = deliver and 1 or 0
+end
+
+-- Makes the program hold the aggregations of list (as install placed them) and no
+-- other: the slots of others (the previous version's, or a failed reload's) are emptied
+-- with their entries, and records go to the ring as this script wants. The host calls it
+-- in the script that runs from now on: at start, after a reload, after a failed one.
+function _M.settle(list)
+  if maps == nil then return end
+  local mine, slots = {}, 0
+  for _, a in ipairs(list) do
+    mine[a.slot] = true
+    if a.slot + 1 > slots then slots = a.slot + 1 end
+  end
+  local freed, zero, key = {}, ffi_new(spec_t), ffi_new(u32_box_t)
+  for slot in pairs(current_specs()) do
+    if not mine[slot] then
+      freed[slot] = true
+      key[0] = slot
+      C.bpf_map_update_elem(maps.specs.fd, key, zero, 0)
+    end
+  end
+  maps.slots[0] = slots
+  if next(freed) then delete_slots(freed) end
+  maps.deliver[0] = deliver_records and 1 or 0
 end
 
 -- The key of a's entry k (a const struct kagg_key *), as the Lua side would have it.

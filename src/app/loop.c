@@ -193,6 +193,16 @@ static int poll_timeout_ms(const struct rl_loop *l, uint64_t now, uint64_t next_
 	return now < wake ? (int)((wake - now + 999) / 1000) : 0;
 }
 
+/* --stats: the kernel aggregations' lost updates so far, when there are any. */
+static void report_kagg_lost(const struct rl_loop *l)
+{
+	uint64_t lost;
+	uint32_t entries;
+
+	if (l->read_kagg_lost && l->read_kagg_lost(l->dropped_ctx, &lost, &entries) == 0 && lost)
+		rl_stats_kagg_lost(lost, entries);
+}
+
 /* New drops go to on_lost; with report, --stats reports. */
 static void check_lost(struct rl_loop *l, uint64_t now, bool report)
 {
@@ -203,9 +213,11 @@ static void check_lost(struct rl_loop *l, uint64_t now, bool report)
 		rl_lua_lost(l->lua, dropped - l->dropped);
 		l->dropped = dropped;
 	}
-	if (l->stats && report)
+	if (l->stats && report) {
 		rl_stats_report(l->stats, l->consumer, l->ring_names, rl_perf_nr_maps(l->perf),
 				known ? &dropped : NULL, now);
+		report_kagg_lost(l);
+	}
 }
 
 /* A pidfd of the watched process, added to the consumer's wake fds so that its exit

@@ -40,6 +40,8 @@ struct rl_loop {
 	 * samples its perf buffers lost), read every interval; new ones go to on_lost(n).
 	 * NULL read_dropped: the object keeps none. */
 	int (*read_dropped)(void *ctx, uint64_t *dropped);
+	/* Kernel aggregations' lost updates, for --stats (with dropped_ctx); NULL: none. */
+	int (*read_kagg_lost)(void *ctx, uint64_t *lost, uint32_t *entries);
 	void *dropped_ctx;
 	uint64_t dropped;	/* as last read */
 	struct rl_stats *stats;	/* --stats; NULL: off */

@@ -344,6 +344,15 @@ static int count_dropped(const struct rl_session *s, uint64_t *dropped)
 	return 0;
 }
 
+/* loop.read_kagg_lost: of the built-in program, with kernel aggregations. */
+static int read_kagg_lost(void *ctx, uint64_t *lost, uint32_t *entries)
+{
+	const struct rl_session *s = ctx;
+	const struct rl_bpf *bpf = rl_feed_object(&s->feed);
+
+	return s->feed.kagg && bpf ? rl_source_kagg_lost(bpf, lost, entries) : -ENOENT;
+}
+
 /* loop.read_dropped, over count_dropped. */
 static int read_dropped(void *ctx, uint64_t *dropped)
 {
@@ -388,7 +397,8 @@ static void prepare_loop(struct rl_session *s)
 		.limit = s->opt.count, .interval_ms = s->opt.interval_ms,
 		.exiting = &s->signals->exiting, .watch_pid = (int)s->opt.pid,
 		.watch = s->watch, .reload = &s->signals->reload,
-		.read_dropped = read_dropped, .dropped_ctx = s,
+		.read_dropped = read_dropped, .read_kagg_lost = read_kagg_lost,
+		.dropped_ctx = s,
 		.stats = s->opt.stats ? &s->stats : NULL,
 		.ring_names = s->ring_names, .recorder = s->recorder,
 		.metrics = s->metrics, .max_series = s->opt.max_series, .output = s->output,
@@ -521,6 +531,18 @@ static void print_summary(const struct rl_session *s)
 	fprintf(stderr, ", %.2f s\n", (double)(rl_now_us() - s->started_us) / 1e6);
 }
 
+/* After the summary: the kernel aggregations' updates a full map lost, if any, which
+ * their printed counts do not have. */
+static void print_kagg_lost(struct rl_session *s)
+{
+	uint64_t lost;
+	uint32_t entries;
+
+	if (read_kagg_lost(s, &lost, &entries) == 0 && lost)
+		fprintf(stderr, "ringlua: kernel aggregations: %llu updates lost: the map holds "
+				"%u keys\n", (unsigned long long)lost, entries);
+}
+
 /* After a run to its end: on_exit, and the one-line summary. Returns the exit status. */
 static int end_script(struct rl_session *s)
 {
@@ -537,6 +559,7 @@ static int end_script(struct rl_session *s)
 		status = RL_EXIT_FAIL;
 	}
 	print_summary(s);
+	print_kagg_lost(s);
 	return status;
 }
 

@@ -46,6 +46,12 @@ static int report_group(struct rl_stats *s, const struct rl_consumer *c,
 	return tag;
 }
 
+void rl_stats_kagg_lost(uint64_t lost, uint32_t entries)
+{
+	fprintf(stderr, "ringlua: stats: kernel aggregations: %llu updates lost in all: the map "
+			"holds %u keys\n", (unsigned long long)lost, entries);
+}
+
 void rl_stats_report(struct rl_stats *s, const struct rl_consumer *c,
 		     const char *const *names, size_t nr_perf, const uint64_t *dropped,
 		     uint64_t now_us)

@@ -34,4 +34,7 @@ void rl_stats_report(struct rl_stats *s, const struct rl_consumer *c,
 		     const char *const *names, size_t nr_perf, const uint64_t *dropped,
 		     uint64_t now_us);
 
+/* The kernel aggregations' line: lost updates so far (their map of entries was full). */
+void rl_stats_kagg_lost(uint64_t lost, uint32_t entries);
+
 #endif

@@ -356,6 +356,17 @@ int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
 	return err;
 }
 
+int rl_source_kagg_lost(const struct rl_bpf *b, uint64_t *lost, uint32_t *entries)
+{
+	const struct bpf_map *values =
+		bpf_object__find_map_by_name(rl_bpf_object(b), "kagg_values");
+
+	if (!values)
+		return -ENOENT;
+	*entries = bpf_map__max_entries(values);
+	return rl_bpf_read_u64(b, "kagg_lost", lost);
+}
+
 /* Sets how p's source runs beyond its filters: its rate, its string argument, and its
  * uprobe programs left for rl_uprobes_attach. Returns 0 or -errno. */
 static int set_probe(struct rl_bpf *b, const struct rl_probe *p)

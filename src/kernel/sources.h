@@ -84,6 +84,11 @@ const struct rl_source *rl_sources(size_t *n);
  * and hands them to b's cpu_rings. Before load. Returns 0 or -errno. */
 int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f);
 
+/* Kernel aggregations' updates lost so far, because their map was full (the program's
+ * kagg_lost), into *lost, and the entries that map holds into *entries. Returns 0, or
+ * -ENOENT for an object without them (not a built-in source's). */
+int rl_source_kagg_lost(const struct rl_bpf *b, uint64_t *lost, uint32_t *entries);
+
 /* The size of each CPU's ring when the rings of one source share total bytes: total
  * over the possible CPUs, rounded up to a power of two of at least a page. */
 uint32_t rl_cpu_ring_size(uint64_t total);

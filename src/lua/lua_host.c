@@ -335,8 +335,28 @@ int rl_lua_kernel_aggs(struct rl_lua *h, const char *maps)
 	return 0;
 }
 
+/* require("ringlua.agg")._kernel_settle() in L: the program keeps L's kernel
+ * aggregations only, and delivers records as L wants. For the state that runs from now
+ * on: at start, after a reload, and after a failed one (whose candidate may have added
+ * its own). A failure is reported; the aggregations keep what they had. */
+static void settle_kernel_aggs(struct rl_lua *h, lua_State *L)
+{
+	lua_getglobal(L, "require");
+	lua_pushstring(L, "ringlua.agg");
+	if (rl_host_call(h, L, 1, 1, "require")) {
+		rl_host_setup_error(h, L, 0);
+		return;
+	}
+	lua_getfield(L, -1, "_kernel_settle");
+	lua_remove(L, -2);
+	if (rl_host_call(h, L, 0, 0, "the kernel aggregations"))
+		rl_host_setup_error(h, L, 0);
+}
+
 /* require("ringlua.agg")._kernel_install(maps): the script's kernel aggregations written
- * into the program's maps (an error without them: no built-in program feeds it). */
+ * into the program's maps (an error without them: no built-in program feeds it), beside
+ * the running script's while L is a reload's candidate, which settles only once it runs
+ * (rl_lua_reload); at start, settled at once. */
 static int install_kernel_aggs(struct rl_lua *h, lua_State *L)
 {
 	lua_getglobal(L, "require");
@@ -352,6 +372,8 @@ static int install_kernel_aggs(struct rl_lua *h, lua_State *L)
 	lua_getfield(L, SLOT_CTL, "kernel_deliver");
 	if (rl_host_call(h, L, 2, 0, "the kernel aggregations"))
 		return rl_host_setup_error(h, L, -EINVAL);
+	if (L == h->L)
+		settle_kernel_aggs(h, L);
 	return 0;
 }
 
@@ -482,6 +504,8 @@ int rl_lua_reload(struct rl_lua *h)
 		h->shared = before.shared;
 		h->stopped = before.stopped;
 		h->out_of_memory = before.out_of_memory;
+		/* The candidate's kernel aggregations, if it wrote any, go with it. */
+		settle_kernel_aggs(h, h->L);
 		return err;
 	}
 	warn_source_change(h, L);
@@ -491,6 +515,7 @@ int rl_lua_reload(struct rl_lua *h)
 	close_state(h->L);
 	h->L = L;
 	h->reloads++;
+	settle_kernel_aggs(h, L);
 	return 0;
 }
 

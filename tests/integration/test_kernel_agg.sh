@@ -77,8 +77,33 @@ cmp "$TMP/kernel.txt" "$TMP/lua.txt" || { diff "$TMP/kernel.txt" "$TMP/lua.txt" 
 assert_contains "$TMP/out" "@kfd[dd, 0]: 3000" "dd's 3000 reads of fd 0"
 pass "tracepoint fields (fd, count) as key and value, as in Lua"
 
+# A full map: more distinct keys (every record's own timestamp) than its 16384 entries.
+# Each update it could not take is counted, said at exit and in --stats, and the kept
+# counts and the lost ones add up to every record the handler saw.
+cat > "$TMP/lost.lua" <<'LUA'
+local agg = require("ringlua.agg")
+agg.count("kept", { kernel = true, key = { "ts_ns" } })
+local records = 0
+function on_event() records = records + 1 end
+function on_exit() print("records " .. records) agg.print_all() end
+LUA
+run_ringlua --stats --interval 100 -s syscalls -c "dd if=/dev/zero of=/dev/null bs=1 count=10000" "$TMP/lost.lua"
+assert_eq "$RC" 0 "exit code of the run with a full map"
+records=$(sed -n 's/^records //p' "$TMP/out")
+keys=$(grep -c '^@kept\[' "$TMP/out")
+kept=$(awk -F': ' '/^@kept\[/ { n += $2 } END { print n + 0 }' "$TMP/out")
+lost=$(sed -n 's/^ringlua: kernel aggregations: \([0-9]*\) updates lost: the map holds 16384 keys$/\1/p' "$TMP/err")
+[ -n "$lost" ] || { cat "$TMP/err" >&2; fail "no line on the lost updates at exit"; }
+assert_eq "$keys" 16384 "keys kept by a full map"
+assert_eq "$((kept + lost))" "$records" "kept and lost updates against the records"
+assert_matches "$TMP/err" "^ringlua: stats: kernel aggregations: [0-9]+ updates lost in all: the map holds 16384 keys$" \
+  "--stats' line on lost updates"
+pass "a full map: $kept kept, $lost lost of $records records, said at exit and in --stats"
+
 # A reload: @same keeps its entries, @changed goes from nr to pid keys without a stale
-# entry, records still skip the ring.
+# entry, records still skip the ring. Then a reload whose on_init fails after it
+# declared @changed by nr again and an @extra: the running script goes on with its own
+# aggregations, entries and all, and the candidate's leave the program.
 cp /usr/bin/dd "$TMP/kaggdd"
 gen() {
   local key=$1
@@ -94,6 +119,7 @@ gen nr > "$TMP/gen.lua"
 start_ringlua_until "READY nr" -s syscalls --comm kaggdd --interval 100 "$TMP/gen.lua"
 "$TMP/kaggdd" if=/dev/zero of=/dev/null bs=1 count=1000 2>/dev/null
 wait_output "@changed[0]: 100"
+sleep 0.3 # a tick after dd's end: the match may be of one printed while dd ran
 first=$(grep '^@same\[kaggdd\]' "$TMP/bg.out" | tail -1 | sed 's/.*: //')
 gen pid > "$TMP/gen.lua.new" && mv "$TMP/gen.lua.new" "$TMP/gen.lua"
 wait_output "READY pid"
@@ -101,16 +127,31 @@ wait_output "READY pid"
 second_pid=$!
 wait "$second_pid"
 wait_output "@changed[$second_pid]: "
+cat > "$TMP/gen.lua.new" <<'LUA'
+local agg = require("ringlua.agg")
+agg.count("same", { kernel = true, key = { "comm" } })
+agg.count("changed", { kernel = true, key = { "nr" } })
+agg.count("extra", { kernel = true, key = { "nr" } })
+function on_init() error("on_init fails") end
+LUA
+mv "$TMP/gen.lua.new" "$TMP/gen.lua"
+for _ in $(seq 100); do grep -q "reload failed" "$TMP/bg.err" && break; sleep 0.05; done
+assert_contains "$TMP/bg.err" "reload failed, the running script goes on" "the failed reload said so"
+"$TMP/kaggdd" if=/dev/zero of=/dev/null bs=1 count=1000 2>/dev/null &
+third_pid=$!
+wait "$third_pid"
+wait_output "@changed[$third_pid]: "
 sleep 0.3
 stop_ringlua
-assert_eq "$RC" 0 "exit code after the reload"
+assert_eq "$RC" 0 "exit code after the reloads"
 last=$(awk '/^TICK/ { block = "" } { block = block $0 "\n" } END { printf "%s", block }' "$TMP/bg.out")
 echo "$last" > "$TMP/last"
 total=$(sed -n 's/^@same\[kaggdd\]: //p' "$TMP/last")
-assert_between "$total" $((first + 2000)) $((first + 2200)) "@same kept its entries across the reload"
-assert_eq "$(grep -c '^@changed' "$TMP/last")" 1 "@changed has only the new run's pid"
-assert_contains "$TMP/bg.err" "ringlua: 0 events" "no record in the ring after the reload"
-pass "reload: @same went on from $first to $total, @changed restarted by pid"
+assert_between "$total" $((first + 4000)) $((first + 4400)) "@same kept its entries across the reloads"
+assert_eq "$(grep -c '^@changed' "$TMP/last")" 2 "@changed has only the pids of the runs after the reload"
+assert_contains "$TMP/last" "@changed[$second_pid]: " "@changed kept its entries across the failed reload"
+assert_contains "$TMP/bg.err" "ringlua: 0 events" "no record in the ring after the reloads"
+pass "reload: @same went on from $first to $total, @changed restarted by pid and kept it past a failed reload"
 
 # Bad declarations: one line on stderr, exit non-zero.
 bad() {

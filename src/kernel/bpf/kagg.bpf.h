@@ -5,6 +5,7 @@
 #define RINGLUA_KAGG_BPF_H
 
 #include "kagg.h"
+#include "kagg_key.h"
 
 /* Set before load: whether this run has kernel aggregations at all. Without them every
  * check below is on a constant the verifier drops, and records take the ring as before;
@@ -18,7 +19,7 @@ __u32 deliver = 1;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, KAGG_SPECS);
+	__uint(max_entries, KAGG_SLOTS);
 	__type(key, __u32);
 	__type(value, struct kagg_spec);
 } kagg_specs SEC(".maps");
@@ -44,19 +45,46 @@ struct {
 	__type(value, struct kagg_key_room);
 } kagg_key_room SEC(".maps");
 
+/* Updates a full kagg_values could not take (a new key, or a new bucket of one): the
+ * host reports them at exit and in --stats. */
+__u64 kagg_lost = 0;
+
+/* Records are read in place, with plain loads: they are built in a scratch buffer (a map
+ * value), which the verifier lets a program read at a bounded offset. A field ends
+ * within KAGG_RECORD_MAX bytes (the host checks), and whole words are read past it. */
+_Static_assert(sizeof(struct stack_scratch) >= KAGG_RECORD_MAX + KAGG_KEY_MAX,
+	       "the scratch buffer has room for the words read past a field");
+
 /* The integer field f of rec, sign-extended when it is signed; 0 for no field (count). */
-static __always_inline __u64 kagg_value_of(const void *rec, const struct kagg_field *f)
+static __always_inline __u64 kagg_value_of(const __u8 *rec, const struct kagg_field *f)
 {
 	__u32 size = f->size, shift;
-	__u64 v = 0;
+	__u64 v;
 
 	if (size == 0 || size > 8)
 		return 0;
-	bpf_probe_read_kernel(&v, size, (const __u8 *)rec + f->offset);
+	v = *(const __u64 *)(rec + (f->offset & (KAGG_RECORD_MAX - 1)));
 	shift = 64 - 8 * size;
-	if (f->is_signed)
-		v = (__u64)((__s64)(v << shift) >> shift);
-	return v;
+	v <<= shift;
+	return f->is_signed ? (__u64)((__s64)v >> shift) : v >> shift;
+}
+
+/* Copies field f of rec into the key's bytes at dst, 8 bytes at a time: the whole field
+ * (a char array only up to its first NUL, if it has one), zeros up to the next 8-byte
+ * boundary. */
+static __always_inline void kagg_copy_field(__u8 *dst, const __u8 *rec, const struct kagg_field *f)
+{
+	const __u8 *src = rec + (f->offset & (KAGG_RECORD_MAX - 1));
+	__u32 size = f->size;
+	bool ended = false;
+
+#pragma unroll
+	for (__u32 i = 0; i < KAGG_KEY_MAX / 8; i++) {
+		if (8 * i >= size)
+			break;
+		*(__u64 *)(dst + 8 * i) = kagg_key_word(*(const __u64 *)(src + 8 * i),
+							size - 8 * i, f->text, &ended);
+	}
 }
 
 /* floor(log2(v)) for v > 0, without a loop. */
@@ -104,36 +132,29 @@ static __always_inline bool kagg_less(__u64 a, __u64 b, bool is_signed)
 	return is_signed ? (__s64)a < (__s64)b : a < b;
 }
 
-/* Adds rec to the aggregation in slot, of spec s: its key's fields copied into the key,
- * its value into this CPU's entry (made at the first record of a key; a full map loses
- * the record for this aggregation). */
-static __always_inline void kagg_apply(__u32 slot, const struct kagg_spec *s, const void *rec)
+/* Adds rec to the aggregation in slot, of spec s: its key's fields copied into the key
+ * built in room, its value into this CPU's entry (made at the first record of a key; a
+ * full map loses the update, counted in kagg_lost). */
+static __always_inline void kagg_apply(__u32 slot, const struct kagg_spec *s, const __u8 *rec,
+				       struct kagg_key_room *room)
 {
 	struct kagg_value first = {}, *val;
-	struct kagg_key_room *room;
-	__u32 zero = 0;
 	__u64 v;
 
-	room = bpf_map_lookup_elem(&kagg_key_room, &zero);
-	if (!room)
-		return;
-	__builtin_memset(&room->key, 0, sizeof(room->key));
+	/* Word stores: the fields' copies cover the key from its start, their last word
+	 * ends in zeros, and these clear what is left of another spec's longer key. */
+#pragma unroll
+	for (__u32 i = 0; i < KAGG_KEY_MAX / 8; i++)
+		((__u64 *)room->key.bytes)[i] = 0;
 	room->key.agg = slot;
 	/* Unrolled: four short steps, which the verifier walks once each. */
 #pragma unroll
 	for (__u32 j = 0; j < KAGG_PARTS; j++) {
 		const struct kagg_field *f = &s->parts[j];
-		const __u8 *src = (const __u8 *)rec + f->offset;
-		__u32 pos = f->pos & (KAGG_KEY_MAX - 1), size = f->size;
 
 		if (j >= s->nr_parts)
 			break;
-		if (size > KAGG_KEY_MAX)
-			return;
-		if (f->text)
-			bpf_probe_read_kernel_str(room->key.bytes + pos, size, src);
-		else
-			bpf_probe_read_kernel(room->key.bytes + pos, size, src);
+		kagg_copy_field(room->key.bytes + (f->pos & (KAGG_KEY_MAX - 1)), rec, f);
 	}
 	v = kagg_value_of(rec, &s->value);
 	room->key.bucket = kagg_bucket(s, v);
@@ -142,8 +163,10 @@ static __always_inline void kagg_apply(__u32 slot, const struct kagg_spec *s, co
 		first.min = first.max = v;
 		bpf_map_update_elem(&kagg_values, &room->key, &first, BPF_NOEXIST);
 		val = bpf_map_lookup_elem(&kagg_values, &room->key);
-		if (!val)
+		if (!val) {
+			__sync_fetch_and_add(&kagg_lost, 1);
 			return;
+		}
 	}
 	val->count++;
 	val->sum += v;
@@ -154,7 +177,8 @@ static __always_inline void kagg_apply(__u32 slot, const struct kagg_spec *s, co
 }
 
 /* Hands rec of probe to the aggregation in slot, if it takes that probe's records. */
-static __noinline void kagg_slot(__u32 slot, const void *rec, __u32 probe)
+static __noinline void kagg_slot(__u32 slot, const __u8 *rec, __u32 probe,
+				 struct kagg_key_room *room)
 {
 	struct kagg_spec *s = bpf_map_lookup_elem(&kagg_specs, &slot);
 
@@ -162,15 +186,22 @@ static __noinline void kagg_slot(__u32 slot, const void *rec, __u32 probe)
 		return;
 	if (s->probe != KAGG_ANY_PROBE && s->probe != probe)
 		return;
-	kagg_apply(slot, s, rec);
+	kagg_apply(slot, s, rec, room);
 }
 
 /* Hands the complete record rec of probe (a tracepoint probe's index, or KAGG_ANY_PROBE)
- * to every aggregation that takes it. Returns whether it still goes to the ring. */
+ * to every aggregation that takes it. rec is in a scratch buffer of at least
+ * KAGG_RECORD_MAX + KAGG_KEY_MAX bytes. Returns whether it still goes to the ring. */
 static __always_inline bool kagg_record(const void *rec, __u32 probe)
 {
-	for (__u32 i = 0; i < KAGG_SPECS && i < kagg_slots; i++)
-		kagg_slot(i, rec, probe);
+	struct kagg_key_room *room;
+	__u32 zero = 0;
+
+	room = bpf_map_lookup_elem(&kagg_key_room, &zero);
+	if (!room)
+		return deliver;
+	for (__u32 i = 0; i < KAGG_SLOTS && i < kagg_slots; i++)
+		kagg_slot(i, rec, probe, room);
 	return deliver;
 }
 

@@ -9,11 +9,14 @@
 
 /* Limits, as an enum so that ffi.cdef sees them too. */
 enum kagg_limits {
-	KAGG_SPECS = 8,		/* aggregations one program keeps */
+	KAGG_SPECS = 8,		/* aggregations one script keeps */
+	KAGG_SLOTS = 16,	/* of kagg_specs: a script's, and a reload's beside them
+				 * until it is known to start */
 	KAGG_PARTS = 4,		/* fields of a key, as ringlua.agg's tuples */
 	KAGG_KEY_MAX = 32,	/* bytes of a key: its fields' sizes added up */
 	KAGG_NAME_LEN = 32,	/* of an aggregation's name, kept for a reload to match */
 	KAGG_ENTRIES = 16384,	/* entries (key and bucket) of all aggregations together */
+	KAGG_RECORD_MAX = 2048,	/* a field ends within this many bytes of its record's start */
 	KAGG_ANY_PROBE = -1,	/* as a __u32 probe: a spec for the records of every
 				 * tracepoint probe, and of a built-in source */
 };
@@ -30,7 +33,7 @@ enum kagg_op {
 };
 
 /* A field of the record: integers are copied as they are (1, 2, 4 or 8 bytes), char
- * arrays up to their first NUL (the rest of their room stays zero). */
+ * arrays up to their first NUL (the rest of their room stays zero), whole without one. */
 struct kagg_field {
 	__u16 offset;		/* in the record */
 	__u16 size;

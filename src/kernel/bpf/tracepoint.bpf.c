@@ -38,6 +38,8 @@ _Static_assert(TP_RECORD_MAX + RL_STACKS_BYTES <= 2 * TP_RECORD_MAX,
 struct scratch {
 	__u8 bytes[2 * TP_RECORD_MAX];
 };
+_Static_assert(sizeof(struct scratch) >= KAGG_RECORD_MAX + KAGG_KEY_MAX,
+	       "kernel aggregations read whole words past a field");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
