@@ -158,7 +158,8 @@ pass "reload: @same went on from $first to $total, @changed restarted by pid and
 # Stamping: records are stamped (ts_ns) only while the script takes them or one of its
 # aggregations reads ts_ns, as the program's global stamp_records says, and a reload
 # moves it both ways: a handler added sees only stamped records, an aggregation of
-# ts_ns added sees real times; back to a bare count, no clock again.
+# ts_ns added sees real times; back to a bare count, no clock again; and a script
+# without kernel aggregations gets its records, stamped.
 # stamp_records: the global in the background ringlua's program (its .data map).
 stamp_records() {
   local ringlua id
@@ -214,6 +215,27 @@ first=$(sed -n 's/^TICK first \([0-9]*\)$/\1/p' "$TMP/bg.out" | tail -1)
 stamps bare_again ""
 wait_output "TICK bare_again"
 assert_eq "$(stamp_records)" 0 "stamp_records after a reload back to the count alone"
+# A reload that takes every kernel aggregation away leaves a handler: records again.
+cat > "$TMP/ts.lua.new" <<'LUA'
+local ringlua = require("ringlua")
+local records, unstamped = 0, 0
+function on_event(ptr)
+  records = records + 1
+  if ringlua.cast(ptr).ts_ns == 0 then unstamped = unstamped + 1 end
+end
+function on_tick() print("TICK plain " .. records .. " records " .. unstamped .. " unstamped") end
+LUA
+mv "$TMP/ts.lua.new" "$TMP/ts.lua"
+wait_output "TICK plain"
+assert_eq "$(stamp_records)" 1 "stamp_records without kernel aggregations"
+"$TMP/kaggts" if=/dev/zero of=/dev/null bs=1 count=1000 2>/dev/null
+for _ in $(seq 100); do
+  line=$(grep '^TICK plain' "$TMP/bg.out" | tail -1)
+  [ "$(echo "$line" | awk '{ print $3 }')" -ge 2000 ] && break
+  sleep 0.05
+done
+assert_between "$(echo "$line" | awk '{ print $3 }')" 2000 2200 "records of dd once no kernel aggregation is left"
+assert_eq "$(echo "$line" | awk '{ print $5 }')" 0 "unstamped records once no kernel aggregation is left"
 stop_ringlua
 assert_eq "$RC" 0 "exit code after the stamping reloads"
 pass "stamped only for a handler or an aggregation of ts_ns, across reloads (@first at $first ns)"
