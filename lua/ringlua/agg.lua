@@ -663,10 +663,11 @@ end
 
 -- Writes their specs into the program's maps (desc: the host's description of them;
 -- nil when no built-in program feeds the script); deliver: whether records still go to
--- the ring (the script has an event handler).
+-- the ring (the script has an event handler); nil for a script without kernel
+-- aggregations (a reload took them all away), which has a handler, so takes records.
 function _M._kernel_install(desc, deliver)
   if desc == nil and kernels[1] == nil then return end
-  kernel_side().install(desc, deliver, kernels)
+  kernel_side().install(desc, deliver ~= false, kernels)
 end
 
 -- One entry read from the kernel, stored as a's kind keeps it.

@@ -19,6 +19,8 @@ local _M = {}
 
 local PARTS, KEY_MAX, NAME_LEN = C.KAGG_PARTS, C.KAGG_KEY_MAX, C.KAGG_NAME_LEN
 local RECORD_MAX = C.KAGG_RECORD_MAX
+local CACHE_WAYS, HELD = C.KAGG_CACHE_WAYS, C.KAGG_CACHE_HELD
+local KEY_SIZE = ffi_sizeof("struct kagg_key")
 local ANY_PROBE = C.KAGG_ANY_PROBE
 local OPS = { count = C.KAGG_COUNT, sum = C.KAGG_SUM, min = C.KAGG_MIN, max = C.KAGG_MAX,
               avg = C.KAGG_AVG, hist = C.KAGG_HIST, lhist = C.KAGG_LHIST }
@@ -27,9 +29,11 @@ local TAKES_VALUE = { sum = true, min = true, max = true, avg = true, hist = tru
 local spec_t = ffi.typeof("struct kagg_spec")
 local key_ptr_t = ffi.typeof("const struct kagg_key *")
 local value_ptr_t = ffi.typeof("const struct kagg_value *")
+local cached_ptr_t = ffi.typeof("const struct kagg_cached *")
 local u32_box_t = ffi.typeof("uint32_t[1]")
 local u32_ptr_t = ffi.typeof("uint32_t *")
 local u8_ptr_t = ffi.typeof("uint8_t *")
+local u8_array_t = ffi.typeof("uint8_t[?]")
 local const_u8_ptr_t = ffi.typeof("const uint8_t *")
 local char_ptr_t = ffi.typeof("const char *")
 local i64_t, u64_t = ffi.typeof("int64_t"), ffi.typeof("uint64_t")
@@ -46,6 +50,17 @@ local INT_PTR = {
 -- The program's maps and globals, once installed; whether this script takes records
 -- (an event handler), set in the program when the script settles.
 local maps, deliver_records
+
+-- Whether an aggregation of list reads the records' ts_ns (as a key field or its value).
+local function reads_time(list)
+  for _, a in ipairs(list) do
+    if a.kernel.value == "ts_ns" then return true end
+    for _, name in ipairs(a.kernel.key) do
+      if name == "ts_ns" then return true end
+    end
+  end
+  return false
+end
 
 -- What agg.make keeps of { kernel = true, ... }: checked for what can be checked before
 -- the record type is known (the source is chosen after the script's top level). level:
@@ -192,11 +207,19 @@ local function global_of(desc, name)
   error("agg: the BPF program has no global " .. name, 0)
 end
 
--- Deletes every entry of the aggregations in slots (a set).
+-- Deletes every entry of the aggregations in slots (a set): theirs in kagg_values, and
+-- their part of kagg_cache freed on every CPU (only they use it).
 local function delete_slots(slots)
   local keys = maps.values:_snapshot()
   for _, k in ipairs(keys) do
     if slots[ffi_cast(key_ptr_t, k).agg] then C.bpf_map_delete_elem(maps.values.fd, k) end
+  end
+  local free, index = ffi_new(u8_array_t, maps.cache.vsize), ffi_new(u32_box_t)
+  for slot in pairs(slots) do
+    for way = 0, CACHE_WAYS - 1 do
+      index[0] = slot * CACHE_WAYS + way
+      C.bpf_map_update_elem(maps.cache.fd, index, free, 0)
+    end
   end
 end
 
@@ -232,7 +255,8 @@ function _M.install(desc, deliver, list)
   end
   local d = assert(loadstring(desc, "=kernel aggregations"))()
   maps = maps or { specs = map_of(d, "kagg_specs"), values = map_of(d, "kagg_values"),
-                   slots = global_of(d, "kagg_slots"), deliver = global_of(d, "deliver") }
+                   cache = map_of(d, "kagg_cache"), slots = global_of(d, "kagg_slots"),
+                   deliver = global_of(d, "deliver"), stamp = global_of(d, "stamp_records") }
   deliver_records = deliver
   if #list > C.KAGG_SPECS then
     error("agg: " .. list[C.KAGG_SPECS + 1].name .. ": at most " .. C.KAGG_SPECS ..
@@ -264,12 +288,15 @@ function _M.install(desc, deliver, list)
     end
     if a.slot + 1 > slots then slots = a.slot + 1 end
   end
+  -- Counted from now on, beside the running script's: stamped if they read ts_ns.
+  if reads_time(list) then maps.stamp[0] = 1 end
   maps.slots[0] = slots
 end
 
 -- Makes the program hold the aggregations of list (as install placed them) and no
 -- other: the slots of others (the previous version's, or a failed reload's) are emptied
--- with their entries, and records go to the ring as this script wants. The host calls it
+-- with their entries, and records go to the ring, stamped or not, as this script wants
+-- (stamped only if it takes them or an aggregation reads ts_ns). The host calls it
 -- in the script that runs from now on: at start, after a reload, after a failed one.
 function _M.settle(list)
   if maps == nil then return end
@@ -288,7 +315,11 @@ function _M.settle(list)
   end
   maps.slots[0] = slots
   if next(freed) then delete_slots(freed) end
+  -- Stamping goes on before records go to the script, and off after they stop.
+  local stamp = deliver_records or reads_time(list)
+  if stamp then maps.stamp[0] = 1 end
   maps.deliver[0] = deliver_records and 1 or 0
+  if not stamp then maps.stamp[0] = 0 end
 end
 
 -- The key of a's entry k (a const struct kagg_key *), as the Lua side would have it.
@@ -307,25 +338,28 @@ local function key_of(a, k)
   return a:key(parts[1], parts[2], parts[3], parts[4])
 end
 
--- One entry's per-CPU shares added up: count, sum, min, max (min and max of the CPUs
--- that saw it, as numbers of the value's signedness).
-local function total(a, v, ncpus, stride)
-  local count, sum, min, max = 0, 0, nil, nil
-  local num = a.value_signed and function(x) return tonumber(ffi_cast(i64_t, x)) end or tonumber
-  for cpu = 0, ncpus - 1 do
-    local share = ffi_cast(value_ptr_t, ffi_cast(const_u8_ptr_t, v) + cpu * stride)
-    if share.count > 0 then
-      local lo, hi = num(share.min), num(share.max)
-      count = count + tonumber(share.count)
-      sum = sum + num(share.sum)
-      if min == nil or lo < min then min = lo end
-      if max == nil or hi > max then max = hi end
-    end
+local function signed_number(x) return tonumber(ffi_cast(i64_t, x)) end
+
+-- Adds one CPU's share of the key kb (its bytes, a struct kagg_key) of aggregation a to
+-- totals[kb]: { a, k, count, sum, min, max } (min and max of the CPUs that saw it, as
+-- numbers of the value's signedness).
+local function add_share(totals, a, kb, share)
+  if share.count == 0 then return end
+  local num = a.value_signed and signed_number or tonumber
+  local lo, hi = num(share.min), num(share.max)
+  local t = totals[kb]
+  if t == nil then
+    totals[kb] = { a, kb, tonumber(share.count), num(share.sum), lo, hi }
+    return
   end
-  return count, sum, min, max
+  t[3] = t[3] + tonumber(share.count)
+  t[4] = t[4] + num(share.sum)
+  if lo < t[5] then t[5] = lo end
+  if hi > t[6] then t[6] = hi end
 end
 
--- Replaces the entries of every aggregation of list with what the program holds.
+-- Replaces the entries of every aggregation of list with what the program holds: each
+-- key's shares of every CPU, in kagg_cache and in kagg_values, added up.
 -- put(a, key, bucket, count, sum, min, max) stores one entry as a's kind keeps it.
 function _M.sync(list, put)
   if maps == nil or list[1] == nil then return end
@@ -335,15 +369,29 @@ function _M.sync(list, put)
     a.t = {}
     if a.n then a.n = {} end
   end
+  local totals = {}
   local keys, values = maps.values:_snapshot()
   local ncpus, stride = maps.values.ncpus, maps.values.stride
   for i, kb in ipairs(keys) do
-    local k = ffi_cast(key_ptr_t, kb)
-    local a = by_slot[k.agg]
+    local a = by_slot[ffi_cast(key_ptr_t, kb).agg]
     if a then
-      local count, sum, min, max = total(a, values[i], ncpus, stride)
-      if count > 0 then put(a, key_of(a, k), k.bucket, count, sum, min, max) end
+      local v = ffi_cast(const_u8_ptr_t, values[i])
+      for cpu = 0, ncpus - 1 do add_share(totals, a, kb, ffi_cast(value_ptr_t, v + cpu * stride)) end
     end
+  end
+  local _, cached = maps.cache:_snapshot()
+  local cstride = maps.cache.stride
+  for _, vb in ipairs(cached) do
+    local v = ffi_cast(const_u8_ptr_t, vb)
+    for cpu = 0, ncpus - 1 do
+      local c = ffi_cast(cached_ptr_t, v + cpu * cstride)
+      local a = c.state == HELD and by_slot[c.key.agg]
+      if a then add_share(totals, a, ffi_string(c.key, KEY_SIZE), c.value) end
+    end
+  end
+  for _, t in pairs(totals) do
+    local k = ffi_cast(key_ptr_t, t[2])
+    put(t[1], key_of(t[1], k), k.bucket, t[3], t[4], t[5], t[6])
   end
 end
 

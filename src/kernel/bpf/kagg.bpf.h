@@ -16,6 +16,17 @@ const volatile bool kagg_on = false;
  * them (the script has an event handler). */
 __u32 kagg_slots = 0;
 __u32 deliver = 1;
+/* Also changed by the host when a script settles: whether records are stamped (ts_ns),
+ * which is when the script takes records or an aggregation reads ts_ns. Until then, and
+ * without kernel aggregations, they are; `timestamps` off (source.bpf.h) still wins. */
+__u32 stamp_records = 1;
+
+/* Whether the kernel aggregations let a record be stamped (source.bpf.h's event_time):
+ * one load of stamp_records with them, a constant without. */
+static __always_inline bool kagg_stamps(void)
+{
+	return !kagg_on || stamp_records;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -30,6 +41,22 @@ struct {
 	__type(key, struct kagg_key);
 	__type(value, struct kagg_value);
 } kagg_values SEC(".maps");
+
+/* In front of kagg_values: per CPU, KAGG_CACHE_WAYS entries for each slot of kagg_specs,
+ * which the program reaches with an array lookup (inlined by the verifier, no helper
+ * call) where kagg_values takes a hash lookup. A key takes the first free entry of its
+ * KAGG_CACHE_PROBES and keeps it until the host frees it (a clear, a dropped
+ * aggregation): nothing is evicted, so a key's share on a CPU is in that entry, or in
+ * kagg_values when its probes were all taken, and the host adds up both. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KAGG_SLOTS * KAGG_CACHE_WAYS);
+	__type(key, __u32);
+	__type(value, struct kagg_cached);
+} kagg_cache SEC(".maps");
+
+#define KAGG_KEY_WORDS (sizeof(struct kagg_key) / 8)
+_Static_assert(sizeof(struct kagg_key) % 8 == 0, "a key is read as words");
 
 /* Where a key is built: past its bytes, room for the largest field at the last
  * position, so that every bounded position plus a bounded size stays inside. */
@@ -132,13 +159,88 @@ static __always_inline bool kagg_less(__u64 a, __u64 b, bool is_signed)
 	return is_signed ? (__s64)a < (__s64)b : a < b;
 }
 
+/* A hash of the key's words (a multiplicative one: a few instructions a word), whose top
+ * bits pick its first entry in kagg_cache. */
+static __always_inline __u32 kagg_cache_hash(const struct kagg_key *key)
+{
+	const __u64 *w = (const __u64 *)key;
+	__u64 h = 0;
+
+#pragma unroll
+	for (__u32 i = 0; i < KAGG_KEY_WORDS; i++)
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
+	return h >> 32;
+}
+
+static __always_inline bool kagg_same_key(const struct kagg_key *a, const struct kagg_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+	__u64 diff = 0;
+
+#pragma unroll
+	for (__u32 i = 0; i < KAGG_KEY_WORDS; i++)
+		diff |= x[i] ^ y[i];
+	return !diff;
+}
+
+/* This CPU's share of key (of the aggregation in slot) in kagg_cache: the entry that
+ * holds it, or the first free one of its probes, claimed for it with the share of a
+ * first value v. NULL when its probes hold other keys. The claim is a compare-and-swap:
+ * a program that interrupted this one on the CPU (a perf event's) may claim too. */
+static __always_inline struct kagg_value *kagg_cached(__u32 slot, const struct kagg_key *key,
+						      __u64 v)
+{
+	__u32 home = kagg_cache_hash(key), at;
+	struct kagg_cached *c;
+
+	for (__u32 p = 0; p < KAGG_CACHE_PROBES; p++) {
+		at = slot * KAGG_CACHE_WAYS + ((home + p) & (KAGG_CACHE_WAYS - 1));
+		c = bpf_map_lookup_elem(&kagg_cache, &at);
+		if (!c)
+			return NULL;
+		if (c->state == KAGG_CACHE_HELD) {
+			if (kagg_same_key(&c->key, key))
+				return &c->value;
+			continue;
+		}
+		if (c->state != KAGG_CACHE_FREE ||
+		    __sync_val_compare_and_swap(&c->state, KAGG_CACHE_FREE, KAGG_CACHE_CLAIMING) !=
+			    KAGG_CACHE_FREE)
+			continue;
+		__builtin_memcpy(&c->key, key, sizeof(c->key));
+		c->value.count = c->value.sum = 0;
+		c->value.min = c->value.max = v;
+		/* After the key: the host reads an entry as held only with its key written. */
+		c->state = KAGG_CACHE_HELD;
+		return &c->value;
+	}
+	return NULL;
+}
+
+/* This CPU's share of key in kagg_values, made with the share of a first value v; NULL
+ * when the map is full (the update lost, counted in kagg_lost). */
+static __always_inline struct kagg_value *kagg_hashed(const struct kagg_key *key, __u64 v)
+{
+	struct kagg_value first = {}, *val;
+
+	val = bpf_map_lookup_elem(&kagg_values, key);
+	if (val)
+		return val;
+	first.min = first.max = v;
+	bpf_map_update_elem(&kagg_values, key, &first, BPF_NOEXIST);
+	val = bpf_map_lookup_elem(&kagg_values, key);
+	if (!val)
+		__sync_fetch_and_add(&kagg_lost, 1);
+	return val;
+}
+
 /* Adds rec to the aggregation in slot, of spec s: its key's fields copied into the key
- * built in room, its value into this CPU's entry (made at the first record of a key; a
- * full map loses the update, counted in kagg_lost). */
+ * built in room, its value into this CPU's share of the key, in kagg_cache or else in
+ * kagg_values (made at the first record of a key; a full map loses the update). */
 static __always_inline void kagg_apply(__u32 slot, const struct kagg_spec *s, const __u8 *rec,
 				       struct kagg_key_room *room)
 {
-	struct kagg_value first = {}, *val;
+	struct kagg_value *val;
 	__u64 v;
 
 	/* Word stores: the fields' copies cover the key from its start, their last word
@@ -158,16 +260,11 @@ static __always_inline void kagg_apply(__u32 slot, const struct kagg_spec *s, co
 	}
 	v = kagg_value_of(rec, &s->value);
 	room->key.bucket = kagg_bucket(s, v);
-	val = bpf_map_lookup_elem(&kagg_values, &room->key);
-	if (!val) {
-		first.min = first.max = v;
-		bpf_map_update_elem(&kagg_values, &room->key, &first, BPF_NOEXIST);
-		val = bpf_map_lookup_elem(&kagg_values, &room->key);
-		if (!val) {
-			__sync_fetch_and_add(&kagg_lost, 1);
-			return;
-		}
-	}
+	val = kagg_cached(slot, &room->key, v);
+	if (!val)
+		val = kagg_hashed(&room->key, v);
+	if (!val)
+		return;
 	val->count++;
 	val->sum += v;
 	if (kagg_less(v, val->min, s->value.is_signed))

@@ -19,6 +19,9 @@ enum kagg_limits {
 	KAGG_RECORD_MAX = 2048,	/* a field ends within this many bytes of its record's start */
 	KAGG_ANY_PROBE = -1,	/* as a __u32 probe: a spec for the records of every
 				 * tracepoint probe, and of a built-in source */
+	KAGG_CACHE_WAYS = 64,	/* entries of kagg_cache per slot of kagg_specs, per CPU
+				 * (a power of two) */
+	KAGG_CACHE_PROBES = 4,	/* of them a key may take: its hash's and the next */
 };
 
 enum kagg_op {
@@ -70,6 +73,22 @@ struct kagg_value {
 	__u64 sum;
 	__u64 min;
 	__u64 max;
+};
+
+/* The states of an entry of kagg_cache. */
+enum kagg_cache_state {
+	KAGG_CACHE_FREE = 0,
+	KAGG_CACHE_CLAIMING = 1,	/* its key is being written: read as taken by another */
+	KAGG_CACHE_HELD = 2,		/* it holds key's share on its CPU, until the host
+					 * frees it (a clear, a dropped aggregation) */
+};
+
+/* An entry of kagg_cache: a key and its CPU's share, found without a hash lookup. */
+struct kagg_cached {
+	__u64 state;		/* enum kagg_cache_state (64 bits: what clang's BPF
+				 * compare-and-swap takes) */
+	struct kagg_key key;
+	struct kagg_value value;
 };
 
 #endif

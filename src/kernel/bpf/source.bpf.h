@@ -29,11 +29,13 @@ const volatile __u32 stack_mode = 0;
  * stamp their records anyway. */
 const volatile bool timestamps = true;
 
+static __always_inline bool kagg_stamps(void); /* kagg.bpf.h */
+
 /* The time to stamp a record with: now (CLOCK_MONOTONIC, bpf_ktime_get_ns), or 0 with
- * timestamps off. */
+ * timestamps off, or while only kernel aggregations that do not read it take records. */
 static __always_inline __u64 event_time(void)
 {
-	return timestamps ? bpf_ktime_get_ns() : 0;
+	return timestamps && kagg_stamps() ? bpf_ktime_get_ns() : 0;
 }
 
 /* Lost-event convention: incremented whenever bpf_ringbuf_reserve fails (ring full). */
