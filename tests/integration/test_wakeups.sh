@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The wakeup budget of the built-in sources (source.bpf.h): records are committed without
-# a wakeup, and the consumer polls on its own timer while they come.
-# - The consumer wakes about once per latency bound (its timer, and a forced wakeup every
-#   8 bounds), at a moderate rate too, where it catches up after every drain and the
-#   kernel's rule (wake when caught up) would wake it once more per bound: wakeups/s from
-#   --stats stay under 1.5 / bound. And at a high rate.
+# The wakeups of the built-in sources (source.bpf.h): records are committed without a
+# wakeup, the consumer polls on its own timer while they come, and a producer wakes it
+# only once it has said it sleeps for good (8 bounds after its last find).
+# - The consumer wakes about once per latency bound (its timer), at a moderate rate too,
+#   where it catches up after every drain and the kernel's rule (wake when caught up)
+#   would wake it once more per bound: wakeups/s from --stats stay under 1.5 / bound. And
+#   at a high rate.
 # - The latency bound still holds for the bursts of a process that starts, makes a few
-#   dozen system calls and sleeps, with quiet spells shorter and longer than the forced
-#   wakeup interval (the first record after a long one is the one only a wakeup brings).
+#   dozen system calls and sleeps, with quiet spells shorter and longer than the
+#   consumer's polling spell (the first record after a long one is the one only the
+#   producer's wakeup of a sleeper brings).
 # - With nothing traced, the consumer sleeps: no periodic timer while idle.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -48,7 +50,7 @@ stop_ringlua
 assert_eq "$RC" 0 "exit code"
 wakeups_within "high rate"
 
-# Bursts with quiet spells around the forced-wakeup interval (8 bounds: 80 ms here).
+# Bursts with quiet spells around the consumer's polling spell (8 bounds: 80 ms here).
 BOUND_MS=10
 MARGIN_MS=50
 cp "$(command -v sleep)" "$TMP/rl_wake_sleep"

@@ -3,8 +3,8 @@
  * record must arrive exactly once and in order, and no poll may sleep through records (a
  * lost wakeup shows up as a poll that waits out its whole timeout while records are
  * ready). And the coalescing window: a bound that signals do not stretch, and no wait
- * at all for a ring that is filling up. And producers on a wakeup budget: records
- * committed without a wakeup soon after the last find are handed out within the bound,
+ * at all for a ring that is filling up. And producers that commit without a wakeup:
+ * records committed so soon after the last find are handed out within the bound,
  * a consumer left alone long enough sleeps for good, and producers that wake only a
  * consumer that said it sleeps (sleep_flag) lose nothing. */
 #include <pthread.h>
@@ -246,7 +246,7 @@ static void *emit_later_quietly(void *arg)
 }
 
 /* After a drain that found a record, then one that found nothing, a record committed
- * with BPF_RB_NO_WAKEUP (what a budget producer does within its interval) still comes
+ * with BPF_RB_NO_WAKEUP (what source.bpf.h's producers do while it polls) still comes
  * out within the bound: the sleep ends on the consumer's timer, not the 5 s timeout. */
 static void quiet_record_soon_after_a_find_is_in_time(void)
 {
