@@ -192,6 +192,26 @@ static int choose_timestamps(const struct rl_options *opt, const struct rl_lua *
 	return -EINVAL;
 }
 
+/* Whether the built-in programs commit without waking the consumer, waking it only when
+ * it says it sleeps: with a latency bound, within which it polls on its own timer. */
+static bool wakes_on_sleep(const struct rl_options *opt)
+{
+	return opt->latency_us > 0;
+}
+
+/* Maps the word the consumer sets before it sleeps, for programs that wake it only then.
+ * Returns 0 or -ENOMEM (printed). */
+static int map_sleep_flag(struct rl_feed *f, const struct rl_options *opt)
+{
+	if (opt->pin || !wakes_on_sleep(opt))
+		return 0;
+	f->sleep_flag = rl_source_sleep_flag(rl_feed_object(f));
+	if (f->sleep_flag)
+		return 0;
+	fprintf(stderr, "ringlua: cannot map the source's globals\n");
+	return -ENOMEM;
+}
+
 /* Why a pinned path cannot be opened, in words. */
 static const char *pin_error(int err)
 {
@@ -224,7 +244,7 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 					   .cgroup = opt->cgroup, .follow = opt->follow,
 					   .cpu_ring_size = opt->per_cpu_rings ?
 						rl_cpu_ring_size(RL_SOURCE_RING_SIZE) : 0,
-					   .wake_on_sleep = opt->latency_us > 0 };
+					   .wake_on_sleep = wakes_on_sleep(opt) };
 	const char *name = opt->source ? opt->source : rl_lua_source(lua);
 	struct rl_probe probe;
 	const struct rl_source *src;
@@ -307,12 +327,8 @@ int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua 
 	if (!err && opt->per_cpu_rings &&
 	    (err = rl_source_cpu_rings(rl_feed_object(f), &f->cpu_rings, &f->nr_cpu_rings)))
 		fprintf(stderr, "ringlua: cannot open the per-CPU rings: %s\n", strerror(-err));
-	/* The built-in programs wake a consumer that says it sleeps, in a word of theirs. */
-	if (!err && !opt->pin && opt->latency_us && !(f->sleep_flag = rl_source_sleep_flag(
-							     rl_feed_object(f)))) {
-		fprintf(stderr, "ringlua: cannot map the source's globals\n");
-		err = -ENOMEM;
-	}
+	if (!err)
+		err = map_sleep_flag(f, opt);
 	/* Kernel aggregations reach the built-in program's maps and globals as a user
 	 * object's do. */
 	if (!err && !opt->pin && rl_lua_field(lua, "kernel_aggs"))
