@@ -187,6 +187,19 @@ LUA
 cp /usr/bin/dd "$TMP/kaggts"
 stamps bare ""
 start_ringlua_until "TICK bare" -s syscalls --comm kaggts --interval 100 "$TMP/ts.lua"
+# dd_to_handler NAME WHAT: runs a dd of 1000 bytes and checks that the handler whose ticks
+# say "TICK NAME n records u unstamped" got its 2000-odd records, every one stamped.
+dd_to_handler() {
+  local line
+  "$TMP/kaggts" if=/dev/zero of=/dev/null bs=1 count=1000 2>/dev/null
+  for _ in $(seq 100); do
+    line=$(grep "^TICK $1" "$TMP/bg.out" | tail -1)
+    [ "$(echo "$line" | awk '{ print $3 }')" -ge 2000 ] && break
+    sleep 0.05
+  done
+  assert_between "$(echo "$line" | awk '{ print $3 }')" 2000 2200 "records of dd $2"
+  assert_eq "$(echo "$line" | awk '{ print $5 }')" 0 "unstamped records $2"
+}
 assert_eq "$(stamp_records)" 0 "stamp_records with a kernel count alone"
 stamps handler 'local records, unstamped = 0, 0
 function on_event(ptr)
@@ -196,14 +209,7 @@ end
 function on_tick() print("TICK handler " .. records .. " records " .. unstamped .. " unstamped") end'
 wait_output "TICK handler"
 assert_eq "$(stamp_records)" 1 "stamp_records once a reload added a handler"
-"$TMP/kaggts" if=/dev/zero of=/dev/null bs=1 count=1000 2>/dev/null
-for _ in $(seq 100); do
-  line=$(grep '^TICK handler' "$TMP/bg.out" | tail -1)
-  [ "$(echo "$line" | awk '{ print $3 }')" -ge 2000 ] && break
-  sleep 0.05
-done
-assert_between "$(echo "$line" | awk '{ print $3 }')" 2000 2200 "records of dd to the handler"
-assert_eq "$(echo "$line" | awk '{ print $5 }')" 0 "unstamped records to the handler"
+dd_to_handler handler "to the handler"
 stamps first 'local first = agg.min("first", { kernel = true, value = "ts_ns" })
 function on_tick() print("TICK first " .. (first:get() or "none")) end'
 wait_output "TICK first"
@@ -230,14 +236,7 @@ LUA
 mv "$TMP/ts.lua.new" "$TMP/ts.lua"
 wait_output "TICK plain"
 assert_eq "$(stamp_records)" 1 "stamp_records without kernel aggregations"
-"$TMP/kaggts" if=/dev/zero of=/dev/null bs=1 count=1000 2>/dev/null
-for _ in $(seq 100); do
-  line=$(grep '^TICK plain' "$TMP/bg.out" | tail -1)
-  [ "$(echo "$line" | awk '{ print $3 }')" -ge 2000 ] && break
-  sleep 0.05
-done
-assert_between "$(echo "$line" | awk '{ print $3 }')" 2000 2200 "records of dd once no kernel aggregation is left"
-assert_eq "$(echo "$line" | awk '{ print $5 }')" 0 "unstamped records once no kernel aggregation is left"
+dd_to_handler plain "once no kernel aggregation is left"
 stop_ringlua
 assert_eq "$RC" 0 "exit code after the stamping reloads"
 pass "stamped only for a handler or an aggregation of ts_ns, across reloads (@first at $first ns)"
