@@ -22,6 +22,23 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
+# new_cgroup: makes a cgroup (v2) of the test's own, its directory in $cg, mounting
+# cgroup2 under $TMP if the machine has it nowhere; drop_cgroup removes both again.
+new_cgroup() {
+  cg_root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+  if [ -z "$cg_root" ]; then
+    cg_root=$TMP/cgroup2
+    mkdir "$cg_root"
+    mount -t cgroup2 none "$cg_root" || fail "cannot mount cgroup2"
+  fi
+  cg=$cg_root/ringlua_test_$$
+  mkdir "$cg"
+}
+drop_cgroup() {
+  rmdir "$cg"
+  [ "$cg_root" != "$TMP/cgroup2" ] || umount "$cg_root"
+}
+
 # assert_eq ACTUAL EXPECTED WHAT
 assert_eq() { [ "$1" == "$2" ] || fail "$3: expected '$2', got '$1'"; }
 # assert_contains FILE TEXT WHAT: FILE contains TEXT (a fixed string).

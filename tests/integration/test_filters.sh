@@ -89,14 +89,7 @@ assert_between "$reads" 500 600 "reads under a 15-character name ($tally)"
 pass "--comm: a prefix does not match, a 15-character name does"
 
 # --cgroup: only tasks in that cgroup (v2). The same exec outside it is not seen.
-cg_root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-if [ -z "$cg_root" ]; then
-  cg_root=$TMP/cgroup2
-  mkdir "$cg_root"
-  mount -t cgroup2 none "$cg_root" || fail "cannot mount cgroup2"
-fi
-cg=$cg_root/ringlua_test_$$
-mkdir "$cg"
+new_cgroup
 cp /bin/true "$TMP/in_cgroup"
 start_ringlua --cgroup "$cg" --count 1 -e '
   io.stdout:setvbuf("line")
@@ -106,8 +99,7 @@ start_ringlua --cgroup "$cg" --count 1 -e '
 sh -c "echo \$\$ > '$cg/cgroup.procs'; exec '$TMP/in_cgroup' inside"
 RC=0
 wait "$BG" || RC=$?
-rmdir "$cg"
-[ "$cg_root" != "$TMP/cgroup2" ] || umount "$cg_root"
+drop_cgroup
 assert_eq "$RC" 0 "exit code with --cgroup"
 assert_eq "$(cat "$TMP/bg.out")" "$(printf 'READY\n%s' "$TMP/in_cgroup")" "the one exec in the cgroup"
 run_ringlua --cgroup /tmp -e 'on_event = print'

@@ -118,14 +118,7 @@ assert_contains "$TMP/out" "n	4	39" "--set of a .data global"
 pass "a plain writable global set before load by the script and by --set, which wins"
 
 # --cgroup: libbpf-tools' filter_cg and cgroup_map; only the command in the cgroup counts.
-cg_root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-if [ -z "$cg_root" ]; then
-  cg_root=$TMP/cgroup2
-  mkdir "$cg_root"
-  mount -t cgroup2 none "$cg_root" || fail "cannot mount cgroup2"
-fi
-cg=$cg_root/ringlua_test_$$
-mkdir "$cg"
+new_cgroup
 start_ringlua_until READY --bpf "$TMP/counts.bpf.c" --cgroup "$cg" --set watch_nr=110 -e '
   io.stdout:setvbuf("line")
   local n = 0
@@ -135,8 +128,7 @@ start_ringlua_until READY --bpf "$TMP/counts.bpf.c" --cgroup "$cg" --set watch_n
 sh -c "echo \$\$ > '$cg/cgroup.procs'; exec $(getppid 6)"
 eval "$(getppid 4)"
 stop_ringlua
-rmdir "$cg"
-[ "$cg_root" != "$TMP/cgroup2" ] || umount "$cg_root"
+drop_cgroup
 assert_contains "$TMP/bg.out" "n	6" "records from the cgroup only"
 pass "--cgroup with an object that takes a cgroup_map"
 
