@@ -293,7 +293,7 @@ int rl_source_cpu_rings(const struct rl_bpf *b, int **fds, size_t *n)
  * which they do anyway), and whether they are stamped. */
 static int set_commits(struct rl_bpf *b, const struct rl_source_filter *f)
 {
-	struct bpf_map *events = bpf_object__find_map_by_name(rl_bpf_object(b), "events");
+	struct bpf_map *events = bpf_object__find_map_by_name(rl_bpf_object(b), RL_DEFAULT_RING);
 	uint64_t ring_bytes = f->cpu_ring_size ? f->cpu_ring_size : RL_SOURCE_RING_SIZE;
 	int err = events ? 0 : -ENOENT;
 
@@ -302,7 +302,6 @@ static int set_commits(struct rl_bpf *b, const struct rl_source_filter *f)
 	if (!err)
 		err = rl_bpf_set_global(b, "wake_on_sleep", &f->wake_on_sleep,
 					sizeof(f->wake_on_sleep));
-
 	if (!err)
 		err = rl_bpf_set_global(b, "ring_bytes", &ring_bytes, sizeof(ring_bytes));
 	if (!err)
