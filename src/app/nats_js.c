@@ -332,15 +332,33 @@ static size_t nr_retry(struct rl_nats_js *js)
 	return n;
 }
 
-void rl_nats_js_confirm(struct rl_nats_js *js)
+/* Waits up to ACK_TIMEOUT_MS for every acknowledgment handler libnats runs to return.
+ * Returns false if one did not. */
+static bool wait_acks(struct rl_nats_js *js)
 {
 	jsPubOptions po;
 
 	jsPubOptions_Init(&po);
 	po.MaxWait = ACK_TIMEOUT_MS;
+	return js_PublishAsyncComplete(js->ctx, &po) == NATS_OK;
+}
+
+/* Takes every pending publish into the retry list and waits for the handlers already
+ * running: libnats takes a message out of its pending list before it calls on_ack, so
+ * such a message is in neither until on_ack has counted it or kept it for a retry.
+ * Afterwards no handler runs again (a late acknowledgment finds nothing pending). */
+static void take_all_pending(struct rl_nats_js *js)
+{
+	take_pending(js);
+	if (js->sent_any && !wait_acks(js))
+		fprintf(stderr, "ringlua: --output: an acknowledgment handler did not return\n");
+}
+
+void rl_nats_js_confirm(struct rl_nats_js *js)
+{
 	for (;;) {
-		if (js_PublishAsyncComplete(js->ctx, &po) != NATS_OK)
-			take_pending(js);
+		if (!wait_acks(js))
+			take_all_pending(js);
 		if (!nr_retry(js))
 			return;
 		if (!giving_up(js))
@@ -354,7 +372,7 @@ void rl_nats_js_close(struct rl_nats_js *js)
 	if (!js)
 		return;
 	if (js->ctx) {
-		take_pending(js);
+		take_all_pending(js);
 		jsCtx_Destroy(js->ctx);
 	}
 	for (size_t i = 0; i < js->nr_retry; i++)

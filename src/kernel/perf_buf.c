@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/perf_event.h>
 #include <bpf/libbpf.h>
 
 /* A sample takes its 8-byte perf header and 4-byte size in the buffer besides its data,
@@ -20,6 +21,18 @@ struct perf_map {
 	struct perf_buffer *pb;
 	uint32_t ring;
 	size_t nr_bufs;
+	bool counts_lost;	/* its events count their lost samples (PERF_FORMAT_LOST) */
+};
+
+/* A sample as PERF_SAMPLE_RAW writes it, and the record of samples lost before it. */
+struct raw_sample {
+	struct perf_event_header header;
+	uint32_t size;
+	uint8_t data[];
+};
+struct lost_record {
+	struct perf_event_header header;
+	uint64_t id, lost;
 };
 
 struct rl_perf {
@@ -34,7 +47,7 @@ struct rl_perf {
 	size_t next;		/* the first of recs not taken yet */
 	size_t cursor;		/* the next buffer of the pass, counted over all maps; 0: none
 				 * begun */
-	uint64_t lost;
+	uint64_t lost;		/* lost records read, of maps without counts_lost */
 };
 
 int rl_perf_open(struct rl_perf **out, const struct rl_perf_opts *opts)
@@ -60,14 +73,12 @@ int rl_perf_open(struct rl_perf **out, const struct rl_perf_opts *opts)
 	return 0;
 }
 
-/* libbpf's sample callback: data is valid only until it returns, so it is copied. */
-static void on_sample(void *ctx, int cpu, void *data, uint32_t size)
+/* A sample into the arena: its data is valid only until the callback returns. */
+static void keep_sample(struct perf_map *m, const void *data, uint32_t size)
 {
-	struct perf_map *m = ctx;
 	struct rl_perf *p = m->owner;
 	size_t room = (size + REC_ALIGN - 1) & ~(size_t)(REC_ALIGN - 1);
 
-	(void)cpu;
 	/* Never full within one pass (see MIN_SAMPLE_BYTES); were it so, the sample is
 	 * counted as the kernel counts those it had no room for. */
 	if (p->nr_recs == p->recs_cap || p->arena_size - p->arena_used < room) {
@@ -80,12 +91,42 @@ static void on_sample(void *ctx, int cpu, void *data, uint32_t size)
 	p->arena_used += room;
 }
 
-static void on_lost(void *ctx, int cpu, unsigned long long cnt)
+/* libbpf's callback for each record of a buffer, whole even where it wrapped. */
+static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_header *hdr)
 {
 	struct perf_map *m = ctx;
+	const struct raw_sample *sample = (const void *)hdr;
+	const struct lost_record *lost = (const void *)hdr;
 
 	(void)cpu;
-	m->owner->lost += cnt;
+	if (hdr->type == PERF_RECORD_SAMPLE && hdr->size >= sizeof(*sample) &&
+	    sample->size <= hdr->size - sizeof(*sample))
+		keep_sample(m, sample->data, sample->size);
+	else if (hdr->type == PERF_RECORD_LOST && hdr->size >= sizeof(*lost) &&
+		 !m->counts_lost)
+		m->owner->lost += lost->lost;
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+/* The attributes libbpf's perf_buffer__new gives each CPU's event, and, where the kernel
+ * has it (6.0), the count of lost samples: the kernel writes a lost record only before
+ * the next sample it has room for, so a burst that ends in losses would otherwise go
+ * uncounted. */
+static struct perf_buffer *new_buffer(struct perf_map *m, int map_fd, size_t pages)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE, .config = PERF_COUNT_SW_BPF_OUTPUT,
+		.sample_type = PERF_SAMPLE_RAW, .sample_period = 1, .wakeup_events = 1,
+		.size = sizeof(attr), .read_format = PERF_FORMAT_LOST,
+	};
+	struct perf_buffer *pb = perf_buffer__new_raw(map_fd, pages, &attr, on_record, m, NULL);
+
+	m->counts_lost = pb != NULL;
+	if (!pb && errno == EINVAL) {
+		attr.read_format = 0;
+		pb = perf_buffer__new_raw(map_fd, pages, &attr, on_record, m, NULL);
+	}
+	return pb;
 }
 
 int rl_perf_add_map(struct rl_perf *p, int map_fd, uint32_t ring)
@@ -101,7 +142,7 @@ int rl_perf_add_map(struct rl_perf *p, int map_fd, uint32_t ring)
 	if (!m)
 		return -ENOMEM;
 	*m = (struct perf_map){ .owner = p, .ring = ring };
-	m->pb = perf_buffer__new(map_fd, p->opts.pages, on_sample, on_lost, m, NULL);
+	m->pb = new_buffer(m, map_fd, p->opts.pages);
 	if (!m->pb) {
 		err = -errno;
 		free(m);
@@ -188,9 +229,29 @@ bool rl_perf_busy(const struct rl_perf *p)
 	return p->next < p->nr_recs || p->cursor != 0;
 }
 
+/* What one map's events counted lost, read from each CPU's event. */
+static uint64_t counted_lost(const struct perf_map *m)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < m->nr_bufs; i++) {
+		uint64_t values[2]; /* the count, then the lost samples */
+		int fd = perf_buffer__buffer_fd(m->pb, i);
+
+		if (fd >= 0 && read(fd, values, sizeof(values)) == sizeof(values))
+			total += values[1];
+	}
+	return total;
+}
+
 uint64_t rl_perf_lost(const struct rl_perf *p)
 {
-	return p->lost;
+	uint64_t lost = p->lost;
+
+	for (size_t m = 0; m < p->nr_maps; m++)
+		if (p->maps[m]->counts_lost)
+			lost += counted_lost(p->maps[m]);
+	return lost;
 }
 
 size_t rl_perf_nr_maps(const struct rl_perf *p)

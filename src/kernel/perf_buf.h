@@ -49,8 +49,9 @@ int rl_perf_poll(struct rl_perf *p);
  * rl_perf_poll. */
 bool rl_perf_busy(const struct rl_perf *p);
 
-/* Samples the kernel could not write (a CPU's buffer was full), as libbpf reported
- * them, in all. */
+/* Samples the kernel could not write (a CPU's buffer was full), in all: read from each
+ * CPU's event, so losses at the end of a burst count too (kernels before 6.0: the lost
+ * records read so far, which the kernel writes only before a later sample). */
 uint64_t rl_perf_lost(const struct rl_perf *p);
 
 /* How many maps it reads; 0 for NULL. */
