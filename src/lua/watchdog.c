@@ -17,6 +17,9 @@
 #define INTERRUPT_GRACE_MS 50
 /* Compiled code ignores the hook; after this much longer, give up on it. */
 #define HOOK_GRACE_MS 1000
+/* A call that used less than 1/this of the wall time since the hook was set is taken to
+ * be blocked outside Lua, not running compiled code. */
+#define BLOCKED_CPU_SHARE 10
 /* The CPU timer's signal restarts the system calls it meets: a handler that uses CPU
  * time in one (a large read) must not see it fail. The stop timer's does not: after a
  * stop signal, a handler blocked in a system call returns to Lua, where the hook runs. */
@@ -117,17 +120,25 @@ static void give_up(bool compiled)
 	_exit(1);
 }
 
-/* Whether the hook has been ignored for too long: CPU time spent without it running,
- * or, once a stop signal asked for the end, wall time. Says which in *compiled. */
+/* Whether the hook has been ignored for too long: CPU time spent without it running
+ * (compiled code, by definition), or, once a stop signal asked for the end, wall time.
+ * Then *compiled says whether the call kept using the CPU: a thread blocked in a system
+ * call uses next to none, one in a loop its share of a CPU, which stays far above
+ * BLOCKED_CPU_SHARE even with every CPU busy. */
 static bool hook_ignored(uint64_t cpu, uint64_t wall, bool *compiled)
 {
 	uint64_t grace = HOOK_GRACE_MS + timeout_ms;
 	uint64_t cpu_spent = cpu - atomic_load(&hooked_cpu_ms);
 	uint64_t wall_spent = wall - atomic_load(&hooked_wall_ms);
 
-	if (cpu_spent < grace && !(atomic_load(&stop_seen_ms) && wall_spent >= grace))
+	if (cpu_spent >= grace) {
+		*compiled = true;
+		return true;
+	}
+	if (!atomic_load(&stop_seen_ms) || wall_spent < grace)
 		return false;
-	*compiled = thread_cpu_ms() - atomic_load(&hooked_thread_cpu_ms) >= wall_spent / 2;
+	*compiled = thread_cpu_ms() - atomic_load(&hooked_thread_cpu_ms) >=
+		    wall_spent / BLOCKED_CPU_SHARE;
 	return true;
 }
 

@@ -91,14 +91,15 @@ start_ringlua_until() {
   shift
   # A previous run's output must not count as this one's TEXT.
   rm -f "$TMP/bg.out" "$TMP/bg.err"
-  timeout -s KILL 60 "$RINGLUA" "$@" > "$TMP/bg.out" 2> "$TMP/bg.err" &
+  timeout -s KILL 90 "$RINGLUA" "$@" > "$TMP/bg.out" 2> "$TMP/bg.err" &
   BG=$!
-  for _ in $(seq 200); do
-    grep -qF -- "$text" "$TMP/bg.out" 2>/dev/null && return 0
-    kill -0 "$BG" 2>/dev/null || { cat "$TMP/bg.err" >&2; fail "ringlua exited early"; }
-    sleep 0.05
-  done
-  fail "ringlua did not print $text within 10 s"
+  wait_for "ringlua to print $text" started_with "$text"
+}
+# started_with TEXT: the background ringlua printed TEXT; fails the test if it ended.
+started_with() {
+  grep -qF -- "$1" "$TMP/bg.out" 2>/dev/null && return 0
+  kill -0 "$BG" 2>/dev/null || { cat "$TMP/bg.err" >&2; fail "ringlua exited early"; }
+  return 1
 }
 
 # start_ringlua ARGS...: the same, for the test scripts, which print READY.
@@ -112,19 +113,46 @@ stop_ringlua() {
 }
 
 # wait_output TEXT [FILE]: waits until the background ringlua printed TEXT to FILE
-# (default its stdout), up to 10 s.
+# (default its stdout).
 wait_output() {
   local file=${2:-$TMP/bg.out}
-  for _ in $(seq 200); do
-    grep -qF -- "$1" "$file" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  cat "$TMP/bg.out" "$TMP/bg.err" >&2
-  fail "ringlua did not print '$1' to $file within 10 s"
+  wait_for "'$1' in $file" file_has "$1" "$file"
 }
+# file_has TEXT FILE: FILE exists and holds TEXT (a fixed string).
+file_has() { grep -qF -- "$1" "$2" 2> /dev/null; }
 
 # count_lines TEXT FILE: how many lines of FILE contain TEXT.
 count_lines() { grep -cF -- "$1" "$2" || true; }
+
+# How long a test waits for a condition before it fails (seconds): long, since a loaded
+# machine or a sanitized build is slow, and a passing test waits only as long as needed.
+WAIT_S=30
+# wait_for WHAT CMD...: runs CMD until it succeeds, up to WAIT_S; fails saying WHAT it
+# waited for (and shows the background ringlua's output).
+wait_for() {
+  local what=$1 end=$((SECONDS + WAIT_S))
+  shift
+  until "$@"; do
+    if [ "$SECONDS" -ge "$end" ]; then
+      cat "$TMP/bg.out" "$TMP/bg.err" >&2 2> /dev/null || true
+      fail "waited $WAIT_S s for $what"
+    fi
+    sleep 0.05
+  done
+}
+# lines_at_least N REGEX FILE: FILE has N or more lines matching REGEX (extended).
+lines_at_least() { [ "$(grep -cE -- "$2" "$3" 2> /dev/null || true)" -ge "$1" ]; }
+# wait_lines N REGEX [FILE]: waits until FILE (default the background ringlua's stdout)
+# has N lines matching REGEX.
+wait_lines() {
+  local file=${3:-$TMP/bg.out}
+  wait_for "$1 lines matching /$2/ in $file" lines_at_least "$1" "$2" "$file"
+}
+# wait_more_lines N REGEX [FILE]: waits for N more lines matching REGEX than FILE has now.
+wait_more_lines() {
+  local file=${3:-$TMP/bg.out}
+  wait_lines $(($(grep -cE -- "$2" "$file" 2> /dev/null || true) + $1)) "$2" "$file"
+}
 
 # signal_ringlua SIG: sends SIG to the background ringlua itself, once. (`timeout`, which
 # runs it, passes a signal on to its child and then to its whole process group: twice.)

@@ -123,7 +123,8 @@ gen nr > "$TMP/gen.lua"
 start_ringlua_until "READY nr" -s syscalls --comm kaggdd --interval 100 "$TMP/gen.lua"
 "$TMP/kaggdd" if=/dev/zero of=/dev/null bs=1 count=1000 2>/dev/null
 wait_output "@changed[0]: 100"
-sleep 0.3 # a tick after dd's end: the match may be of one printed while dd ran
+# A whole tick begun after dd's end: the match may be of one printed while dd ran.
+wait_more_lines 2 '^END$'
 first=$(grep '^@same\[kaggdd\]' "$TMP/bg.out" | tail -1 | sed 's/.*: //')
 gen pid > "$TMP/gen.lua.new" && mv "$TMP/gen.lua.new" "$TMP/gen.lua"
 wait_output "READY pid"
@@ -145,7 +146,7 @@ assert_contains "$TMP/bg.err" "reload failed, the running script goes on" "the f
 third_pid=$!
 wait "$third_pid"
 wait_output "@changed[$third_pid]: "
-sleep 0.3
+wait_more_lines 2 '^END$'
 stop_ringlua
 assert_eq "$RC" 0 "exit code after the reloads"
 last=$(awk '/^TICK/ { block = "" } { block = block $0 "\n" } END { printf "%s", block }' "$TMP/bg.out")

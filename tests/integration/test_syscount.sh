@@ -31,11 +31,10 @@ pass "top 10 of pid $child by name: read=$reads write=$writes"
 
 # With a short interval the table comes at every tick: several time headers.
 start_ringlua_until "Counting system calls" --interval 100 "$SYSCOUNT"
-sleep 1
+wait_lines 3 '^[0-9]{2}:[0-9]{2}:[0-9]{2}$'
 stop_ringlua INT
 assert_eq "$RC" 0 "exit code after SIGINT"
 ticks=$(grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2}$' "$TMP/bg.out")
-assert_between "$ticks" 3 20 "time headers over ~1 s at 100 ms"
 assert_matches "$TMP/bg.out" '^@syscalls\[[a-z0-9_]+\]: [0-9]+$' "counts by name system-wide"
 pass "a table at every tick ($ticks)"
 
@@ -45,7 +44,7 @@ cmake --install "$build" --prefix "$TMP/prefix" > /dev/null || fail "cmake --ins
 [ -f "$TMP/prefix/share/ringlua/lua/ringlua/kernel_names.lua" ] || fail "kernel_names.lua not installed"
 RINGLUA=$TMP/prefix/bin/ringlua
 start_ringlua_until "Counting system calls" --interval 100 "$TMP/prefix/share/ringlua/scripts/syscount.lua"
-sleep 0.5
+wait_lines 1 '^@syscalls\[(read|write|close|mmap|openat|epoll_wait)\]: [0-9]+$'
 stop_ringlua INT
 assert_eq "$RC" 0 "exit code of the installed binary"
 assert_matches "$TMP/bg.out" '^@syscalls\[(read|write|close|mmap|openat|epoll_wait)\]: [0-9]+$' \
