@@ -40,13 +40,16 @@ overloaded_stop() {
   assert_contains "$TMP/bg.out" "out_of_order=0" "order"
   delivered=$(delivered_in "$TMP/bg.out")
   assert_contains "$TMP/bg.err" "ringlua: $delivered events" "summary count"
-  # What the producer left in the ring once ringlua was gone.
-  start_ringlua --pin "$pin" "$SCRIPTS/seq_count.lua"
-  sleep 0.3
-  stop_ringlua INT
-  leftover=$(delivered_in "$TMP/bg.out")
+  # What the producer left in the ring once ringlua was gone: a second run reads until
+  # it has what the counts say is left, and one tick more (any surplus shows).
   produced=$(prod_field produced)
   dropped=$(prod_field dropped)
+  start_ringlua --pin "$pin" --interval 100 "$SCRIPTS/seq_count.lua"
+  wait_for "the $((produced - dropped - delivered)) records left in the ring" \
+    seen_at_least $((produced - dropped - delivered))
+  wait_more_lines 1 '^seen='
+  stop_ringlua INT
+  leftover=$(delivered_in "$TMP/bg.out")
   assert_between "$dropped" 1 "$produced" "drops under overload"
   assert_eq "$((delivered + leftover + dropped))" "$produced" \
     "delivered ($delivered) + left in the ring ($leftover) + dropped ($dropped)"
@@ -71,6 +74,9 @@ ticks_while_behind() {
   assert_between "$stats" 10 1000 "--stats lines while 2 s behind, every 100 ms"
   pass "2 s behind: $ticks ticks and $stats --stats lines at --interval 100"
 }
+
+# seen_at_least N: the background seq_count.lua's last tick saw N records or more.
+seen_at_least() { [ "$(sed -n 's/^seen=//p' "$TMP/bg.out" | tail -1)" -ge "$1" ] 2> /dev/null; }
 
 overloaded_stop 1
 overloaded_stop 2

@@ -1,4 +1,4 @@
--- Records which hooks ran: args in on_init, ticks, on_exit.
+-- Records which hooks ran: args in on_init, each tick (`tick N`), on_exit.
 local ticks = 0
 io.stdout:setvbuf("line")
 return {
@@ -7,6 +7,6 @@ return {
     print("READY")
   end,
   on_event = function() end,
-  on_tick = function() ticks = ticks + 1 end,
+  on_tick = function() ticks = ticks + 1 print("tick " .. ticks) end,
   on_exit = function() print("ticks=" .. ticks) print("on_exit") end,
 }
