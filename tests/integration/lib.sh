@@ -167,6 +167,15 @@ signal_child() {
   kill -"$1" $child
 }
 
+# wait_child PID: prints the pid of the program run under `timeout` as PID, once it runs.
+wait_child() {
+  wait_for "a program under $1" child_of_running "$1"
+  child_of "$1"
+}
+child_of_running() { [ -n "$(child_of "$1")" ]; }
+# writing_to_pipe PID: PID sleeps in a write to a full pipe.
+writing_to_pipe() { grep -q pipe_write "/proc/$1/wchan" 2> /dev/null; }
+
 # child_of PID: the pid of the program run under `timeout` as PID (empty if none).
 child_of() {
   local children

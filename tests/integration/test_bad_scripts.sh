@@ -143,12 +143,16 @@ pass "a handler blocked 2 s on its output is no timeout at 300 ms"
 printf '%s\n' "local ffi = require('ffi')
 ffi.cdef 'int usleep(unsigned int usec);'
 io.stdout:setvbuf('line')
+local busy = false
 return { on_init = function() print('READY') end,
-         on_event = function() ffi.C.usleep(20000) end, $EXIT_HOOK }" > "$TMP/slow.lua"
+         on_event = function()
+           if not busy then busy = true print('BUSY') end
+           ffi.C.usleep(20000)
+         end, $EXIT_HOOK }" > "$TMP/slow.lua"
 produce --pin "$pin" --count 0
 start_ringlua --pin "$pin" "$TMP/slow.lua"
 produce --pin "$pin" --reuse --count 1000
-sleep 0.3
+wait_output BUSY
 signal_ringlua INT
 RC=0
 wait "$BG" || RC=$?
@@ -165,7 +169,7 @@ printf '%s\n' "local line = string.rep('x', 65535)
 return { on_event = function() print(line) end, $EXIT_HOOK }" > "$TMP/blocked.lua"
 produce --pin "$pin" --count 10
 ( timeout -s KILL 60 "$RINGLUA" --pin "$pin" "$TMP/blocked.lua" 2> "$TMP/err" &
-  sleep 0.5
+  wait_for "ringlua to block on the full pipe" writing_to_pipe "$(wait_child $!)"
   signal_child INT $!
   RC=0
   wait $! || RC=$?

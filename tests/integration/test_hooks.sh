@@ -70,12 +70,7 @@ for sig in HUP INT; do
   BG=$!
   wait_output READY "$TMP/bg.err"
   produce --pin "$pin" --reuse --count 2000 # 190 KB of lines: far more than a pipe holds
-  pid=$(cat "/proc/$BG/task/$BG/children"); pid=${pid% }
-  for _ in $(seq 200); do
-    grep -q pipe_write "/proc/$pid/wchan" 2>/dev/null && break
-    sleep 0.05
-  done
-  grep -q pipe_write "/proc/$pid/wchan" || fail "SIG$sig: ringlua never waited on the full pipe"
+  wait_for "SIG$sig: ringlua to wait on the full pipe" writing_to_pipe "$(child_of "$BG")"
   signal_ringlua "$sig"
   sleep 0.3
   touch "$TMP/go"
