@@ -170,10 +170,10 @@ return {
 }
 LUA
 start_ringlua_until "READY v1" --pin "$pin" "$dir/slow_reload.lua"
-printf '%s\n' 'local t = os.clock() + 5' 'while os.clock() < t do end' \
-  'return { on_event = function() end }' > "$dir/next.lua"
+printf '%s\n' 'io.stderr:write("LOADING v2\n")' 'local t = os.clock() + 5' \
+  'while os.clock() < t do end' 'return { on_event = function() end }' > "$dir/next.lua"
 mv "$dir/next.lua" "$dir/slow_reload.lua"
-sleep 0.5
+wait_output "LOADING v2" "$TMP/bg.err"
 signal_ringlua INT
 RC=0
 wait "$BG" || RC=$?
