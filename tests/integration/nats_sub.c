@@ -5,7 +5,7 @@
  *   nats_sub URL --read STREAM
  *
  * Subscribes, prints READY once the server has the subscription, and counts messages
- * until SIGINT or SIGTERM; then prints `received=R unique=U duplicates=D` (unique and
+ * until SIGINT or SIGTERM; then, once what the server sent before is counted, prints `received=R unique=U duplicates=D` (unique and
  * duplicates by the "seq" field of the JSON lines ringlua publishes) and exits. With
  * FILE, every message is also written to it, one a line.
  * It reconnects at once when the server goes away, so that after a restart it listens
@@ -26,6 +26,8 @@
 /* Far shorter than ringlua's reconnect wait. */
 #define RECONNECT_WAIT_MS 10
 #define MAX_SEQ (1u << 24)
+/* At exit, how long to wait for what the server has sent to be counted. */
+#define SETTLE_MS 10000
 
 static volatile sig_atomic_t exiting;
 
@@ -66,6 +68,36 @@ static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void
 	(void)nc, (void)sub;
 	count_msg(closure, msg);
 	natsMsg_Destroy(msg);
+}
+
+static uint64_t received(struct counts *c)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->received;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+/* Until every message the server sent before a round trip has been counted: the PONG
+ * follows them on the connection, and then they wait in the subscription's queue or are
+ * in on_msg. Bounded by SETTLE_MS; a server gone is no reason to wait. */
+static void settle(natsConnection *nc, natsSubscription *sub, struct counts *c)
+{
+	int64_t delivered = 0;
+	int pending = 0;
+
+	if (natsConnection_FlushTimeout(nc, SETTLE_MS) != NATS_OK)
+		return;
+	for (int waited = 0; waited < SETTLE_MS; waited += 10) {
+		if (natsSubscription_GetPending(sub, &pending, NULL) != NATS_OK ||
+		    natsSubscription_GetDelivered(sub, &delivered) != NATS_OK)
+			return;
+		if (!pending && received(c) == (uint64_t)delivered)
+			return;
+		usleep(10000);
+	}
 }
 
 static void print_counts(struct counts *c)
@@ -192,6 +224,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	while (!exiting)
 		usleep(10000);
+	settle(nc, sub, &c);
 	print_counts(&c);
 	natsSubscription_Destroy(sub);
 	natsConnection_Destroy(nc);
