@@ -24,8 +24,10 @@
  * Every further round would take a whole ring again from a producer faster than the
  * handler, and with a slow handler each can take seconds: the exit must not wait on it. */
 #define EXIT_DRAIN_ROUNDS 2
-/* And it is bounded in time, so that a stop is prompt even then; what is left in the
- * rings is reported (a pinned ring keeps it for the next consumer). */
+/* After a stop signal it is bounded in time, so that a stop is prompt even then; what
+ * is left in the rings is reported (a pinned ring keeps it for the next consumer). When
+ * the watched process ended, what it wrote is handed out whole, however slow a loaded
+ * machine is, unless a stop signal comes. */
 #define EXIT_DRAIN_US 50000
 /* One save can come as several notifications (an editor writes a backup, then the
  * file; a script truncates, then writes): the reload waits until they have been quiet
@@ -50,7 +52,7 @@ static size_t fit_before_tick(const struct rl_loop *l, uint64_t now, size_t n)
 {
 	uint64_t fit;
 
-	if (!l->next_tick || l->drain_until)
+	if (!l->next_tick || l->draining)
 		return n;
 	if (now >= l->next_tick)
 		return 0;
@@ -71,7 +73,7 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	 * so does a tick that is due, for ticks (and --stats) to keep their schedule. The
 	 * script's own stops (os.exit, the error limit, a watchdog verdict) end it too,
 	 * whichever batch or ring they came in. */
-	if (l->drain_until ? start >= l->drain_until : *l->exiting != 0)
+	if (l->draining && l->drain_until ? start >= l->drain_until : *l->exiting != 0)
 		return 0;
 	if (rl_loop_finished(l))
 		return 0;
@@ -401,7 +403,8 @@ static int drain_at_exit(struct rl_loop *l)
 {
 	int64_t left;
 
-	l->drain_until = rl_now_us() + EXIT_DRAIN_US;
+	l->draining = true;
+	l->drain_until = *l->exiting ? rl_now_us() + EXIT_DRAIN_US : 0;
 	rl_consumer_stop_holding(l->consumer); /* no record is newer than the stop */
 	for (int i = 0; i < EXIT_DRAIN_ROUNDS && !rl_loop_finished(l); i++) {
 		int n = poll_feed(l, 0);
@@ -411,7 +414,7 @@ static int drain_at_exit(struct rl_loop *l)
 		if (n == 0)
 			break;
 	}
-	left = rl_now_us() >= l->drain_until ? left_in_rings(l->consumer) : 0;
+	left = l->drain_until && rl_now_us() >= l->drain_until ? left_in_rings(l->consumer) : 0;
 	if (!rl_loop_finished(l))
 		check_lost(l, rl_now_us(), true); /* the last drops reach on_lost and --stats */
 	if (left > 0)

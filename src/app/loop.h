@@ -35,7 +35,9 @@ struct rl_loop {
 	struct rl_watch *watch;	/* reports saves of the script's files; NULL: none */
 	volatile sig_atomic_t *reload; /* set by the signal handler: reload now */
 	size_t watched;		/* files of the script handed to the watcher so far */
-	uint64_t drain_until;	/* in the exit drain: no records handed out from then on */
+	bool draining;		/* in the exit drain */
+	uint64_t drain_until;	/* in it, no records handed out from then on; 0: no time
+				 * bound (the watched process ended, no stop signal) */
 	/* Lost events: the BPF side's count of records it could not reserve (and the
 	 * samples its perf buffers lost), read every interval; new ones go to on_lost(n).
 	 * NULL read_dropped: the object keeps none. */
