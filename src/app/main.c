@@ -6,7 +6,6 @@
 
 #include "app/cli.h"
 #include "app/list.h"
-#include "app/list.h"
 #include "app/session.h"
 #include "kernel/system.h"
 #include "lua/watchdog.h"
@@ -60,6 +59,7 @@ int main(int argc, char **argv)
 		printf("ringlua %s\n", RINGLUA_VERSION);
 		return RL_EXIT_OK;
 	}
+	/* -l: the probes there are, and their fields with -v (uprobes need no root). */
 	if (opt.list)
 		return rl_list_probes(stdout, opt.script, opt.verbose) ? RL_EXIT_FAIL : RL_EXIT_OK;
 	/* libbpf's own messages only with -v: ringlua says what failed in one line. */
@@ -71,14 +71,6 @@ int main(int argc, char **argv)
 				"CAP_SYS_ADMIN) to use BPF\n");
 		return RL_EXIT_FAIL;
 	}
-
-	/* -l: the probes there are, and nothing else. */
-	if (opt.list)
-		return rl_list_probes(stdout, opt.script, opt.verbose) ? RL_EXIT_FAIL : RL_EXIT_OK;
-
-	/* -l: the probes there are, and their fields with -v. */
-	if (opt.list)
-		return rl_list_probes(stdout, opt.script, opt.verbose) ? RL_EXIT_FAIL : RL_EXIT_OK;
 
 	/* The script and what feeds it, up to on_init; then events until a stop, a limit
 	 * or the end of what is traced; then on_exit, the summary and the exit status. */
