@@ -16,8 +16,10 @@
 
 LATENCY_MS=5
 MAX_WAKEUPS=$((1500 / LATENCY_MS))  # 1.5 per bound
-# wakeups_within TEXT: the wakeups/s line after each --stats interval of $TMP/bg.err
-# above 1000 events/s is at most MAX_WAKEUPS; TEXT names the rate.
+# wakeups_within TEXT [any_drops]: the wakeups/s line after each --stats interval of
+# $TMP/bg.err above 1000 events/s is at most MAX_WAKEUPS; TEXT names the rate. No record
+# may be dropped, unless any_drops: a producer that outruns a consumer starved by a
+# loaded machine fills the ring, which is no fault of the wakeups.
 wakeups_within() {
   awk '/stats: events: / { rate = $4 } /wakeups\/s/ { if (rate > 1000) print rate, $3 }' \
     "$TMP/bg.err" > "$TMP/busy"
@@ -26,9 +28,10 @@ wakeups_within() {
     assert_between "$wakeups" 0 "$MAX_WAKEUPS" \
       "$1: wakeups/s at $rate events/s with --latency $LATENCY_MS"
   done < "$TMP/busy"
-  assert_eq "$(summary_dropped "$TMP/bg.err")" 0 "$1: records dropped"
+  [ "${2:-}" == any_drops ] || assert_eq "$(summary_dropped "$TMP/bg.err")" 0 "$1: records dropped"
   pass "$1: wakeups/s $(awk '{ printf "%s ", $2 }' "$TMP/busy")at" \
-    "$(awk '{ printf "%s ", $1 }' "$TMP/busy")events/s (at most $MAX_WAKEUPS)"
+    "$(awk '{ printf "%s ", $1 }' "$TMP/busy")events/s (at most $MAX_WAKEUPS)," \
+    "$(summary_dropped "$TMP/bg.err") dropped"
 }
 
 # Moderate rate: about 10000 system calls a second (50 us sleeps), by a name of its own.
@@ -45,10 +48,11 @@ cp "$(command -v dd)" "$TMP/rl_wake_dd"
 start_ringlua_until READY --stats --interval 500 --latency "$LATENCY_MS" --comm rl_wake_dd \
   "$SCRIPTS/source_latency.lua"
 "$TMP/rl_wake_dd" if=/dev/zero of=/dev/null bs=1 count=1500000 2> /dev/null
-sleep 0.6
+# An interval's line after dd's end: the last busy interval is reported.
+wait_more_lines 1 'wakeups/s' "$TMP/bg.err"
 stop_ringlua
 assert_eq "$RC" 0 "exit code"
-wakeups_within "high rate"
+wakeups_within "high rate" any_drops
 
 # Bursts with quiet spells around the consumer's polling spell (8 bounds: 80 ms here).
 BOUND_MS=10
