@@ -162,11 +162,14 @@ assert_contains "$TMP/out" "open cat /etc/hostname" "a grandchild's open, by the
 pass "-c follows the command's children's children"
 
 # --- -p PID --follow: the processes a running process starts from then on.
-sh -c 'read -r _; sh -c "cat /etc/hostname; true"' < <(sleep 1; echo go) > /dev/null &
+# It starts its child once told, after ringlua is ready.
+mkfifo "$TMP/go_follow"
+sh -c 'read -r _ < "$0"; sh -c "cat /etc/hostname; true"' "$TMP/go_follow" > /dev/null &
 target=$!
 start_ringlua_until READY -s open -p "$target" --follow \
   -e 'on_init = function() print("READY") io.stdout:flush() end
       on_event = function(p) local e = ringlua.cast(p) print("open " .. ringlua.str(e.comm) .. " " .. ringlua.str(e.path)) io.stdout:flush() end'
+echo go > "$TMP/go_follow"
 wait_output "open cat /etc/hostname"
 stop_ringlua
 pass "-p PID --follow sees what the process starts"
