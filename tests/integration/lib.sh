@@ -173,6 +173,9 @@ wait_child() {
   child_of "$1"
 }
 child_of_running() { [ -n "$(child_of "$1")" ]; }
+# wait_comm PID NAME: until PID runs NAME (a forked shell has exec'd it).
+wait_comm() { wait_for "$1 to become $2" comm_is "$1" "$2"; }
+comm_is() { [ "$(cat "/proc/$1/comm" 2> /dev/null)" == "$2" ]; }
 # writing_to_pipe PID: PID sleeps in a write to a full pipe.
 writing_to_pipe() { grep -q pipe_write "/proc/$1/wchan" 2> /dev/null; }
 

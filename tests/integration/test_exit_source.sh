@@ -13,7 +13,7 @@ wait "$exiter" || true
 # A sleep killed by SIGKILL.
 sleep 30 & victim=$!
 # Killed once it is sleep, not the shell forked to become it.
-for _ in $(seq 200); do [ "$(cat /proc/$victim/comm)" == sleep ] && break; sleep 0.01; done
+wait_comm "$victim" sleep
 kill -KILL "$victim"
 wait "$victim" || true
 # A process whose second thread exits first.

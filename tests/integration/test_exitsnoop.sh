@@ -19,7 +19,7 @@ exits() {
   bash -c 'exit 0' & fine=$!
   wait "$fine"
   sleep 30 & victim=$!
-  for _ in $(seq 200); do [ "$(cat /proc/$victim/comm)" == sleep ] && break; sleep 0.01; done
+  wait_comm "$victim" sleep
   kill -KILL "$victim"
   wait "$victim" || true
 }

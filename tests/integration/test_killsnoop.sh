@@ -11,11 +11,6 @@ TIME='[0-9]{2}:[0-9]{2}:[0-9]{2}'
 
 check_usage "$KILLSNOOP" --failed=1 "killsnoop: --failed takes no value (see -- --help)"
 
-# wait_comm PID NAME: until PID runs NAME (the forked shell has exec'd it).
-wait_comm() {
-  for _ in $(seq 200); do [ "$(cat "/proc/$1/comm")" == "$2" ] && return 0; sleep 0.01; done
-  fail "$1 did not become $2"
-}
 
 # signals: this shell sends SIGUSR1 to a sleep that takes it and to one that ignores it.
 signals() {

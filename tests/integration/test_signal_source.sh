@@ -6,11 +6,6 @@
 
 usr1=$(kill -l USR1)
 si_user=0 # si_code of a signal sent by kill(2)
-# wait_comm PID NAME: until PID runs NAME (the forked shell has exec'd it).
-wait_comm() {
-  for _ in $(seq 200); do [ "$(cat "/proc/$1/comm")" == "$2" ] && return 0; sleep 0.01; done
-  fail "$1 did not become $2"
-}
 
 sleep 30 & taker=$!
 (trap '' USR1; exec sleep 30) & ignorer=$!
