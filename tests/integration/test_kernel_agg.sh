@@ -140,8 +140,7 @@ agg.count("extra", { kernel = true, key = { "nr" } })
 function on_init() error("on_init fails") end
 LUA
 mv "$TMP/gen.lua.new" "$TMP/gen.lua"
-for _ in $(seq 100); do grep -q "reload failed" "$TMP/bg.err" && break; sleep 0.05; done
-assert_contains "$TMP/bg.err" "reload failed, the running script goes on" "the failed reload said so"
+wait_output "reload failed, the running script goes on" "$TMP/bg.err"
 "$TMP/kaggdd" if=/dev/zero of=/dev/null bs=1 count=1000 2>/dev/null &
 third_pid=$!
 wait "$third_pid"
@@ -188,16 +187,17 @@ LUA
 cp /usr/bin/dd "$TMP/kaggts"
 stamps bare ""
 start_ringlua_until "TICK bare" -s syscalls --comm kaggts --interval 100 "$TMP/ts.lua"
+# handler_took NAME N: the last "TICK NAME n records ..." line counts N records or more.
+handler_took() {
+  [ "$(grep "^TICK $1" "$TMP/bg.out" | tail -1 | awk '{ print $3 }')" -ge "$2" ] 2> /dev/null
+}
 # dd_to_handler NAME WHAT: runs a dd of 1000 bytes and checks that the handler whose ticks
 # say "TICK NAME n records u unstamped" got its 2000-odd records, every one stamped.
 dd_to_handler() {
   local line
   "$TMP/kaggts" if=/dev/zero of=/dev/null bs=1 count=1000 2>/dev/null
-  for _ in $(seq 100); do
-    line=$(grep "^TICK $1" "$TMP/bg.out" | tail -1)
-    [ "$(echo "$line" | awk '{ print $3 }')" -ge 2000 ] && break
-    sleep 0.05
-  done
+  wait_for "the handler's tick to count dd's records $2" handler_took "$1" 2000
+  line=$(grep "^TICK $1" "$TMP/bg.out" | tail -1)
   assert_between "$(echo "$line" | awk '{ print $3 }')" 2000 2200 "records of dd $2"
   assert_eq "$(echo "$line" | awk '{ print $5 }')" 0 "unstamped records $2"
 }
@@ -217,7 +217,7 @@ wait_output "TICK first"
 assert_eq "$(stamp_records)" 1 "stamp_records with an aggregation of ts_ns and no handler"
 before=$(python3 -c 'import time; print(time.monotonic_ns())')
 "$TMP/kaggts" if=/dev/zero of=/dev/null bs=1 count=1000 2>/dev/null
-for _ in $(seq 100); do grep -q '^TICK first [0-9]' "$TMP/bg.out" && break; sleep 0.05; done
+wait_lines 1 '^TICK first [0-9]'
 first=$(sed -n 's/^TICK first \([0-9]*\)$/\1/p' "$TMP/bg.out" | tail -1)
 [ -n "$first" ] || { cat "$TMP/bg.out" >&2; fail "no @first after dd"; }
 [ "$first" -ge "$before" ] || fail "@first is no time of dd's run: $first, before it $before"

@@ -15,15 +15,8 @@ script=$SCRIPTS/seq_metrics.lua
 scrape() { curl -sf "http://127.0.0.1:$1/metrics" > "$TMP/scrape" || fail "no /metrics on $1"; }
 
 # wait_scrape PORT LINE: until a scrape holds LINE exactly (snapshots are 0.5 s apart).
-wait_scrape() {
-  for _ in $(seq 100); do
-    scrape "$1"
-    grep -qxF -- "$2" "$TMP/scrape" && return 0
-    sleep 0.1
-  done
-  cat "$TMP/scrape" >&2
-  fail "the scrape never held: $2"
-}
+wait_scrape() { wait_for "a scrape that holds $2" scrape_holds "$1" "$2"; }
+scrape_holds() { scrape "$1"; grep -qxF -- "$2" "$TMP/scrape"; }
 
 mport=$(free_port)
 pin=$(new_pin)

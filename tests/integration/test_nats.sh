@@ -27,13 +27,9 @@ url=nats://127.0.0.1:$nport
 start_nats() {
   timeout -s KILL 60 nats-server -a 127.0.0.1 -p "$nport" "$@" > "$TMP/nats.log" 2>&1 &
   NATS=$!
-  for _ in $(seq 100); do
-    (echo > "/dev/tcp/127.0.0.1/$nport") 2> /dev/null && return 0
-    sleep 0.05
-  done
-  cat "$TMP/nats.log" >&2
-  fail "nats-server did not listen on $nport"
+  wait_for "nats-server to listen on $nport ($TMP/nats.log)" listening "$nport"
 }
+listening() { (echo > "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
 
 # stop_nats [SIGNAL]: the server killed (not its `timeout`), gone before this returns.
 stop_nats() {
@@ -45,12 +41,7 @@ stop_nats() {
 start_sub() {
   timeout -s KILL 60 "$SUB" "$url" "$@" > "$TMP/sub.out" 2> "$TMP/sub.err" &
   SUBPID=$!
-  for _ in $(seq 100); do
-    grep -q READY "$TMP/sub.out" && return 0
-    sleep 0.05
-  done
-  cat "$TMP/sub.err" >&2
-  fail "the subscriber did not start"
+  wait_for "the subscriber to start ($TMP/sub.err)" file_has READY "$TMP/sub.out"
 }
 
 # stop_sub: its counts, in $TMP/sub.out.

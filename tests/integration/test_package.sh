@@ -62,10 +62,7 @@ cmd=${cmd//\$RINGLUA_OPTS/}
 # shellcheck disable=SC2086 # word splitting is what systemd does
 timeout -s KILL 30 $cmd > "$TMP/daemon.out" 2> "$TMP/daemon.err" &
 daemon=$!
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$mport/metrics" > "$TMP/daemon.metrics" 2> /dev/null && break
-  sleep 0.1
-done
+wait_for "the daemon's /metrics" curl -sf -o "$TMP/daemon.metrics" "http://127.0.0.1:$mport/metrics"
 signal_child INT "$daemon"
 wait "$daemon" || { cat "$TMP/daemon.err" >&2; fail "the daemon's command failed"; }
 assert_contains "$TMP/daemon.metrics" "# TYPE ringlua_events_total counter" "the daemon's /metrics"

@@ -28,16 +28,18 @@ assert_between "$mine" $((reads + writes)) 100000 "all events ($tally)"
 pass "syscalls of pid $child only: $tally"
 
 # A traced process that exited but was not yet reaped (a zombie) counts as gone too: its
-# parent execs a 4 s sleep and does not reap it, and ringlua must stop well before that.
-bash -c "sleep 0.5 & echo \$! > $TMP/zombie; exec sleep 4" &
+# parent execs a long sleep and does not reap it, and ringlua must stop while it is a
+# zombie still.
+bash -c "sleep 0.5 & echo \$! > $TMP/zombie; exec sleep 60" &
 parent=$!
-for _ in $(seq 100); do [ -s "$TMP/zombie" ] && break; sleep 0.01; done
+wait_for "the zombie-to-be's pid" test -s "$TMP/zombie"
 zombie=$(cat "$TMP/zombie")
 RC=0
-timeout -s KILL 3 "$RINGLUA" -p "$zombie" --interval 100 "$SCRIPTS/syscall_count.lua" \
+timeout -s KILL 50 "$RINGLUA" -p "$zombie" --interval 100 "$SCRIPTS/syscall_count.lua" \
   > "$TMP/out" 2> "$TMP/err" || RC=$?
 assert_eq "$RC" 0 "exit code when the traced process is a zombie"
 assert_contains "$TMP/err" "ringlua: process $zombie exited" "stop message"
+assert_eq "$(awk '{ print $3 }' "/proc/$zombie/stat" 2> /dev/null)" Z "the process still a zombie"
 kill "$parent" 2>/dev/null || true
 pass "a zombie counts as exited"
 

@@ -200,14 +200,12 @@ expect 1 "no on_event(ptr, len) handler" "${ok_obj[@]}" "$TMP/half.lua"
 # trigger_until_done: runs the trigger until the background ringlua (no script to say
 # when its programs are attached) reached its --count; sets RC.
 trigger_until_done() {
-  for _ in $(seq 100); do
-    kill -0 "$BG" 2>/dev/null || break
-    "$TRIGGER"
-    sleep 0.05
-  done
+  wait_for "ringlua to reach its --count" triggered_to_end
   RC=0
   wait "$BG" || RC=$?
 }
+# triggered_to_end: the background ringlua has ended; else one more trigger.
+triggered_to_end() { ! kill -0 "$BG" 2> /dev/null || { "$TRIGGER"; false; }; }
 
 # --json with the user's object: every record of both rings, decoded from the object's
 # BTF, with its map name.
