@@ -115,6 +115,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 			      size_t *upload_size, void **con_cls)
 {
 	static const char not_found[] = "ringlua serves /metrics\n";
+	static const char starting[] = "ringlua is starting\n";
 	struct rl_metrics *m = cls;
 	enum MHD_Result ret;
 
@@ -125,7 +126,13 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		return respond(conn, MHD_HTTP_NOT_FOUND, not_found, sizeof(not_found) - 1,
 			       "text/plain");
 	pthread_mutex_lock(&m->lock);
-	ret = respond(conn, MHD_HTTP_OK, m->text ? m->text : "", m->len, EXPOSITION_TYPE);
+	/* Before the loop's first snapshot there is nothing true to say: a scraper that
+	 * got an empty 200 would take it for a target without series. */
+	if (m->text)
+		ret = respond(conn, MHD_HTTP_OK, m->text, m->len, EXPOSITION_TYPE);
+	else
+		ret = respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE, starting, sizeof(starting) - 1,
+			      "text/plain");
 	pthread_mutex_unlock(&m->lock);
 	atomic_fetch_add(&m->scrapes, 1);
 	return ret;

@@ -11,12 +11,40 @@
 command -v prometheus > /dev/null || fail "no prometheus (scripts/setup.sh installs it)"
 script=$SCRIPTS/seq_metrics.lua
 
-# scrape PORT: the exposition ringlua serves, in $TMP/scrape.
-scrape() { curl -sf "http://127.0.0.1:$1/metrics" > "$TMP/scrape" || fail "no /metrics on $1"; }
+# wait_scrape PORT LINE: until a scrape holds LINE exactly (snapshots are 0.5 s apart; the
+# exposition is in $TMP/scrape).
+wait_scrape() { wait_for "a scrape on $1 that holds $2" scrape_holds "$1" "$2"; }
+scrape_holds() {
+  curl -sf "http://127.0.0.1:$1/metrics" > "$TMP/scrape" && grep -qxF -- "$2" "$TMP/scrape"
+}
 
-# wait_scrape PORT LINE: until a scrape holds LINE exactly (snapshots are 0.5 s apart).
-wait_scrape() { wait_for "a scrape that holds $2" scrape_holds "$1" "$2"; }
-scrape_holds() { scrape "$1"; grep -qxF -- "$2" "$TMP/scrape"; }
+# Before the first snapshot (here: while on_init waits for the test) a scrape gets 503.
+mport=$(free_port)
+cat > "$TMP/slow_init.lua" <<LUA
+local ffi = require("ffi")
+ffi.cdef("int usleep(unsigned int usec);")
+io.stdout:setvbuf("line")
+return {
+  on_init = function()
+    print("INIT")
+    for _ = 1, 3000 do
+      local go = io.open("$TMP/init_go")
+      if go then go:close() break end
+      ffi.C.usleep(10000)
+    end
+    print("READY")
+  end,
+  on_event = function() end,
+}
+LUA
+start_ringlua_until INIT --metrics "127.0.0.1:$mport" "$TMP/slow_init.lua"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/metrics")
+touch "$TMP/init_go"
+wait_output READY
+wait_for "a scrape after on_init" curl -sf -o /dev/null "http://127.0.0.1:$mport/metrics"
+stop_ringlua
+assert_eq "$code" 503 "a scrape before the first snapshot"
+pass "/metrics answers 503 until the first snapshot, then the exposition"
 
 mport=$(free_port)
 pin=$(new_pin)

@@ -63,6 +63,7 @@ cmd=${cmd//\$RINGLUA_OPTS/}
 timeout -s KILL 30 $cmd > "$TMP/daemon.out" 2> "$TMP/daemon.err" &
 daemon=$!
 wait_for "the daemon's /metrics" curl -sf -o "$TMP/daemon.metrics" "http://127.0.0.1:$mport/metrics"
+# (503 until the first snapshot: curl -f fails on it.)
 signal_child INT "$daemon"
 wait "$daemon" || { cat "$TMP/daemon.err" >&2; fail "the daemon's command failed"; }
 assert_contains "$TMP/daemon.metrics" "# TYPE ringlua_events_total counter" "the daemon's /metrics"
