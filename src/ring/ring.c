@@ -70,6 +70,7 @@ struct rl_consumer {
 	uint64_t peek_end;
 	struct ring *rings;
 	int nr_rings;
+	int first_ring;		/* the ring an unordered pass begins with */
 	int epoll_fd;
 	int timer_fd;		/* in the epoll set: fires when the coalescing window ends */
 	bool coalesce;		/* a window is running: wait for its timer before the next drain */
@@ -195,19 +196,23 @@ static int drain_ring(struct rl_consumer *c, int i, bool *stopped)
 	return total;
 }
 
-/* One pass over every ring. Returns the records handled (*stopped set when a callback
- * took fewer than offered) or -errno. */
+/* One pass over every ring, from c->first_ring on. Returns the records handled
+ * (*stopped set when a callback took fewer than offered; the next pass then begins
+ * with the ring after that one) or -errno. */
 static int drain_all(struct rl_consumer *c, bool *stopped)
 {
 	int total = 0;
 
 	*stopped = false;
-	for (int i = 0; i < c->nr_rings && !*stopped; i++) {
+	for (int k = 0; k < c->nr_rings && !*stopped; k++) {
+		int i = (c->first_ring + k) % c->nr_rings;
 		int n = drain_ring(c, i, stopped);
 
 		if (n < 0)
 			return n;
 		total += n;
+		if (*stopped)
+			c->first_ring = (i + 1) % c->nr_rings;
 	}
 	return total;
 }

@@ -1,6 +1,6 @@
 /* Several simulated rings in one consumer: each record reaches its own ring's callback
  * with that ring's index; a callback that stops ends the poll and the next poll resumes
- * there; a corrupt ring fails the poll without losing the others' records; a sleeping
+ * there, after the other rings' turn; a corrupt ring fails the poll without losing the others' records; a sleeping
  * poll wakes for any ring. */
 #include <errno.h>
 #include <pthread.h>
@@ -121,6 +121,23 @@ static void a_callback_that_stops_ends_the_poll_and_the_next_resumes(void)
 	close_rings(&r);
 }
 
+/* An overloaded handler takes fewer than offered at every look (its tick is due): the
+ * rings after it still get their turn. */
+static void a_ring_whose_callback_always_stops_starves_no_other(void)
+{
+	static struct rings r;
+
+	CHECK(open_rings(&r) == 0);
+	for (int i = 0; i < RINGS; i++)
+		CHECK(emit_n(&r, i, 10) == 0);
+	r.seen[0].take = 1;
+	for (int poll = 0; poll < 3; poll++)
+		CHECK(rl_consumer_poll(r.c, 0) > 0);
+	CHECK(r.seen[1].n == 10 && r.seen[2].n == 10);
+	CHECK(r.seen[0].n == 3 && r.seen[0].seq[2] == 2);
+	close_rings(&r);
+}
+
 static void a_corrupt_ring_fails_the_poll_and_spares_the_others(void)
 {
 	static struct rings r;
@@ -171,6 +188,7 @@ int main(void)
 {
 	RUN(each_ring_feeds_its_own_callback_with_its_index);
 	RUN(a_callback_that_stops_ends_the_poll_and_the_next_resumes);
+	RUN(a_ring_whose_callback_always_stops_starves_no_other);
 	RUN(a_corrupt_ring_fails_the_poll_and_spares_the_others);
 	RUN(a_sleeping_poll_wakes_for_the_last_ring);
 	return check_summary();
