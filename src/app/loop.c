@@ -42,7 +42,7 @@ bool rl_loop_finished(const struct rl_loop *l)
 {
 	int code;
 
-	return (l->limit && l->handled >= l->limit) || rl_lua_failed(l->lua) ||
+	return (l->limit && l->handled >= l->limit) || l->failed || rl_lua_failed(l->lua) ||
 	       rl_lua_interrupted(l->lua) || rl_lua_exit_requested(l->lua, &code);
 }
 
@@ -90,7 +90,7 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	    rl_recorder_write(l->recorder, recs, done, rl_now_us() * 1000)) {
 		fprintf(stderr, "ringlua: --record: cannot write the recording: %s\n",
 			strerror(errno));
-		return -ECANCELED;
+		l->failed = -ECANCELED;
 	}
 	if (l->stats && n)
 		rl_stats_count(l->stats, recs[0].ring, done);
@@ -446,7 +446,7 @@ static int poll_until_stopped(struct rl_loop *l)
 		    between_polls(l, rl_now_us(), &l->next_tick, &reload_at))
 			break;
 	}
-	return drain_at_exit(l);
+	return l->failed ? l->failed : drain_at_exit(l);
 }
 
 int rl_loop_run(struct rl_loop *l)

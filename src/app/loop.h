@@ -35,6 +35,10 @@ struct rl_loop {
 	struct rl_watch *watch;	/* reports saves of the script's files; NULL: none */
 	volatile sig_atomic_t *reload; /* set by the signal handler: reload now */
 	size_t watched;		/* files of the script handed to the watcher so far */
+	/* -errno of a failure found after a batch was handled (the recording could not be
+	 * written): the batch still counts as taken, so that its position is published and
+	 * a pinned ring does not hand it out again; the loop ends with it. 0: none. */
+	int failed;
 	bool draining;		/* in the exit drain */
 	uint64_t drain_until;	/* in it, no records handed out from then on; 0: no time
 				 * bound (the watched process ended, no stop signal) */

@@ -134,3 +134,26 @@ assert_eq "$RC" 0 "exit code of the paced replay"
 assert_contains "$TMP/out" "true" "the paced replay's second exec"
 assert_between "$ms" 1500 30000 "ms the paced replay of a 2 s gap took"
 pass "--realtime: a 2 s gap took $ms ms through the watchdog's signals"
+
+# A recording that cannot be written (its file system full) ends the run with exit 1,
+# and the records handled before are released: a pinned ring does not hand them to the
+# next consumer again, so the two runs' counts add up to what was produced.
+mkdir "$TMP/small"
+mount -t tmpfs -o size=64k none "$TMP/small" || fail "cannot mount a small tmpfs"
+pin=$(new_pin)
+produce --pin "$pin" --count 20000 --size $((4 << 20))
+run_ringlua --pin "$pin" --record "$TMP/small/full.rec" -e '
+  local ffi = require("ffi")
+  on_event = function(p) print(tonumber(ffi.cast("const uint64_t *", p)[0])) end'
+umount "$TMP/small"
+assert_eq "$RC" 1 "exit code when the recording cannot be written"
+assert_contains "$TMP/err" "ringlua: --record: cannot write the recording: No space left on device" \
+  "the reason"
+first=$(wc -l < "$TMP/out")
+assert_eq "$(tail -1 "$TMP/out")" $((first - 1)) "the first run's last record"
+assert_between "$first" 1 19999 "records handled before the file system was full"
+run_ringlua --pin "$pin" --count $((20000 - first)) "$SCRIPTS/seq_check.lua"
+assert_eq "$RC" 0 "exit code of the second consumer"
+assert_contains "$TMP/out" "n=$((20000 - first)) first=$first last=19999 gaps=0 bad=0" \
+  "what the second consumer found"
+pass "a full recording: exit 1, $first records released, the rest for the next consumer"
