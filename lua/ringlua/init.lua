@@ -69,9 +69,12 @@ local header_t
 -- Records which source feeds the script; called by the host before on_init.
 function _M._use_source(name)
   _M.source = name
-  -- One probe, however it was named (tp:, a wildcard that matched one): its type.
+  -- One probe, however it was named (tp:, a wildcard that matched one), or one ring of
+  -- a user's object or a pin: its type.
+  local only_ring = #_M.rings == 1 and _M.rings[1] or nil
   _M.event_type = _M.types[name] or (header_t and probe_names[1] == nil and probe_types[0])
-  event_size = event_sizes[name]
+                  or (only_ring and _M.types[only_ring]) or nil
+  event_size = event_sizes[name] or (only_ring and event_sizes[only_ring])
 end
 
 -- The stacks a record of the active source carries (--stacks, or the script's

@@ -53,6 +53,15 @@ assert_eq "$(count_lines "no record type" "$TMP/err")" 0 "struct event found for
 assert_contains "$TMP/err" "ringlua: 5000 events, 0 errors, 0 dropped," "the summary"
 pass "a perf-buffer program: every sample of the command, each field as written"
 
+# One map of a known type: ringlua.event_type is its type, and ringlua.cast casts to it.
+run_ringlua --bpf "$TMP/perfsnoop.bpf.c" --perf-pages 256 -c "$(calls 3)" -e '
+  local n = 0
+  on_event = function(p) n = n + tonumber(ringlua.cast(p).seq) end
+  on_exit = function() print(ringlua.source, ringlua.event_type == ringlua.types.events, n) end'
+assert_eq "$RC" 0 "exit code of ringlua.cast on a user object"
+assert_eq "$(cat "$TMP/out")" "bpf	true	3" "ringlua.source, event_type and cast with --bpf"
+pass "--bpf with one map: ringlua.event_type and ringlua.cast"
+
 # --json: lines parse, the fields are the program's.
 run_ringlua --json --bpf "$TMP/perfsnoop.bpf.c" -c "$(calls 4)"
 assert_eq "$RC" 0 "exit code of --json"
