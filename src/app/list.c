@@ -110,6 +110,7 @@ struct function_listing {
 	const char *kind;	/* "uprobe" or "uretprobe" */
 	const char *path;	/* resolved */
 	const char *glob;	/* of function names */
+	const struct rl_source *fields;	/* -v: the source whose record to show; or NULL */
 	size_t matched;
 };
 
@@ -119,13 +120,16 @@ static int list_function(void *ctx, const char *name)
 
 	if (fnmatch(l->glob, name, 0) == 0) {
 		fprintf(l->out, "%s:%s:%s\n", l->kind, l->path, name);
+		if (l->fields)
+			print_source_fields(l->out, l->fields);
 		l->matched++;
 	}
 	return 0;
 }
 
-/* "uprobe:PATH:GLOB": the functions of PATH. Returns 0, -ENOENT or -errno (printed). */
-static int list_uprobes(FILE *out, const char *pattern)
+/* "uprobe:PATH:GLOB": the functions of PATH, with verbose each one's record fields.
+ * Returns 0, -ENOENT or -errno (printed). */
+static int list_uprobes(FILE *out, const char *pattern, int verbose)
 {
 	const char *first = strchr(pattern, ':'), *last = strrchr(pattern, ':');
 	char kind[16], file[PATH_MAX], path[PATH_MAX];
@@ -136,6 +140,7 @@ static int list_uprobes(FILE *out, const char *pattern)
 	snprintf(file, sizeof(file), "%.*s", last > first ? (int)(last - first - 1) :
 		 (int)strlen(first + 1), first + 1);
 	l.glob = last > first ? last + 1 : "*";
+	l.fields = verbose ? rl_source_find(kind) : NULL;
 	err = rl_uprobe_path(file, path, sizeof(path));
 	if (!err)
 		err = rl_sym_functions(path, list_function, &l);
@@ -158,7 +163,7 @@ int rl_list_probes(FILE *out, const char *pattern, int verbose)
 	int err;
 
 	if (pattern && (!strncmp(pattern, "uprobe:", 7) || !strncmp(pattern, "uretprobe:", 10)))
-		return list_uprobes(out, pattern);
+		return list_uprobes(out, pattern, verbose);
 	if (!pattern)
 		pattern = "*";
 	else if (short_prefix)
@@ -168,7 +173,11 @@ int rl_list_probes(FILE *out, const char *pattern, int verbose)
 	list_sources(&l);
 	rl_ensure_mounts();
 	err = rl_tp_each("*", "*", list_tracepoint, &l);
-	if (err) {
+	if (err == -EACCES || err == -EPERM)
+		/* Sources and uprobes need no root; tracefs does. */
+		fprintf(stderr, "ringlua: -l: tracepoints not listed: tracefs is readable by root "
+				"only\n");
+	else if (err) {
 		fprintf(stderr, "ringlua: -l: cannot list tracepoints: %s\n", strerror(-err));
 		return err;
 	}

@@ -69,4 +69,24 @@ assert_matches "$TMP/out" '^uprobe:/.*/libc\.so\.6:malloc$' "libc's malloc, by t
 run_ringlua -l "uprobe:$TARGET:no_such_*"
 assert_eq "$RC" 1 "exit code of -l matching nothing"
 assert_contains "$TMP/err" "no function of $TARGET matches" "-l matching nothing"
-pass "-l uprobe:PATH:GLOB"
+run_ringlua -lv "uretprobe:libc:malloc"
+assert_eq "$RC" 0 "exit code of -lv"
+assert_eq "$(sed -n '2p;/ret$/p;$p' "$TMP/out")" "$(printf '    __u64 ts_ns\n    __s64 ret\n    char str[256]')" \
+  "-lv: the record's fields under the probe"
+pass "-l uprobe:PATH:GLOB; -lv with the record's fields"
+
+# Without root: sources and uprobes are listed; tracepoints, from root's tracefs, are not,
+# and -l says so.
+as_nobody() { timeout 60 setpriv --reuid=65534 --regid=65534 --clear-groups "$RINGLUA" "$@"; }
+RC=0
+as_nobody -l 'sys*' > "$TMP/out" 2> "$TMP/err" || RC=$?
+assert_eq "$RC" 0 "exit code of -l as nobody"
+assert_eq "$(cat "$TMP/out")" "$(printf 'syscalls\nsyscall_exit')" "the sources as nobody"
+# (Unless this machine's tracefs lets others read it.)
+[ ! -s "$TMP/err" ] || assert_eq "$(cat "$TMP/err")" \
+  "ringlua: -l: tracepoints not listed: tracefs is readable by root only" "the note as nobody"
+RC=0
+as_nobody -l "uprobe:libc:malloc" > "$TMP/out" 2> "$TMP/err" || RC=$?
+assert_eq "$RC" 0 "exit code of -l uprobe: as nobody"
+assert_matches "$TMP/out" '^uprobe:/.*/libc\.so\.6:malloc$' "libc's malloc as nobody"
+pass "-l as nobody: sources and uprobes, and a note for tracepoints"
