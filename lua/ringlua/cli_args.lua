@@ -22,7 +22,7 @@ local _M = {}
 local KERNEL_FILTERS = [[
 Filters in the kernel are ringlua's own options, before the script:
   -p PID        only process PID (ringlua stops when it exits)
-  --uid UID     only tasks of this real user id
+  --uid USER    only tasks of this real user (an id or a name)
   --comm NAME   only tasks named NAME (1 to 15 characters)
 ]]
 
@@ -141,7 +141,7 @@ end
 -- The help text of spec.
 function _M.help(spec)
   local lines = {
-    "usage: ringlua [-p PID] [--uid UID] [--comm NAME] scripts/" .. spec.name
+    "usage: ringlua [-p PID] [--uid USER] [--comm NAME] scripts/" .. spec.name
       .. ".lua [-- OPTIONS]",
     spec.about,
     "",

@@ -8,7 +8,7 @@ READY_SCRIPTS=$HERE/../../scripts
 check_usage() {
   run_ringlua "$1" -- --help
   assert_eq "$RC" 0 "exit code of --help"
-  assert_contains "$TMP/out" "usage: ringlua [-p PID] [--uid UID] [--comm NAME] scripts/$(basename "$1") [-- OPTIONS]" "usage line"
+  assert_contains "$TMP/out" "usage: ringlua [-p PID] [--uid USER] [--comm NAME] scripts/$(basename "$1") [-- OPTIONS]" "usage line"
   assert_contains "$TMP/out" "Filters in the kernel are ringlua's own options" "kernel-side filters in --help"
   run_ringlua "$1" -- "$2"
   assert_eq "$RC" 2 "exit code of a bad argument '$2'"

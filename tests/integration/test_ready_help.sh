@@ -10,7 +10,7 @@
 for name in execsnoop syscalls; do
   check_usage "$READY_SCRIPTS/$name.lua" -x "$name: unknown option '-x' (see -- --help)"
   run_ringlua "$READY_SCRIPTS/$name.lua" -- --help
-  assert_eq "$(grep -c '^  --uid UID\|^  --comm NAME' "$TMP/out" || true)" 2 \
+  assert_eq "$(grep -c '^  --uid USER    only tasks of this real user (an id or a name)$\|^  --comm NAME' "$TMP/out" || true)" 2 \
     "$name --help names --uid and --comm"
 done
 pass "execsnoop and syscalls: --help and bad arguments"

@@ -80,7 +80,7 @@ describe("ringlua.cli_args", function()
 
   it("writes a help with every option, its value and the kernel-side filters", function()
     local text = cli_args.help(spec)
-    assert.truthy(text:find("usage: ringlua [-p PID] [--uid UID] [--comm NAME] "
+    assert.truthy(text:find("usage: ringlua [-p PID] [--uid USER] [--comm NAME] "
                             .. "scripts/snoop.lua [-- OPTIONS]\nTrace things.\n", 1, true))
     assert.truthy(text:find("\n  -x, --failed      failed ones only\n", 1, true))
     assert.truthy(text:find("\n  -n, --name NAME   names containing NAME\n", 1, true))
