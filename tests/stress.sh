@@ -61,12 +61,17 @@ for round in $(seq "$rounds"); do
   for t in "${trees[@]}"; do
     log=$logs/$t.round$round.log
     start=$(date +%s)
+    status=0
     ctest --test-dir "$root/$t" -L integration ${regex:+-R "$regex"} --output-on-failure \
-      > "$log" 2>&1 || true
+      > "$log" 2>&1 || status=$?
     # ctest's own lines: "N/M Test #K: name ....   Passed  x sec" or "***Failed", "***Timeout".
     ok=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed' "$log" || true)
     bad=$(grep -E '^ *[0-9]+/[0-9]+ Test +#[0-9]+: ' "$log" | grep -v ' Passed' |
           sed -E 's/.*Test +#[0-9]+: ([^ ]+) .*/\1/' || true)
+    # A round that ran nothing, or whose ctest failed without naming a test, failed too.
+    if [ -z "$bad" ] && { [ "$ok" -eq 0 ] || [ "$status" -ne 0 ]; }; then
+      bad="(ctest:exit-$status,$ok-passed)"
+    fi
     passed=$((passed + ok))
     for name in $bad; do
       failed=$((failed + 1))

@@ -74,7 +74,8 @@ function _M._use_source(name)
   local only_ring = #_M.rings == 1 and _M.rings[1] or nil
   _M.event_type = _M.types[name] or (header_t and probe_names[1] == nil and probe_types[0])
                   or (only_ring and _M.types[only_ring]) or nil
-  event_size = event_sizes[name] or (only_ring and event_sizes[only_ring])
+  -- Stacks follow only the records of sources that capture them, never a user's ring.
+  event_size = event_sizes[name]
 end
 
 -- The stacks a record of the active source carries (--stacks, or the script's

@@ -73,7 +73,10 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	 * so does a tick that is due, for ticks (and --stats) to keep their schedule. The
 	 * script's own stops (os.exit, the error limit, a watchdog verdict) end it too,
 	 * whichever batch or ring they came in. */
-	if (l->draining && l->drain_until ? start >= l->drain_until : *l->exiting != 0)
+	if (l->draining && !l->drain_until && *l->exiting)
+		/* A stop signal in a whole drain bounds it from now on, as at a stop. */
+		l->drain_until = start + EXIT_DRAIN_US;
+	if (l->draining ? start >= l->drain_until && l->drain_until : *l->exiting != 0)
 		return 0;
 	if (rl_loop_finished(l))
 		return 0;
@@ -357,7 +360,7 @@ static int64_t left_in_rings(const struct rl_consumer *c)
 	return left;
 }
 
-/* A perf buffer wakes us for every sample (libbpf asks the kernel for wakeup_events 1),
+/* A perf buffer wakes us for every sample (perf_buf.c asks for wakeup_events 1),
  * and a wakeup costs far more than a sample. So, as the ring consumer coalesces, a look
  * that found a partial batch starts a window of the latency bound, and the next look
  * waits it out first: samples are handed out at most that long after they were sent,
@@ -414,13 +417,16 @@ static int drain_at_exit(struct rl_loop *l)
 		if (n == 0)
 			break;
 	}
-	left = l->drain_until && rl_now_us() >= l->drain_until ? left_in_rings(l->consumer) : 0;
+	/* Cut short by a stop: its time bound ran out, or the handler was interrupted. */
+	left = *l->exiting && (rl_lua_interrupted(l->lua) ||
+			       (l->drain_until && rl_now_us() >= l->drain_until)) ?
+		       left_in_rings(l->consumer) : 0;
 	if (!rl_loop_finished(l))
 		check_lost(l, rl_now_us(), true); /* the last drops reach on_lost and --stats */
 	if (left > 0)
 		fprintf(stderr, "ringlua: stopped draining after %d ms: %lld bytes of records "
 				"left in the ring\n", EXIT_DRAIN_US / 1000, (long long)left);
-	return 0;
+	return l->failed;
 }
 
 /* The loop proper, between the setup and the teardown of rl_loop_run. */

@@ -85,7 +85,8 @@ void rl_loop_flush_output(void);
  * process (seen when it happens, through a pidfd; where pidfds are missing, checked every
  * interval), ticking on schedule under any load, reloading the script when its files
  * are saved or *reload is set; then drains what the rings hold, for at most two rounds
- * and 50 ms (unless a limit stopped it). Returns 0 or -errno. */
+ * (unless a limit stopped it): within 50 ms of a stop signal, whole when the watched
+ * process ended. Returns 0 or -errno (l->failed, after a recording failed). */
 int rl_loop_run(struct rl_loop *l);
 
 #endif

@@ -382,7 +382,7 @@ void rl_nats_out_close(struct rl_nats_out *o)
 	rl_nats_js_close(o->js);
 	natsConnection_Destroy(o->nc);
 	natsOptions_Destroy(o->opts);
-	if (nats_CloseAndWait(LIBRARY_CLOSE_WAIT_MS) != NATS_OK)
+	if (nats_CloseAndWait(LIBRARY_CLOSE_WAIT_MS) == NATS_TIMEOUT)
 		fprintf(stderr, "ringlua: --output: libnats's threads did not end within %d ms\n",
 			LIBRARY_CLOSE_WAIT_MS);
 	free_batches(o->head);

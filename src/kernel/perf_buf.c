@@ -47,7 +47,8 @@ struct rl_perf {
 	size_t next;		/* the first of recs not taken yet */
 	size_t cursor;		/* the next buffer of the pass, counted over all maps; 0: none
 				 * begun */
-	uint64_t lost;		/* lost records read, of maps without counts_lost */
+	uint64_t lost;		/* lost records read (of maps without counts_lost), and
+				 * samples the arena had no room for */
 };
 
 int rl_perf_open(struct rl_perf **out, const struct rl_perf_opts *opts)

@@ -23,8 +23,9 @@
 /* Called with records 0..n-1 of one ring, in order (with rl_consumer_opts.ordered: of
  * any rings, merged by timestamp). Returns how many it took (0..n):
  * the consumer position moves past exactly those, the rest stay in the ring and the
- * current poll stops; the next poll begins with the ring after that one, so that a ring
- * whose callback keeps stopping (an overloaded handler) does not starve the others.
+ * current poll stops; without ordered, the next poll begins with the ring after that
+ * one, so that a ring whose callback keeps stopping (an overloaded handler) does not
+ * starve the others.
  * Returns -errno to stop polling with that error. */
 typedef int (*rl_batch_fn)(void *ctx, const struct rl_rec *recs, size_t n);
 

@@ -14,6 +14,9 @@ PIN_PREFIX=/sys/fs/bpf/ringlua_test_$$
 
 cleanup() {
   rm -f "$PIN_PREFIX"_*
+  # A file system a test mounted under $TMP and did not unmount (it failed first).
+  awk -v tmp="$TMP/" 'index($2, tmp) == 1 { print $2 }' /proc/mounts |
+    xargs -r umount 2> /dev/null || true
   jobs -p | xargs -r kill 2>/dev/null || true
   rm -rf "$TMP"
 }
@@ -176,6 +179,14 @@ child_of_running() { [ -n "$(child_of "$1")" ]; }
 # wait_comm PID NAME: until PID runs NAME (a forked shell has exec'd it).
 wait_comm() { wait_for "$1 to become $2" comm_is "$1" "$2"; }
 comm_is() { [ "$(cat "/proc/$1/comm" 2> /dev/null)" == "$2" ]; }
+# signal_taken PID SIG: PID has no SIG pending any more (its handler took it).
+signal_taken() {
+  local bit mask m
+  bit=$(( $(kill -l "$2") - 1 ))
+  mask=$(awk '/^(SigPnd|ShdPnd):/ { print $2 }' "/proc/$1/status" 2> /dev/null) || return 0
+  for m in $mask; do (( (16#$m >> bit) & 1 )) && return 1; done
+  return 0
+}
 # writing_to_pipe PID: PID sleeps in a write to a full pipe.
 writing_to_pipe() { grep -q pipe_write "/proc/$1/wchan" 2> /dev/null; }
 

@@ -5,9 +5,10 @@
  *   nats_sub URL --read STREAM
  *
  * Subscribes, prints READY once the server has the subscription, and counts messages
- * until SIGINT or SIGTERM; then, once what the server sent before is counted, prints `received=R unique=U duplicates=D` (unique and
- * duplicates by the "seq" field of the JSON lines ringlua publishes) and exits. With
- * FILE, every message is also written to it, one a line.
+ * until SIGINT or SIGTERM; then, once what the server sent before is counted, prints
+ * `received=R unique=U duplicates=D` (unique and duplicates by the "seq" field of the
+ * JSON lines ringlua publishes) and exits. With FILE, every message is also written to
+ * it, one a line.
  * It reconnects at once when the server goes away, so that after a restart it listens
  * again, mostly, before a publisher that waits longer does.
  * --create makes a JetStream stream of SUBJECT that keeps at most MAX_MSGS messages and

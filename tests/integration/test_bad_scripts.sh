@@ -129,8 +129,18 @@ case_ slow_records_fast_enough 0 "ringlua: $EVENTS events, 0 errors" "on_exit ra
 printf '%s\n' "local line = string.rep('x', 65535)
 return { on_event = function() print(line) end }" > "$TMP/writer.lua"
 produce --pin "$pin" --count 10
+# The reader starts reading 2 s after ringlua blocked on the full pipe.
 ( timeout -s KILL 60 "$RINGLUA" --pin "$pin" --count 10 --handler-timeout 300 "$TMP/writer.lua" \
-    2> "$TMP/err"; echo $? > "$TMP/rc" ) | { sleep 2; wc -l > "$TMP/out"; }
+    2> "$TMP/err" &
+  echo $! > "$TMP/timeout_pid"
+  RC=0
+  wait $! || RC=$?
+  echo $RC > "$TMP/rc" ) |
+  { wait_for "ringlua's pid" test -s "$TMP/timeout_pid"
+    wait_for "ringlua to block on the full pipe" writing_to_pipe \
+      "$(wait_child "$(cat "$TMP/timeout_pid")")"
+    sleep 2
+    wc -l > "$TMP/out"; }
 [ "$(cat "$TMP/rc")" == 0 ] || cat "$TMP/err" >&2
 assert_eq "$(cat "$TMP/rc")" 0 "exit code after 2 s blocked on output"
 assert_eq "$(cat "$TMP/out")" 10 "lines written"
@@ -168,12 +178,16 @@ pass "SIGINT interrupts a slow batch (1000 records x 20 ms), on_exit runs"
 printf '%s\n' "local line = string.rep('x', 65535)
 return { on_event = function() print(line) end, $EXIT_HOOK }" > "$TMP/blocked.lua"
 produce --pin "$pin" --count 10
+# The reader reads once the handler was interrupted.
 ( timeout -s KILL 60 "$RINGLUA" --pin "$pin" "$TMP/blocked.lua" 2> "$TMP/err" &
   wait_for "ringlua to block on the full pipe" writing_to_pipe "$(wait_child $!)"
   signal_child INT $!
+  wait_output "on_event interrupted" "$TMP/err"
+  touch "$TMP/read_now"
   RC=0
   wait $! || RC=$?
-  echo $RC > "$TMP/rc" ) | { sleep 2; cat > "$TMP/out"; }
+  echo $RC > "$TMP/rc" ) | { wait_for "the handler to be interrupted" test -e "$TMP/read_now"
+                              cat > "$TMP/out"; }
 assert_eq "$(cat "$TMP/rc")" 0 "exit code after SIGINT in a blocked write"
 assert_contains "$TMP/err" "on_event interrupted: still running after SIGINT" "message"
 assert_contains "$TMP/out" "on_exit ran" "on_exit after the interruption"

@@ -72,7 +72,7 @@ for sig in HUP INT; do
   produce --pin "$pin" --reuse --count 2000 # 190 KB of lines: far more than a pipe holds
   wait_for "SIG$sig: ringlua to wait on the full pipe" writing_to_pipe "$(child_of "$BG")"
   signal_ringlua "$sig"
-  sleep 0.3
+  wait_for "SIG$sig: ringlua to take the signal while blocked" signal_taken "$(child_of "$BG")" "$sig"
   touch "$TMP/go"
   if [ "$sig" == HUP ]; then
     wait_output "ringlua: reloaded" "$TMP/bg.err"

@@ -11,7 +11,6 @@ TIME='[0-9]{2}:[0-9]{2}:[0-9]{2}'
 
 check_usage "$KILLSNOOP" --failed=1 "killsnoop: --failed takes no value (see -- --help)"
 
-
 # signals: this shell sends SIGUSR1 to a sleep that takes it and to one that ignores it.
 signals() {
   sleep 30 & taker=$!

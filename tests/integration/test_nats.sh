@@ -50,6 +50,8 @@ stop_sub() {
   wait "$SUBPID" || fail "the subscriber failed"
 }
 
+# wait_emitted N: the script has emitted N records (its last tick says so).
+wait_emitted() { wait_lines 1 "^so_far=$1\$"; }
 sub_field() { sed -n "s/.*\\b$1=\\([0-9]*\\).*/\\1/p" "$TMP/sub.out"; }
 summary_field() { sed -n "s/^ringlua: .*, \\([0-9]*\\) $1, .*/\\1/p" "$TMP/bg.err"; }
 
@@ -57,8 +59,9 @@ start_nats
 start_sub seq
 pin=$(new_pin)
 produce --pin "$pin" --count 0 --size 1048576
-start_ringlua --pin "$pin" --output "$url/seq" "$script"
+start_ringlua --pin "$pin" --interval 100 --output "$url/seq" "$script"
 produce --pin "$pin" --reuse --count 20000 --rate 100000
+wait_emitted 20000
 stop_ringlua
 assert_eq "$RC" 0 "exit code"
 assert_contains "$TMP/bg.out" "emitted=20000" "the script's print beside the bus"
@@ -86,7 +89,7 @@ pass "--json --output publishes the JSON lines"
 start_sub seq
 pin=$(new_pin)
 produce --pin "$pin" --count 0 --size 1048576
-start_ringlua --pin "$pin" --output "$url/seq" "$script"
+start_ringlua --pin "$pin" --interval 100 --output "$url/seq" "$script"
 "$PRODUCER" --pin "$pin" --reuse --count 30000 --rate 10000 > "$TMP/prod" &
 PRODPID=$!
 sleep 1
@@ -94,7 +97,7 @@ stop_nats
 sleep 0.5
 start_nats
 wait "$PRODPID" || fail "the producer failed"
-sleep 0.5
+wait_emitted 30000
 stop_ringlua
 assert_eq "$RC" 0 "exit code across the restart"
 published=$(summary_field published)
@@ -111,8 +114,9 @@ pass "across a restart: $received received, $published published, $unpublished c
 stop_nats
 pin=$(new_pin)
 produce --pin "$pin" --count 0 --size 1048576
-start_ringlua --pin "$pin" --output "$url/seq" "$script"
+start_ringlua --pin "$pin" --interval 100 --output "$url/seq" "$script"
 produce --pin "$pin" --reuse --count 1000
+wait_emitted 1000
 stop_ringlua
 assert_eq "$RC" 0 "exit code without a server"
 assert_contains "$TMP/bg.err" "ringlua: --output: $url is not answering yet" "the note"
@@ -124,8 +128,9 @@ pass "without a server every message is counted as not published"
 # at exit the drain gives up, and every message is counted.
 pin=$(new_pin)
 produce --pin "$pin" --count 0 --size 1048576
-start_ringlua --pin "$pin" --output "$url/seq?stream=SEQ" "$script"
+start_ringlua --pin "$pin" --interval 100 --output "$url/seq?stream=SEQ" "$script"
 produce --pin "$pin" --reuse --count 1000
+wait_emitted 1000
 stop_ringlua
 assert_eq "$RC" 0 "exit code without a JetStream server"
 assert_eq "$(summary_field published)" 0 "published without a JetStream server"
@@ -139,7 +144,7 @@ jsargs=(-js -sd "$TMP/js")
 start_nats "${jsargs[@]}"
 pin=$(new_pin)
 produce --pin "$pin" --count 0 --size 1048576
-start_ringlua --pin "$pin" --output "$url/seq?stream=SEQ" "$script"
+start_ringlua --pin "$pin" --interval 100 --output "$url/seq?stream=SEQ" "$script"
 assert_contains "$TMP/bg.err" "ringlua: --output: created JetStream stream SEQ for seq" "the stream"
 "$PRODUCER" --pin "$pin" --reuse --count 30000 --rate 10000 > "$TMP/prod" &
 PRODPID=$!
@@ -148,6 +153,7 @@ stop_nats
 sleep 0.5
 start_nats "${jsargs[@]}"
 wait "$PRODPID" || fail "the producer failed"
+wait_emitted 30000
 stop_ringlua
 assert_eq "$RC" 0 "exit code across a JetStream restart"
 assert_eq "$(summary_field published)" 30000 "acknowledged across the restart"
@@ -163,9 +169,10 @@ pass "JetStream across a restart: 30000 stored exactly once, 0 not published"
 "$SUB" "$url" --create SMALL small 5000 || fail "creating the small stream"
 pin=$(new_pin)
 produce --pin "$pin" --count 0 --size 1048576
-start_ringlua --pin "$pin" --output "$url/small" "$script"
+start_ringlua --pin "$pin" --interval 100 --output "$url/small" "$script"
 assert_contains "$TMP/bg.err" "ringlua: --output: JetStream stream SMALL stores small" "found"
 produce --pin "$pin" --reuse --count 8000 --rate 100000
+wait_emitted 8000
 stop_ringlua
 assert_eq "$RC" 0 "exit code with a full stream"
 assert_contains "$TMP/bg.err" "ringlua: --output: the stream refused a message" "the note"

@@ -108,7 +108,12 @@ dropped=$(summary_dropped "$TMP/err")
 [ "${lost:-0}" -gt 0 ] || fail "no samples lost with one page per CPU: $(cat "$TMP/out")"
 assert_eq "$lost" "$dropped" "on_lost's total against the summary's"
 handled=$(sed -n 's/^ringlua: \([0-9]*\) events, .*/\1/p' "$TMP/err")
-assert_eq "$((handled + lost))" 20000 "handled ($handled) and lost ($lost) samples"
+# (Before Linux 6.0 the events count no losses: only those reported before a later sample.)
+if [ "$(uname -r | cut -d. -f1)" -ge 6 ]; then
+  assert_eq "$((handled + lost))" 20000 "handled ($handled) and lost ($lost) samples"
+else
+  assert_between "$((handled + lost))" 1 20000 "handled ($handled) and lost ($lost) samples"
+fi
 pass "lost perf samples: $lost to on_lost, the summary's count, $handled handled"
 
 # Bad sizes: one line, usage status.

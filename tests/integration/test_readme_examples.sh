@@ -25,10 +25,11 @@ for ex in "$TMP"/ex.*; do
   cp "$ex" "$TMP/$script"
   (cd "$TMP" && timeout -s KILL 60 "$RINGLUA" "${cmd[@]}" > "$TMP/out" 2> "$TMP/err") ||
     { cat "$TMP/err" >&2; fail "README example '${cmd[*]}' failed"; }
-  grep -o -- '-- @[^ ]*\( [^:]*\)\?: [0-9]*' "$ex" | sed 's/^-- //; s/: [0-9]*$//' |
+  { grep -o -- '-- @[^ ]*\( [^:]*\)\?: [0-9]*' "$ex" || true; } | sed 's/^-- //; s/: [0-9]*$//' |
     while read -r shown; do
-      pattern=$(printf '%s' "$shown" | sed 's/[][\.*^$]/\\&/g')
-      assert_matches "$TMP/out" "^$pattern: [0-9]+\$" "README example '${cmd[*]}' prints $shown"
+      # The line as shown, any count after it: compared as fixed text.
+      grep -q -- "^$(printf '%s' "$shown" | sed 's/[][\.*^$+?(){}|/]/\\&/g'): [0-9]*$" "$TMP/out" ||
+        { cat "$TMP/out" >&2; fail "README example '${cmd[*]}' does not print $shown"; }
     done
   ran=$((ran + 1))
   pass "README: ${cmd[*]}"

@@ -1,7 +1,7 @@
 /* Several simulated rings in one consumer: each record reaches its own ring's callback
  * with that ring's index; a callback that stops ends the poll and the next poll resumes
- * there, after the other rings' turn; a corrupt ring fails the poll without losing the others' records; a sleeping
- * poll wakes for any ring. */
+ * there, after the other rings' turn; a corrupt ring fails the poll without losing the
+ * others' records; a sleeping poll wakes for any ring. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 -- Emits every seq_event record as {"seq":N,"kind":K} through ringlua.emit, for the
--- --output tests; prints READY from on_init and `emitted=N` at exit (print still goes
--- to stdout beside the bus).
+-- --output tests; prints READY from on_init, `so_far=N` at every tick and `emitted=N` at
+-- exit (print still goes to stdout beside the bus).
 local ffi = require("ffi")
 local ringlua = require("ringlua")
 
@@ -19,5 +19,6 @@ return {
     emit({ seq = tonumber(e.seq), kind = e.kind })
     emitted = emitted + 1
   end,
+  on_tick = function() print("so_far=" .. emitted) end,
   on_exit = function() print("emitted=" .. emitted) end,
 }
