@@ -115,7 +115,7 @@ int rl_replay_types(struct rl_replay_types *t, const struct rl_recording_meta *m
 			       rl_btf_cdef(t->btf, ids, nr_ids, &t->cdef);
 		if (err)
 			return say(why, len, err, "its types cannot be declared: %s",
-				   strerror(-err));
+				   rl_btf_cdef_error(err));
 	}
 	err = rl_btf_ring_decoders(t->btf, t->rings, m->nr_rings);
 	if (err)
