@@ -250,8 +250,10 @@ int rl_replay_feed_run(struct rl_replay_feed *f, const struct rl_options *opt,
 		}
 		if (n == 0)
 			break;
-		if (!clock.started)
-			clock = (struct replay_clock){ clock.interval, t, 0, true };
+		if (!clock.started) {
+			clock.t0 = t;
+			clock.started = true;
+		}
 		if (opt->realtime)
 			pace(t, clock.t0, start, loop->exiting);
 		tick_until(&clock, t, loop);
