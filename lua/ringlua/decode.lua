@@ -114,26 +114,70 @@ end
 _M.encode = encode
 
 -- Called by the C host: the generated source of map's decoders, for records of ctype.
+-- The generated functions read a whole ctype: they are called only on records that long.
 function _M._install(map, ctype, source)
   local chunk = assert(loadstring(source, "=decoder of " .. map))
   local decode, json = chunk(ffi, helpers, ctype)
-  _M.decoders[map] = { decode = decode, json = json }
+  _M.decoders[map] = { decode = decode, json = json, ctype = ctype, size = ffi.sizeof(ctype) }
 end
 
+-- A record of a ring whose type is unknown, or shorter than its type: its bytes, in hex,
+-- so that nothing is lost and the line is still JSON.
+function _M.raw_json(map, ptr, len)
+  local bytes = ffi.string(ptr, len)
+  return format('{"map":"%s","len":%d,"hex":"%s"}', map, len,
+                (gsub(bytes, ".", function(c) return format("%02x", byte(c)) end)))
+end
+
+-- map's decoders; an error, blamed on the script (the caller of decode or json), when
+-- it has none.
 local function decoder(map)
-  local d = _M.decoders[map or ringlua.rings[1]]
+  local d = _M.decoders[map]
   if not d then
-    error("no decoder for " .. tostring(map or ringlua.rings[1]) ..
-          ": its record type is not known (a --pin ring has no BTF)", 3)
+    error("no decoder for " .. tostring(map) ..
+          ": its record type is not known (a --pin ring has no BTF)", 4)
   end
   return d
 end
 
--- The record at ptr as a plain table; map: the ring's map name (default: the record's
--- probe, else the first ring).
-function _M.decode(ptr, map) return decoder(map or ringlua.probe(ptr)).decode(ptr) end
+-- The arguments after ptr, (len, map) with either left out: the length is a number,
+-- the map a name.
+local function len_and_map(a, b)
+  if type(a) == "number" then return a, b end
+  return nil, a
+end
 
--- The record at ptr as one line of JSON (no newline), with "map" first.
-function _M.json(ptr, map) return decoder(map or ringlua.probe(ptr)).json(ptr) end
+-- The decoder of the record at ptr, and its length: len when given, else the handled
+-- record's when ptr is that record (the pointer the handler got); map: the ring's map
+-- name, else the record's probe, else the first ring. A decoder never reads past the
+-- length, and the probe is read only from a record known to hold it.
+local function record_decoder(ptr, len, map)
+  len = len or ringlua._handled_len(ptr)
+  map = map or (len and ringlua.probe(ptr, len)) or ringlua.rings[1]
+  local d = decoder(map)
+  if not len then
+    error("the length of the record at ptr is not known (it is not the record being " ..
+          "handled): pass it, as in ringlua.decode(ptr, len)", 3)
+  end
+  return d, len, map
+end
+
+-- The record at ptr as a plain table; len: its length in bytes, map: its ring's map
+-- name (both as record_decoder takes them). A record shorter than its type is an error.
+function _M.decode(ptr, a, b)
+  local d, len = record_decoder(ptr, len_and_map(a, b))
+  if len < d.size then
+    error(format("a record of %d bytes is shorter than %s (%d bytes)", len, d.ctype, d.size), 2)
+  end
+  return d.decode(ptr)
+end
+
+-- The record at ptr as one line of JSON (no newline), with "map" first; len and map as
+-- for decode. A record shorter than its type is written as its bytes (raw_json).
+function _M.json(ptr, a, b)
+  local d, len, map = record_decoder(ptr, len_and_map(a, b))
+  if len < d.size then return _M.raw_json(map, ptr, len) end
+  return d.json(ptr)
+end
 
 return _M

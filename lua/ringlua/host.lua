@@ -50,15 +50,16 @@ local function make_dispatch(shared, by_ring, on_event)
 end
 
 -- The same for tracepoint probes, which share one ring: each record names its probe
--- (its index in the ring table) in its header, and goes to that probe's handler.
-local function make_tagged_dispatch(shared, by_ring, on_event, header_t)
+-- (its index in the ring table) in its header, and goes to that probe's handler. A
+-- record too short to hold the header (a corrupt recording's) goes to on_event.
+local function make_tagged_dispatch(shared, by_ring, on_event, header_t, header_size)
   local cast = ffi.cast
   return function(first, n)
     local recs = shared.batch
     for i = first, n - 1 do
       shared.cursor = i
       local r = recs[i]
-      local handler = by_ring[cast(header_t, r.data).probe] or on_event
+      local handler = r.len >= header_size and by_ring[cast(header_t, r.data).probe] or on_event
       handler(r.data, r.len)
     end
   end
@@ -321,7 +322,8 @@ function _M.start(chunk, script, shared_lud, sources, opts)
   ctl.globals = global_settings(script_field(returned, "globals"), script)
   ctl.export_state = _M.export_state
   if probes then
-    return make_tagged_dispatch(shared, by_ring, ctl.on_event, ringlua._header_type), ctl
+    return make_tagged_dispatch(shared, by_ring, ctl.on_event, ringlua._header_type,
+                                ringlua._header_size), ctl
   end
   return make_dispatch(shared, by_ring, ctl.on_event), ctl
 end

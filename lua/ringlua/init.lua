@@ -64,7 +64,7 @@ end
 -- Tracepoint probes share one ring; each record's header (struct tp_header) says which
 -- probe it is, by index in ringlua.rings (from 0).
 local probe_types, probe_names, probe_sizes = {}, {}, {}
-local header_t
+local header_t, header_size
 
 -- Records which source feeds the script; called by the host before on_init.
 function _M._use_source(name)
@@ -81,13 +81,21 @@ end
 -- The stacks a record of the active source carries (--stacks, or the script's
 -- `stacks`): kernel frames, their count, user frames, their count; the frames are
 -- const uint64_t * into the record, innermost first, valid during on_event only.
--- A record without stacks gives nil, 0, nil, 0.
+-- A record without stacks, or whose frames would run past its len bytes, gives
+-- nil, 0, nil, 0.
+local STACKS_HEADER = ffi.offsetof("struct rl_stacks", "ip")
 function _M.stacks(ptr, len)
-  local size = header_t and probe_sizes[ffi_cast(header_t, ptr).probe] or event_size
-  if not size or len <= size then return nil, 0, nil, 0 end
+  local size
+  if header_t then
+    size = len >= header_size and probe_sizes[ffi_cast(header_t, ptr).probe]
+  else
+    size = event_size
+  end
+  if not size or len < size + STACKS_HEADER then return nil, 0, nil, 0 end
   local s = ffi_cast(stacks_t, ffi_cast(u8p_t, ptr) + size)
-  local nk = s.nr_kernel
-  return s.ip, nk, s.ip + nk, s.nr_user
+  local nk, nu = s.nr_kernel, s.nr_user
+  if (nk + nu) * 8 > len - size - STACKS_HEADER then return nil, 0, nil, 0 end
+  return s.ip, nk, s.ip + nk, nu
 end
 
 -- The event at ptr as the active source's type.
@@ -104,7 +112,8 @@ end
 -- are declared. rings: {name=} in ring order.
 function _M._tag(rings)
   header_t = ffi.typeof("const struct tp_header *")
-  _M._header_type = header_t
+  header_size = ffi_sizeof("struct tp_header")
+  _M._header_type, _M._header_size = header_t, header_size
   for i, r in ipairs(rings) do
     probe_types[i - 1] = _M.types[r.name]
     probe_names[i - 1] = r.name
@@ -115,9 +124,14 @@ function _M._tag(rings)
 end
 
 -- The name of the probe the event at ptr came from ("tracepoint:sched:sched_switch");
--- nil when records do not say (a built-in source, a user's object).
-function _M.probe(ptr)
-  if header_t then return probe_names[ffi_cast(header_t, ptr).probe] end
+-- nil when records do not say (a built-in source, a user's object), or when the record
+-- (len bytes, else the handled record's length when ptr is it) is shorter than the
+-- header that would say.
+function _M.probe(ptr, len)
+  len = len or _M._handled_len(ptr)
+  if header_t and (not len or len >= header_size) then
+    return probe_names[ffi_cast(header_t, ptr).probe]
+  end
   return nil
 end
 
@@ -142,6 +156,15 @@ function _M.json(ptr, map) return (decoding or decoding_module()).json(ptr, map)
 local io_write, type = io.write, type
 local shared
 function _M._emit_to(dispatch) shared = dispatch end
+
+-- The length of the record at ptr when it is the record being handled (the pointer its
+-- handler got), else nil: what the decoders go by when no length is given.
+function _M._handled_len(ptr)
+  if shared == nil or shared.batch == nil then return nil end
+  local r = shared.batch[shared.cursor]
+  if r.data == ptr then return r.len end
+  return nil
+end
 function _M.emit(v)
   if type(v) ~= "string" then v = (decoding or decoding_module()).encode(v) end
   if shared ~= nil and shared.emit ~= nil then

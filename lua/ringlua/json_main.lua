@@ -1,28 +1,21 @@
 -- The script of `ringlua --json`: every event of every ring as one JSON object per line,
 -- decoded by the decoders generated from BTF, with its map name first (a ring without a
--- known record type: {"map":..., "len":N, "hex":"..."}); drops as
+-- known record type, or a record shorter than its type: {"map":..., "len":N,
+-- "hex":"..."}); drops as
 -- {"type":"lost_events","count":N}. Each line goes out through ringlua.emit: to stdout,
 -- buffered and flushed every interval and at exit, or with --output to the bus.
-local ffi = require("ffi")
 local ringlua = require("ringlua")
 local decode = require("ringlua.decode")
 
 local emit = ringlua.emit
 
--- A record of a ring whose type is unknown (ringlua said so at start): its bytes, in
--- hex, so that nothing is lost and every line is still JSON.
-local function raw_json(map, ptr, len)
-  local bytes = ffi.string(ptr, len)
-  return ('{"map":"%s","len":%d,"hex":"%s"}'):format(map, len,
-    (bytes:gsub(".", function(c) return ("%02x"):format(c:byte()) end)))
-end
-
--- The handler of one ring: its JSON encoder, found once decoders are installed.
+-- The handler of one ring: its records decoded once decoders are installed; a record
+-- of a ring whose type is unknown (ringlua said so at start), or shorter than its type,
+-- as its bytes (decode.raw_json).
 local function printer(map)
-  local json
+  local json, raw_json = decode.json, decode.raw_json
   return function(ptr, len)
-    json = json or decode.decoders[map] and decode.decoders[map].json
-    emit(json and json(ptr) or raw_json(map, ptr, len))
+    emit(decode.decoders[map] and json(ptr, len, map) or raw_json(map, ptr, len))
   end
 end
 

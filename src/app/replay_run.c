@@ -115,7 +115,7 @@ int rl_replay_types(struct rl_replay_types *t, const struct rl_recording_meta *m
 			       rl_btf_cdef(t->btf, ids, nr_ids, &t->cdef);
 		if (err)
 			return say(why, len, err, "its types cannot be declared: %s",
-				   strerror(-err));
+				   rl_btf_cdef_error(err));
 	}
 	err = rl_btf_ring_decoders(t->btf, t->rings, m->nr_rings);
 	if (err)
@@ -195,7 +195,9 @@ int rl_replay_feed_check(const struct rl_replay_feed *f, const struct rl_options
  * Times before t0 (a file not in time order) are due at once. */
 static void pace(uint64_t t, uint64_t t0, uint64_t start, volatile sig_atomic_t *exiting)
 {
-	uint64_t due = start + (t > t0 ? t - t0 : 0);
+	uint64_t gap = t > t0 ? t - t0 : 0;
+	/* Saturated: a gap of centuries waits until a stop signal, never wraps to now. */
+	uint64_t due = gap > UINT64_MAX - start ? UINT64_MAX : start + gap;
 	struct timespec ts = { .tv_sec = (time_t)(due / 1000000000ull),
 			       .tv_nsec = (long)(due % 1000000000ull) };
 
@@ -204,11 +206,39 @@ static void pace(uint64_t t, uint64_t t0, uint64_t start, volatile sig_atomic_t 
 		;
 }
 
+/* The recorded clock on_tick follows: a tick every interval from the first record's
+ * time t0. Ticks are counted, not kept as the time of the next one, so that a time near
+ * the end of the clock (a hostile file's) cannot wrap a sum. */
+struct replay_clock {
+	uint64_t interval;	/* ns, > 0 */
+	uint64_t t0;
+	uint64_t ticks;		/* given so far */
+	bool started;		/* t0 is set: 0 is a time like any other */
+};
+
+/* How many ticks are due at time t: whole intervals since t0, none before it. */
+static uint64_t ticks_due(const struct replay_clock *c, uint64_t t)
+{
+	return t > c->t0 ? (t - c->t0) / c->interval : 0;
+}
+
+/* Calls on_tick for every tick due at time t, until a stop signal or the loop is
+ * finished: a gap of centuries in a file owes billions of them. */
+static void tick_until(struct replay_clock *c, uint64_t t, struct rl_loop *loop)
+{
+	uint64_t due = ticks_due(c, t);
+
+	for (; c->ticks < due && !*loop->exiting && !rl_loop_finished(loop); c->ticks++) {
+		rl_lua_tick(loop->lua);
+		rl_loop_flush_output();
+	}
+}
+
 int rl_replay_feed_run(struct rl_replay_feed *f, const struct rl_options *opt,
 		       struct rl_loop *loop, struct rl_rec *batch, size_t cap)
 {
-	uint64_t interval = (uint64_t)opt->interval_ms * 1000000, t0 = 0, next_tick = 0, t;
-	uint64_t start = rl_now_ns();
+	struct replay_clock clock = { .interval = (uint64_t)opt->interval_ms * 1000000 };
+	uint64_t start = rl_now_ns(), t;
 	const char *why;
 	int n;
 
@@ -220,18 +250,15 @@ int rl_replay_feed_run(struct rl_replay_feed *f, const struct rl_options *opt,
 		}
 		if (n == 0)
 			break;
-		if (!t0) {
-			t0 = t;
-			next_tick = t + interval;
+		if (!clock.started) {
+			clock.t0 = t;
+			clock.started = true;
 		}
 		if (opt->realtime)
-			pace(t, t0, start, loop->exiting);
+			pace(t, clock.t0, start, loop->exiting);
+		tick_until(&clock, t, loop);
 		if (*loop->exiting)
 			break;
-		for (; t >= next_tick && !rl_loop_finished(loop); next_tick += interval) {
-			rl_lua_tick(loop->lua);
-			rl_loop_flush_output();
-		}
 		rl_loop_batch(loop, batch, (size_t)n);
 	}
 	return 0;

@@ -310,6 +310,9 @@ static int open_recorder(struct rl_session *s)
 	if (err == -EINVAL)
 		fprintf(stderr, "ringlua: --record %s: a ring's name or record type is not a C "
 				"identifier\n", s->opt.record);
+	else if (err == -EEXIST)
+		fprintf(stderr, "ringlua: --record %s: it exists already: a recording is always "
+				"a new file\n", s->opt.record);
 	else if (err)
 		fprintf(stderr, "ringlua: --record %s: %s\n", s->opt.record, strerror(-err));
 	return err;

@@ -320,8 +320,28 @@ struct emit {
 	bool int128;		/* a 128-bit integer is used: INT128_CDEF goes first */
 	char **names;		/* "struct x", "typedef y", ...: defined already, by any part */
 	size_t nr_names;
+	int depth;		/* levels the walk is in now (RL_BTF_DEPTH_MAX) */
 	int err;
 };
+
+/* Enters one level of a walk over the types: a step to a member's, an element's, a
+ * pointed-to or a named type. False past RL_BTF_DEPTH_MAX, with e->err -ELOOP: BTF
+ * checked without the kernel (a replay's) may chain as many types as it holds, and each
+ * level is a frame of the C stack. */
+static bool enter(struct emit *e)
+{
+	if (e->depth >= RL_BTF_DEPTH_MAX) {
+		e->err = e->err ? e->err : -ELOOP;
+		return false;
+	}
+	e->depth++;
+	return true;
+}
+
+static void leave(struct emit *e)
+{
+	e->depth--;
+}
 
 /* Whether the named type kind+name was defined already (by this BTF or an earlier
  * part); if not, remembers it as defined now. Two parts of one program agree on what a
@@ -426,8 +446,10 @@ static const char *int_name(const struct emit *e, const struct btf_type *t, bool
 static int layout(struct emit *e, uint32_t id, FILE *out, int depth);
 static void decl(struct emit *e, FILE *out, uint32_t id, const char *inner, int depth);
 
-/* LuaJIT's alignment of type id. */
-static int align_of(struct emit *e, uint32_t id)
+static int align_of(struct emit *e, uint32_t id);
+
+/* LuaJIT's alignment of type id, one level of the walk. */
+static int type_align(struct emit *e, uint32_t id)
 {
 	const struct btf_type *t;
 
@@ -453,6 +475,18 @@ static int align_of(struct emit *e, uint32_t id)
 		return e->aligns[id];
 	}
 	return 1;
+}
+
+/* LuaJIT's alignment of type id; 1 past the depth bound (the walk has failed then). */
+static int align_of(struct emit *e, uint32_t id)
+{
+	int align = 1;
+
+	if (enter(e)) {
+		align = type_align(e, id);
+		leave(e);
+	}
+	return align;
 }
 
 static void pad(FILE *out, int *nr_pads, int64_t bytes, int depth)
@@ -575,6 +609,8 @@ static void decl(struct emit *e, FILE *out, uint32_t id, const char *inner, int 
 	char wrapped[512];
 	const char *kw;
 
+	if (!enter(e))
+		return;
 	id = skip_mods(e, id);
 	t = btf__type_by_id(e->btf, id);
 	if (!id || !t) {
@@ -610,6 +646,7 @@ static void decl(struct emit *e, FILE *out, uint32_t id, const char *inner, int 
 			fprintf(out, "%s%s", kw, name_of(e, t));
 		fprintf(out, "%s%s", *inner ? " " : "", inner);
 	}
+	leave(e);
 }
 
 /* An enum's constants, for ffi.C: as the enum itself when LuaJIT can hold it, else as
@@ -651,7 +688,7 @@ static void define(struct emit *e, uint32_t id)
 
 	id = skip_mods(e, id);
 	t = btf__type_by_id(e->btf, id);
-	if (!id || !t || e->state[id] != UNSEEN || e->err)
+	if (!id || !t || e->state[id] != UNSEEN || e->err || !enter(e))
 		return;
 	e->state[id] = DEFINING;
 	if (btf_is_ptr(t)) {
@@ -689,6 +726,7 @@ static void define(struct emit *e, uint32_t id)
 		}
 	}
 	e->state[id] = DEFINED;
+	leave(e);
 }
 
 /* Defines the types of one part, with per-id state of its own. Returns 0 or -errno. */
@@ -742,6 +780,16 @@ int rl_btf_cdef_parts(const struct rl_btf_part *parts, size_t n, char **out)
 	return err;
 }
 
+const char *rl_btf_cdef_error(int err)
+{
+	static _Thread_local char text[64];
+
+	if (err != -ELOOP)
+		return strerror(-err);
+	snprintf(text, sizeof(text), "types nest deeper than %d levels", RL_BTF_DEPTH_MAX);
+	return text;
+}
+
 int rl_btf_cdef(const struct btf *btf, const uint32_t *ids, size_t n, char **out)
 {
 	struct rl_btf_part part = { btf, ids, n };
@@ -766,5 +814,9 @@ int rl_btf_decl(const struct btf *btf, uint32_t id, char **out)
 	decl(&e, f, id, "", 0);
 	fclose(f);
 	free(e.aligns);
+	if (e.err) {
+		free(*out); /* a declaration cut short */
+		*out = NULL;
+	}
 	return e.err;
 }

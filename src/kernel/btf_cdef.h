@@ -36,6 +36,12 @@ bool rl_btf_printable(const struct btf *btf, const uint32_t *ids, size_t n);
 int rl_btf_record_type(const struct btf *btf, const char *map, const char *named,
 		       bool only_ring, char *ctype, size_t len);
 
+/* The most levels the walks that declare types go (a member's, an element's, a
+ * pointed-to or a named type is one level deeper): a frame of the C stack each. The
+ * kernel takes no BTF that nests deeper than 32 of its own levels, which are a few of
+ * these; hostile BTF checked without it may chain as many types as it holds. */
+#define RL_BTF_DEPTH_MAX 256
+
 /* The C declarations of the types ids[0..n-1] and of every type they refer to, each once
  * and in an order that declares a type before its use, as a malloc'd string in *out.
  * They are for LuaJIT's ffi.cdef: each struct is laid out with explicit padding so that
@@ -43,8 +49,14 @@ int rl_btf_record_type(const struct btf *btf, const char *map, const char *named
  * anonymous unions and structs, flexible arrays); bool is LuaJIT's; enums that are not
  * 4 bytes or hold values past an int become integers of their size (with their
  * constants declared where they fit an int); 128-bit integers become rl_uint128_t, two
- * 64-bit halves lo and hi. Returns 0 or -errno (-EINVAL for BTF that is not sound). */
+ * 64-bit halves lo and hi. Returns 0 or -errno (-EINVAL for BTF that is not sound;
+ * -ELOOP for types that nest deeper than RL_BTF_DEPTH_MAX levels, or anonymous structs
+ * and unions deeper than 32). */
 int rl_btf_cdef(const struct btf *btf, const uint32_t *ids, size_t n, char **out);
+
+/* What an error of rl_btf_cdef, rl_btf_cdef_parts or rl_btf_decl means, for a line
+ * ("types nest deeper than 256 levels" for -ELOOP, else strerror's). */
+const char *rl_btf_cdef_error(int err);
 
 /* Types of one BTF, for rl_btf_cdef_parts. */
 struct rl_btf_part {
@@ -59,7 +71,7 @@ int rl_btf_cdef_parts(const struct rl_btf_part *parts, size_t n, char **out);
 
 /* The C type of id as rl_btf_cdef declares it ("uint32_t", "struct key", "char[16]"),
  * malloc'd into *out, for ffi.typeof once that declaration is made. btf must have
- * passed rl_btf_valid. Returns 0 or -errno. */
+ * passed rl_btf_valid. Returns 0 or -errno (-ELOOP as rl_btf_cdef's). */
 int rl_btf_decl(const struct btf *btf, uint32_t id, char **out);
 
 #endif

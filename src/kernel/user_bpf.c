@@ -215,7 +215,7 @@ static int make_cdef(struct rl_user_bpf *u)
 	}
 	if (err)
 		fprintf(stderr, "ringlua: %s: cannot write out its types: %s\n", u->name,
-			strerror(-err));
+			rl_btf_cdef_error(err));
 	free(ids);
 	return err;
 }

@@ -96,20 +96,38 @@ static int header(const struct rl_recording_meta *m, char **buf, size_t *len)
 	return fclose(f) ? -ENOMEM : 0;
 }
 
+/* Creates path as a new file of mode 0600: never an existing file, nor where a link
+ * there points (O_EXCL takes no link, even a dangling one), and whatever the umask.
+ * Returns the descriptor or -errno (-EEXIST when path exists). */
+static int create_new(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	/* Left in place on a failure: unlinking the name again could remove a file
+	 * someone put there since. */
+	if (fchmod(fd, 0600)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int rl_recorder_open(struct rl_recorder **out, const char *path,
 		     const struct rl_recording_meta *meta)
 {
 	bool ok = meta_ok(meta);
 	struct rl_recorder *r = calloc(1, sizeof(*r));
-	int fd = ok ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	int fd = ok ? create_new(path) : -EINVAL;
 	char *hdr = NULL;
 	size_t len = 0;
 	int err;
 
-	if (!ok)
-		err = -EINVAL;
-	else if (fd < 0)
-		err = -errno;
+	if (fd < 0)
+		err = fd;
 	else
 		err = r ? header(meta, &hdr, &len) : -ENOMEM;
 

@@ -43,8 +43,10 @@ struct rl_recording_meta {
 struct rl_recorder;
 struct rl_replay;
 
-/* Creates path (mode 0600) and writes the header. Returns 0, or -errno (-EINVAL: a
- * source or ring name that is not a C identifier (util/ident.h), or a type that
+/* Creates path as a new file of mode 0600 and writes the header. An existing path, a
+ * link too, is refused: a recording never goes into a file someone else made or
+ * through a link someone planted. Returns 0, or -errno (-EEXIST: path exists; -EINVAL:
+ * a source or ring name that is not a C identifier (util/ident.h), or a type that
  * rl_recording_ctype_ok refuses: the reader would refuse them). */
 int rl_recorder_open(struct rl_recorder **out, const char *path,
 		     const struct rl_recording_meta *meta);

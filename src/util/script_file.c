@@ -24,8 +24,6 @@ static bool trusted_owner(uid_t uid)
 
 static const char *check_file(const struct stat *st)
 {
-	if (!S_ISREG(st->st_mode))
-		return "not a regular file";
 	if (st->st_nlink != 1)
 		return "it has more than one hard link";
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
@@ -127,17 +125,42 @@ static int read_all(int fd, size_t size, char **text, size_t *len)
 	return 0;
 }
 
+/* Opens path for reading without blocking (opening a FIFO or a device could wait
+ * forever) and, unless follow, not through a link as its last component: the link is
+ * someone's, whatever the file it names. Returns the descriptor, or -errno with *why
+ * set (-EPERM for a link). */
+static int open_file(const char *path, bool follow, const char **why)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+	int err = errno;
+	struct stat st;
+
+	if (fd >= 0)
+		return fd;
+	if (err == ELOOP && !follow && !lstat(path, &st) && S_ISLNK(st.st_mode)) {
+		*why = "it is a symbolic link";
+		return -EPERM;
+	}
+	*why = strerror(err);
+	return -err;
+}
+
 int rl_script_read(const char *path, bool unsafe_perms, char **text, size_t *len,
 		   const char **why)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
-	int err = 0;
+	int err = 0, fd;
 
 	*why = NULL;
-	if (fd < 0 || fstat(fd, &st)) {
+	fd = open_file(path, unsafe_perms, why);
+	if (fd < 0) {
+		err = fd;
+	} else if (fstat(fd, &st)) {
 		err = -errno;
 		*why = strerror(errno);
+	} else if (!S_ISREG(st.st_mode)) {
+		err = -EINVAL;
+		*why = "not a regular file";
 	} else if (st.st_size > MAX_SCRIPT_BYTES) {
 		err = -EFBIG;
 		*why = "larger than 64 MiB";

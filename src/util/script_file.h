@@ -8,10 +8,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Reads path into a malloc'd, NUL-terminated *text (length in *len). With unsafe_perms
- * the ownership and permission checks are skipped. Returns 0, or -errno with *why set
- * to a short reason (a static string) for the caller to print: -EPERM for a file that
- * fails the checks, -ENOEXEC for bytecode (refused even with unsafe_perms). */
+/* Reads path into a malloc'd, NUL-terminated *text (length in *len), at most its size
+ * when opened. It is opened without blocking and must be a regular file (a FIFO or a
+ * device is refused before anything is read); a link as its last component is
+ * refused. With unsafe_perms the link, ownership and permission checks are skipped.
+ * Returns 0, or -errno with *why set to a short reason (a static string) for the caller
+ * to print: -EPERM for a file that fails the checks, -EINVAL for one that is not a
+ * regular file and -ENOEXEC for bytecode (both refused even with unsafe_perms). */
 int rl_script_read(const char *path, bool unsafe_perms, char **text, size_t *len,
 		   const char **why);
 

@@ -86,6 +86,26 @@ run_ringlua() {
   timeout -s KILL 60 "$RINGLUA" "$@" > "$TMP/out" 2> "$TMP/err" || RC=$?
 }
 
+# nobody_ringlua: a copy of ringlua and its Lua modules under $TMP/inst that nobody can
+# run (the build tree may sit where nobody cannot reach); prints the copy's path.
+nobody_ringlua() {
+  if [ ! -x "$TMP/inst/bin/ringlua" ]; then
+    mkdir -p "$TMP/inst/bin" "$TMP/inst/share/ringlua"
+    cp "$RINGLUA" "$TMP/inst/bin/ringlua"
+    cp -r "$HERE/../../lua" "$TMP/inst/share/ringlua/"
+    chmod -R a+rX "$TMP/inst"
+  fi
+  echo "$TMP/inst/bin/ringlua"
+}
+
+# as_nobody CMD...: runs CMD as nobody (no groups, no capabilities) with a time limit;
+# sets RC, output in $TMP/out, $TMP/err.
+as_nobody() {
+  RC=0
+  timeout -s KILL 60 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+    "$@" > "$TMP/out" 2> "$TMP/err" || RC=$?
+}
+
 # start_ringlua_until TEXT ARGS...: starts ringlua ARGS in the background (stdout
 # $TMP/bg.out, stderr $TMP/bg.err) and waits until it printed TEXT from on_init, i.e.
 # once the ring is open and, for a built-in source, the BPF program attached.

@@ -72,7 +72,8 @@ refuse "$theirs" "owned by a user other than root or the invoking user"
 mkdir -m 777 "$TMP/open"
 cp "$ok" "$TMP/open/in_open_dir.lua"
 refuse "$TMP/open/in_open_dir.lua" "a directory above it is writable by someone else"
-refuse "$TMP/open" "not a regular file"
+expect 1 "cannot read script $TMP/open: not a regular file" "$TMP/open"
+expect 1 "cannot read script $TMP/open: not a regular file" --unsafe-perms "$TMP/open"
 pin=$(new_pin)
 produce --pin "$pin" --count 1
 run_ringlua --unsafe-perms --pin "$pin" --count 1 "$gw"

@@ -19,14 +19,10 @@ pass "record -> replay: the same $live_events lines (source=syscalls) as live"
 
 # No root needed: nobody replays it (a copy of ringlua and its modules that nobody can
 # reach), at the recorded pace too.
-mkdir -p "$TMP/inst/bin" "$TMP/inst/share/ringlua"
-cp "$RINGLUA" "$TMP/inst/bin/ringlua"
-cp -r "$HERE/../../lua" "$TMP/inst/share/ringlua/"
+nobody=$(nobody_ringlua)
 cp "$SCRIPTS/syscall_lines.lua" "$TMP/lines.lua"
-chmod -R a+rX "$TMP/inst" "$TMP/lines.lua" "$rec"
-RC=0
-timeout 60 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-  "$TMP/inst/bin/ringlua" --replay "$rec" --realtime "$TMP/lines.lua" > "$TMP/out" 2> "$TMP/err" || RC=$?
+chmod a+r "$TMP/lines.lua" "$rec"
+as_nobody "$nobody" --replay "$rec" --realtime "$TMP/lines.lua"
 assert_eq "$RC" 0 "exit code of the replay as nobody"
 cmp "$TMP/live" "$TMP/out" || fail "the replay as nobody differs"
 pass "nobody replays it (--realtime) with the same output"
@@ -95,9 +91,7 @@ expect_bad "a record type its BTF lacks" "ring events: its type struct nowhere_e
 perl -0777 -pe 's/\x00comm\x00/\x00co"m\x00/' "$rec" > "$TMP/bad.rec"
 cmp -s "$rec" "$TMP/bad.rec" && fail "no member 'comm' in the recording's BTF to spoil"
 chmod a+r "$TMP/bad.rec"
-RC=0
-timeout 60 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-  "$TMP/inst/bin/ringlua" --replay "$TMP/bad.rec" "$TMP/lines.lua" > "$TMP/out" 2> "$TMP/err" || RC=$?
+as_nobody "$nobody" --replay "$TMP/bad.rec" "$TMP/lines.lua"
 assert_eq "$RC" 1 "exit code of BTF with a bad name, as nobody"
 assert_contains "$TMP/err" "ringlua: --replay $TMP/bad.rec: its BTF has names that are not C identifiers" "bad BTF name"
 pass "a BTF member name that is not an identifier -> 1 (as nobody: no kernel check)"

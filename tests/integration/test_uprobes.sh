@@ -77,16 +77,13 @@ pass "-l uprobe:PATH:GLOB; -lv with the record's fields"
 
 # Without root: sources and uprobes are listed; tracepoints, from root's tracefs, are not,
 # and -l says so.
-as_nobody() { timeout 60 setpriv --reuid=65534 --regid=65534 --clear-groups "$RINGLUA" "$@"; }
-RC=0
-as_nobody -l 'sys*' > "$TMP/out" 2> "$TMP/err" || RC=$?
+as_nobody "$(nobody_ringlua)" -l 'sys*'
 assert_eq "$RC" 0 "exit code of -l as nobody"
 assert_eq "$(cat "$TMP/out")" "$(printf 'syscalls\nsyscall_exit')" "the sources as nobody"
 # (Unless this machine's tracefs lets others read it.)
 [ ! -s "$TMP/err" ] || assert_eq "$(cat "$TMP/err")" \
   "ringlua: -l: tracepoints not listed: tracefs is readable by root only" "the note as nobody"
-RC=0
-as_nobody -l "uprobe:libc:malloc" > "$TMP/out" 2> "$TMP/err" || RC=$?
+as_nobody "$(nobody_ringlua)" -l "uprobe:libc:malloc"
 assert_eq "$RC" 0 "exit code of -l uprobe: as nobody"
 assert_matches "$TMP/out" '^uprobe:/.*/libc\.so\.6:malloc$' "libc's malloc as nobody"
 pass "-l as nobody: sources and uprobes, and a note for tracepoints"

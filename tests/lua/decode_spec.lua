@@ -1,6 +1,7 @@
 -- Specs of the decoding path's Lua side: JSON strings and numbers, and a decoder as the
 -- C host generates it.
 local ffi = require("ffi")
+local ringlua = require("ringlua")
 
 describe("decode", function()
   local decode
@@ -33,9 +34,40 @@ function(p) local e = cast(T, p)
 ]]
     decode._install("m", "struct spec_rec", source)
     local rec = ffi.new("struct spec_rec", { 42, "ab", 18446744073709551615ULL })
-    assert.are.same({ pid = 42, comm = "ab", big = 2 ^ 64 }, decode.decode(rec, "m"))
+    local len = ffi.sizeof(rec)
+    assert.are.same({ pid = 42, comm = "ab", big = 2 ^ 64 }, decode.decode(rec, len, "m"))
     assert.are.equal('{"map":"m","pid":42,"comm":"ab","big":18446744073709551615}',
-                     decode.json(rec, "m"))
+                     decode.json(rec, len, "m"))
+  end)
+
+  describe("a record shorter than its type", function()
+    local short
+    before_each(function()
+      ringlua.cdef_once("struct spec_big", "struct spec_big { uint64_t a; uint8_t b[4088]; };")
+      -- A decoder that would read the whole type: it must not be called.
+      decode._install("big", "struct spec_big", "return function() error('read') end, " ..
+                                                "function() error('read') end")
+      short = ffi.new("uint8_t[8]", { 1, 2, 3, 4, 5, 6, 7, 8 })
+    end)
+
+    it("is an error to decode", function()
+      assert.has_error(function() decode.decode(short, 8, "big") end,
+                       "a record of 8 bytes is shorter than struct spec_big (4096 bytes)")
+    end)
+
+    it("is written in JSON as its bytes", function()
+      assert.are.equal('{"map":"big","len":8,"hex":"0102030405060708"}',
+                       decode.json(short, 8, "big"))
+    end)
+  end)
+
+  it("wants the length of a record that is not the one being handled", function()
+    decode._install("m2", "struct spec_rec", "return function() return {} end, " ..
+                                             "function() return '' end")
+    local rec = ffi.new("struct spec_rec")
+    assert.has_error(function() decode.decode(rec, "m2") end,
+                     "the length of the record at ptr is not known (it is not the record " ..
+                     "being handled): pass it, as in ringlua.decode(ptr, len)")
   end)
 
   it("says a ring has no decoder rather than guessing", function()

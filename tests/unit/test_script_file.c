@@ -17,6 +17,8 @@
 
 /* Reads of a path whose directory flips between a safe and an unsafe one. */
 #define RACE_READS 20000
+/* Far longer than reading a FIFO takes when it is refused at once. */
+#define FIFO_SECONDS 10
 
 static char base[] = "/tmp/ringlua_script_file.XXXXXX";
 static atomic_int flipping;
@@ -121,10 +123,33 @@ static void a_directory_swapped_while_reading_never_lets_the_unsafe_file_in(void
 	CHECK(accepted_bad == 0);
 }
 
+/* A FIFO is refused without waiting for a writer, with or without the checks; a
+ * link at the file's name is refused unless the checks are off. */
+static void a_fifo_or_a_link_is_refused_before_anything_is_read(void)
+{
+	char p[PATH_MAX], *text;
+	const char *why;
+	size_t len;
+
+	in_base(p, "good/fifo.lua");
+	CHECK(mkfifo(p, 0644) == 0);
+	alarm(FIFO_SECONDS); /* a blocking open ends the test here */
+	CHECK(rl_script_read(p, false, &text, &len, &why) == -EINVAL);
+	CHECK(strcmp(why, "not a regular file") == 0);
+	CHECK(rl_script_read(p, true, &text, &len, &why) == -EINVAL);
+	alarm(0);
+	in_base(p, "good/link.lua");
+	CHECK(symlink("s.lua", p) == 0);
+	CHECK(rl_script_read(p, false, &text, &len, &why) == -EPERM);
+	CHECK(strcmp(why, "it is a symbolic link") == 0);
+	CHECK(rl_script_read(p, true, &text, &len, &why) == 0 && strcmp(text, "good") == 0);
+	free(text);
+}
+
 static void remove_tree(void)
 {
-	static const char *const names[] = { "good/s.lua", "bad/s.lua", "good", "bad", "d",
-					     "d.new" };
+	static const char *const names[] = { "good/s.lua", "bad/s.lua", "good/fifo.lua",
+					     "good/link.lua", "good", "bad", "d", "d.new" };
 	char p[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -142,6 +167,7 @@ int main(void)
 	}
 	RUN(a_file_in_a_directory_others_can_write_is_refused);
 	RUN(a_directory_swapped_while_reading_never_lets_the_unsafe_file_in);
+	RUN(a_fifo_or_a_link_is_refused_before_anything_is_read);
 	remove_tree();
 	return check_summary();
 }
