@@ -50,7 +50,8 @@ local function make_dispatch(shared, by_ring, on_event)
 end
 
 -- The same for tracepoint probes, which share one ring: each record names its probe
--- (its index in the ring table) in its header, and goes to that probe's handler.
+-- (its index in the ring table) in its header, and goes to that probe's handler. And the
+-- same stop after os.exit.
 local function make_tagged_dispatch(shared, by_ring, on_event, header_t)
   local cast = ffi.cast
   return function(first, n)
@@ -60,6 +61,7 @@ local function make_tagged_dispatch(shared, by_ring, on_event, header_t)
       local r = recs[i]
       local handler = by_ring[cast(header_t, r.data).probe] or on_event
       handler(r.data, r.len)
+      if shared.exit_requested ~= 0 then return end
     end
   end
 end
