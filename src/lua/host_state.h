@@ -31,6 +31,8 @@ struct rl_lua {
 	lua_State *L;		/* the running state; a reload builds another, then swaps */
 	struct rl_lua_opts o;
 	const char *source;	/* as given to rl_lua_init, for the states of reloads */
+	char *chosen_by;	/* the name that chose it: -s, else the first version's
+				 * `source` ("profile:hz:99"); NULL: neither */
 	int argc;
 	char **argv;
 	struct rl_dispatch shared;

@@ -411,10 +411,15 @@ static int init_state(struct rl_lua *h, lua_State *L)
 
 int rl_lua_init(struct rl_lua *h, const char *source, int argc, char **argv)
 {
+	const char *chosen_by = h->o.source_option ? h->o.source_option : rl_lua_source(h);
 	int err;
 
 	if (h->phase != PHASE_DECLARED)
 		return -EINVAL;
+	if (chosen_by && !(h->chosen_by = strdup(chosen_by))) {
+		fprintf(stderr, "ringlua: out of memory\n");
+		return -ENOMEM;
+	}
 	h->source = source;
 	h->argc = argc;
 	h->argv = argv;
@@ -439,8 +444,17 @@ static bool push_state_export(struct rl_lua *h)
 	return false;
 }
 
+/* Whether a new version asks for the running source: by its name ("profile"), or by the
+ * name that chose it ("profile:hz:99"). */
+static bool asks_for_running_source(const struct rl_lua *h, const char *wanted)
+{
+	return (h->source && !strcmp(wanted, h->source)) ||
+	       (h->chosen_by && !strcmp(wanted, h->chosen_by));
+}
+
 /* The event source is chosen once, at start: a new version that asks for another
- * source than the old one did still gets the running source, and is told so. */
+ * source than the old one did still gets the running source, and is told so (not when
+ * what it asks for is the running source: a change back, or -s's). */
 static void warn_source_change(const struct rl_lua *h, lua_State *L)
 {
 	const char *old, *wanted;
@@ -449,7 +463,7 @@ static void warn_source_change(const struct rl_lua *h, lua_State *L)
 	lua_getfield(L, SLOT_CTL, "source");
 	old = lua_tostring(h->L, -1);
 	wanted = lua_tostring(L, -1);
-	if (wanted && (!old || strcmp(wanted, old) != 0))
+	if (wanted && (!old || strcmp(wanted, old) != 0) && !asks_for_running_source(h, wanted))
 		fprintf(stderr, "ringlua: reload: %s now asks for source '%s'; the running "
 				"source '%s' stays until ringlua is restarted\n", h->o.script,
 			wanted, h->source);
@@ -654,5 +668,6 @@ void rl_lua_close(struct rl_lua *h)
 	for (size_t i = 0; i < h->nr_files; i++)
 		free(h->files[i]);
 	free(h->files);
+	free(h->chosen_by);
 	free(h);
 }
