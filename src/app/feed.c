@@ -265,6 +265,7 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 	    choose_timestamps(opt, lua, &filter.timestamps))
 		return -EINVAL;
 	filter.kagg = rl_lua_field(lua, "kernel_aggs") != NULL;
+	filter.kagg_deliver = rl_lua_flag(lua, "kernel_deliver");
 	if (!opt->pin && name && rl_tp_is_probe(name))
 		return open_probes(f, opt, name, &filter);
 	if (choose_probe(opt, lua, &probe))

@@ -213,6 +213,16 @@ const char *rl_lua_field(const struct rl_lua *h, const char *name)
 	return ctl_string(h, name);
 }
 
+bool rl_lua_flag(const struct rl_lua *h, const char *name)
+{
+	bool value;
+
+	lua_getfield(h->L, SLOT_CTL, name);
+	value = lua_toboolean(h->L, -1);
+	lua_pop(h->L, 1);
+	return value;
+}
+
 int rl_lua_globals(const struct rl_lua *h,
 		   int (*fn)(void *ctx, const char *name, const char *value, const char *type),
 		   void *ctx)
