@@ -71,7 +71,7 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	 * so does a tick that is due, for ticks (and --stats) to keep their schedule. The
 	 * script's own stops (os.exit, the error limit, a watchdog verdict) end it too,
 	 * whichever batch or ring they came in. */
-	if (l->drain_until ? start >= l->drain_until : *l->exiting != 0)
+	if (l->drain_until ? start >= l->drain_until : l->signals->exiting != 0)
 		return 0;
 	if (rl_loop_finished(l))
 		return 0;
@@ -318,8 +318,8 @@ static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
 
 	rl_nats_out_flush(l->output); /* what the batches emitted, to the publisher */
 	note_saves(l, now, reload_at);
-	if (*l->reload || (*reload_at && now >= *reload_at)) {
-		*l->reload = 0;
+	if (l->signals->reload || (*reload_at && now >= *reload_at)) {
+		l->signals->reload = 0;
 		*reload_at = 0;
 		reload_script(l);
 	}
@@ -426,7 +426,7 @@ static int poll_until_stopped(struct rl_loop *l)
 	uint64_t reload_at = 0;
 
 	/* rl_loop_run handed the watcher its files and started --stats' count. */
-	while (!*l->exiting && !rl_loop_finished(l)) {
+	while (!l->signals->exiting && !rl_loop_finished(l)) {
 		int n = poll_feed(l, poll_timeout_ms(l, rl_now_us(), l->next_tick, reload_at));
 		int gone = output_gone();
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ring/ring.h"
+#include "app/signals.h"
 #include "app/stats.h"
 
 /* Records per batch: one entry into Lua hands over up to this many. */
@@ -30,10 +31,9 @@ struct rl_loop {
 	struct rl_lua *lua;
 	uint64_t limit;		/* stop after this many events; 0: never */
 	uint32_t interval_ms;	/* on_tick period */
-	volatile sig_atomic_t *exiting; /* set by the signal handler */
+	struct rl_signals *signals; /* stop and reload requests */
 	int watch_pid;		/* stop once this process is gone; 0: none */
 	struct rl_watch *watch;	/* reports saves of the script's files; NULL: none */
-	volatile sig_atomic_t *reload; /* set by the signal handler: reload now */
 	size_t watched;		/* files of the script handed to the watcher so far */
 	uint64_t drain_until;	/* in the exit drain: no records handed out from then on */
 	/* Lost events: the BPF side's count of records it could not reserve (and the

@@ -212,7 +212,7 @@ int rl_replay_feed_run(struct rl_replay_feed *f, const struct rl_options *opt,
 	const char *why;
 	int n;
 
-	while (!*loop->exiting && !rl_loop_finished(loop)) {
+	while (!loop->signals->exiting && !rl_loop_finished(loop)) {
 		n = rl_replay_next(f->rec, batch, cap, &t, &why);
 		if (n < 0) {
 			fprintf(stderr, "ringlua: --replay %s: %s\n", opt->replay, why);
@@ -225,8 +225,8 @@ int rl_replay_feed_run(struct rl_replay_feed *f, const struct rl_options *opt,
 			next_tick = t + interval;
 		}
 		if (opt->realtime)
-			pace(t, t0, start, loop->exiting);
-		if (*loop->exiting)
+			pace(t, t0, start, &loop->signals->exiting);
+		if (loop->signals->exiting)
 			break;
 		for (; t >= next_tick && !rl_loop_finished(loop); next_tick += interval) {
 			rl_lua_tick(loop->lua);
