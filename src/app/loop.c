@@ -237,6 +237,17 @@ static int watch_process(const struct rl_loop *l)
 	return fd;
 }
 
+/* Stop requests end the consumer's wait at once: their eventfd is among its wake fds.
+ * Returns 0 or -errno (printed). */
+static int watch_stop_requests(const struct rl_loop *l)
+{
+	int err = rl_consumer_add_wake_fd(l->consumer, l->signals->stop_fd);
+
+	if (err)
+		fprintf(stderr, "ringlua: cannot watch for stop requests: %s\n", strerror(-err));
+	return err;
+}
+
 /* Whether the watched process has exited: its pidfd is readable from then on. */
 static bool watched_process_gone(const struct rl_loop *l, bool at_tick)
 {
@@ -448,8 +459,10 @@ static int poll_until_stopped(struct rl_loop *l)
 
 int rl_loop_run(struct rl_loop *l)
 {
-	int err;
+	int err = watch_stop_requests(l);
 
+	if (err)
+		return err;
 	l->next_tick = rl_now_us() + (uint64_t)l->interval_ms * 1000;
 	l->pid_fd = watch_process(l);
 	watch_files(l);

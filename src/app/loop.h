@@ -75,8 +75,8 @@ bool rl_loop_finished(const struct rl_loop *l);
  * at one write per interval rather than per event. */
 void rl_loop_flush_output(void);
 
-/* Polls until a signal, the event limit, the error limit, or the end of the watched
- * process (seen when it happens, through a pidfd; where pidfds are missing, checked every
+/* Polls until a stop request (whose signals->stop_fd ends any wait at once), the event
+ * limit, the error limit, or the end of the watched process (seen when it happens, through a pidfd; where pidfds are missing, checked every
  * interval), ticking on schedule under any load, reloading the script when its files
  * are saved or *reload is set; then drains what the rings hold, for at most two rounds
  * and 50 ms (unless a limit stopped it). Returns 0 or -errno. */

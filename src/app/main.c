@@ -1,6 +1,7 @@
 /* ringlua: consume BPF ring buffers and hand every event to a LuaJIT script. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 
 #include "app/cli.h"
@@ -20,6 +21,7 @@ int main(int argc, char **argv)
 {
 	struct rl_options opt;
 	struct rl_session *session = NULL;
+	struct rl_signals *signals;
 	int err, status;
 
 	/* Options; --help and --version end here. */
@@ -55,7 +57,11 @@ int main(int argc, char **argv)
 
 	/* The script and what feeds it, up to on_init; then events until a stop, a limit
 	 * or the end of what is traced; then on_exit, the summary and the exit status. */
-	err = rl_session_open(&session, &opt, rl_signals_install());
+	err = rl_signals_install(&signals);
+	if (err)
+		fprintf(stderr, "ringlua: cannot set up the stop signals: %s\n", strerror(-err));
+	if (!err)
+		err = rl_session_open(&session, &opt, signals);
 	if (!err)
 		err = rl_session_run(session);
 	status = rl_session_finish(session, err);

@@ -10,10 +10,15 @@ struct rl_signals {
 	volatile sig_atomic_t exiting;	/* stop requests (SIGINT/SIGTERM), counted: a
 					 * second one interrupts on_exit */
 	volatile sig_atomic_t reload;	/* SIGHUP */
+	/* An eventfd, readable from the first stop request on: a wait that watches it ends
+	 * at once whenever the request came, also between a look at `exiting` and the
+	 * wait, where the signal interrupts no wait. Never read. */
+	int stop_fd;
 };
 
 /* Installs the handlers of SIGINT, SIGTERM and SIGHUP, and ignores SIGPIPE (a write to a
- * reader that went away fails instead). Returns the flags they set. */
-struct rl_signals *rl_signals_install(void);
+ * reader that went away fails instead); *out is the flags they set. Returns 0 or -errno
+ * (no eventfd). */
+int rl_signals_install(struct rl_signals **out);
 
 #endif
