@@ -546,7 +546,9 @@ static void print_kagg_lost(struct rl_session *s)
 /* After a run to its end: on_exit, and the one-line summary. Returns the exit status. */
 static int end_script(struct rl_session *s)
 {
-	int status = rl_lua_exit(s->lua) ? RL_EXIT_FAIL : RL_EXIT_OK;
+	int err = rl_lua_exit(s->lua);
+	/* An on_exit cut short by a second stop request ends as asked: no failure. */
+	int status = err && err != -EINTR ? RL_EXIT_FAIL : RL_EXIT_OK;
 
 	rl_nats_out_drain(s->output); /* on_exit's lines too, for the summary's counts */
 

@@ -40,6 +40,7 @@ struct rl_lua {
 	uint64_t errors;
 	uint64_t reloads;
 	enum rl_watchdog_verdict stopped; /* the watchdog cut a call short */
+	enum rl_watchdog_verdict last_verdict; /* what it did to the last call */
 	bool out_of_memory;	/* the memory limit stopped a call */
 	const char *fail_prefix; /* before setup errors: says when a reload failed */
 	char **files;		/* the script and the modules loaded beside it */

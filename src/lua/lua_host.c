@@ -639,9 +639,10 @@ int rl_lua_render_metrics(struct rl_lua *h, uint64_t max_series, char **text, si
 int rl_lua_exit(struct rl_lua *h)
 {
 	rl_errlog_flush(&h->errlog);
-	if (push_hook(h->L, "on_exit") == 0 && rl_host_call(h, h->L, 0, 0, "on_exit"))
-		return rl_host_setup_error(h, h->L, -EINVAL);
-	return 0;
+	if (push_hook(h->L, "on_exit") || rl_host_call(h, h->L, 0, 0, "on_exit") == 0)
+		return 0;
+	return rl_host_setup_error(h, h->L, h->last_verdict == RL_WATCHDOG_INTERRUPT ?
+					    -EINTR : -EINVAL);
 }
 
 uint64_t rl_lua_errors(const struct rl_lua *h)

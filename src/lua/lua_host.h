@@ -140,7 +140,8 @@ void rl_lua_tick(struct rl_lua *h);
 int rl_lua_render_metrics(struct rl_lua *h, uint64_t max_series, char **text, size_t *len,
 			  uint64_t *dropped);
 
-/* Calls on_exit() if the script has one. Returns 0 or -errno (error printed). */
+/* Calls on_exit() if the script has one. Returns 0 or -errno (error printed): -EINTR
+ * when a stop signal that came during the call interrupted it. */
 int rl_lua_exit(struct rl_lua *h);
 
 /* Handler errors so far, and whether the script must stop: the error limit reached, a
