@@ -76,10 +76,11 @@ bool rl_loop_finished(const struct rl_loop *l);
 void rl_loop_flush_output(void);
 
 /* Polls until a stop request (whose signals->stop_fd ends any wait at once), the event
- * limit, the error limit, or the end of the watched process (seen when it happens, through a pidfd; where pidfds are missing, checked every
- * interval), ticking on schedule under any load, reloading the script when its files
- * are saved or *reload is set; then drains what the rings hold, for at most two rounds
- * and 50 ms (unless a limit stopped it). Returns 0 or -errno. */
+ * limit, the error limit, or the end of the watched process (seen when it happens,
+ * through a pidfd; where pidfds are missing, checked every interval), ticking on
+ * schedule under any load, reloading the script when its files are saved or
+ * signals->reload is set; then drains what the rings hold, for at most two rounds and
+ * 50 ms (unless a limit stopped it). Returns 0 or -errno. */
 int rl_loop_run(struct rl_loop *l);
 
 #endif

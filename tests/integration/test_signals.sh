@@ -52,10 +52,8 @@ for _ in $(seq 1000); do
   sleep 0.01
 done
 assert_contains "$TMP/bg.out" "on_exit started" "on_exit after the first SIGINT"
-signal_ringlua INT
 gap=$(($(now_ms) - t0))
-RC=0
-wait "$BG" || RC=$?
+stop_ringlua INT
 assert_between "$gap" 0 $((SAME_REQUEST_MS - 1)) "ms from the first SIGINT to the second"
 assert_eq "$RC" 0 "exit code after two SIGINTs close together"
 assert_eq "$(count_lines "on_exit done" "$TMP/bg.out")" 1 "on_exit ran to its end, once"
@@ -79,9 +77,7 @@ start_ringlua --pin "$pin" --handler-timeout 0 "$TMP/slow_exit.lua" -- exit_cpu_
 signal_ringlua INT
 wait_output "on_exit done"
 t0=$(now_ms)
-signal_ringlua INT
-RC=0
-wait "$BG" || RC=$?
+stop_ringlua INT
 ms=$(($(now_ms) - t0))
 assert_eq "$RC" 0 "exit code after a second SIGINT interrupted on_exit"
 assert_between "$ms" 0 "$STOP_LIMIT_MS" "ms from the second SIGINT to the exit"
