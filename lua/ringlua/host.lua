@@ -51,7 +51,8 @@ end
 
 -- The same for tracepoint probes, which share one ring: each record names its probe
 -- (its index in the ring table) in its header, and goes to that probe's handler. A
--- record too short to hold the header (a corrupt recording's) goes to on_event.
+-- record too short to hold the header (a corrupt recording's) goes to on_event. And the
+-- same stop after os.exit.
 local function make_tagged_dispatch(shared, by_ring, on_event, header_t, header_size)
   local cast = ffi.cast
   return function(first, n)
@@ -61,6 +62,7 @@ local function make_tagged_dispatch(shared, by_ring, on_event, header_t, header_
       local r = recs[i]
       local handler = r.len >= header_size and by_ring[cast(header_t, r.data).probe] or on_event
       handler(r.data, r.len)
+      if shared.exit_requested ~= 0 then return end
     end
   end
 end

@@ -234,6 +234,17 @@ static int open_pin(const char *path)
 	return fd;
 }
 
+/* Tracepoint probes as the feed. A name that names none is a usage error on the
+ * command line (-s), and a failure of the script as its `source`, as an unknown built-in
+ * source is. Returns 0 or -errno (printed). */
+static int open_probes(struct rl_feed *f, const struct rl_options *opt, const char *names,
+		       const struct rl_source_filter *filter)
+{
+	int err = rl_feed_open_tracepoints(f, names, filter);
+
+	return err == -EDOM && !opt->source ? -EINVAL : err;
+}
+
 /* The one ring of a built-in source or a pinned map: loads the source's BPF unless
  * --pin names the ring. Returns 0 or -errno (printed). */
 static int load_source(struct rl_feed *f, const struct rl_options *opt,
@@ -254,8 +265,9 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 	    choose_timestamps(opt, lua, &filter.timestamps))
 		return -EINVAL;
 	filter.kagg = rl_lua_field(lua, "kernel_aggs") != NULL;
+	filter.kagg_deliver = rl_lua_flag(lua, "kernel_deliver");
 	if (!opt->pin && name && rl_tp_is_probe(name))
-		return rl_feed_open_tracepoints(f, name, &filter);
+		return open_probes(f, opt, name, &filter);
 	if (choose_probe(opt, lua, &probe))
 		return -EINVAL;
 	src = probe.source;

@@ -49,13 +49,13 @@ int rl_feed_open_user(struct rl_feed *f, const char *path, const struct rl_optio
 /* Opens the rest of the feed once the script's top level ran (lua: its `source`,
  * `bpf` and `globals`): the object the script names, loaded with its settings, or the
  * built-in source (with --per-cpu-rings, its rings in cpu_rings) or pinned ring. Fills
- * the ring table. Returns 0 or -errno (printed;
- * -EDOM for options that belong to the other kind of feed). */
+ * the ring table. Returns 0 or -errno (printed; -EDOM for options that belong to the
+ * other kind of feed, and for -s probes that name no tracepoint). */
 int rl_feed_load(struct rl_feed *f, const struct rl_options *opt, struct rl_lua *lua);
 
 /* Opens the tracepoints probes names (comma-separated, with wildcards) as the feed, one
  * tagged entry of the ring table per tracepoint, all on one ring. Returns 0 or -errno
- * (printed). */
+ * (printed; -EDOM for a name that names no tracepoint). */
 int rl_feed_open_tracepoints(struct rl_feed *f, const char *probes,
 			     const struct rl_source_filter *filter);
 

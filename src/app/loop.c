@@ -73,10 +73,10 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	 * so does a tick that is due, for ticks (and --stats) to keep their schedule. The
 	 * script's own stops (os.exit, the error limit, a watchdog verdict) end it too,
 	 * whichever batch or ring they came in. */
-	if (l->draining && !l->drain_until && *l->exiting)
+	if (l->draining && !l->drain_until && l->signals->exiting)
 		/* A stop signal in a whole drain bounds it from now on, as at a stop. */
 		l->drain_until = start + EXIT_DRAIN_US;
-	if (l->draining ? start >= l->drain_until && l->drain_until : *l->exiting != 0)
+	if (l->draining ? start >= l->drain_until && l->drain_until : l->signals->exiting != 0)
 		return 0;
 	if (rl_loop_finished(l))
 		return 0;
@@ -242,6 +242,17 @@ static int watch_process(const struct rl_loop *l)
 	return fd;
 }
 
+/* Stop requests end the consumer's wait at once: their eventfd is among its wake fds.
+ * Returns 0 or -errno (printed). */
+static int watch_stop_requests(const struct rl_loop *l)
+{
+	int err = rl_consumer_add_wake_fd(l->consumer, l->signals->stop_fd);
+
+	if (err)
+		fprintf(stderr, "ringlua: cannot watch for stop requests: %s\n", strerror(-err));
+	return err;
+}
+
 /* Whether the watched process has exited: its pidfd is readable from then on. */
 static bool watched_process_gone(const struct rl_loop *l, bool at_tick)
 {
@@ -323,8 +334,8 @@ static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
 
 	rl_nats_out_flush(l->output); /* what the batches emitted, to the publisher */
 	note_saves(l, now, reload_at);
-	if (*l->reload || (*reload_at && now >= *reload_at)) {
-		*l->reload = 0;
+	if (l->signals->reload || (*reload_at && now >= *reload_at)) {
+		l->signals->reload = 0;
 		*reload_at = 0;
 		reload_script(l);
 	}
@@ -407,7 +418,7 @@ static int drain_at_exit(struct rl_loop *l)
 	int64_t left;
 
 	l->draining = true;
-	l->drain_until = *l->exiting ? rl_now_us() + EXIT_DRAIN_US : 0;
+	l->drain_until = l->signals->exiting ? rl_now_us() + EXIT_DRAIN_US : 0;
 	rl_consumer_stop_holding(l->consumer); /* no record is newer than the stop */
 	for (int i = 0; i < EXIT_DRAIN_ROUNDS && !rl_loop_finished(l); i++) {
 		int n = poll_feed(l, 0);
@@ -418,7 +429,7 @@ static int drain_at_exit(struct rl_loop *l)
 			break;
 	}
 	/* Cut short by a stop: its time bound ran out, or the handler was interrupted. */
-	left = *l->exiting && (rl_lua_interrupted(l->lua) ||
+	left = l->signals->exiting && (rl_lua_interrupted(l->lua) ||
 			       (l->drain_until && rl_now_us() >= l->drain_until)) ?
 		       left_in_rings(l->consumer) : 0;
 	if (!rl_loop_finished(l))
@@ -435,7 +446,7 @@ static int poll_until_stopped(struct rl_loop *l)
 	uint64_t reload_at = 0;
 
 	/* rl_loop_run handed the watcher its files and started --stats' count. */
-	while (!*l->exiting && !rl_loop_finished(l)) {
+	while (!l->signals->exiting && !rl_loop_finished(l)) {
 		int n = poll_feed(l, poll_timeout_ms(l, rl_now_us(), l->next_tick, reload_at));
 		int gone = output_gone();
 
@@ -457,8 +468,10 @@ static int poll_until_stopped(struct rl_loop *l)
 
 int rl_loop_run(struct rl_loop *l)
 {
-	int err;
+	int err = watch_stop_requests(l);
 
+	if (err)
+		return err;
 	l->next_tick = rl_now_us() + (uint64_t)l->interval_ms * 1000;
 	l->pid_fd = watch_process(l);
 	watch_files(l);

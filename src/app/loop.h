@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ring/ring.h"
+#include "app/signals.h"
 #include "app/stats.h"
 
 /* Records per batch: one entry into Lua hands over up to this many. */
@@ -30,10 +31,9 @@ struct rl_loop {
 	struct rl_lua *lua;
 	uint64_t limit;		/* stop after this many events; 0: never */
 	uint32_t interval_ms;	/* on_tick period */
-	volatile sig_atomic_t *exiting; /* set by the signal handler */
+	struct rl_signals *signals; /* stop and reload requests */
 	int watch_pid;		/* stop once this process is gone; 0: none */
 	struct rl_watch *watch;	/* reports saves of the script's files; NULL: none */
-	volatile sig_atomic_t *reload; /* set by the signal handler: reload now */
 	size_t watched;		/* files of the script handed to the watcher so far */
 	/* -errno of a failure found after a batch was handled (the recording could not be
 	 * written): the batch still counts as taken, so that its position is published and
@@ -81,10 +81,11 @@ bool rl_loop_finished(const struct rl_loop *l);
  * at one write per interval rather than per event. */
 void rl_loop_flush_output(void);
 
-/* Polls until a signal, the event limit, the error limit, or the end of the watched
- * process (seen when it happens, through a pidfd; where pidfds are missing, checked every
- * interval), ticking on schedule under any load, reloading the script when its files
- * are saved or *reload is set; then drains what the rings hold, for at most two rounds
+/* Polls until a stop request (whose signals->stop_fd ends any wait at once), the event
+ * limit, the error limit, or the end of the watched process (seen when it happens,
+ * through a pidfd; where pidfds are missing, checked every interval), ticking on
+ * schedule under any load, reloading the script when its files are saved or
+ * signals->reload is set; then drains what the rings hold, for at most two rounds
  * (unless a limit stopped it): within 50 ms of a stop signal, whole when the watched
  * process ended. Returns 0 or -errno (l->failed, after a recording failed). */
 int rl_loop_run(struct rl_loop *l);

@@ -1,40 +1,14 @@
 /* ringlua: consume BPF ring buffers and hand every event to a LuaJIT script. */
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 
 #include "app/cli.h"
 #include "app/list.h"
 #include "app/session.h"
+#include "app/signals.h"
 #include "kernel/system.h"
-#include "lua/watchdog.h"
-
-/* What the signal handlers set: the one piece of state shared with them. */
-static struct rl_signals signals;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		signals.reload = 1;
-	else {
-		signals.exiting++; /* counted: a second one interrupts on_exit */
-		rl_watchdog_stop_signal();
-	}
-}
-
-static void install_signals(void)
-{
-	/* SA_RESTART: a signal must not fail the script's write to a full pipe (stdio would
-	 * drop what it holds). The waits that must wake, epoll_wait and nanosleep, end
-	 * with EINTR even so (signal(7)). */
-	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -46,6 +20,7 @@ int main(int argc, char **argv)
 {
 	struct rl_options opt;
 	struct rl_session *session = NULL;
+	struct rl_signals *signals;
 	int err, status;
 
 	/* Options; --help and --version end here. */
@@ -74,8 +49,11 @@ int main(int argc, char **argv)
 
 	/* The script and what feeds it, up to on_init; then events until a stop, a limit
 	 * or the end of what is traced; then on_exit, the summary and the exit status. */
-	install_signals();
-	err = rl_session_open(&session, &opt, &signals);
+	err = rl_signals_install(&signals);
+	if (err)
+		fprintf(stderr, "ringlua: cannot set up the stop signals: %s\n", strerror(-err));
+	if (!err)
+		err = rl_session_open(&session, &opt, signals);
 	if (!err)
 		err = rl_session_run(session);
 	status = rl_session_finish(session, err);

@@ -228,7 +228,7 @@ static void tick_until(struct replay_clock *c, uint64_t t, struct rl_loop *loop)
 {
 	uint64_t due = ticks_due(c, t);
 
-	for (; c->ticks < due && !*loop->exiting && !rl_loop_finished(loop); c->ticks++) {
+	for (; c->ticks < due && !loop->signals->exiting && !rl_loop_finished(loop); c->ticks++) {
 		rl_lua_tick(loop->lua);
 		rl_loop_flush_output();
 	}
@@ -242,7 +242,7 @@ int rl_replay_feed_run(struct rl_replay_feed *f, const struct rl_options *opt,
 	const char *why;
 	int n;
 
-	while (!*loop->exiting && !rl_loop_finished(loop)) {
+	while (!loop->signals->exiting && !rl_loop_finished(loop)) {
 		n = rl_replay_next(f->rec, batch, cap, &t, &why);
 		if (n < 0) {
 			fprintf(stderr, "ringlua: --replay %s: %s\n", opt->replay, why);
@@ -255,9 +255,9 @@ int rl_replay_feed_run(struct rl_replay_feed *f, const struct rl_options *opt,
 			clock.started = true;
 		}
 		if (opt->realtime)
-			pace(t, clock.t0, start, loop->exiting);
+			pace(t, clock.t0, start, &loop->signals->exiting);
 		tick_until(&clock, t, loop);
-		if (*loop->exiting)
+		if (loop->signals->exiting)
 			break;
 		rl_loop_batch(loop, batch, (size_t)n);
 	}

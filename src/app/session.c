@@ -14,6 +14,7 @@
 #include "app/metrics.h"
 #include "app/nats_out.h"
 #include "app/replay_run.h"
+#include "app/signals.h"
 #include "app/stats.h"
 #include "kernel/bpf_obj.h"
 #include "kernel/perf_buf.h"
@@ -398,8 +399,7 @@ static void prepare_loop(struct rl_session *s)
 		.consumer = s->consumer, .perf = s->perf, .latency_us = s->opt.latency_us,
 		.lua = s->lua,
 		.limit = s->opt.count, .interval_ms = s->opt.interval_ms,
-		.exiting = &s->signals->exiting, .watch_pid = (int)s->opt.pid,
-		.watch = s->watch, .reload = &s->signals->reload,
+		.signals = s->signals, .watch_pid = (int)s->opt.pid, .watch = s->watch,
 		.read_dropped = read_dropped, .read_kagg_lost = read_kagg_lost,
 		.dropped_ctx = s,
 		.stats = s->opt.stats ? &s->stats : NULL,
@@ -453,7 +453,7 @@ static int open_replay(struct rl_session *s)
 		err = rl_lua_init(s->lua, rl_replay_feed_source(&s->replay),
 				  s->opt.script_argc, s->opt.script_argv);
 	s->loop = (struct rl_loop){ .lua = s->lua, .limit = s->opt.count,
-				    .exiting = &s->signals->exiting };
+				    .signals = s->signals };
 	return err;
 }
 
@@ -549,7 +549,9 @@ static void print_kagg_lost(struct rl_session *s)
 /* After a run to its end: on_exit, and the one-line summary. Returns the exit status. */
 static int end_script(struct rl_session *s)
 {
-	int status = rl_lua_exit(s->lua) ? RL_EXIT_FAIL : RL_EXIT_OK;
+	int err = rl_lua_exit(s->lua);
+	/* An on_exit cut short by a second stop request ends as asked: no failure. */
+	int status = err && err != -EINTR ? RL_EXIT_FAIL : RL_EXIT_OK;
 
 	rl_nats_out_drain(s->output); /* on_exit's lines too, for the summary's counts */
 

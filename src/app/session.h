@@ -9,8 +9,6 @@
 #ifndef RINGLUA_SESSION_H
 #define RINGLUA_SESSION_H
 
-#include <signal.h>
-
 #include "app/cli.h"
 
 /* Exit statuses: 0 done, 1 failed, 2 the command line asked for something impossible. */
@@ -21,13 +19,8 @@ enum rl_exit { RL_EXIT_OK = 0, RL_EXIT_FAIL = 1, RL_EXIT_USAGE = 2 };
  * error; every other -errno is a failure. */
 int rl_exit_status(int err);
 
-/* What the signal handlers set; the session reads them. */
-struct rl_signals {
-	volatile sig_atomic_t exiting;	/* SIGINT/SIGTERM, counted */
-	volatile sig_atomic_t reload;	/* SIGHUP */
-};
-
 struct rl_session;
+struct rl_signals;
 
 /* Opens the session opt describes, stopping at the first failure (printed). Returns 0,
  * or -errno; *out is set either way (NULL only without memory) and must be closed. */

@@ -309,6 +309,17 @@ static int set_commits(struct rl_bpf *b, const struct rl_source_filter *f)
 	return err;
 }
 
+/* Whether records go on to the ring past the kernel aggregations, as the script wants
+ * from the first record on: the script is told its source (and settles this itself, as
+ * each reload does) only after the programs are attached, and records taken by the ring
+ * in between would reach no handler, yet count as events. */
+static int set_delivery(struct rl_bpf *b, bool deliver)
+{
+	uint32_t word = deliver;
+
+	return rl_bpf_set_global(b, "deliver", &word, sizeof(word));
+}
+
 uint32_t *rl_source_sleep_flag(struct rl_bpf *b)
 {
 	return rl_bpf_global_live(b, "consumer_asleep", sizeof(uint32_t));
@@ -352,6 +363,8 @@ int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
 		err = set_commits(b, f);
 	if (!err)
 		err = rl_bpf_set_global(b, "kagg_on", &f->kagg, sizeof(f->kagg));
+	if (!err && f->kagg)
+		err = set_delivery(b, f->kagg_deliver);
 	return err;
 }
 

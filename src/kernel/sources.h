@@ -46,6 +46,8 @@ struct rl_source_filter {
 	bool timestamps;
 	bool kagg;		/* not a filter: the script has kernel aggregations
 				 * (bpf/kagg.h), so records are built where they reach them */
+	bool kagg_deliver;	/* with kagg: records still go to the ring (the script
+				 * has an event handler), from the attach on */
 };
 
 #define RL_MAX_HZ 10000		/* perf throttles sampling far above this */

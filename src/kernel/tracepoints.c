@@ -81,7 +81,7 @@ static int add_probe(void *ctx, const char *category, const char *name)
 }
 
 /* Adds the tracepoints one probe name (with wildcards) matches. Returns 0 or -errno
- * (printed). */
+ * (printed): -EDOM for a name that is none or matches no tracepoint. */
 static int expand(struct rl_tracepoints *t, const char *spec)
 {
 	char category[NAME_MAX_LEN], name[NAME_MAX_LEN];
@@ -90,7 +90,7 @@ static int expand(struct rl_tracepoints *t, const char *spec)
 
 	if (err) {
 		fprintf(stderr, "ringlua: %s: not a probe name (tracepoint:CATEGORY:NAME)\n", spec);
-		return -EINVAL;
+		return -EDOM;
 	}
 	err = rl_tp_each(category, name, add_probe, t);
 	if (err == -E2BIG)
@@ -100,7 +100,7 @@ static int expand(struct rl_tracepoints *t, const char *spec)
 	else if (t->nr_probes == before && !has_probe(t, category, name))
 		fprintf(stderr, "ringlua: %s: no such tracepoint\n", spec);
 	if (!err && t->nr_probes == before && !has_probe(t, category, name))
-		err = -ENOENT;
+		err = -EDOM;
 	return err;
 }
 

@@ -32,7 +32,7 @@ struct rl_tp_probe {
  * (each once, in the order named, a wildcard's sorted), lays out their records, and
  * loads and attaches the tracepoint program to each with f's filters. Records go to its
  * ring "events"; each names its probe by index in its header. Returns 0 or -errno
- * (printed; -ENOENT for a probe that matches no tracepoint). */
+ * (printed; -EDOM for a name that is no probe name or matches no tracepoint). */
 int rl_tracepoints_open(struct rl_tracepoints **out, const char *probes,
 			const struct rl_source_filter *f);
 

@@ -31,6 +31,8 @@ struct rl_lua {
 	lua_State *L;		/* the running state; a reload builds another, then swaps */
 	struct rl_lua_opts o;
 	const char *source;	/* as given to rl_lua_init, for the states of reloads */
+	char *chosen_by;	/* the name that chose it: -s, else the first version's
+				 * `source` ("profile:hz:99"); NULL: neither */
 	int argc;
 	char **argv;
 	struct rl_dispatch shared;
@@ -38,6 +40,7 @@ struct rl_lua {
 	uint64_t errors;
 	uint64_t reloads;
 	enum rl_watchdog_verdict stopped; /* the watchdog cut a call short */
+	enum rl_watchdog_verdict last_verdict; /* what it did to the last call */
 	bool out_of_memory;	/* the memory limit stopped a call */
 	const char *fail_prefix; /* before setup errors: says when a reload failed */
 	char **files;		/* the script and the modules loaded beside it */

@@ -59,6 +59,7 @@ int rl_host_call(struct rl_lua *h, lua_State *L, int nargs, int nresults,
 	rl_watchdog_enter(L, what, &h->shared.cursor);
 	err = lua_pcall(L, nargs, nresults, SLOT_TRACEBACK);
 	verdict = rl_watchdog_leave();
+	h->last_verdict = verdict;
 	rl_lua_mem_enforce(mem, false);
 	if (err && verdict != RL_WATCHDOG_NONE)
 		h->stopped = verdict;

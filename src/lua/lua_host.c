@@ -213,6 +213,16 @@ const char *rl_lua_field(const struct rl_lua *h, const char *name)
 	return ctl_string(h, name);
 }
 
+bool rl_lua_flag(const struct rl_lua *h, const char *name)
+{
+	bool value;
+
+	lua_getfield(h->L, SLOT_CTL, name);
+	value = lua_toboolean(h->L, -1);
+	lua_pop(h->L, 1);
+	return value;
+}
+
 int rl_lua_globals(const struct rl_lua *h,
 		   int (*fn)(void *ctx, const char *name, const char *value, const char *type),
 		   void *ctx)
@@ -411,10 +421,15 @@ static int init_state(struct rl_lua *h, lua_State *L)
 
 int rl_lua_init(struct rl_lua *h, const char *source, int argc, char **argv)
 {
+	const char *chosen_by = h->o.source_option ? h->o.source_option : rl_lua_source(h);
 	int err;
 
 	if (h->phase != PHASE_DECLARED)
 		return -EINVAL;
+	if (chosen_by && !(h->chosen_by = strdup(chosen_by))) {
+		fprintf(stderr, "ringlua: out of memory\n");
+		return -ENOMEM;
+	}
 	h->source = source;
 	h->argc = argc;
 	h->argv = argv;
@@ -439,8 +454,17 @@ static bool push_state_export(struct rl_lua *h)
 	return false;
 }
 
+/* Whether a new version asks for the running source: by its name ("profile"), or by the
+ * name that chose it ("profile:hz:99"). */
+static bool asks_for_running_source(const struct rl_lua *h, const char *wanted)
+{
+	return (h->source && !strcmp(wanted, h->source)) ||
+	       (h->chosen_by && !strcmp(wanted, h->chosen_by));
+}
+
 /* The event source is chosen once, at start: a new version that asks for another
- * source than the old one did still gets the running source, and is told so. */
+ * source than the old one did still gets the running source, and is told so (not when
+ * what it asks for is the running source: a change back, or -s's). */
 static void warn_source_change(const struct rl_lua *h, lua_State *L)
 {
 	const char *old, *wanted;
@@ -449,7 +473,7 @@ static void warn_source_change(const struct rl_lua *h, lua_State *L)
 	lua_getfield(L, SLOT_CTL, "source");
 	old = lua_tostring(h->L, -1);
 	wanted = lua_tostring(L, -1);
-	if (wanted && (!old || strcmp(wanted, old) != 0))
+	if (wanted && (!old || strcmp(wanted, old) != 0) && !asks_for_running_source(h, wanted))
 		fprintf(stderr, "ringlua: reload: %s now asks for source '%s'; the running "
 				"source '%s' stays until ringlua is restarted\n", h->o.script,
 			wanted, h->source);
@@ -615,9 +639,10 @@ int rl_lua_render_metrics(struct rl_lua *h, uint64_t max_series, char **text, si
 int rl_lua_exit(struct rl_lua *h)
 {
 	rl_errlog_flush(&h->errlog);
-	if (push_hook(h->L, "on_exit") == 0 && rl_host_call(h, h->L, 0, 0, "on_exit"))
-		return rl_host_setup_error(h, h->L, -EINVAL);
-	return 0;
+	if (push_hook(h->L, "on_exit") || rl_host_call(h, h->L, 0, 0, "on_exit") == 0)
+		return 0;
+	return rl_host_setup_error(h, h->L, h->last_verdict == RL_WATCHDOG_INTERRUPT ?
+					    -EINTR : -EINVAL);
 }
 
 uint64_t rl_lua_errors(const struct rl_lua *h)
@@ -654,5 +679,6 @@ void rl_lua_close(struct rl_lua *h)
 	for (size_t i = 0; i < h->nr_files; i++)
 		free(h->files[i]);
 	free(h->files);
+	free(h->chosen_by);
 	free(h);
 }

@@ -69,6 +69,10 @@ const char *rl_lua_bpf(const struct rl_lua *h);
 /* The string field name of the script's manifest ("stacks", "str"), or NULL. */
 const char *rl_lua_field(const struct rl_lua *h, const char *name);
 
+/* Whether the boolean field name of the script's manifest is true ("kernel_deliver":
+ * with kernel aggregations, its records still go to the ring). */
+bool rl_lua_flag(const struct rl_lua *h, const char *name);
+
 /* Calls fn for each entry of the script's `globals` table, in name order, with the
  * value as text and its Lua type ("number", "string" or "boolean"). Stops at the first
  * nonzero return and returns it; 0 when all went through. */
@@ -136,7 +140,8 @@ void rl_lua_tick(struct rl_lua *h);
 int rl_lua_render_metrics(struct rl_lua *h, uint64_t max_series, char **text, size_t *len,
 			  uint64_t *dropped);
 
-/* Calls on_exit() if the script has one. Returns 0 or -errno (error printed). */
+/* Calls on_exit() if the script has one. Returns 0 or -errno (error printed): -EINTR
+ * when a stop signal that came during the call interrupted it. */
 int rl_lua_exit(struct rl_lua *h);
 
 /* Handler errors so far, and whether the script must stop: the error limit reached, a

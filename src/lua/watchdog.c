@@ -232,8 +232,9 @@ void rl_watchdog_stop_signal(void)
 {
 	int saved_errno = errno;
 
-	/* Only a stop signal that came during this call interrupts it: on_exit, which runs
-	 * after the first SIGINT, is interrupted by a second one. */
+	/* Only a stop request that came during this call interrupts it: on_exit, which runs
+	 * after the first SIGINT, is interrupted by a second request (signals that come
+	 * close together are one: app/signals.c). */
 	if (atomic_load(&busy_L) && *stop_flag > atomic_load(&stops_at_enter) &&
 	    !atomic_exchange(&stop_armed, true)) {
 		atomic_store(&stop_seen_ms, wall_ms());

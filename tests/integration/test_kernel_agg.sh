@@ -55,6 +55,30 @@ assert_between "$reads" 3000 3100 "reads counted without the ring"
 assert_between "$writes" 3000 3100 "writes counted without the ring"
 pass "without a handler the ring carries nothing and the kernel counts $reads reads, $writes writes"
 
+# The same while the whole system makes system calls from before ringlua starts: not one
+# record takes the ring between the program's attach and the script's start either.
+cat > "$TMP/only_all.lua" <<'LUA'
+local agg = require("ringlua.agg")
+io.stdout:setvbuf("line")
+agg.count("calls", { kernel = true, key = { "comm" } })
+function on_init() print("READY") end
+function on_exit() agg.print_all() end
+LUA
+cp /bin/dd "$TMP/kaggbusy"
+"$TMP/kaggbusy" if=/dev/zero of=/dev/null bs=1 count=1000000000 2>/dev/null &
+busy=$!
+for run in 1 2 3; do
+  start_ringlua "$TMP/only_all.lua" -s syscalls
+  stop_ringlua
+  assert_eq "$RC" 0 "exit code without a handler, system-wide (run $run)"
+  assert_matches "$TMP/bg.out" '^@calls\[kaggbusy\]: [1-9]' "the busy process counted (run $run)"
+  assert_contains "$TMP/bg.err" "ringlua: 0 events, 0 errors" \
+    "no record delivered without a handler, system-wide (run $run)"
+done
+kill "$busy"
+wait "$busy" 2>/dev/null || true
+pass "without a handler no record takes the ring from the attach on, under a busy process"
+
 # A tracepoint's own fields as key and value, checked against Lua again.
 cat > "$TMP/tp.lua" <<'LUA'
 local ringlua = require("ringlua")

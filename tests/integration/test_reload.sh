@@ -228,3 +228,32 @@ assert_eq "$RC" 0 "exit code after four failed reloads"
 assert_contains "$TMP/bg.out" "on_exit of v1 n=100" "the running version handled the events"
 assert_matches "$TMP/bg.err" "^ringlua: 100 events, 0 errors, [0-9.]+ s\$" "summary"
 pass "a reload that times out, runs out of memory or calls os.exit keeps the running script"
+
+# The source is chosen at start: a new version that asks for another is told that the
+# running one stays; one that asks for the running source again is told nothing.
+asking() {
+  printf 'io.stdout:setvbuf("line")\nreturn { source = "%s", on_event = function() end,\n' "$1"
+  printf '  on_init = function() print("READY %s") end }\n' "$2"
+}
+# reloaded N: waits until ringlua said N times that it reloaded (after any warning).
+reloaded() {
+  for _ in $(seq 200); do
+    [ "$(count_lines "ringlua: reloaded" "$TMP/bg.err")" -ge "$1" ] && return 0
+    sleep 0.05
+  done
+  cat "$TMP/bg.err" >&2
+  fail "no reload number $1 within 10 s"
+}
+asking exit v1 > "$dir/sources.lua"
+start_ringlua_until "READY v1" "$dir/sources.lua"
+asking exec v2 > "$dir/next.lua" && mv "$dir/next.lua" "$dir/sources.lua"
+reloaded 1
+asking exit v3 > "$dir/next.lua" && mv "$dir/next.lua" "$dir/sources.lua"
+reloaded 2
+stop_ringlua INT
+assert_eq "$RC" 0 "exit code after the source changed and back"
+assert_contains "$TMP/bg.err" "now asks for source 'exec'; the running source 'exit' stays" \
+  "another source asked for"
+assert_eq "$(count_lines "now asks for source" "$TMP/bg.err")" 1 \
+  "warnings when the source asked for is the running one again"
+pass "a reload that asks for another source is told the running one stays, and no more"

@@ -200,13 +200,21 @@ assert_contains "$TMP/bg.out" "close nr=3 fd=-1" "sys_enter_close's fd"
 assert_between "$took" 0 5000 "ms from SIGINT to exit with $probes probes"
 pass "tp:syscalls:sys_enter_* sees write and close with their fields, exits in $took ms"
 
-# --- Bad probe names: one line, a non-zero exit.
+# --- Bad probe names: one line; on the command line a usage error (2), as an unknown -s
+# source is; as the script's `source`, a failure (1), as an unknown source there is.
 run_ringlua -s tracepoint:nosuch:thing -e 'on_event = function() end'
-assert_eq "$RC" 1 "no such tracepoint: exit code"
+assert_eq "$RC" 2 "no such tracepoint: exit code"
 assert_eq "$(cat "$TMP/err")" "ringlua: tracepoint:nosuch:thing: no such tracepoint" "no such tracepoint"
+run_ringlua -s tp:nosuch:x,tp:sched:sched_switch -e 'on_event = function() end'
+assert_eq "$RC" 2 "no such tracepoint in a list: exit code"
+assert_eq "$(cat "$TMP/err")" "ringlua: tp:nosuch:x: no such tracepoint" "no such tracepoint in a list"
 run_ringlua -s tracepoint:sched -e 'on_event = function() end'
-assert_eq "$RC" 1 "a malformed probe name: exit code"
+assert_eq "$RC" 2 "a malformed probe name: exit code"
 assert_contains "$TMP/err" "not a probe name (tracepoint:CATEGORY:NAME)" "a malformed probe name"
+run_ringlua -e 'source = "tp:nosuch:thing" on_event = function() end'
+assert_eq "$RC" 1 "no such tracepoint as the script's source: exit code"
+assert_eq "$(cat "$TMP/err")" "ringlua: tp:nosuch:thing: no such tracepoint" \
+  "no such tracepoint as the script's source"
 run_ringlua -s tp:sched:sched_switch -e 'handlers = { ["tp:sched:nope"] = print } on_event = print'
 assert_eq "$RC" 1 "a handler for no probe: exit code"
 assert_contains "$TMP/err" 'handlers["tp:sched:nope"]: no probe so named' "a handler for no probe"

@@ -263,6 +263,28 @@ describe("host", function()
     assert.are.equal(0, b.shared.cursor)
   end)
 
+  -- Tracepoint probes, as the C host passes them: one ring, records tagged by probe.
+  local PROBES = { { name = "tracepoint:spec:one", ctype = "struct spec_tp_one", tagged = true } }
+  local function probe_cdef()
+    -- struct tp_header is declared once per process; the spec may run after another.
+    local header = pcall(ffi.typeof, "struct tp_header") and "" or [[
+      struct tp_header { uint64_t ts_ns; uint32_t probe, pid, tid, ppid, uid, cpu;
+                         char comm[16]; };]]
+    return header .. "struct spec_tp_one { struct tp_header h; };"
+  end
+
+  it("hands out no tracepoint record after an os.exit that the script's pcall caught", function()
+    local zeros = string.rep("\0", 48) -- probe 0
+    local b = fake_batch({ zeros, zeros, zeros })
+    _G.spec_n = 0
+    local dispatch = start([[
+      return { on_event = function() spec_n = spec_n + 1; pcall(os.exit, 2) end }
+    ]], nil, b.shared, { rings = PROBES, cdef = probe_cdef() })
+    dispatch(0, 3)
+    assert.are.equal(1, _G.spec_n)
+    assert.are.equal(0, b.shared.cursor)
+  end)
+
   it("maps os.exit(true), os.exit() and os.exit(false) to 0, 0 and 1", function()
     local b = fake_batch({})
     start("return { on_event = function() end }", nil, b.shared)
