@@ -35,11 +35,14 @@ for t in "${trees[@]}"; do
 done
 
 load_pids=()
-stop_load() {
+ctest_pid=
+# The load, and a round's ctest when the script itself is stopped (TERM reaches it alone).
+stop_all() {
+  [ -z "$ctest_pid" ] || kill "$ctest_pid" 2> /dev/null || true
   [ ${#load_pids[@]} -eq 0 ] || kill "${load_pids[@]}" 2> /dev/null || true
   wait 2> /dev/null || true
 }
-trap stop_load EXIT
+trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 start_load() {
@@ -63,7 +66,10 @@ for round in $(seq "$rounds"); do
     start=$(date +%s)
     status=0
     ctest --test-dir "$root/$t" -L integration ${regex:+-R "$regex"} --output-on-failure \
-      > "$log" 2>&1 || status=$?
+      > "$log" 2>&1 &
+    ctest_pid=$!
+    wait "$ctest_pid" || status=$?
+    ctest_pid=
     # ctest's own lines: "N/M Test #K: name ....   Passed  x sec" or "***Failed", "***Timeout".
     ok=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed' "$log" || true)
     bad=$(grep -E '^ *[0-9]+/[0-9]+ Test +#[0-9]+: ' "$log" | grep -v ' Passed' |
