@@ -31,10 +31,6 @@
  * acknowledgments, a connection) and counts what is left, which takes at most this. */
 #define DRAIN_TIMEOUT_S 5
 #define GIVE_UP_TIMEOUT_S 5
-/* libnats's own threads (a subscription's dispatcher, the reader, the collector of freed
- * messages) still hold messages after the connection is destroyed; closing waits this
- * long for them to end, so that nothing they hold is left at exit. */
-#define LIBRARY_CLOSE_WAIT_MS 2000
 #define STREAM_QUERY "?stream="
 
 /* One batch of messages, each a 4-byte length then its bytes. */
@@ -382,9 +378,10 @@ void rl_nats_out_close(struct rl_nats_out *o)
 	rl_nats_js_close(o->js);
 	natsConnection_Destroy(o->nc);
 	natsOptions_Destroy(o->opts);
-	if (nats_CloseAndWait(LIBRARY_CLOSE_WAIT_MS) == NATS_TIMEOUT)
-		fprintf(stderr, "ringlua: --output: libnats's threads did not end within %d ms\n",
-			LIBRARY_CLOSE_WAIT_MS);
+	/* No nats_Close: libnats frees messages on a collector thread that nats_Close stops
+	 * at once, while a subscription's dispatcher may still be freeing the messages it
+	 * held (late acknowledgments); those would go to a list nats_Close then forgets, a
+	 * leak at every such exit. The library ends with the process. */
 	free_batches(o->head);
 	free_batches(o->cur);
 	pthread_cond_destroy(&o->idle);
