@@ -39,6 +39,10 @@ local Tuple = {}
 local Stack = {}
 -- bpftrace's stack layout: each frame on its own line, indented.
 local FRAME_INDENT = "    "
+-- A user stack whose outermost frames are one frame this many times or more was cut
+-- (see walk_end), and says so in this last frame.
+local STUCK_WALK_RUN = 3
+local CUT_FRAME = "[stack cut: the walk repeated this frame]"
 
 -- The bars are computed in single precision as bpftrace computes them, so that a count
 -- that lands on a column edge gets the same number of columns.
@@ -93,6 +97,7 @@ local function stack_frames(key)
   frames = {}
   local ips = ffi.cast(u64p_t, key.bytes)
   for i = 0, key.n - 1 do frames[i + 1] = frame_name(key, ips, i) end
+  if key.cut then frames[#frames + 1] = CUT_FRAME end
   key.frames = frames
   return frames
 end
@@ -165,9 +170,24 @@ function _M.kstack(ips, n)
   return key
 end
 
+-- The kernel walks a user stack by its frame pointers; in code that keeps none (a JIT's)
+-- a frame can point at itself, and the walk repeats one frame to the kernel's limit. A
+-- complete stack ends in _start or clone, called once: a run of one frame at its
+-- outermost end is such a walk (or a recursion cut at the limit). It is kept as one
+-- frame, and the stack says it was cut. Returns the frames kept and whether it cut.
+local function walk_end(ips, n)
+  local last = n - 1
+  local k = last
+  while k > 0 and ips[k - 1] == ips[last] do k = k - 1 end
+  if last - k + 1 < STUCK_WALK_RUN then return n, false end
+  return k + 1, true
+end
+
 -- The key of a user stack of process pid.
 function _M.ustack(pid, ips, n)
   pid = tonumber(pid)
+  local cut = false
+  if n >= STUCK_WALK_RUN then n, cut = walk_end(ips, n) end
   local of_pid = ustacks[pid]
   if of_pid == nil then
     names = names or require("ringlua.names")
@@ -175,10 +195,11 @@ function _M.ustack(pid, ips, n)
     of_pid = { [""] = setmetatable({ user = true, pid = pid, bytes = "", n = 0 }, Stack) }
     ustacks[pid] = of_pid
   end
-  local bytes = n == 0 and "" or ffi_string(ips, n * 8)
+  -- A cut stack interns apart from the same frames complete (frames are 8 bytes each).
+  local bytes = (n == 0 and "" or ffi_string(ips, n * 8)) .. (cut and "!" or "")
   local key = of_pid[bytes]
   if key == nil then
-    key = setmetatable({ user = true, pid = pid, bytes = bytes, n = n }, Stack)
+    key = setmetatable({ user = true, pid = pid, bytes = bytes, n = n, cut = cut }, Stack)
     of_pid[bytes] = key
   end
   return key

@@ -4,7 +4,8 @@
  *   stack_target spin SECONDS    outer -> middle -> leaf, busy for SECONDS
  *   stack_target calls N         rl_add3(i, 2*i, 3*i) N times; prints the sums
  *   stack_target mallocs N       N malloc(1000 + i) calls
- *   stack_target name STRING     rl_greet(STRING) once */
+ *   stack_target name STRING     rl_greet(STRING) once
+ *   stack_target stuck SECONDS   busy where a frame-pointer walk repeats one frame */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,26 @@ __attribute__((noinline)) size_t rl_greet(const char *name)
 	return strlen(name);
 }
 
+/* Spins n rounds with its frame pointer on a frame that names itself as its caller's,
+ * as code without frame pointers (a JIT's) can leave it: a walk by frame pointers from
+ * here repeats one frame until its limit. The real frame pointer is back on return. */
+__attribute__((noinline)) void rl_stuck_walk(long n)
+{
+	volatile unsigned long frame[2];
+
+	frame[0] = (unsigned long)frame;		/* the caller's frame: itself */
+	frame[1] = (unsigned long)rl_greet + 1;		/* a return address in rl_greet */
+	__asm__ volatile("push %%rbp\n\t"
+			 "mov %[frame], %%rbp\n"
+			 "1:\n\t"
+			 "dec %[n]\n\t"
+			 "jnz 1b\n\t"
+			 "pop %%rbp"
+			 : [n] "+r"(n)
+			 : [frame] "r"(frame)
+			 : "memory", "cc");
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -68,6 +89,11 @@ int main(int argc, char **argv)
 
 			free(p);
 		}
+	} else if (!strcmp(argv[1], "stuck")) {
+		double end = now() + atof(argv[2]);
+
+		while (now() < end)
+			rl_stuck_walk(10000000);
 	} else if (!strcmp(argv[1], "name")) {
 		sum = (long)rl_greet(argv[2]);
 	}

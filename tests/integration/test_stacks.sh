@@ -14,6 +14,14 @@ assert_matches "$TMP/out" '^stack_target;(.*;)?main;rl_outer;rl_middle;rl_leaf [
   "the target's functions in caller order"
 pass "folded user stacks: $(grep -c . "$TMP/out") lines"
 
+# 1b. A frame-pointer walk that does not move (a frame naming itself as its caller's, as
+# JIT code can leave) is kept as one frame and said to be cut, not 127 copies.
+run_ringlua -c "$TARGET stuck 1" "$PROFILE" -- -U --folded
+assert_eq "$RC" 0 "exit code of profile.lua on a stuck walk"
+assert_matches "$TMP/out" '^stack_target;\[stack cut: the walk repeated this frame\];[^;]+;rl_stuck_walk [0-9]+$' \
+  "the stuck walk cut after one repeated frame"
+pass "a walk that does not move: one frame and the cut said"
+
 # 2. Kernel and user stacks, as bpftrace prints @[kstack, ustack, comm].
 run_ringlua -c "$TARGET spin 1" "$PROFILE" -- -K -U
 assert_eq "$RC" 0 "exit code of profile.lua -K -U"
