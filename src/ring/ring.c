@@ -53,6 +53,7 @@ struct ring {
 	 * producer position it began with, and the timestamp of the record at walk. */
 	uint64_t walk, walk_prod, head_ts;
 	bool head;		/* head_ts is of a committed record at walk */
+	bool full_walk;		/* the walk reached its span with records still after it */
 };
 
 struct rl_consumer {
@@ -220,13 +221,15 @@ static int drain_all(struct rl_consumer *c, bool *stopped)
 /* ---- The ordered drain: per-CPU rings merged by timestamp ---- */
 
 /* Finds the record at r->walk for the merge, skipping discarded ones (released with the
- * batch): r->head says whether a committed one is there (not while the batch spans a
- * quarter of the ring from cons), its timestamp in r->head_ts. Returns 0 or -EBADMSG. */
+ * batch): r->head says whether a committed one is there, its timestamp in r->head_ts.
+ * Not while the batch spans a quarter of the ring from cons: then r->full_walk says
+ * records wait after it. Returns 0 or -EBADMSG. */
 static int merge_head(struct ring *r, uint64_t cons)
 {
 	uint64_t span = (r->mask + 1) / BATCH_RING_SHARE;
 
 	r->head = false;
+	r->full_walk = r->walk < r->walk_prod && r->walk - cons >= span;
 	while (r->walk < r->walk_prod && r->walk - cons < span) {
 		uint32_t hdr = load_hdr(r, r->walk);
 		uint32_t len = hdr & ~(REC_BUSY | REC_DISCARD);
@@ -244,6 +247,7 @@ static int merge_head(struct ring *r, uint64_t cons)
 			return 0;
 		}
 		r->walk += rec_size(len);
+		r->full_walk = r->walk < r->walk_prod && r->walk - cons >= span;
 	}
 	return 0;
 }
@@ -268,8 +272,9 @@ static int merge_begin(struct rl_consumer *c)
 	return 0;
 }
 
-/* The ring whose head record is oldest, or -1 when no ring has one; *all says whether
- * every ring has one. */
+/* The ring whose head record is oldest, or -1 when no ring has one or a ring's walk is
+ * full (its next record, unseen, may be older than every head: the batch ends, and the
+ * next one walks on from the released position); *all says whether every ring has one. */
 static int oldest_head(const struct rl_consumer *c, bool *all)
 {
 	int best = -1;
@@ -278,6 +283,8 @@ static int oldest_head(const struct rl_consumer *c, bool *all)
 	for (int i = 0; i < c->nr_rings; i++) {
 		const struct ring *r = &c->rings[i];
 
+		if (r->full_walk)
+			return -1;
 		if (!r->head)
 			*all = false;
 		else if (best < 0 || r->head_ts < c->rings[best].head_ts)
@@ -337,6 +344,14 @@ static void merge_release(struct rl_consumer *c, size_t taken, size_t n)
 			publish(&c->rings[i], c->rings[i].walk);
 }
 
+static bool any_full_walk(const struct rl_consumer *c)
+{
+	for (int i = 0; i < c->nr_rings; i++)
+		if (c->rings[i].full_walk)
+			return true;
+	return false;
+}
+
 /* One ordered pass over the rings: what poll hands out instead of drain_all. Returns
  * the records handled (*stopped set when the callback took fewer than offered) or
  * -errno. */
@@ -356,13 +371,17 @@ static int drain_merged(struct rl_consumer *c, bool *stopped)
 			taken = n;
 		merge_release(c, (size_t)taken, (size_t)n);
 		total += taken;
-		if (n == 0 || taken < n) {
+		/* A full walk over discarded records alone collected nothing, but their release
+		 * lets the walk go on. */
+		if ((n == 0 && !any_full_walk(c)) || taken < n) {
 			*stopped = taken < n;
 			return total;
 		}
-		/* Walks go on from where they are; only the producer positions are new. */
+		/* Walks go on from where they are, up to the producer positions the pass began
+		 * with: what came since waits for the next pass, so a producer that keeps up
+		 * with the handler cannot hold the poll (reloads, ticks and a library caller
+		 * wait for it to return). */
 		for (int i = 0; i < c->nr_rings; i++) {
-			c->rings[i].walk_prod = load_pos(c->rings[i].producer_pos);
 			err = merge_head(&c->rings[i], c->rings[i].published);
 			if (err)
 				break;

@@ -187,6 +187,112 @@ static void tagged_rings_carry_their_tag(void)
 	close_rings(&r);
 }
 
+/* The ordered batch of a consumer with room for more records than a quarter of a ring
+ * holds: counts the records and the times a timestamp came before an older one. */
+struct order {
+	uint64_t last_ts;
+	size_t n, inversions;
+};
+
+static int in_order(void *ctx, const struct rl_rec *recs, size_t n)
+{
+	struct order *o = ctx;
+
+	for (size_t i = 0; i < n; i++, o->n++) {
+		uint64_t ts;
+
+		memcpy(&ts, recs[i].data, sizeof(ts));
+		if (ts < o->last_ts)
+			o->inversions++;
+		o->last_ts = ts;
+	}
+	return (int)n;
+}
+
+/* A batch walks at most a quarter of each ring: a ring whose walk reached it still has
+ * records, older than the other ring's next ones, which must not go first. */
+static void a_ring_walked_to_its_quarter_holds_the_batch_back(void)
+{
+	static struct rl_rec big[128];
+	struct rl_consumer_opts o = { .batch = big, .batch_cap = 128, .latency_us = BOUND_US,
+				      .ordered = true };
+	struct order seen = { 0 };
+	struct sim_ring *sim[RINGS] = { 0 };
+	struct rl_consumer *c = NULL;
+	uint64_t old = rl_now_ns() - 10 * BOUND_US * 1000ull;
+	int total = 0, n;
+
+	CHECK(rl_consumer_open(&c, &o) == 0);
+	for (int i = 0; i < RINGS; i++) {
+		sim[i] = sim_ring_new(PAGE);
+		CHECK(sim[i] && rl_consumer_add_mem(c, &sim[i]->mem, sim[i]->wake_fd, in_order,
+						    &seen) == i);
+	}
+	/* 60 records a ring (24 bytes each: 42 fill a quarter of 4 KiB); ring 0's all older
+	 * than ring 1's. */
+	for (uint32_t k = 0; k < 120; k++) {
+		struct rec e = { .ts_ns = old + (k < 60 ? k : 100 + k) * MS, .seq = k };
+
+		CHECK(sim_emit(sim[k < 60 ? 0 : 1], &e, sizeof(e), 0) == 0);
+	}
+	rl_consumer_stop_holding(c);
+	while ((n = rl_consumer_poll(c, 0)) > 0)
+		total += n;
+	CHECK(n == 0 && total == 120 && seen.n == 120);
+	CHECK(seen.inversions == 0);
+	rl_consumer_close(c);
+	for (int i = 0; i < RINGS; i++)
+		sim_ring_free(sim[i]);
+}
+
+/* A producer as fast as the handler: each record handled brings a new one. */
+struct refill {
+	struct sim_ring *sim;
+	uint64_t ts;
+	size_t handled, emitted;
+};
+
+static int handle_and_refill(void *ctx, const struct rl_rec *recs, size_t n)
+{
+	struct refill *f = ctx;
+
+	(void)recs;
+	for (size_t i = 0; i < n && f->emitted < 100000; i++, f->emitted++) {
+		struct rec e = { .ts_ns = f->ts++, .seq = 0 };
+
+		if (sim_emit(f->sim, &e, sizeof(e), 0))
+			return -EIO;
+	}
+	f->handled += n;
+	return (int)n;
+}
+
+/* An ordered poll hands out what the rings held when it began, as an unordered one
+ * does: a producer that keeps up with the handler cannot keep it in the poll. */
+static void an_ordered_poll_ends_under_a_producer_that_keeps_up(void)
+{
+	static struct rl_rec big[16];
+	struct rl_consumer_opts o = { .batch = big, .batch_cap = 16, .latency_us = BOUND_US,
+				      .ordered = true };
+	struct refill f = { .ts = rl_now_ns() - 10 * BOUND_US * 1000ull };
+	struct rl_consumer *c = NULL;
+	int n;
+
+	f.sim = sim_ring_new(16 * PAGE);
+	CHECK(f.sim && rl_consumer_open(&c, &o) == 0);
+	CHECK(rl_consumer_add_mem(c, &f.sim->mem, f.sim->wake_fd, handle_and_refill, &f) == 0);
+	for (int k = 0; k < 100; k++) {
+		struct rec e = { .ts_ns = f.ts++, .seq = 0 };
+
+		CHECK(sim_emit(f.sim, &e, sizeof(e), 0) == 0);
+	}
+	rl_consumer_stop_holding(c);
+	n = rl_consumer_poll(c, 0);
+	CHECK(n == 100 && f.handled == 100);
+	rl_consumer_close(c);
+	sim_ring_free(f.sim);
+}
+
 int main(void)
 {
 	RUN(old_records_come_merged_by_timestamp_in_one_batch);
@@ -194,6 +300,8 @@ int main(void)
 	RUN(a_newer_record_on_every_ring_releases_the_oldest_at_once);
 	RUN(a_callback_that_stops_resumes_in_order_per_ring);
 	RUN(tagged_rings_carry_their_tag);
+	RUN(a_ring_walked_to_its_quarter_holds_the_batch_back);
+	RUN(an_ordered_poll_ends_under_a_producer_that_keeps_up);
 	printf("%d passed, %d failed\n", tests_passed, tests_failed);
 	return tests_failed != 0;
 }
