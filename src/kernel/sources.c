@@ -388,8 +388,11 @@ static int set_probe(struct rl_bpf *b, const struct rl_probe *p)
 	rl_bpf_set_sample_hz(b, p->hz);
 	if (!p->uprobes)
 		return 0;
+	/* The uprobe programs are attached per probe; the others (following descendants)
+	 * as they are. */
 	bpf_object__for_each_program(prog, rl_bpf_object(b))
-		bpf_program__set_autoattach(prog, false);
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE)
+			bpf_program__set_autoattach(prog, false);
 	return rl_bpf_set_global(b, "str_arg", &p->str_arg, sizeof(p->str_arg));
 }
 
@@ -411,8 +414,10 @@ int rl_source_open(struct rl_bpf **out, const struct rl_probe *p,
 			src->name, strerror(-err));
 	else
 		err = rl_bpf_load_attach(b);
+	/* Following descendants, every process gets the probes and the program's filter
+	 * keeps the traced ones: a child that runs another binary is probed too. */
 	if (!err && p->uprobes)
-		err = rl_uprobes_attach(b, p->uprobes, f->tgid);
+		err = rl_uprobes_attach(b, p->uprobes, f->follow ? 0 : f->tgid);
 	if (err) {
 		rl_bpf_close(b);
 		return err;

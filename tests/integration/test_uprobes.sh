@@ -48,6 +48,16 @@ assert_between "$ours" 1000 100000 "ringlua's malloc count"
 assert_eq "$ours" "$theirs" "malloc calls counted by ringlua and by bpftrace"
 pass "uprobe:libc:malloc: $ours calls, as bpftrace counts"
 
+# The command's children are probed too (the probes go on every process, the program
+# keeps the traced ones): two runs of the target under a shell, each 1000 mallocs.
+run_ringlua -s uprobe:libc:malloc -c "sh -c '$TARGET mallocs 1000; $TARGET mallocs 1000'" \
+  -e 'local n = {} on_event = function(p) local c = ringlua.str(ringlua.cast(p).comm) n[c] = (n[c] or 0) + 1 end
+      on_exit = function() print("target=" .. (n.stack_target or 0)) end'
+assert_eq "$RC" 0 "exit code of uprobe:libc:malloc over a shell's children"
+assert_between "$(sed -n 's/^target=//p' "$TMP/out")" $((2 * ours)) $((2 * ours)) \
+  "mallocs of the command's two children"
+pass "uprobe under -c: the command's children are probed"
+
 # 5. Probes that cannot be attached.
 run_ringlua -s "uprobe:$TARGET:no_such_function" -c "$TARGET calls 1" -e 'on_event = function() end'
 assert_eq "$RC" 1 "exit code for a missing function"
@@ -63,7 +73,7 @@ pass "unattachable uprobes refused"
 # 6. -l lists a binary's functions as probes, and a library's by its name.
 run_ringlua -l "uprobe:$TARGET:rl_*"
 assert_eq "$RC" 0 "exit code of -l"
-assert_eq "$(cat "$TMP/out")" "$(for f in rl_add3 rl_greet rl_leaf rl_middle rl_outer; do echo "uprobe:$TARGET:$f"; done)" "the target's functions"
+assert_eq "$(cat "$TMP/out")" "$(for f in rl_add3 rl_greet rl_leaf rl_middle rl_outer rl_stuck_walk; do echo "uprobe:$TARGET:$f"; done)" "the target's functions"
 run_ringlua -l "uprobe:libc:malloc"
 assert_matches "$TMP/out" '^uprobe:/.*/libc\.so\.6:malloc$' "libc's malloc, by the library's name"
 run_ringlua -l "uprobe:$TARGET:no_such_*"
