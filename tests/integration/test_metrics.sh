@@ -110,7 +110,8 @@ wait_query 'seq_mod100_bucket{le="49"}' 500
 # bucket (255, 511] that holds 256 from 256 on, interpolated: 255 + 256 * 244 / 256.
 wait_query 'histogram_quantile(0.5, seq_value_bucket)' 499
 wait_query 'up{job="ringlua"}' 1
-pass "Prometheus reads the labelled counter and the histogram exactly"
+wait_query 'seq_odd_names{key="x\\xffy"}' 1
+pass "Prometheus reads the labelled counter and the histogram exactly, and a label that was not UTF-8"
 
 # A reload keeps the aggregations: 1000 more records add to them.
 signal_ringlua HUP
@@ -128,14 +129,14 @@ wait "$PROM" 2> /dev/null || true
 stop_ringlua
 assert_eq "$RC" 0 "exit code"
 
-# --max-series 3: the three biggest of the four kinds and none of the rest; 4 of the 7
+# --max-series 3: the three biggest of the four kinds and none of the rest; 5 of the 8
 # label sets left out, and counted.
 pin=$(new_pin)
 produce --pin "$pin" --count 0 --size 65536
 start_ringlua --pin "$pin" --metrics "127.0.0.1:$mport" --max-series 3 "$script"
 produce --pin "$pin" --reuse --count 1000
 wait_scrape "$mport" "ringlua_events_total 1000"
-assert_contains "$TMP/scrape" 'ringlua_metrics_series_dropped 4' "the series left out"
+assert_contains "$TMP/scrape" 'ringlua_metrics_series_dropped 5' "the series left out"
 assert_eq "$(grep -c '^seq_events{' "$TMP/scrape")" 3 "label sets of the counter"
 assert_eq "$(grep -c '^seq_value_bucket' "$TMP/scrape" || true)" 0 "the histogram left out"
 stop_ringlua

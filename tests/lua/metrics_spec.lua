@@ -48,6 +48,18 @@ describe("metrics", function()
     assert.same({ 'paths{key="a\\\\b\\"c\\nd"} 1' }, lines("paths"))
   end)
 
+  it("writes label values as valid UTF-8, a stray byte as the text \\xNN", function()
+    local c = agg.count("names")
+    c:add("x\255y")                  -- not UTF-8 at all
+    c:add("caf\195\169")             -- UTF-8: kept
+    c:add("\237\160\128s", 2)       -- a surrogate, which UTF-8 has no place for
+    c:add("\224\128\175o", 3)       -- an overlong form
+    -- (The exposition escapes the backslash of \xNN as it escapes any.)
+    assert.same({ 'names{key="\\\\xe0\\\\x80\\\\xafo"} 3', 'names{key="\\\\xed\\\\xa0\\\\x80s"} 2',
+                  'names{key="x\\\\xffy"} 1', 'names{key="café"} 1' },
+                lines("names"))
+  end)
+
   it("exports a sum as a gauge when the aggregation says so, min max avg as gauges", function()
     agg.sum("level", { metric = "gauge" }):add(nil, -4)
     local avg = agg.avg("mean")

@@ -1,6 +1,6 @@
 -- Aggregates seq_event records for the --metrics tests: a labelled counter (events by
 -- kind and tag), a log2 histogram of seq, a linear histogram of seq % 100 and a sum of
--- value. Prints READY from on_init.
+-- value, and a count keyed by a name that is not UTF-8. Prints READY from on_init.
 local ffi = require("ffi")
 local ringlua = require("ringlua")
 local agg = require("ringlua.agg")
@@ -15,6 +15,8 @@ local by_kind = agg.count("seq_events", { labels = { "kind", "tag" },
 local seqs = agg.hist("seq_value")
 local tens = agg.lhist("seq_mod100", 0, 100, 10)
 local values = agg.sum("seq_value_total")
+-- A label value that is not UTF-8, as a process name can be: it must not spoil the scrape.
+agg.count("seq_odd_names"):add("x\255y")
 
 io.stdout:setvbuf("line")
 return {
