@@ -80,12 +80,20 @@ local function number_text(v)
   return tostring(v)
 end
 
+-- Text that others control (a process name, a symbol of their file) as it is printed:
+-- a control character, which would forge a line or reach the terminal as an escape
+-- sequence, becomes the text \xNN.
+local function control_escape(c) return format("\\x%02x", c:byte()) end
+local function printable(text)
+  return (text:gsub("[%z\1-\31\127]", control_escape))
+end
+
 -- The symbol of frame i of a stack key.
 local names
 local function frame_name(key, ips, i)
   names = names or require("ringlua.names")
-  if key.user then return names.usym(key.pid, ips[i]) end
-  return names.ksym(ips[i]) or format("0x%x", ips[i])
+  if key.user then return printable(names.usym(key.pid, ips[i])) end
+  return printable(names.ksym(ips[i]) or format("0x%x", ips[i]))
 end
 
 local u64p_t = ffi.typeof("const uint64_t *")
@@ -110,16 +118,18 @@ local function stack_text(key)
   return concat(lines, "\n") .. "\n"
 end
 
-local function key_text(key)
+-- A key as printed; raw: its strings as they are, for exporters that escape them their
+-- own way.
+local function key_text(key, raw)
   local mt = getmetatable(key)
   if mt == Stack then return stack_text(key) end
   if mt == Tuple then
     local parts = {}
-    for i = 1, key.n do parts[i] = key_text(key[i]) end
+    for i = 1, key.n do parts[i] = key_text(key[i], raw) end
     return concat(parts, ", ")
   end
   if type(key) == "number" then return number_text(key) end
-  return tostring(key)
+  return raw and tostring(key) or printable(tostring(key))
 end
 
 -- "@name[key]", or "@name" for an aggregation without keys.
@@ -334,9 +344,9 @@ function Agg:_entries()
   for i = #list, 1, -1 do
     local key, parts = list[i].key, {}
     if getmetatable(key) == Tuple then
-      for p = 1, key.n do parts[p] = key_text(key[p]) end
+      for p = 1, key.n do parts[p] = key_text(key[p], true) end
     elseif key ~= NOKEY then
-      parts[1] = key_text(key)
+      parts[1] = key_text(key, true)
     end
     result[#result + 1] = { key = key, parts = parts }
   end

@@ -121,6 +121,16 @@ describe("agg", function()
       assert.are.equal("@by[bash, 1]: 1\n@by[sshd, 22, tcp]: 2\n\n", c:format())
     end)
 
+    it("prints control characters of a key as \\xNN: no forged line, no terminal escape", function()
+      local c = agg.count("names")
+      c:add("a\nb\27[31m")
+      c:add(c:key("x\ty", 1))
+      assert.are.equal("@names[a\\x0ab\\x1b[31m]: 1\n@names[x\\x09y, 1]: 1\n\n", c:format())
+      local out = sink()
+      c:folded(out)
+      assert.are.equal("a\\x0ab\\x1b[31m 1\nx\\x09y;1 1\n", out:text())
+    end)
+
     it("refuses a tuple with a hole or more than four parts", function()
       local c = agg.count("bad")
       assert.has_error(function() c:key("a", nil, "c") end,
