@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 
@@ -110,6 +111,13 @@ static int add_funcs(struct elf_file *f, Elf *e, Elf_Scn *scn)
 
 	if (!gelf_getshdr(scn, &sh) || !data || !sh.sh_entsize)
 		return 0;
+	/* A table read before (a debug file's that ran out of memory half way) gives way:
+	 * its count and names must not spill into this one's arrays. */
+	free(f->funcs);
+	free(f->names);
+	f->funcs = NULL;
+	f->names = NULL;
+	f->nr_funcs = f->names_len = 0;
 	n = sh.sh_size / sh.sh_entsize;
 	f->funcs = calloc(n ? n : 1, sizeof(*f->funcs));
 	if (!f->funcs)
@@ -184,6 +192,14 @@ static int debug_file_path(Elf *e, char *path, size_t size)
 	return -ENOENT;
 }
 
+/* Whether fd is a regular file: what is read for symbols, never a FIFO or a device. */
+static bool regular_file(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISREG(st.st_mode);
+}
+
 /* Adds the .symtab of e's debug file to f, if it has one installed. */
 static int add_debug_funcs(struct elf_file *f, Elf *e)
 {
@@ -194,10 +210,10 @@ static int add_debug_funcs(struct elf_file *f, Elf *e)
 
 	if (debug_file_path(e, path, sizeof(path)))
 		return -ENOENT;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	dbg = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	dbg = regular_file(fd) ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
 	scn = dbg ? find_section(dbg, SHT_SYMTAB) : NULL;
 	if (scn)
 		err = add_funcs(f, dbg, scn);
@@ -214,10 +230,12 @@ static int by_address(const void *a, const void *b)
 }
 
 /* Reads the segments and function symbols of the ELF file fd: .symtab, else the debug
- * file's, else .dynsym. Returns 0 or -errno. */
+ * file's, else .dynsym. Read, not mapped (here and for the debug file): the file's owner
+ * may truncate it while it is parsed, which would kill a reader of a mapping with
+ * SIGBUS. Returns 0 or -errno. */
 static int read_elf(struct elf_file *f, int fd)
 {
-	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
 	Elf_Scn *symtab, *dynsym;
 	int err;
 
@@ -269,11 +287,12 @@ static struct elf_file *file_of(struct rl_sym *s, dev_t dev, ino_t ino, const ch
 	}
 	s->files = files;
 	*f = (struct elf_file){ .dev = dev, .ino = ino, .base = strdup(slash ? slash + 1 : name) };
-	fd = open(open_path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
+	/* Not blocking in open (a FIFO), and only a regular file is read. */
+	fd = open(open_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0 && regular_file(fd))
 		read_elf(f, fd); /* a file it cannot read still names its module */
+	if (fd >= 0)
 		close(fd);
-	}
 	s->files[s->nr_files++] = f;
 	return f;
 }
