@@ -345,11 +345,14 @@ static int parse_map_line(struct rl_sym *s, uint32_t pid, const char *line,
 	return m->file ? 1 : -ENOMEM;
 }
 
-/* Reads pid's executable mappings into p. Returns 0 or -errno. */
+/* Reads pid's executable mappings into p. Whole lines, however long: the kernel prints
+ * paths longer than PATH_MAX, and the rest of a line cut at a buffer's end would be
+ * read as a line of its own, one the process chose (a forged mapping). Returns 0 or
+ * -errno. */
 static int read_maps(struct rl_sym *s, struct proc *p)
 {
-	char path[64], line[PATH_MAX + 128];
-	size_t cap = 0;
+	char path[64], *line = NULL;
+	size_t cap = 0, line_cap = 0;
 	FILE *f;
 	int err = 0;
 
@@ -357,7 +360,7 @@ static int read_maps(struct rl_sym *s, struct proc *p)
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	while (!err && fgets(line, sizeof(line), f)) {
+	while (!err && getline(&line, &line_cap, f) > 0) {
 		struct mapping m;
 		int r;
 
@@ -379,6 +382,7 @@ static int read_maps(struct rl_sym *s, struct proc *p)
 		}
 		p->maps[p->nr_maps++] = m;
 	}
+	free(line);
 	fclose(f);
 	return err;
 }
