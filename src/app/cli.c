@@ -300,13 +300,14 @@ static int check_metrics_addr(const char *addr)
 static int check_output(const char *url)
 {
 	struct rl_nats_url u;
-	char host[sizeof(u.server)];
+	char host[sizeof(u.server)], shown[512];
 	uint16_t port;
 
+	rl_nats_out_shown_url(url, shown, sizeof(shown));
 	if (rl_nats_out_parse_url(url, &u))
-		return bad_value("--output", url);
+		return bad_value("--output", shown);
 	return rl_metrics_split_addr(u.server + strlen(OUTPUT_SCHEME), host, sizeof(host),
-				     &port) ? bad_value("--output", url) : 0;
+				     &port) ? bad_value("--output", shown) : 0;
 }
 
 /* Applies one option; returns 0 or -EINVAL (printed). */

@@ -170,14 +170,29 @@ int rl_nats_out_parse_url(const char *url, struct rl_nats_url *u)
 	return valid_stream_name(u->stream) ? 0 : -EINVAL;
 }
 
+const char *rl_nats_out_shown_url(const char *url, char *buf, size_t size)
+{
+	const char *host = strstr(url, "://"), *at;
+
+	host = host ? host + 3 : url;
+	at = strchr(host, '@');
+	/* Userinfo ends at the first '@' before the path. */
+	if (!at || (strchr(host, '/') && strchr(host, '/') < at))
+		snprintf(buf, size, "%s", url);
+	else
+		snprintf(buf, size, "%.*s***%s", (int)(host - url), url, at);
+	return buf;
+}
+
 /* A connection made after ringlua started without one: said, as its absence was. */
 static void on_late_connect(natsConnection *nc, void *closure)
 {
-	char url[256];
+	char url[256], shown[256];
 
 	(void)closure;
 	if (natsConnection_GetConnectedUrl(nc, url, sizeof(url)) == NATS_OK)
-		fprintf(stderr, "ringlua: --output: connected to %s\n", url);
+		fprintf(stderr, "ringlua: --output: connected to %s\n",
+			rl_nats_out_shown_url(url, shown, sizeof(shown)));
 }
 
 static natsStatus set_options(natsOptions *opts, const char *server)
@@ -224,6 +239,7 @@ static natsStatus connect_blocked(struct rl_nats_out *o, int *js_err)
 
 int rl_nats_out_open(struct rl_nats_out **out, const char *url)
 {
+	char shown[512];
 	struct rl_nats_out *o = calloc(1, sizeof(*o));
 	natsStatus s;
 	int js_err;
@@ -234,9 +250,10 @@ int rl_nats_out_open(struct rl_nats_out **out, const char *url)
 	pthread_mutex_init(&o->lock, NULL);
 	pthread_cond_init(&o->wake, NULL);
 	pthread_cond_init(&o->idle, NULL);
+	rl_nats_out_shown_url(url, shown, sizeof(shown));
 	if (rl_nats_out_parse_url(url, &o->url)) {
 		fprintf(stderr, "ringlua: --output %s: not nats://HOST:PORT/SUBJECT"
-				"[?stream=NAME]\n", url);
+				"[?stream=NAME]\n", shown);
 		rl_nats_out_close(o);
 		return -EINVAL;
 	}
@@ -247,10 +264,11 @@ int rl_nats_out_open(struct rl_nats_out **out, const char *url)
 	}
 	if (s == NATS_NOT_YET_CONNECTED)
 		fprintf(stderr, "ringlua: --output: %s is not answering yet; messages wait "
-				"(up to %d MB) while ringlua keeps trying\n", o->url.server,
+				"(up to %d MB) while ringlua keeps trying\n",
+			rl_nats_out_shown_url(o->url.server, shown, sizeof(shown)),
 			o->js ? QUEUE_BYTES >> 20 : RECONNECT_BUF_BYTES >> 20);
 	if ((s != NATS_OK && s != NATS_NOT_YET_CONNECTED) || !o->thread_started) {
-		fprintf(stderr, "ringlua: --output %s: %s\n", url,
+		fprintf(stderr, "ringlua: --output %s: %s\n", shown,
 			s != NATS_OK && s != NATS_NOT_YET_CONNECTED ? natsStatus_GetText(s) :
 			"cannot start the publisher");
 		rl_nats_out_close(o);

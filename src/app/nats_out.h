@@ -5,6 +5,7 @@
 #ifndef RINGLUA_NATS_OUT_H
 #define RINGLUA_NATS_OUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct rl_nats_out;
@@ -20,6 +21,10 @@ struct rl_nats_url {
  * backslashes) and the stream's name (letters, digits, '-' and '_'), not HOST:PORT.
  * Returns 0 or -EINVAL. */
 int rl_nats_out_parse_url(const char *url, struct rl_nats_url *u);
+
+/* url as ringlua prints it, into buf: a user and password in it ("nats://USER:PASS@...")
+ * show as "***@", so that no message gives the credentials away. Returns buf. */
+const char *rl_nats_out_shown_url(const char *url, char *buf, size_t size);
 
 /* Connects to url's server (reconnecting whenever the connection is lost; a server not
  * up yet is retried, with a note on stderr) and starts the publisher: through JetStream

@@ -137,6 +137,23 @@ assert_eq "$(summary_field published)" 0 "published without a JetStream server"
 assert_eq "$(summary_field "not published")" 1000 "not published without a JetStream server"
 pass "stream= without a server: every message is counted as not published"
 
+# Credentials in the URL are never printed: "***@" stands in their place while the
+# server does not answer, once it does (with them), and in a URL refused.
+pin=$(new_pin)
+produce --pin "$pin" --count 0 --size 1048576
+start_ringlua --pin "$pin" --interval 100 --output "nats://u:s3cret@127.0.0.1:$nport/seq" "$script"
+assert_contains "$TMP/bg.err" "ringlua: --output: nats://***@127.0.0.1:$nport is not answering yet" \
+  "the note without credentials"
+start_nats --user u --pass s3cret
+wait_output "ringlua: --output: connected to nats://***@127.0.0.1:$nport" "$TMP/bg.err"
+stop_ringlua
+stop_nats
+run_ringlua --output 'nats://u:s3cret@127.0.0.1:1/a b' -e 'function on_event() end'
+assert_eq "$RC" 2 "exit code of a refused URL with credentials"
+assert_contains "$TMP/err" "invalid value for --output: 'nats://***@127.0.0.1:1/a b'" "the refused URL"
+assert_eq "$(cat "$TMP/bg.err" "$TMP/err" | grep -c s3cret || true)" 0 "credentials printed"
+pass "credentials in the URL are never printed"
+
 # JetStream: the stream named in the URL is created; across a restart of the server in
 # the middle (killed, then started on the same store), every message is stored once and
 # acknowledged.
