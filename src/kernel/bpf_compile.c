@@ -6,9 +6,11 @@
 #include <limits.h>
 #include <spawn.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,11 +24,17 @@ extern char **environ;
 
 #define SYSTEM_CACHE_DIR "/var/cache/ringlua"
 /* Bumped when the layout of cached objects or of the key changes. */
-#define CACHE_KEY_VERSION "ringlua-bpf-cache-2"
+#define CACHE_KEY_VERSION "ringlua-bpf-cache-3"
 #define MAX_VERSION_TEXT 1024
-/* -g -O2 -target bpf -D... -I<vmlinux.h> -I<source dir> -x c -c - -o OUT (or -M -MF OUT):
+/* -g -O2 -target bpf -D... -I<vmlinux.h> -I<source dir> -x c SOURCE -c -o - (or -M):
  * ARGV_MAX is ample. */
 #define ARGV_MAX 16
+/* What clang writes to its standard output is read in steps of this many bytes. */
+#define READ_CHUNK 65536
+/* Tries at an unused temporary name: a clash of 64 random bits is already unlikely. */
+#define TEMP_NAME_TRIES 16
+/* A cached object larger than this is not one clang made for us. */
+#define MAX_OBJECT_BYTES (256u << 20)
 
 /* The compile flags that decide what the object is (everything but input and output). */
 struct flags {
@@ -34,6 +42,12 @@ struct flags {
 	char source_dir[PATH_MAX + 2];
 	const char *argv[ARGV_MAX];
 	int argc;
+};
+
+/* What clang wrote to its standard output. */
+struct output {
+	char *buf;
+	size_t len;
 };
 
 static void build_flags(struct flags *f, const struct rl_compile *c)
@@ -78,69 +92,111 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Runs argv with `pipe_fd` as its standard input (when in_pipe) or its standard output;
- * stderr is ours, so the compiler's messages reach the user as they are. Returns the
- * child's pid, or -errno. The caller's end of the pipe comes back in *our_end. */
-static pid_t spawn_piped(const char *const *argv, bool in_pipe, int *our_end)
+/* Reads fd to its end into a malloc'd out->buf (NUL-terminated), at most max bytes.
+ * Returns 0, or -errno (-EFBIG past max) with nothing allocated. */
+static int read_to_end(int fd, size_t max, struct output *out)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int err = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < READ_CHUNK + 1) {
+			char *bigger = realloc(buf, cap + READ_CHUNK + 1);
+
+			if (!bigger) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = bigger;
+			cap += READ_CHUNK + 1;
+		}
+		n = read(fd, buf + len, READ_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : 0;
+			break;
+		}
+		len += (size_t)n;
+		if (len > max) {
+			err = -EFBIG;
+			break;
+		}
+	}
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[len] = '\0';
+	out->buf = buf;
+	out->len = len;
+	return 0;
+}
+
+/* Runs argv with a pipe as its standard output; stderr is ours, so the compiler's
+ * messages reach the user as they are. Returns the child's pid, or -errno. Our end of
+ * the pipe comes back in *our_end. */
+static pid_t spawn_reading(const char *const *argv, int *our_end)
 {
 	posix_spawn_file_actions_t fa;
-	int p[2], child_end, err;
+	int p[2], err;
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC))
 		return -errno;
-	child_end = in_pipe ? p[0] : p[1];
-	*our_end = in_pipe ? p[1] : p[0];
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, child_end, in_pipe ? STDIN_FILENO : STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
 	err = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
-	close(child_end);
+	close(p[1]);
 	if (err) {
-		close(*our_end);
+		close(p[0]);
 		return -err;
 	}
+	*our_end = p[0];
 	return pid;
+}
+
+/* Runs argv and collects what it writes to its standard output (at most max bytes) into
+ * *out. Returns 0, its exit status (>0), or -errno; *out is set only on 0. */
+static int run_collecting(const char *const *argv, size_t max, struct output *out)
+{
+	int fd = -1, err, status;
+	pid_t pid = spawn_reading(argv, &fd);
+
+	if (pid < 0)
+		return pid;
+	err = read_to_end(fd, max, out);
+	close(fd);
+	status = wait_exit(pid);
+	if (status == 0 && err == 0)
+		return 0;
+	if (err == 0)
+		free(out->buf);
+	/* A read that failed because clang stopped writing is clang's error, not ours. */
+	return status != 0 ? status : err;
 }
 
 /* `clang --version`, into buf: part of the cache key. Returns 0 or -errno. */
 static int clang_version(char *buf, size_t len)
 {
 	const char *argv[] = { RINGLUA_CLANG, "--version", NULL };
-	size_t got = 0;
-	ssize_t n;
-	int fd, status;
-	pid_t pid = spawn_piped(argv, false, &fd);
+	struct output out;
+	int status = run_collecting(argv, len - 1, &out);
 
-	if (pid < 0)
-		return pid;
-	while ((n = read(fd, buf + got, len - 1 - got)) > 0 || (n < 0 && errno == EINTR))
-		got += n > 0 ? (size_t)n : 0;
-	buf[got] = '\0';
-	close(fd);
-	status = wait_exit(pid);
 	if (status > 0)
 		return -ENOEXEC; /* clang ran, and failed */
-	return status;
+	if (status < 0)
+		return status;
+	snprintf(buf, len, "%s", out.buf);
+	free(out.buf);
+	return 0;
 }
 
-/* Adds the contents of the file at path to s. Returns 0 or -errno. */
-static int hash_file(struct rl_sha256 *s, const char *path)
-{
-	char buf[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0)
-			rl_sha256_update(s, buf, (size_t)n);
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-/* The next file name of a make rule as clang -M writes it ("-.o: a.h \<newline> b.h"),
+/* The next file name of a make rule as clang -M writes it ("x.o: x.bpf.c \<newline> b.h"),
  * unescaped into name. Returns false at the end. */
 static bool next_dep(const char **p, char name[PATH_MAX])
 {
@@ -163,25 +219,53 @@ static bool next_dep(const char **p, char name[PATH_MAX])
 	return n > 0;
 }
 
-/* Adds every header the source includes (clang's rule in deps, the source itself not
- * among them: it comes on stdin), its name and its contents, to s. Returns 0 or -errno. */
-static int hash_headers(struct rl_sha256 *s, const char *deps)
+/* Reads one file the compile depends on through the script rule (a header others could
+ * have written would be compiled into a program root loads) and adds its name and the
+ * bytes checked to s. Returns 0, or -errno with one line printed. */
+static int hash_checked_file(struct rl_sha256 *s, const struct rl_compile *c,
+			     const char *name)
+{
+	const char *why;
+	char *text = NULL;
+	size_t len;
+	int err = rl_script_read(name, c->unsafe_perms, &text, &len, &why);
+
+	if (err == -EPERM)
+		fprintf(stderr, "ringlua: refusing to compile %s: it includes %s: %s "
+				"(--unsafe-perms overrides)\n", c->path, name, why);
+	else if (err)
+		fprintf(stderr, "ringlua: %s: cannot read %s it includes: %s\n", c->path, name,
+			why);
+	if (err)
+		return err;
+	rl_sha256_update(s, name, strlen(name) + 1);
+	rl_sha256_update(s, text, len);
+	free(text);
+	return 0;
+}
+
+/* Adds every file of clang's rule in deps (the source and each header it includes,
+ * vmlinux.h and libbpf's too), each checked, to s. Returns 0, or -errno with one line
+ * printed. */
+static int hash_dependencies(struct rl_sha256 *s, const struct rl_compile *c,
+			     const char *deps)
 {
 	char name[PATH_MAX];
 	const char *p = strchr(deps, ':');
 	int err = 0;
 
-	if (!p)
+	if (!p) {
+		fprintf(stderr, "ringlua: %s: clang listed no headers for it\n", c->path);
 		return -EBADMSG;
-	for (p++; !err && next_dep(&p, name);) {
-		rl_sha256_update(s, name, strlen(name) + 1);
-		err = hash_file(s, name);
 	}
+	for (p++; !err && next_dep(&p, name);)
+		err = hash_checked_file(s, c, name);
 	return err;
 }
 
 /* The object's name in the cache: the hash of what decides its content, in hex. deps is
- * clang's list of the headers the source includes: editing one makes a new object. */
+ * clang's list of the files the compile reads: editing one makes a new object. Returns
+ * 0, or -errno with one line printed. */
 static int cache_key(const struct flags *f, const char *version, const struct rl_compile *c,
 		     const char *deps, char hex[2 * RL_SHA256_LEN + 1])
 {
@@ -197,7 +281,7 @@ static int cache_key(const struct flags *f, const char *version, const struct rl
 	/* The path too: clang records it in the object's debug information. */
 	rl_sha256_update(&s, c->path, strlen(c->path) + 1);
 	rl_sha256_update(&s, c->text, c->len);
-	err = hash_headers(&s, deps);
+	err = hash_dependencies(&s, c, deps);
 	if (err)
 		return err;
 	rl_sha256_final(&s, digest);
@@ -215,44 +299,153 @@ int rl_compile_cache_dir(char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Creates dir (private to us: others could otherwise plant objects) unless it exists. */
-static int make_cache_dir(const char *dir)
+/* Creates dir and whichever of its parents are missing, private to us (mode 0700).
+ * Returns 0 or -errno. */
+static int make_dirs(const char *dir)
 {
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		if (mkdir(path, 0700) && errno != EEXIST)
+			return -errno;
+		if (!slash)
+			return 0;
+		*slash = '/';
+	}
 }
 
-/* Feeds clang the source on stdin, behind a line marker so its messages name the file. */
-static int feed_source(int fd, const struct rl_compile *c)
+/* Why the opened cache directory (or a cached object) is not to be trusted, or NULL:
+ * only what we wrote ourselves, where nobody else can write, is loaded as root's. */
+static const char *untrusted_cache_entry(const struct stat *st)
 {
-	char marker[PATH_MAX + 16];
-	int n = snprintf(marker, sizeof(marker), "# 1 \"%s\"\n", c->path);
-	int err = write_all(fd, marker, (size_t)n);
-
-	return err ? err : write_all(fd, c->text, c->len);
+	if (st->st_uid != geteuid())
+		return "owned by another user";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	return NULL;
 }
 
-/* Runs clang on the source with the flags, then tail (what to make of it, and where).
- * Returns 0, clang's exit status (>0), or -errno. */
-static int run_clang(struct flags *f, const struct rl_compile *c, const char *const *tail)
+/* Opens the cache directory dir (created when missing), refusing a link, a file that is
+ * not a directory, and one another user owns or could write into. Returns its
+ * descriptor, or -errno with one line printed. */
+static int open_cache_dir(const char *dir)
 {
-	int fd, err, status, argc = f->argc;
-	pid_t pid;
+	struct stat st;
+	const char *why = NULL;
+	int err = make_dirs(dir), fd = -1;
+
+	if (err) {
+		fprintf(stderr, "ringlua: cannot create the cache directory %s: %s\n", dir,
+			strerror(-err));
+		return err;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		why = errno == ELOOP || errno == ENOTDIR ? "not a directory, or a link" :
+							     strerror(errno);
+	else if (fstat(fd, &st))
+		why = strerror(errno);
+	else
+		why = untrusted_cache_entry(&st);
+	if (!why)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	fprintf(stderr, "ringlua: refusing the cache directory %s: %s\n", dir, why);
+	return -EPERM;
+}
+
+/* Reads the cached object name from the cache directory dir_fd into *obj, without
+ * following a link and only when it is a regular file we own that nobody else can write.
+ * Returns 0, -ENOENT when there is none, or -errno with one line printed. */
+static int read_cached(int dir_fd, const char *name, struct output *obj)
+{
+	struct stat st;
+	const char *why = NULL;
+	int err = 0, fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	if (fd < 0)
+		why = errno == ELOOP ? "it is a symbolic link" : strerror(errno);
+	else if (fstat(fd, &st))
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+		why = "not a regular file with one link";
+	else if (!(why = untrusted_cache_entry(&st)))
+		err = read_to_end(fd, MAX_OBJECT_BYTES, obj);
+	if (fd >= 0)
+		close(fd);
+	if (why) {
+		fprintf(stderr, "ringlua: refusing the cached object %s: %s\n", name, why);
+		return -EPERM;
+	}
+	if (err)
+		fprintf(stderr, "ringlua: cannot read the cached object %s: %s\n", name,
+			strerror(-err));
+	return err;
+}
+
+/* Creates a new file of an unpredictable name ("NAME.XXXXXXXXXXXXXXXX.tmp") in dir_fd,
+ * exclusively: nothing anyone placed there beforehand is written through. The name goes
+ * to tmp. Returns its descriptor, or -errno. */
+static int create_temp(int dir_fd, const char *name, char *tmp, size_t len)
+{
+	for (int i = 0; i < TEMP_NAME_TRIES; i++) {
+		uint64_t r;
+		int fd;
+
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			return -errno;
+		snprintf(tmp, len, "%s.%016llx.tmp", name, (unsigned long long)r);
+		fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
+/* Puts obj into the cache directory dir_fd as name: written to a temporary file, then
+ * renamed into place, so the cache never holds half an object. Returns 0 or -errno. */
+static int store_object(int dir_fd, const char *name, const struct output *obj)
+{
+	char tmp[NAME_MAX + 1];
+	int err, fd = create_temp(dir_fd, name, tmp, sizeof(tmp));
+
+	if (fd < 0)
+		return fd;
+	err = write_all(fd, obj->buf, obj->len);
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && renameat(dir_fd, tmp, dir_fd, name))
+		err = -errno;
+	if (err)
+		unlinkat(dir_fd, tmp, 0);
+	return err;
+}
+
+/* Runs clang on the source with the flags, then tail (what to make of it), collecting
+ * what it writes to its standard output: clang writes no file of its own. The source is
+ * compiled from its path, so the headers it includes by quoted name are searched for
+ * beside it, not in the working directory. Returns 0, clang's exit status (>0), or
+ * -errno. */
+static int run_clang(struct flags *f, const struct rl_compile *c, const char *const *tail,
+		     struct output *out)
+{
+	int argc = f->argc;
 
 	f->argv[argc++] = "-x";
 	f->argv[argc++] = "c";
+	f->argv[argc++] = c->path;
 	while (*tail && argc < ARGV_MAX - 1)
 		f->argv[argc++] = *tail++;
 	f->argv[argc] = NULL;
-	pid = spawn_piped(f->argv, true, &fd);
-	if (pid < 0)
-		return pid;
-	err = feed_source(fd, c);
-	close(fd);
-	status = wait_exit(pid);
-	/* A write that failed because clang stopped reading is clang's error, not ours. */
-	return status != 0 ? status : err;
+	return run_collecting(f->argv, MAX_OBJECT_BYTES, out);
 }
 
 /* Says why clang could not make what was asked (after its own messages); returns the
@@ -268,63 +461,45 @@ static int clang_failed(const struct rl_compile *c, int status)
 	return status > 0 ? -ENOEXEC : status;
 }
 
-/* clang's list of the headers the source includes (`-M`: all of them, vmlinux.h and
- * libbpf's too), into a malloc'd *deps, by way of a file in the cache directory dir.
- * Returns 0, or -errno with one line printed. */
-static int list_headers(struct flags *f, const struct rl_compile *c, const char *dir,
-			char **deps)
+/* clang's list of the files the compile reads (`-M`: the source and every header), into
+ * a malloc'd deps->buf. Returns 0, or -errno with one line printed. */
+static int list_dependencies(struct flags *f, const struct rl_compile *c,
+			     struct output *deps)
 {
-	char tmp[PATH_MAX + 32];
-	const char *tail[] = { "-M", "-MF", tmp, "-", NULL };
-	const char *why;
-	size_t len;
-	int status;
+	static const char *const tail[] = { "-M", NULL };
+	int status = run_clang(f, c, tail, deps);
 
-	snprintf(tmp, sizeof(tmp), "%s/deps.%d.tmp", dir, (int)getpid());
-	status = run_clang(f, c, tail);
-	if (status) {
-		unlink(tmp);
-		return clang_failed(c, status);
-	}
-	/* Just written by the clang we ran, in our own directory; and it names only which
-	 * cached object to load, which is itself checked. */
-	status = rl_script_read(tmp, true, deps, &len, &why);
-	unlink(tmp);
-	if (status)
-		fprintf(stderr, "ringlua: %s: cannot read the headers clang found: %s\n",
-			c->path, why);
-	return status;
+	return status ? clang_failed(c, status) : 0;
 }
 
-/* Compiles c into obj_path by way of a temporary file, renamed into place only when
- * clang succeeded, so the cache never holds half an object. */
-static int compile_into(struct flags *f, const struct rl_compile *c, const char *obj_path)
+/* Compiles c into *obj and stores it in the cache directory dir_fd as name. A cache that
+ * cannot take it is said once; the object is used all the same. Returns 0, or -errno
+ * with one line printed. */
+static int compile_into(struct flags *f, const struct rl_compile *c, int dir_fd,
+			const char *name, struct output *obj)
 {
-	char tmp[PATH_MAX + 32];
+	static const char *const tail[] = { "-c", "-o", "-", NULL };
 	uint64_t t0 = rl_now_ns();
-	int status;
-	const char *tail[] = { "-c", "-", "-o", tmp, NULL };
+	int err, status = run_clang(f, c, tail, obj);
 
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", obj_path, (int)getpid());
-	status = run_clang(f, c, tail);
-	/* Cached objects are loaded only when nobody else could have written them. */
-	if (status == 0 && (chmod(tmp, 0600) || rename(tmp, obj_path)))
-		status = -errno;
-	if (status) {
-		unlink(tmp);
+	if (status)
 		return clang_failed(c, status);
-	}
 	fprintf(stderr, "ringlua: compiled %s (%.0f ms)\n", c->path,
 		(double)(rl_now_ns() - t0) / 1e6);
+	err = store_object(dir_fd, name, obj);
+	if (err)
+		fprintf(stderr, "ringlua: %s: cannot cache its object: %s\n", c->path,
+			strerror(-err));
 	return 0;
 }
 
-int rl_compile_bpf(const struct rl_compile *c, char *obj_path, size_t obj_len)
+int rl_compile_bpf(const struct rl_compile *c, char **elf, size_t *elf_len)
 {
 	struct flags f;
+	struct output deps = { 0 }, obj = { 0 };
 	char version[MAX_VERSION_TEXT], dir[PATH_MAX], key[2 * RL_SHA256_LEN + 1];
-	char *deps = NULL;
-	int err;
+	char name[sizeof(key) + 8];
+	int err, dir_fd = -1;
 
 	build_flags(&f, c);
 	err = clang_version(version, sizeof(version));
@@ -334,26 +509,27 @@ int rl_compile_bpf(const struct rl_compile *c, char *obj_path, size_t obj_len)
 		return err;
 	}
 	err = rl_compile_cache_dir(dir, sizeof(dir));
-	if (!err)
-		err = make_cache_dir(dir);
 	if (err) {
-		fprintf(stderr, "ringlua: cannot create the cache directory %s: %s\n", dir,
-			strerror(-err));
+		fprintf(stderr, "ringlua: the cache directory's name is too long\n");
 		return err;
 	}
-	err = list_headers(&f, c, dir, &deps);
+	dir_fd = open_cache_dir(dir);
+	if (dir_fd < 0)
+		return dir_fd;
+	err = list_dependencies(&f, c, &deps);
+	if (!err)
+		err = cache_key(&f, version, c, deps.buf, key);
+	if (!err) {
+		snprintf(name, sizeof(name), "%s.bpf.o", key);
+		err = read_cached(dir_fd, name, &obj);
+	}
+	if (err == -ENOENT)
+		err = compile_into(&f, c, dir_fd, name, &obj);
+	free(deps.buf);
+	close(dir_fd);
 	if (err)
 		return err;
-	err = cache_key(&f, version, c, deps, key);
-	free(deps);
-	if (err) {
-		fprintf(stderr, "ringlua: %s: cannot read a header it includes: %s\n", c->path,
-			strerror(-err));
-		return err;
-	}
-	if (snprintf(obj_path, obj_len, "%s/%s.bpf.o", dir, key) >= (int)obj_len)
-		return -ENAMETOOLONG;
-	if (access(obj_path, F_OK) == 0)
-		return 0;
-	return compile_into(&f, c, obj_path);
+	*elf = obj.buf;
+	*elf_len = obj.len;
+	return 0;
 }

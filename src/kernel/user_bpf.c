@@ -63,11 +63,11 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Compiles the checked source text (into the cache) and reads the object back. */
+/* Compiles the checked source (by way of the cache) into the object's bytes. */
 static int compile_source(struct rl_user_bpf *u, const char *path, bool unsafe_perms)
 {
-	struct rl_compile c = { .path = path };
-	char include_dir[PATH_MAX], obj[PATH_MAX];
+	struct rl_compile c = { .path = path, .unsafe_perms = unsafe_perms };
+	char include_dir[PATH_MAX];
 	char *text = NULL;
 	int err = read_checked(path, unsafe_perms, &text, &c.len);
 
@@ -80,9 +80,9 @@ static int compile_source(struct rl_user_bpf *u, const char *path, bool unsafe_p
 		fprintf(stderr, "ringlua: cannot compile %s: vmlinux.h not found beside ringlua\n",
 			path);
 	else
-		err = rl_compile_bpf(&c, obj, sizeof(obj));
+		err = rl_compile_bpf(&c, &u->elf, &u->elf_len);
 	free(text);
-	return err ? err : read_checked(obj, unsafe_perms, &u->elf, &u->elf_len);
+	return err;
 }
 
 static bool is_output_map(const struct bpf_map *map)

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# --bpf FILE.bpf.c: the headers it includes by quoted name come from beside it (then from
+# ringlua's own include directory), never from the working directory, where another user
+# may have planted one; and every header the compile reads passes the rule scripts pass
+# (root's or the invoking user's, not writable by group or others), refused in one line.
+#   test_bpf_include.sh RINGLUA SEQ_PRODUCER
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+export XDG_CACHE_HOME=$TMP/cache
+mkdir -m 700 "$XDG_CACHE_HOME"
+SRC=$TMP/src
+mkdir -m 755 "$SRC"
+
+# A program with its own header beside it, as published programs keep their event type.
+cp "$HERE/../bpf/probe.bpf.c" "$HERE/../bpf/probe.h" "$SRC/"
+chmod 644 "$SRC/probe.h" "$SRC/probe.bpf.c"
+printf '%s\n' 'return { on_init = function() print("loaded") os.exit(0) end,
+                      on_event = function() end }' > "$TMP/loaded.lua"
+
+# A working directory everybody may write into (sticky, like /tmp), where nobody has
+# planted headers of the names the program includes.
+WORK=$TMP/work
+mkdir "$WORK"
+chmod 1777 "$WORK"
+for h in probe.h vmlinux.h; do
+  setpriv --reuid=65534 --regid=65534 --clear-groups \
+    sh -c "echo '#error planted $h used' > '$WORK/$h'"
+done
+[ "$(stat -c %u "$WORK/probe.h")" == 65534 ] || fail "nobody could not plant a header"
+
+# run_in DIR ARGS...: ringlua ARGS with DIR as its working directory.
+run_in() {
+  local dir=$1
+  shift
+  RC=0
+  (cd "$dir" && timeout -s KILL 60 "$RINGLUA" "$@") > "$TMP/out" 2> "$TMP/err" || RC=$?
+}
+
+run_in "$WORK" --bpf "$SRC/probe.bpf.c" "$TMP/loaded.lua"
+grep -q planted "$TMP/err" && { cat "$TMP/err" >&2; fail "a header planted in the working directory was compiled"; }
+[ "$RC" == 0 ] || cat "$TMP/err" >&2
+assert_eq "$RC" 0 "exit code, headers planted in the working directory"
+assert_contains "$TMP/out" "loaded" "the program, loaded"
+pass "headers planted in the working directory are not used; the source's own header is"
+
+# A header beside the source that group or others could write is refused, naming it.
+chmod 666 "$SRC/probe.h"
+run_in "$WORK" --bpf "$SRC/probe.bpf.c" "$TMP/loaded.lua"
+assert_eq "$RC" 1 "exit code, a header others can write"
+assert_contains "$TMP/err" \
+  "ringlua: refusing to compile $SRC/probe.bpf.c: it includes $SRC/probe.h: writable by group or others (--unsafe-perms overrides)" \
+  "the refusal"
+assert_eq "$(grep -c '^ringlua: ' "$TMP/err")" 1 "ringlua's lines about the refused header"
+grep -q loaded "$TMP/out" && fail "the program was loaded with a header others can write"
+pass "a header beside the source that others can write is refused"
+
+run_in "$WORK" --unsafe-perms --bpf "$SRC/probe.bpf.c" "$TMP/loaded.lua"
+assert_eq "$RC" 0 "exit code, --unsafe-perms"
+pass "--unsafe-perms takes the header all the same"
+
+# A header of another user's is refused too, even when only they can write it.
+chmod 644 "$SRC/probe.h"
+chown 65534 "$SRC/probe.h"
+run_in "$WORK" --bpf "$SRC/probe.bpf.c" "$TMP/loaded.lua"
+assert_eq "$RC" 1 "exit code, another user's header"
+assert_contains "$TMP/err" "it includes $SRC/probe.h: owned by a user other than root or the invoking user" \
+  "the refusal of another user's header"
+chown 0 "$SRC/probe.h"
+pass "a header beside the source that another user owns is refused"
+
+# The same source compiled from its own directory still finds its header.
+run_in "$SRC" --bpf probe.bpf.c "$TMP/loaded.lua"
+assert_eq "$RC" 0 "exit code, run from the source's directory"
+pass "a source with its own header beside it compiles"
