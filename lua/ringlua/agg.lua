@@ -200,8 +200,6 @@ function _M.ustack(pid, ips, n)
   if n >= STUCK_WALK_RUN then n, cut = walk_end(ips, n) end
   local of_pid = ustacks[pid]
   if of_pid == nil then
-    names = names or require("ringlua.names")
-    names.note_pid(pid)
     of_pid = { [""] = setmetatable({ user = true, pid = pid, bytes = "", n = 0 }, Stack) }
     ustacks[pid] = of_pid
   end
@@ -209,6 +207,10 @@ function _M.ustack(pid, ips, n)
   local bytes = (n == 0 and "" or ffi_string(ips, n * 8)) .. (cut and "!" or "")
   local key = of_pid[bytes]
   if key == nil then
+    -- A new stack: the process's mappings noted as they are now (read again after an
+    -- exec: a command traced from its fork is sampled before it execs, too).
+    names = names or require("ringlua.names")
+    names.note_pid(pid)
     key = setmetatable({ user = true, pid = pid, bytes = bytes, n = n, cut = cut }, Stack)
     of_pid[bytes] = key
   end

@@ -262,14 +262,15 @@ local function get_symbolizer()
   return symbolizer
 end
 
--- Reads process pid's mappings now, if not yet read, so that its addresses resolve even
--- after it exits. Cheap for a process already noted. Returns true, or nil and why.
+-- Reads process pid's mappings now, if not yet read for the program it runs (one that
+-- exec'd since is read again), so that its addresses resolve even after it exits. One
+-- small read for a process already noted. Returns true, or nil and why.
 function _M.note_pid(pid)
   pid = tonumber(pid)
-  if usyms[pid] then return true end
-  usyms[pid] = {}
   local err = C.rl_sym_note_pid(get_symbolizer(), pid)
-  if err ~= 0 then return nil, "pid " .. pid .. ": " .. ffi.string(C.strerror(-err)) end
+  -- Read now: the names of another program's addresses are no longer those.
+  if err == 1 or not usyms[pid] then usyms[pid] = {} end
+  if err < 0 then return nil, "pid " .. pid .. ": " .. ffi.string(C.strerror(-err)) end
   return true
 end
 -- The name of the user-space address addr in process pid: "malloc+0x1a", or

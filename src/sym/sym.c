@@ -50,6 +50,7 @@ struct mapping {
 
 struct proc {
 	uint32_t pid;
+	uint64_t image;		/* which program image the mappings are of (image_of) */
 	struct mapping *maps;	/* executable mappings, by address */
 	size_t nr_maps;
 };
@@ -387,14 +388,51 @@ static int read_maps(struct rl_sym *s, struct proc *p)
 	return err;
 }
 
+/* Which program image process pid runs: where its code and its stack start, which an
+ * exec moves (each image is placed anew); 0 when it cannot be read (gone). */
+static uint64_t image_of(uint32_t pid)
+{
+	char path[32], stat[1024], *at;
+	unsigned long long start_code = 0, start_stack = 0;
+	int fd, field;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	stat[n] = '\0';
+	/* The fields after the name, which may hold anything but ends at the last ')':
+	 * state is field 3, startcode 26, startstack 28. */
+	at = strrchr(stat, ')');
+	for (field = 2; at && field < 28; field++) {
+		at = strchr(at + 1, ' ');
+		if (at && field + 1 == 26)
+			start_code = strtoull(at + 1, NULL, 10);
+	}
+	if (at)
+		start_stack = strtoull(at + 1, NULL, 10);
+	return start_code ^ (start_stack << 1);
+}
+
 int rl_sym_note_pid(struct rl_sym *s, uint32_t pid)
 {
 	size_t i = proc_slot(s, pid);
-	struct proc *procs, p = { .pid = pid };
+	struct proc *procs, p = { .pid = pid, .image = image_of(pid) };
 	int err;
 
-	if (i < s->nr_procs && s->procs[i].pid == pid)
-		return 0;
+	if (i < s->nr_procs && s->procs[i].pid == pid) {
+		/* Known; read again only when it exec'd since (its mappings are another
+		 * program's now), while it lives. */
+		if (!p.image || p.image == s->procs[i].image)
+			return 0;
+		rl_sym_forget_pid(s, pid);
+		i = proc_slot(s, pid);
+	}
 	err = read_maps(s, &p);
 	if (err) {
 		free(p.maps);
@@ -409,7 +447,7 @@ int rl_sym_note_pid(struct rl_sym *s, uint32_t pid)
 	memmove(&procs[i + 1], &procs[i], (s->nr_procs - i) * sizeof(*procs));
 	procs[i] = p;
 	s->nr_procs++;
-	return 0;
+	return 1;
 }
 
 void rl_sym_forget_pid(struct rl_sym *s, uint32_t pid)

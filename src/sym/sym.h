@@ -16,7 +16,9 @@ struct rl_sym;
 int rl_sym_open(struct rl_sym **out);
 
 /* Reads process pid's mappings and the symbols of every file they map, unless already
- * known: cheap for a known pid. Returns 0, or -errno (-ENOENT: no such process). */
+ * known for the program it runs now (one read of /proc/PID/stat for a known pid: one
+ * that exec'd since is read again). Returns 1 when it read them, 0 when they were
+ * known, or -errno (-ENOENT: no such process). */
 int rl_sym_note_pid(struct rl_sym *s, uint32_t pid);
 
 /* Writes into buf (NUL-terminated, cut to size) the name of addr in process pid:
