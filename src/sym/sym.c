@@ -507,16 +507,13 @@ int rl_sym_user(struct rl_sym *s, uint32_t pid, uint64_t addr, char *buf, size_t
 	uint64_t vaddr;
 	int len;
 
-	if (!m && find_proc(s, pid)) {
-		/* It may have mapped a library since: read its mappings again, if it lives. */
-		char path[32];
-
-		snprintf(path, sizeof(path), "/proc/%u/maps", pid);
-		if (access(path, R_OK) == 0) {
-			rl_sym_forget_pid(s, pid);
-			rl_sym_note_pid(s, pid);
-			m = find_mapping(find_proc(s, pid), addr);
-		}
+	/* It may have mapped a library since: read its mappings again, if it still runs a
+	 * program (an exited process, a zombie waiting to be reaped, has no mappings: its
+	 * known ones must not give way to none). */
+	if (!m && find_proc(s, pid) && image_of(pid)) {
+		rl_sym_forget_pid(s, pid);
+		rl_sym_note_pid(s, pid);
+		m = find_mapping(find_proc(s, pid), addr);
 	}
 	if (!m || !m->file || !file_address(m->file, addr - m->start + m->offset, &vaddr))
 		len = snprintf(buf, size, "0x%" PRIx64, addr);

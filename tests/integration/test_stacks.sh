@@ -14,6 +14,19 @@ assert_matches "$TMP/out" '^stack_target;(.*;)?main;rl_outer;rl_middle;rl_leaf [
   "the target's functions in caller order"
 pass "folded user stacks: $(grep -c . "$TMP/out") lines"
 
+# 1a. A command that execs the target after a while: the pid's mappings are read again
+# for the new program, and a zombie's (none) do not replace them when the stacks are
+# resolved at exit: every frame of the target's binary has its name.
+run_ringlua -c "sh -c 'i=0; while [ \$i -lt 20000 ]; do i=\$((i+1)); done; exec $TARGET spin 1'" \
+  "$PROFILE" -- -U --folded
+assert_eq "$RC" 0 "exit code of profile.lua over an exec"
+assert_matches "$TMP/out" '^stack_target;(.*;)?main;rl_outer;rl_middle;rl_leaf [0-9]+$' \
+  "the target's functions after the exec"
+if grep -E '^stack_target;.*;0x5[0-9a-f]{11}( |;)' "$TMP/out"; then
+  fail "a frame of the exec'd target's binary left unresolved"
+fi
+pass "folded user stacks of a program exec'd by the command"
+
 # 1b. A frame-pointer walk that does not move (a frame naming itself as its caller's, as
 # JIT code can leave) is kept as one frame and said to be cut, not 127 copies.
 run_ringlua -c "$TARGET stuck 1" "$PROFILE" -- -U --folded
