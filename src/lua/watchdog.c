@@ -38,6 +38,7 @@ static _Atomic int32_t seen_progress;	/* the record the last check saw */
 static _Atomic uint64_t cpu_used_ms;	/* CPU time of this call, counted by its timer */
 static _Atomic uint64_t record_since_ms; /* cpu_used_ms when that record was first seen */
 static _Atomic bool hooked;		/* the hook is set */
+static _Atomic bool unhooked;		/* the host took it away to report */
 static _Atomic uint64_t hooked_cpu_ms, hooked_wall_ms, hooked_thread_cpu_ms;
 static _Atomic int verdict;
 static uint32_t timeout_ms;
@@ -161,6 +162,16 @@ static int overdue(uint64_t cpu, uint64_t wall)
 	return RL_WATCHDOG_NONE;
 }
 
+/* lua_sethook is the one Lua call made to be safe from a signal handler, yet what it
+ * sets can be lost: LuaJIT updates its hook mask and dispatch table without atomics
+ * (around __gc finalizers, when a trace starts or stops), so a signal in the middle
+ * sees its work overwritten, and the script itself may call debug.sethook(). So each
+ * check sets the hook again until it has stopped the call. */
+static void set_hook(lua_State *L)
+{
+	lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
 /* The handler of both timers' signals. */
 static void check_script(int sig)
 {
@@ -179,6 +190,8 @@ static void check_script(int sig)
 	if (atomic_load(&hooked)) {
 		if (hook_ignored(cpu, wall, &compiled))
 			give_up(compiled);
+		if (!atomic_load(&unhooked))
+			set_hook(L);
 		goto out;
 	}
 	why = overdue(cpu, wall);
@@ -188,8 +201,7 @@ static void check_script(int sig)
 		atomic_store(&hooked_wall_ms, wall);
 		atomic_store(&hooked_thread_cpu_ms, thread_cpu_ms());
 		atomic_store(&hooked, true);
-		/* lua_sethook is the one Lua call made to be safe from a signal handler. */
-		lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+		set_hook(L);
 	}
 out:
 	errno = saved_errno;
@@ -254,6 +266,7 @@ void rl_watchdog_enter(lua_State *L, const char *what, const volatile int32_t *p
 	atomic_store(&record_since_ms, 0);
 	atomic_store(&stops_at_enter, (int)*stop_flag);
 	atomic_store(&stop_seen_ms, 0);
+	atomic_store(&unhooked, false);
 	atomic_store(&busy_L, L);
 	if (timeout_ms) {
 		atomic_store(&cpu_armed, true);
@@ -265,6 +278,8 @@ void rl_watchdog_enter(lua_State *L, const char *what, const volatile int32_t *p
 
 void rl_watchdog_disarm(lua_State *L)
 {
+	/* First the flag: a check that comes after it no longer sets the hook again. */
+	atomic_store(&unhooked, true);
 	if (atomic_load(&hooked))
 		lua_sethook(L, NULL, 0, 0);
 }

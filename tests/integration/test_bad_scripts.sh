@@ -77,6 +77,18 @@ case_ endless_loop_interpreted 1 "on_event did not return within 300 ms (--handl
 case_ endless_loop_compiled 1 "on_event is stuck in compiled code, which cannot be interrupted" "" \
   "return { on_event = function() local x = 0 while true do x = x + 1 end end, $EXIT_HOOK }" \
   --handler-timeout 300
+# The hook that stops a call can be taken away under the watchdog: LuaJIT's own updates
+# of its hook state race with the signal that sets it, and a script can clear it. Here
+# a finalizer (which runs with hooks off) removes it once; the next check sets it again.
+case_ stop_hook_removed 1 "on_event did not return within 300 ms (--handler-timeout)" \
+  "on_exit ran, hook removed: true" \
+  "local removed = false
+   local function spin() local t = os.clock() while os.clock() - t < 0.2 do end
+     if debug.gethook() and not removed then debug.sethook() removed = true end end
+   return { on_event = function() jit.off()
+       while true do local u = newproxy(true) getmetatable(u).__gc = spin collectgarbage() end end,
+     on_exit = function() print('on_exit ran, hook removed: ' .. tostring(removed)) end }" \
+  --handler-timeout 300
 case_ endless_on_init 1 "on_init did not return within 300 ms (--handler-timeout)" "" \
   "return { on_event = function() end, on_init = function() jit.off(); while true do end end }" \
   --handler-timeout 300
