@@ -266,6 +266,38 @@ stop_ringlua
 assert_eq "$RC" 0 "exit code after the stamping reloads"
 pass "stamped only for a handler or an aggregation of ts_ns, across reloads (@first at $first ns)"
 
+# A record handed on while the host turns stamping on carries its time. The host writes
+# stamp_records before deliver (or a new aggregation's slot), and a program that read
+# the old stamp_records as it began a record sees the new reader only later: it stamps
+# the record then. Here stamp_records stays 0 under a script that takes records (bpf_global
+# writes it), which is what such a program sees.
+cat > "$TMP/stamped.lua" <<'LUA'
+local ringlua = require("ringlua")
+local agg = require("ringlua.agg")
+agg.count("calls", { kernel = true, key = { "comm" } })
+local n, unstamped = 0, 0
+function on_init() print("READY") io.stdout:flush() end
+function on_event(p)
+  local e = ringlua.cast(p)
+  if ringlua.str(e.comm) == "dd" then
+    n = n + 1
+    if e.ts_ns == 0 then unstamped = unstamped + 1 end
+  end
+end
+function on_exit() print("dd records " .. n .. ", unstamped " .. unstamped) end
+LUA
+start_ringlua -s syscalls -c "sh -c 'until [ -e $TMP/go ]; do sleep 0.01; done; exec $DD'" \
+  "$TMP/stamped.lua"
+"$3" "$(child_of "$BG")" stamp_records 0 || fail "could not write stamp_records"
+touch "$TMP/go"
+RC=0
+wait "$BG" || RC=$?
+assert_eq "$RC" 0 "exit code with stamp_records 0"
+line=$(grep '^dd records' "$TMP/bg.out") || { cat "$TMP/bg.err" >&2; fail "no count printed"; }
+assert_between "$(echo "$line" | awk '{ print $3 }' | tr -d ,)" 6000 6300 "dd's system calls handed on"
+assert_eq "$(echo "$line" | awk '{ print $5 }')" 0 "dd's records without ts_ns"
+pass "records a program began before stamping was on are stamped when handed on"
+
 # Bad declarations: one line on stderr, exit non-zero.
 bad() {
   local what=$1 expect=$2

@@ -286,20 +286,35 @@ static __noinline void kagg_slot(__u32 slot, const __u8 *rec, __u32 probe,
 	kagg_apply(slot, s, rec, room);
 }
 
+/* A global the host changes while programs run, read once, where it stands in the code
+ * (the compiler may not move or repeat the load). */
+#define KAGG_LIVE(x) (*(volatile __u32 *)&(x))
+
 /* Hands the complete record rec of probe (a tracepoint probe's index, or KAGG_ANY_PROBE)
  * to every aggregation that takes it. rec is in a scratch buffer of at least
- * KAGG_RECORD_MAX + KAGG_KEY_MAX bytes. Returns whether it still goes to the ring. */
-static __always_inline bool kagg_record(const void *rec, __u32 probe)
+ * KAGG_RECORD_MAX + KAGG_KEY_MAX bytes and starts with its ts_ns. Returns whether it
+ * still goes to the ring. */
+static __always_inline bool kagg_record(void *rec, __u32 probe)
 {
 	struct kagg_key_room *room;
-	__u32 zero = 0;
+	__u64 *ts_ns = rec;
+	__u32 zero = 0, slots, to_ring;
 
+	/* The host turns stamping on before it adds a reader of ts_ns (an aggregation that
+	 * reads it, or delivery), and this program read stamp_records when it began the
+	 * record: one that began before the host's first write and reads the second here
+	 * would hand on a record without its time. So: who takes it first, then whether it
+	 * is stamped now; a record for the ring always is. */
+	slots = KAGG_LIVE(kagg_slots);
+	to_ring = KAGG_LIVE(deliver);
+	if (timestamps && !*ts_ns && (to_ring || KAGG_LIVE(stamp_records)))
+		*ts_ns = bpf_ktime_get_ns();
 	room = bpf_map_lookup_elem(&kagg_key_room, &zero);
 	if (!room)
-		return deliver;
-	for (__u32 i = 0; i < KAGG_SLOTS && i < kagg_slots; i++)
+		return to_ring;
+	for (__u32 i = 0; i < KAGG_SLOTS && i < slots; i++)
 		kagg_slot(i, rec, probe, room);
-	return deliver;
+	return to_ring;
 }
 
 #endif
