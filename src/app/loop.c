@@ -56,9 +56,9 @@ static size_t fit_before_tick(const struct rl_loop *l, uint64_t now, size_t n)
 		return n;
 	if (now >= l->next_tick)
 		return 0;
-	if (!l->ns_per_event)
+	if (!l->ns_per_event[l->reading_perf])
 		return n;
-	fit = (l->next_tick - now) * 1000 / l->ns_per_event;
+	fit = (l->next_tick - now) * 1000 / l->ns_per_event[l->reading_perf];
 	return fit < 1 ? 1 : fit < n ? (size_t)fit : n;
 }
 
@@ -80,14 +80,16 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 		return 0;
 	if (rl_loop_finished(l))
 		return 0;
-	n = fit_before_tick(l, start, n);
+	done = fit_before_tick(l, start, n);
+	l->tick_cut |= done < n;
+	n = done;
 	if (l->limit && n > l->limit - l->handled)
 		n = (size_t)(l->limit - l->handled);
 	if (!n)
 		return 0;
 	done = rl_lua_dispatch(l->lua, recs, n);
 	if (done)
-		l->ns_per_event = (rl_now_us() - start) * 1000 / done;
+		l->ns_per_event[l->reading_perf] = (rl_now_us() - start) * 1000 / done;
 	l->handled += done;
 	if (l->recorder && done &&
 	    rl_recorder_write(l->recorder, recs, done, rl_now_us() * 1000)) {
@@ -390,25 +392,47 @@ static void wait_perf_window(struct rl_loop *l)
 	l->perf_window_end = 0;
 }
 
-/* One poll of the rings, then a look at the perf buffers, which never sleeps but for
- * their window: their wakeups end the rings' wait, and records they still hold keep it
- * from starting. Returns the records handled, or -errno. */
-static int poll_feed(struct rl_loop *l, int timeout_ms)
+/* One look at the perf buffers, after their window if the rings' poll before it may
+ * have slept (may_wait). Returns the samples handled, or -errno. */
+static int poll_perf(struct rl_loop *l, bool may_wait)
 {
 	uint64_t start;
-	int n, m;
+	int m;
 
-	if (l->perf && rl_perf_busy(l->perf))
-		timeout_ms = 0;
-	n = rl_consumer_poll(l->consumer, timeout_ms);
-	if (n < 0 || !l->perf)
-		return n;
-	if (timeout_ms)
+	if (may_wait)
 		wait_perf_window(l);
 	start = rl_now_us();
+	l->reading_perf = true;
 	m = rl_perf_poll(l->perf);
+	l->reading_perf = false;
 	if (m > 0 && m < RL_BATCH_CAP && !rl_perf_busy(l->perf) && l->latency_us)
 		l->perf_window_end = start + l->latency_us;
+	return m;
+}
+
+/* One poll of the rings, then a look at the perf buffers, which never sleeps but for
+ * their window: their wakeups end the rings' wait, and records they still hold keep it
+ * from starting. Under overload the first may take every record it can up to the tick,
+ * which leaves the second none: after a poll a tick cut short, they take turns at going
+ * first. Returns the records handled, or -errno. */
+static int poll_feed(struct rl_loop *l, int timeout_ms)
+{
+	int n, m = 0;
+
+	if (!l->perf)
+		return rl_consumer_poll(l->consumer, timeout_ms);
+	l->perf_first = l->tick_cut && !l->perf_first;
+	l->tick_cut = false;
+	if (l->perf_first)
+		m = poll_perf(l, false);
+	if (m < 0)
+		return m;
+	if (l->perf_first || rl_perf_busy(l->perf))
+		timeout_ms = 0;
+	n = rl_consumer_poll(l->consumer, timeout_ms);
+	if (n < 0 || l->perf_first)
+		return n < 0 ? n : n + m;
+	m = poll_perf(l, timeout_ms != 0);
 	return m < 0 ? m : n + m;
 }
 

@@ -28,6 +28,8 @@ struct rl_loop {
 	struct rl_perf *perf;
 	uint32_t latency_us;	/* --latency: the perf buffers' coalescing bound too */
 	uint64_t perf_window_end; /* the perf buffers are not looked at before then (us) */
+	bool tick_cut;		/* a batch of this poll was cut short for a tick */
+	bool perf_first;	/* this poll looks at the perf buffers before the rings */
 	struct rl_lua *lua;
 	uint64_t limit;		/* stop after this many events; 0: never */
 	uint32_t interval_ms;	/* on_tick period */
@@ -56,7 +58,10 @@ struct rl_loop {
 	uint64_t handled;	/* events handed to Lua so far */
 	/* Kept by rl_loop_run. */
 	uint64_t next_tick;	/* when on_tick is due (us); 0: not in rl_loop_run, no ticks */
-	uint64_t ns_per_event;	/* what the last batch cost per event: how many fit before it */
+	/* What the last batch cost per event, of the rings [0] and of the perf buffers [1]
+	 * (their handlers may differ by far): how many fit before the tick. */
+	uint64_t ns_per_event[2];
+	bool reading_perf;	/* the batches now handled are the perf buffers' */
 	int pid_fd;		/* the watched process, in the consumer's epoll set; -1: none */
 	struct rl_metrics *metrics; /* --metrics; NULL: off */
 	uint64_t max_series;	/* --max-series */

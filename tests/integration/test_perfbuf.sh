@@ -96,6 +96,33 @@ assert_matches "$TMP/err" "^ringlua: stats: calls: [0-9]+ events/s, ring [0-9.]+
 assert_matches "$TMP/err" "^ringlua: stats: samples: [0-9]+ events/s, perf buffer$" "--stats of the perf buffer"
 pass "an object with a ring and a perf buffer: both read, handlers by map name"
 
+# A ring that never empties does not starve a perf buffer: with a handler too slow for
+# the ring, every poll could take the ring's records up to the tick, and the perf buffer
+# has its turn only when the ring empties. They take turns: perf samples are handled at
+# the ticks of the overload, not only after it.
+cat > "$TMP/turns.lua" <<'LUA'
+local ringlua = require("ringlua")
+local samples, calls = 0, 0
+handlers = {
+  samples = function() samples = samples + 1 end,
+  calls = function() calls = calls + 1 local t = os.clock() while os.clock() - t < 5e-4 do end end,
+}
+function on_tick() print("TICK samples=" .. samples .. " calls=" .. calls) io.stdout:flush() end
+function on_exit() print("EXIT samples=" .. samples .. " calls=" .. calls) end
+LUA
+run_ringlua --bpf "$TMP/mixed.bpf.c" --interval 100 -c \
+  "perl -e 'my \$end = time + 3; while (time < \$end) { syscall(39) for 1..1000; syscall(110) }'" \
+  "$TMP/turns.lua"
+assert_eq "$RC" 0 "exit code of the overloaded ring beside a perf buffer"
+ticks=$(grep -c '^TICK' "$TMP/out" || true)
+assert_between "$ticks" 10 100 "ticks during the overload"
+last=$(grep '^TICK' "$TMP/out" | tail -1 | sed 's/.*samples=\([0-9]*\) .*/\1/')
+all=$(sed -n 's/^EXIT samples=\([0-9]*\) .*/\1/p' "$TMP/out")
+# Taking turns, the samples wait a tick or two; starved, they waited for the exit.
+[ "$all" -gt 0 ] && [ $((last * 2)) -ge "$all" ] ||
+  { cat "$TMP/out" >&2; fail "perf samples handled during the ring's overload: $last of $all"; }
+pass "a ring that never empties and a perf buffer take turns ($last of $all samples by the last tick)"
+
 # Lost samples: one page per CPU and a handler of 100 us. The kernel writes a lost record
 # only before a later sample it has room for, and the burst ends in losses: what it
 # counted lost is read from the events, so every sample is either handled or lost, and
