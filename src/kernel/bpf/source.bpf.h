@@ -5,6 +5,7 @@
 
 #include <bpf/bpf_tracing.h>
 #include "stacks.h"
+#include "fill_wake.h"
 
 #define ANY_UID ((__u32)-1) /* not a uid a task can have: (uid_t)-1 means "unchanged" */
 #define FILTER_COMM_LEN 16
@@ -236,29 +237,54 @@ static __always_inline void *reserve_event(__u64 size)
  *   full fence and looks at the rings once more; a producer reads the word after its
  *   commit (a full barrier), so one of the two sees the other, and the first producer
  *   to see the word clears it and wakes the consumer; and
- * - when a record takes the ring past 1/WAKEUP_FILL_SHARE full, where the consumer stops
- *   waiting for its window (ring.c's NO_WAIT_FILL_SHARE), so a burst cannot fill it.
+ * - when a record finds the ring past 1/WAKEUP_FILL_SHARE full, where the consumer stops
+ *   waiting for its window (ring.c's NO_WAIT_FILL_SHARE), so a burst cannot fill it: the
+ *   first such record since the consumer last moved (fill_wake.h).
  * No clock is read. ringlua sets wake_on_sleep and ring_bytes before load; off (--latency
  * 0) keeps the kernel's rule: wake a consumer that has caught up. */
 #define WAKEUP_FILL_SHARE 8
 const volatile bool wake_on_sleep = false;
 const volatile __u64 ring_bytes = 0; /* each ring's size */
 __u32 consumer_asleep = 0; /* set by the consumer, cleared by the producer that wakes it */
+/* The marks of the fill wakeups (fill_wake.h): the one ring's, which every CPU's
+ * producers race for, and with per-CPU rings each CPU's own ring's. */
+__u64 fill_woken = 0;
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} cpu_fill_woken SEC(".maps");
+
+/* Whether a record committed to ring, which then holds pending bytes, wakes the consumer
+ * as the ring fills. */
+static __always_inline bool fill_wake(void *ring, __u64 pending)
+{
+	__u64 cons, *mark = &fill_woken;
+	__u32 zero = 0;
+
+	if (pending < ring_bytes / WAKEUP_FILL_SHARE)
+		return false;
+	if (per_cpu_rings) {
+		mark = bpf_map_lookup_elem(&cpu_fill_woken, &zero);
+		if (!mark)
+			return false;
+	}
+	cons = bpf_ringbuf_query(ring, BPF_RB_CONS_POS);
+	return rl_fill_wake(pending, ring_bytes / WAKEUP_FILL_SHARE, cons, mark, !per_cpu_rings);
+}
 
 /* The flags to commit a record of size payload bytes to ring with; reserved: whether it
  * already holds its place in the ring (bpf_ringbuf_reserve), or is yet to be copied in
  * (bpf_ringbuf_output). */
 static __always_inline __u64 commit_flags(void *ring, __u64 size, bool reserved)
 {
-	__u64 bytes = (size + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
-	__u64 fill = ring_bytes / WAKEUP_FILL_SHARE, pending;
+	__u64 bytes = (size + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL, pending;
 
 	if (!wake_on_sleep)
 		return 0;
 	pending = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) + (reserved ? 0 : bytes);
-	if (pending >= fill && pending - bytes < fill)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
+	return fill_wake(ring, pending) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 /* After a commit to ring: wakes the consumer if it said it sleeps, with a discarded
