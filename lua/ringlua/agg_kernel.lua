@@ -9,6 +9,8 @@ local ringlua = require("ringlua")
 local object = require("ringlua.object")
 
 ringlua.cdef_once("struct kagg_spec", require("ringlua.kagg_cdef"))
+ringlua.declare_once("rl_bpf_quiesce", "int rl_bpf_quiesce(void);")
+ringlua.declare_once("strerror", "char *strerror(int errnum);")
 local C = ffi.C
 
 local ffi_new, ffi_cast, ffi_copy, ffi_string, ffi_sizeof, ffi_istype =
@@ -20,6 +22,7 @@ local _M = {}
 local PARTS, KEY_MAX, NAME_LEN = C.KAGG_PARTS, C.KAGG_KEY_MAX, C.KAGG_NAME_LEN
 local RECORD_MAX = C.KAGG_RECORD_MAX
 local CACHE_WAYS, HELD = C.KAGG_CACHE_WAYS, C.KAGG_CACHE_HELD
+local SLOTS, EPOCHS = C.KAGG_SLOTS, C.KAGG_EPOCHS
 local KEY_SIZE = ffi_sizeof("struct kagg_key")
 local ANY_PROBE = C.KAGG_ANY_PROBE
 local OPS = { count = C.KAGG_COUNT, sum = C.KAGG_SUM, min = C.KAGG_MIN, max = C.KAGG_MAX,
@@ -29,9 +32,12 @@ local TAKES_VALUE = { sum = true, min = true, max = true, avg = true, hist = tru
 local spec_t = ffi.typeof("struct kagg_spec")
 local key_ptr_t = ffi.typeof("const struct kagg_key *")
 local value_ptr_t = ffi.typeof("const struct kagg_value *")
+local value_t = ffi.typeof("struct kagg_value")
+local key_t = ffi.typeof("struct kagg_key")
 local cached_ptr_t = ffi.typeof("const struct kagg_cached *")
 local u32_box_t = ffi.typeof("uint32_t[1]")
 local u32_ptr_t = ffi.typeof("uint32_t *")
+local u64_ptr_t = ffi.typeof("uint64_t *")
 local u8_ptr_t = ffi.typeof("uint8_t *")
 local u8_array_t = ffi.typeof("uint8_t[?]")
 local const_u8_ptr_t = ffi.typeof("const uint8_t *")
@@ -48,8 +54,10 @@ local INT_PTR = {
 }
 
 -- The program's maps and globals, once installed; whether this script takes records
--- (an event handler), set in the program when the script settles.
+-- (an event handler), set in the program when the script settles; by slot, whether the
+-- aggregation there takes signed values (how its min and max compare).
 local maps, deliver_records
+local signed_slot = {}
 
 -- Whether an aggregation of list reads the records' ts_ns (as a key field or its value).
 local function reads_time(list)
@@ -200,25 +208,46 @@ local function map_of(desc, name)
   error("agg: the BPF program has no map " .. name, 0)
 end
 
-local function global_of(desc, name)
+local function global_of(desc, name, ptr_t)
   for _, g in ipairs(desc.globals) do
-    if g.name == name then return ffi_cast(u32_ptr_t, g.addr) end
+    if g.name == name then return ffi_cast(ptr_t or u32_ptr_t, g.addr) end
   end
   error("agg: the BPF program has no global " .. name, 0)
 end
 
--- Deletes every entry of the aggregations in slots (a set): theirs in kagg_values, and
--- their part of kagg_cache freed on every CPU (only they use it).
+-- Waits until no program still writes what the host is about to retire.
+local function quiesce()
+  local rc = C.rl_bpf_quiesce()
+  if rc ~= 0 then
+    error("agg: cannot wait for the BPF programs to return: " .. ffi_string(C.strerror(-rc)), 0)
+  end
+end
+
+-- Frees the entries of kagg_cache at index on every CPU (no program may write them).
+local function free_cache(index_box, index, free)
+  index_box[0] = index
+  C.bpf_map_update_elem(maps.cache.fd, index_box, free, 0)
+end
+
+-- Deletes every entry of the aggregations in slots (a set): in both epochs of
+-- kagg_values and kagg_cache, once no program writes them (their specs are gone), and
+-- their totals.
 local function delete_slots(slots)
+  quiesce()
   local keys = maps.values:_snapshot()
   for _, k in ipairs(keys) do
-    if slots[ffi_cast(key_ptr_t, k).agg] then C.bpf_map_delete_elem(maps.values.fd, k) end
+    if slots[ffi_cast(key_ptr_t, k).agg % SLOTS] then C.bpf_map_delete_elem(maps.values.fd, k) end
+  end
+  local totals = maps.totals:_snapshot()
+  for _, k in ipairs(totals) do
+    if slots[ffi_cast(key_ptr_t, k).agg] then C.bpf_map_delete_elem(maps.totals.fd, k) end
   end
   local free, index = ffi_new(u8_array_t, maps.cache.vsize), ffi_new(u32_box_t)
   for slot in pairs(slots) do
-    for way = 0, CACHE_WAYS - 1 do
-      index[0] = slot * CACHE_WAYS + way
-      C.bpf_map_update_elem(maps.cache.fd, index, free, 0)
+    for epoch = 0, EPOCHS - 1 do
+      for way = 0, CACHE_WAYS - 1 do
+        free_cache(index, ((epoch * SLOTS) + slot) * CACHE_WAYS + way, free)
+      end
     end
   end
 end
@@ -255,7 +284,9 @@ function _M.install(desc, deliver, list)
   end
   local d = assert(loadstring(desc, "=kernel aggregations"))()
   maps = maps or { specs = map_of(d, "kagg_specs"), values = map_of(d, "kagg_values"),
-                   cache = map_of(d, "kagg_cache"), slots = global_of(d, "kagg_slots"),
+                   cache = map_of(d, "kagg_cache"), totals = map_of(d, "kagg_totals"),
+                   slots = global_of(d, "kagg_slots"), epoch = global_of(d, "kagg_epoch"),
+                   totals_lost = global_of(d, "kagg_totals_lost", u64_ptr_t),
                    deliver = global_of(d, "deliver"), stamp = global_of(d, "stamp_records") }
   deliver_records = deliver
   if #list > C.KAGG_SPECS then
@@ -287,6 +318,7 @@ function _M.install(desc, deliver, list)
       if rc ~= 0 then error("agg: " .. a.name .. ": cannot write its spec: " .. ffi_string(C.strerror(-rc)), 0) end
     end
     if a.slot + 1 > slots then slots = a.slot + 1 end
+    signed_slot[a.slot] = a.value_signed or false
   end
   -- Counted from now on, beside the running script's: stamped if they read ts_ns.
   if reads_time(list) then maps.stamp[0] = 1 end
@@ -340,64 +372,134 @@ end
 
 local function signed_number(x) return tonumber(ffi_cast(i64_t, x)) end
 
--- Adds one CPU's share of the key kb (its bytes, a struct kagg_key) of aggregation a to
--- totals[kb]: { a, k, count, sum, min, max } (min and max of the CPUs that saw it, as
--- numbers of the value's signedness).
-local function add_share(totals, a, kb, share)
-  if share.count == 0 then return end
-  local num = a.value_signed and signed_number or tonumber
-  local lo, hi = num(share.min), num(share.max)
-  local t = totals[kb]
-  if t == nil then
-    totals[kb] = { a, kb, tonumber(share.count), num(share.sum), lo, hi }
-    return
-  end
-  t[3] = t[3] + tonumber(share.count)
-  t[4] = t[4] + num(share.sum)
-  if lo < t[5] then t[5] = lo end
-  if hi > t[6] then t[6] = hi end
+-- Whether a is less than b (uint64_t cdata), as signed numbers if signed.
+local function less(a, b, signed)
+  if signed then return ffi_cast(i64_t, a) < ffi_cast(i64_t, b) end
+  return a < b
 end
 
--- Replaces the entries of every aggregation of list with what the program holds: each
--- key's shares of every CPU, in kagg_cache and in kagg_values, added up.
--- put(a, key, bucket, count, sum, min, max) stores one entry as a's kind keeps it.
+-- Adds share (a struct kagg_value: a CPU's, or an epoch's total) into the struct
+-- kagg_value into.
+local function merge(into, share, signed)
+  if share.count == 0 then return end
+  if into.count == 0 then
+    into.min, into.max = share.min, share.max
+  else
+    if less(share.min, into.min, signed) then into.min = share.min end
+    if less(into.max, share.max, signed) then into.max = share.max end
+  end
+  into.count = into.count + share.count
+  into.sum = into.sum + share.sum
+end
+
+-- Adds one share of the key kb (a struct kagg_key's bytes, of an epoch) to sums, by the
+-- key without its epoch (as kagg_totals keys it).
+local function add_share(sums, kb, share)
+  if share.count == 0 then return end
+  local k = ffi_new(key_t)
+  ffi_copy(k, kb, KEY_SIZE)
+  k.agg = k.agg % SLOTS
+  local bytes = ffi_string(k, KEY_SIZE)
+  local sum = sums[bytes]
+  if sum == nil then
+    sum = ffi_new(value_t)
+    sums[bytes] = sum
+  end
+  merge(sum, share, signed_slot[k.agg])
+end
+
+-- What the programs counted in epoch, in kagg_values and kagg_cache, by key; with the
+-- entries to remove and the cache entries to free once read.
+local function epoch_sums(epoch)
+  local sums, gone, held = {}, {}, {}
+  local keys, values = maps.values:_snapshot()
+  local ncpus, stride = maps.values.ncpus, maps.values.stride
+  for i, kb in ipairs(keys) do
+    if math.floor(ffi_cast(key_ptr_t, kb).agg / SLOTS) == epoch then
+      local v = ffi_cast(const_u8_ptr_t, values[i])
+      for cpu = 0, ncpus - 1 do add_share(sums, kb, ffi_cast(value_ptr_t, v + cpu * stride)) end
+      gone[#gone + 1] = kb
+    end
+  end
+  local indexes, cached = maps.cache:_snapshot()
+  local first, last = epoch * SLOTS * CACHE_WAYS, (epoch + 1) * SLOTS * CACHE_WAYS - 1
+  for i, vb in ipairs(cached) do
+    local index = ffi_cast(u32_ptr_t, ffi_cast(const_u8_ptr_t, indexes[i]))[0]
+    if index >= first and index <= last then
+      local v = ffi_cast(const_u8_ptr_t, vb)
+      for cpu = 0, ncpus - 1 do
+        local c = ffi_cast(cached_ptr_t, v + cpu * maps.cache.stride)
+        if c.state == HELD then
+          add_share(sums, ffi_string(c.key, KEY_SIZE), c.value)
+          held[index] = true
+        end
+      end
+    end
+  end
+  return sums, gone, held
+end
+
+-- Adds sums into kagg_totals; an entry it has no room for loses its count, which the
+-- host adds to kagg_totals_lost (only the host writes that word).
+local function add_to_totals(sums)
+  local total, key = ffi_new(value_t), ffi_new(key_t)
+  for bytes, sum in pairs(sums) do
+    ffi_copy(key, bytes, KEY_SIZE)
+    if C.bpf_map_lookup_elem(maps.totals.fd, key, total) ~= 0 then ffi.fill(total, ffi_sizeof(value_t)) end
+    merge(total, sum, signed_slot[key.agg])
+    if C.bpf_map_update_elem(maps.totals.fd, key, total, 0) ~= 0 then
+      maps.totals_lost[0] = maps.totals_lost[0] + sum.count
+    end
+  end
+end
+
+-- Retires the live epoch into kagg_totals: the other becomes live, and once no program
+-- writes the old one, its entries are added to the totals, then removed (the cache's
+-- freed). Records counted while this runs are in the new epoch, for the next one.
+local function retire_epoch()
+  local old = maps.epoch[0] % EPOCHS
+  maps.epoch[0] = (old + 1) % EPOCHS
+  quiesce()
+  local sums, gone, held = epoch_sums(old)
+  add_to_totals(sums)
+  for _, kb in ipairs(gone) do C.bpf_map_delete_elem(maps.values.fd, kb) end
+  local free, index = ffi_new(u8_array_t, maps.cache.vsize), ffi_new(u32_box_t)
+  for i in pairs(held) do free_cache(index, i, free) end
+end
+
+-- Replaces the entries of every aggregation of list with what the programs counted up
+-- to now, retired into kagg_totals. put(a, key, bucket, count, sum, min, max) stores one
+-- entry as a's kind keeps it.
 function _M.sync(list, put)
   if maps == nil or list[1] == nil then return end
+  retire_epoch()
   local by_slot = {}
   for _, a in ipairs(list) do
     by_slot[a.slot] = a
     a.t = {}
     if a.n then a.n = {} end
   end
-  local totals = {}
-  local keys, values = maps.values:_snapshot()
-  local ncpus, stride = maps.values.ncpus, maps.values.stride
+  local keys, values = maps.totals:_snapshot()
   for i, kb in ipairs(keys) do
-    local a = by_slot[ffi_cast(key_ptr_t, kb).agg]
+    local k = ffi_cast(key_ptr_t, kb)
+    local a = by_slot[k.agg]
     if a then
-      local v = ffi_cast(const_u8_ptr_t, values[i])
-      for cpu = 0, ncpus - 1 do add_share(totals, a, kb, ffi_cast(value_ptr_t, v + cpu * stride)) end
+      local v = ffi_cast(value_ptr_t, ffi_cast(const_u8_ptr_t, values[i]))
+      local num = a.value_signed and signed_number or tonumber
+      put(a, key_of(a, k), k.bucket, tonumber(v.count), num(v.sum), num(v.min), num(v.max))
     end
-  end
-  local _, cached = maps.cache:_snapshot()
-  local cstride = maps.cache.stride
-  for _, vb in ipairs(cached) do
-    local v = ffi_cast(const_u8_ptr_t, vb)
-    for cpu = 0, ncpus - 1 do
-      local c = ffi_cast(cached_ptr_t, v + cpu * cstride)
-      local a = c.state == HELD and by_slot[c.key.agg]
-      if a then add_share(totals, a, ffi_string(c.key, KEY_SIZE), c.value) end
-    end
-  end
-  for _, t in pairs(totals) do
-    local k = ffi_cast(key_ptr_t, t[2])
-    put(t[1], key_of(t[1], k), k.bucket, t[3], t[4], t[5], t[6])
   end
 end
 
--- Forgets a's entries in the program.
+-- Forgets a's entries as the last sync brought them (its totals); what the programs
+-- counted since stays for the next one, as records that wait in the ring do for an
+-- aggregation kept in Lua.
 function _M.clear(a)
-  if maps and a.slot then delete_slots({ [a.slot] = true }) end
+  if maps == nil or a.slot == nil then return end
+  local keys = maps.totals:_snapshot()
+  for _, k in ipairs(keys) do
+    if ffi_cast(key_ptr_t, k).agg == a.slot then C.bpf_map_delete_elem(maps.totals.fd, k) end
+  end
 end
 
 return _M

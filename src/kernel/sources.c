@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/membarrier.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -32,6 +34,10 @@
 #include "source_uprobe.skel.h"
 #include "kernel/uprobes.h"
 #include "ring/ring_desc.h"
+
+/* Where the kernel cannot wait for an RCU grace period on request: longer than any BPF
+ * program runs (they are bounded to a million instructions). */
+#define QUIESCE_FALLBACK_US 10000
 
 /* The per-CPU ring merge (ring.h, rl_consumer_opts.ordered) reads a record's timestamp
  * from its first 8 bytes: every built-in record starts with it. */
@@ -372,11 +378,31 @@ int rl_source_kagg_lost(const struct rl_bpf *b, uint64_t *lost, uint32_t *entrie
 {
 	const struct bpf_map *values =
 		bpf_object__find_map_by_name(rl_bpf_object(b), "kagg_values");
+	uint64_t by_programs, by_host;
+	int err;
 
 	if (!values)
 		return -ENOENT;
 	*entries = bpf_map__max_entries(values);
-	return rl_bpf_read_u64(b, "kagg_lost", lost);
+	err = rl_bpf_read_u64(b, "kagg_lost", &by_programs);
+	if (!err)
+		err = rl_bpf_read_u64(b, "kagg_totals_lost", &by_host);
+	if (!err)
+		*lost = by_programs + by_host;
+	return err;
+}
+
+int rl_bpf_quiesce(void)
+{
+	/* Not sleepable BPF programs run as RCU readers, and the global membarrier waits for
+	 * an RCU grace period; without it (nohz_full CPUs refuse the command) the bound of
+	 * a program's run time. */
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	usleep(QUIESCE_FALLBACK_US);
+	return 0;
 }
 
 /* Sets how p's source runs beyond its filters: its rate, its string argument, and its

@@ -87,9 +87,16 @@ const struct rl_source *rl_sources(size_t *n);
 int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f);
 
 /* Kernel aggregations' updates lost so far, because their map was full (the program's
- * kagg_lost), into *lost, and the entries that map holds into *entries. Returns 0, or
- * -ENOENT for an object without them (not a built-in source's). */
+ * kagg_lost, and the host's kagg_totals_lost), into *lost, and the entries that map
+ * holds into *entries. Returns 0, or -ENOENT for an object without them (not a built-in
+ * source's). */
 int rl_source_kagg_lost(const struct rl_bpf *b, uint64_t *lost, uint32_t *entries);
+
+/* Returns once every BPF program running when it was called has returned: before the
+ * host retires an epoch of kernel aggregations' entries (kagg.bpf.h), which programs
+ * that read the old epoch may still write. Called from Lua (ringlua.agg_kernel). Takes
+ * an RCU grace period (milliseconds). Returns 0 or -errno. */
+int rl_bpf_quiesce(void);
 
 /* The size of each CPU's ring when the rings of one source share total bytes: total
  * over the possible CPUs, rounded up to a power of two of at least a page. */

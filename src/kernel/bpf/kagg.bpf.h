@@ -35,12 +35,29 @@ struct {
 	__type(value, struct kagg_spec);
 } kagg_specs SEC(".maps");
 
+/* Epochs. The host never writes an entry a program may be writing: the programs count
+ * into the entries of the live epoch (kagg_epoch, read once per record); to read them
+ * back the host makes the other epoch live, waits until no program still runs with the
+ * old one (an RCU grace period), adds the old epoch's entries into kagg_totals, which
+ * only it writes, and removes them. A clear removes totals, never a live count. */
+__u32 kagg_epoch = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, KAGG_ENTRIES);
 	__type(key, struct kagg_key);
 	__type(value, struct kagg_value);
 } kagg_values SEC(".maps");
+
+/* What the epochs retired, by slot (kagg_key.agg without the epoch): what the host shows.
+ * Written by the host alone; the programs never touch it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KAGG_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct kagg_key);
+	__type(value, struct kagg_value);
+} kagg_totals SEC(".maps");
 
 /* In front of kagg_values: per CPU, KAGG_CACHE_WAYS entries for each slot of kagg_specs,
  * which the program reaches with an array lookup (inlined by the verifier, no helper
@@ -50,7 +67,7 @@ struct {
  * kagg_values when its probes were all taken, and the host adds up both. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KAGG_SLOTS * KAGG_CACHE_WAYS);
+	__uint(max_entries, KAGG_EPOCHS * KAGG_SLOTS * KAGG_CACHE_WAYS);
 	__type(key, __u32);
 	__type(value, struct kagg_cached);
 } kagg_cache SEC(".maps");
@@ -73,8 +90,10 @@ struct {
 } kagg_key_room SEC(".maps");
 
 /* Updates a full kagg_values could not take (a new key, or a new bucket of one): the
- * host reports them at exit and in --stats. */
+ * host reports them at exit and in --stats, with those a full kagg_totals could not
+ * take when an epoch was retired, which the host alone counts. */
 __u64 kagg_lost = 0;
+__u64 kagg_totals_lost = 0;
 
 /* Records are read in place, with plain loads: they are built in a scratch buffer (a map
  * value), which the verifier lets a program read at a bounded offset. A field ends
@@ -183,18 +202,17 @@ static __always_inline bool kagg_same_key(const struct kagg_key *a, const struct
 	return !diff;
 }
 
-/* This CPU's share of key (of the aggregation in slot) in kagg_cache: the entry that
- * holds it, or the first free one of its probes, claimed for it with the share of a
+/* This CPU's share of key (whose agg is its slot of its epoch) in kagg_cache: the entry
+ * that holds it, or the first free one of its probes, claimed for it with the share of a
  * first value v. NULL when its probes hold other keys. The claim is a compare-and-swap:
  * a program that interrupted this one on the CPU (a perf event's) may claim too. */
-static __always_inline struct kagg_value *kagg_cached(__u32 slot, const struct kagg_key *key,
-						      __u64 v)
+static __always_inline struct kagg_value *kagg_cached(const struct kagg_key *key, __u64 v)
 {
 	__u32 home = kagg_cache_hash(key), at;
 	struct kagg_cached *c;
 
 	for (__u32 p = 0; p < KAGG_CACHE_PROBES; p++) {
-		at = slot * KAGG_CACHE_WAYS + ((home + p) & (KAGG_CACHE_WAYS - 1));
+		at = key->agg * KAGG_CACHE_WAYS + ((home + p) & (KAGG_CACHE_WAYS - 1));
 		c = bpf_map_lookup_elem(&kagg_cache, &at);
 		if (!c)
 			return NULL;
@@ -234,11 +252,11 @@ static __always_inline struct kagg_value *kagg_hashed(const struct kagg_key *key
 	return val;
 }
 
-/* Adds rec to the aggregation in slot, of spec s: its key's fields copied into the key
- * built in room, its value into this CPU's share of the key, in kagg_cache or else in
- * kagg_values (made at the first record of a key; a full map loses the update). */
-static __always_inline void kagg_apply(__u32 slot, const struct kagg_spec *s, const __u8 *rec,
-				       struct kagg_key_room *room)
+/* Adds rec to the aggregation in slot, of spec s, in epoch: its key's fields copied into
+ * the key built in room, its value into this CPU's share of the key, in kagg_cache or
+ * else in kagg_values (made at the first record of a key; a full map loses the update). */
+static __always_inline void kagg_apply(__u32 slot, __u32 epoch, const struct kagg_spec *s,
+				       const __u8 *rec, struct kagg_key_room *room)
 {
 	struct kagg_value *val;
 	__u64 v;
@@ -248,7 +266,7 @@ static __always_inline void kagg_apply(__u32 slot, const struct kagg_spec *s, co
 #pragma unroll
 	for (__u32 i = 0; i < KAGG_KEY_MAX / 8; i++)
 		((__u64 *)room->key.bytes)[i] = 0;
-	room->key.agg = slot;
+	room->key.agg = slot + epoch * KAGG_SLOTS;
 	/* Unrolled: four short steps, which the verifier walks once each. */
 #pragma unroll
 	for (__u32 j = 0; j < KAGG_PARTS; j++) {
@@ -260,7 +278,7 @@ static __always_inline void kagg_apply(__u32 slot, const struct kagg_spec *s, co
 	}
 	v = kagg_value_of(rec, &s->value);
 	room->key.bucket = kagg_bucket(s, v);
-	val = kagg_cached(slot, &room->key, v);
+	val = kagg_cached(&room->key, v);
 	if (!val)
 		val = kagg_hashed(&room->key, v);
 	if (!val)
@@ -273,8 +291,9 @@ static __always_inline void kagg_apply(__u32 slot, const struct kagg_spec *s, co
 		val->max = v;
 }
 
-/* Hands rec of probe to the aggregation in slot, if it takes that probe's records. */
-static __noinline void kagg_slot(__u32 slot, const __u8 *rec, __u32 probe,
+/* Hands rec of probe to the aggregation in slot, in epoch, if it takes that probe's
+ * records. */
+static __noinline void kagg_slot(__u32 slot, __u32 epoch, const __u8 *rec, __u32 probe,
 				 struct kagg_key_room *room)
 {
 	struct kagg_spec *s = bpf_map_lookup_elem(&kagg_specs, &slot);
@@ -283,7 +302,7 @@ static __noinline void kagg_slot(__u32 slot, const __u8 *rec, __u32 probe,
 		return;
 	if (s->probe != KAGG_ANY_PROBE && s->probe != probe)
 		return;
-	kagg_apply(slot, s, rec, room);
+	kagg_apply(slot, epoch, s, rec, room);
 }
 
 /* A global the host changes while programs run, read once, where it stands in the code
@@ -298,7 +317,7 @@ static __always_inline bool kagg_record(void *rec, __u32 probe)
 {
 	struct kagg_key_room *room;
 	__u64 *ts_ns = rec;
-	__u32 zero = 0, slots, to_ring;
+	__u32 zero = 0, slots, to_ring, epoch;
 
 	/* The host turns stamping on before it adds a reader of ts_ns (an aggregation that
 	 * reads it, or delivery), and this program read stamp_records when it began the
@@ -307,13 +326,14 @@ static __always_inline bool kagg_record(void *rec, __u32 probe)
 	 * is stamped now; a record for the ring always is. */
 	slots = KAGG_LIVE(kagg_slots);
 	to_ring = KAGG_LIVE(deliver);
+	epoch = KAGG_LIVE(kagg_epoch) & (KAGG_EPOCHS - 1);
 	if (timestamps && !*ts_ns && (to_ring || KAGG_LIVE(stamp_records)))
 		*ts_ns = bpf_ktime_get_ns();
 	room = bpf_map_lookup_elem(&kagg_key_room, &zero);
 	if (!room)
 		return to_ring;
 	for (__u32 i = 0; i < KAGG_SLOTS && i < slots; i++)
-		kagg_slot(i, rec, probe, room);
+		kagg_slot(i, epoch, rec, probe, room);
 	return to_ring;
 }
 

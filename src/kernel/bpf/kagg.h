@@ -22,6 +22,8 @@ enum kagg_limits {
 	KAGG_CACHE_WAYS = 64,	/* entries of kagg_cache per slot of kagg_specs, per CPU
 				 * (a power of two) */
 	KAGG_CACHE_PROBES = 4,	/* of them a key may take: its hash's and the next */
+	KAGG_EPOCHS = 2,	/* the programs write one epoch's entries while the host
+				 * retires the other's into kagg_totals */
 };
 
 enum kagg_op {
@@ -59,8 +61,9 @@ struct kagg_spec {
 	char name[KAGG_NAME_LEN]; /* the host's, to find it again after a reload */
 };
 
-/* An entry: which aggregation (its slot in kagg_specs), which histogram bucket (0 for
- * the other kinds), and the key's fields. */
+/* An entry: which aggregation (its slot in kagg_specs; in kagg_values and kagg_cache
+ * plus epoch * KAGG_SLOTS), which histogram bucket (0 for the other kinds), and the
+ * key's fields. */
 struct kagg_key {
 	__u32 agg;
 	__u32 bucket;
