@@ -1,7 +1,10 @@
-/* --metrics ADDR:PORT: a Prometheus exporter. An HTTP server (libmicrohttpd, on its own
- * thread) answers GET /metrics with the latest snapshot; the event loop makes a new one
- * between batches. A scrape only copies the snapshot under a lock, so a client never
- * makes the loop wait, and the loop never waits on a client. */
+/* --metrics HOST:PORT or unix:PATH: a Prometheus exporter. An HTTP server
+ * (libmicrohttpd, on its own thread) answers GET /metrics with the latest snapshot; the
+ * event loop makes a new one between batches. A scrape only copies the snapshot under a
+ * lock, so a client never makes the loop wait, and the loop never waits on a client.
+ * Nor can clients hold the server: connections are limited per client address and in
+ * all, and a reaper thread ends each one that misses its deadline (its request, then its
+ * answer), which a client sending a byte now and then cannot put off. */
 #ifndef RINGLUA_METRICS_H
 #define RINGLUA_METRICS_H
 
