@@ -10,7 +10,7 @@
 local ffi = require("ffi")
 local bit = require("bit")
 
-local floor, max = math.floor, math.max
+local floor, max, huge = math.floor, math.max, math.huge
 local format, rep = string.format, string.rep
 local concat, sort = table.concat, table.sort
 local type, tonumber, tostring, error = type, tonumber, tostring, error
@@ -28,9 +28,17 @@ local HIST_LINE = "%-16s%8d |%-52s|\n"
 local LOG2_LAST = 65
 local SUFFIXES = { [0] = "", "K", "M", "G", "T", "P", "E" }
 local MAX_TUPLE_PARTS = 4
+-- Keys an aggregation holds at most (its max_entries option): a key taken from pids,
+-- paths or addresses can grow without bound, and this many is enough for a key per
+-- process or per file on a busy host, at ~650 bytes a key for the largest kind (a log2
+-- histogram) 40 MB. Updates of a new key past it are dropped and counted.
+local DEFAULT_MAX_ENTRIES = 65536
 
 -- The key of an aggregation used without keys (bpftrace's `@x = count()`).
 local NOKEY = {}
+-- The key a:key gives for a new tuple while the aggregation is full: never interned,
+-- never an entry, its updates counted as dropped.
+local FULL = {}
 -- Where an interning node keeps the tuple that ends at it.
 local LEAF = {}
 -- The metatable that marks a tuple key.
@@ -273,6 +281,7 @@ function Agg:key(a, b, c, d, extra)
   if parts > 3 then node = child_of(node, d) end
   local tuple = node[LEAF]
   if tuple == nil then
+    if self.size >= self.max_entries then return FULL end
     tuple = setmetatable({ a, b, c, d, n = parts }, Tuple)
     node[LEAF] = tuple
   end
@@ -282,6 +291,7 @@ end
 -- Forgets every entry (interned tuples stay valid), in the kernel too.
 function Agg:clear()
   self.t = {}
+  self.size = 0
   if self.n then self.n = {} end
   if self.kernel then kernel_side().clear(self) end
 end
@@ -330,6 +340,28 @@ function Agg:top(n)
   return result
 end
 
+-- Updates of a new key the aggregation had no room for (max_entries), since it was made
+-- (carried across reloads like its entries).
+function Agg:dropped()
+  return self.dropped_n
+end
+
+-- Whether a new key gets an entry: not once the aggregation holds max_entries keys (nor
+-- the FULL key); the update is then counted as dropped, and the first drop says so.
+function Agg:_room(key)
+  if self.size < self.max_entries and key ~= FULL then
+    self.size = self.size + 1
+    return true
+  end
+  self.dropped_n = self.dropped_n + 1
+  if self.dropped_n == 1 then
+    io.stderr:write(format("ringlua: %s holds %s keys (max_entries): updates of new keys " ..
+                           "are dropped and counted\n", printable(self.name),
+                           number_text(self.max_entries)))
+  end
+  return false
+end
+
 -- The value of key (nil if it was never added to).
 function Agg:get(key)
   return self.t[key_of(key)]
@@ -339,10 +371,83 @@ function Agg:_sort_value(key)
   return self.t[key]
 end
 
--- For exporters (ringlua.metrics): the entries biggest first, each as {key = the raw
--- key (self.t's), parts = the key's parts as text, none without a key}.
-function Agg:_entries()
-  local list, result = sorted_entries(self), {}
+-- The order of keys of equal value when an exporter picks the biggest: as printed for
+-- keys without stacks, so that exporters pick what print shows; a stack by its address
+-- bytes, which needs no symbol looked up.
+local function order_text(key)
+  local mt = getmetatable(key)
+  if mt == Stack then return key.bytes end
+  if mt == Tuple then
+    local parts = {}
+    for i = 1, key.n do parts[i] = order_text(key[i]) end
+    return concat(parts, ", ")
+  end
+  return key_text(key)
+end
+
+-- Whether candidate a comes before b (is smaller): by value, then by order text (made
+-- only for a tie, once per candidate).
+local function smaller(a, b)
+  if a.value ~= b.value then return a.value < b.value end
+  a.order = a.order or order_text(a.key)
+  b.order = b.order or order_text(b.key)
+  return a.order < b.order
+end
+
+-- Whether key, of the same value as candidate c, comes after it.
+local function tie_bigger(key, c)
+  c.order = c.order or order_text(c.key)
+  return order_text(key) > c.order
+end
+
+-- Moves heap[i] down to its place in the min-heap heap[1..n].
+local function sift_down(heap, i, n)
+  while true do
+    local least, l, r = i, 2 * i, 2 * i + 1
+    if l <= n and smaller(heap[l], heap[least]) then least = l end
+    if r <= n and smaller(heap[r], heap[least]) then least = r end
+    if least == i then return end
+    heap[i], heap[least] = heap[least], heap[i]
+    i = least
+  end
+end
+
+-- The n biggest entries as candidates {key, value} in a min-heap, in one pass: an entry
+-- smaller than the heap's least costs one comparison, and a stack's symbols are never
+-- looked up. Returns the heap and the number of entries.
+local function biggest(self, n)
+  local heap, size, total = {}, 0, 0
+  for key in pairs(self.t) do
+    total = total + 1
+    local value = self:_sort_value(key)
+    local least = heap[1]
+    if size < n then
+      size = size + 1
+      heap[size] = { key = key, value = value }
+      if size == n then
+        for i = floor(n / 2), 1, -1 do sift_down(heap, i, n) end
+      end
+    elseif least and (value > least.value or (value == least.value and tie_bigger(key, least))) then
+      least.key, least.value, least.order = key, value, nil -- the least leaves the heap
+      sift_down(heap, 1, n)
+    end
+  end
+  return heap, total
+end
+
+-- For exporters (ringlua.metrics): the n biggest entries (all without n), biggest first
+-- as print orders them, each as {key = the raw key (self.t's), parts = the key's parts
+-- as text, none without a key}; and how many entries there are. Only the entries given
+-- have their text made (a stack's symbols looked up), and the rest are only compared by
+-- value: the work is bounded by n, not by the entries, save one pass over them.
+function Agg:_entries(n)
+  local list, total = biggest(self, n or huge)
+  for _, c in ipairs(list) do c.text = key_text(c.key) end
+  sort(list, function(a, b)
+    if a.value ~= b.value then return a.value < b.value end
+    return a.text < b.text
+  end)
+  local result = {}
   for i = #list, 1, -1 do
     local key, parts = list[i].key, {}
     if getmetatable(key) == Tuple then
@@ -352,7 +457,7 @@ function Agg:_entries()
     end
     result[#result + 1] = { key = key, parts = parts }
   end
-  return result
+  return result, total
 end
 
 -- Map lines "@name[key]: value", then a blank line.
@@ -382,14 +487,24 @@ local Count = kind({ kind = "count", metric = "counter" })
 function Count:add(key, n)
   local t = self.t
   key = key_of(key)
-  t[key] = (t[key] or 0) + (n or 1)
+  local cur = t[key]
+  if cur == nil then
+    if not self:_room(key) then return end
+    cur = 0
+  end
+  t[key] = cur + (n or 1)
 end
 
 local Sum = kind({ kind = "sum", metric = "counter" })
 function Sum:add(key, v)
   local t = self.t
   key = key_of(key)
-  t[key] = (t[key] or 0) + v
+  local cur = t[key]
+  if cur == nil then
+    if not self:_room(key) then return end
+    cur = 0
+  end
+  t[key] = cur + v
 end
 
 -- min and max: keep v when there is nothing yet or beats(v, current).
@@ -399,7 +514,11 @@ local function extreme(kind_name, beats)
     local t = self.t
     key = key_of(key)
     local cur = t[key]
-    if cur == nil or beats(v, cur) then t[key] = v end
+    if cur == nil then
+      if self:_room(key) then t[key] = v end
+    elseif beats(v, cur) then
+      t[key] = v
+    end
   end
   return class
 end
@@ -412,8 +531,14 @@ local Avg = kind({ kind = "avg", metric = "gauge" })
 function Avg:add(key, v)
   local t, n = self.t, self.n
   key = key_of(key)
-  t[key] = (t[key] or 0) + v
-  n[key] = (n[key] or 0) + 1
+  local cur = t[key]
+  if cur == nil then
+    if not self:_room(key) then return end
+    t[key], n[key] = v, 1
+    return
+  end
+  t[key] = cur + v
+  n[key] = n[key] + 1
 end
 
 -- The exact mean.
@@ -434,12 +559,14 @@ end
 --------------------------------------------------------------------------------------------
 -- Histograms: t[key] is an array of bucket counts, indexes 0 to last, and the sum of
 -- the values recorded (b.sum, for Prometheus's _sum), made whole at the first record of
--- a key so that counting never grows a table.
+-- a key so that counting never grows a table; nil for a new key the aggregation has no
+-- room for.
 local function buckets_of(self, key)
   local t = self.t
   key = key_of(key)
   local b = t[key]
   if b == nil then
+    if not self:_room(key) then return nil end
     b = { sum = 0 }
     for i = 0, self.last do b[i] = 0 end
     t[key] = b
@@ -494,6 +621,7 @@ end
 -- Counts v in its bucket (under key, if given).
 function Hist:record(v, key)
   local b = buckets_of(self, key)
+  if b == nil then return end
   local i = self:_bucket(v)
   b[i] = b[i] + 1
   b.sum = b.sum + v
@@ -567,16 +695,23 @@ local function same_shape(self, old)
          old.step == self.step
 end
 
+-- Entries past the new version's max_entries are counted as dropped.
 local function adopt(self)
   local old = carried[self.name]
   carried[self.name] = nil
   if old == nil or not same_shape(self, old) then return end
+  self.dropped_n = old.dropped or 0
   for _, e in ipairs(old.entries) do
-    local key = e.key
-    if e.nokey then key = NOKEY
-    elseif e.tuple then key = self:key(unpack(e.tuple, 1, e.tuple.n)) end
-    self.t[key] = e.v
-    if self.n then self.n[key] = e.n end
+    if self.size >= self.max_entries then
+      self.dropped_n = self.dropped_n + 1
+    else
+      local key = e.key
+      if e.nokey then key = NOKEY
+      elseif e.tuple then key = self:key(unpack(e.tuple, 1, e.tuple.n)) end
+      self.t[key] = e.v
+      if self.n then self.n[key] = e.n end
+      self.size = self.size + 1
+    end
   end
 end
 
@@ -593,7 +728,7 @@ function _M._export()
       entries[#entries + 1] = e
     end
     list[#list + 1] = { name = a.name, kind = a.kind, last = a.last, min = a.min,
-                        step = a.step, entries = entries }
+                        step = a.step, entries = entries, dropped = a.dropped_n }
   end
   return list
 end
@@ -613,11 +748,26 @@ end
 --   metric  "counter" or "gauge": how --metrics exports a count or sum (default
 --           counter; min, max and avg are gauges, histograms histograms)
 --   help    the # HELP text --metrics gives
+--   max_entries  keys it holds at most (default DEFAULT_MAX_ENTRIES; math.huge: no
+--           limit); updates of a new key past it are dropped and counted (a:dropped())
 --   kernel  true: kept by the built-in BPF program in a map, from the record fields
 --           named by key (a list of 0 to 4) and value (sum, min, max, avg, hist,
 --           lhist), and probe (tracepoints: only that probe's records); read back
 --           before on_tick, on_exit and --metrics (ringlua.agg_kernel)
 local METRICS = { counter = true, gauge = true }
+
+-- The max_entries option of an aggregation (a kernel one is bounded by its map).
+local function max_entries_of(opts)
+  local n = opts and opts.max_entries
+  if n == nil then return opts and opts.kernel and huge or DEFAULT_MAX_ENTRIES end
+  if opts.kernel then
+    error("agg: max_entries is for aggregations kept in Lua: a kernel one's map bounds it", 4)
+  end
+  if type(n) ~= "number" or n < 1 or n ~= floor(n) then
+    error("agg: max_entries is a whole number of keys, 1 or more (math.huge: no limit)", 4)
+  end
+  return n
+end
 
 local function make(class, name, opts, fields)
   name = name or ""
@@ -637,6 +787,8 @@ local function make(class, name, opts, fields)
   end
   self.t = {}
   self.tuples = {}
+  self.max_entries = max_entries_of(opts)
+  self.size, self.dropped_n = 0, 0
   if opts and opts.kernel then
     self.kernel = kernel_side().request(class.kind, name, opts, 3)
     kernels[#kernels + 1] = self
@@ -713,6 +865,7 @@ local function put(a, key, bucket, count, sum, min, max)
     return
   end
   key = key_of(key)
+  if a.t[key] == nil then a.size = a.size + 1 end
   if kind == "count" then a.t[key] = count
   elseif kind == "sum" then a.t[key] = sum
   elseif kind == "min" then a.t[key] = min

@@ -477,6 +477,7 @@ function _M.sync(list, put)
   for _, a in ipairs(list) do
     by_slot[a.slot] = a
     a.t = {}
+    a.size = 0
     if a.n then a.n = {} end
   end
   local keys, values = maps.totals:_snapshot()

@@ -149,8 +149,8 @@ local function render_one(out, a, name, room)
     out[#out + 1] = "# HELP " .. name .. " " .. gsub(tostring(a.help), "[\\\n]", HELP_ESCAPES) .. "\n"
   end
   out[#out + 1] = "# TYPE " .. name .. " " .. metric .. "\n"
-  local entries = a:_entries()
-  local shown = #entries < room and #entries or room
+  local entries, total = a:_entries(room)
+  local shown = #entries
   for i = 1, shown do
     local e = entries[i]
     local open = open_labels(a, e.parts)
@@ -161,15 +161,28 @@ local function render_one(out, a, name, room)
       out[#out + 1] = name .. close_labels(open) .. " " .. number_text(v) .. "\n"
     end
   end
-  return shown, #entries - shown
+  return shown, total - shown
+end
+
+-- ringlua_agg_dropped_total: each aggregation's updates of new keys it had no room for
+-- (its max_entries), by the aggregation's metric name.
+local function dropped_lines(out, names)
+  out[#out + 1] = "# HELP ringlua_agg_dropped_total Updates of new keys an aggregation " ..
+                  "had no room for (its max_entries).\n" ..
+                  "# TYPE ringlua_agg_dropped_total counter\n"
+  for _, e in ipairs(names) do
+    out[#out + 1] = format('ringlua_agg_dropped_total{aggregation="%s"} %d\n', e.name,
+                           e.a:dropped())
+  end
 end
 
 -- The exposition of every aggregation, in the order they were made, with at most
--- max_series label sets in all (each aggregation's biggest first). Returns the text and
+-- max_series label sets in all (each aggregation's biggest first, picked without
+-- sorting or symbolizing the rest), then each one's updates dropped for want of room. Returns the text and
 -- the number of series left out. An aggregation whose name, made a metric name, is
 -- another's is left out too (counted as one).
 function _M.render(max_series)
-  local out, dropped, room, seen = {}, 0, max_series, {}
+  local out, dropped, room, seen, names = {}, 0, max_series, {}, {}
   agg._kernel_sync()
   agg.each(function(a)
     local name = metric_name(a)
@@ -178,10 +191,12 @@ function _M.render(max_series)
       return
     end
     seen[name] = true
+    names[#names + 1] = { name = name, a = a }
     local shown, left_out = render_one(out, a, name, room)
     room = room - shown
     dropped = dropped + left_out
   end)
+  if names[1] then dropped_lines(out, names) end
   return concat(out), dropped
 end
 

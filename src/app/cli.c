@@ -58,6 +58,7 @@ enum {
 	OPT_FOLLOW,
 	OPT_METRICS,
 	OPT_MAX_SERIES,
+	OPT_METRICS_ALLOW,
 	OPT_OUTPUT,
 	OPT_STACKS,
 	OPT_HZ,
@@ -100,6 +101,7 @@ static const struct option long_opts[] = {
 	{ "list", no_argument, NULL, 'l' },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+	{ "metrics-allow", required_argument, NULL, OPT_METRICS_ALLOW },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "stacks", required_argument, NULL, OPT_STACKS },
 	{ "hz", required_argument, NULL, OPT_HZ },
@@ -173,6 +175,12 @@ void rl_cli_usage(FILE *out)
 		"      --metrics HOST:PORT\n"
 		"                      serve the script's ringlua.agg aggregations and ringlua's\n"
 		"                      own counters at http://HOST:PORT/metrics, for Prometheus\n"
+		"      --metrics unix:PATH\n"
+		"                      the same on a Unix socket ringlua creates at PATH,\n"
+		"                      mode 0600: only root can connect\n"
+		"      --metrics-allow ADDR[/PREFIX][,...]\n"
+		"                      with --metrics HOST:PORT: answer only clients in these\n"
+		"                      networks (at most %d)\n"
 		"      --max-series N  label sets /metrics shows at most (default %d)\n"
 		"      --output nats://HOST:PORT/SUBJECT[?stream=NAME]\n"
 		"                      publish every --json line, or what the script passes to\n"
@@ -191,7 +199,8 @@ void rl_cli_usage(FILE *out)
 		"  -h, --help          print this help\n"
 		"      --version       print the version\n\nSources:\n",
 		RL_DEFAULT_SOURCE, RL_MAX_HZ, RL_COMM_MAX, RL_PERF_DEFAULT_PAGES,
-		DEFAULT_INTERVAL_MS, DEFAULT_LATENCY_US / 1000.0, DEFAULT_MAX_SERIES,
+		DEFAULT_INTERVAL_MS, DEFAULT_LATENCY_US / 1000.0, RL_METRICS_MAX_ALLOW,
+		DEFAULT_MAX_SERIES,
 		DEFAULT_HANDLER_TIMEOUT_MS, DEFAULT_MEMORY_LIMIT_MB);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "  %-12s %s\n", src[i].name, src[i].summary);
@@ -285,14 +294,20 @@ static int add_pair(const char *opt, const char *arg, const char **list, size_t 
 	return 0;
 }
 
-/* --metrics HOST:PORT, checked in form (resolved when it is opened). */
+/* --metrics HOST:PORT or unix:PATH, checked in form (resolved when it is opened). */
 static int check_metrics_addr(const char *addr)
 {
-	char host[256];
-	uint16_t port;
+	return rl_metrics_check_addr(addr) ? bad_value("--metrics", addr) : 0;
+}
 
-	return rl_metrics_split_addr(addr, host, sizeof(host), &port) ?
-		bad_value("--metrics", addr) : 0;
+/* --metrics-allow ADDR[/PREFIX][,...], checked in form (parsed again when it is used). */
+static int check_metrics_allow(const char *list)
+{
+	struct rl_metrics_net nets[RL_METRICS_MAX_ALLOW];
+	size_t nr;
+
+	return rl_metrics_parse_allow(list, nets, RL_METRICS_MAX_ALLOW, &nr) ?
+		bad_value("--metrics-allow", list) : 0;
 }
 
 /* --output nats://HOST:PORT/SUBJECT[?stream=NAME]: the URL as the output reads it, with
@@ -379,6 +394,9 @@ static int apply(struct rl_options *o, int c, const char *arg)
 		o->max_series_given = true;
 		return parse_u64(arg, 1, UINT32_MAX, &o->max_series) ?
 			bad_value("--max-series", arg) : 0;
+	case OPT_METRICS_ALLOW:
+		o->metrics_allow = arg;
+		return check_metrics_allow(arg);
 	case OPT_OUTPUT:
 		o->output = arg;
 		return check_output(arg);
@@ -512,6 +530,11 @@ static int check_combinations(const struct rl_options *o)
 	if (o->max_series_given && !o->metrics) {
 		fprintf(stderr, "ringlua: --max-series bounds what --metrics shows: give "
 				"--metrics too\n");
+		return -EINVAL;
+	}
+	if (o->metrics_allow && (!o->metrics || rl_metrics_is_unix(o->metrics))) {
+		fprintf(stderr, "ringlua: --metrics-allow filters the clients of --metrics "
+				"HOST:PORT: give that too\n");
 		return -EINVAL;
 	}
 	if (o->ordered && !o->per_cpu_rings) {

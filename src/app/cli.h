@@ -39,7 +39,9 @@ struct rl_options {
 	const char *record;	/* --record: write every event handled to this file */
 	const char *replay;	/* --replay: run the script on this recording instead */
 	bool realtime;		/* --realtime: replay at the recorded pace */
-	const char *metrics;	/* --metrics HOST:PORT: serve /metrics there; NULL: off */
+	const char *metrics;	/* --metrics HOST:PORT or unix:PATH: serve /metrics there;
+				 * NULL: off */
+	const char *metrics_allow; /* --metrics-allow: the clients' networks; NULL: any */
 	uint64_t max_series;	/* --max-series: label sets /metrics shows at most */
 	bool max_series_given;
 	const char *output;	/* --output nats://HOST:PORT/SUBJECT; NULL: stdout only */

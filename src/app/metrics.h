@@ -1,13 +1,18 @@
-/* --metrics ADDR:PORT: a Prometheus exporter. An HTTP server (libmicrohttpd, on its own
- * thread) answers GET /metrics with the latest snapshot; the event loop makes a new one
- * between batches. A scrape only copies the snapshot under a lock, so a client never
- * makes the loop wait, and the loop never waits on a client. */
+/* --metrics HOST:PORT or unix:PATH: a Prometheus exporter. An HTTP server
+ * (libmicrohttpd, on its own thread) answers GET /metrics with the latest snapshot; the
+ * event loop makes a new one between batches. A scrape only copies the snapshot under a
+ * lock, so a client never makes the loop wait, and the loop never waits on a client.
+ * Nor can clients hold the server: connections are limited per client address and in
+ * all, and a reaper thread ends each one that misses its deadline (its request, then its
+ * answer), which a client sending a byte now and then cannot put off. */
 #ifndef RINGLUA_METRICS_H
 #define RINGLUA_METRICS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "app/metrics_listen.h"
 
 struct rl_metrics;
 
@@ -32,16 +37,14 @@ struct rl_metrics_own {
 	size_t nr_rings;
 };
 
-/* Splits "HOST:PORT" (HOST may be [v6]) into host and port, without resolving: what
- * the command line checks. Returns 0, or -EINVAL for no host, no port or a port outside
- * 1..65535. */
-int rl_metrics_split_addr(const char *addr, char *host, size_t host_size, uint16_t *port);
-
-/* Listens on addr ("HOST:PORT", HOST a name or address, [v6] in brackets) and serves
- * /metrics from its own thread (which takes no signals: they stay the loop's). Until
- * the first rl_metrics_publish the body holds no series. Returns 0, or -errno with one
- * line printed (a bad address, a port in use). */
-int rl_metrics_open(struct rl_metrics **out, const char *addr);
+/* Listens on addr (HOST:PORT, HOST a name or address, [v6] in brackets; or unix:PATH,
+ * see metrics_listen.h) and serves /metrics from its own thread (which takes no
+ * signals: they stay the loop's). allow (NULL: anyone) is --metrics-allow's list of
+ * networks a TCP client must be in. Each client address holds a few connections at
+ * most, all together a few dozen, and each must send its request, and read its answer,
+ * within a deadline. Until the first rl_metrics_publish a scrape gets 503. Returns 0,
+ * or -errno with one line printed (a bad address, a port in use). */
+int rl_metrics_open(struct rl_metrics **out, const char *addr, const char *allow);
 
 /* Makes the next snapshot: ringlua's own series, then agg_text (the script's
  * aggregations, ringlua.metrics's exposition; NULL: none). Scrapes from now on get it.
@@ -52,7 +55,8 @@ int rl_metrics_publish(struct rl_metrics *m, const struct rl_metrics_own *own,
 /* Scrapes answered so far. */
 uint64_t rl_metrics_scrapes(const struct rl_metrics *m);
 
-/* Stops the server (waiting for a scrape being answered) and frees it. Accepts NULL. */
+/* Stops the server (waiting for a scrape being answered), removes its Unix socket and
+ * frees it. Accepts NULL. */
 void rl_metrics_close(struct rl_metrics *m);
 
 #endif

@@ -428,7 +428,7 @@ static int open_live(struct rl_session *s)
 	if (!err)
 		err = name_rings(s);
 	if (!err && s->opt.metrics)
-		err = rl_metrics_open(&s->metrics, s->opt.metrics);
+		err = rl_metrics_open(&s->metrics, s->opt.metrics, s->opt.metrics_allow);
 	if (!err)
 		err = rl_lua_init(s->lua, s->feed.name, s->opt.script_argc, s->opt.script_argv);
 	if (!err)

@@ -373,6 +373,102 @@ describe("agg", function()
       assert.is_true(grown < LIMIT_KB, ("heap grew by %.1f KB"):format(grown))
     end)
   end)
+  describe("max_entries", function()
+    local saved_stderr, err
+
+    before_each(function()
+      saved_stderr, err = io.stderr, sink()
+      io.stderr = err
+    end)
+
+    after_each(function() io.stderr = saved_stderr end)
+
+    it("holds at most max_entries keys and counts the updates of new keys it drops", function()
+      local c = agg.count("calls", { max_entries = 2 })
+      for _, k in ipairs({ "a", "b", "c", "d", "a", "c" }) do c:add(k) end
+      assert.equal(2, c:get("a"))
+      assert.equal(1, c:get("b"))
+      assert.is_nil(c:get("c"))
+      assert.equal(3, c:dropped())
+      assert.equal("ringlua: @calls holds 2 keys (max_entries): updates of new keys are " ..
+                   "dropped and counted\n", err:text())
+    end)
+
+    it("makes room again on clear, and keeps counting what it dropped", function()
+      local c = agg.count("calls", { max_entries = 1 })
+      c:add("a")
+      c:add("b")
+      c:clear()
+      c:add("b")
+      assert.equal(1, c:get("b"))
+      assert.equal(1, c:dropped())
+    end)
+
+    it("drops new keys of every kind once full", function()
+      local made = {
+        agg.sum("s", { max_entries = 1 }), agg.min("mi", { max_entries = 1 }),
+        agg.max("ma", { max_entries = 1 }), agg.avg("av", { max_entries = 1 }),
+      }
+      for _, a in ipairs(made) do
+        a:add("x", 5)
+        a:add("y", 7)
+        assert.equal(5, a:get("x"))
+        assert.is_nil(a:get("y"))
+        assert.equal(1, a:dropped())
+      end
+      for _, h in ipairs({ agg.hist("h", { max_entries = 1 }),
+                           agg.lhist("l", 0, 10, 1, { max_entries = 1 }) }) do
+        h:record(3, "x")
+        h:record(4, "y")
+        assert.equal(1, h:get("x"))
+        assert.is_nil(h:get("y"))
+        assert.equal(1, h:dropped())
+      end
+    end)
+
+    it("keeps no tuple it made while full", function()
+      local c = agg.count("pairs", { max_entries = 1 })
+      c:add(c:key("sh", 1))
+      local late = c:key("cat", 2)
+      c:add(late)
+      c:clear()
+      c:add(late)
+      assert.equal(2, c:dropped())
+      assert.is_nil(c:get(c:key("cat", 2)))
+      c:add(c:key("cat", 2))
+      assert.equal(1, c:get(c:key("cat", 2)), "a tuple made with room is kept")
+    end)
+
+    it("carries its drops across a reload, and drops what a smaller limit cannot hold", function()
+      local c = agg.count("calls", { max_entries = 3 })
+      for i = 1, 4 do c:add(i) end
+      local exported = agg._export()
+      package.loaded["ringlua.agg"] = nil
+      agg = require("ringlua.agg")
+      agg._carry(exported)
+      local c2 = agg.count("calls", { max_entries = 2 })
+      assert.equal(2, c2:dropped())
+      local kept = 0
+      for i = 1, 3 do kept = kept + (c2:get(i) or 0) end
+      assert.equal(2, kept, "two of the three entries carried")
+    end)
+
+    it("holds 65536 keys unless told otherwise", function()
+      local c = agg.count("many")
+      for i = 1, 65537 do c:add(i) end
+      assert.equal(1, c:dropped())
+      assert.is_nil(c:get(65537))
+    end)
+
+    it("refuses a max_entries that is not a whole number of keys", function()
+      for _, bad in ipairs({ 0, 1.5, "10", -1 }) do
+        assert.has_error(function() agg.count("x" .. tostring(bad), { max_entries = bad }) end,
+                         "agg: max_entries is a whole number of keys, 1 or more (math.huge: no limit)")
+      end
+      agg.count("unbounded", { max_entries = math.huge }):add(1)
+    end)
+  end)
+
   describe("stacks", function()
     local names, path
     local HIGH = 0xffffffff * 2^32

@@ -26,7 +26,10 @@ describe("metrics", function()
     local c = agg.count("calls", { labels = { "comm", "pid" }, help = "calls by task" })
     c:add(c:key("sh", 1), 2)
     c:add(c:key("cat", 7))
-    assert.same({ "# HELP calls calls by task", "# TYPE calls counter" }, lines("# "))
+    assert.same({ "# HELP calls calls by task", "# TYPE calls counter",
+                  "# HELP ringlua_agg_dropped_total Updates of new keys an aggregation " ..
+                  "had no room for (its max_entries).",
+                  "# TYPE ringlua_agg_dropped_total counter" }, lines("# "))
     assert.same({ 'calls{comm="sh",pid="1"} 2', 'calls{comm="cat",pid="7"} 1' }, lines("calls"))
   end)
 
@@ -107,6 +110,50 @@ describe("metrics", function()
     assert.same({ 'c{key="5"} 5', 'c{key="4"} 4', 'c{key="3"} 3' }, lines("c{", 3))
     assert.same({}, lines("d{", 3))
     assert.truthy(text:find("# TYPE d counter", 1, true))
+  end)
+
+  it("picks the biggest label sets as a full sort does, equal values by their text", function()
+    local c = agg.count("c")
+    for i = 1, 60 do c:add(i, i % 7) end
+    local all = lines("c{", 1000)
+    for _, room in ipairs({ 1, 5, 13, 59 }) do
+      assert.same({ unpack(all, 1, room) }, lines("c{", room))
+    end
+  end)
+
+  it("looks up the symbols of the stacks it shows, not of the rest", function()
+    local names, path = require("ringlua.names"), os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write("ffffffff81000000 T entry_SYSCALL_64\n")
+    f:close()
+    assert.is_true(names.use_kallsyms(path))
+    local ksym, looked_up = names.ksym, 0
+    names.ksym = function(ip) looked_up = looked_up + 1 return ksym(ip) end
+    local c, ips = agg.count("stacks"), require("ffi").new("uint64_t[1]")
+    for i = 1, 50 do
+      ips[0] = 0xffffffff81000000ULL + i
+      c:add(agg.kstack(ips, 1), i)
+    end
+    local ok, shown = pcall(lines, "stacks{", 3)
+    names.ksym = ksym
+    os.remove(path)
+    assert.is_true(ok, shown)
+    assert.same({ 'stacks{key="\\n    entry_SYSCALL_64+0x32\\n"} 50',
+                  'stacks{key="\\n    entry_SYSCALL_64+0x31\\n"} 49',
+                  'stacks{key="\\n    entry_SYSCALL_64+0x30\\n"} 48' }, shown)
+    assert.equal(3, looked_up)
+  end)
+
+  it("counts each aggregation's updates dropped for want of room", function()
+    local c = agg.count("c", { max_entries = 2 })
+    local saved = io.stderr
+    io.stderr = { write = function() end }
+    for i = 1, 5 do c:add(i) end
+    io.stderr = saved
+    agg.count("d")
+    assert.same({ 'ringlua_agg_dropped_total{aggregation="c"} 3',
+                  'ringlua_agg_dropped_total{aggregation="d"} 0' },
+                lines("ringlua_agg_dropped_total{"))
   end)
 
   it("carries entries to an aggregation of the same name and kind in the next state", function()
