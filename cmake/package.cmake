@@ -15,10 +15,14 @@ add_custom_command(
 add_custom_target(man_page ALL DEPENDS ${MAN_PAGE})
 install(FILES ${MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
-set(RINGLUA_BINDIR ${CMAKE_INSTALL_FULL_BINDIR})
-configure_file(${PROJECT_SOURCE_DIR}/scripts/ringlua@.service.in
-               ${CMAKE_BINARY_DIR}/ringlua@.service @ONLY)
-install(FILES ${CMAKE_BINARY_DIR}/ringlua@.service DESTINATION lib/systemd/system)
+# The unit's ExecStart is where the binary is installed, which only the install knows:
+# `cmake --install` puts it under the configured prefix (/usr/local), the .deb under
+# /usr (CPack installs with its own CMAKE_INSTALL_PREFIX). So the unit is made then.
+set(UNIT_OUT ${CMAKE_BINARY_DIR}/unit/ringlua@.service)
+install(CODE "
+  set(RINGLUA_BINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
+  configure_file(\"${PROJECT_SOURCE_DIR}/scripts/ringlua@.service.in\" \"${UNIT_OUT}\" @ONLY)")
+install(FILES ${UNIT_OUT} DESTINATION lib/systemd/system)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME ringlua)

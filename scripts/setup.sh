@@ -20,8 +20,9 @@ PACKAGES+=(dpkg-dev systemd man-db)
 PACKAGES+=(dwarves)
 # --metrics serves HTTP with libmicrohttpd; --output publishes to NATS with libnats.
 PACKAGES+=(libmicrohttpd-dev libnats-dev)
-# The real servers test_metrics and test_nats point ringlua at, and curl to ask them.
-PACKAGES+=(prometheus nats-server curl)
+# The real servers test_metrics and test_nats point ringlua at, and curl to ask them;
+# openssl makes the certificate test_nats_secure's TLS server presents.
+PACKAGES+=(prometheus nats-server curl openssl)
 # test_uprobes counts libc's malloc with bpftrace too (it installs it if missing).
 PACKAGES+=(bpftrace)
 

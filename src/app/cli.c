@@ -29,7 +29,6 @@
 /* Label sets a scrape shows at most: a key taken from pids or paths can grow without
  * bound, and Prometheus slows down with millions of series. */
 #define DEFAULT_MAX_SERIES 10000
-#define OUTPUT_SCHEME "nats://"
 /* 1 GiB per CPU with 4 KiB pages: past any sane need, short of a mistyped size. */
 #define MAX_PERF_PAGES (1u << 18)
 
@@ -60,6 +59,7 @@ enum {
 	OPT_MAX_SERIES,
 	OPT_METRICS_ALLOW,
 	OPT_OUTPUT,
+	OPT_OUTPUT_CREDS,
 	OPT_STACKS,
 	OPT_HZ,
 	OPT_STR,
@@ -103,6 +103,7 @@ static const struct option long_opts[] = {
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ "metrics-allow", required_argument, NULL, OPT_METRICS_ALLOW },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "output-creds", required_argument, NULL, OPT_OUTPUT_CREDS },
 	{ "stacks", required_argument, NULL, OPT_STACKS },
 	{ "hz", required_argument, NULL, OPT_HZ },
 	{ "str", required_argument, NULL, OPT_STR },
@@ -185,7 +186,12 @@ void rl_cli_usage(FILE *out)
 		"      --output nats://HOST:PORT/SUBJECT[?stream=NAME]\n"
 		"                      publish every --json line, or what the script passes to\n"
 		"                      ringlua.emit(), to NATS SUBJECT; acknowledged by the\n"
-		"                      JetStream stream that covers it (NAME, created if none)\n"
+		"                      JetStream stream that covers it (NAME, created if none);\n"
+		"                      tls://HOST:PORT/...: over TLS, the server's certificate\n"
+		"                      checked against the system's CAs and HOST\n"
+		"      --output-creds FILE\n"
+		"                      --output's credentials: lines user=NAME and password=PASS,\n"
+		"                      or token=TOKEN, in a file only root or you can write\n"
 		"      --handler-timeout MS\n"
 		"                      stop a handler call (one record) that uses more than MS\n"
 		"                      of CPU time (default %d; 0: never)\n"
@@ -310,19 +316,23 @@ static int check_metrics_allow(const char *list)
 		bad_value("--metrics-allow", list) : 0;
 }
 
-/* --output nats://HOST:PORT/SUBJECT[?stream=NAME]: the URL as the output reads it, with
- * a host and a port. */
+/* --output nats://HOST:PORT/SUBJECT[?stream=NAME] (or tls://): the URL as the output
+ * reads it, shown without its credentials when refused. */
 static int check_output(const char *url)
 {
 	struct rl_nats_url u;
-	char host[sizeof(u.server)], shown[512];
-	uint16_t port;
+	char shown[512];
 
 	rl_nats_out_shown_url(url, shown, sizeof(shown));
-	if (rl_nats_out_parse_url(url, &u))
-		return bad_value("--output", shown);
-	return rl_metrics_split_addr(u.server + strlen(OUTPUT_SCHEME), host, sizeof(host),
-				     &port) ? bad_value("--output", shown) : 0;
+	return rl_nats_out_parse_url(url, &u) ? bad_value("--output", shown) : 0;
+}
+
+/* Whether the (valid) --output URL carries credentials of its own. */
+static bool output_has_userinfo(const char *url)
+{
+	struct rl_nats_url u;
+
+	return rl_nats_out_parse_url(url, &u) == 0 && u.userinfo;
 }
 
 /* Applies one option; returns 0 or -EINVAL (printed). */
@@ -400,6 +410,7 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_OUTPUT:
 		o->output = arg;
 		return check_output(arg);
+	case OPT_OUTPUT_CREDS: o->output_creds = arg; return 0;
 	case OPT_STACKS:
 		o->stacks = arg;
 		return rl_stack_mode_parse(arg, &o->stack_mode) ? bad_value("--stacks", arg) : 0;
@@ -525,6 +536,11 @@ static int check_combinations(const struct rl_options *o)
 	if (o->replay && (o->metrics || o->output)) {
 		fprintf(stderr, "ringlua: --replay runs the script on a recording: it does not "
 				"go with --metrics or --output\n");
+		return -EINVAL;
+	}
+	if (o->output_creds && (!o->output || output_has_userinfo(o->output))) {
+		fprintf(stderr, "ringlua: --output-creds gives --output's credentials: give "
+				"--output too, with none in its URL\n");
 		return -EINVAL;
 	}
 	if (o->max_series_given && !o->metrics) {

@@ -45,6 +45,7 @@ struct rl_options {
 	uint64_t max_series;	/* --max-series: label sets /metrics shows at most */
 	bool max_series_given;
 	const char *output;	/* --output nats://HOST:PORT/SUBJECT; NULL: stdout only */
+	const char *output_creds; /* --output-creds: its credentials file; NULL: none */
 	bool help;
 	bool version;
 	uint32_t uid;		/* --uid: trace only this user; RL_ANY_UID: all */

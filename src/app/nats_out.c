@@ -1,5 +1,7 @@
 #include "app/nats_out.h"
 
+#include "app/metrics.h"
+#include "app/nats_creds.h"
 #include "app/nats_js.h"
 
 #include <errno.h>
@@ -12,7 +14,8 @@
 #include <string.h>
 #include <nats/nats.h>
 
-#define URL_SCHEME "nats://"
+#define NATS_SCHEME "nats://"
+#define TLS_SCHEME "tls://"
 /* A batch is handed over between ring batches, or once it holds this much. */
 #define BATCH_BYTES (256u << 10)
 /* What may wait for the publisher: past this the loop drops batches (and counts
@@ -142,18 +145,39 @@ static bool valid_stream_name(const char *name)
 				       "0123456789-_") == strlen(name);
 }
 
+/* The length of url's scheme (tls:// sets u->tls), or 0 for one that is not NATS's. */
+static size_t scheme_len(const char *url, struct rl_nats_url *u)
+{
+	if (!strncmp(url, NATS_SCHEME, strlen(NATS_SCHEME)))
+		return strlen(NATS_SCHEME);
+	u->tls = !strncmp(url, TLS_SCHEME, strlen(TLS_SCHEME));
+	return u->tls ? strlen(TLS_SCHEME) : 0;
+}
+
+/* u->server's [USER[:PASS]@]HOST:PORT: HOST into u->host, and whether credentials come
+ * before it. Returns 0 or -EINVAL. */
+static int split_server(struct rl_nats_url *u, size_t scheme)
+{
+	const char *authority = u->server + scheme, *at = strrchr(authority, '@');
+	uint16_t port;
+
+	u->userinfo = at != NULL;
+	return rl_metrics_split_addr(at ? at + 1 : authority, u->host, sizeof(u->host), &port);
+}
+
 int rl_nats_out_parse_url(const char *url, struct rl_nats_url *u)
 {
 	const char *slash, *subject, *query;
-	size_t subject_len;
+	size_t subject_len, scheme;
 
 	memset(u, 0, sizeof(*u));
-	if (strncmp(url, URL_SCHEME, strlen(URL_SCHEME)))
-		return -EINVAL;
-	slash = strchr(url + strlen(URL_SCHEME), '/');
+	scheme = scheme_len(url, u);
+	slash = scheme ? strchr(url + scheme, '/') : NULL;
 	if (!slash || (size_t)(slash - url) >= sizeof(u->server))
 		return -EINVAL;
 	memcpy(u->server, url, (size_t)(slash - url));
+	if (split_server(u, scheme))
+		return -EINVAL;
 	subject = slash + 1;
 	query = strchr(subject, '?');
 	subject_len = query ? (size_t)(query - subject) : strlen(subject);
@@ -173,11 +197,13 @@ int rl_nats_out_parse_url(const char *url, struct rl_nats_url *u)
 const char *rl_nats_out_shown_url(const char *url, char *buf, size_t size)
 {
 	const char *host = strstr(url, "://"), *at;
+	size_t authority;
 
 	host = host ? host + 3 : url;
-	at = strchr(host, '@');
-	/* Userinfo ends at the first '@' before the path. */
-	if (!at || (strchr(host, '/') && strchr(host, '/') < at))
+	authority = strcspn(host, "/");
+	/* Userinfo ends at the last '@' before the path: a password may hold one. */
+	at = memrchr(host, '@', authority);
+	if (!at)
 		snprintf(buf, size, "%s", url);
 	else
 		snprintf(buf, size, "%.*s***%s", (int)(host - url), url, at);
@@ -195,25 +221,59 @@ static void on_late_connect(natsConnection *nc, void *closure)
 			rl_nats_out_shown_url(url, shown, sizeof(shown)));
 }
 
-static natsStatus set_options(natsOptions *opts, const char *server)
+/* The credentials of the file, if one was given, and TLS when the URL says tls://: the
+ * server's certificate checked against the system's CAs (or those of SSL_CERT_FILE) and
+ * against HOST. */
+static natsStatus set_security(natsOptions *opts, const struct rl_nats_url *u,
+			       const struct rl_nats_creds *creds)
 {
-	natsStatus s = natsOptions_SetURL(opts, server);
+	natsStatus s = NATS_OK;
 
+	if (creds && creds->token)
+		s = natsOptions_SetToken(opts, creds->token);
+	else if (creds)
+		s = natsOptions_SetUserInfo(opts, creds->user, creds->password);
+	if (s == NATS_OK && u->tls)
+		s = natsOptions_SetSecure(opts, true);
+	if (s == NATS_OK && u->tls)
+		s = natsOptions_SetExpectedHostname(opts, u->host);
+	return s;
+}
+
+static natsStatus set_options(natsOptions *opts, const struct rl_nats_url *u,
+			      const struct rl_nats_creds *creds)
+{
+	natsStatus s = natsOptions_SetURL(opts, u->server);
+
+	if (s == NATS_OK)
+		s = set_security(opts, u, creds);
 	if (s == NATS_OK)
 		s = natsOptions_SetMaxReconnect(opts, -1);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectWait(opts, RECONNECT_WAIT_MS);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectBufSize(opts, RECONNECT_BUF_BYTES);
-	if (s == NATS_OK)
-		s = natsOptions_SetRetryOnFailedConnect(opts, true, on_late_connect, NULL);
 	return s;
+}
+
+/* The first connection, made at once: a server that refuses the credentials or the TLS
+ * handshake is a failure now, not a retry forever. Only one that does not answer at all
+ * is tried again in the background (and said so by the caller). */
+static natsStatus connect_first(struct rl_nats_out *o)
+{
+	natsStatus s = natsConnection_Connect(&o->nc, o->opts);
+
+	if (s != NATS_NO_SERVER)
+		return s;
+	s = natsOptions_SetRetryOnFailedConnect(o->opts, true, on_late_connect, NULL);
+	return s == NATS_OK ? natsConnection_Connect(&o->nc, o->opts) : s;
 }
 
 /* Connects and chooses JetStream or core NATS, with every signal blocked while libnats
  * starts its threads: stop and reload signals, and the watchdog's, must reach the loop's
  * thread. *js_err: JetStream's -errno (printed), 0 when it went well or was not asked. */
-static natsStatus connect_blocked(struct rl_nats_out *o, int *js_err)
+static natsStatus connect_blocked(struct rl_nats_out *o, const struct rl_nats_creds *creds,
+				  int *js_err)
 {
 	struct rl_nats_js_hooks hooks = { &o->published, &o->dropped, &o->give_up };
 	sigset_t all, old;
@@ -224,9 +284,9 @@ static natsStatus connect_blocked(struct rl_nats_out *o, int *js_err)
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	s = natsOptions_Create(&o->opts);
 	if (s == NATS_OK)
-		s = set_options(o->opts, o->url.server);
+		s = set_options(o->opts, &o->url, creds);
 	if (s == NATS_OK)
-		s = natsConnection_Connect(&o->nc, o->opts);
+		s = connect_first(o);
 	if (s == NATS_OK || s == NATS_NOT_YET_CONNECTED)
 		*js_err = rl_nats_js_open(&o->js, o->nc, s == NATS_OK, o->url.subject,
 					  o->url.stream, hooks);
@@ -237,12 +297,35 @@ static natsStatus connect_blocked(struct rl_nats_out *o, int *js_err)
 	return s;
 }
 
-int rl_nats_out_open(struct rl_nats_out **out, const char *url)
+/* Why a connection failed, for one line: libnats's last error (the TLS handshake's
+ * reason, the server's refusal) without the source position it starts with. */
+static const char *failure_text(natsStatus s)
+{
+	const char *text = nats_GetLastError(NULL), *pos;
+
+	if (!text || !text[0])
+		return natsStatus_GetText(s);
+	pos = text[0] == '(' ? strstr(text, "): ") : NULL;
+	return pos ? pos + 3 : text;
+}
+
+/* The one line for an output that could not be opened (shown: its URL as printed). */
+static void say_failure(const char *shown, natsStatus s)
+{
+	bool connected = s == NATS_OK || s == NATS_NOT_YET_CONNECTED;
+
+	fprintf(stderr, "ringlua: --output %s: %s%s\n", shown,
+		s == NATS_CONNECTION_AUTH_FAILED ? "the server refused the credentials: " : "",
+		connected ? "cannot start the publisher" : failure_text(s));
+}
+
+int rl_nats_out_open(struct rl_nats_out **out, const char *url, const char *creds_path)
 {
 	char shown[512];
 	struct rl_nats_out *o = calloc(1, sizeof(*o));
+	struct rl_nats_creds creds = { 0 };
 	natsStatus s;
-	int js_err;
+	int js_err, err;
 
 	*out = NULL;
 	if (!o)
@@ -257,7 +340,14 @@ int rl_nats_out_open(struct rl_nats_out **out, const char *url)
 		rl_nats_out_close(o);
 		return -EINVAL;
 	}
-	s = connect_blocked(o, &js_err);
+	err = creds_path ? rl_nats_creds_read(creds_path, &creds) : 0;
+	if (err) {
+		rl_nats_out_close(o);
+		return err;
+	}
+	/* libnats keeps its own copy of the credentials: ours go now. */
+	s = connect_blocked(o, creds_path ? &creds : NULL, &js_err);
+	rl_nats_creds_free(&creds);
 	if (js_err) {
 		rl_nats_out_close(o);
 		return js_err;
@@ -268,9 +358,7 @@ int rl_nats_out_open(struct rl_nats_out **out, const char *url)
 			rl_nats_out_shown_url(o->url.server, shown, sizeof(shown)),
 			o->js ? QUEUE_BYTES >> 20 : RECONNECT_BUF_BYTES >> 20);
 	if ((s != NATS_OK && s != NATS_NOT_YET_CONNECTED) || !o->thread_started) {
-		fprintf(stderr, "ringlua: --output %s: %s\n", shown,
-			s != NATS_OK && s != NATS_NOT_YET_CONNECTED ? natsStatus_GetText(s) :
-			"cannot start the publisher");
+		say_failure(shown, s);
 		rl_nats_out_close(o);
 		return -EIO;
 	}

@@ -1,20 +1,24 @@
-/* --output nats://HOST:PORT/SUBJECT: the lines the script emits (ringlua.emit, or
- * --json's), published to NATS. The loop thread only appends to a batch; between
+/* --output nats://HOST:PORT/SUBJECT (tls://: over TLS): the lines the script emits
+ * (ringlua.emit, or --json's), published to NATS. The loop thread only appends to a batch; between
  * batches the batch goes to a bounded queue that a publisher thread empties through
  * libnats, so a slow or absent server costs the loop no wait, only counted drops. */
 #ifndef RINGLUA_NATS_OUT_H
 #define RINGLUA_NATS_OUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct rl_nats_out;
 
-/* nats://HOST:PORT/SUBJECT[?stream=NAME], taken apart. */
+/* nats://HOST:PORT/SUBJECT[?stream=NAME] (or tls://...), taken apart. */
 struct rl_nats_url {
-	char server[256];	/* nats://HOST:PORT */
+	char server[256];	/* nats://HOST:PORT, with any USER:PASS@ before HOST */
+	char host[256];		/* HOST alone: the name a TLS certificate must carry */
 	char subject[256];
 	char stream[256];	/* the JetStream stream named; "" for none */
+	bool tls;		/* tls://: the server must speak TLS, its certificate checked */
+	bool userinfo;		/* credentials in the URL (USER[:PASS]@) */
 };
 
 /* Splits url, checking the scheme, the subject (no spaces, wildcards, quotes or
@@ -29,8 +33,10 @@ const char *rl_nats_out_shown_url(const char *url, char *buf, size_t size);
 /* Connects to url's server (reconnecting whenever the connection is lost; a server not
  * up yet is retried, with a note on stderr) and starts the publisher: through JetStream
  * when a stream covers the subject or one is named (see nats_js.h), core NATS otherwise.
+ * creds_path: a credentials file (see nats_creds.h), or NULL. A server that refuses the
+ * credentials, or whose TLS certificate does not check out, is a failure, not a retry.
  * Returns 0, or -errno with one line printed. */
-int rl_nats_out_open(struct rl_nats_out **out, const char *url);
+int rl_nats_out_open(struct rl_nats_out **out, const char *url, const char *creds_path);
 
 /* Appends one message (ctx: the output) to the current batch. Called from Lua through
  * the FFI, once per message. Returns 0, or -E2BIG for a message larger than a NATS

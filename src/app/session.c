@@ -416,7 +416,7 @@ static int open_live(struct rl_session *s)
 
 	/* The output before the script: its emit() reaches it from the top level on. */
 	if (!err && s->opt.output)
-		err = rl_nats_out_open(&s->output, s->opt.output);
+		err = rl_nats_out_open(&s->output, s->opt.output, s->opt.output_creds);
 	if (!err)
 		err = open_script_and_feed(s);
 	if (!err)
