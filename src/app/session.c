@@ -25,6 +25,7 @@
 #include "record/recording.h"
 #include "ring/ring.h"
 #include "util/clock.h"
+#include "util/script_file.h"
 #include "util/watch.h"
 
 /* Where ringlua's own files are, below its data directory. */
@@ -85,6 +86,22 @@ static void find_ready_script(struct rl_session *s)
 		s->opt.script = s->ready_script;
 }
 
+/* ringlua's own modules in dir/ringlua, which load without a check each: refused (one
+ * line) if someone other than root or the invoking user could have written them.
+ * Returns 0 or -EPERM. */
+static int check_modules(const char *dir)
+{
+	char path[PATH_MAX], bad[PATH_MAX + 256];
+	const char *why;
+
+	snprintf(path, sizeof(path), "%s/ringlua", dir);
+	if (!rl_modules_check(path, bad, sizeof(bad), &why))
+		return 0;
+	fprintf(stderr, "ringlua: refusing to load ringlua's modules: %s: %s (--unsafe-perms "
+			"overrides)\n", bad, why);
+	return -EPERM;
+}
+
 /* ringlua's lua/ and scripts/, and the script to run: -e's, --json's, the user's (or a
  * ready script by name) or the built-in default. Returns 0 or -ENOENT (printed). */
 static int find_script(struct rl_session *s)
@@ -102,6 +119,9 @@ static int find_script(struct rl_session *s)
 				"or install ringlua first)\n");
 		return -ENOENT;
 	}
+	if (!s->opt.unsafe_perms &&
+	    (check_modules(s->lua_dir) || check_modules(s->generated_lua_dir)))
+		return -EPERM;
 	if (s->opt.code)
 		s->opt.script = "-e";
 	else if (s->opt.json)

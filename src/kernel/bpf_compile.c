@@ -19,8 +19,8 @@
 #include "util/script_file.h"
 #include "util/sha256.h"
 #include "util/clock.h"
+#include "util/tool_env.h"
 
-extern char **environ;
 
 #define SYSTEM_CACHE_DIR "/var/cache/ringlua"
 /* Bumped when the layout of cached objects or of the key changes. */
@@ -149,7 +149,7 @@ static pid_t spawn_reading(const char *const *argv, int *our_end)
 		return -errno;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
-	err = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	err = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, rl_tool_env());
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);
 	if (err) {
@@ -174,8 +174,10 @@ static int run_collecting(const char *const *argv, size_t max, struct output *ou
 	status = wait_exit(pid);
 	if (status == 0 && err == 0)
 		return 0;
-	if (err == 0)
+	if (err == 0) {
 		free(out->buf);
+		*out = (struct output){ 0 };
+	}
 	/* A read that failed because clang stopped writing is clang's error, not ours. */
 	return status != 0 ? status : err;
 }

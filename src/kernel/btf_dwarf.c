@@ -14,9 +14,7 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 
-extern char **environ;
-
-#define PAHOLE "pahole"
+#include "util/tool_env.h"
 
 bool rl_elf_has_dwarf(const void *elf, size_t len)
 {
@@ -69,7 +67,7 @@ static int image_file(const void *elf, size_t len)
 static int run_pahole(int in_fd, int out_fd)
 {
 	char input[64], output[96];
-	const char *argv[] = { PAHOLE, output, input, NULL };
+	const char *argv[] = { RINGLUA_PAHOLE, output, input, NULL };
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int err, status;
@@ -80,7 +78,7 @@ static int run_pahole(int in_fd, int out_fd)
 	/* pahole's own messages are about its input, not for ringlua's user. */
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-	err = posix_spawnp(&pid, PAHOLE, &fa, NULL, (char *const *)argv, environ);
+	err = posix_spawn(&pid, RINGLUA_PAHOLE, &fa, NULL, (char *const *)argv, rl_tool_env());
 	posix_spawn_file_actions_destroy(&fa);
 	if (err)
 		return err == ENOENT ? -ENOENT : -err;

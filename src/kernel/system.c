@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <linux/capability.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,18 +77,35 @@ static bool has_file(const char *dir, const char *file)
 	return access(path, R_OK) == 0;
 }
 
-/* Into buf: share/ringlua<sub> beside the binary once installed, else the build's
- * own fallback, whichever holds marker. Returns 0 or -ENOENT. */
+/* Whether the binary in directory exe is one of the build tree's: only those take the
+ * build's own directories. A copy installed elsewhere without share/ringlua must not
+ * load modules from wherever the build machine kept its sources. */
+static bool in_build_tree(const char *exe)
+{
+	size_t n = strlen(RINGLUA_BUILD_DIR);
+
+	return !strncmp(exe, RINGLUA_BUILD_DIR, n) && (exe[n] == '/' || exe[n] == '\0');
+}
+
+/* Into buf: share/ringlua<sub> beside the binary once installed, else, for a binary of
+ * the build tree, the build's own fallback, whichever holds marker. Returns 0 or
+ * -ENOENT. */
 static int find_dir(char *buf, size_t len, const char *sub, const char *fallback,
 		    const char *marker)
 {
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], real[PATH_MAX];
 
-	if (exe_dir(exe, sizeof(exe)) == 0) {
-		snprintf(buf, len, "%s/../%s/ringlua%s", exe, RINGLUA_DATAROOT_REL, sub);
-		if (has_file(buf, marker))
-			return 0;
+	if (exe_dir(exe, sizeof(exe)))
+		return -ENOENT;
+	snprintf(buf, len, "%s/../%s/ringlua%s", exe, RINGLUA_DATAROOT_REL, sub);
+	if (has_file(buf, marker)) {
+		/* Named without "bin/..", as messages show it. */
+		if (realpath(buf, real) && strlen(real) < len)
+			snprintf(buf, len, "%s", real);
+		return 0;
 	}
+	if (!in_build_tree(exe))
+		return -ENOENT;
 	snprintf(buf, len, "%s", fallback);
 	return has_file(buf, marker) ? 0 : -ENOENT;
 }

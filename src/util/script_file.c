@@ -1,5 +1,6 @@
 #include "util/script_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -176,5 +177,63 @@ int rl_script_read(const char *path, bool unsafe_perms, char **text, size_t *len
 		*why = "precompiled bytecode is refused: scripts load as text only";
 		err = -ENOEXEC;
 	}
+	return err;
+}
+
+/* The entries of the open directory fd: each a regular file that passes check_file.
+ * Returns 0, or -EPERM with *why set and the entry's name in bad. */
+static int check_entries(int fd, const char *dir, char *bad, size_t len, const char **why)
+{
+	int dup_fd = dup(fd);
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	struct dirent *e;
+	struct stat st;
+	int err = 0;
+
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		*why = "cannot read the directory";
+		return -errno;
+	}
+	while (!err && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			*why = "cannot check it";
+		else if (!S_ISREG(st.st_mode))
+			*why = "not a regular file";
+		else
+			*why = check_file(&st);
+		if (*why) {
+			snprintf(bad, len, "%s/%s", dir, e->d_name);
+			err = -EPERM;
+		}
+	}
+	closedir(d);
+	return err;
+}
+
+int rl_modules_check(const char *dir, char *bad, size_t len, const char **why)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	int err;
+
+	snprintf(bad, len, "%s", dir);
+	*why = NULL;
+	if (fd < 0) {
+		err = -errno;
+		*why = strerror(errno);
+		return err;
+	}
+	if (fstat(fd, &st))
+		*why = "cannot check it";
+	else if (!trusted_owner(st.st_uid) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		*why = "writable by someone other than root or the invoking user";
+	else
+		*why = check_dirs(fd, &st);
+	err = *why ? -EPERM : check_entries(fd, dir, bad, len, why);
+	close(fd);
 	return err;
 }

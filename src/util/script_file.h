@@ -18,4 +18,10 @@
 int rl_script_read(const char *path, bool unsafe_perms, char **text, size_t *len,
 		   const char **why);
 
+/* Checks the directory dir of ringlua's own modules, which load without a check each:
+ * the directory and those above it as a script's, and every entry of it a regular file
+ * that passes a script's rule (no links). Returns 0, or -errno with *why set (a static
+ * string) and the path at fault in bad (len bytes): -EPERM for one that fails. */
+int rl_modules_check(const char *dir, char *bad, size_t len, const char **why);
+
 #endif

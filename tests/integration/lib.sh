@@ -87,12 +87,15 @@ run_ringlua() {
 }
 
 # nobody_ringlua: a copy of ringlua and its Lua modules under $TMP/inst that nobody can
-# run (the build tree may sit where nobody cannot reach); prints the copy's path.
+# run (the build tree may sit where nobody cannot reach), laid out as an install; prints
+# the copy's path.
 nobody_ringlua() {
   if [ ! -x "$TMP/inst/bin/ringlua" ]; then
     mkdir -p "$TMP/inst/bin" "$TMP/inst/share/ringlua"
     cp "$RINGLUA" "$TMP/inst/bin/ringlua"
     cp -r "$HERE/../../lua" "$TMP/inst/share/ringlua/"
+    # and the modules the build generated, installed beside them
+    cp -r "$(dirname "$RINGLUA")/lua/." "$TMP/inst/share/ringlua/lua/"
     chmod -R a+rX "$TMP/inst"
   fi
   echo "$TMP/inst/bin/ringlua"

@@ -96,13 +96,49 @@ expect 1 "$array is not a BPF ring buffer map" --pin "$array" "$ok"
 
 # Not root: an unprivileged user cannot use BPF. (A copy of the binary: the build tree
 # may sit where that user cannot reach.)
-cp "$RINGLUA" "$TMP/ringlua"
-chmod 755 "$TMP/ringlua"
+inst=$(nobody_ringlua)
 chmod 644 "$ok"
 RC=0
 timeout 30 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-  "$TMP/ringlua" "$ok" > "$TMP/out" 2> "$TMP/err" || RC=$?
+  "$inst" "$ok" > "$TMP/out" 2> "$TMP/err" || RC=$?
 assert_eq "$RC" 1 "exit code as nobody"
 assert_eq "$(cat "$TMP/err")" "ringlua: needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN) to use BPF" \
   "error as nobody"
 pass "unprivileged user -> 1: $(head -1 "$TMP/err")"
+
+# ringlua's own modules load without a check each, so where they are is checked: a copy of
+# the binary outside its build tree takes no modules from where the build kept them, and
+# an install whose modules someone else could have written is refused.
+mkdir -m 755 "$TMP/alone"
+cp "$RINGLUA" "$TMP/alone/ringlua"
+run_ringlua_at() { RC=0; timeout -s KILL 60 "$@" > "$TMP/out" 2> "$TMP/err" || RC=$?; }
+run_ringlua_at "$TMP/alone/ringlua" -c true -e 'on_event = function() end'
+assert_eq "$RC" 1 "exit code of a copy without its modules"
+assert_eq "$(cat "$TMP/err")" "ringlua: cannot find ringlua's lua/ directory" "a copy without its modules"
+pass "a copy of the binary outside its build tree does not load the build's modules"
+mods=$TMP/inst/share/ringlua/lua/ringlua
+chmod o+w "$mods/agg.lua"
+run_ringlua_at "$inst" -c true -e 'on_event = function() end'
+assert_eq "$RC" 1 "exit code with a module others can write"
+assert_eq "$(cat "$TMP/err")" \
+  "ringlua: refusing to load ringlua's modules: $mods/agg.lua: writable by group or others (--unsafe-perms overrides)" \
+  "a module others can write"
+run_ringlua_at "$inst" --unsafe-perms -c true -e 'on_event = function() end'
+assert_eq "$RC" 0 "exit code with --unsafe-perms"
+chmod o-w "$mods/agg.lua"
+mv "$mods/names.lua" "$TMP/names.lua"
+ln -s "$TMP/names.lua" "$mods/names.lua"
+run_ringlua_at "$inst" -c true -e 'on_event = function() end'
+assert_eq "$RC" 1 "exit code with a module that is a link"
+assert_contains "$TMP/err" "$mods/names.lua: not a regular file" "a module that is a link"
+rm "$mods/names.lua"
+mv "$TMP/names.lua" "$mods/names.lua"
+chmod g+w "$mods"
+run_ringlua_at "$inst" -c true -e 'on_event = function() end'
+assert_eq "$RC" 1 "exit code with a modules directory the group can write"
+assert_contains "$TMP/err" "$mods: writable by someone other than root or the invoking user" \
+  "a modules directory the group can write"
+chmod g-w "$mods"
+run_ringlua_at "$inst" -c true -e 'on_event = function() end'
+assert_eq "$RC" 0 "exit code of the install as it was"
+pass "ringlua's own modules that someone else could have written are refused, naming one"

@@ -73,3 +73,25 @@ pass "a header beside the source that another user owns is refused"
 run_in "$SRC" --bpf probe.bpf.c "$TMP/loaded.lua"
 assert_eq "$RC" 0 "exit code, run from the source's directory"
 pass "a source with its own header beside it compiles"
+
+# The compiler runs with an environment of ringlua's, not the caller's: CPATH, C_INCLUDE_PATH
+# and CCC_OVERRIDE_OPTIONS a user's environment leaks into root's (sudo -E) would add
+# headers and flags, and PATH another clang or pahole. A source that fails if any did:
+{ printf '#ifdef PLANTED_BY_ENV\n#error a flag from the environment was used\n#endif\n'
+  printf '#include <planted_by_env.h>\n'; cat "$SRC/probe.bpf.c"; } > "$SRC/env.bpf.c"
+mkdir -m 755 "$TMP/envinc" "$TMP/envbin"
+echo '#error a header from the environment was used' > "$TMP/envinc/planted_by_env.h"
+echo '/* ringlua'"'"'s own, if any, would be here */' > "$SRC/planted_by_env.h"
+printf '#!/bin/sh\ntouch %s/tool_from_path\nexit 1\n' "$TMP" > "$TMP/envbin/clang"
+cp "$TMP/envbin/clang" "$TMP/envbin/pahole"
+chmod 755 "$TMP/envbin/clang" "$TMP/envbin/pahole"
+chmod 644 "$SRC/env.bpf.c" "$SRC/planted_by_env.h"
+RC=0
+(cd "$SRC" && CCC_OVERRIDE_OPTIONS='+-DPLANTED_BY_ENV' CPATH=$TMP/envinc C_INCLUDE_PATH=$TMP/envinc \
+  PATH=$TMP/envbin:$PATH timeout -s KILL 60 "$RINGLUA" --bpf env.bpf.c "$TMP/loaded.lua") \
+  > "$TMP/out" 2> "$TMP/err" || RC=$?
+grep -q "from the environment" "$TMP/err" && { cat "$TMP/err" >&2; fail "the compile took a header or a flag from the environment"; }
+[ ! -e "$TMP/tool_from_path" ] || fail "a program from the caller's PATH was run"
+assert_eq "$RC" 0 "exit code with CPATH, C_INCLUDE_PATH, CCC_OVERRIDE_OPTIONS and PATH planted"
+assert_contains "$TMP/out" "loaded" "the program, loaded"
+pass "the compiler takes no header, flag or program from the caller's environment"

@@ -139,6 +139,11 @@ expect 1 "text.bpf.o: not an ELF file" --bpf "$TMP/text.bpf.o" "$lua"
 printf 'int broken( {\n' > "$TMP/syntax.bpf.c"
 expect 1 "ringlua: $TMP/syntax.bpf.c: clang failed to compile it" --bpf "$TMP/syntax.bpf.c" "$lua"
 assert_contains "$TMP/err" "$TMP/syntax.bpf.c:1:" "clang's own error, naming the file"
+# A header that is not there fails already when clang lists what the source includes.
+printf '#include "no_such_header.h"\n' > "$TMP/missing_header.bpf.c"
+expect 1 "ringlua: $TMP/missing_header.bpf.c: clang failed to compile it" \
+  --bpf "$TMP/missing_header.bpf.c" "$lua"
+assert_contains "$TMP/err" "'no_such_header.h' file not found" "clang's own error, naming the header"
 expect 1 "cannot read BPF program $TMP/missing.bpf.o" --bpf "$TMP/missing.bpf.o" "$lua"
 printf 'return { on_event = function() end }\n' > "$TMP/plain.lua"
 expect 1 "unattachable.bpf.c: cannot attach program run_by_hand (syscall)" \
