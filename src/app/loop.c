@@ -62,6 +62,27 @@ static size_t fit_before_tick(const struct rl_loop *l, uint64_t now, size_t n)
 	return fit < 1 ? 1 : fit < n ? (size_t)fit : n;
 }
 
+/* --record: a write that failed ends the run (what was handled still counts as taken). */
+static void recording_failed(struct rl_loop *l)
+{
+	fprintf(stderr, "ringlua: --record: cannot write the recording: %s\n", strerror(errno));
+	l->failed = -ECANCELED;
+}
+
+/* The time a recording's entries are stamped with. */
+static uint64_t recording_now(void)
+{
+	return rl_now_us() * 1000;
+}
+
+/* --record: the clock mark of what the loop does now (start, tick, stop), after the
+ * records it handled before, so that a replay ticks where this run did. */
+static void record_mark(struct rl_loop *l, enum rl_mark mark)
+{
+	if (l->recorder && !l->failed && rl_recorder_mark(l->recorder, mark, recording_now()))
+		recording_failed(l);
+}
+
 int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 {
 	struct rl_loop *l = ctx;
@@ -91,12 +112,8 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	if (done)
 		l->ns_per_event[l->reading_perf] = (rl_now_us() - start) * 1000 / done;
 	l->handled += done;
-	if (l->recorder && done &&
-	    rl_recorder_write(l->recorder, recs, done, rl_now_us() * 1000)) {
-		fprintf(stderr, "ringlua: --record: cannot write the recording: %s\n",
-			strerror(errno));
-		l->failed = -ECANCELED;
-	}
+	if (l->recorder && done && rl_recorder_write(l->recorder, recs, done, recording_now()))
+		recording_failed(l);
 	if (l->stats && n)
 		rl_stats_count(l->stats, recs[0].ring, done);
 	return (int)done;
@@ -349,6 +366,7 @@ static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
 		uint64_t interval = (uint64_t)l->interval_ms * 1000;
 
 		check_lost(l, now, true);
+		record_mark(l, RL_MARK_TICK);
 		rl_lua_tick(l->lua);
 		rl_loop_flush_output();
 		/* On the schedule; a tick missed altogether is not made up in a burst. */
@@ -497,12 +515,16 @@ int rl_loop_run(struct rl_loop *l)
 	if (err)
 		return err;
 	l->next_tick = rl_now_us() + (uint64_t)l->interval_ms * 1000;
+	record_mark(l, RL_MARK_START);
 	l->pid_fd = watch_process(l);
 	watch_files(l);
 	if (l->stats)
 		rl_stats_report(l->stats, l->consumer, l->ring_names, rl_perf_nr_maps(l->perf),
 				NULL, rl_now_us());
 	err = poll_until_stopped(l);
+	record_mark(l, RL_MARK_STOP);
+	if (!err)
+		err = l->failed;
 	/* Closing the pidfd takes it out of the consumer's epoll set. */
 	if (l->pid_fd >= 0)
 		close(l->pid_fd);

@@ -92,7 +92,9 @@ void rl_loop_flush_output(void);
  * schedule under any load, reloading the script when its files are saved or
  * signals->reload is set; then drains what the rings hold, for at most two rounds
  * (unless a limit stopped it): within 50 ms of a stop signal, whole when the watched
- * process ended. Returns 0 or -errno (l->failed, after a recording failed). */
+ * process ended. With a recorder, its start, every tick and its stop go into the
+ * recording as clock marks among the records. Returns 0 or -errno (l->failed, after a
+ * recording failed). */
 int rl_loop_run(struct rl_loop *l);
 
 #endif

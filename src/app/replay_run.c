@@ -206,15 +206,24 @@ static void pace(uint64_t t, uint64_t t0, uint64_t start, volatile sig_atomic_t 
 		;
 }
 
-/* The recorded clock on_tick follows: a tick every interval from the first record's
- * time t0. Ticks are counted, not kept as the time of the next one, so that a time near
- * the end of the clock (a hostile file's) cannot wrap a sum. */
+/* The recorded clock on_tick follows. A recording with clock marks (it begins with its
+ * start mark) has the live run's ticks among its records. One without (format 2) has
+ * none: a tick every interval from its first record's time t0. Those ticks are counted,
+ * not kept as the time of the next one, so that a time near the end of the clock (a
+ * hostile file's) cannot wrap a sum. */
 struct replay_clock {
 	uint64_t interval;	/* ns, > 0 */
-	uint64_t t0;
-	uint64_t ticks;		/* given so far */
+	uint64_t t0;		/* the start mark's time, else the first record's */
+	uint64_t ticks;		/* given so far, without marks */
 	bool started;		/* t0 is set: 0 is a time like any other */
+	bool marked;		/* ticks are the recorded ones */
 };
+
+static void tick(struct rl_loop *loop)
+{
+	rl_lua_tick(loop->lua);
+	rl_loop_flush_output();
+}
 
 /* How many ticks are due at time t: whole intervals since t0, none before it. */
 static uint64_t ticks_due(const struct replay_clock *c, uint64_t t)
@@ -222,16 +231,34 @@ static uint64_t ticks_due(const struct replay_clock *c, uint64_t t)
 	return t > c->t0 ? (t - c->t0) / c->interval : 0;
 }
 
-/* Calls on_tick for every tick due at time t, until a stop signal or the loop is
- * finished: a gap of centuries in a file owes billions of them. */
+/* Without marks: calls on_tick for every tick due at time t, until a stop signal or the
+ * loop is finished: a gap of centuries in a file owes billions of them. */
 static void tick_until(struct replay_clock *c, uint64_t t, struct rl_loop *loop)
 {
 	uint64_t due = ticks_due(c, t);
 
-	for (; c->ticks < due && !loop->signals->exiting && !rl_loop_finished(loop); c->ticks++) {
-		rl_lua_tick(loop->lua);
-		rl_loop_flush_output();
+	for (; c->ticks < due && !loop->signals->exiting && !rl_loop_finished(loop); c->ticks++)
+		tick(loop);
+}
+
+/* The clock at an entry of time t (mark: the clock mark it is, or RL_MARK_NONE for
+ * records): the pace, then the ticks due before it. Returns whether the replay goes on
+ * (no stop mark, no stop signal). */
+static bool clock_at(struct replay_clock *c, uint64_t t, enum rl_mark mark, uint64_t start,
+		     const struct rl_options *opt, struct rl_loop *loop)
+{
+	if (!c->started) {
+		c->t0 = t;
+		c->started = true;
+		c->marked = mark == RL_MARK_START;
 	}
+	if (opt->realtime)
+		pace(t, c->t0, start, &loop->signals->exiting);
+	if (!c->marked)
+		tick_until(c, t, loop);
+	else if (mark == RL_MARK_TICK && !loop->signals->exiting)
+		tick(loop);
+	return mark != RL_MARK_STOP && !loop->signals->exiting;
 }
 
 int rl_replay_feed_run(struct rl_replay_feed *f, const struct rl_options *opt,
@@ -239,27 +266,22 @@ int rl_replay_feed_run(struct rl_replay_feed *f, const struct rl_options *opt,
 {
 	struct replay_clock clock = { .interval = (uint64_t)opt->interval_ms * 1000000 };
 	uint64_t start = rl_now_ns(), t;
+	enum rl_mark mark;
 	const char *why;
 	int n;
 
 	while (!loop->signals->exiting && !rl_loop_finished(loop)) {
-		n = rl_replay_next(f->rec, batch, cap, &t, &why);
+		n = rl_replay_next(f->rec, batch, cap, &t, &mark, &why);
 		if (n < 0) {
 			fprintf(stderr, "ringlua: --replay %s: %s\n", opt->replay, why);
 			return -ECANCELED;
 		}
-		if (n == 0)
+		if (n == 0 && mark == RL_MARK_NONE)
+			break; /* the end */
+		if (!clock_at(&clock, t, mark, start, opt, loop))
 			break;
-		if (!clock.started) {
-			clock.t0 = t;
-			clock.started = true;
-		}
-		if (opt->realtime)
-			pace(t, clock.t0, start, &loop->signals->exiting);
-		tick_until(&clock, t, loop);
-		if (loop->signals->exiting)
-			break;
-		rl_loop_batch(loop, batch, (size_t)n);
+		if (n)
+			rl_loop_batch(loop, batch, (size_t)n);
 	}
 	return 0;
 }

@@ -59,9 +59,11 @@ int rl_replay_feed_check(const struct rl_replay_feed *f, const struct rl_options
 			 const struct rl_lua *lua);
 
 /* Hands the recorded records to the loop's batch callback, batch by batch into batch
- * (cap records), as fast as it goes or, with --realtime, at the pace they were recorded;
- * on_tick every --interval of recorded time. Stops at the end, at a stop signal or when
- * the loop is finished. Returns 0, or -ECANCELED for a corrupt record (printed). */
+ * (cap records), as fast as it goes or, with --realtime, at the pace they were recorded
+ * (from the recording's start). on_tick where the live run called it, at its clock
+ * marks; in a recording without them (format 2), every --interval of recorded time from
+ * the first record. Stops at the end or the stop mark, at a stop signal or when the loop
+ * is finished. Returns 0, or -ECANCELED for a corrupt entry (printed). */
 int rl_replay_feed_run(struct rl_replay_feed *f, const struct rl_options *opt,
 		       struct rl_loop *loop, struct rl_rec *batch, size_t cap);
 

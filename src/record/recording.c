@@ -11,8 +11,9 @@
 
 #include "util/ident.h"
 
-#define FORMAT 2
-static const char MAGIC[8] = { 'R', 'I', 'N', 'G', 'L', 'U', 'A', FORMAT };
+#define MAGIC_LEN (sizeof(RL_RECORDING_MAGIC) - 1)
+/* The magic and the format byte, then the header's size. */
+#define PREAMBLE (MAGIC_LEN + 1 + 4)
 #define RECORD_HEADER 16
 /* A record longer than this is a corrupt length, not an event. */
 #define MAX_RECORD (64u << 20)
@@ -24,9 +25,21 @@ struct rl_recorder {
 struct rl_replay {
 	const uint8_t *map;
 	size_t size;
-	size_t pos;		/* next record */
+	size_t pos;		/* next entry */
 	struct rl_recording_meta meta;
 	char *strings;		/* the header's fields, NUL-terminated, meta points into it */
+	bool marked;		/* format 3: clock marks, in order, and times that never go
+				 * back; the rest is read as format 2 is */
+	bool started;		/* its start mark was read */
+	uint64_t last_ns;	/* the time of the last entry read */
+};
+
+/* An entry's header, as read. */
+struct entry {
+	uint32_t len;
+	uint32_t ring;
+	uint64_t time_ns;
+	enum rl_mark mark;	/* RL_MARK_NONE: a record */
 };
 
 static void put_u32(FILE *f, uint32_t v)
@@ -140,12 +153,22 @@ int rl_recorder_open(struct rl_recorder **out, const char *path,
 		free(hdr);
 		return err;
 	}
-	fwrite(MAGIC, 1, sizeof(MAGIC), r->f);
+	fputs(RL_RECORDING_MAGIC, r->f);
+	fputc(RL_RECORDING_FORMAT, r->f);
 	put_u32(r->f, (uint32_t)len);
 	fwrite(hdr, 1, len, r->f);
 	free(hdr);
 	*out = r;
 	return ferror(r->f) ? -EIO : 0;
+}
+
+/* Appends an entry's header. */
+static void put_entry(FILE *f, uint32_t len, uint32_t ring, uint64_t time_ns)
+{
+	put_u32(f, len);
+	put_u32(f, ring);
+	put_u32(f, (uint32_t)time_ns);
+	put_u32(f, (uint32_t)(time_ns >> 32));
 }
 
 int rl_recorder_write(struct rl_recorder *r, const struct rl_rec *recs, size_t n,
@@ -154,13 +177,31 @@ int rl_recorder_write(struct rl_recorder *r, const struct rl_rec *recs, size_t n
 	static const uint8_t pad[8];
 
 	for (size_t i = 0; i < n; i++) {
-		put_u32(r->f, recs[i].len);
-		put_u32(r->f, recs[i].ring);
-		put_u32(r->f, (uint32_t)time_ns);
-		put_u32(r->f, (uint32_t)(time_ns >> 32));
+		put_entry(r->f, recs[i].len, recs[i].ring, time_ns);
 		fwrite(recs[i].data, 1, recs[i].len, r->f);
 		fwrite(pad, 1, (8 - recs[i].len % 8) % 8, r->f);
 	}
+	return ferror(r->f) ? -EIO : 0;
+}
+
+static const uint32_t MARK_RINGS[] = {
+	[RL_MARK_START] = RL_RING_MARK_START,
+	[RL_MARK_TICK] = RL_RING_MARK_TICK,
+	[RL_MARK_STOP] = RL_RING_MARK_STOP,
+};
+
+uint32_t rl_recording_mark_ring(enum rl_mark mark)
+{
+	return mark > RL_MARK_NONE && mark <= RL_MARK_STOP ? MARK_RINGS[mark] : 0;
+}
+
+int rl_recorder_mark(struct rl_recorder *r, enum rl_mark mark, uint64_t time_ns)
+{
+	uint32_t ring = rl_recording_mark_ring(mark);
+
+	if (!ring)
+		return -EINVAL;
+	put_entry(r->f, 0, ring, time_ns);
 	return ferror(r->f) ? -EIO : 0;
 }
 
@@ -243,7 +284,7 @@ static int map_file(struct rl_replay *r, const char *path)
 		err = -errno;
 	else if (!S_ISREG(st.st_mode))
 		err = -EINVAL;
-	else if ((size_t)st.st_size < sizeof(MAGIC) + 4)
+	else if ((size_t)st.st_size < PREAMBLE)
 		err = -EBADMSG;
 	if (!err) {
 		r->size = (size_t)st.st_size;
@@ -258,6 +299,21 @@ static int map_file(struct rl_replay *r, const char *path)
 	return err;
 }
 
+/* Reads the format's number; returns 0 or -errno with *why set. */
+static int read_format(struct rl_replay *r, uint8_t format, const char **why)
+{
+	r->marked = format == RL_RECORDING_FORMAT;
+	if (r->marked || format == RL_RECORDING_FORMAT_UNMARKED)
+		return 0;
+	if (format == 1) {
+		*why = "made by an older ringlua, in a format that carried code (it is not run): "
+		       "record it again";
+		return -EPROTO;
+	}
+	*why = "a recording of a format this ringlua does not know";
+	return -EBADMSG;
+}
+
 int rl_replay_open(struct rl_replay **out, const char *path, const char **why)
 {
 	struct rl_replay *r = calloc(1, sizeof(*r));
@@ -266,23 +322,20 @@ int rl_replay_open(struct rl_replay **out, const char *path, const char **why)
 
 	*why = err == -EBADMSG ? "too short to be a recording" : err == -EINVAL ?
 	       "not a regular file" : err ? strerror(-err) : NULL;
-	if (!err && memcmp(r->map, MAGIC, sizeof(MAGIC) - 1)) {
+	if (!err && memcmp(r->map, RL_RECORDING_MAGIC, MAGIC_LEN)) {
 		err = -EBADMSG;
 		*why = "not a ringlua recording";
-	} else if (!err && r->map[sizeof(MAGIC) - 1] != FORMAT) {
-		err = r->map[sizeof(MAGIC) - 1] == 1 ? -EPROTO : -EBADMSG;
-		*why = err == -EPROTO ? "made by an older ringlua, in a format that carried code "
-					"(it is not run): record it again" :
-		       "a recording of a format this ringlua does not know";
+	} else if (!err) {
+		err = read_format(r, r->map[MAGIC_LEN], why);
 	}
 	if (!err) {
-		hdr_size = get_u32(r->map + sizeof(MAGIC));
-		r->pos = sizeof(MAGIC) + 4 + (size_t)hdr_size;
-		if (hdr_size > r->size - sizeof(MAGIC) - 4) {
+		hdr_size = get_u32(r->map + MAGIC_LEN + 1);
+		r->pos = PREAMBLE + (size_t)hdr_size;
+		if (hdr_size > r->size - PREAMBLE) {
 			err = -EBADMSG;
 			*why = "its header is corrupt or truncated";
 		} else {
-			err = parse_header(r, r->map + sizeof(MAGIC) + 4, hdr_size, why);
+			err = parse_header(r, r->map + PREAMBLE, hdr_size, why);
 		}
 	}
 	if (err) {
@@ -298,37 +351,91 @@ const struct rl_recording_meta *rl_replay_meta(const struct rl_replay *r)
 	return &r->meta;
 }
 
+/* The mark whose ring id ring is; RL_MARK_NONE for a record's. */
+static enum rl_mark ring_mark(uint32_t ring)
+{
+	for (int m = RL_MARK_START; m <= RL_MARK_STOP; m++)
+		if (rl_recording_mark_ring((enum rl_mark)m) == ring)
+			return (enum rl_mark)m;
+	return RL_MARK_NONE;
+}
+
+/* Whether e, at r->pos, may come there in a recording with clock marks; *why says why
+ * not. */
+static bool in_order(const struct rl_replay *r, const struct entry *e, const char **why)
+{
+	if (!r->marked)
+		return true;
+	*why = !r->started && e->mark != RL_MARK_START ? "its first entry is not its start mark" :
+	       r->started && e->mark == RL_MARK_START ? "it has a second start mark" :
+	       e->mark == RL_MARK_STOP && r->size - r->pos > RECORD_HEADER ?
+	       "it goes on after its stop mark" :
+	       e->time_ns < r->last_ns ? "its times go backwards" : NULL;
+	return !*why;
+}
+
+/* Reads and checks the entry at r->pos into e. Returns 0, or -EBADMSG with *why set. */
+static int read_entry(const struct rl_replay *r, struct entry *e, const char **why)
+{
+	const uint8_t *h = r->map + r->pos;
+	bool record_ok;
+
+	if (r->size - r->pos < RECORD_HEADER) {
+		*why = "truncated record header";
+		return -EBADMSG;
+	}
+	*e = (struct entry){ .len = get_u32(h), .ring = get_u32(h + 4),
+			     .time_ns = get_u64(h + 8) };
+	e->mark = r->marked ? ring_mark(e->ring) : RL_MARK_NONE;
+	if (e->mark && e->len) {
+		*why = "a clock mark with bytes in it";
+		return -EBADMSG;
+	}
+	record_ok = e->len <= MAX_RECORD && e->ring < r->meta.nr_rings &&
+		    e->len <= r->size - r->pos - RECORD_HEADER;
+	if (!e->mark && !record_ok) {
+		*why = e->ring >= r->meta.nr_rings ? "record of a ring it does not have" :
+		       "truncated or corrupt record";
+		return -EBADMSG;
+	}
+	return in_order(r, e, why) ? 0 : -EBADMSG;
+}
+
+/* Moves past the entry e at r->pos. */
+static void consume(struct rl_replay *r, const struct entry *e)
+{
+	r->pos += RECORD_HEADER + e->len + (8 - e->len % 8) % 8;
+	if (r->pos > r->size)
+		r->pos = r->size; /* padding cut off at the end: the record is whole */
+	r->started = true;
+	r->last_ns = e->time_ns;
+}
+
 int rl_replay_next(struct rl_replay *r, struct rl_rec *batch, size_t cap, uint64_t *time_ns,
-		   const char **why)
+		   enum rl_mark *mark, const char **why)
 {
 	size_t n = 0;
+	struct entry e;
+	int err;
 
+	*mark = RL_MARK_NONE;
 	while (n < cap && r->pos < r->size) {
-		const uint8_t *h = r->map + r->pos;
-		uint32_t len, ring;
-		uint64_t t;
+		const uint8_t *data;
 
-		if (r->size - r->pos < RECORD_HEADER) {
-			*why = "truncated record header";
-			return -EBADMSG;
-		}
-		len = get_u32(h);
-		ring = get_u32(h + 4);
-		t = get_u64(h + 8);
-		if (len > MAX_RECORD || ring >= r->meta.nr_rings ||
-		    len > r->size - r->pos - RECORD_HEADER) {
-			*why = ring >= r->meta.nr_rings ? "record of a ring it does not have" :
-			       "truncated or corrupt record";
-			return -EBADMSG;
-		}
-		/* A batch is one ring at one time, as the consumer hands them out. */
-		if (n && (ring != batch[0].ring || t != *time_ns))
+		err = read_entry(r, &e, why);
+		if (err)
+			return err;
+		data = r->map + r->pos + RECORD_HEADER;
+		/* A batch is one ring at one time, as the consumer hands them out; a mark is
+		 * an entry of its own. */
+		if (n && (e.mark || e.ring != batch[0].ring || e.time_ns != *time_ns))
 			break;
-		batch[n++] = (struct rl_rec){ .data = h + RECORD_HEADER, .len = len, .ring = ring };
-		*time_ns = t;
-		r->pos += RECORD_HEADER + len + (8 - len % 8) % 8;
-		if (r->pos > r->size)
-			r->pos = r->size; /* padding cut off at the end: the record is whole */
+		consume(r, &e);
+		*time_ns = e.time_ns;
+		*mark = e.mark;
+		if (e.mark)
+			return 0;
+		batch[n++] = (struct rl_rec){ .data = data, .len = e.len, .ring = e.ring };
 	}
 	return (int)n;
 }

@@ -116,6 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rl_replay *r = NULL;
 	const char *why;
 	uint64_t t, sum = 0;
+	enum rl_mark mark;
 	int n;
 
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
@@ -123,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if (rl_replay_open(&r, path, &why) == 0) {
 		make_types(rl_replay_meta(r));
-		while ((n = rl_replay_next(r, batch, 64, &t, &why)) > 0)
+		/* Records, and clock marks between them, to the end or a bad entry. */
+		while ((n = rl_replay_next(r, batch, 64, &t, &mark, &why)) > 0 || (!n && mark))
 			for (int i = 0; i < n; i++)
 				for (uint32_t k = 0; k < batch[i].len; k++)
 					sum += batch[i].data[k]; /* every byte must be readable */

@@ -2,20 +2,28 @@
  * The file is written by ringlua's own recorder (record/recording.c), so only what
  * the kind asks for is odd about it.
  *
- *   craft_rec times FILE T...        a --pin recording: one 8-byte record at each time T
- *                                    (ns, decimal, up to 2^64 - 1)
+ *   craft_rec times FILE T...        a --pin recording of format 2 (no clock marks): one
+ *                                    8-byte record at each time T (ns, decimal, up to
+ *                                    2^64 - 1)
+ *   craft_rec marks FILE E...        a --pin recording of format 3 with entries E in
+ *                                    order: record:T (8 bytes), start:T, tick:T, stop:T
+ *                                    (clock marks), or tick_bytes:T (a tick mark with 8
+ *                                    bytes in it)
  *   craft_rec deep_pointers N FILE   a --bpf recording whose record type holds a pointer
  *                                    to a pointer ... (N of them) to an int
  *   craft_rec deep_structs N FILE    the same with N structs, each holding the next
  *   craft_rec short FILE             a --bpf recording of one 8-byte record of a
  *                                    64 KiB type, last in the file
+ * The --bpf ones are of format 3: their record between a start and a stop mark.
  *
  * Exits 0, 1 on a failure (printed), 2 on bad usage. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/btf.h>
 
 #include "record/recording.h"
@@ -25,21 +33,66 @@
 
 static const uint8_t payload[8] = { 'r', 'i', 'n', 'g', 'l', 'u', 'a', 0 };
 
-/* Writes a recording of meta at path: one 8-byte record at each of times[0..n-1]. */
+/* An entry to write: a record (RL_MARK_NONE) or a clock mark, with 8 bytes if bytes. */
+struct craft_entry {
+	enum rl_mark mark;
+	bool bytes;
+	uint64_t time_ns;
+};
+
+/* The kinds of entry `marks` takes. */
+static const struct craft_kind {
+	const char *name;
+	enum rl_mark mark;
+	bool bytes;
+} KINDS[] = {
+	{ "record", RL_MARK_NONE, false }, { "start", RL_MARK_START, false },
+	{ "tick", RL_MARK_TICK, false }, { "stop", RL_MARK_STOP, false },
+	{ "tick_bytes", RL_MARK_TICK, true },
+};
+
+static int write_entry(struct rl_recorder *r, const struct craft_entry *e)
+{
+	struct rl_rec rec = { .data = payload, .len = sizeof(payload), .ring = 0 };
+
+	if (e->mark && !e->bytes)
+		return rl_recorder_mark(r, e->mark, e->time_ns);
+	if (e->mark) /* a mark as the recorder never writes one */
+		rec.ring = rl_recording_mark_ring(e->mark);
+	return rl_recorder_write(r, &rec, 1, e->time_ns);
+}
+
+/* Gives the recording at path the format byte of format. Returns 0 or -errno. */
+static int set_format(const char *path, uint8_t format)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (pwrite(fd, &format, 1, strlen(RL_RECORDING_MAGIC)) != 1)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Writes a recording of meta at path: entries[0..n-1], in the format given (format 2:
+ * the recorder's file, which then has no marks, with its format byte changed). */
 static int write_recording(const char *path, const struct rl_recording_meta *meta,
-			   const uint64_t *times, size_t n)
+			   const struct craft_entry *entries, size_t n, uint8_t format)
 {
 	struct rl_recorder *r = NULL;
-	struct rl_rec rec = { .data = payload, .len = sizeof(payload), .ring = 0 };
 	int err = rl_recorder_open(&r, path, meta);
 
 	for (size_t i = 0; !err && i < n; i++)
-		err = rl_recorder_write(r, &rec, 1, times[i]);
+		err = write_entry(r, &entries[i]);
 	if (r) {
 		int close_err = rl_recorder_close(r);
 
 		err = err ? err : close_err;
 	}
+	if (!err && format != RL_RECORDING_FORMAT)
+		err = set_format(path, format);
 	if (err)
 		fprintf(stderr, "craft_rec: %s: %s\n", path, strerror(-err));
 	return err ? 1 : 0;
@@ -49,8 +102,11 @@ static int write_recording(const char *path, const struct rl_recording_meta *met
 static int write_bpf(const char *path, const struct btf *btf)
 {
 	struct rl_recording_meta m = { .source = "bpf", .nr_rings = 1 };
+	const struct craft_entry entries[] = {
+		{ RL_MARK_START, false, 1000 }, { RL_MARK_NONE, false, 1000 },
+		{ RL_MARK_STOP, false, 1000 },
+	};
 	uint32_t size = 0;
-	uint64_t t = 1000;
 
 	m.rings[0] = (struct rl_recording_ring){ "events", "struct ev" };
 	m.btf = btf__raw_data(btf, &size);
@@ -59,29 +115,47 @@ static int write_bpf(const char *path, const struct btf *btf)
 		fprintf(stderr, "craft_rec: cannot build the BTF\n");
 		return 1;
 	}
-	return write_recording(path, &m, &t, 1);
+	return write_recording(path, &m, entries, 3, RL_RECORDING_FORMAT);
 }
 
-static int times(int argc, char **argv)
+/* Reads entry arg, "KIND:T" (marked) or "T", into e. Returns whether it is one. */
+static bool parse_entry(const char *arg, bool marked, struct craft_entry *e)
+{
+	const char *t = arg, *colon = strchr(arg, ':');
+	const struct craft_kind *kind = marked ? NULL : &KINDS[0];
+	char *end;
+
+	for (size_t k = 0; !kind && colon && k < sizeof(KINDS) / sizeof(KINDS[0]); k++)
+		if (strlen(KINDS[k].name) == (size_t)(colon - arg) &&
+		    !strncmp(arg, KINDS[k].name, (size_t)(colon - arg)))
+			kind = &KINDS[k];
+	if (!kind)
+		return false;
+	if (marked)
+		t = colon + 1;
+	*e = (struct craft_entry){ kind->mark, kind->bytes, 0 };
+	errno = 0;
+	e->time_ns = strtoull(t, &end, 10);
+	return !errno && !*end && *t;
+}
+
+/* A --pin recording of the entries in argv[1..argc-1] at path argv[0]. */
+static int pin_recording(int argc, char **argv, bool marked)
 {
 	struct rl_recording_meta m = { .source = "pin", .nr_rings = 1 };
-	uint64_t *t = calloc((size_t)argc, sizeof(*t));
-	int status = t ? 0 : 1;
+	struct craft_entry *e = calloc((size_t)argc, sizeof(*e));
+	int status = e ? 0 : 1;
 
 	m.rings[0] = (struct rl_recording_ring){ "events", "" };
-	for (int i = 1; !status && i < argc; i++) {
-		char *end;
-
-		errno = 0;
-		t[i - 1] = strtoull(argv[i], &end, 10);
-		if (errno || *end || !*argv[i]) {
-			fprintf(stderr, "craft_rec: not a time: %s\n", argv[i]);
+	for (int i = 1; !status && i < argc; i++)
+		if (!parse_entry(argv[i], marked, &e[i - 1])) {
+			fprintf(stderr, "craft_rec: not an entry: %s\n", argv[i]);
 			status = 2;
 		}
-	}
 	if (!status)
-		status = write_recording(argv[0], &m, t, (size_t)argc - 1);
-	free(t);
+		status = write_recording(argv[0], &m, e, (size_t)argc - 1, marked ?
+					 RL_RECORDING_FORMAT : RL_RECORDING_FORMAT_UNMARKED);
+	free(e);
 	return status;
 }
 
@@ -162,7 +236,9 @@ int main(int argc, char **argv)
 	int status = 2;
 
 	if (!strcmp(kind, "times") && argc > 2)
-		status = times(argc - 2, argv + 2);
+		status = pin_recording(argc - 2, argv + 2, false);
+	else if (!strcmp(kind, "marks") && argc > 2)
+		status = pin_recording(argc - 2, argv + 2, true);
 	else if (!strcmp(kind, "deep_pointers"))
 		status = deep(argc - 2, argv + 2, true);
 	else if (!strcmp(kind, "deep_structs"))
@@ -170,7 +246,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(kind, "short"))
 		status = short_record(argc - 2, argv + 2);
 	if (status == 2)
-		fprintf(stderr, "usage: craft_rec times FILE T... | deep_pointers N FILE | "
-				"deep_structs N FILE | short FILE\n");
+		fprintf(stderr, "usage: craft_rec times FILE T... | marks FILE KIND:T... | "
+				"deep_pointers N FILE | deep_structs N FILE | short FILE\n");
 	return status;
 }
