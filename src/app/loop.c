@@ -46,6 +46,10 @@ bool rl_loop_finished(const struct rl_loop *l)
 	       rl_lua_interrupted(l->lua) || rl_lua_exit_requested(l->lua, &code);
 }
 
+/* A batch of a kind (rings, perf buffers) whose cost per event is not known yet takes at
+ * most this many: a slow handler's first full batch would run far past the tick. */
+#define PROBE_BATCH 16
+
 /* How many of n events fit before the next tick at the last batch's cost per event:
  * none once it is due, at least one before. */
 static size_t fit_before_tick(const struct rl_loop *l, uint64_t now, size_t n)
@@ -57,7 +61,7 @@ static size_t fit_before_tick(const struct rl_loop *l, uint64_t now, size_t n)
 	if (now >= l->next_tick)
 		return 0;
 	if (!l->ns_per_event[l->reading_perf])
-		return n;
+		return n < PROBE_BATCH ? n : PROBE_BATCH;
 	fit = (l->next_tick - now) * 1000 / l->ns_per_event[l->reading_perf];
 	return fit < 1 ? 1 : fit < n ? (size_t)fit : n;
 }
@@ -109,8 +113,12 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	if (!n)
 		return 0;
 	done = rl_lua_dispatch(l->lua, recs, n);
-	if (done)
-		l->ns_per_event[l->reading_perf] = (rl_now_us() - start) * 1000 / done;
+	if (done) {
+		uint64_t cost = (rl_now_us() - start) * 1000 / done;
+
+		/* At least 1: known, however cheap (below the clock's microsecond). */
+		l->ns_per_event[l->reading_perf] = cost ? cost : 1;
+	}
 	l->handled += done;
 	if (l->recorder && done && rl_recorder_write(l->recorder, recs, done, recording_now()))
 		recording_failed(l);

@@ -115,7 +115,7 @@ run_ringlua --bpf "$TMP/mixed.bpf.c" --interval 100 -c \
   "$TMP/turns.lua"
 assert_eq "$RC" 0 "exit code of the overloaded ring beside a perf buffer"
 ticks=$(grep -c '^TICK' "$TMP/out" || true)
-assert_between "$ticks" 10 100 "ticks during the overload"
+assert_between "$ticks" 5 100 "ticks during the overload"
 last=$(grep '^TICK' "$TMP/out" | tail -1 | sed 's/.*samples=\([0-9]*\) .*/\1/')
 all=$(sed -n 's/^EXIT samples=\([0-9]*\) .*/\1/p' "$TMP/out")
 # Taking turns, the samples wait a tick or two; starved, they waited for the exit.
