@@ -49,11 +49,9 @@ pass "records at the start or the end of the clock replay to their end with the 
 "$CRAFT" times "$TMP/gap.rec" 1 9223372036854775809
 for sig in INT TERM; do
   start_ringlua_until LONG --replay "$TMP/gap.rec" "$TMP/ticks.lua"
-  t0=$(now_ms)
-  stop_ringlua "$sig"
-  ms=$(($(now_ms) - t0))
+  stop_ringlua_timed "$sig"
   assert_eq "$RC" 0 "exit code of the long replay after SIG$sig"
-  assert_between "$ms" 0 5000 "ms from SIG$sig to the end of the replay"
+  assert_between "$STOP_MS" 0 5000 "ms from SIG$sig to the end of the replay"
   assert_matches "$TMP/bg.out" '^events=1 ticks=[0-9]+$' "on_exit after SIG$sig"
-  pass "SIG$sig ends a replay that owes billions of ticks in $ms ms"
+  pass "SIG$sig ends a replay that owes billions of ticks in $STOP_MS ms"
 done
