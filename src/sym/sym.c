@@ -38,7 +38,7 @@ struct mapping {
 
 struct proc {
 	uint32_t pid;
-	uint64_t image;		/* which program image the mappings are of (image_of) */
+	uint64_t image;		/* which process and image the mappings are of (image_of) */
 	uint64_t read_ms;	/* when its mappings were last read */
 	uint64_t used;		/* the symbolizer's clock when last asked about */
 	struct mapping *maps;	/* executable mappings, by address */
@@ -309,12 +309,14 @@ static int read_maps(struct rl_sym *s, uint32_t pid, struct mapping **maps, size
 	return err;
 }
 
-/* Which program image process pid runs: where its code and its stack start, which an
- * exec moves (each image is placed anew); 0 when it cannot be read (gone). */
+/* Which process and program image pid is: when it started (a pid used again is another
+ * process) and where its code and its stack start, which an exec moves (each image is
+ * placed anew); 0 when it cannot be read (gone) or it has no memory (a zombie, whose
+ * mappings are none, or a kernel thread). */
 static uint64_t image_of(uint32_t pid)
 {
 	char path[32], stat[1024], *at;
-	unsigned long long start_code = 0, start_stack = 0;
+	unsigned long long start_time = 0, start_code = 0, start_stack = 0;
 	int fd, field;
 	ssize_t n;
 
@@ -328,16 +330,20 @@ static uint64_t image_of(uint32_t pid)
 		return 0;
 	stat[n] = '\0';
 	/* The fields after the name, which may hold anything but ends at the last ')':
-	 * state is field 3, startcode 26, startstack 28. */
+	 * state is field 3, starttime 22, startcode 26, startstack 28. */
 	at = strrchr(stat, ')');
 	for (field = 2; at && field < 28; field++) {
 		at = strchr(at + 1, ' ');
+		if (at && field + 1 == 22)
+			start_time = strtoull(at + 1, NULL, 10);
 		if (at && field + 1 == 26)
 			start_code = strtoull(at + 1, NULL, 10);
 	}
 	if (at)
 		start_stack = strtoull(at + 1, NULL, 10);
-	return start_code ^ (start_stack << 1);
+	if (!start_code && !start_stack)
+		return 0;
+	return start_code ^ (start_stack << 1) ^ (start_time << 20);
 }
 
 /* Inserts p (its mappings read) into s, forgetting others to stay within budget.
@@ -371,7 +377,7 @@ int rl_sym_note_pid(struct rl_sym *s, uint32_t pid)
 	if (known) {
 		known->used = ++s->clock;
 		/* Read again only when it exec'd since (its mappings are another program's
-		 * now), while it lives. */
+		 * now), or its pid is another process's, while it lives. */
 		if (!p.image || p.image == known->image)
 			return 0;
 		remove_proc(s, known);
