@@ -13,6 +13,9 @@
 /* Where Debian's -dbg and -dbgsym packages put debug files, by build id. */
 #define DEBUG_BY_BUILD_ID "/usr/lib/debug/.build-id"
 #define BUILD_ID_MAX 64
+/* A note section read for the build id: .note.gnu.build-id is 36 bytes; larger ones
+ * (a program's own notes) are skipped unread, as libelf would keep each till the end. */
+#define NOTE_SECTION_MAX 65536
 
 /* The first section of type, or NULL. */
 static Elf_Scn *find_section(Elf *e, GElf_Word type)
@@ -131,8 +134,8 @@ static int debug_file_path(Elf *e, char *path, size_t size)
 	GElf_Shdr sh;
 
 	while ((scn = elf_nextscn(e, scn))) {
-		Elf_Data *data = gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE ?
-				 elf_getdata(scn, NULL) : NULL;
+		Elf_Data *data = gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE &&
+				 sh.sh_size <= NOTE_SECTION_MAX ? elf_getdata(scn, NULL) : NULL;
 		size_t at = 0, name_at, desc_at;
 		GElf_Nhdr nh;
 
@@ -161,6 +164,26 @@ static bool regular_file(int fd)
 	return !fstat(fd, &st) && S_ISREG(st.st_mode);
 }
 
+/* Whether the ELF header of fd numbers its sections the extended way (e_shnum 0 with
+ * section headers present: the count is in the first header, up to what the file holds).
+ * libelf allocates a few hundred bytes per section as it opens a file, so such a file is
+ * refused before libelf opens it: a 16-bit count keeps that under 20 MB. Either byte order
+ * and class: a zero reads as zero in all of them. */
+static bool extended_sections(int fd)
+{
+	unsigned char h[64];
+	bool wide;
+	uint64_t shoff = 0;
+	uint16_t shnum;
+
+	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || memcmp(h, ELFMAG, SELFMAG))
+		return false; /* libelf says what it is */
+	wide = h[EI_CLASS] == ELFCLASS64;
+	memcpy(&shoff, h + (wide ? 40 : 32), wide ? 8 : 4);
+	memcpy(&shnum, h + (wide ? 60 : 48), sizeof(shnum));
+	return !shnum && shoff;
+}
+
 /* Reads the .symtab of e's debug file into f, if it has one installed. Returns as
  * add_funcs. */
 static int add_debug_funcs(struct sym_file *f, Elf *e, size_t budget)
@@ -174,7 +197,7 @@ static int add_debug_funcs(struct sym_file *f, Elf *e, size_t budget)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -ENOENT;
-	dbg = regular_file(fd) ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
+	dbg = regular_file(fd) && !extended_sections(fd) ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
 	err = dbg ? add_funcs(f, dbg, find_section(dbg, SHT_SYMTAB), budget) : -ENOENT;
 	elf_end(dbg);
 	close(fd);
@@ -221,9 +244,16 @@ int sym_file_read(struct sym_file *f, const char *path, size_t budget)
 
 	if (fd < 0)
 		return -errno;
-	e = regular_file(fd) ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
-	err = read_elf(f, e, budget);
-	elf_end(e);
+	if (!regular_file(fd)) {
+		err = -ENOEXEC;
+	} else if (extended_sections(fd)) {
+		f->over_budget = true;
+		err = -EFBIG;
+	} else {
+		e = elf_begin(fd, ELF_C_READ, NULL);
+		err = read_elf(f, e, budget);
+		elf_end(e);
+	}
 	close(fd);
 	return err;
 }
