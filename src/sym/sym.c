@@ -238,8 +238,11 @@ static int parse_map_line(struct rl_sym *s, uint32_t pid, const char *line,
 	unsigned int major, minor;
 	unsigned long long start, end, offset, ino;
 	int name_at = 0;
-	const char *name;
+	const char *name, *perms_at = strchr(line, ' ');
 
+	/* Most lines are not executable: those go before the costlier full parse. */
+	if (!perms_at || strnlen(perms_at + 1, 3) < 3 || perms_at[3] != 'x')
+		return 0;
 	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &offset,
 		   &major, &minor, &ino, &name_at) < 7 || !strchr(perms, 'x'))
 		return 0;
