@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -450,20 +451,14 @@ int rl_sym_forgotten(struct rl_sym *s, uint32_t *pids, int max)
 	return (int)n;
 }
 
-/* The mapping of p that holds addr, or NULL. */
+_Static_assert(offsetof(struct mapping, start) == 0, "mappings are found by start");
+
+/* The mapping of p (NULL: none) that holds addr, or NULL. */
 static const struct mapping *find_mapping(const struct proc *p, uint64_t addr)
 {
-	size_t lo = 0, hi = p ? p->nr_maps : 0;
+	size_t i = p ? sym_count_at_or_below(p->maps, p->nr_maps, sizeof(*p->maps), addr) : 0;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->maps[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo && addr < p->maps[lo - 1].end ? &p->maps[lo - 1] : NULL;
+	return i && addr < p->maps[i - 1].end ? &p->maps[i - 1] : NULL;
 }
 
 int rl_sym_user(struct rl_sym *s, uint32_t pid, uint64_t addr, char *buf, size_t size)

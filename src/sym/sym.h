@@ -46,9 +46,9 @@ int rl_sym_open(struct rl_sym **out);
 
 /* Reads process pid's mappings and the symbols of every file they map, unless already
  * known for the process and program it runs now (one read of /proc/PID/stat for a
- * known pid: one that exec'd since, or a pid another process has now, is read again). May forget other processes (the budgets above; see
- * rl_sym_forgotten). Returns 1 when it read them, 0 when they were known, or -errno
- * (-ENOENT: no such process). */
+ * known pid: one that exec'd since, or a pid another process has now, is read again).
+ * May forget other processes (the budgets above; see rl_sym_forgotten). Returns 1 when
+ * it read them, 0 when they were known, or -errno (-ENOENT: no such process). */
 int rl_sym_note_pid(struct rl_sym *s, uint32_t pid);
 
 /* Writes into buf (NUL-terminated, cut to size) the name of addr in process pid:

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,23 +274,31 @@ bool sym_file_address(const struct sym_file *f, uint64_t off, uint64_t *vaddr)
 	return false;
 }
 
-const struct sym_func *sym_file_func(const struct sym_file *f, uint64_t vaddr)
+size_t sym_count_at_or_below(const void *base, size_t n, size_t size, uint64_t key)
 {
-	size_t lo = 0, hi = f->nr_funcs;
-	const struct sym_func *fn;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		uint64_t at;
 
-		if (f->funcs[mid].addr <= vaddr)
+		memcpy(&at, (const char *)base + mid * size, sizeof(at));
+		if (at <= key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (!lo)
-		return NULL;
-	fn = &f->funcs[lo - 1];
-	return !fn->size || vaddr < fn->addr + fn->size ? fn : NULL;
+	return lo;
+}
+
+_Static_assert(offsetof(struct sym_func, addr) == 0, "functions are found by addr");
+
+const struct sym_func *sym_file_func(const struct sym_file *f, uint64_t vaddr)
+{
+	size_t i = sym_count_at_or_below(f->funcs, f->nr_funcs, sizeof(*f->funcs), vaddr);
+	const struct sym_func *fn = i ? &f->funcs[i - 1] : NULL;
+
+	return fn && (!fn->size || vaddr < fn->addr + fn->size) ? fn : NULL;
 }
 
 void sym_file_clear(struct sym_file *f)

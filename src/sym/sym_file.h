@@ -49,6 +49,11 @@ bool sym_file_address(const struct sym_file *f, uint64_t off, uint64_t *vaddr);
 /* The function file address vaddr falls in, or NULL; its name is f->strs + fn->name. */
 const struct sym_func *sym_file_func(const struct sym_file *f, uint64_t vaddr);
 
+/* How many of the n entries (size bytes each) at base have a first member, a uint64_t by
+ * which they are sorted, at most key: the index after the last such entry. Both the
+ * functions of a file and the mappings of a process are found by address with it. */
+size_t sym_count_at_or_below(const void *base, size_t n, size_t size, uint64_t key);
+
 /* Frees what f holds (not f itself) and zeroes it. Accepts NULL. */
 void sym_file_clear(struct sym_file *f);
 
