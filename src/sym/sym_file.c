@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +15,10 @@
 /* Where Debian's -dbg and -dbgsym packages put debug files, by build id. */
 #define DEBUG_BY_BUILD_ID "/usr/lib/debug/.build-id"
 #define BUILD_ID_MAX 64
-/* A note section read for the build id: .note.gnu.build-id is 36 bytes; larger ones
- * (a program's own notes) are skipped unread, as libelf would keep each till the end. */
-#define NOTE_SECTION_MAX 65536
+/* Bytes of note sections read for the build id, all of a file's together:
+ * .note.gnu.build-id is 36 bytes. libelf keeps what it reads till the file is closed,
+ * and a file's sections may all be one region of it, each read anew. */
+#define NOTES_MAX 65536
 
 /* The first section of type, or NULL. */
 static Elf_Scn *find_section(Elf *e, GElf_Word type)
@@ -128,31 +130,43 @@ static int read_segments(struct sym_file *f, Elf *e)
 	return 0;
 }
 
+/* Writes into path the debug file named by a GNU build id note in data; false if none. */
+static bool build_id_path(Elf_Data *data, char *path, size_t size)
+{
+	size_t at = 0, name_at, desc_at;
+	GElf_Nhdr nh;
+
+	while ((at = gelf_getnote(data, at, &nh, &name_at, &desc_at))) {
+		const unsigned char *id = (const unsigned char *)data->d_buf + desc_at;
+		int len;
+
+		if (nh.n_type != NT_GNU_BUILD_ID || nh.n_descsz < 2 || nh.n_descsz > BUILD_ID_MAX)
+			continue;
+		len = snprintf(path, size, "%s/%02x/", DEBUG_BY_BUILD_ID, id[0]);
+		for (size_t i = 1; i < nh.n_descsz && len > 0 && (size_t)len < size; i++)
+			len += snprintf(path + len, size - (size_t)len, "%02x", id[i]);
+		strncat(path, ".debug", size - strlen(path) - 1);
+		return true;
+	}
+	return false;
+}
+
 /* The path of e's debug file by its GNU build id, into path. Returns 0 or -ENOENT. */
 static int debug_file_path(Elf *e, char *path, size_t size)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
+	uint64_t left = NOTES_MAX;
 
 	while ((scn = elf_nextscn(e, scn))) {
-		Elf_Data *data = gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE &&
-				 sh.sh_size <= NOTE_SECTION_MAX ? elf_getdata(scn, NULL) : NULL;
-		size_t at = 0, name_at, desc_at;
-		GElf_Nhdr nh;
+		Elf_Data *data = NULL;
 
-		while (data && (at = gelf_getnote(data, at, &nh, &name_at, &desc_at))) {
-			const unsigned char *id = (const unsigned char *)data->d_buf + desc_at;
-			int len;
-
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_descsz < 2 ||
-			    nh.n_descsz > BUILD_ID_MAX)
-				continue;
-			len = snprintf(path, size, "%s/%02x/", DEBUG_BY_BUILD_ID, id[0]);
-			for (size_t i = 1; i < nh.n_descsz && len > 0 && (size_t)len < size; i++)
-				len += snprintf(path + len, size - (size_t)len, "%02x", id[i]);
-			strncat(path, ".debug", size - strlen(path) - 1);
-			return access(path, R_OK) ? -ENOENT : 0;
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE && sh.sh_size <= left) {
+			left -= sh.sh_size;
+			data = elf_getdata(scn, NULL);
 		}
+		if (data && build_id_path(data, path, size))
+			return access(path, R_OK) ? -ENOENT : 0;
 	}
 	return -ENOENT;
 }
@@ -165,24 +179,26 @@ static bool regular_file(int fd)
 	return !fstat(fd, &st) && S_ISREG(st.st_mode);
 }
 
-/* Whether the ELF header of fd numbers its sections the extended way (e_shnum 0 with
- * section headers present: the count is in the first header, up to what the file holds).
- * libelf allocates a few hundred bytes per section as it opens a file, so such a file is
- * refused before libelf opens it: a 16-bit count keeps that under 20 MB. Either byte order
- * and class: a zero reads as zero in all of them. */
-static bool extended_sections(int fd)
+/* Whether the ELF header of fd numbers its sections or program headers the extended
+ * way (e_shnum 0 with section headers present, e_phnum PN_XNUM: the count is in the
+ * first section header, up to what the file holds). libelf allocates a few hundred bytes
+ * per section as it opens a file, and the segments are copied, so such a file is refused
+ * before libelf opens it: 16-bit counts keep both under 20 MB. Either byte order and
+ * class: 0 and 0xffff read the same in all of them. */
+static bool extended_numbering(int fd)
 {
 	unsigned char h[64];
 	bool wide;
 	uint64_t shoff = 0;
-	uint16_t shnum;
+	uint16_t shnum, phnum;
 
 	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || memcmp(h, ELFMAG, SELFMAG))
 		return false; /* libelf says what it is */
 	wide = h[EI_CLASS] == ELFCLASS64;
 	memcpy(&shoff, h + (wide ? 40 : 32), wide ? 8 : 4);
+	memcpy(&phnum, h + (wide ? 56 : 44), sizeof(phnum));
 	memcpy(&shnum, h + (wide ? 60 : 48), sizeof(shnum));
-	return !shnum && shoff;
+	return (!shnum && shoff) || phnum == PN_XNUM;
 }
 
 /* Reads the .symtab of e's debug file into f, if it has one installed. Returns as
@@ -198,7 +214,7 @@ static int add_debug_funcs(struct sym_file *f, Elf *e, size_t budget)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -ENOENT;
-	dbg = regular_file(fd) && !extended_sections(fd) ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
+	dbg = regular_file(fd) && !extended_numbering(fd) ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
 	err = dbg ? add_funcs(f, dbg, find_section(dbg, SHT_SYMTAB), budget) : -ENOENT;
 	elf_end(dbg);
 	close(fd);
@@ -247,7 +263,7 @@ int sym_file_read(struct sym_file *f, const char *path, size_t budget)
 		return -errno;
 	if (!regular_file(fd)) {
 		err = -ENOEXEC;
-	} else if (extended_sections(fd)) {
+	} else if (extended_numbering(fd)) {
 		f->over_budget = true;
 		err = -EFBIG;
 	} else {

@@ -36,8 +36,8 @@ struct sym_file {
  * .symtab of its debug file (/usr/lib/debug/.build-id), else .dynsym. A table whose
  * functions and string table would hold more than budget bytes is passed over, unread,
  * for the next; a file with no table within budget has segments and no functions.
- * Returns 0, -ENOEXEC (not a regular ELF file), -EFBIG (more sections than an ELF
- * header's count holds: not read at all), -ENOMEM or open's -errno. */
+ * Returns 0, -ENOEXEC (not a regular ELF file), -EFBIG (more sections or program
+ * headers than an ELF header's count holds: not read at all), -ENOMEM or open's -errno. */
 int sym_file_read(struct sym_file *f, const char *path, size_t budget);
 
 /* The bytes of memory f holds. */
