@@ -71,9 +71,10 @@ int rl_sym_forgotten(struct rl_sym *s, uint32_t *pids, int max);
 void rl_sym_forget_pid(struct rl_sym *s, uint32_t pid);
 
 /* Writes into buf (NUL-terminated, cut to size) what the symbolizer holds and has done,
- * as "name=N" words: processes, mappings, files, file_bytes, over_budget (files whose
- * tables were over RL_SYM_FILE_BYTES_MAX), maps_reads (reads of a /proc/PID/maps) and
- * forgotten (processes forgotten to stay within budget). Returns the length written. */
+ * as "name=N" words: processes, mappings, files, file_bytes, over_budget (files with a
+ * table over their budget: RL_SYM_FILE_BYTES_MAX, or what RL_SYM_BYTES_MAX had left),
+ * maps_reads (reads of a /proc/PID/maps) and forgotten (processes forgotten to stay
+ * within budget). Returns the length written. */
 int rl_sym_stats(const struct rl_sym *s, char *buf, size_t size);
 
 /* Calls fn(ctx, name) for each function of the ELF file path (the symbols names.usym
