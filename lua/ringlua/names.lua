@@ -251,17 +251,18 @@ void rl_sym_close(struct rl_sym *s);
 ]])
 ringlua.declare_once("strerror", "char *strerror(int errnum);")
 local SYM_BUF = 512
--- Names cached, all processes together: past it the cache starts over, so a script
--- that sees ever new addresses does not grow without bound (a name not cached costs a
--- call into the symbolizer: a binary search or two).
+-- Entries cached, all processes together (a process's table, and each name in it): past
+-- it the cache starts over, so a script that sees ever new addresses or processes does
+-- not grow without bound (a name not cached costs a call into the symbolizer: a binary
+-- search or two).
 local USYM_CACHE_MAX = 65536
 -- Pids taken from the symbolizer's list of forgotten ones at a time.
 local FORGOTTEN_BATCH = 64
 local symbolizer
 local sym_buf = ffi.new("char[?]", SYM_BUF)
 local forgotten_buf = ffi.new("uint32_t[?]", FORGOTTEN_BATCH)
--- [pid][address] = text, and [pid].n names in it: the hundredth lookup of a frame is a
--- table read. usyms_count: the names of all of them.
+-- [pid][address] = text, and [pid].n the entries it counts for (itself and its names):
+-- the hundredth lookup of a frame is a table read. usyms_count: all of their entries.
 local usyms, usyms_count = {}, 0
 
 local function get_symbolizer()
@@ -283,11 +284,13 @@ local function drop_names(pid)
   end
 end
 
--- A new, empty cache of pid's names.
+-- A new, empty cache of pid's names (the cache starts over if full).
 local function new_names(pid)
   drop_names(pid)
-  local cache = { n = 0 }
+  if usyms_count >= USYM_CACHE_MAX then usyms, usyms_count = {}, 0 end
+  local cache = { n = 1 }
   usyms[pid] = cache
+  usyms_count = usyms_count + 1
   return cache
 end
 
@@ -347,11 +350,12 @@ end
 -- says what each counts), and cached_names and cached_pids of names.usym's cache.
 function _M.sym_stats()
   local n = C.rl_sym_stats(get_symbolizer(), sym_buf, SYM_BUF)
-  local stats = { cached_names = usyms_count, cached_pids = 0 }
+  local stats = { cached_pids = 0 }
   for name, value in ffi.string(sym_buf, n):gmatch("([%w_]+)=(%d+)") do
     stats[name] = tonumber(value)
   end
   for _ in pairs(usyms) do stats.cached_pids = stats.cached_pids + 1 end
+  stats.cached_names = usyms_count - stats.cached_pids
   return stats
 end
 

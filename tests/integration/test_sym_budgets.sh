@@ -112,9 +112,10 @@ assert_matches "$TMP/out" '^mappings=300[0-9][0-9]$' "the executable mappings ke
 hold_end
 pass "127 unmapped frames of a process with 60000 mappings: $cpu_ms ms, $(grep maps_reads= "$TMP/out")"
 
-# 4. More processes than are kept (1024), and more addresses than names are cached
-# (65536): the least recently used go, in C and in names.usym's cache alike, and a
-# forgotten process that still runs is read again when next asked about.
+# 4. More processes than are kept (1024), and more addresses and pids than names.usym
+# caches (65536 entries): the least recently used go, in C and in names.usym's cache
+# alike, a forgotten process that still runs is read again when next asked about, and
+# the cache starts over when full.
 start_holder procs procs 1100
 grep -E '^[0-9]+$' "$TMP/procs.out" > "$TMP/pids"
 cat > "$TMP/procs.lua" <<'LUA'
@@ -132,6 +133,10 @@ on_exit = function()
   print("reread_first=" .. names.sym_stats().maps_reads - reads)
   for i = 1, 70000 do names.usym(pids[2], 0x100000 + i) end
   print("cached_names=" .. names.sym_stats().cached_names)
+  -- Pids that never ran (above pid_max): each noted in vain still takes an entry.
+  local pid_max = tonumber(io.open("/proc/sys/kernel/pid_max"):read("*l"))
+  for i = 1, 70000 do names.note_pid(pid_max + i) end
+  print("cached_pids=" .. names.sym_stats().cached_pids)
 end
 LUA
 PIDS=$TMP/pids run_ringlua -c true -s syscalls -e "$(cat "$TMP/procs.lua")"
@@ -143,5 +148,7 @@ assert_contains "$TMP/out" "first_again=0x1000" "a forgotten process asked about
 assert_contains "$TMP/out" "reread_first=1" "its mappings read again"
 cached=$(sed -n 's/^cached_names=//p' "$TMP/out")
 assert_between "$cached" 1 65536 "names cached after 70000 addresses"
+pids_cached=$(sed -n 's/^cached_pids=//p' "$TMP/out")
+assert_between "$pids_cached" 1 65536 "processes cached after 70000 pids that never ran"
 hold_end
-pass "1100 processes and 70000 addresses: $(grep processes= "$TMP/out"), $cached names cached"
+pass "1100 processes, 70000 addresses, 70000 pids: $(grep processes= "$TMP/out"), $cached names and $pids_cached pids cached"
