@@ -237,20 +237,33 @@ end
 
 --------------------------------------------------------------------------------------------
 -- User-space symbols: ringlua's symbolizer (src/sym), called through the FFI. It reads a
--- process's mappings when the process is first noted and each mapped file's symbols once.
+-- process's mappings when the process is first noted and each mapped file's symbols once,
+-- within budgets (src/sym/sym.h): past them it forgets the processes least recently used,
+-- and hands their pids over so that their cached names go too.
 ringlua.declare_once("rl_sym_open", [[
 struct rl_sym;
 int rl_sym_open(struct rl_sym **out);
 int rl_sym_note_pid(struct rl_sym *s, uint32_t pid);
 int rl_sym_user(struct rl_sym *s, uint32_t pid, uint64_t addr, char *buf, size_t size);
+int rl_sym_forgotten(struct rl_sym *s, uint32_t *pids, int max);
+int rl_sym_stats(const struct rl_sym *s, char *buf, size_t size);
 void rl_sym_close(struct rl_sym *s);
 ]])
 ringlua.declare_once("strerror", "char *strerror(int errnum);")
 local SYM_BUF = 512
+-- Entries cached, all processes together (a process's table, and each name in it): past
+-- it the cache starts over, so a script that sees ever new addresses or processes does
+-- not grow without bound (a name not cached costs a call into the symbolizer: a binary
+-- search or two).
+local USYM_CACHE_MAX = 65536
+-- Pids taken from the symbolizer's list of forgotten ones at a time.
+local FORGOTTEN_BATCH = 64
 local symbolizer
 local sym_buf = ffi.new("char[?]", SYM_BUF)
--- [pid][address] = text: the hundredth lookup of a frame is a table read.
-local usyms = {}
+local forgotten_buf = ffi.new("uint32_t[?]", FORGOTTEN_BATCH)
+-- [pid][address] = text, and [pid].n the entries it counts for (itself and its names):
+-- the hundredth lookup of a frame is a table read. usyms_count: all of their entries.
+local usyms, usyms_count = {}, 0
 
 local function get_symbolizer()
   if symbolizer then return symbolizer end
@@ -262,17 +275,50 @@ local function get_symbolizer()
   return symbolizer
 end
 
+-- Drops pid's cached names, if any.
+local function drop_names(pid)
+  local cache = usyms[pid]
+  if cache then
+    usyms_count = usyms_count - cache.n
+    usyms[pid] = nil
+  end
+end
+
+-- A new, empty cache of pid's names (the cache starts over if full).
+local function new_names(pid)
+  drop_names(pid)
+  if usyms_count >= USYM_CACHE_MAX then usyms, usyms_count = {}, 0 end
+  local cache = { n = 1 }
+  usyms[pid] = cache
+  usyms_count = usyms_count + 1
+  return cache
+end
+
+-- Drops the names of the processes the symbolizer forgot since the last call: their
+-- pids may be another process's by the time they are seen again.
+local function drop_forgotten(s)
+  while true do
+    local n = C.rl_sym_forgotten(s, forgotten_buf, FORGOTTEN_BATCH)
+    if n < 0 then usyms, usyms_count = {}, 0 end
+    if n <= 0 then return end
+    for i = 0, n - 1 do drop_names(forgotten_buf[i]) end
+  end
+end
+
 -- Reads process pid's mappings now, if not yet read for the program it runs (one that
 -- exec'd since is read again), so that its addresses resolve even after it exits. One
 -- small read for a process already noted. Returns true, or nil and why.
 function _M.note_pid(pid)
   pid = tonumber(pid)
-  local err = C.rl_sym_note_pid(get_symbolizer(), pid)
+  local s = get_symbolizer()
+  local err = C.rl_sym_note_pid(s, pid)
+  if err == 1 then drop_forgotten(s) end
   -- Read now: the names of another program's addresses are no longer those.
-  if err == 1 or not usyms[pid] then usyms[pid] = {} end
+  if err == 1 or not usyms[pid] then new_names(pid) end
   if err < 0 then return nil, "pid " .. pid .. ": " .. ffi.string(C.strerror(-err)) end
   return true
 end
+
 -- The name of the user-space address addr in process pid: "malloc+0x1a", or
 -- "[libfoo.so+0x1234]" in a file without a symbol there, or "0x7f..." where no file is
 -- mapped (JIT code, a process gone before it was noted). addr: uint64 cdata or number.
@@ -286,10 +332,31 @@ function _M.usym(pid, addr)
   local key = tonumber(addr)
   local text = cache[key]
   if text then return text end
-  local n = C.rl_sym_user(get_symbolizer(), pid, addr, sym_buf, SYM_BUF)
+  local s = get_symbolizer()
+  local n = C.rl_sym_user(s, pid, addr, sym_buf, SYM_BUF)
   text = ffi.string(sym_buf, n)
+  -- A reread of pid's mappings may have forgotten others.
+  drop_forgotten(s)
+  if usyms_count >= USYM_CACHE_MAX then usyms, usyms_count = {}, 0 end
+  cache = usyms[pid] or new_names(pid)
   cache[key] = text
+  cache.n = cache.n + 1
+  usyms_count = usyms_count + 1
   return text
+end
+
+-- What the symbolizer holds and has done, as a table of numbers: processes, mappings,
+-- files, file_bytes, over_budget, maps_reads, forgotten (src/sym/sym.h, rl_sym_stats
+-- says what each counts), and cached_names and cached_pids of names.usym's cache.
+function _M.sym_stats()
+  local n = C.rl_sym_stats(get_symbolizer(), sym_buf, SYM_BUF)
+  local stats = { cached_pids = 0 }
+  for name, value in ffi.string(sym_buf, n):gmatch("([%w_]+)=(%d+)") do
+    stats[name] = tonumber(value)
+  end
+  for _ in pairs(usyms) do stats.cached_pids = stats.cached_pids + 1 end
+  stats.cached_names = usyms_count - stats.cached_pids
+  return stats
 end
 
 --------------------------------------------------------------------------------------------

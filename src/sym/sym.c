@@ -2,64 +2,62 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
+#include <libelf.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 
-/* Where Debian's -dbg and -dbgsym packages put debug files, by build id. */
-#define DEBUG_BY_BUILD_ID "/usr/lib/debug/.build-id"
-#define BUILD_ID_MAX 64
+#include "sym/sym_file.h"
+#include "util/clock.h"
 
-struct func {
-	uint64_t addr;
-	uint64_t size;		/* 0: unknown, it runs to the next function */
-	uint32_t name;		/* offset in the file's names */
-};
+/* Pids forgotten that rl_sym_forgotten has not handed out yet, in the order forgotten;
+ * past this many, it says to forget them all. */
+#define FORGOTTEN_KEPT 256
 
-/* A loadable segment: file bytes [offset, offset + size) are at vaddr. */
-struct segment {
-	uint64_t offset;
-	uint64_t vaddr;
-	uint64_t size;
-};
-
-struct elf_file {
+/* A mapped file, cached by device and inode. */
+struct file {
 	dev_t dev;
 	ino_t ino;
 	char *base;		/* the file's name without its directory */
-	struct func *funcs;	/* sorted by address */
-	size_t nr_funcs;
-	char *names;
-	size_t names_len;
-	struct segment *segs;
-	size_t nr_segs;
+	struct sym_file syms;
+	size_t bytes;		/* what it holds, counted against RL_SYM_BYTES_MAX */
+	size_t refs;		/* mappings that point at it */
+	uint64_t used;		/* the symbolizer's clock when last mapped */
 };
 
 struct mapping {
 	uint64_t start, end, offset;
-	struct elf_file *file;	/* NULL: anonymous, or a file that could not be read */
+	struct file *file;	/* NULL: anonymous, or a file that could not be read */
 };
 
 struct proc {
 	uint32_t pid;
-	uint64_t image;		/* which program image the mappings are of (image_of) */
+	uint64_t image;		/* which process and image the mappings are of (image_of) */
+	uint64_t read_ms;	/* when its mappings were last read */
+	uint64_t used;		/* the symbolizer's clock when last asked about */
 	struct mapping *maps;	/* executable mappings, by address */
 	size_t nr_maps;
 };
 
 struct rl_sym {
-	struct elf_file **files;
+	struct file **files;
 	size_t nr_files;
+	size_t file_bytes;	/* all files' bytes */
 	struct proc *procs;	/* sorted by pid */
 	size_t nr_procs;
+	size_t nr_maps;		/* all processes' mappings */
+	uint64_t clock;		/* counts uses: the least recently used goes first */
+	uint64_t maps_reads, forgotten, over_budget;
+	uint32_t gone[FORGOTTEN_KEPT];	/* forgotten, not yet handed out */
+	size_t nr_gone;
+	bool gone_overflow;	/* more were forgotten than gone holds */
 };
 
 int rl_sym_open(struct rl_sym **out)
@@ -71,231 +69,108 @@ int rl_sym_open(struct rl_sym **out)
 	return 0;
 }
 
-/* The first section of type, or NULL. */
-static Elf_Scn *find_section(Elf *e, GElf_Word type)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	while ((scn = elf_nextscn(e, scn)))
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == type)
-			return scn;
-	return NULL;
-}
-
-/* Copies name into f's names; returns its offset, or UINT32_MAX without memory. */
-static uint32_t keep_name(struct elf_file *f, const char *name, size_t *cap)
-{
-	size_t len = strlen(name) + 1;
-	uint32_t at = (uint32_t)f->names_len;
-
-	if (f->names_len + len > *cap) {
-		size_t want = (*cap ? *cap * 2 : 4096) + len;
-		char *names = realloc(f->names, want);
-
-		if (!names)
-			return UINT32_MAX;
-		f->names = names;
-		*cap = want;
-	}
-	memcpy(f->names + at, name, len);
-	f->names_len += len;
-	return at;
-}
-
-/* Adds the defined functions of symbol table scn to f. Returns 0 or -ENOMEM. */
-static int add_funcs(struct elf_file *f, Elf *e, Elf_Scn *scn)
-{
-	GElf_Shdr sh;
-	Elf_Data *data = elf_getdata(scn, NULL);
-	size_t n, cap = 0;
-
-	if (!gelf_getshdr(scn, &sh) || !data || !sh.sh_entsize)
-		return 0;
-	/* A table read before (a debug file's that ran out of memory half way) gives way:
-	 * its count and names must not spill into this one's arrays. */
-	free(f->funcs);
-	free(f->names);
-	f->funcs = NULL;
-	f->names = NULL;
-	f->nr_funcs = f->names_len = 0;
-	n = sh.sh_size / sh.sh_entsize;
-	f->funcs = calloc(n ? n : 1, sizeof(*f->funcs));
-	if (!f->funcs)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		GElf_Sym sym;
-		const char *name;
-		int type;
-
-		if (!gelf_getsym(data, (int)i, &sym))
-			continue;
-		type = GELF_ST_TYPE(sym.st_info);
-		name = elf_strptr(e, sh.sh_link, sym.st_name);
-		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
-		    !sym.st_value || !name || !name[0])
-			continue;
-		f->funcs[f->nr_funcs] = (struct func){ sym.st_value, sym.st_size,
-						       keep_name(f, name, &cap) };
-		if (f->funcs[f->nr_funcs].name == UINT32_MAX)
-			return -ENOMEM;
-		f->nr_funcs++;
-	}
-	return 0;
-}
-
-/* f's loadable segments, to turn file offsets into addresses. Returns 0 or -ENOMEM. */
-static int read_segments(struct elf_file *f, Elf *e)
-{
-	size_t n = 0;
-
-	if (elf_getphdrnum(e, &n))
-		return 0;
-	f->segs = calloc(n ? n : 1, sizeof(*f->segs));
-	if (!f->segs)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		GElf_Phdr ph;
-
-		if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD)
-			f->segs[f->nr_segs++] = (struct segment){ ph.p_offset, ph.p_vaddr,
-								  ph.p_filesz };
-	}
-	return 0;
-}
-
-/* The path of e's debug file by its GNU build id, into path. Returns 0 or -ENOENT. */
-static int debug_file_path(Elf *e, char *path, size_t size)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	while ((scn = elf_nextscn(e, scn))) {
-		Elf_Data *data = gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE ?
-				 elf_getdata(scn, NULL) : NULL;
-		size_t at = 0, name_at, desc_at;
-		GElf_Nhdr nh;
-
-		while (data && (at = gelf_getnote(data, at, &nh, &name_at, &desc_at))) {
-			const unsigned char *id = (const unsigned char *)data->d_buf + desc_at;
-			int len;
-
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_descsz < 2 ||
-			    nh.n_descsz > BUILD_ID_MAX)
-				continue;
-			len = snprintf(path, size, "%s/%02x/", DEBUG_BY_BUILD_ID, id[0]);
-			for (size_t i = 1; i < nh.n_descsz && len > 0 && (size_t)len < size; i++)
-				len += snprintf(path + len, size - (size_t)len, "%02x", id[i]);
-			strncat(path, ".debug", size - strlen(path) - 1);
-			return access(path, R_OK) ? -ENOENT : 0;
-		}
-	}
-	return -ENOENT;
-}
-
-/* Whether fd is a regular file: what is read for symbols, never a FIFO or a device. */
-static bool regular_file(int fd)
-{
-	struct stat st;
-
-	return !fstat(fd, &st) && S_ISREG(st.st_mode);
-}
-
-/* Adds the .symtab of e's debug file to f, if it has one installed. */
-static int add_debug_funcs(struct elf_file *f, Elf *e)
-{
-	char path[PATH_MAX];
-	Elf *dbg;
-	Elf_Scn *scn;
-	int fd, err = 0;
-
-	if (debug_file_path(e, path, sizeof(path)))
-		return -ENOENT;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	dbg = regular_file(fd) ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
-	scn = dbg ? find_section(dbg, SHT_SYMTAB) : NULL;
-	if (scn)
-		err = add_funcs(f, dbg, scn);
-	elf_end(dbg);
-	close(fd);
-	return scn ? err : -ENOENT;
-}
-
-static int by_address(const void *a, const void *b)
-{
-	const struct func *x = a, *y = b;
-
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-/* Reads the segments and function symbols of the ELF file fd: .symtab, else the debug
- * file's, else .dynsym. Read, not mapped (here and for the debug file): the file's owner
- * may truncate it while it is parsed, which would kill a reader of a mapping with
- * SIGBUS. Returns 0 or -errno. */
-static int read_elf(struct elf_file *f, int fd)
-{
-	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-	Elf_Scn *symtab, *dynsym;
-	int err;
-
-	if (!e || elf_kind(e) != ELF_K_ELF) {
-		elf_end(e);
-		return -ENOEXEC;
-	}
-	err = read_segments(f, e);
-	symtab = find_section(e, SHT_SYMTAB);
-	dynsym = find_section(e, SHT_DYNSYM);
-	if (!err && symtab)
-		err = add_funcs(f, e, symtab);
-	else if (!err && add_debug_funcs(f, e) && dynsym)
-		err = add_funcs(f, e, dynsym);
-	elf_end(e);
-	if (f->funcs)
-		qsort(f->funcs, f->nr_funcs, sizeof(*f->funcs), by_address);
-	return err;
-}
-
-static void free_file(struct elf_file *f)
+static void free_file(struct file *f)
 {
 	if (!f)
 		return;
 	free(f->base);
-	free(f->funcs);
-	free(f->names);
-	free(f->segs);
+	sym_file_clear(&f->syms);
 	free(f);
 }
 
-/* The cached file of (dev, ino), read from path when first seen; NULL if it cannot be
- * read (then its addresses print as the module and offset, or in hex). */
-static struct elf_file *file_of(struct rl_sym *s, dev_t dev, ino_t ino, const char *open_path,
-				const char *name)
+/* Forgets the least recently used file no mapping points at. Returns false if every
+ * file is mapped. */
+static bool evict_file(struct rl_sym *s)
 {
-	struct elf_file **files, *f;
-	const char *slash = strrchr(name, '/');
-	int fd;
+	size_t victim = s->nr_files;
 
 	for (size_t i = 0; i < s->nr_files; i++)
-		if (s->files[i]->dev == dev && s->files[i]->ino == ino)
-			return s->files[i];
-	f = calloc(1, sizeof(*f));
-	files = f ? realloc(s->files, (s->nr_files + 1) * sizeof(*files)) : NULL;
-	if (!files) {
+		if (!s->files[i]->refs &&
+		    (victim == s->nr_files || s->files[i]->used < s->files[victim]->used))
+			victim = i;
+	if (victim == s->nr_files)
+		return false;
+	s->file_bytes -= s->files[victim]->bytes;
+	free_file(s->files[victim]);
+	s->files[victim] = s->files[--s->nr_files];
+	return true;
+}
+
+/* Makes room for one more file and a worst case of symbols, forgetting unmapped files.
+ * Returns what the new file may hold, or SIZE_MAX if no file fits at all. */
+static size_t file_room(struct rl_sym *s)
+{
+	while ((s->nr_files >= RL_SYM_FILES_MAX ||
+		s->file_bytes > RL_SYM_BYTES_MAX - RL_SYM_FILE_BYTES_MAX) && evict_file(s))
+		;
+	if (s->nr_files >= RL_SYM_FILES_MAX)
+		return SIZE_MAX;
+	/* A file's name and segments are not in its budget: the sum may pass the total. */
+	if (s->file_bytes >= RL_SYM_BYTES_MAX)
+		return 0;
+	if (s->file_bytes > RL_SYM_BYTES_MAX - RL_SYM_FILE_BYTES_MAX)
+		return RL_SYM_BYTES_MAX - s->file_bytes;
+	return RL_SYM_FILE_BYTES_MAX;
+}
+
+/* Reads the file at open_path (named name) into a new cache entry. Returns it, or NULL
+ * without memory. */
+static struct file *read_file(struct rl_sym *s, dev_t dev, ino_t ino, const char *open_path,
+			      const char *name, size_t budget)
+{
+	const char *slash = strrchr(name, '/');
+	struct file *f = calloc(1, sizeof(*f));
+
+	if (!f || !(f->base = strdup(slash ? slash + 1 : name))) {
 		free(f);
 		return NULL;
 	}
-	s->files = files;
-	*f = (struct elf_file){ .dev = dev, .ino = ino, .base = strdup(slash ? slash + 1 : name) };
-	/* Not blocking in open (a FIFO), and only a regular file is read. */
-	fd = open(open_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd >= 0 && regular_file(fd))
-		read_elf(f, fd); /* a file it cannot read still names its module */
-	if (fd >= 0)
-		close(fd);
-	s->files[s->nr_files++] = f;
+	f->dev = dev;
+	f->ino = ino;
+	/* A file it cannot read still names its module. */
+	if (sym_file_read(&f->syms, open_path, budget) == -ENOMEM)
+		sym_file_clear(&f->syms);
+	s->over_budget += f->syms.over_budget;
+	f->bytes = sizeof(*f) + strlen(f->base) + 1 + sym_file_bytes(&f->syms);
 	return f;
+}
+
+/* The cached file of (dev, ino), read from open_path when first seen, with one more
+ * reference; NULL if it cannot be kept (then its addresses print in hex). */
+static struct file *file_of(struct rl_sym *s, dev_t dev, ino_t ino, const char *open_path,
+			    const char *name)
+{
+	struct file **files, *f = NULL;
+	size_t budget;
+
+	for (size_t i = 0; i < s->nr_files && !f; i++)
+		if (s->files[i]->dev == dev && s->files[i]->ino == ino)
+			f = s->files[i];
+	if (!f) {
+		budget = file_room(s);
+		files = budget == SIZE_MAX ? NULL :
+			realloc(s->files, (s->nr_files + 1) * sizeof(*files));
+		if (!files)
+			return NULL;
+		s->files = files;
+		f = read_file(s, dev, ino, open_path, name, budget);
+		if (!f)
+			return NULL;
+		s->files[s->nr_files++] = f;
+		s->file_bytes += f->bytes;
+	}
+	f->refs++;
+	f->used = ++s->clock;
+	return f;
+}
+
+/* Drops the references maps hold and frees them. */
+static void free_maps(struct mapping *maps, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (maps[i].file)
+			maps[i].file->refs--;
+	free(maps);
 }
 
 /* The index where pid is, or would be inserted, in s->procs. */
@@ -321,8 +196,42 @@ static struct proc *find_proc(struct rl_sym *s, uint32_t pid)
 	return i < s->nr_procs && s->procs[i].pid == pid ? &s->procs[i] : NULL;
 }
 
+/* Removes p from s, freeing its mappings. */
+static void remove_proc(struct rl_sym *s, struct proc *p)
+{
+	s->nr_maps -= p->nr_maps;
+	free_maps(p->maps, p->nr_maps);
+	memmove(p, p + 1, (size_t)(&s->procs[s->nr_procs] - (p + 1)) * sizeof(*p));
+	s->nr_procs--;
+}
+
+/* Forgets the least recently used process, and keeps its pid for rl_sym_forgotten. */
+static void evict_proc(struct rl_sym *s)
+{
+	struct proc *victim = &s->procs[0];
+
+	for (size_t i = 1; i < s->nr_procs; i++)
+		if (s->procs[i].used < victim->used)
+			victim = &s->procs[i];
+	if (s->nr_gone < FORGOTTEN_KEPT)
+		s->gone[s->nr_gone++] = victim->pid;
+	else
+		s->gone_overflow = true;
+	s->forgotten++;
+	remove_proc(s, victim);
+}
+
+/* Forgets processes until procs more of them and maps more mappings fit the budgets.
+ * Pointers into s->procs are stale after it. */
+static void make_room(struct rl_sym *s, size_t procs, size_t maps)
+{
+	while (s->nr_procs && (s->nr_procs + procs > RL_SYM_PROCS_MAX ||
+			       s->nr_maps + maps > RL_SYM_MAPPINGS_MAX))
+		evict_proc(s);
+}
+
 /* Parses one line of /proc/PID/maps into m (its file read through the process's own
- * view of it). Returns 1 for an executable mapping, 0 for another, -ENOMEM. */
+ * view of it). Returns 1 for an executable mapping, 0 for another. */
 static int parse_map_line(struct rl_sym *s, uint32_t pid, const char *line,
 			  struct mapping *m)
 {
@@ -330,8 +239,11 @@ static int parse_map_line(struct rl_sym *s, uint32_t pid, const char *line,
 	unsigned int major, minor;
 	unsigned long long start, end, offset, ino;
 	int name_at = 0;
-	const char *name;
+	const char *name, *perms_at = strchr(line, ' ');
 
+	/* Most lines are not executable: those go before the costlier full parse. */
+	if (!perms_at || strnlen(perms_at + 1, 3) < 3 || perms_at[3] != 'x')
+		return 0;
 	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &offset,
 		   &major, &minor, &ino, &name_at) < 7 || !strchr(perms, 'x'))
 		return 0;
@@ -343,57 +255,72 @@ static int parse_map_line(struct rl_sym *s, uint32_t pid, const char *line,
 	 * namespace since. */
 	snprintf(open_path, sizeof(open_path), "/proc/%u/map_files/%llx-%llx", pid, start, end);
 	m->file = file_of(s, makedev(major, minor), (ino_t)ino, open_path, name);
-	return m->file ? 1 : -ENOMEM;
+	return 1;
 }
 
-/* Reads pid's executable mappings into p. Whole lines, however long: the kernel prints
- * paths longer than PATH_MAX, and the rest of a line cut at a buffer's end would be
- * read as a line of its own, one the process chose (a forged mapping). Returns 0 or
- * -errno. */
-static int read_maps(struct rl_sym *s, struct proc *p)
+/* Appends m to *maps (*cap slots). Returns 0 or -ENOMEM. */
+static int add_mapping(struct mapping **maps, size_t *nr, size_t *cap, struct mapping m)
+{
+	if (*nr == *cap) {
+		size_t want = *cap ? *cap * 2 : 16;
+		struct mapping *grown = realloc(*maps, want * sizeof(**maps));
+
+		if (!grown)
+			return -ENOMEM;
+		*maps = grown;
+		*cap = want;
+	}
+	(*maps)[(*nr)++] = m;
+	return 0;
+}
+
+/* Reads pid's executable mappings, the first RL_SYM_MAPS_LINES_MAX lines, into *maps
+ * and *nr (by address, as the kernel lists them). Whole lines, however long: the kernel
+ * prints paths longer than PATH_MAX, and the rest of a line cut at a buffer's end would
+ * be read as a line of its own, one the process chose (a forged mapping). Returns 0 or
+ * -errno, with nothing kept. */
+static int read_maps(struct rl_sym *s, uint32_t pid, struct mapping **maps, size_t *nr)
 {
 	char path[64], *line = NULL;
-	size_t cap = 0, line_cap = 0;
+	size_t cap = 0, line_cap = 0, lines = 0;
 	FILE *f;
 	int err = 0;
 
-	snprintf(path, sizeof(path), "/proc/%u/maps", p->pid);
+	*maps = NULL;
+	*nr = 0;
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	while (!err && getline(&line, &line_cap, f) > 0) {
+	s->maps_reads++;
+	while (!err && lines++ < RL_SYM_MAPS_LINES_MAX && getline(&line, &line_cap, f) > 0) {
 		struct mapping m;
-		int r;
 
 		line[strcspn(line, "\n")] = '\0';
-		r = parse_map_line(s, p->pid, line, &m);
-		if (r <= 0) {
-			err = r;
-			continue;
+		if (parse_map_line(s, pid, line, &m) == 1) {
+			err = add_mapping(maps, nr, &cap, m);
+			if (err && m.file)
+				m.file->refs--;
 		}
-		if (p->nr_maps == cap) {
-			struct mapping *maps = realloc(p->maps, (cap ? cap * 2 : 16) * sizeof(*maps));
-
-			if (!maps) {
-				err = -ENOMEM;
-				continue;
-			}
-			p->maps = maps;
-			cap = cap ? cap * 2 : 16;
-		}
-		p->maps[p->nr_maps++] = m;
 	}
 	free(line);
 	fclose(f);
+	if (err) {
+		free_maps(*maps, *nr);
+		*maps = NULL;
+		*nr = 0;
+	}
 	return err;
 }
 
-/* Which program image process pid runs: where its code and its stack start, which an
- * exec moves (each image is placed anew); 0 when it cannot be read (gone). */
+/* Which process and program image pid is: when it started (a pid used again is another
+ * process) and where its code and its stack start, which an exec moves (each image is
+ * placed anew); 0 when it cannot be read (gone) or it has no memory (a zombie, whose
+ * mappings are none, or a kernel thread). */
 static uint64_t image_of(uint32_t pid)
 {
 	char path[32], stat[1024], *at;
-	unsigned long long start_code = 0, start_stack = 0;
+	unsigned long long start_time = 0, start_code = 0, start_stack = 0;
 	int fd, field;
 	ssize_t n;
 
@@ -407,118 +334,151 @@ static uint64_t image_of(uint32_t pid)
 		return 0;
 	stat[n] = '\0';
 	/* The fields after the name, which may hold anything but ends at the last ')':
-	 * state is field 3, startcode 26, startstack 28. */
+	 * state is field 3, starttime 22, startcode 26, startstack 28. */
 	at = strrchr(stat, ')');
 	for (field = 2; at && field < 28; field++) {
 		at = strchr(at + 1, ' ');
+		if (at && field + 1 == 22)
+			start_time = strtoull(at + 1, NULL, 10);
 		if (at && field + 1 == 26)
 			start_code = strtoull(at + 1, NULL, 10);
 	}
 	if (at)
 		start_stack = strtoull(at + 1, NULL, 10);
-	return start_code ^ (start_stack << 1);
+	if (!start_code && !start_stack)
+		return 0;
+	return start_code ^ (start_stack << 1) ^ (start_time << 20);
+}
+
+/* Inserts p (its mappings read) into s, forgetting others to stay within budget.
+ * Returns 0 or -ENOMEM (then p's mappings are freed). */
+static int insert_proc(struct rl_sym *s, struct proc *p)
+{
+	struct proc *procs;
+	size_t i;
+
+	make_room(s, 1, p->nr_maps);
+	procs = realloc(s->procs, (s->nr_procs + 1) * sizeof(*procs));
+	if (!procs) {
+		free_maps(p->maps, p->nr_maps);
+		return -ENOMEM;
+	}
+	s->procs = procs;
+	i = proc_slot(s, p->pid);
+	memmove(&procs[i + 1], &procs[i], (s->nr_procs - i) * sizeof(*procs));
+	procs[i] = *p;
+	s->nr_procs++;
+	s->nr_maps += p->nr_maps;
+	return 0;
 }
 
 int rl_sym_note_pid(struct rl_sym *s, uint32_t pid)
 {
-	size_t i = proc_slot(s, pid);
-	struct proc *procs, p = { .pid = pid, .image = image_of(pid) };
+	struct proc *known = find_proc(s, pid);
+	struct proc p = { .pid = pid, .image = image_of(pid) };
 	int err;
 
-	if (i < s->nr_procs && s->procs[i].pid == pid) {
-		/* Known; read again only when it exec'd since (its mappings are another
-		 * program's now), while it lives. */
-		if (!p.image || p.image == s->procs[i].image)
+	if (known) {
+		known->used = ++s->clock;
+		/* Read again only when it exec'd since (its mappings are another program's
+		 * now), or its pid is another process's, while it lives. */
+		if (!p.image || p.image == known->image)
 			return 0;
-		rl_sym_forget_pid(s, pid);
-		i = proc_slot(s, pid);
+		remove_proc(s, known);
 	}
-	err = read_maps(s, &p);
-	if (err) {
-		free(p.maps);
-		return err;
+	p.read_ms = rl_now_ms();
+	p.used = ++s->clock;
+	err = read_maps(s, pid, &p.maps, &p.nr_maps);
+	if (!err)
+		err = insert_proc(s, &p);
+	return err ? err : 1;
+}
+
+/* Reads p's mappings again, if its last read is RL_SYM_REREAD_MS old and it still runs
+ * a program (an exited process, a zombie waiting to be reaped, has no mappings: its
+ * known ones must not give way to none). Returns p where it is now (others may have
+ * been forgotten to make room). */
+static struct proc *reread(struct rl_sym *s, struct proc *p)
+{
+	uint32_t pid = p->pid;
+	uint64_t now = rl_now_ms(), image;
+	struct mapping *maps;
+	size_t nr;
+
+	if (now - p->read_ms < RL_SYM_REREAD_MS)
+		return p;
+	p->read_ms = now;
+	image = image_of(pid);
+	if (!image || read_maps(s, pid, &maps, &nr))
+		return p;
+	/* The most recently used: others go first. */
+	make_room(s, 0, nr > p->nr_maps ? nr - p->nr_maps : 0);
+	p = find_proc(s, pid);
+	if (!p) {
+		free_maps(maps, nr);
+		return NULL;
 	}
-	procs = realloc(s->procs, (s->nr_procs + 1) * sizeof(*procs));
-	if (!procs) {
-		free(p.maps);
-		return -ENOMEM;
-	}
-	s->procs = procs;
-	memmove(&procs[i + 1], &procs[i], (s->nr_procs - i) * sizeof(*procs));
-	procs[i] = p;
-	s->nr_procs++;
-	return 1;
+	s->nr_maps = s->nr_maps - p->nr_maps + nr;
+	free_maps(p->maps, p->nr_maps);
+	p->maps = maps;
+	p->nr_maps = nr;
+	p->image = image;
+	return p;
 }
 
 void rl_sym_forget_pid(struct rl_sym *s, uint32_t pid)
 {
 	struct proc *p = find_proc(s, pid);
 
-	if (!p)
-		return;
-	free(p->maps);
-	memmove(p, p + 1, (size_t)(&s->procs[s->nr_procs] - (p + 1)) * sizeof(*p));
-	s->nr_procs--;
+	if (p)
+		remove_proc(s, p);
 }
 
+int rl_sym_forgotten(struct rl_sym *s, uint32_t *pids, int max)
+{
+	size_t n = max > 0 ? (size_t)max : 0;
+
+	if (s->gone_overflow) {
+		s->gone_overflow = false;
+		s->nr_gone = 0;
+		return -EOVERFLOW;
+	}
+	if (n > s->nr_gone)
+		n = s->nr_gone;
+	memcpy(pids, s->gone, n * sizeof(*pids));
+	memmove(s->gone, s->gone + n, (s->nr_gone - n) * sizeof(*s->gone));
+	s->nr_gone -= n;
+	return (int)n;
+}
+
+_Static_assert(offsetof(struct mapping, start) == 0, "mappings are found by start");
+
+/* The mapping of p (NULL: none) that holds addr, or NULL. */
 static const struct mapping *find_mapping(const struct proc *p, uint64_t addr)
 {
-	for (size_t i = 0; p && i < p->nr_maps; i++)
-		if (addr >= p->maps[i].start && addr < p->maps[i].end)
-			return &p->maps[i];
-	return NULL;
-}
+	size_t i = p ? sym_count_at_or_below(p->maps, p->nr_maps, sizeof(*p->maps), addr) : 0;
 
-/* The file's own address of file offset off; false if no segment holds it. */
-static bool file_address(const struct elf_file *f, uint64_t off, uint64_t *vaddr)
-{
-	for (size_t i = 0; i < f->nr_segs; i++)
-		if (off >= f->segs[i].offset && off < f->segs[i].offset + f->segs[i].size) {
-			*vaddr = off - f->segs[i].offset + f->segs[i].vaddr;
-			return true;
-		}
-	return false;
-}
-
-/* The function vaddr falls in, or NULL. */
-static const struct func *find_func(const struct elf_file *f, uint64_t vaddr)
-{
-	size_t lo = 0, hi = f->nr_funcs;
-	const struct func *fn;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (f->funcs[mid].addr <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return NULL;
-	fn = &f->funcs[lo - 1];
-	return !fn->size || vaddr < fn->addr + fn->size ? fn : NULL;
+	return i && addr < p->maps[i - 1].end ? &p->maps[i - 1] : NULL;
 }
 
 int rl_sym_user(struct rl_sym *s, uint32_t pid, uint64_t addr, char *buf, size_t size)
 {
-	const struct mapping *m = find_mapping(find_proc(s, pid), addr);
-	const struct func *fn;
+	struct proc *p = find_proc(s, pid);
+	const struct mapping *m = find_mapping(p, addr);
+	const struct sym_func *fn;
 	uint64_t vaddr;
 	int len;
 
-	/* It may have mapped a library since: read its mappings again, if it still runs a
-	 * program (an exited process, a zombie waiting to be reaped, has no mappings: its
-	 * known ones must not give way to none). */
-	if (!m && find_proc(s, pid) && image_of(pid)) {
-		rl_sym_forget_pid(s, pid);
-		rl_sym_note_pid(s, pid);
-		m = find_mapping(find_proc(s, pid), addr);
-	}
-	if (!m || !m->file || !file_address(m->file, addr - m->start + m->offset, &vaddr))
+	if (p)
+		p->used = ++s->clock;
+	/* It may have mapped a library since. */
+	if (!m && p)
+		m = find_mapping(reread(s, p), addr);
+	if (!m || !m->file || !sym_file_address(&m->file->syms, addr - m->start + m->offset,
+						 &vaddr))
 		len = snprintf(buf, size, "0x%" PRIx64, addr);
-	else if ((fn = find_func(m->file, vaddr)))
-		len = snprintf(buf, size, "%s+0x%" PRIx64, m->file->names + fn->name,
+	else if ((fn = sym_file_func(&m->file->syms, vaddr)))
+		len = snprintf(buf, size, "%s+0x%" PRIx64, m->file->syms.strs + fn->name,
 			       vaddr - fn->addr);
 	else
 		len = snprintf(buf, size, "[%s+0x%" PRIx64 "]", m->file->base, vaddr);
@@ -527,20 +487,32 @@ int rl_sym_user(struct rl_sym *s, uint32_t pid, uint64_t addr, char *buf, size_t
 	return (size_t)len >= size ? (int)size - 1 : len; /* what fit */
 }
 
+int rl_sym_stats(const struct rl_sym *s, char *buf, size_t size)
+{
+	int len = snprintf(buf, size, "processes=%zu mappings=%zu files=%zu file_bytes=%zu "
+			   "over_budget=%" PRIu64 " maps_reads=%" PRIu64 " forgotten=%" PRIu64,
+			   s->nr_procs, s->nr_maps, s->nr_files, s->file_bytes, s->over_budget,
+			   s->maps_reads, s->forgotten);
+
+	if (len < 0)
+		return 0;
+	return (size_t)len >= size ? (int)size - 1 : len;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Calls fn for each of f's function names, once each, sorted. */
-static int each_name(const struct elf_file *f, int (*fn)(void *ctx, const char *name),
+static int each_name(const struct sym_file *f, int (*fn)(void *ctx, const char *name),
 		     void *ctx)
 {
 	const char **names = calloc(f->nr_funcs ? f->nr_funcs : 1, sizeof(*names));
 	int err = names ? 0 : -ENOMEM;
 
 	for (size_t i = 0; names && i < f->nr_funcs; i++)
-		names[i] = f->names + f->funcs[i].name;
+		names[i] = f->strs + f->funcs[i].name;
 	if (names)
 		qsort(names, f->nr_funcs, sizeof(*names), by_name);
 	for (size_t i = 0; !err && i < f->nr_funcs; i++)
@@ -552,20 +524,16 @@ static int each_name(const struct elf_file *f, int (*fn)(void *ctx, const char *
 
 int rl_sym_functions(const char *path, int (*fn)(void *ctx, const char *name), void *ctx)
 {
-	struct elf_file f = { 0 };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int err = fd < 0 ? -errno : 0;
+	struct sym_file f = { 0 };
+	int err;
 
 	elf_version(EV_CURRENT);
-	if (!err) {
-		err = read_elf(&f, fd);
-		close(fd);
-	}
+	err = sym_file_read(&f, path, RL_SYM_FILE_BYTES_MAX);
+	if (!err && !f.nr_funcs && f.over_budget)
+		err = -EFBIG;
 	if (!err)
 		err = each_name(&f, fn, ctx);
-	free(f.funcs);
-	free(f.names);
-	free(f.segs);
+	sym_file_clear(&f);
 	return err;
 }
 
@@ -574,7 +542,7 @@ void rl_sym_close(struct rl_sym *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->nr_procs; i++)
-		free(s->procs[i].maps);
+		free_maps(s->procs[i].maps, s->procs[i].nr_maps);
 	free(s->procs);
 	for (size_t i = 0; i < s->nr_files; i++)
 		free_file(s->files[i]);
