@@ -165,6 +165,13 @@ function _M._handled_len(ptr)
   if r.data == ptr then return r.len end
   return nil
 end
+-- ringlua.stop(): the run ends as after a SIGINT, once the handler returns: no further
+-- record is handed out, then on_exit, the summary, exit status 0 (os.exit skips on_exit).
+-- 2 in exit_requested says so to the host (1 is os.exit's).
+function _M.stop()
+  if shared ~= nil and shared.exit_requested == 0 then shared.exit_requested = 2 end
+end
+
 function _M.emit(v)
   if type(v) ~= "string" then v = (decoding or decoding_module()).encode(v) end
   if shared ~= nil and shared.emit ~= nil then

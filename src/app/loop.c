@@ -58,7 +58,8 @@ bool rl_loop_finished(const struct rl_loop *l)
 	int code;
 
 	return (l->limit && l->handled >= l->limit) || l->failed || rl_lua_failed(l->lua) ||
-	       rl_lua_interrupted(l->lua) || rl_lua_exit_requested(l->lua, &code);
+	       rl_lua_interrupted(l->lua) || rl_lua_exit_requested(l->lua, &code) ||
+	       rl_lua_stop_requested(l->lua);
 }
 
 /* A batch of a kind (rings, perf buffers) whose cost per event is not known yet takes at

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # --duration SECONDS stops a trace as a SIGINT does (on_exit, the summary, exit 0);
-# -o FILE sends what the script prints to FILE, opened safely as root.
+# ringlua.stop() does the same from the script; -o FILE sends what the script prints
+# to FILE, opened safely as root.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -63,3 +64,18 @@ done
 assert_eq "$(cat "$TMP/o.txt")" "new" "the linked file untouched"
 assert_eq "$(stat -c %s "$TMP/nobodys")" 0 "the other user's file untouched"
 pass "-o refuses links, others' files, hard links and directories"
+
+# ringlua.stop() from a handler: no further record, then on_exit and the summary, exit 0
+# (os.exit skips on_exit).
+run_ringlua -s syscalls -e 'local n = 0
+  on_event = function() n = n + 1 if n == 100 then ringlua.stop() end end
+  on_exit = function() print("on_exit", n) end'
+assert_eq "$RC" 0 "exit code after ringlua.stop()"
+assert_eq "$(cat "$TMP/out")" "$(printf 'on_exit\t100')" "no record after the stop"
+assert_matches "$TMP/err" '^ringlua: 100 events, 0 errors' "the summary"
+run_ringlua --interval 100 -e 'on_event = function() end
+  on_tick = function() ringlua.stop() end
+  on_exit = function() error("from on_exit") end'
+assert_eq "$RC" 1 "exit code of an on_exit that fails after ringlua.stop()"
+assert_contains "$TMP/err" "from on_exit" "its error is reported"
+pass "ringlua.stop() ends the run as SIGINT does"
