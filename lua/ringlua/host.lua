@@ -296,6 +296,17 @@ function _M.start(chunk, script, shared_lud, sources, opts)
     end
     ctl[field] = v
   end
+  -- `interval = MS`: the tick's period when --interval does not give one.
+  local interval = script_field(returned, "interval")
+  if interval ~= nil and (type(interval) ~= "number" or interval < 1 or interval > 2^31 - 1
+                          or interval ~= math.floor(interval)) then
+    error(script .. ": interval must be a whole number of milliseconds, 1 or more, got " ..
+          tostring(interval), 0)
+  end
+  ctl.interval = interval and string.format("%d", interval)
+  -- `program = true`: a program's translation (ringlua.program), whose probes are
+  -- written as -s takes them: an unknown one is a usage error.
+  ctl.program = script_field(returned, "program") == true
   -- `timestamps = false`: the source leaves ts_ns 0 (no clock read per record).
   local timestamps = script_field(returned, "timestamps")
   if timestamps ~= nil and type(timestamps) ~= "boolean" then

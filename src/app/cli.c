@@ -172,7 +172,8 @@ void rl_cli_usage(FILE *out)
 		"                      file, or a regular one of root's or yours, truncated\n"
 		"                      (never through a symbolic link); -c's command keeps\n"
 		"                      ringlua's stdout\n"
-		"      --interval MS   call on_tick every MS milliseconds (default %d)\n"
+		"      --interval MS   call on_tick every MS milliseconds (default: the script's\n"
+		"                      `interval`, else %d)\n"
 		"      --latency MS    hand each event over within MS of its submit (fractions\n"
 		"                      allowed), batching what comes meanwhile; 0: at once\n"
 		"                      (default %.1f)\n"
@@ -411,6 +412,7 @@ static int apply(struct rl_options *o, int c, const char *arg)
 		if (parse_u64(arg, 1, INT_MAX, &v))
 			return bad_value("--interval", arg);
 		o->interval_ms = (uint32_t)v;
+		o->interval_given = true;
 		return 0;
 	case OPT_DURATION:
 		return parse_duration(arg, &o->duration_us) ? bad_value("--duration", arg) : 0;

@@ -437,13 +437,24 @@ static int redirect_output(const struct rl_session *s)
 	return err;
 }
 
+/* The tick's period: --interval's, else the script's `interval` (checked by the host:
+ * a whole number of ms from 1 to INT_MAX), else the default. */
+static uint32_t interval_ms(const struct rl_session *s)
+{
+	const char *asked = s->lua ? rl_lua_field(s->lua, "interval") : NULL;
+
+	if (s->opt.interval_given || !asked)
+		return s->opt.interval_ms;
+	return (uint32_t)strtoul(asked, NULL, 10);
+}
+
 /* The loop over the consumer, with everything it reports to. */
 static void prepare_loop(struct rl_session *s)
 {
 	s->loop = (struct rl_loop){
 		.consumer = s->consumer, .perf = s->perf, .latency_us = s->opt.latency_us,
 		.lua = s->lua,
-		.limit = s->opt.count, .interval_ms = s->opt.interval_ms,
+		.limit = s->opt.count, .interval_ms = interval_ms(s),
 		.duration_us = s->opt.duration_us,
 		.signals = s->signals, .watch_pid = (int)s->opt.pid, .watch = s->watch,
 		.read_dropped = read_dropped, .read_kagg_lost = read_kagg_lost,
