@@ -40,8 +40,8 @@ end
 local function converter_for(v)
   if istype(int64_t, v) then return signed end
   if istype(uint64_t, v) then return unsigned end
-  if tostring(typeof(v)):find("^ctype<const char %(&%)%[") or
-     tostring(typeof(v)):find("^ctype<char %(&%)%[") then
+  local name = tostring(typeof(v))
+  if name:find("^ctype<char %(&%)%[") or name:find("^ctype<const char %(&%)%[") then
     return text
   end
   return same
@@ -104,12 +104,6 @@ end
 ----------------------------------------------------------------------------------------
 -- The runtime of one program.
 
--- A Lua pattern for a probe glob ("tracepoint:syscalls:sys_enter_*").
-local function glob_pattern(glob)
-  local escaped = glob:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0")
-  return "^" .. escaped:gsub("%*", ".*"):gsub("%?", ".") .. "$"
-end
-
 -- Calls every function of list with p, in order.
 local function run_all(list)
   if #list == 1 then return list[1] end
@@ -151,7 +145,7 @@ function _M.new(probes, kind)
       for i, ring in ipairs(ringlua.rings) do
         local list = {}
         for _, probe in ipairs(probes) do
-          if ring:find(glob_pattern(probe)) then
+          if ring:find(ringlua._glob_pattern(probe)) then
             for _, fn in ipairs(by_probe[probe]) do list[#list + 1] = fn end
           end
         end

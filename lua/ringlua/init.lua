@@ -123,6 +123,13 @@ function _M._tag(rings)
   _M.cast = cast_probe
 end
 
+-- A Lua pattern for a probe glob ("tracepoint:syscalls:sys_enter_*"): how handler keys
+-- and a program's probes match the probes' names.
+function _M._glob_pattern(glob)
+  local escaped = glob:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0")
+  return "^" .. escaped:gsub("%*", ".*"):gsub("%?", ".") .. "$"
+end
+
 -- The name of the probe the event at ptr came from ("tracepoint:sched:sched_switch");
 -- nil when records do not say (a built-in source, a user's object), or when the record
 -- (len bytes, else the handled record's length when ptr is it) is shorter than the

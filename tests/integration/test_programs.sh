@@ -111,6 +111,24 @@ assert_eq "$RC" 0 "exit code after a handler error"
 assert_matches "$TMP/err" '^ringlua: -e:1: attempt to index local .x.' "a run-time error's line"
 pass "errors: clause, line and column; unknown probes exit 2"
 
+# Uprobes and their returns, by probe (the same count of mallocs as bpftrace's); a
+# built-in source; profile.
+run_ringlua -c '/bin/ls /' -e 'u:libc:malloc { count(probe) } ur:libc:malloc /e.ret ~= 0/ { count(comm) }'
+assert_eq "$RC" 0 "exit code"
+calls=$(sed -n 's/^@count\[uprobe:libc:malloc\]: \([0-9]*\)$/\1/p' "$TMP/out")
+assert_between "$calls" 1 100000 "malloc calls"
+assert_matches "$TMP/out" "^@count_2\[ls\]: $calls\$" "as many returns"
+if command -v bpftrace > /dev/null; then
+  timeout -s KILL 60 bpftrace -e 'u:libc:malloc /pid == cpid/ { @ = count(); }' -c '/bin/ls /' \
+    > "$TMP/bt.out" 2> /dev/null || fail "bpftrace failed"
+  assert_eq "$(map_lines "$TMP/bt.out")" "@: $calls" "bpftrace's count"
+fi
+run_ringlua -c /bin/true -e 'exec { printf("%s %s\n", e.filename, probe) }'
+assert_eq "$(cat "$TMP/out")" "/bin/true exec" "the exec source"
+run_ringlua --duration 0.5 -e 'p:hz:99 { count() }'
+assert_matches "$TMP/out" '^@: [0-9]+$' "profile samples"
+pass "u:libc:malloc and ur:libc:malloc ($calls, as bpftrace), exec, p:hz:99"
+
 # A program file reloads when saved, as a script does.
 printf 'i:ms:100 { print("v1") }\n' > "$TMP/ticks.lua"
 start_ringlua_until v1 "$TMP/ticks.lua"
