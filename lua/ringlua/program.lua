@@ -12,6 +12,7 @@
 local _M = {}
 
 local find, sub, byte, format = string.find, string.sub, string.byte, string.format
+local select, tonumber, ipairs = select, tonumber, ipairs
 local concat = table.concat
 
 -- The aggregation functions of a clause, bpftrace's: each call site is one aggregation.
@@ -261,19 +262,14 @@ local function read_body(ctx, n, clause, i)
   return close
 end
 
--- One clause from i (a probe word): fills a table {probes=, kinds=, what=, pred=,
--- body_first=, body_last=, calls=, uses=, first=}. Returns it and the index after it,
--- or nil and an error (and whether it is a usage error: an unknown probe).
-local function read_clause(ctx, n, i)
-  local s = ctx.text
-  local clause = { probes = {}, kinds = {}, calls = {}, uses = {}, first = i }
-  local words = {}
+-- The probe list of clause n from i into clause (probes, kinds, period, what). Returns
+-- the index after it, or nil, an error and true (a usage error).
+local function read_probes(ctx, n, i, clause)
+  local s, words = ctx.text, {}
   repeat
     local word_end = probe_end(s, i)
     local word = sub(s, i, word_end)
-    if word == "" then
-      return nil, clause_error(ctx, n, nil, i, "expected a probe")
-    end
+    if word == "" then return nil, clause_error(ctx, n, nil, i, "expected a probe"), true end
     local probe, kind, period = parse_probe(word, ctx.sources)
     if not probe then return nil, clause_error(ctx, n, nil, i, kind), true end
     clause.probes[#clause.probes + 1] = probe
@@ -286,12 +282,24 @@ local function read_clause(ctx, n, i)
   until not more
   clause.what = concat(words, ",")
   for _, kind in ipairs(clause.kinds) do
-    if (kind == "BEGIN" or kind == "END" or kind == "interval") and #clause.kinds > 1 then
+    if (kind == "BEGIN" or kind == "END" or kind == "interval") and #words > 1 then
       return nil, clause_error(ctx, n, clause.what, clause.first,
                                kind .. " is a clause of its own, not in a list of probes"), true
     end
   end
-  local c, err = sub(s, i, i), nil
+  return i
+end
+
+-- One clause from i (a probe word): a table {probes=, kinds=, period=, what=, pred=,
+-- pred_first=, body_first=, body_last=, calls=, uses=, first=}. Returns it and the
+-- index after it, or nil, an error and whether it is a usage error (an unknown probe).
+local function read_clause(ctx, n, i)
+  local s = ctx.text
+  local clause = { probes = {}, kinds = {}, calls = {}, uses = {}, first = i }
+  local err, usage
+  i, err, usage = read_probes(ctx, n, i, clause)
+  if not i then return nil, err, usage end
+  local c = sub(s, i, i)
   if c == "/" then
     clause.pred_first = i + 1
     clause.pred, i = read_predicate(ctx, n, clause, i)
