@@ -103,12 +103,6 @@ local function declare_rings(rings, cdef)
   if rings[1] and rings[1].tagged then ringlua._tag(rings) end
 end
 
--- A Lua pattern for a probe glob ("tracepoint:syscalls:sys_enter_*").
-local function glob_pattern(glob)
-  local escaped = glob:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0")
-  return "^" .. escaped:gsub("%*", ".*"):gsub("%?", ".") .. "$"
-end
-
 -- Handlers of tracepoint probes: a key is a probe's name ("tp:" for "tracepoint:") or
 -- a pattern with * and ?; a name wins over a pattern. Fills by_ring; errors on a key
 -- that names no probe.
@@ -120,7 +114,7 @@ local function probe_handlers(handlers, rings, by_ring, script)
     if index[key] then
       exact[index[key]] = f
     else
-      local pattern, matched = glob_pattern(key), false
+      local pattern, matched = ringlua._glob_pattern(key), false
       for i, name in ipairs(rings) do
         if name:find(pattern) then by_ring[i - 1], matched = f, true end
       end
@@ -296,6 +290,17 @@ function _M.start(chunk, script, shared_lud, sources, opts)
     end
     ctl[field] = v
   end
+  -- `interval = MS`: the tick's period when --interval does not give one.
+  local interval = script_field(returned, "interval")
+  if interval ~= nil and (type(interval) ~= "number" or interval < 1 or interval > 2^31 - 1
+                          or interval ~= math.floor(interval)) then
+    error(script .. ": interval must be a whole number of milliseconds, 1 or more, got " ..
+          tostring(interval), 0)
+  end
+  ctl.interval = interval and string.format("%d", interval)
+  -- `program = true`: a program's translation (ringlua.program), whose probes are
+  -- written as -s takes them: an unknown one is a usage error.
+  ctl.program = script_field(returned, "program") == true
   -- `timestamps = false`: the source leaves ts_ns 0 (no clock read per record).
   local timestamps = script_field(returned, "timestamps")
   if timestamps ~= nil and type(timestamps) ~= "boolean" then

@@ -123,6 +123,13 @@ function _M._tag(rings)
   _M.cast = cast_probe
 end
 
+-- A Lua pattern for a probe glob ("tracepoint:syscalls:sys_enter_*"): how handler keys
+-- and a program's probes match the probes' names.
+function _M._glob_pattern(glob)
+  local escaped = glob:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0")
+  return "^" .. escaped:gsub("%*", ".*"):gsub("%?", ".") .. "$"
+end
+
 -- The name of the probe the event at ptr came from ("tracepoint:sched:sched_switch");
 -- nil when records do not say (a built-in source, a user's object), or when the record
 -- (len bytes, else the handled record's length when ptr is it) is shorter than the
@@ -165,6 +172,13 @@ function _M._handled_len(ptr)
   if r.data == ptr then return r.len end
   return nil
 end
+-- ringlua.stop(): the run ends as after a SIGINT, once the handler returns: no further
+-- record is handed out, then on_exit, the summary, exit status 0 (os.exit skips on_exit).
+-- 2 in exit_requested says so to the host (1 is os.exit's).
+function _M.stop()
+  if shared ~= nil and shared.exit_requested == 0 then shared.exit_requested = 2 end
+end
+
 function _M.emit(v)
   if type(v) ~= "string" then v = (decoding or decoding_module()).encode(v) end
   if shared ~= nil and shared.emit ~= nil then

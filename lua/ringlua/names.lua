@@ -383,6 +383,13 @@ function _M.wall_time(ts_ns)
   return d.sec + (tonumber(ts_ns) + d.nsec) / 1e9
 end
 
+-- CLOCK_MONOTONIC now, in nanoseconds: the clock of the events' ts_ns.
+local now_ts = timespec_t()
+function _M.now_ns()
+  C.clock_gettime(CLOCK_MONOTONIC, now_ts)
+  return tonumber(now_ts.tv_sec) * 1e9 + tonumber(now_ts.tv_nsec)
+end
+
 -- The local time of day of a monotonic timestamp, as "HH:MM:SS".
 function _M.hms(ts_ns)
   return os.date("%H:%M:%S", floor(_M.wall_time(ts_ns)))

@@ -21,6 +21,8 @@
 /* Long enough to batch thousands of records under load, short enough to feel live. */
 #define DEFAULT_LATENCY_US 500
 #define MAX_LATENCY_MS 1000
+/* A year: longer is a typo, and the microseconds stay far from overflowing the clock. */
+#define MAX_DURATION_S (365.0 * 24 * 3600)
 /* Far beyond what a handler needs, short enough that a stuck one is noticed. */
 #define DEFAULT_HANDLER_TIMEOUT_MS 10000
 /* A tracing script that holds more than this is almost surely leaking. */
@@ -67,6 +69,7 @@ enum {
 	OPT_PER_CPU_RINGS,
 	OPT_NO_TIMESTAMPS,
 	OPT_ORDERED,
+	OPT_DURATION,
 };
 
 static const struct option long_opts[] = {
@@ -111,6 +114,8 @@ static const struct option long_opts[] = {
 	{ "per-cpu-rings", no_argument, NULL, OPT_PER_CPU_RINGS },
 	{ "ordered", no_argument, NULL, OPT_ORDERED },
 	{ "no-timestamps", no_argument, NULL, OPT_NO_TIMESTAMPS },
+	{ "output-file", required_argument, NULL, 'o' },
+	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ 0 },
 };
 
@@ -125,7 +130,13 @@ void rl_cli_usage(FILE *out)
 		"Consume BPF ring buffers and hand every event to a LuaJIT handler.\n"
 		"With no SCRIPT, prints one line per process exec.\n\n"
 		"  -e, --execute CODE  the script's text itself (ffi, ringlua, agg and names are\n"
-		"                      in scope)\n"
+		"                      in scope), or a program of clauses as bpftrace writes\n"
+		"                      them: 'PROBE[,PROBE] [/PREDICATE/] { LUA }', with BEGIN,\n"
+		"                      END, interval:s:N (i:ms:N); in a clause `e` is the event,\n"
+		"                      pid tid ppid uid cpu comm ts probe its header;\n"
+		"                      count(k...), sum min max avg hist(v, k...),\n"
+		"                      lhist(v, lo, hi, step, k...), printf, exit() (a SCRIPT\n"
+		"                      file may be a program too)\n"
 		"  -c, --command CMD   start CMD, trace only it, stop when it ends\n"
 		"      --json          no script: print every event as one JSON object a line\n"
 		"      --record FILE   also write every event handled to FILE, to replay later\n"
@@ -159,7 +170,16 @@ void rl_cli_usage(FILE *out)
 		"      --perf-pages N  each CPU's buffer of its perf event arrays, in pages (a\n"
 		"                      power of two; default %d)\n"
 		"      --count N       exit after N events\n"
-		"      --interval MS   call on_tick every MS milliseconds (default %d)\n"
+		"      --duration SECONDS\n"
+		"                      stop after SECONDS (fractions allowed), as a SIGINT\n"
+		"                      does: on_exit and the summary run, exit status 0\n"
+		"  -o, --output-file FILE\n"
+		"                      what the script prints goes to FILE, not stdout: a new\n"
+		"                      file, or a regular one of root's or yours, truncated\n"
+		"                      (never through a symbolic link); -c's command keeps\n"
+		"                      ringlua's stdout\n"
+		"      --interval MS   call on_tick every MS milliseconds (default: the script's\n"
+		"                      `interval`, else %d)\n"
 		"      --latency MS    hand each event over within MS of its submit (fractions\n"
 		"                      allowed), batching what comes meanwhile; 0: at once\n"
 		"                      (default %.1f)\n"
@@ -224,6 +244,20 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+/* --duration SECONDS, fractions allowed, more than 0 and at most MAX_DURATION_S. */
+static int parse_duration(const char *s, uint64_t *us)
+{
+	char *end;
+	double sec;
+
+	errno = 0;
+	sec = strtod(s, &end);
+	if (errno || end == s || *end || !(sec > 0 && sec <= MAX_DURATION_S))
+		return -EINVAL;
+	*us = (uint64_t)(sec * 1e6 + 0.5);
+	return *us ? 0 : -EINVAL;
 }
 
 static int parse_latency(const char *s, uint32_t *us)
@@ -384,6 +418,14 @@ static int apply(struct rl_options *o, int c, const char *arg)
 		if (parse_u64(arg, 1, INT_MAX, &v))
 			return bad_value("--interval", arg);
 		o->interval_ms = (uint32_t)v;
+		o->interval_given = true;
+		return 0;
+	case OPT_DURATION:
+		return parse_duration(arg, &o->duration_us) ? bad_value("--duration", arg) : 0;
+	case 'o':
+		if (!arg[0])
+			return bad_value("--output-file", arg);
+		o->output_file = arg;
 		return 0;
 	case OPT_LATENCY:
 		return parse_latency(arg, &o->latency_us) ? bad_value("--latency", arg) : 0;
@@ -515,6 +557,11 @@ static int check_combinations(const struct rl_options *o)
 		fprintf(stderr, "ringlua: -e gives the script: give no SCRIPT with it\n");
 		return -EINVAL;
 	}
+	if (o->replay && o->duration_us) {
+		fprintf(stderr, "ringlua: --duration bounds a live trace: it does not go with "
+				"--replay\n");
+		return -EINVAL;
+	}
 	if (o->realtime && !o->replay) {
 		fprintf(stderr, "ringlua: --realtime paces a replay: it goes with --replay FILE\n");
 		return -EINVAL;
@@ -587,7 +634,7 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv)
 	optind = 0;
 	/* "-": words that are not options come back in order (as 1), so that only one
 	 * before `--` can be the script; what follows `--` is the script's. */
-	while ((c = getopt_long(argc, argv, "-:hlvp:s:e:c:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-:hlvp:s:e:c:o:", long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
 			fprintf(stderr, "ringlua: %s option: %s (try --help)\n",
 				c == '?' ? "unknown" : "missing value for", argv[optind - 1]);

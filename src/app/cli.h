@@ -21,7 +21,10 @@ struct rl_options {
 	bool list;		/* -l: list probes matching `script` (a pattern) */
 	const char *pin;	/* --pin: consume this pinned ring, load no BPF */
 	uint64_t count;		/* --count: stop after this many events; 0: never */
+	uint64_t duration_us;	/* --duration: stop after this long; 0: never */
+	const char *output_file; /* -o: the script's stdout goes there; NULL: stdout */
 	uint32_t interval_ms;	/* --interval: on_tick period */
+	bool interval_given;	/* --interval was given: it wins over the script's */
 	uint32_t latency_us;	/* --latency: coalescing bound */
 	uint64_t max_errors;	/* --max-errors: 0: never stop for errors */
 	uint32_t handler_timeout_ms; /* --handler-timeout: 0: none */

@@ -235,14 +235,14 @@ static int open_pin(const char *path)
 }
 
 /* Tracepoint probes as the feed. A name that names none is a usage error on the
- * command line (-s), and a failure of the script as its `source`, as an unknown built-in
- * source is. Returns 0 or -errno (printed). */
-static int open_probes(struct rl_feed *f, const struct rl_options *opt, const char *names,
+ * command line (-s, or a program's probes, which are written as -s's), and a failure of
+ * a script's `source`, as an unknown built-in source is. Returns 0 or -errno (printed). */
+static int open_probes(struct rl_feed *f, const char *names, bool given,
 		       const struct rl_source_filter *filter)
 {
 	int err = rl_feed_open_tracepoints(f, names, filter);
 
-	return err == -EDOM && !opt->source ? -EINVAL : err;
+	return err == -EDOM && !given ? -EINVAL : err;
 }
 
 /* The one ring of a built-in source or a pinned map: loads the source's BPF unless
@@ -267,7 +267,7 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 	filter.kagg = rl_lua_field(lua, "kernel_aggs") != NULL;
 	filter.kagg_deliver = rl_lua_flag(lua, "kernel_deliver");
 	if (!opt->pin && name && rl_tp_is_probe(name))
-		return open_probes(f, opt, name, &filter);
+		return open_probes(f, name, opt->source || rl_lua_flag(lua, "program"), &filter);
 	if (choose_probe(opt, lua, &probe))
 		return -EINVAL;
 	src = probe.source;

@@ -38,12 +38,28 @@
  * come. */
 #define METRICS_RENDER_US 500000
 
+/* Whether a stop was asked for: by a stop signal, or by --duration's end (noted by
+ * note_time). Both stop the same way: a drain bounded in time, on_exit, the summary,
+ * exit status 0. */
+static bool stop_asked(const struct rl_loop *l)
+{
+	return l->signals->exiting || l->time_up;
+}
+
+/* Notes --duration's end once it has come. */
+static void note_time(struct rl_loop *l, uint64_t now)
+{
+	if (l->stop_at && now >= l->stop_at)
+		l->time_up = true;
+}
+
 bool rl_loop_finished(const struct rl_loop *l)
 {
 	int code;
 
 	return (l->limit && l->handled >= l->limit) || l->failed || rl_lua_failed(l->lua) ||
-	       rl_lua_interrupted(l->lua) || rl_lua_exit_requested(l->lua, &code);
+	       rl_lua_interrupted(l->lua) || rl_lua_exit_requested(l->lua, &code) ||
+	       rl_lua_stop_requested(l->lua);
 }
 
 /* A batch of a kind (rings, perf buffers) whose cost per event is not known yet takes at
@@ -98,10 +114,11 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	 * so does a tick that is due, for ticks (and --stats) to keep their schedule. The
 	 * script's own stops (os.exit, the error limit, a watchdog verdict) end it too,
 	 * whichever batch or ring they came in. */
-	if (l->draining && !l->drain_until && l->signals->exiting)
+	note_time(l, start);
+	if (l->draining && !l->drain_until && stop_asked(l))
 		/* A stop signal in a whole drain bounds it from now on, as at a stop. */
 		l->drain_until = start + EXIT_DRAIN_US;
-	if (l->draining ? start >= l->drain_until && l->drain_until : l->signals->exiting != 0)
+	if (l->draining ? start >= l->drain_until && l->drain_until : stop_asked(l))
 		return 0;
 	if (rl_loop_finished(l))
 		return 0;
@@ -212,8 +229,8 @@ static void reload_script(struct rl_loop *l)
 	watch_files(l);
 }
 
-/* The poll timeout that wakes us for the earliest of the tick, a due reload and a due
- * /metrics snapshot. */
+/* The poll timeout that wakes us for the earliest of the tick, a due reload, a due
+ * /metrics snapshot and --duration's end. */
 static int poll_timeout_ms(const struct rl_loop *l, uint64_t now, uint64_t next_tick,
 			   uint64_t reload_at)
 {
@@ -221,6 +238,8 @@ static int poll_timeout_ms(const struct rl_loop *l, uint64_t now, uint64_t next_
 
 	if (l->metrics && l->next_render < wake)
 		wake = l->next_render;
+	if (l->stop_at && l->stop_at < wake)
+		wake = l->stop_at;
 
 	return now < wake ? (int)((wake - now + 999) / 1000) : 0;
 }
@@ -468,7 +487,7 @@ static int drain_at_exit(struct rl_loop *l)
 	int64_t left;
 
 	l->draining = true;
-	l->drain_until = l->signals->exiting ? rl_now_us() + EXIT_DRAIN_US : 0;
+	l->drain_until = stop_asked(l) ? rl_now_us() + EXIT_DRAIN_US : 0;
 	rl_consumer_stop_holding(l->consumer); /* no record is newer than the stop */
 	for (int i = 0; i < EXIT_DRAIN_ROUNDS && !rl_loop_finished(l); i++) {
 		int n = poll_feed(l, 0);
@@ -479,7 +498,7 @@ static int drain_at_exit(struct rl_loop *l)
 			break;
 	}
 	/* Cut short by a stop: its time bound ran out, or the handler was interrupted. */
-	left = l->signals->exiting && (rl_lua_interrupted(l->lua) ||
+	left = stop_asked(l) && (rl_lua_interrupted(l->lua) ||
 			       (l->drain_until && rl_now_us() >= l->drain_until)) ?
 		       left_in_rings(l->consumer) : 0;
 	if (!rl_loop_finished(l))
@@ -496,7 +515,7 @@ static int poll_until_stopped(struct rl_loop *l)
 	uint64_t reload_at = 0;
 
 	/* rl_loop_run handed the watcher its files and started --stats' count. */
-	while (!l->signals->exiting && !rl_loop_finished(l)) {
+	while (!stop_asked(l) && !rl_loop_finished(l)) {
 		int n = poll_feed(l, poll_timeout_ms(l, rl_now_us(), l->next_tick, reload_at));
 		int gone = output_gone();
 
@@ -508,8 +527,10 @@ static int poll_until_stopped(struct rl_loop *l)
 					"stopping\n");
 			return 0;
 		}
-		/* No tick or reload after the script stopped itself in the poll. */
-		if (rl_loop_finished(l) ||
+		/* No tick or reload after the script stopped itself in the poll, or once
+		 * --duration is over. */
+		note_time(l, rl_now_us());
+		if (rl_loop_finished(l) || l->time_up ||
 		    between_polls(l, rl_now_us(), &l->next_tick, &reload_at))
 			break;
 	}
@@ -523,6 +544,7 @@ int rl_loop_run(struct rl_loop *l)
 	if (err)
 		return err;
 	l->next_tick = rl_now_us() + (uint64_t)l->interval_ms * 1000;
+	l->stop_at = l->duration_us ? rl_now_us() + l->duration_us : 0;
 	record_mark(l, RL_MARK_START);
 	l->pid_fd = watch_process(l);
 	watch_files(l);

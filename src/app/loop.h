@@ -33,6 +33,9 @@ struct rl_loop {
 	struct rl_lua *lua;
 	uint64_t limit;		/* stop after this many events; 0: never */
 	uint32_t interval_ms;	/* on_tick period */
+	uint64_t duration_us;	/* --duration: stop this long after the start; 0: never */
+	uint64_t stop_at;	/* then (us), set by rl_loop_run; 0: never */
+	bool time_up;		/* stop_at came: a stop, as a stop signal is one */
 	struct rl_signals *signals; /* stop and reload requests */
 	int watch_pid;		/* stop once this process is gone; 0: none */
 	struct rl_watch *watch;	/* reports saves of the script's files; NULL: none */
@@ -86,7 +89,8 @@ bool rl_loop_finished(const struct rl_loop *l);
  * at one write per interval rather than per event. */
 void rl_loop_flush_output(void);
 
-/* Polls until a stop request (whose signals->stop_fd ends any wait at once), the event
+/* Polls until a stop request (whose signals->stop_fd ends any wait at once) or
+ * --duration's end (which stops the same way), the event
  * limit, the error limit, or the end of the watched process (seen when it happens,
  * through a pidfd; where pidfds are missing, checked every interval), ticking on
  * schedule under any load, reloading the script when its files are saved or

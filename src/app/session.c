@@ -25,6 +25,7 @@
 #include "record/recording.h"
 #include "ring/ring.h"
 #include "util/clock.h"
+#include "util/out_file.h"
 #include "util/script_file.h"
 #include "util/watch.h"
 
@@ -412,13 +413,49 @@ static int release_command(struct rl_session *s)
 	return -ECHILD;
 }
 
+/* -o FILE: the script's stdout (print, io.write, --json's lines) goes to FILE from here
+ * on. Called after -c's command was forked: it keeps ringlua's own stdout. Returns 0 or
+ * -errno (printed). */
+static int redirect_output(const struct rl_session *s)
+{
+	const char *why;
+	int fd, err = 0;
+
+	if (!s->opt.output_file)
+		return 0;
+	fd = rl_out_file_open(s->opt.output_file, &why);
+	if (fd < 0) {
+		fprintf(stderr, "ringlua: -o %s: %s\n", s->opt.output_file, why);
+		return fd;
+	}
+	fflush(stdout);
+	if (dup2(fd, STDOUT_FILENO) < 0) {
+		err = -errno;
+		fprintf(stderr, "ringlua: -o %s: %s\n", s->opt.output_file, strerror(errno));
+	}
+	close(fd);
+	return err;
+}
+
+/* The tick's period: --interval's, else the script's `interval` (checked by the host:
+ * a whole number of ms from 1 to INT_MAX), else the default. */
+static uint32_t interval_ms(const struct rl_session *s)
+{
+	const char *asked = s->lua ? rl_lua_field(s->lua, "interval") : NULL;
+
+	if (s->opt.interval_given || !asked)
+		return s->opt.interval_ms;
+	return (uint32_t)strtoul(asked, NULL, 10);
+}
+
 /* The loop over the consumer, with everything it reports to. */
 static void prepare_loop(struct rl_session *s)
 {
 	s->loop = (struct rl_loop){
 		.consumer = s->consumer, .perf = s->perf, .latency_us = s->opt.latency_us,
 		.lua = s->lua,
-		.limit = s->opt.count, .interval_ms = s->opt.interval_ms,
+		.limit = s->opt.count, .interval_ms = interval_ms(s),
+		.duration_us = s->opt.duration_us,
 		.signals = s->signals, .watch_pid = (int)s->opt.pid, .watch = s->watch,
 		.read_dropped = read_dropped, .read_kagg_lost = read_kagg_lost,
 		.dropped_ctx = s,
@@ -434,6 +471,8 @@ static int open_live(struct rl_session *s)
 {
 	int err = spawn_command(s);
 
+	if (!err)
+		err = redirect_output(s);
 	/* The output before the script: its emit() reaches it from the top level on. */
 	if (!err && s->opt.output)
 		err = rl_nats_out_open(&s->output, s->opt.output, s->opt.output_creds);
@@ -460,7 +499,10 @@ static int open_live(struct rl_session *s)
 /* A replayed session: the recording, the script that must fit it, on_init. */
 static int open_replay(struct rl_session *s)
 {
-	int err = rl_replay_feed_open(&s->replay, s->opt.replay);
+	int err = redirect_output(s);
+
+	if (!err)
+		err = rl_replay_feed_open(&s->replay, s->opt.replay);
 
 	if (!err)
 		err = open_script(s);

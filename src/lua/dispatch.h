@@ -13,6 +13,9 @@ struct rl_dispatch {
 	const struct rl_rec *batch;	/* the batch being dispatched, set per call */
 	int32_t cursor;		/* index of the record being handled: where to resume */
 	int32_t exit_code;	/* os.exit(code) was called: end with this */
+	/* 0: running; 1: os.exit(code) was called (on_exit is skipped); 2: the script asked
+	 * to stop, with ringlua.stop() (on_exit and the summary run, exit 0). Either way no
+	 * further record is handed out. */
 	int32_t exit_requested;
 	/* ringlua.emit(line) calls emit(emit_ctx, line, len): a plain C call through the
 	 * FFI, once per line. NULL: emitted lines go to stdout. */

@@ -20,6 +20,9 @@
  * host.start's table: the handlers, `source`, export_state(). */
 enum { SLOT_TRACEBACK = 1, SLOT_DISPATCH, SLOT_CTL };
 
+/* The values of shared.exit_requested (dispatch.h) but 0. */
+enum { REQUEST_OS_EXIT = 1, REQUEST_STOP = 2 };
+
 /* Setup goes through these in order; each call checks it comes in its turn. */
 enum rl_lua_phase {
 	PHASE_MANIFEST,	/* the top level ran: source, bpf and globals can be read */

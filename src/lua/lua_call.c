@@ -86,7 +86,7 @@ int rl_host_setup_error(struct rl_lua *h, lua_State *L, int err)
 	const char *msg = lua_tostring(L, -1);
 	int len;
 
-	if (h->shared.exit_requested) {
+	if (h->shared.exit_requested == REQUEST_OS_EXIT) {
 		lua_pop(L, 1);
 		return -ECANCELED;
 	}
@@ -101,7 +101,7 @@ int rl_host_setup_error(struct rl_lua *h, lua_State *L, int err)
 /* Counts and reports (rate-limited) the handler error on the stack top, and pops it. */
 void rl_host_handler_error(struct rl_lua *h)
 {
-	if (h->shared.exit_requested) {
+	if (h->shared.exit_requested == REQUEST_OS_EXIT) {
 		lua_pop(h->L, 1);
 		return;
 	}

@@ -492,7 +492,7 @@ struct verdicts {
  * setup error path says nothing after os.exit). */
 static bool candidate_exited(const struct rl_lua *h, const struct verdicts *before)
 {
-	if (!h->shared.exit_requested || before->shared.exit_requested)
+	if (h->shared.exit_requested != REQUEST_OS_EXIT || before->shared.exit_requested)
 		return false;
 	fprintf(stderr, "ringlua: %s%s called os.exit(%d) while starting\n", h->fail_prefix,
 		h->o.script, (int)h->shared.exit_code);
@@ -658,10 +658,15 @@ int rl_lua_failed(const struct rl_lua *h)
 
 bool rl_lua_exit_requested(const struct rl_lua *h, int *code)
 {
-	if (!h || !h->shared.exit_requested)
+	if (!h || h->shared.exit_requested != REQUEST_OS_EXIT)
 		return false;
 	*code = h->shared.exit_code;
 	return true;
+}
+
+bool rl_lua_stop_requested(const struct rl_lua *h)
+{
+	return h && h->shared.exit_requested == REQUEST_STOP;
 }
 
 bool rl_lua_interrupted(const struct rl_lua *h)

@@ -152,6 +152,10 @@ int rl_lua_failed(const struct rl_lua *h);
 /* Whether the script called os.exit, and with what code. Accepts NULL. */
 bool rl_lua_exit_requested(const struct rl_lua *h, int *code);
 
+/* Whether the script asked to stop (ringlua.stop(), a program's exit()): the run ends as
+ * after a stop signal, with on_exit and the summary. Accepts NULL. */
+bool rl_lua_stop_requested(const struct rl_lua *h);
+
 /* Whether a handler was interrupted by the watchdog after SIGINT/SIGTERM: the records
  * after it stay in the ring. */
 bool rl_lua_interrupted(const struct rl_lua *h);

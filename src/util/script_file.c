@@ -14,8 +14,7 @@
 /* Scripts are source text; anything this large is a mistake, not a handler. */
 #define MAX_SCRIPT_BYTES (64u << 20)
 
-/* Root, the real user, or the user sudo was invoked by. */
-static bool trusted_owner(uid_t uid)
+bool rl_trusted_owner(uid_t uid)
 {
 	const char *sudo_uid = getenv("SUDO_UID");
 
@@ -29,14 +28,14 @@ static const char *check_file(const struct stat *st)
 		return "it has more than one hard link";
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
 		return "writable by group or others";
-	if (!trusted_owner(st->st_uid))
+	if (!rl_trusted_owner(st->st_uid))
 		return "owned by a user other than root or the invoking user";
 	return NULL;
 }
 
 static const char *check_dir(const struct stat *st)
 {
-	if (!trusted_owner(st->st_uid) ||
+	if (!rl_trusted_owner(st->st_uid) ||
 	    ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX)))
 		return "a directory above it is writable by someone else";
 	return NULL;
@@ -229,7 +228,7 @@ int rl_modules_check(const char *dir, char *bad, size_t len, const char **why)
 	}
 	if (fstat(fd, &st))
 		*why = "cannot check it";
-	else if (!trusted_owner(st.st_uid) || (st.st_mode & (S_IWGRP | S_IWOTH)))
+	else if (!rl_trusted_owner(st.st_uid) || (st.st_mode & (S_IWGRP | S_IWOTH)))
 		*why = "writable by someone other than root or the invoking user";
 	else
 		*why = check_dirs(fd, &st);

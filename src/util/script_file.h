@@ -7,6 +7,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
+
+/* Whether uid may own what ringlua runs or writes: root, the real user, or the user
+ * sudo was invoked by (SUDO_UID). */
+bool rl_trusted_owner(uid_t uid);
 
 /* Reads path into a malloc'd, NUL-terminated *text (length in *len), at most its size
  * when opened. It is opened without blocking and must be a regular file (a FIFO or a

@@ -81,7 +81,10 @@ int main(void)
 		 write_file("ringlua/init.lua", "return {}\n") == 0 &&
 		 /* What -e has in scope besides ringlua. */
 		 write_file("ringlua/agg.lua", "return {}\n") == 0 &&
-		 write_file("ringlua/names.lua", "return {}\n") == 0;
+		 write_file("ringlua/names.lua", "return {}\n") == 0 &&
+		 /* -e's text is no program: plain Lua. */
+		 write_file("ringlua/program.lua",
+			    "return { translate = function() return nil end }\n") == 0;
 
 	if (ok)
 		RUN(test_failure_before_the_cursor_store_stays_in_the_batch);
@@ -89,6 +92,7 @@ int main(void)
 	unlink(in_dir("ringlua/init.lua"));
 	unlink(in_dir("ringlua/agg.lua"));
 	unlink(in_dir("ringlua/names.lua"));
+	unlink(in_dir("ringlua/program.lua"));
 	rmdir(in_dir("ringlua"));
 	rmdir(dir);
 	return ok ? check_summary() : 1;

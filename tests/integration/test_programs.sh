@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Programs: `PROBE[,PROBE] [/PREDICATE/] { LUA }` clauses, as bpftrace writes them, in -e
+# or a script file; bpftrace's one-liners side by side, with bpftrace's output where a
+# command makes the counts exact.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+DD='/usr/bin/dd if=/dev/zero of=/dev/null bs=4k count=1000'
+
+# The map lines of an output (bpftrace adds "Attaching ..." and blank lines).
+map_lines() { grep -E '^@' "$1" || true; }
+
+# read(2)s by process name: the same counts as bpftrace's.
+run_ringlua -c "$DD" -e 't:syscalls:sys_enter_read { count(comm) }'
+assert_eq "$RC" 0 "exit code"
+map_lines "$TMP/out" > "$TMP/ours"
+dd_reads=$(sed -n 's/^@\[dd\]: \([0-9]*\)$/\1/p' "$TMP/ours")
+assert_between "$dd_reads" 1000 1020 "dd's reads"
+assert_eq "$(wc -l < "$TMP/ours")" 1 "one entry: only dd is traced"
+if command -v bpftrace > /dev/null; then
+  timeout -s KILL 60 bpftrace -e 'tracepoint:syscalls:sys_enter_read /pid == cpid/ { @[comm] = count(); }' \
+    -c "$DD" > "$TMP/bt.out" 2> /dev/null || fail "bpftrace failed"
+  assert_eq "$(cat "$TMP/ours")" "$(map_lines "$TMP/bt.out")" "the same as bpftrace's"
+fi
+pass "t:syscalls:sys_enter_read { count(comm) }: $(cat "$TMP/ours"), as bpftrace"
+
+# printf with the event's string field and the header's comm.
+run_ringlua -c 'cat /etc/hostname' -e 't:syscalls:sys_enter_openat { printf("%s %s\n", comm, e.filename) }'
+assert_eq "$RC" 0 "exit code"
+assert_contains "$TMP/out" "cat /etc/hostname" "the open of /etc/hostname"
+pass "t:syscalls:sys_enter_openat { printf(\"%s %s\\n\", comm, e.filename) }"
+
+# -p PID and a histogram of a return value; the trace ends with the process.
+sh -c 'sleep 1; exec /usr/bin/dd if=/dev/zero of=/dev/null bs=4k count=500 2> /dev/null' &
+reader=$!
+run_ringlua -p "$reader" -e 't:syscalls:sys_exit_read { hist(e.ret) }'
+wait "$reader" || true
+assert_eq "$RC" 0 "exit code"
+assert_eq "$(head -1 "$TMP/out")" "@:" "an unnamed histogram"
+assert_matches "$TMP/out" '^\[4K, 8K\) +50[0-9] \|@+\|$' "dd's 4 KiB reads"
+pass "-p PID t:syscalls:sys_exit_read { hist(e.ret) }"
+
+# A tuple key of two string fields; --duration ends it.
+run_ringlua --duration 0.5 -e 't:sched:sched_switch { count(e.prev_comm, e.next_comm) }'
+assert_eq "$RC" 0 "exit code"
+assert_matches "$TMP/out" '^@\[[^],]*, [^],]*\]: [0-9]+$' "@[prev, next]: n"
+pass "t:sched:sched_switch { count(e.prev_comm, e.next_comm) }"
+
+# BEGIN, an interval and exit(): END and the summary still run, exit 0.
+t0=$(now_ms)
+run_ringlua -e 'BEGIN { print("tracing") } i:ms:300 { print("tick") } i:s:1 { exit() } END { print("done") }'
+elapsed=$(($(now_ms) - t0))
+assert_eq "$RC" 0 "exit code after exit()"
+assert_eq "$(cat "$TMP/out")" "$(printf 'tracing\ntick\ntick\ntick\ndone')" "BEGIN, ticks, END"
+assert_matches "$TMP/err" '^ringlua: [0-9]+ events, 0 errors' "the summary"
+assert_between "$elapsed" 900 10000 "milliseconds until exit()"
+pass "BEGIN { print(\"tracing\") } i:s:1 { exit() }, with i:ms:300 and END"
+
+# Predicates, several clauses and probes, every aggregation, exit() in an event clause
+# (dd's report on stderr comes after its reads).
+run_ringlua -c "$DD" -e '
+t:syscalls:sys_enter_read,t:syscalls:sys_exit_read /comm == "dd"/ { count(probe) }
+t:syscalls:sys_exit_read /e.ret > 0/ {
+  sum(e.ret) min(e.ret) max(e.ret) avg(e.ret)
+  lhist(e.ret, 0, 8192, 4096, "size")   -- a } in a comment
+}
+t:syscalls:sys_enter_write /e.fd == 2/ { printf("stats %s\n", "{/}") exit() }
+END { printf("END\n") }'
+assert_eq "$RC" 0 "exit code"
+assert_contains "$TMP/out" "stats {/}" "the clause of dd's report, after its reads"
+assert_eq "$(sed -n '2p' "$TMP/out")" "END" "END after exit(), before the aggregations"
+assert_matches "$TMP/out" '^@count\[tracepoint:syscalls:sys_enter_read\]: 10[0-9][0-9]$' "enters"
+assert_matches "$TMP/out" '^@count\[tracepoint:syscalls:sys_exit_read\]: 10[0-9][0-9]$' "exits"
+assert_matches "$TMP/out" '^@max: 4096$' "max"
+assert_matches "$TMP/out" '^@min: [0-9]+$' "min"
+assert_matches "$TMP/out" '^@sum: 4[0-9]{6}$' "sum"
+assert_matches "$TMP/out" '^@avg: [0-9]+$' "avg"
+assert_matches "$TMP/out" '^@lhist\[size\]:$' "lhist"
+assert_matches "$TMP/out" '^\[4K, 8K\) +1000 \|@+\|$' "lhist's 4 KiB bucket"
+pass "predicates, clause lists, every aggregation, exit() in a clause"
+
+# A program in a script file, with -o; and text that is no program stays a Lua script.
+printf 't:syscalls:sys_enter_read\n/comm == "dd"/\n{\n  count()\n}\n' > "$TMP/reads.lua"
+run_ringlua -o "$TMP/o.txt" -c "$DD" "$TMP/reads.lua"
+assert_eq "$RC" 0 "exit code of a program file"
+assert_matches "$TMP/o.txt" '^@: 10[0-9][0-9]$' "its count, in the -o file"
+run_ringlua --duration 0.2 -e 'on_event = function() end on_exit = function() print("lua") end'
+assert_eq "$(cat "$TMP/out")" "lua" "a plain script"
+pass "a program file runs like a script; plain Lua is unchanged"
+
+# Errors: a syntax error names clause, line and column (exit 1); an unknown probe or
+# tracepoint is a usage error (exit 2); all in one line.
+run_ringlua -e 'BEGIN { }
+t:syscalls:sys_enter_read { x = = 1 }'
+assert_eq "$RC" 1 "exit code of a syntax error"
+assert_eq "$(cat "$TMP/err")" \
+  "ringlua: -e: clause 2 (t:syscalls:sys_enter_read), line 2, column 33: unexpected symbol near '='" \
+  "syntax error"
+run_ringlua -e 'kprobe:vfs:read { }'
+assert_eq "$RC" 2 "exit code of an unknown probe"
+assert_eq "$(cat "$TMP/err")" "ringlua: -e: clause 1, line 1, column 1: unknown probe 'kprobe:vfs:read'" \
+  "unknown probe"
+run_ringlua -e 't:nosuch:thing { }'
+assert_eq "$RC" 2 "exit code of an unknown tracepoint"
+assert_eq "$(cat "$TMP/err")" "ringlua: tracepoint:nosuch:thing: no such tracepoint" "unknown tracepoint"
+run_ringlua -e 't:syscalls:sys_enter_read { count() } exec { }'
+assert_eq "$RC" 2 "exit code of probes that do not go together"
+assert_eq "$(wc -l < "$TMP/err")" 1 "one line"
+run_ringlua -c /bin/true -e 't:syscalls:sys_enter_execve { local x = nil; x.y = 1 }'
+assert_eq "$RC" 0 "exit code after a handler error"
+assert_matches "$TMP/err" '^ringlua: -e:1: attempt to index local .x.' "a run-time error's line"
+pass "errors: clause, line and column; unknown probes exit 2"
+
+# Uprobes and their returns, by probe (the same count of mallocs as bpftrace's); a
+# built-in source; profile.
+run_ringlua -c '/bin/ls /' -e 'u:libc:malloc { count(probe) } ur:libc:malloc /e.ret ~= 0/ { count(comm) }'
+assert_eq "$RC" 0 "exit code"
+calls=$(sed -n 's/^@count\[uprobe:libc:malloc\]: \([0-9]*\)$/\1/p' "$TMP/out")
+assert_between "$calls" 1 100000 "malloc calls"
+assert_matches "$TMP/out" "^@count_2\[ls\]: $calls\$" "as many returns"
+if command -v bpftrace > /dev/null; then
+  timeout -s KILL 60 bpftrace -e 'u:libc:malloc /pid == cpid/ { @ = count(); }' -c '/bin/ls /' \
+    > "$TMP/bt.out" 2> /dev/null || fail "bpftrace failed"
+  assert_eq "$(map_lines "$TMP/bt.out")" "@: $calls" "bpftrace's count"
+fi
+run_ringlua -c /bin/true -e 'exec { printf("%s %s\n", e.filename, probe) }'
+assert_eq "$(cat "$TMP/out")" "/bin/true exec" "the exec source"
+run_ringlua --duration 0.5 -e 'p:hz:99 { count() }'
+assert_matches "$TMP/out" '^@: [0-9]+$' "profile samples"
+pass "u:libc:malloc and ur:libc:malloc ($calls, as bpftrace), exec, p:hz:99"
+
+# A program file reloads when saved, as a script does.
+printf 'i:ms:100 { print("v1") }\n' > "$TMP/ticks.lua"
+start_ringlua_until v1 "$TMP/ticks.lua"
+printf 'i:ms:100 { print("v2") }\n' > "$TMP/ticks.new"
+mv "$TMP/ticks.new" "$TMP/ticks.lua"
+wait_output v2
+wait_output "reloaded $TMP/ticks.lua" "$TMP/bg.err"
+stop_ringlua INT
+assert_eq "$RC" 0 "exit code"
+pass "a program file reloads when saved"
