@@ -65,7 +65,9 @@ local function record(p, len, map)
     try("decode map", ringlua.decode, p, len, map)
     try("json map", ringlua.json, p, len, map)
   end
-  if ringlua.event_type then try("cast", cast_whole, p, len) end
+  -- A type to cast to: the active one, or the probe's a record's header names (read
+  -- only when it holds the header).
+  if ringlua.event_type or ringlua.probe(p, len) then try("cast", cast_whole, p, len) end
 end
 
 -- A handler for every ring (or tracepoint probe) the recording names, by its name.
