@@ -1,11 +1,11 @@
 -- The script fuzz_replay_run replays every input with, as `ringlua --replay FILE
 -- replay_decode.lua` would: each record, of whatever length the file gives it, goes
 -- through ringlua.decode and ringlua.json (with its length, with its length and its
--- ring's name, and by the handled record's pointer alone), and through ringlua.cast
--- when it holds its whole type; on_tick renders what the records added up and starts
--- again. A record shorter than its type, or of a ring without one, is an error of the
--- call, caught here: the harness looks for crashes, hangs, reads past a record and
--- leaks, not for errors a script is told about.
+-- ring's name, and by the handled record's pointer alone), through ringlua.stacks, and
+-- through ringlua.cast when it holds its whole type; on_tick renders what the records
+-- added up and starts again. A record shorter than its type, or of a ring without one,
+-- is an error of the call, caught here: the harness looks for crashes, hangs, reads
+-- past a record and leaks, not for errors a script is told about.
 local ffi = require("ffi")
 local ringlua = require("ringlua")
 local agg = require("ringlua.agg")
@@ -54,6 +54,15 @@ local function cast_whole(p, len)
   return ffi_string(ffi_cast(bytes_t, e), size)
 end
 
+-- The stacks the record carries (ringlua.stacks), every frame read: how many are set.
+local function frames(p, len)
+  local kernel, nr_kernel, user, nr_user = ringlua.stacks(p, len)
+  local set = 0
+  for i = 0, nr_kernel - 1 do if kernel[i] ~= 0ULL then set = set + 1 end end
+  for i = 0, nr_user - 1 do if user[i] ~= 0ULL then set = set + 1 end end
+  return set
+end
+
 -- A record of len bytes at p, of the ring map (nil: on_event, the ring not known).
 local function record(p, len, map)
   lengths:record(len)
@@ -65,6 +74,7 @@ local function record(p, len, map)
     try("decode map", ringlua.decode, p, len, map)
     try("json map", ringlua.json, p, len, map)
   end
+  try("stacks", frames, p, len)
   -- A type to cast to: the active one, or the probe's a record's header names (read
   -- only when it holds the header).
   if ringlua.event_type or ringlua.probe(p, len) then try("cast", cast_whole, p, len) end
