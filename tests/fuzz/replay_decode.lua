@@ -16,7 +16,8 @@ local bytes_t = ffi.typeof("const uint8_t *")
 
 -- A format 2 recording (no clock marks) ticks every --interval of its recorded time: a
 -- gap of centuries owes billions of ticks, which a replay calls until a stop signal
--- (test_replay_times). No one sends the fuzzer one: the run ends after this many.
+-- (test_replay_times). No one sends the fuzzer one: a replay ends after this many
+-- ticks, of either kind of recording.
 local MAX_TICKS = 1000
 -- How deep a decoded value is walked: BTF nests at most 256 types (RL_BTF_DEPTH_MAX).
 local MAX_DEPTH = 300
