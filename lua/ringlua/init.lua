@@ -155,8 +155,10 @@ local function decoding_module()
   decoding = decoding or require("ringlua.decode")
   return decoding
 end
-function _M.decode(ptr, map) return (decoding or decoding_module()).decode(ptr, map) end
-function _M.json(ptr, map) return (decoding or decoding_module()).json(ptr, map) end
+-- Both take (ptr [, len] [, map]): every argument goes through, or a map given after a
+-- length would be dropped and the record decoded as the first ring's.
+function _M.decode(ptr, a, b) return (decoding or decoding_module()).decode(ptr, a, b) end
+function _M.json(ptr, a, b) return (decoding or decoding_module()).json(ptr, a, b) end
 
 -- ringlua.emit(line or table): one line out, a table as a JSON object. With --output it
 -- goes to the bus (the host's emit function, called through the FFI), else to stdout.

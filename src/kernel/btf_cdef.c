@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 
 #include "util/ident.h"
@@ -184,18 +186,21 @@ static bool plain_loop(const struct btf *btf)
 }
 
 /* The kernel checks BTF thoroughly before it takes it (names, sizes, loops between
- * types); loading a copy asks it. Only a process with CAP_BPF may ask: without it (a
+ * types); loading it asks it. Only a process with CAP_BPF may ask: without it (a
  * replay, by any user) ringlua's own checks are what the walkers rely on: references in
- * range, no loop outside a struct (plain_loop), and the names (rl_btf_printable). */
+ * range, no loop outside a struct (plain_loop), and the names (rl_btf_printable).
+ * bpf_btf_load, not btf__load_into_kernel: after any refusal, EPERM too, that one
+ * loads again with a 16 MB log buffer it allocates and clears, for reasons that are not
+ * wanted here; every replay by a user without CAP_BPF paid for it. */
 static bool kernel_accepts(const struct btf *btf)
 {
 	uint32_t size;
 	const void *raw = btf__raw_data(btf, &size);
-	struct btf *copy = raw ? btf__new(raw, size) : NULL;
-	int err = copy ? btf__load_into_kernel(copy) : -ENOMEM;
+	int fd = raw ? bpf_btf_load(raw, size, NULL) : -ENOMEM;
 
-	btf__free(copy); /* and the kernel's copy with it */
-	return err == 0 || err == -EPERM;
+	if (fd >= 0)
+		close(fd); /* and the kernel's copy with it */
+	return fd >= 0 || fd == -EPERM;
 }
 
 bool rl_btf_valid(const struct btf *btf)

@@ -57,6 +57,19 @@ describe("ringlua", function()
     assert.are.equal("sh", ringlua.str(e.comm))
   end)
 
+  it("decodes a record by its length and its ring's name, not the first ring's", function()
+    package.loaded["ringlua.decode"] = nil
+    local decode = require("ringlua.decode")
+    ringlua.rings = { "first", "second" }
+    decode._install("first", "struct spec_exec_event",
+                    "return function() return 'first' end, function() return 'first' end")
+    decode._install("second", "struct spec_exec_event",
+                    "return function() return 'second' end, function() return 'second' end")
+    local ev = ffi.new("struct spec_exec_event")
+    assert.are.equal("second", ringlua.decode(ev, ffi.sizeof(ev), "second"))
+    assert.are.equal("second", ringlua.json(ev, ffi.sizeof(ev), "second"))
+  end)
+
   it("offers a pointer type per declared source", function()
     ringlua._declare("spec", "struct spec_exec_event", EXEC_CDEF)
     assert.is_true(ffi.istype(ringlua.types.spec, ffi.cast("const struct spec_exec_event *", nil)))
