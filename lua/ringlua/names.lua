@@ -337,6 +337,9 @@ function _M.usym(pid, addr)
   text = ffi.string(sym_buf, n)
   -- A reread of pid's mappings may have forgotten others.
   drop_forgotten(s)
+  -- An address in no file may lie in a mapping not read yet (made since the last read,
+  -- whose reread waits its turn): asked again next time, not kept.
+  if text:find("^0x") then return text end
   if usyms_count >= USYM_CACHE_MAX then usyms, usyms_count = {}, 0 end
   cache = usyms[pid] or new_names(pid)
   cache[key] = text

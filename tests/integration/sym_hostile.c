@@ -2,8 +2,8 @@
  * the symbolizer's budgets (test_sym_budgets.sh).
  *
  *   sym_hostile elf FILE NSYMS NAMELEN [CLAIM]
- *                                        writes a static x86-64 program that spins for a
- *                                        third of a second and exits; its .symtab
+ *                                        writes a static x86-64 program that spins
+ *                                        until it is killed; its .symtab
  *                                        holds NSYMS functions, all named by one
  *                                        string of NAMELEN bytes; with CLAIM, the
  *                                        string table's header says it is CLAIM bytes
@@ -26,8 +26,10 @@
 /* Where the program is loaded, and its code's place in the file (after the headers). */
 #define LOAD_ADDR 0x400000ull
 #define CODE_AT 0x100
-/* Rounds of the spin: a third of a second on a current CPU, one round a cycle. */
-#define SPIN_ROUNDS 1000000000ull
+/* Rounds of the spin: centuries, one round a cycle. The program spins until it is
+ * killed (ringlua ends -c's command when it stops): a profile that must name its frames
+ * while it runs sees it run however late a loaded machine hands ringlua the samples. */
+#define SPIN_ROUNDS UINT64_MAX
 
 /* mov rcx, SPIN_ROUNDS; 1: dec rcx; jnz 1b; mov eax, 231 (exit_group); xor edi, edi;
  * syscall. */
