@@ -114,12 +114,31 @@ struct function_listing {
 	size_t matched;
 };
 
+/* Writes s to out with control characters as \xNN, as the aggregations print them: a
+ * function's name comes from a file anyone may have written, where a newline would
+ * forge a line and an escape sequence reach the terminal. */
+static void put_escaped(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
 static int list_function(void *ctx, const char *name)
 {
 	struct function_listing *l = ctx;
 
 	if (fnmatch(l->glob, name, 0) == 0) {
-		fprintf(l->out, "%s:%s:%s\n", l->kind, l->path, name);
+		fprintf(l->out, "%s:", l->kind);
+		put_escaped(l->out, l->path);
+		fputc(':', l->out);
+		put_escaped(l->out, name);
+		fputc('\n', l->out);
 		if (l->fields)
 			print_source_fields(l->out, l->fields);
 		l->matched++;

@@ -85,6 +85,17 @@ assert_eq "$(sed -n '2p;/ret$/p;$p' "$TMP/out")" "$(printf '    __u64 ts_ns\n   
   "-lv: the record's fields under the probe"
 pass "-l uprobe:PATH:GLOB; -lv with the record's fields"
 
+# A function's name is the file's to say: control characters in it are printed as \xNN,
+# never as a line of their own or an escape sequence for the terminal.
+printf 'int victim(int x) { return x + 1; }\n' > "$TMP/victim.c"
+clang -shared -fPIC -o "$TMP/victim.so" "$TMP/victim.c"
+objcopy --redefine-sym "victim=$(printf 'ev\033[31mil\nuprobe:/x:forged')" "$TMP/victim.so" "$TMP/evil.so"
+run_ringlua -l "uprobe:$TMP/evil.so:ev*"
+assert_eq "$RC" 0 "exit code of -l over a name with control characters"
+assert_eq "$(cat "$TMP/out")" "uprobe:$TMP/evil.so:ev\x1b[31mil\x0auprobe:/x:forged" \
+  "-l: control characters escaped"
+pass "-l escapes control characters in a file's function names"
+
 # Without root: sources and uprobes are listed; tracepoints, from root's tracefs, are not,
 # and -l says so.
 as_nobody "$(nobody_ringlua)" -l 'sys*'
