@@ -41,7 +41,8 @@ assert_matches "$TMP/out" '^\[4K, 8K\) +50[0-9] \|@+\|$' "dd's 4 KiB reads"
 pass "-p PID t:syscalls:sys_exit_read { hist(e.ret) }"
 
 # A tuple key of two string fields; --duration ends it.
-run_ringlua --duration 0.5 -e 't:sched:sched_switch { count(e.prev_comm, e.next_comm) }'
+run_ringlua --duration 0.5 -c "sh -c 'while :; do sleep 0.01; done'" \
+  -e 't:sched:sched_switch { count(e.prev_comm, e.next_comm) }'
 assert_eq "$RC" 0 "exit code"
 assert_matches "$TMP/out" '^@\[[^],]*, [^],]*\]: [0-9]+$' "@[prev, next]: n"
 pass "t:sched:sched_switch { count(e.prev_comm, e.next_comm) }"
@@ -125,7 +126,7 @@ if command -v bpftrace > /dev/null; then
 fi
 run_ringlua -c /bin/true -e 'exec { printf("%s %s\n", e.filename, probe) }'
 assert_eq "$(cat "$TMP/out")" "/bin/true exec" "the exec source"
-run_ringlua --duration 0.5 -e 'p:hz:99 { count() }'
+run_ringlua --duration 0.5 -c "sh -c 'while :; do :; done'" -e 'p:hz:99 { count() }'
 assert_matches "$TMP/out" '^@: [0-9]+$' "profile samples"
 pass "u:libc:malloc and ur:libc:malloc ($calls, as bpftrace), exec, p:hz:99"
 
