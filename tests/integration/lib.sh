@@ -229,6 +229,13 @@ delivered_in() { sed -n 's/^delivered=\([0-9]*\) .*/\1/p' "$1"; }
 
 # now_ms: CLOCK_REALTIME in milliseconds, to time an exit against a generous bound.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# run_ringlua_timed ARGS...: run_ringlua ARGS; the milliseconds it took in RUN_MS.
+run_ringlua_timed() {
+  local t0
+  t0=$(now_ms)
+  run_ringlua "$@"
+  RUN_MS=$(($(now_ms) - t0))
+}
 # stop_ringlua_timed SIG: stop_ringlua SIG; the milliseconds until it ended in STOP_MS.
 stop_ringlua_timed() {
   local t0

@@ -8,16 +8,14 @@
 # --duration: the loop ends on time, with on_exit and the summary, and ends -c's command
 # (a dd that would copy forever: the events come from it, not from whatever else the
 # machine does, which on a quiet one may be nothing for a second).
-t0=$(now_ms)
-run_ringlua -s syscalls --duration 1 -c "dd if=/dev/zero of=/dev/null bs=1" -e 'local n = 0
+run_ringlua_timed -s syscalls --duration 1 -c "dd if=/dev/zero of=/dev/null bs=1" -e 'local n = 0
   on_event = function() n = n + 1 end
   on_exit = function() print("on_exit", n > 0) end'
-elapsed=$(($(now_ms) - t0))
 assert_eq "$RC" 0 "exit code after --duration"
 assert_eq "$(cat "$TMP/out")" "$(printf 'on_exit\ttrue')" "on_exit ran"
 assert_matches "$TMP/err" '^ringlua: [0-9]+ events, 0 errors, .* (0\.9|1\.[0-9])[0-9] s$' "the summary"
-assert_between "$elapsed" 900 10000 "milliseconds until the exit"
-pass "--duration 1 stops after a second: on_exit, summary, exit 0 ($elapsed ms)"
+assert_between "$RUN_MS" 900 10000 "milliseconds until the exit"
+pass "--duration 1 stops after a second: on_exit, summary, exit 0 ($RUN_MS ms)"
 
 # Fractions are taken; nonsense and --replay are usage errors.
 run_ringlua --duration 0.2 -e 'on_event = function() end'

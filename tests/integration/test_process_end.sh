@@ -12,25 +12,21 @@ LIMIT_MS=45000
 COUNT_SCRIPT='local n = 0 on_event = function() n = n + 1 end on_exit = function() print("on_exit " .. n) end'
 
 # -c: the command's own exec is an event.
-t0=$(now_ms)
-run_ringlua --interval "$INTERVAL_MS" -c 'sleep 0.3' -e "$COUNT_SCRIPT"
-ms=$(($(now_ms) - t0))
+run_ringlua_timed --interval "$INTERVAL_MS" -c 'sleep 0.3' -e "$COUNT_SCRIPT"
 assert_eq "$RC" 0 "-c exit code"
 assert_matches "$TMP/out" "^on_exit [1-9]" "-c: the command's exec handled, on_exit run"
-assert_between "$ms" 0 "$LIMIT_MS" "-c: ms until ringlua ended with --interval $INTERVAL_MS"
-pass "-c 'sleep 0.3' ended ringlua after $ms ms"
+assert_between "$RUN_MS" 0 "$LIMIT_MS" "-c: ms until ringlua ended with --interval $INTERVAL_MS"
+pass "-c 'sleep 0.3' ended ringlua after $RUN_MS ms"
 
 # -p: a process that is not ringlua's child.
 sleep 1 &
 target=$!
-t0=$(now_ms)
-run_ringlua --interval "$INTERVAL_MS" -p "$target" -e "$COUNT_SCRIPT"
-ms=$(($(now_ms) - t0))
+run_ringlua_timed --interval "$INTERVAL_MS" -p "$target" -e "$COUNT_SCRIPT"
 assert_eq "$RC" 0 "-p exit code"
 assert_contains "$TMP/err" "process $target exited" "-p: the exit noticed"
 assert_contains "$TMP/out" "on_exit" "-p: on_exit run"
-assert_between "$ms" 0 "$LIMIT_MS" "-p: ms until ringlua ended with --interval $INTERVAL_MS"
-pass "-p of a 1 s process ended ringlua after $ms ms"
+assert_between "$RUN_MS" 0 "$LIMIT_MS" "-p: ms until ringlua ended with --interval $INTERVAL_MS"
+pass "-p of a 1 s process ended ringlua after $RUN_MS ms"
 
 # When the command ends, everything its rings hold is handed out, however long that
 # takes; a SIGINT during that drain bounds it as a stop does (50 ms), and what is left

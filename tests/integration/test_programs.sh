@@ -48,13 +48,11 @@ assert_matches "$TMP/out" '^@\[[^],]*, [^],]*\]: [0-9]+$' "@[prev, next]: n"
 pass "t:sched:sched_switch { count(e.prev_comm, e.next_comm) }"
 
 # BEGIN, an interval and exit(): END and the summary still run, exit 0.
-t0=$(now_ms)
-run_ringlua -e 'BEGIN { print("tracing") } i:ms:300 { print("tick") } i:s:1 { exit() } END { print("done") }'
-elapsed=$(($(now_ms) - t0))
+run_ringlua_timed -e 'BEGIN { print("tracing") } i:ms:300 { print("tick") } i:s:1 { exit() } END { print("done") }'
 assert_eq "$RC" 0 "exit code after exit()"
 assert_eq "$(cat "$TMP/out")" "$(printf 'tracing\ntick\ntick\ntick\ndone')" "BEGIN, ticks, END"
 assert_matches "$TMP/err" '^ringlua: [0-9]+ events, 0 errors' "the summary"
-assert_between "$elapsed" 900 10000 "milliseconds until exit()"
+assert_between "$RUN_MS" 900 10000 "milliseconds until exit()"
 pass "BEGIN { print(\"tracing\") } i:s:1 { exit() }, with i:ms:300 and END"
 
 # Predicates, several clauses and probes, every aggregation, exit() in an event clause
