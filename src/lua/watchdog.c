@@ -1,4 +1,5 @@
 #include "lua/watchdog.h"
+#include "lua/async_hook.h"
 #include "util/clock.h"
 
 #include <errno.h>
@@ -162,14 +163,12 @@ static int overdue(uint64_t cpu, uint64_t wall)
 	return RL_WATCHDOG_NONE;
 }
 
-/* lua_sethook is the one Lua call made to be safe from a signal handler, yet what it
- * sets can be lost: LuaJIT updates its hook mask and dispatch table without atomics
- * (around __gc finalizers, when a trace starts or stops), so a signal in the middle
- * sees its work overwritten, and the script itself may call debug.sethook(). So each
- * check sets the hook again until it has stopped the call. */
+/* Set again at each check until it has stopped the call: a set inside one of LuaJIT's
+ * own hook changes can be lost (lua/async_hook.c), and the script itself may call
+ * debug.sethook(). */
 static void set_hook(lua_State *L)
 {
-	lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+	rl_async_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 
 /* The handler of both timers' signals. */
@@ -217,6 +216,10 @@ static int make_timer(clockid_t clock, int sig, int flags, timer_t *timer)
 		.sigev_notify_thread_id = (pid_t)syscall(SYS_gettid),
 	};
 
+	/* One check at a time: a check inside another would leave its hook half set. */
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, CPU_SIGNAL);
+	sigaddset(&sa.sa_mask, STOP_SIGNAL);
 	if (sigaction(sig, &sa, NULL) || timer_create(clock, &ev, timer))
 		return -errno;
 	return 0;
