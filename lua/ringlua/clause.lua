@@ -1,8 +1,9 @@
 -- What the clauses of a program (ringlua.program) run with: the event `e` with its
 -- fields as Lua values, the header's names (pid, comm, ...), an aggregation per call
 -- site, printf and exit; and the script they make up, for the host.
---   local rt = require("ringlua.clause").new({ "tracepoint:sched:sched_switch" }, "tracepoint")
---   rt.on({ "tracepoint:sched:sched_switch" }, nil, function(p) ... end)
+--   local rt = require("ringlua.clause").new({ "tracepoint:sched:sched_switch" }, "tracepoint",
+--                                             { stacks = "kernel" })
+--   rt.on({ "tracepoint:sched:sched_switch" }, nil, function(p, len) ... end)
 --   return rt.script()
 local ffi = require("ffi")
 local ringlua = require("ringlua")
@@ -104,17 +105,19 @@ end
 ----------------------------------------------------------------------------------------
 -- The runtime of one program.
 
--- Calls every function of list with p, in order.
+-- Calls every function of list with the record, in order.
 local function run_all(list)
   if #list == 1 then return list[1] end
-  return function(p)
-    for i = 1, #list do list[i](p) end
+  return function(p, len)
+    for i = 1, #list do list[i](p, len) end
   end
 end
 
 -- probes: the probes the program traces, as its source list; kind: "tracepoint",
--- "uprobe", "profile", "source:NAME", or "" for none.
-function _M.new(probes, kind)
+-- "uprobe", "profile", "source:NAME", or "" for none; bpf: what the BPF side is asked
+-- for, {stacks = "kernel,user" | "kernel" | "user", str = "arg0".."arg5" | "ret"}.
+function _M.new(probes, kind, bpf)
+  bpf = bpf or {}
   local rt = { header = {} }
   local begin, finish, ticks, by_probe = {}, {}, {}, {}
   -- By the index a record's header gives (tracepoints, uprobes), else the one probe's.
@@ -173,6 +176,15 @@ function _M.new(probes, kind)
     if by_index then return probe_names[head(p).probe] end
     return probes[1]
   end
+  -- Stacks as keys, printed as bpftrace prints kstack and ustack.
+  function rt.header.kstack(p, len)
+    local k, nk = ringlua.stacks(p, len)
+    return agg.kstack(k, nk)
+  end
+  function rt.header.ustack(p, len)
+    local _, _, u, nu = ringlua.stacks(p, len)
+    return agg.ustack(head(p).pid, u, nu)
+  end
 
   -- `e`: one table for every event, reading the record it was last given.
   local record
@@ -188,6 +200,8 @@ function _M.new(probes, kind)
   for kind_name, make in pairs(MAKERS) do rt[kind_name] = make end
 
   function rt.printf(fmt, ...) io_write(format(fmt, ...)) end
+  -- A value as a string; a uprobe's str(e.argN) is read by the kernel instead.
+  function rt.str(v) return tostring(lua_value(v)) end
   rt.exit = ringlua.stop
 
   -- Interval clauses fire on the tick that finds their time come; the tick's period is
@@ -198,7 +212,7 @@ function _M.new(probes, kind)
   function rt.script()
     local tick_ms
     for _, t in ipairs(ticks) do tick_ms = tick_ms and gcd(tick_ms, t.period) or t.period end
-    local script = { interval = tick_ms, program = true }
+    local script = { interval = tick_ms, program = true, stacks = bpf.stacks, str = bpf.str }
     if probes[1] then script.source = probes end
     function script.on_init()
       dispatch_table()
@@ -206,10 +220,10 @@ function _M.new(probes, kind)
       for _, t in ipairs(ticks) do t.due = now + t.period * 1e6 end
       for _, fn in ipairs(begin) do fn() end
     end
-    function script.on_event(p)
+    function script.on_event(p, len)
       local fn = only
       if by_index then fn = by_index[head(p).probe] end
-      if fn then fn(p) end
+      if fn then fn(p, len) end
     end
     if ticks[1] then
       -- A tick is never early; a millisecond of slack for rounding between the clocks.

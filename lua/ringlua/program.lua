@@ -19,7 +19,8 @@ local concat = table.concat
 local AGGREGATIONS = { count = true, sum = true, min = true, max = true, avg = true,
                        hist = true, lhist = true }
 -- The names a clause of an event has in scope, from the event's header.
-local HEADER_NAMES = { "pid", "tid", "ppid", "uid", "cpu", "comm", "ts", "probe" }
+local HEADER_NAMES = { "pid", "tid", "ppid", "uid", "cpu", "comm", "ts", "probe", "kstack",
+                       "ustack" }
 local IS_HEADER = {}
 for _, name in ipairs(HEADER_NAMES) do IS_HEADER[name] = true end
 -- bpftrace's short probe prefixes, and the kind of probe each full one is.
@@ -189,20 +190,48 @@ local function scan(s, i, stop, each)
   end
 end
 
+-- A named aggregation's call: `@NAME = count(` ends at the call's name at last. Returns
+-- the name and the index of its '@', or nil. earlier: the three tokens before the call
+-- as {first, last} pairs, the nearest last.
+local function call_name(s, earlier)
+  local at, name, eq = earlier[3], earlier[2], earlier[1]
+  if not (at and sub(s, at[1], at[2]) == "@" and sub(s, eq[1], eq[2]) == "=") then return nil end
+  local word = sub(s, name[1], name[2])
+  if not find(word, "^[%a_][%w_]*$") or skip_blank(s, at[2] + 1) ~= name[1] then return nil end
+  return "@" .. word, at[1]
+end
+
+-- A call `str(e.FIELD)` at first..last (the name str), as {first=, last=, field=} with
+-- last at its ')'; or a str call of another form, with no field.
+local function str_call(s, first, last)
+  local _, close, field = find(s, "^%(%s*e%s*%.%s*([%a_][%w_]*)%s*%)", skip_blank(s, last + 1))
+  return { first = first, last = close or last, field = field }
+end
+
 -- A scan's callback that notes, into clause, the aggregation calls (`count(`, not
--- `x.count(`) and the header names and `e` the text uses.
+-- `x.count(`; `@NAME = count(` names one), the `str(` calls, and the header names and
+-- `e` the text uses.
 local function noter(s, clause)
   local before -- the token before this one
+  local earlier = {} -- the tokens before, the nearest first
   return function(kind, first, last)
     local word = kind == "name" and sub(s, first, last)
     if word and before ~= "." and before ~= ":" then
       local after = skip_blank(s, last + 1)
-      if AGGREGATIONS[word] and sub(s, after, after) == "(" then
-        clause.calls[#clause.calls + 1] = { kind = word, first = first, last = last }
+      local called = sub(s, after, after) == "("
+      if AGGREGATIONS[word] and called then
+        local name, at = call_name(s, earlier)
+        clause.calls[#clause.calls + 1] = { kind = word, first = at or first, last = last,
+                                            name = name, word_first = first }
+      elseif word == "str" and called then
+        clause.strs[#clause.strs + 1] = str_call(s, first, last)
+        clause.uses.e = true
       end
       if IS_HEADER[word] or word == "e" then clause.uses[word] = true end
     end
     before = kind == "op" and sub(s, first, last) or kind
+    table.insert(earlier, 1, { first, last })
+    earlier[4] = nil
   end
 end
 
@@ -291,11 +320,11 @@ local function read_probes(ctx, n, i, clause)
 end
 
 -- One clause from i (a probe word): a table {probes=, kinds=, period=, what=, pred=,
--- pred_first=, body_first=, body_last=, calls=, uses=, first=}. Returns it and the
+-- pred_first=, body_first=, body_last=, calls=, strs=, uses=, first=}. Returns it and the
 -- index after it, or nil, an error and whether it is a usage error (an unknown probe).
 local function read_clause(ctx, n, i)
   local s = ctx.text
-  local clause = { probes = {}, kinds = {}, calls = {}, uses = {}, first = i }
+  local clause = { probes = {}, kinds = {}, calls = {}, strs = {}, uses = {}, first = i }
   local err, usage
   i, err, usage = read_probes(ctx, n, i, clause)
   if not i then return nil, err, usage end
@@ -353,16 +382,34 @@ local function traced_probes(clauses)
   return list, kind
 end
 
--- The aggregations' names: "@" when the program has one, else "@KIND" by kind, with a
--- number after the first of a kind ("@count", "@count_2").
-local function name_aggregations(clauses)
-  local all, by_kind = {}, {}
+-- The aggregations' names, and an id for each call site (__aggN): a named one is its
+-- name ("@reads"), and call sites of one name and kind share it; of the unnamed, a
+-- program's only aggregation is "@", else each is "@KIND" by kind, with a number after
+-- the first of a kind ("@count", "@count_2"). Returns the calls, or nil and an error.
+local function name_aggregations(ctx, clauses)
+  local all, by_name, by_kind, ids = {}, {}, {}, 0
   for _, c in ipairs(clauses) do
     for _, call in ipairs(c.calls) do all[#all + 1] = call end
   end
-  for i, call in ipairs(all) do
-    call.id = i
-    if #all == 1 then
+  for _, call in ipairs(all) do
+    local same = call.name and by_name[call.name]
+    if same and same.kind ~= call.kind then
+      local line, col = position(ctx.text, call.first)
+      return nil, format("%s: line %d, column %d: %s is a %s already, not a %s", ctx.name,
+                         line, col, call.name, same.kind, call.kind)
+    end
+    if same then
+      call.id = same.id
+    else
+      ids = ids + 1
+      call.id = ids
+      if call.name then by_name[call.name] = call end
+    end
+  end
+  for _, call in ipairs(all) do
+    if call.name then
+      -- named above
+    elseif ids == 1 then
       call.name = "@"
     else
       by_kind[call.kind] = (by_kind[call.kind] or 0) + 1
@@ -373,15 +420,33 @@ local function name_aggregations(clauses)
   return all
 end
 
--- Text of s from first to last with each aggregation call's name replaced by its
--- call site's function.
-local function rewrite(s, first, last, calls)
-  local parts, at = {}, first
+-- What the text of a clause becomes: each aggregation call's name (with its `@NAME =`)
+-- the call site's function, and, in a program of uprobes, each `str(e.FIELD)` the string
+-- the kernel read (e.str). A list of {first=, last=, text=} in the order of the text.
+local function replacements(clauses, calls, kind)
+  local list = {}
   for _, call in ipairs(calls) do
-    if call.first >= first and call.last <= last then
-      parts[#parts + 1] = sub(s, at, call.first - 1)
-      parts[#parts + 1] = "__agg" .. call.id
-      at = call.last + 1
+    list[#list + 1] = { first = call.first, last = call.last, text = "__agg" .. call.id }
+  end
+  if kind == "uprobe" then
+    for _, c in ipairs(clauses) do
+      for _, call in ipairs(c.strs) do
+        list[#list + 1] = { first = call.first, last = call.last, text = "e.str" }
+      end
+    end
+  end
+  table.sort(list, function(a, b) return a.first < b.first end)
+  return list
+end
+
+-- Text of s from first to last with the replacements made.
+local function rewrite(s, first, last, list)
+  local parts, at = {}, first
+  for _, r in ipairs(list) do
+    if r.first >= first and r.last <= last then
+      parts[#parts + 1] = sub(s, at, r.first - 1)
+      parts[#parts + 1] = r.text
+      at = r.last + 1
     end
   end
   parts[#parts + 1] = sub(s, at, last)
@@ -401,7 +466,7 @@ local function event_locals(c)
   for _, name in ipairs(HEADER_NAMES) do
     if c.uses[name] then
       names[#names + 1] = name
-      values[#values + 1] = "__rt.header." .. name .. "(__p)"
+      values[#values + 1] = "__rt.header." .. name .. "(__p, __len)"
     end
   end
   if not names[1] then return "" end
@@ -410,8 +475,8 @@ end
 
 -- A clause as Lua on its own lines: the function that runs it, registered with the
 -- runtime (BEGIN, END, interval, or its probes).
-local function clause_code(s, c, calls)
-  local body = rewrite(s, c.body_first, c.body_last, calls)
+local function clause_code(s, c, list)
+  local body = rewrite(s, c.body_first, c.body_last, list)
   local kind = c.kinds[1]
   local open
   if kind == "BEGIN" or kind == "END" then
@@ -421,11 +486,12 @@ local function clause_code(s, c, calls)
   else
     local probes = {}
     for i, p in ipairs(c.probes) do probes[i] = format("%q", p) end
-    open = "__rt.on({ " .. concat(probes, ", ") .. " }, nil, function(__p) " .. event_locals(c)
+    open = "__rt.on({ " .. concat(probes, ", ") .. " }, nil, function(__p, __len) " ..
+           event_locals(c)
   end
   local pred = ""
   if c.pred then
-    pred = "if not (" .. rewrite(s, c.pred_first, c.pred_first + #c.pred - 1, calls) ..
+    pred = "if not (" .. rewrite(s, c.pred_first, c.pred_first + #c.pred - 1, list) ..
            ") then return end "
   end
   return open .. pred .. body .. " end)"
@@ -433,20 +499,49 @@ end
 
 -- The first line: the runtime, what -e has in scope, and one function per aggregation
 -- call site.
-local function prelude(probes, kind, calls)
-  local list = {}
+local function prelude(probes, kind, calls, options)
+  local list, made = {}, {}
   for i, p in ipairs(probes) do list[i] = format("%q", p) end
   local parts = {
     "local ffi, ringlua, agg, names = require('ffi'), require('ringlua'), " ..
     "require('ringlua.agg'), require('ringlua.names') ",
-    format("local __rt = require('ringlua.clause').new({ %s }, %q) ", concat(list, ", "),
-           kind or ""),
-    "local printf, exit = __rt.printf, __rt.exit ",
+    format("local __rt = require('ringlua.clause').new({ %s }, %q, { stacks = %s, str = %s }) ",
+           concat(list, ", "), kind or "", options.stacks and format("%q", options.stacks) or "nil",
+           options.str and format("%q", options.str) or "nil"),
+    "local printf, exit, str = __rt.printf, __rt.exit, __rt.str ",
   }
   for _, call in ipairs(calls) do
-    parts[#parts + 1] = format("local __agg%d = __rt.%s(%q) ", call.id, call.kind, call.name)
+    if not made[call.id] then
+      made[call.id] = true
+      parts[#parts + 1] = format("local __agg%d = __rt.%s(%q) ", call.id, call.kind, call.name)
+    end
   end
   return concat(parts)
+end
+
+-- What the program asks of the BPF side: the stacks its clauses use (kstack, ustack), and
+-- the uprobe argument its `str(e.FIELD)` calls read as a string (one per program, as
+-- --str). Returns {stacks=, str=}, or nil and an error.
+local function bpf_options(ctx, clauses, kind)
+  local kernel, user, str, str_at
+  for _, c in ipairs(clauses) do
+    kernel, user = kernel or c.uses.kstack, user or c.uses.ustack
+    for _, call in ipairs(kind == "uprobe" and c.strs or {}) do
+      local line, col = position(ctx.text, call.first)
+      local where = format("%s: line %d, column %d: ", ctx.name, line, col)
+      if not (call.field and (call.field == "ret" or call.field:find("^arg[0-5]$"))) then
+        return nil, where .. "str() of a uprobe reads its argument in the kernel, at the " ..
+                    "probe: str(e.arg0) to str(e.arg5), or str(e.ret)"
+      end
+      if str and str ~= call.field then
+        return nil, where .. "str(e." .. call.field .. "): a program reads one argument " ..
+                    "as a string, and " .. str_at .. " reads e." .. str
+      end
+      str, str_at = call.field, format("line %d", line)
+    end
+  end
+  local stacks = kernel and user and "kernel,user" or kernel and "kernel" or user and "user"
+  return { stacks = stacks or nil, str = str }
 end
 
 -- The clauses of text from i on, or nil, an error and whether it is a usage error.
@@ -465,10 +560,18 @@ end
 -- part of a clause (its predicate or its body) blanked to spaces: lines and columns are
 -- then the program's own. A body compiles as a chunk of statements, as it runs in its
 -- function; a predicate as the expression of a `return`.
-local function blanked(s, first, last, lead)
+local function blanked(s, first, last, lead, calls)
   local before = sub(s, 1, first - 1):gsub("[^\n]", " ")
   if lead then before = before:sub(1, -#lead - 1) .. lead end
-  return before .. sub(s, first, last)
+  local part = sub(s, first, last)
+  -- `@NAME = count(...)` compiles as `count(...)` would.
+  for _, call in ipairs(calls) do
+    if call.word_first > call.first and call.first >= first and call.last <= last then
+      local a, b = call.first - first + 1, call.word_first - first
+      part = sub(part, 1, a - 1) .. (" "):rep(b - a + 1) .. sub(part, b + 1)
+    end
+  end
+  return before .. part
 end
 
 -- The index in text of the token near which Lua reports an error on line, or nil: the
@@ -493,13 +596,17 @@ end
 -- before it, such as "return "), or nil when it compiles. The end of the part is the
 -- clause's '}' for errors "near <eof>".
 local function part_error(ctx, n, c, first, last, lead, close)
-  local text = blanked(ctx.text, first, last, lead)
+  local text = blanked(ctx.text, first, last, lead, c.calls)
   local ok, err = loadstring(text, "=")
   if ok then return nil end
   local line, message = err:match("^:(%d+): (.*)$")
   line = tonumber(line)
   if not line then return format("%s: clause %d (%s): %s", ctx.name, n, c.what, err) end
   local near = message:match("near '(.-)'$")
+  if near == "@" then
+    message = message .. " (a clause names an aggregation as @NAME = count(k...); " ..
+              "bpftrace's @map[k] = v is not Lua)"
+  end
   local at = near and error_place(text, line, near, first)
   if not at and message:find("near '?<eof>'?$") then
     at, message = close, message:gsub("near '?<eof>'?$", "near '" .. sub(ctx.text, close, close) .. "'")
@@ -534,17 +641,22 @@ function _M.translate(text, name, sources)
   if not clauses then return nil, err, usage end
   local probes, kind = traced_probes(clauses)
   if not probes then return nil, name .. ": " .. kind, true end
-  local calls = name_aggregations(clauses)
-  local out, at = { prelude(probes, kind, calls) }, 1
+  err = check_syntax(ctx, clauses)
+  if err then return nil, err end
+  local calls, options
+  calls, err = name_aggregations(ctx, clauses)
+  if not calls then return nil, err end
+  options, err = bpf_options(ctx, clauses, kind)
+  if not options then return nil, err end
+  local list = replacements(clauses, calls, kind)
+  local out, at = { prelude(probes, kind, calls, options) }, 1
   for _, c in ipairs(clauses) do
     out[#out + 1] = lines_of(text, at, c.first - 1)
-    out[#out + 1] = clause_code(text, c, calls)
+    out[#out + 1] = clause_code(text, c, list)
     at = c.body_last + 2
   end
   out[#out + 1] = lines_of(text, at, #text)
   out[#out + 1] = " return __rt.script()"
-  local syntax = check_syntax(ctx, clauses)
-  if syntax then return nil, syntax end
   return concat(out)
 end
 

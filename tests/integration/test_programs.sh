@@ -78,6 +78,79 @@ assert_matches "$TMP/out" '^@lhist\[size\]:$' "lhist"
 assert_matches "$TMP/out" '^\[4K, 8K\) +1000 \|@+\|$' "lhist's 4 KiB bucket"
 pass "predicates, clause lists, every aggregation, exit() in a clause"
 
+# Named aggregations: one name in two clauses is one aggregation; a name used for two
+# kinds, or bpftrace's map syntax, is an error that says how to write it.
+run_ringlua -c "$DD" -e 't:syscalls:sys_enter_read /comm == "dd"/ { @calls = count() }
+t:syscalls:sys_exit_read /comm == "dd"/ { @calls = count() @bytes = sum(e.ret, comm) }'
+assert_eq "$RC" 0 "exit code"
+calls=$(sed -n 's/^@calls: \([0-9]*\)$/\1/p' "$TMP/out")
+assert_between "$calls" 2000 2040 "@calls: the enters and exits of dd's reads"
+bytes=$(sed -n 's/^@bytes\[dd\]: \([0-9]*\)$/\1/p' "$TMP/out")
+assert_between "$bytes" 4096000 4200000 "@bytes[dd]: its 4 MB and the loader's reads"
+assert_eq "$(grep -c '^@' "$TMP/out")" 2 "two aggregations"
+run_ringlua -e 't:syscalls:sys_enter_read { @n = count() } t:syscalls:sys_exit_read { @n = hist(e.ret) }'
+assert_eq "$RC" 1 "exit code of a name of two kinds"
+assert_eq "$(cat "$TMP/err")" "ringlua: -e: line 1, column 71: @n is a count already, not a hist" \
+  "a name of two kinds"
+run_ringlua -e 't:syscalls:sys_enter_read { @[comm] = count() }'
+assert_eq "$RC" 1 "exit code of bpftrace's map syntax"
+assert_contains "$TMP/err" "near '@' (a clause names an aggregation as @NAME = count(k...);" \
+  "bpftrace's map syntax"
+pass "@calls = count() in two clauses: $calls; @bytes = sum(e.ret, comm)"
+
+# Stacks as keys: the kernel's entry path and dd's read(), as bpftrace prints them. dd
+# waits in its read for a second, so that its mappings are read while it lives (those
+# of a process gone before any of its stacks was seen cannot be).
+run_ringlua -c "sh -c 'sleep 1 | /usr/bin/dd of=/dev/null bs=1'" \
+  -e 't:syscalls:sys_enter_read /comm == "dd"/ { count(kstack, ustack, comm) }'
+assert_eq "$RC" 0 "exit code"
+assert_matches "$TMP/out" '^    do_syscall_64\+0x[0-9a-f]+$' "the kernel stack's entry path"
+assert_matches "$TMP/out" '^    (__)?read\+0x[0-9a-f]+$' "the user stack's read()"
+assert_matches "$TMP/out" '^, dd\]: [0-9]+$' "dd's stacks"
+pass "count(kstack, ustack, comm)"
+
+# str(e.arg0) of a uprobe is read at the probe: the same strings as bpftrace's; one
+# argument per program, and only an argument or ret.
+run_ringlua -c '/usr/bin/ls /' -e 'u:libc:getenv /comm == "ls"/ { count(str(e.arg0)) }'
+assert_eq "$RC" 0 "exit code"
+map_lines "$TMP/out" | sort > "$TMP/ours"
+assert_matches "$TMP/ours" '^@\[LC_CTYPE\]: [0-9]+$' "getenv(\"LC_CTYPE\")"
+if command -v bpftrace > /dev/null; then
+  timeout -s KILL 60 bpftrace -e 'u:libc:getenv /comm == "ls"/ { @[str(arg0)] = count(); }' \
+    -c '/usr/bin/ls /' > "$TMP/bt.out" 2> /dev/null || fail "bpftrace failed"
+  assert_eq "$(cat "$TMP/ours")" "$(map_lines "$TMP/bt.out" | sort)" "the same as bpftrace's"
+fi
+run_ringlua -e 'u:libc:getenv { count(str(e.arg0)) } ur:libc:getenv { count(str(e.ret)) }'
+assert_eq "$RC" 1 "exit code of two strings"
+assert_eq "$(cat "$TMP/err")" "ringlua: -e: line 1, column 61: str(e.ret): a program reads one argument as a string, and line 1 reads e.arg0" \
+  "two strings"
+run_ringlua -e 'u:libc:getenv { count(str(e.arg0 .. "")) }'
+assert_eq "$RC" 1 "exit code of str() of an expression"
+assert_contains "$TMP/err" "str(e.arg0) to str(e.arg5), or str(e.ret)" "str() of an expression"
+pass "u:libc:getenv { count(str(e.arg0)) }: $(wc -l < "$TMP/ours") names, as bpftrace"
+
+# The rest of bpftrace's one-liners the docs give: the lines bash's readline returned,
+# read at the uretprobe (a shell on a terminal of its own); block I/O sizes by rwbs
+# (dd's 50 direct 64 KiB writes); profile samples by both stacks and comm.
+run_ringlua -c "sh -c '(sleep 1; echo echo hello; sleep 0.3; echo exit) |
+    script -qfc \"bash --norc --noprofile -i\" /dev/null > /dev/null'" \
+  -e 'ur:bash:readline { print(str(e.ret)) }'
+assert_eq "$RC" 0 "exit code"
+assert_eq "$(cat "$TMP/out")" "$(printf 'echo hello\nexit')" "the lines readline returned"
+pass "ur:bash:readline { print(str(e.ret)) }"
+direct=$(mktemp /var/tmp/ringlua_direct.XXXXXX)
+run_ringlua -c "/usr/bin/dd if=/dev/zero of=$direct bs=64k count=50 oflag=direct" \
+  -e 't:block:block_rq_issue { hist(e.bytes, e.rwbs) }'
+rm -f "$direct"
+assert_eq "$RC" 0 "exit code"
+assert_eq "$(grep -A1 '^@\[WS\]:$' "$TMP/out" | tail -1 | tr -s ' ')" "[64K, 128K) 50 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|" \
+  "dd's writes"
+pass "t:block:block_rq_issue { hist(e.bytes, e.rwbs) }"
+run_ringlua --duration 0.5 -c "sh -c 'while :; do :; done'" -e 'p:hz:99 { count(kstack, ustack, comm) }'
+assert_eq "$RC" 0 "exit code"
+assert_matches "$TMP/out" '^, sh\]: [0-9]+$' "samples of sh by its stacks"
+pass "p:hz:99 { count(kstack, ustack, comm) }"
+
 # A program in a script file, with -o; and text that is no program stays a Lua script.
 printf 't:syscalls:sys_enter_read\n/comm == "dd"/\n{\n  count()\n}\n' > "$TMP/reads.lua"
 run_ringlua -o "$TMP/o.txt" -c "$DD" "$TMP/reads.lua"

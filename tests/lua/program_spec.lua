@@ -10,7 +10,8 @@ describe("program", function()
   local function fake_runtime()
     calls = { on = {}, aggs = {}, printed = {} }
     local rt = { header = {} }
-    for _, name in ipairs({ "pid", "tid", "ppid", "uid", "cpu", "comm", "ts", "probe" }) do
+    for _, name in ipairs({ "pid", "tid", "ppid", "uid", "cpu", "comm", "ts", "probe", "kstack",
+                            "ustack" }) do
       rt.header[name] = function(p) return p[name] end
     end
     function rt.event(p) return p end
@@ -24,10 +25,11 @@ describe("program", function()
     end
     function rt.printf(fmt, ...) calls.printed[#calls.printed + 1] = fmt:format(...) end
     function rt.exit() calls.exited = true end
+    function rt.str(v) return "str:" .. tostring(v) end
     function rt.script() return { fake = true } end
     return {
-      new = function(probes, kind)
-        calls.probes, calls.kind = probes, kind
+      new = function(probes, kind, bpf)
+        calls.probes, calls.kind, calls.bpf = probes, kind, bpf
         return rt
       end,
     }
@@ -197,6 +199,38 @@ describe("program", function()
       assert.are.same({ { "a", "b" } }, calls.aggs[1].args)
     end)
 
+    it("give a named aggregation its name, one for every call site of that name", function()
+      run("t:a:b { @reads = count(comm) } t:a:c { @reads = count(comm) @n=sum(e.ret) count() }")
+      assert.are.same({ "@reads", "@n", "@count" },
+                      { calls.aggs[1].name, calls.aggs[2].name, calls.aggs[3].name })
+      assert.are.equal(3, #calls.aggs)
+      calls.on[1].fn({ comm = "a" })
+      calls.on[2].fn({ comm = "b", ret = 3 })
+      assert.are.same({ { "a" }, { "b" } }, calls.aggs[1].args)
+    end)
+
+    it("ask the BPF side for the stacks the clauses use", function()
+      run("t:a:b { count(kstack) } t:a:c { count(ustack, comm) }")
+      assert.are.equal("kernel,user", calls.bpf.stacks)
+      calls.on[1].fn({ kstack = "k" })
+      assert.are.same({ { "k" } }, calls.aggs[1].args)
+      run("t:a:b { count(ustack) }")
+      assert.are.equal("user", calls.bpf.stacks)
+      run("t:a:b { count(comm) }")
+      assert.is_nil(calls.bpf.stacks)
+    end)
+
+    it("read a uprobe's str(e.argN) in the kernel, and leave str() to the runtime elsewhere", function()
+      run("u:/bin/x:f { printf('%s', str( e.arg2 )) } ur:/bin/x:f { printf('%s', str(e.arg2)) }")
+      assert.are.equal("arg2", calls.bpf.str)
+      calls.on[1].fn({ str = "from the kernel", arg2 = 7 })
+      assert.are.same({ "from the kernel" }, calls.printed)
+      run("t:a:b { printf('%s', str(e.x)) }")
+      assert.is_nil(calls.bpf.str)
+      calls.on[#calls.on].fn({ x = 1 })
+      assert.are.same({ "from the kernel", "str:1" }, calls.printed)
+    end)
+
     it("give a clause of an event its header names and e, which a script's own locals shadow", function()
       run([[t:a:b { printf("%d %d %s %s %d", pid, tid, comm, probe, e.x) local pid = 9 printf("%d", pid) }]])
       calls.on[1].fn({ pid = 1, tid = 2, comm = "c", probe = "t", x = 5 })
@@ -226,6 +260,25 @@ describe("program", function()
   end)
 
   describe("errors", function()
+    it("say how to name an aggregation where bpftrace's map syntax is", function()
+      assert.is_truthy(error_of("t:a:b { @[comm] = count() }"):find(
+        "line 1, column 9: unexpected symbol near '@' (a clause names an aggregation as " ..
+        "@NAME = count(k...)", 1, true))
+    end)
+
+    it("refuse one name for two kinds of aggregation", function()
+      assert.are.equal("-e: line 1, column 32: @n is a count already, not a sum",
+                       error_of("t:a:b { @n = count() } t:a:c { @n = sum(1) }"))
+    end)
+
+    it("refuse a uprobe's str() of two arguments, or of anything but one", function()
+      assert.are.equal("-e: line 1, column 46: str(e.arg1): a program reads one argument " ..
+                       "as a string, and line 1 reads e.arg0",
+                       error_of("u:/b:f { count(str(e.arg0)) } u:/b:g { count(str(e.arg1)) }"))
+      assert.is_truthy(error_of("u:/b:f { count(str(e.arg6)) }"):find("str(e.arg0) to str(e.arg5)", 1, true))
+      assert.is_truthy(error_of("u:/b:f { count(str(x)) }"):find("str(e.arg0) to str(e.arg5)", 1, true))
+    end)
+
     it("name the clause, line and column of the token Lua stops at in a body", function()
       assert.are.equal("-e: clause 1 (t:a:b), line 1, column 13: unexpected symbol near '='",
                        (error_of("t:a:b { x = = 1 }")))
