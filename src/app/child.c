@@ -30,7 +30,9 @@ static void run_when_released(int go_fd, const char *const *argv)
 
 int rl_child_spawn(struct rl_child *c, const char *command)
 {
-	wordexp_t words;
+	/* Zeroed: wordexp leaves it as it was on most errors, and wordfree frees its
+	 * words, none then. */
+	wordexp_t words = { 0 };
 	int fds[2], err = 0;
 
 	c->pid = 0;
