@@ -10,7 +10,11 @@
 # counting in C; ringlua delivering every event to Lua (bench/observer_count.lua), by
 # pointer, by pointer without timestamps (ringlua_nots: --no-timestamps) and decoded into
 # a table (ringlua_decode); ringlua counting in the kernel (ringlua_kernel,
-# bench/observer_kernel_count.lua); and ringlua_base, ringlua of another build
+# bench/observer_kernel_count.lua); the one-liner `t:raw_syscalls:sys_enter { count(comm) }`
+# beside bpftrace's `@[comm] = count()` (bt_comm): as ringlua runs it, in the kernel
+# (ringlua_program), kept in Lua by a predicate that is always true
+# (ringlua_program_lua), and the Lua script one would write for it by hand
+# (ringlua_comm_script, bench/observer_comm.lua); and ringlua_base, ringlua of another build
 # ($BASE_BUILD, e.g. main's), pointer path, for a before/after in one run. R interleaved
 # rounds; medians of the traced program's
 # wall and CPU (user + sys) time, as ratios to the untraced run and as time added;
@@ -78,14 +82,24 @@ start_tracer() {
   local t=$1 w=$2 TIMEFORMAT="%U %S"
   rm -f "$work/out" "$work/err"
   case $t in
-    bt_count|bt_printf)
+    bt_count|bt_printf|bt_comm)
       local action='@ = count();'
       [ "$t" = bt_printf ] && action='printf("%d %d\n", pid, args->id);'
+      [ "$t" = bt_comm ] && action='@[comm] = count();'
       { time bpftrace -o "$work/out" \
           -e "tracepoint:raw_syscalls:sys_enter /${BT_FILTER[$w]}/ { $action }" \
           > /dev/null 2> "$work/err"; } 2> "$work/tcpu" &
       TPID=$!
       attached "$work/out" Attaching ;;
+    ringlua_program|ringlua_program_lua|ringlua_comm_script)
+      local program='t:raw_syscalls:sys_enter { count(comm) }'
+      [ "$t" = ringlua_program_lua ] && program='t:raw_syscalls:sys_enter /true/ { count(comm) }'
+      local script=(-e "BEGIN { io.stderr:write('READY\n') } $program")
+      [ "$t" = ringlua_comm_script ] && script=("$root/bench/observer_comm.lua")
+      { time "$build/src/ringlua" ${RL_FILTER[$w]} "${script[@]}" > "$work/out" \
+          2> "$work/err"; } 2> "$work/tcpu" &
+      TPID=$!
+      attached "$work/err" READY ;;
     libbpf)
       { time eval "$build/bench/libbpf_consumer --syscalls ${C_FILTER[$w]}" > "$work/out" \
           2> "$work/err"; } 2> "$work/tcpu" &
@@ -118,6 +132,9 @@ stop_tracer() {
   local events lost
   case $1 in
     bt_count) events=$(sed -n 's/^@: \([0-9]*\)/\1/p' "$work/out"); lost=0 ;;
+    bt_comm|ringlua_program*|ringlua_comm_script)
+      events=$(awk -F': ' '/^@\[/ { n += $2 } END { print n + 0 }' "$work/out")
+      lost=$(sed -n 's/.* \([0-9]*\) dropped.*/\1/p' "$work/err" | head -1) ;;
     bt_printf)
       events=$(grep -cE '^[0-9]+ [0-9]+$' "$work/out" || true)
       lost=$(sed -n 's/.*Lost \([0-9]*\) events.*/\1/p' "$work/err" "$work/out" |

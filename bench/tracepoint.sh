@@ -3,12 +3,16 @@
 # installed if missing), in one run.
 #   1. Start-up: from launch to the first event of tracepoint:syscalls:sys_enter_read
 #      (a dd reading all the while), each tool exiting at that event; ringlua also says
-#      when the event reached the script, on the same clock as the launch.
+#      when the event reached the script, on the same clock as the launch; and the
+#      one-liner `t:syscalls:sys_enter_read /comm == "tpbench_dd"/ { exit() }` beside
+#      bpftrace's own.
 #   2. CPU per event: a histogram of read(2)'s count for a dd of N one-byte reads; the
 #      tool's own CPU (user + sys, from `time`, start-up included) and how much more CPU
 #      dd took than untraced (the BPF program runs in dd's context), per event; each run
 #      each tool in turn, measured the same way, its untraced dd (median of 3) just
-#      before it; medians of R runs.
+#      before it; medians of R runs. ringlua twice: a script that keeps the histogram in
+#      Lua, and the one-liner `t:syscalls:sys_enter_read { hist(e.count) }`, which
+#      counts in the kernel (ringlua_program).
 #      Each tool counts as ready once its probe is attached: ringlua's on_init, bpftrace's
 #      BEGIN (which it runs after attaching; -B line, or its output waits in a buffer).
 # The dd is a copy named tpbench_dd, so that other dd processes on the machine are not
@@ -51,12 +55,17 @@ for r in $(seq "$runs"); do
   bpftrace -e 'tracepoint:syscalls:sys_enter_read /comm == "tpbench_dd"/ { exit(); }' > /dev/null 2>&1
   t1=$(now_ns)
   echo "$(( (t1 - t0) / 1000000 ))" >> "$work/bt_start"
+  t0=$(now_ns)
+  "$ringlua" -e 't:syscalls:sys_enter_read /comm == "tpbench_dd"/ { exit() }' > /dev/null 2>&1
+  t1=$(now_ns)
+  echo "$(( (t1 - t0) / 1000000 ))" >> "$work/rl_program_start"
 done
 kill "$reader"
 wait "$reader" 2> /dev/null || true
 echo "start-up, median of $runs: ringlua first event $(cut -d' ' -f1 "$work/rl_start" | median) ms," \
      "run to the first event and out $(cut -d' ' -f2 "$work/rl_start" | median) ms;" \
-     "bpftrace run to the first event and out $(median < "$work/bt_start") ms"
+     "bpftrace run to the first event and out $(median < "$work/bt_start") ms;" \
+     "the one-liner: ringlua $(median < "$work/rl_program_start") ms, bpftrace $(median < "$work/bt_start") ms"
 
 # --- 2. CPU per event of the same histogram.
 RL_HIST='local h = agg.hist("count")
@@ -80,6 +89,10 @@ traced() {
   rm -f "$work/out"
   if [ "$1" = bpftrace ]; then
     { time bpftrace -B line -e "BEGIN { printf(\"READY\\n\"); } $BT_HIST" \
+        > "$work/out" 2> "$work/err"; } 2> "$work/time" &
+  elif [ "$1" = ringlua_program ]; then
+    { time "$ringlua" --comm tpbench_dd \
+        -e "BEGIN { print('READY') io.stdout:flush() } t:syscalls:sys_enter_read { hist(e.count) }" \
         > "$work/out" 2> "$work/err"; } 2> "$work/time" &
   else
     { time "$ringlua" -s tracepoint:syscalls:sys_enter_read --comm tpbench_dd \
@@ -105,7 +118,7 @@ per_event() { echo "$1 / $n" | bc -l; }
 untraced_ms() { for _ in 1 2 3; do dd_ms; done | median; }
 
 for r in $(seq "$runs"); do
-  for tool in bpftrace ringlua; do
+  for tool in bpftrace ringlua ringlua_program; do
     base=$(untraced_ms)
     read -r cpu ms events < <(traced "$tool")
     cpu_ns=$(per_event "$cpu * 1000000000")
@@ -115,7 +128,7 @@ for r in $(seq "$runs"); do
     echo "$tool $cpu_ns $slowed_ns $cpu" >> "$work/all"
   done
 done
-for tool in bpftrace ringlua; do
+for tool in bpftrace ringlua ringlua_program; do
   printf 'median of %d, %-8s tool CPU %.2f s, %.0f ns/event; dd CPU +%.0f ns/event\n' "$runs" "$tool" \
     "$(awk -v t=$tool '$1 == t { print $4 }' "$work/all" | median)" \
     "$(awk -v t=$tool '$1 == t { print $2 }' "$work/all" | median)" \

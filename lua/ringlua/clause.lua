@@ -122,6 +122,8 @@ function _M.new(probes, kind, bpf)
   local begin, finish, ticks, by_probe = {}, {}, {}, {}
   -- By the index a record's header gives (tracepoints, uprobes), else the one probe's.
   local by_index, only
+  -- Whether a clause takes records, and whether one counts in the kernel.
+  local takes_records, counts_in_kernel = false, false
   local head = ringlua.cast -- the record's header: its event, or tracepoints' tp_header
   local probe_names = {}
 
@@ -130,6 +132,7 @@ function _M.new(probes, kind, bpf)
     elseif what == "END" then finish[#finish + 1] = fn
     elseif what == "interval" then ticks[#ticks + 1] = { period = period, fn = fn }
     else
+      takes_records = true
       for _, probe in ipairs(what) do
         by_probe[probe] = by_probe[probe] or {}
         local list = by_probe[probe]
@@ -149,7 +152,7 @@ function _M.new(probes, kind, bpf)
         local list = {}
         for _, probe in ipairs(probes) do
           if ring:find(ringlua._glob_pattern(probe)) then
-            for _, fn in ipairs(by_probe[probe]) do list[#list + 1] = fn end
+            for _, fn in ipairs(by_probe[probe] or {}) do list[#list + 1] = fn end
           end
         end
         if list[1] then by_index[i - 1] = run_all(list) end
@@ -161,7 +164,7 @@ function _M.new(probes, kind, bpf)
         by_index[i - 1] = run_all(by_probe[probe])
         probe_names[i - 1] = probe
       end
-    elseif probes[1] then
+    elseif by_probe[probes[1]] then
       only = run_all(by_probe[probes[1]])
     end
   end
@@ -199,6 +202,15 @@ function _M.new(probes, kind, bpf)
 
   for kind_name, make in pairs(MAKERS) do rt[kind_name] = make end
 
+  -- A call site that counts in the kernel (ringlua.program chose it): its aggregation,
+  -- kept by the BPF program from the records' fields.
+  function rt.kernel(kind, name, key, value, probe, lo, hi, step)
+    counts_in_kernel = true
+    local opts = { kernel = true, key = key, value = value, probe = probe }
+    if kind == "lhist" then return agg.lhist(name, lo, hi, step, opts) end
+    return agg[kind](name, opts)
+  end
+
   function rt.printf(fmt, ...) io_write(format(fmt, ...)) end
   -- A value as a string; a uprobe's str(e.argN) is read by the kernel instead.
   function rt.str(v) return tostring(lua_value(v)) end
@@ -220,10 +232,13 @@ function _M.new(probes, kind, bpf)
       for _, t in ipairs(ticks) do t.due = now + t.period * 1e6 end
       for _, fn in ipairs(begin) do fn() end
     end
-    function script.on_event(p, len)
-      local fn = only
-      if by_index then fn = by_index[head(p).probe] end
-      if fn then fn(p, len) end
+    -- Without it, when the kernel counts, records stay out of the ring.
+    if takes_records or not counts_in_kernel then
+      function script.on_event(p, len)
+        local fn = only
+        if by_index then fn = by_index[head(p).probe] end
+        if fn then fn(p, len) end
+      end
     end
     if ticks[1] then
       -- A tick is never early; a millisecond of slack for rounding between the clocks.

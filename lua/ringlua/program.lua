@@ -12,7 +12,7 @@
 local _M = {}
 
 local find, sub, byte, format = string.find, string.sub, string.byte, string.format
-local select, tonumber, ipairs = select, tonumber, ipairs
+local select, tonumber, ipairs, pairs, type = select, tonumber, ipairs, pairs, type
 local concat = table.concat
 
 -- The aggregation functions of a clause, bpftrace's: each call site is one aggregation.
@@ -420,6 +420,110 @@ local function name_aggregations(ctx, clauses)
   return all
 end
 
+----------------------------------------------------------------------------------------
+-- Counting in the kernel: a clause of tracepoints that only aggregates, by the header's
+-- fields, with no predicate, becomes a kernel aggregation (agg's kernel = true) and no
+-- handler; a program of such clauses alone has no records sent to the ring at all.
+
+-- The header's fields a kernel aggregation may key by (struct tp_header's; every
+-- tracepoint's record starts with it, so any probe has them).
+local KERNEL_KEYS = { comm = true, pid = true, tid = true, ppid = true, uid = true, cpu = true }
+local KERNEL_AGGREGATIONS = 8 -- kernel aggregations a script may have (agg_kernel)
+local KERNEL_NAME_MAX = 31 -- the bytes of a name the program keeps, but its NUL
+
+-- The arguments of the call whose '(' is at i, if each is a header name, `e.FIELD` or a
+-- number: a list of {header=} / {field=} / {number=}, and the index after the ')'.
+local function simple_args(s, i)
+  local args = {}
+  i = skip_blank(s, i + 1)
+  if sub(s, i, i) == ")" then return args, i + 1 end
+  while true do
+    local kind, first, last = next_token(s, i)
+    local word, arg = kind == "name" and sub(s, first, last), nil
+    if word == "e" and sub(s, skip_blank(s, last + 1), skip_blank(s, last + 1)) == "." then
+      local field_kind, field_first, field_last = next_token(s, skip_blank(s, skip_blank(s, last + 1) + 1))
+      if field_kind ~= "name" then return nil end
+      arg, last = { field = sub(s, field_first, field_last) }, field_last
+    elseif word and KERNEL_KEYS[word] then
+      arg = { header = word }
+    elseif kind == "number" and tonumber(sub(s, first, last)) then
+      arg = { number = tonumber(sub(s, first, last)) }
+    else
+      return nil
+    end
+    args[#args + 1] = arg
+    i = skip_blank(s, last + 1)
+    local c = sub(s, i, i)
+    if c == ")" then return args, i + 1 end
+    if c ~= "," then return nil end
+    i = skip_blank(s, i + 1)
+  end
+end
+
+-- The kernel aggregation one call's arguments make, {key=, value=, lo=, hi=, step=}, or
+-- nil. value_field: whether a field of the record may be the value (one probe's record).
+local function kernel_spec(kind, args, value_field)
+  local spec, first_key = { key = {} }, 1
+  if kind ~= "count" then
+    local v = args[1]
+    if not v or v.number or (v.field and not value_field) then return nil end
+    spec.value, first_key = v.header or v.field, 2
+  end
+  if kind == "lhist" then
+    local lo, hi, step = args[2], args[3], args[4]
+    if not (lo and hi and step and lo.number and hi.number and step.number) then return nil end
+    spec.lo, spec.hi, spec.step, first_key = lo.number, hi.number, step.number, 5
+  end
+  for i = first_key, #args do
+    if not args[i].header then return nil end
+    spec.key[#spec.key + 1] = args[i].header
+  end
+  if #spec.key > 4 then return nil end
+  return spec
+end
+
+-- Whether clause c can count in the kernel: sets each call's .kernel (its spec and
+-- probe) and c.kernel. all_probes: the program's probes, as a set; sites: call sites
+-- by name.
+local function plan_clause(s, c, all_probes, sites)
+  if c.kinds[1] ~= "tracepoint" or c.pred or not c.calls[1] then return end
+  local mine, covers_all = {}, true
+  for _, probe in ipairs(c.probes) do mine[probe] = true end
+  for probe in pairs(all_probes) do covers_all = covers_all and mine[probe] == true end
+  local one_probe = #c.probes == 1 and not find(c.probes[1], "[%*%?]") and c.probes[1]
+  if not covers_all and not one_probe then return end
+  local at, specs = skip_blank(s, c.body_first), {}
+  for i, call in ipairs(c.calls) do
+    if call.first ~= at or sites[call.name] > 1 or #call.name > KERNEL_NAME_MAX then return end
+    local open = skip_blank(s, call.last + 1)
+    local args, after = simple_args(s, open)
+    local spec = args and kernel_spec(call.kind, args, one_probe ~= false)
+    if not spec then return end
+    spec.probe = not covers_all and one_probe or nil
+    specs[i] = spec
+    at = skip_blank(s, after)
+    if sub(s, at, at) == ";" then at = skip_blank(s, at + 1) end
+  end
+  if at <= c.body_last then return end
+  for i, call in ipairs(c.calls) do call.kernel = specs[i] end
+  c.kernel = true
+end
+
+-- Marks the clauses (and their calls) that count in the kernel, as many as the program
+-- may have.
+local function plan_kernel(s, clauses, calls, kind, probes)
+  if kind ~= "tracepoint" then return end
+  local all_probes, sites, room = {}, {}, KERNEL_AGGREGATIONS
+  for _, probe in ipairs(probes) do all_probes[probe] = true end
+  for _, call in ipairs(calls) do sites[call.name] = (sites[call.name] or 0) + 1 end
+  for _, c in ipairs(clauses) do
+    if #c.calls <= room then
+      plan_clause(s, c, all_probes, sites)
+      if c.kernel then room = room - #c.calls end
+    end
+  end
+end
+
 -- What the text of a clause becomes: each aggregation call's name (with its `@NAME =`)
 -- the call site's function, and, in a program of uprobes, each `str(e.FIELD)` the string
 -- the kernel read (e.str). A list of {first=, last=, text=} in the order of the text.
@@ -476,6 +580,7 @@ end
 -- A clause as Lua on its own lines: the function that runs it, registered with the
 -- runtime (BEGIN, END, interval, or its probes).
 local function clause_code(s, c, list)
+  if c.kernel then return lines_of(s, c.first, c.body_last + 1) end
   local body = rewrite(s, c.body_first, c.body_last, list)
   local kind = c.kinds[1]
   local open
@@ -497,8 +602,15 @@ local function clause_code(s, c, list)
   return open .. pred .. body .. " end)"
 end
 
+-- A value as Lua source.
+local function literal(v)
+  if v == nil then return "nil" end
+  if type(v) == "number" then return format("%.17g", v) end
+  return format("%q", v)
+end
+
 -- The first line: the runtime, what -e has in scope, and one function per aggregation
--- call site.
+-- call site (the kernel aggregation of one that counts in the kernel).
 local function prelude(probes, kind, calls, options)
   local list, made = {}, {}
   for i, p in ipairs(probes) do list[i] = format("%q", p) end
@@ -511,7 +623,15 @@ local function prelude(probes, kind, calls, options)
     "local printf, exit, str = __rt.printf, __rt.exit, __rt.str ",
   }
   for _, call in ipairs(calls) do
-    if not made[call.id] then
+    local k = call.kernel
+    if k then
+      local keys = {}
+      for i, key in ipairs(k.key) do keys[i] = format("%q", key) end
+      parts[#parts + 1] = format("local __agg%d = __rt.kernel(%q, %q, { %s }, %s, %s, %s, %s, %s) ",
+                                 call.id, call.kind, call.name, concat(keys, ", "),
+                                 literal(k.value), literal(k.probe), literal(k.lo),
+                                 literal(k.hi), literal(k.step))
+    elseif not made[call.id] then
       made[call.id] = true
       parts[#parts + 1] = format("local __agg%d = __rt.%s(%q) ", call.id, call.kind, call.name)
     end
@@ -648,6 +768,7 @@ function _M.translate(text, name, sources)
   if not calls then return nil, err end
   options, err = bpf_options(ctx, clauses, kind)
   if not options then return nil, err end
+  plan_kernel(text, clauses, calls, kind, probes)
   local list = replacements(clauses, calls, kind)
   local out, at = { prelude(probes, kind, calls, options) }, 1
   for _, c in ipairs(clauses) do

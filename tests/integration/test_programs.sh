@@ -78,6 +78,22 @@ assert_matches "$TMP/out" '^@lhist\[size\]:$' "lhist"
 assert_matches "$TMP/out" '^\[4K, 8K\) +1000 \|@+\|$' "lhist's 4 KiB bucket"
 pass "predicates, clause lists, every aggregation, exit() in a clause"
 
+# Clauses that only aggregate by the header's fields count in the kernel: no record goes
+# to the ring, and the output is that of the same clauses counted in Lua (a predicate
+# that is always true keeps them there).
+kernel_program='t:syscalls:sys_enter_read { count(comm) }
+t:syscalls:sys_exit_read { @sizes = hist(e.ret, comm) @b = sum(e.ret) lhist(e.ret, 0, 8192, 4096) }'
+run_ringlua -c "$DD" -e "$kernel_program"
+assert_eq "$RC" 0 "exit code in the kernel"
+assert_matches "$TMP/err" '^ringlua: 0 events, 0 errors' "no record in the ring"
+cp "$TMP/out" "$TMP/kernel.out"
+run_ringlua -c "$DD" -e "$(echo "$kernel_program" | sed 's|_read {|_read /true/ {|')"
+assert_eq "$RC" 0 "exit code in Lua"
+assert_matches "$TMP/err" '^ringlua: [1-9][0-9]* events, 0 errors' "records in Lua"
+cmp "$TMP/kernel.out" "$TMP/out" || { diff "$TMP/kernel.out" "$TMP/out" >&2; fail "the kernel's output and Lua's differ"; }
+assert_contains "$TMP/out" "@b: " "sum"
+pass "clauses that only aggregate count in the kernel, with Lua's output"
+
 # Named aggregations: one name in two clauses is one aggregation; a name used for two
 # kinds, or bpftrace's map syntax, is an error that says how to write it.
 run_ringlua -c "$DD" -e 't:syscalls:sys_enter_read /comm == "dd"/ { @calls = count() }

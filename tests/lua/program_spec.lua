@@ -8,7 +8,7 @@ describe("program", function()
 
   -- A clause runtime that records what the generated script registers and does.
   local function fake_runtime()
-    calls = { on = {}, aggs = {}, printed = {} }
+    calls = { on = {}, aggs = {}, printed = {}, kernel = {} }
     local rt = { header = {} }
     for _, name in ipairs({ "pid", "tid", "ppid", "uid", "cpu", "comm", "ts", "probe", "kstack",
                             "ustack" }) do
@@ -26,6 +26,10 @@ describe("program", function()
     function rt.printf(fmt, ...) calls.printed[#calls.printed + 1] = fmt:format(...) end
     function rt.exit() calls.exited = true end
     function rt.str(v) return "str:" .. tostring(v) end
+    function rt.kernel(kind, name, key, value, probe, lo, hi, step)
+      calls.kernel[#calls.kernel + 1] = { kind = kind, name = name, key = key, value = value,
+                                          probe = probe, lo = lo, hi = hi, step = step }
+    end
     function rt.script() return { fake = true } end
     return {
       new = function(probes, kind, bpf)
@@ -207,6 +211,33 @@ describe("program", function()
       calls.on[1].fn({ comm = "a" })
       calls.on[2].fn({ comm = "b", ret = 3 })
       assert.are.same({ { "a" }, { "b" } }, calls.aggs[1].args)
+    end)
+
+    it("count in the kernel a clause of tracepoints that only aggregates by the header", function()
+      run("t:a:b { count(comm) } t:a:c { @n = hist(e.ret, comm, pid); lhist(e.ret, 0, 10, 2) }")
+      assert.are.same({
+        { kind = "count", name = "@count", key = { "comm" }, probe = "tracepoint:a:b" },
+        { kind = "hist", name = "@n", key = { "comm", "pid" }, value = "ret", probe = "tracepoint:a:c" },
+        { kind = "lhist", name = "@lhist", key = {}, value = "ret", probe = "tracepoint:a:c",
+          lo = 0, hi = 10, step = 2 },
+      }, calls.kernel)
+      assert.are.equal(0, #calls.on)
+      assert.are.equal(0, #calls.aggs)
+    end)
+
+    it("count in Lua what the kernel cannot: predicates, fields as keys, other statements", function()
+      run("t:a:b /pid == 1/ { count(comm) } t:a:b { count(e.x) } t:a:b { count() print(1) }" ..
+          " t:a:b { @s = count() } t:a:c { @s = count() } t:a:* { sum(e.ret) }")
+      assert.are.equal(0, #calls.kernel)
+      run("u:/b:f { count(comm) } ur:/b:f { count(pid) }")
+      assert.are.equal(0, #calls.kernel)
+    end)
+
+    it("keep a field as the value to a clause of one probe", function()
+      run("t:a:b,t:a:c { sum(e.ret) } t:a:b { sum(pid) }")
+      assert.are.same({ { kind = "sum", name = "@sum_2", key = {}, value = "pid", probe = "tracepoint:a:b" } },
+                      calls.kernel)
+      assert.are.equal(1, #calls.on)
     end)
 
     it("ask the BPF side for the stacks the clauses use", function()
