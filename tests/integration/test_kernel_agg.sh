@@ -175,7 +175,7 @@ assert_eq "$RC" 0 "exit code after the reloads"
 last=$(awk '/^TICK/ { block = "" } { block = block $0 "\n" } END { printf "%s", block }' "$TMP/bg.out")
 echo "$last" > "$TMP/last"
 total=$(sed -n 's/^@same\[kaggdd\]: //p' "$TMP/last")
-assert_between "$total" $((first + 4000)) $((first + 4400)) "@same kept its entries across the reloads"
+assert_between "$total" $((first + 4000)) $((first + 4400)) "@same kept its entries across the reloads (from $first; its values at each tick: $(grep "^@same" "$TMP/bg.out" | sed "s/.*: //" | uniq | tr "\n" " "))"
 assert_eq "$(grep -c '^@changed' "$TMP/last")" 2 "@changed has only the pids of the runs after the reload"
 assert_contains "$TMP/last" "@changed[$second_pid]: " "@changed kept its entries across the failed reload"
 assert_contains "$TMP/bg.err" "ringlua: 0 events" "no record in the ring after the reloads"
