@@ -70,6 +70,7 @@ enum {
 	OPT_NO_TIMESTAMPS,
 	OPT_ORDERED,
 	OPT_DURATION,
+	OPT_LUA_TYPES,
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +117,7 @@ static const struct option long_opts[] = {
 	{ "no-timestamps", no_argument, NULL, OPT_NO_TIMESTAMPS },
 	{ "output-file", required_argument, NULL, 'o' },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "lua-types", no_argument, NULL, OPT_LUA_TYPES },
 	{ 0 },
 };
 
@@ -139,6 +141,9 @@ void rl_cli_usage(FILE *out)
 		"                      file may be a program too)\n"
 		"  -c, --command CMD   start CMD, trace only it, stop when it ends\n"
 		"      --json          no script: print every event as one JSON object a line\n"
+		"      --lua-types     no script: print LuaCATS annotations (for lua-language-\n"
+		"                      server) of ringlua's modules and of the events of -s\n"
+		"                      NAME or --bpf FILE (default: %s)\n"
 		"      --record FILE   also write every event handled to FILE, to replay later\n"
 		"      --replay FILE   run the script on the events recorded in FILE: no root,\n"
 		"                      no BPF (--realtime: at the pace they were recorded)\n"
@@ -224,7 +229,7 @@ void rl_cli_usage(FILE *out)
 		"  -v, --verbose       print libbpf's loading details and tracebacks of load errors\n"
 		"  -h, --help          print this help\n"
 		"      --version       print the version\n\nSources:\n",
-		RL_DEFAULT_SOURCE, RL_MAX_HZ, RL_COMM_MAX, RL_PERF_DEFAULT_PAGES,
+		RL_DEFAULT_SOURCE, RL_DEFAULT_SOURCE, RL_MAX_HZ, RL_COMM_MAX, RL_PERF_DEFAULT_PAGES,
 		DEFAULT_INTERVAL_MS, DEFAULT_LATENCY_US / 1000.0, RL_METRICS_MAX_ALLOW,
 		DEFAULT_MAX_SERIES,
 		DEFAULT_HANDLER_TIMEOUT_MS, DEFAULT_MEMORY_LIMIT_MB);
@@ -384,6 +389,7 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_NO_RELOAD: o->no_reload = true; return 0;
 	case OPT_STATS: o->stats = true; return 0;
 	case OPT_JSON: o->json = true; return 0;
+	case OPT_LUA_TYPES: o->lua_types = true; return 0;
 	case OPT_RECORD: o->record = arg; return 0;
 	case OPT_CGROUP:
 		o->cgroup_dir = arg;
@@ -568,6 +574,11 @@ static int check_combinations(const struct rl_options *o)
 	}
 	if (o->json && (o->script || o->code)) {
 		fprintf(stderr, "ringlua: --json prints the events itself: give no SCRIPT or -e\n");
+		return -EINVAL;
+	}
+	if (o->lua_types && (o->script || o->code || o->json || o->replay || o->pin)) {
+		fprintf(stderr, "ringlua: --lua-types prints the types of -s or --bpf: give no "
+				"SCRIPT, -e, --json, --replay or --pin\n");
 		return -EINVAL;
 	}
 	if (o->command && (o->pid || o->pin)) {

@@ -37,6 +37,8 @@ struct rl_options {
 	bool ordered;		/* --ordered: its records merged by timestamp */
 	bool no_timestamps;	/* --no-timestamps: its records' ts_ns left 0 */
 	bool json;		/* --json: print every event as JSON; no script */
+	bool lua_types;		/* --lua-types: print LuaCATS annotations of ringlua's
+				 * modules and of the source's event types; no script */
 	uint64_t cgroup;	/* --cgroup: only tasks in this cgroup (v2 id); 0: all */
 	const char *cgroup_dir;	/* --cgroup's directory, for objects that take an fd of it */
 	const char *record;	/* --record: write every event handled to this file */

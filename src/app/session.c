@@ -32,6 +32,7 @@
 /* Where ringlua's own files are, below its data directory. */
 #define DEFAULT_SCRIPT "scripts/execsnoop.lua"
 #define JSON_SCRIPT "lua/ringlua/json_main.lua"
+#define TYPES_SCRIPT "lua/ringlua/types_main.lua"
 
 struct rl_session {
 	struct rl_options opt;		/* as parsed, with the script filled in */
@@ -41,6 +42,7 @@ struct rl_session {
 	char generated_lua_dir[PATH_MAX];
 	char default_script[PATH_MAX + 32];
 	char json_script[PATH_MAX + 32];
+	char types_script[PATH_MAX + 32];
 	char ready_script[PATH_MAX + 300];
 	struct rl_rec batch[RL_BATCH_CAP];
 	struct rl_lua_event_type *event_types; /* the built-in sources', for every state */
@@ -114,6 +116,7 @@ static int find_script(struct rl_session *s)
 	snprintf(s->default_script, sizeof(s->default_script), "%s/%s", s->data_dir,
 		 DEFAULT_SCRIPT);
 	snprintf(s->json_script, sizeof(s->json_script), "%s/%s", s->data_dir, JSON_SCRIPT);
+	snprintf(s->types_script, sizeof(s->types_script), "%s/%s", s->data_dir, TYPES_SCRIPT);
 	snprintf(s->lua_dir, sizeof(s->lua_dir), "%s/lua", s->data_dir);
 	if (rl_generated_lua_dir(s->generated_lua_dir, sizeof(s->generated_lua_dir))) {
 		fprintf(stderr, "ringlua: cannot find ringlua's generated Lua modules (build "
@@ -127,6 +130,8 @@ static int find_script(struct rl_session *s)
 		s->opt.script = "-e";
 	else if (s->opt.json)
 		s->opt.script = s->json_script;
+	else if (s->opt.lua_types)
+		s->opt.script = s->types_script;
 	else if (!s->opt.script)
 		s->opt.script = s->default_script;
 	else
