@@ -254,6 +254,11 @@ function names.signal_name(sig) end
 ---@return string
 function names.inet(addr, len) end
 
+---A port read from a field in network byte order, as a number.
+---@param nport integer
+---@return integer
+function names.port(nport) end
+
 ---Uses the kernel symbols of path from now on. Returns true, or nil and why.
 ---@param path string
 ---@return true?
