@@ -23,6 +23,9 @@ PACKAGES+=(libmicrohttpd-dev libnats-dev)
 # The real servers test_metrics and test_nats point ringlua at, and curl to ask them;
 # openssl makes the certificate test_nats_secure's TLS server presents.
 PACKAGES+=(prometheus nats-server curl openssl)
+# test_completion loads scripts/ringlua.bash-completion with bash-completion's helpers
+# (_init_completion, _filedir), as an interactive shell would.
+PACKAGES+=(bash-completion)
 # test_uprobes counts libc's malloc with bpftrace too (it installs it if missing).
 PACKAGES+=(bpftrace)
 
