@@ -100,7 +100,8 @@ for f in ./usr/bin/ringlua ./usr/share/ringlua/lua/ringlua/init.lua \
          ./usr/share/ringlua/scripts/execsnoop.lua ./usr/share/man/man1/ringlua.1 \
          ./usr/lib/systemd/system/ringlua@.service ./usr/include/ringlua/consumer.h \
          ./usr/include/ringlua/rec.h ./usr/share/ringlua/lua/ringlua/consumer_cdef.lua \
-         ./usr/share/ringlua/lua/ringlua/rec_cdef.lua; do
+         ./usr/share/ringlua/lua/ringlua/rec_cdef.lua ./usr/share/ringlua/lua/meta/ringlua.lua \
+         ./usr/share/bash-completion/completions/ringlua; do
   assert_contains "$TMP/deb_files" "$f" "the .deb holds $f"
 done
 dpkg-deb -f "$deb" Depends > "$TMP/deps"
