@@ -9,6 +9,9 @@
 -- allocate nothing once a key has been seen.
 local ffi = require("ffi")
 local bit = require("bit")
+-- Text that others control (a process name, a symbol of their file) is printed with its
+-- control characters as the text \xNN.
+local printable = require("ringlua.text").printable
 
 local floor, max, huge = math.floor, math.max, math.huge
 local format, rep = string.format, string.rep
@@ -88,14 +91,6 @@ end
 local function number_text(v)
   if v == floor(v) and v > -2^63 and v < 2^63 then return format("%d", v) end
   return tostring(v)
-end
-
--- Text that others control (a process name, a symbol of their file) as it is printed:
--- a control character, which would forge a line or reach the terminal as an escape
--- sequence, becomes the text \xNN.
-local function control_escape(c) return format("\\x%02x", c:byte()) end
-local function printable(text)
-  return (text:gsub("[%z\1-\31\127]", control_escape))
 end
 
 -- The symbol of frame i of a stack key.

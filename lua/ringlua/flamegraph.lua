@@ -11,9 +11,12 @@
 -- "kernel" blue, anything else (a comm, a pid) grey, so the boundary shows at a glance.
 -- The output depends only on the stacks, not on their order: children are sorted.
 local floor, max = math.floor, math.max
-local format, byte, char = string.format, string.byte, string.char
+local format, byte = string.format, string.byte
 local concat, sort = table.concat, table.sort
 local ipairs, type, error, tostring = ipairs, type, error, tostring
+
+local safe_text = require("ringlua.text")
+local printable, valid_utf8 = safe_text.printable, safe_text.valid_utf8
 
 local _M = {}
 
@@ -42,51 +45,14 @@ local SEARCH_BOX_WIDTH = 220
 --------------------------------------------------------------------------------------------
 -- Text as XML takes it. Names come from traced programs: a control character (not
 -- allowed in XML 1.0, even as a reference) becomes the text \xNN, and so does each byte
--- that is not part of valid UTF-8 (a parser would refuse the whole file).
-
+-- that is not part of valid UTF-8, and U+FFFE and U+FFFF, which XML forbids (a parser
+-- would refuse the whole file).
 local function hex_escape(c) return format("\\x%02x", byte(c)) end
-
--- The length of the valid UTF-8 sequence at i of s (a lead byte >= 0x80), or nil.
-local function utf8_length(s, i)
-  local b1, b2, b3, b4 = byte(s, i, i + 3)
-  local function cont(b) return b and b >= 0x80 and b <= 0xbf end
-  if b1 >= 0xc2 and b1 <= 0xdf then return cont(b2) and 2 or nil end
-  if b1 >= 0xe0 and b1 <= 0xef then
-    if not (cont(b2) and cont(b3)) then return nil end
-    if b1 == 0xe0 and b2 < 0xa0 then return nil end -- overlong
-    if b1 == 0xed and b2 > 0x9f then return nil end -- a surrogate
-    if b1 == 0xef and b2 == 0xbf and b3 >= 0xbe then return nil end -- U+FFFE, U+FFFF
-    return 3
-  end
-  if b1 >= 0xf0 and b1 <= 0xf4 then
-    if not (cont(b2) and cont(b3) and cont(b4)) then return nil end
-    if (b1 == 0xf0 and b2 < 0x90) or (b1 == 0xf4 and b2 > 0x8f) then return nil end
-    return 4
-  end
-  return nil
-end
-
--- s with every byte that does not start or continue valid UTF-8 as \xNN.
-local function valid_utf8(s)
-  if not s:find("[\128-\255]") then return s end
-  local parts, i, n = {}, 1, #s
-  while i <= n do
-    local b = byte(s, i)
-    local len = b < 0x80 and 1 or utf8_length(s, i)
-    if len then
-      parts[#parts + 1] = s:sub(i, i + len - 1)
-      i = i + len
-    else
-      parts[#parts + 1] = hex_escape(char(b))
-      i = i + 1
-    end
-  end
-  return concat(parts)
-end
+local function hex_escape_all(s) return (s:gsub(".", hex_escape)) end
 
 -- A name as it is shown: printable, valid UTF-8 (not yet escaped for XML).
 local function shown_name(name)
-  return valid_utf8((tostring(name):gsub("[%z\1-\31\127]", hex_escape)))
+  return (valid_utf8(printable(tostring(name))):gsub("\239\191[\190\191]", hex_escape_all))
 end
 
 local XML_ENTITIES = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;",

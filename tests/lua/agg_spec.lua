@@ -2,12 +2,7 @@
 local ffi = require("ffi")
 
 -- A stand-in for a file: collects what is written.
-local function sink()
-  local s = { parts = {} }
-  function s:write(text) self.parts[#self.parts + 1] = text end
-  function s:text() return table.concat(self.parts) end
-  return s
-end
+local sink = require("sink")
 
 -- Heap growth in KB over `rounds` calls of f(i), with the GC stopped, after a warm-up
 -- that lets the loop compile and every key be seen.

@@ -1,12 +1,7 @@
 -- Specs of ringlua.flamegraph: stacks of frames as one self-contained SVG flame graph.
 
 -- A stand-in for a file: collects what is written.
-local function sink()
-  local s = { parts = {} }
-  function s:write(text) self.parts[#self.parts + 1] = text end
-  function s:text() return table.concat(self.parts) end
-  return s
-end
+local sink = require("sink")
 
 -- A stack from "kind:name" strings, outermost first ("u:main", "k:ksys_read", "p:cat").
 local KINDS = { u = "user", k = "kernel", p = "plain" }
@@ -100,6 +95,11 @@ describe("flamegraph", function()
     assert.are.equal(name, frames_of(svg)[2].name)
     assert.truthy(svg:find("&lt;t&gt;&amp;\\x1b</text>", 1, true))
     assert.falsy(svg:find("[%z\1-\9\11-\31\127]"), "no control character but newlines")
+  end)
+
+  it("shows U+FFFE and U+FFFF, which XML forbids, as \\xNN", function()
+    local svg = svg_of({ stack(1, "u:a\239\191\190b\239\191\191") })
+    assert.are.equal("a\\xef\\xbf\\xbeb\\xef\\xbf\\xbf", frames_of(svg)[2].name)
   end)
 
   it("keeps valid UTF-8 names whole and never cuts a character in two", function()
