@@ -60,8 +60,6 @@ local XML_ENTITIES = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = 
 local function xml(text)
   return (text:gsub("[&<>\"']", XML_ENTITIES))
 end
-_M._xml = xml
-_M._shown_name = shown_name
 
 -- The name cut to the characters that fit in w pixels, ".." saying it was cut; "" when
 -- not even three fit. Counts UTF-8 characters, never cutting one in two.
@@ -162,7 +160,6 @@ local function frame_fill(node)
   local palette = PALETTES[node.kind] or PALETTES.plain
   return format("rgb(%d,%d,%d)", palette(name_shade(node.name)))
 end
-_M._fill = frame_fill
 
 --------------------------------------------------------------------------------------------
 -- The document.

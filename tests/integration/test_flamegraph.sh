@@ -3,7 +3,8 @@
 # which scripts/setup.sh installs): it draws frames in colour, holds the profiled
 # program's functions, and its inline script zooms to a frame named in the URL
 # (#zoom=NAME, as a click would): that frame full width, its callers shown, a frame
-# outside it hidden; #search=REGEX highlights and says the matched share.
+# outside it hidden; #search=REGEX highlights and says the matched share. FILE is
+# refused as -o's would be (a symbolic link).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 TARGET=${3:?usage: $0 RINGLUA SEQ_PRODUCER STACK_TARGET}
@@ -80,3 +81,12 @@ frame main | grep -q 'class="f"' || fail "main highlighted"
 assert_matches "$TMP/dom" '<text id="matched"[^>]*>Matched: [1-9][0-9.]*% of samples</text>' \
   "the matched share"
 pass "searched by the URL: $(grep -oE 'Matched: [0-9.]+%' "$TMP/dom")"
+
+# 6. FILE is opened at start as -o's file is: a symbolic link is refused before sampling,
+# and nothing is written where it points.
+ln -s "$TMP/elsewhere" "$TMP/link.svg"
+run_ringlua -c "$TARGET spin 0.1" "$PROFILE" -- -U --svg "$TMP/link.svg"
+assert_eq "$RC" 1 "exit code of --svg on a symbolic link"
+assert_contains "$TMP/err" "profile: --svg $TMP/link.svg: it is a symbolic link" "the refusal"
+[ ! -e "$TMP/elsewhere" ] || fail "written through the link"
+pass "--svg refuses a symbolic link"
