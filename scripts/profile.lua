@@ -1,12 +1,15 @@
 -- profile: on-CPU samples (99 a second on every CPU) counted by process, split between
 -- user space and the kernel; the busiest at exit, and at every tick with -i. With -K
 -- and/or -U, counted by kernel and/or user stack instead, printed as bpftrace prints
--- @[kstack, ustack, comm], or with --folded as flame graph tools read them.
---   ringlua [-p PID] [--interval MS] scripts/profile.lua [-- -n N -i -I -K -U --folded]
+-- @[kstack, ustack, comm], or with --folded as flame graph tools read them; --svg FILE
+-- also writes them at exit as a flame graph to open in a browser.
+--   ringlua [-p PID] [--interval MS] scripts/profile.lua [-- -n N -i -I -K -U --folded
+--                                                         --svg FILE]
 local ffi = require("ffi")
 local ringlua = require("ringlua")
 local agg = require("ringlua.agg")
 local cli_args = require("ringlua.cli_args")
+local out_file = require("ringlua.out_file")
 
 local cast = ffi.cast
 local str = ringlua.str
@@ -24,6 +27,8 @@ local SPEC = {
     { "K", "kernel", help = "count by kernel stack" },
     { "U", "user", help = "count by user stack" },
     { nil, "folded", help = "with -K/-U: print folded stacks (comm;frame;...;frame count) for flamegraph.pl, speedscope or Grafana" },
+    { nil, "svg", arg = "FILE",
+      help = "with -K/-U: write a flame graph to FILE at exit (SVG: open it in a browser to zoom and search)" },
   },
   notes = "Counts run from the start; the table is sorted by samples, the busiest first.",
 }
@@ -53,7 +58,7 @@ local top_opts = cli_args.parse_or_exit(SPEC, { ... })
 local want_kernel, want_user = top_opts.kernel, top_opts.user
 local stacks = agg.count("")
 local kstack, ustack, get_stacks = agg.kstack, agg.ustack, ringlua.stacks
-local folded
+local folded, svg_file
 
 local function report_stacks()
   if folded then stacks:folded() else stacks:print() end
@@ -66,10 +71,32 @@ local M = {
            or (want_user and "user") or nil,
 }
 
+-- Opened at start, as ringlua opens -o's file: a path refused (a symbolic link, someone
+-- else's file) stops the run before it samples, not after.
+local function open_svg(path)
+  if not M.stacks then cli_args.usage_error(SPEC, "--svg goes with -K or -U") end
+  local file, err = out_file.open(path)
+  if not file then
+    io.stderr:write("profile: --svg ", err, "\n")
+    os.exit(1)
+  end
+  svg_file = file
+end
+
+-- The flame graph, written once at exit into the file opened at start.
+local function write_svg()
+  local title = format("profile: on-CPU samples by %s stack, %s",
+                       (M.stacks:gsub(",", " and ")), os.date("%Y-%m-%d %H:%M:%S"))
+  stacks:svg(svg_file, { title = title })
+  local ok, err = svg_file:close()
+  if not ok then io.stderr:write("profile: --svg ", err, "\n") end
+end
+
 function M.on_init(args)
   local opts = cli_args.parse_or_exit(SPEC, args)
   top, with_idle, every_tick, folded = opts.top, opts.idle, opts.interval, opts.folded
   if folded and not M.stacks then cli_args.usage_error(SPEC, "--folded goes with -K or -U") end
+  if opts.svg then open_svg(opts.svg) end
   if ringlua.reloads > 0 or folded then return end
   write(format("Sampling on-CPU tasks at 99 Hz; %s %s.\n",
                M.stacks and "samples by stack" or format("the top %d", top),
@@ -110,6 +137,9 @@ function M.on_tick()
   if every_tick then report() end
 end
 
-M.on_exit = report
+function M.on_exit()
+  report()
+  if svg_file then write_svg() end
+end
 
 return M

@@ -28,6 +28,9 @@ PACKAGES+=(prometheus nats-server curl openssl)
 PACKAGES+=(bash-completion)
 # test_uprobes counts libc's malloc with bpftrace too (it installs it if missing).
 PACKAGES+=(bpftrace)
+# test_flamegraph opens profile.lua's --svg flame graph in a real browser, headless, and
+# checks what it draws and that its script zooms.
+PACKAGES+=(chromium)
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-}

@@ -9,6 +9,9 @@
 -- allocate nothing once a key has been seen.
 local ffi = require("ffi")
 local bit = require("bit")
+-- Text that others control (a process name, a symbol of their file) is printed with its
+-- control characters as the text \xNN.
+local printable = require("ringlua.text").printable
 
 local floor, max, huge = math.floor, math.max, math.huge
 local format, rep = string.format, string.rep
@@ -67,6 +70,8 @@ local function kernel_side()
   kernel = kernel or require("ringlua.agg_kernel")
   return kernel
 end
+-- ringlua.flamegraph, loaded by the first svg.
+local flamegraph
 -- The entries of the previous version of the script (a reload), by name, waiting for
 -- an aggregation of the same name and kind to take them back.
 local carried = {}
@@ -86,14 +91,6 @@ end
 local function number_text(v)
   if v == floor(v) and v > -2^63 and v < 2^63 then return format("%d", v) end
   return tostring(v)
-end
-
--- Text that others control (a process name, a symbol of their file) as it is printed:
--- a control character, which would forge a line or reach the terminal as an escape
--- sequence, becomes the text \xNN.
-local function control_escape(c) return format("\\x%02x", c:byte()) end
-local function printable(text)
-  return (text:gsub("[%z\1-\31\127]", control_escape))
 end
 
 -- The symbol of frame i of a stack key.
@@ -225,31 +222,42 @@ function _M.ustack(pid, ips, n)
   return key
 end
 
--- A frame as the folded format has it: without its offset, so that samples anywhere in
--- a function add up ("malloc", "[libfoo.so]"); ';' would end the frame.
-local function folded_frame(text)
-  text = text:gsub("%+0x%x+%]$", "]"):gsub("%+0x%x+$", "")
-  return (text:gsub(";", ":"))
+-- A frame as flame graphs have it: without its offset, so that samples anywhere in a
+-- function add up ("malloc", "[libfoo.so]").
+local function function_name(text)
+  return (text:gsub("%+0x%x+%]$", "]"):gsub("%+0x%x+$", ""))
 end
 
--- The folded stack of one key: its plain parts (comm, pid) in order, then its user
--- stacks, then its kernel stacks, each from the outermost frame in.
-local function folded_stack(key)
+-- The frames of one key as flame graphs stack them, outermost first, each
+-- { name = text, kind = "plain" | "user" | "kernel" }: its plain parts (comm, pid) in
+-- order, then its user stacks, then its kernel stacks, each from the outermost frame in.
+local function flame_frames(key)
   local plain, user, kernel = {}, {}, {}
   local parts = getmetatable(key) == Tuple and key or { key, n = 1 }
   for i = 1, parts.n do
     local part = parts[i]
     if getmetatable(part) == Stack then
       local into = part.user and user or kernel
+      local kind = part.user and "user" or "kernel"
       local frames = stack_frames(part)
-      for j = #frames, 1, -1 do into[#into + 1] = folded_frame(frames[j]) end
+      for j = #frames, 1, -1 do
+        into[#into + 1] = { name = function_name(frames[j]), kind = kind }
+      end
     elseif part ~= NOKEY then
-      plain[#plain + 1] = folded_frame(key_text(part))
+      plain[#plain + 1] = { name = function_name(key_text(part)), kind = "plain" }
     end
   end
   for _, f in ipairs(user) do plain[#plain + 1] = f end
   for _, f in ipairs(kernel) do plain[#plain + 1] = f end
-  return concat(plain, ";")
+  return plain
+end
+
+-- The folded stack of one key: its flame frames joined by ';' (which would end a frame
+-- inside one, so becomes ':').
+local function folded_stack(key)
+  local texts = {}
+  for i, f in ipairs(flame_frames(key)) do texts[i] = f.name:gsub(";", ":") end
+  return concat(texts, ";")
 end
 
 --------------------------------------------------------------------------------------------
@@ -326,6 +334,18 @@ function Agg:folded(out)
   end)
   for i, stack in ipairs(list) do list[i] = stack .. " " .. number_text(sums[stack]) .. "\n" end
   if #list > 0 then (out or io.stdout):write(concat(list)) end
+end
+
+-- Writes the entries as one self-contained SVG flame graph (ringlua.flamegraph): user
+-- frames warm, kernel frames blue, the key's other parts (comm, pid) grey at the root, to
+-- out (io.stdout by default). opts: title, width in pixels (default 1200).
+function Agg:svg(out, opts)
+  local stacks = {}
+  for key in pairs(self.t) do
+    stacks[#stacks + 1] = { frames = flame_frames(key), count = self:_print_value(key) }
+  end
+  flamegraph = flamegraph or require("ringlua.flamegraph")
+  flamegraph.write(out or io.stdout, stacks, opts)
 end
 
 -- The biggest n entries, biggest first, as { {key = k, value = v}, ... }; a tuple key

@@ -9,6 +9,7 @@
 -- integer of a bucket, so the counts are exact for integer values (what BPF records
 -- carry).
 local agg = require("ringlua.agg")
+local valid_utf8 = require("ringlua.text").valid_utf8
 
 local format, gsub, concat = string.format, string.gsub, table.concat
 local floor, huge = math.floor, math.huge
@@ -22,45 +23,12 @@ local EXACT_POWER = 53
 
 local LABEL_ESCAPES = { ["\\"] = "\\\\", ['"'] = '\\"', ["\n"] = "\\n" }
 
--- The second byte a sequence's lead byte allows (UTF-8 as Go's utf8.ValidString reads
--- it, which Prometheus uses: no overlong forms, no surrogates, nothing past U+10FFFF);
--- the rest of a sequence is 0x80-0xBF.
-local function second_range(lead)
-  if lead == 0xE0 then return 0xA0, 0xBF end
-  if lead == 0xED then return 0x80, 0x9F end
-  if lead == 0xF0 then return 0x90, 0xBF end
-  if lead == 0xF4 then return 0x80, 0x8F end
-  return 0x80, 0xBF
-end
-
--- The length of the valid UTF-8 sequence at byte i of v, or 0.
-local function sequence_at(v, i)
-  local lead = v:byte(i)
-  local len = lead < 0x80 and 1 or (lead >= 0xC2 and lead <= 0xDF) and 2 or
-              (lead >= 0xE0 and lead <= 0xEF) and 3 or (lead >= 0xF0 and lead <= 0xF4) and 4 or 0
-  local lo, hi = second_range(lead)
-  for j = i + 1, i + len - 1 do
-    local b = v:byte(j)
-    if not b or b < lo or b > hi then return 0 end
-    lo, hi = 0x80, 0xBF
-  end
-  return len
-end
-
--- A label value as valid UTF-8, which the exposition must be: a byte outside a valid
--- sequence (a process name is any bytes) becomes the text \xNN, so that one name cannot
+-- A label value as valid UTF-8, which the exposition must be: one process's name cannot
 -- make a scraper refuse the whole target.
 local function utf8_text(v)
-  v = tostring(v)
-  if not v:find("[\128-\255]") then return v end
-  local out, i = {}, 1
-  while i <= #v do
-    local len = sequence_at(v, i)
-    out[#out + 1] = len > 0 and v:sub(i, i + len - 1) or format("\\x%02x", v:byte(i))
-    i = i + (len > 0 and len or 1)
-  end
-  return concat(out)
+  return valid_utf8(tostring(v))
 end
+
 local HELP_ESCAPES = { ["\\"] = "\\\\", ["\n"] = "\\n" }
 
 local function number_text(v)

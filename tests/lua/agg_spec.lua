@@ -2,12 +2,7 @@
 local ffi = require("ffi")
 
 -- A stand-in for a file: collects what is written.
-local function sink()
-  local s = { parts = {} }
-  function s:write(text) self.parts[#self.parts + 1] = text end
-  function s:text() return table.concat(self.parts) end
-  return s
-end
+local sink = require("sink")
 
 -- Heap growth in KB over `rounds` calls of f(i), with the GC stopped, after a warm-up
 -- that lets the loop compile and every key be seen.
@@ -518,6 +513,20 @@ describe("agg", function()
       c:folded(out)
       assert.are.equal("dd;entry_SYSCALL_64;do_syscall_64 1\n" ..
                        "cat;entry_SYSCALL_64;do_syscall_64;ksys_read 5\n", out:text())
+    end)
+
+    it("draws stacks as an SVG flame graph: comm at the root, kernel frames in blue", function()
+      local c = agg.count("")
+      c:add(c:key(agg.kstack(frames(0x210, 0x110, 0x8)), "cat"), 2)
+      c:add(c:key(agg.kstack(frames(0x220, 0x110, 0x8)), "cat"), 3)
+      local out = sink()
+      c:svg(out, { title = "cat" })
+      local svg = out:text()
+      assert.truthy(svg:find("<title>cat (5 samples, 100.00%)</title>", 1, true))
+      local r, b = svg:match("<title>ksys_read %(5 samples, 100.00%%%)</title>" ..
+                             '<rect [^>]*fill="rgb%((%d+),%d+,(%d+)%)"')
+      assert.truthy(r, "the kernel frame, offsets dropped and samples added up")
+      assert.is_true(tonumber(b) > tonumber(r), "a kernel frame is blue")
     end)
 
     it("allocates nothing for a stack seen before", function()
