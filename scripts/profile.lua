@@ -83,13 +83,17 @@ local function open_svg(path)
   svg_file = file
 end
 
--- The flame graph, written once at exit into the file opened at start.
+-- The flame graph, written once at exit into the file opened at start. Returns whether
+-- it was written whole (a full disk shows at the flush or the close).
 local function write_svg()
   local title = format("profile: on-CPU samples by %s stack, %s",
                        (M.stacks:gsub(",", " and ")), os.date("%Y-%m-%d %H:%M:%S"))
   stacks:svg(svg_file, { title = title })
-  local ok, err = svg_file:close()
-  if not ok then io.stderr:write("profile: --svg ", err, "\n") end
+  local flushed, err = svg_file:flush()
+  local closed, close_err = svg_file:close()
+  if flushed and closed then return true end
+  io.stderr:write("profile: --svg: cannot write the flame graph: ", err or close_err, "\n")
+  return false
 end
 
 function M.on_init(args)
@@ -139,7 +143,8 @@ end
 
 function M.on_exit()
   report()
-  if svg_file then write_svg() end
+  -- A flame graph not written is a failed run.
+  if svg_file and not write_svg() then os.exit(1) end
 end
 
 return M
