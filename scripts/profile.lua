@@ -84,15 +84,14 @@ local function open_svg(path)
 end
 
 -- The flame graph, written once at exit into the file opened at start. Returns whether
--- it was written whole (a full disk shows at the flush or the close).
+-- it was written whole (the close reports the first failed write: a full disk).
 local function write_svg()
   local title = format("profile: on-CPU samples by %s stack, %s",
                        (M.stacks:gsub(",", " and ")), os.date("%Y-%m-%d %H:%M:%S"))
   stacks:svg(svg_file, { title = title })
-  local flushed, err = svg_file:flush()
-  local closed, close_err = svg_file:close()
-  if flushed and closed then return true end
-  io.stderr:write("profile: --svg: cannot write the flame graph: ", err or close_err, "\n")
+  local closed, err = svg_file:close()
+  if closed then return true end
+  io.stderr:write("profile: --svg: cannot write the flame graph: ", tostring(err), "\n")
   return false
 end
 

@@ -146,6 +146,11 @@ function Agg:print(out, top) end
 ---@param out file*?
 function Agg:folded(out) end
 
+---Writes the entries as one self-contained SVG flame graph (stack keys).
+---@param out file*?
+---@param opts { title: string?, width: integer? }?
+function Agg:svg(out, opts) end
+
 ---The biggest n entries, biggest first, as { {key = k, value = v}, ... }.
 ---@param n integer?
 ---@return {key: any, value: number}[]
