@@ -132,7 +132,7 @@ assert_eq "$RC" 0 "exit code"
 map_lines "$TMP/out" | sort > "$TMP/ours"
 assert_matches "$TMP/ours" '^@\[LC_CTYPE\]: [0-9]+$' "getenv(\"LC_CTYPE\")"
 if command -v bpftrace > /dev/null; then
-  timeout -s KILL 60 bpftrace -e 'u:libc:getenv /comm == "ls"/ { @[str(arg0)] = count(); }' \
+  timeout -s KILL 60 bpftrace -e 'u:libc:getenv /pid == cpid && comm == "ls"/ { @[str(arg0)] = count(); }' \
     -c '/usr/bin/ls /' > "$TMP/bt.out" 2> /dev/null || fail "bpftrace failed"
   assert_eq "$(cat "$TMP/ours")" "$(map_lines "$TMP/bt.out" | sort)" "the same as bpftrace's"
 fi
