@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
-#include "app/metrics.h"
-#include "app/nats_out.h"
+#include "output/metrics.h"
+#include "output/nats_out.h"
 #include "kernel/perf_buf.h"
 #include "kernel/sources.h"
 #include "kernel/tp_format.h"

@@ -11,11 +11,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-#include "app/metrics.h"
-#include "app/nats_out.h"
 #include "kernel/perf_buf.h"
 #include "lua/lua_host.h"
-#include "record/recording.h"
 #include "util/watch.h"
 #include "util/clock.h"
 
@@ -33,10 +30,6 @@
  * file; a script truncates, then writes): the reload waits until they have been quiet
  * this long, and happens once. */
 #define SAVE_QUIET_US 5000
-/* A /metrics snapshot is made this often: a scrape sees values at most this old, and
- * the script's aggregations are walked at most twice a second however often scrapers
- * come. */
-#define METRICS_RENDER_US 500000
 
 /* Whether a stop was asked for: by a stop signal, or by --duration's end (noted by
  * note_time). Both stop the same way: a drain bounded in time, on_exit, the summary,
@@ -82,25 +75,33 @@ static size_t fit_before_tick(const struct rl_loop *l, uint64_t now, size_t n)
 	return fit < 1 ? 1 : fit < n ? (size_t)fit : n;
 }
 
-/* --record: a write that failed ends the run (what was handled still counts as taken). */
-static void recording_failed(struct rl_loop *l)
+struct rl_run_view rl_loop_view(const struct rl_loop *l)
 {
-	fprintf(stderr, "ringlua: --record: cannot write the recording: %s\n", strerror(errno));
-	l->failed = -ECANCELED;
+	return (struct rl_run_view){
+		.now_us = rl_now_us(), .handled = l->handled,
+		.dropped = l->dropped_known ? &l->dropped : NULL,
+		.finished = rl_loop_finished(l), .lua = l->lua, .consumer = l->consumer,
+		.ring_names = l->ring_names, .nr_perf = rl_perf_nr_maps(l->perf),
+		.read_kagg_lost = l->read_kagg_lost, .kagg_ctx = l->dropped_ctx,
+		.all = l->outputs,
+	};
 }
 
-/* The time a recording's entries are stamped with. */
-static uint64_t recording_now(void)
+/* Walks the outputs' hook (a rl_outputs_* walker) unless one failed before; a failure
+ * ends the run. Returns what the hook returned. */
+static int walk_outputs(struct rl_loop *l, int (*walker)(const struct rl_outputs *,
+							  const struct rl_run_view *))
 {
-	return rl_now_us() * 1000;
-}
+	struct rl_run_view v;
+	int rc;
 
-/* --record: the clock mark of what the loop does now (start, tick, stop), after the
- * records it handled before, so that a replay ticks where this run did. */
-static void record_mark(struct rl_loop *l, enum rl_mark mark)
-{
-	if (l->recorder && !l->failed && rl_recorder_mark(l->recorder, mark, recording_now()))
-		recording_failed(l);
+	if (l->failed)
+		return 0;
+	v = rl_loop_view(l);
+	rc = walker(l->outputs, &v);
+	if (rc < 0)
+		l->failed = rc;
+	return rc;
 }
 
 int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
@@ -137,32 +138,14 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 		l->ns_per_event[l->reading_perf] = cost ? cost : 1;
 	}
 	l->handled += done;
-	if (l->recorder && done && rl_recorder_write(l->recorder, recs, done, recording_now()))
-		recording_failed(l);
-	if (l->stats && n)
-		rl_stats_count(l->stats, recs[0].ring, done);
+	if (done && !l->failed) {
+		struct rl_run_view v = rl_loop_view(l);
+		int err = rl_outputs_batch(l->outputs, &v, recs, done);
+
+		if (err < 0)
+			l->failed = err;
+	}
 	return (int)done;
-}
-
-void rl_loop_flush_output(void)
-{
-	fflush(stdout);
-}
-
-/* Whether the script's output can no longer be written: then there is no point going
- * on. Returns 0 if it can, 1 if its reader went away (`ringlua ... | head -1`: a normal
- * end), -EIO if writing failed otherwise (a full disk: a failure). stdio keeps the
- * error, so one check per poll sees it. */
-static int output_gone(void)
-{
-	struct pollfd out = { .fd = STDOUT_FILENO };
-
-	if (!ferror(stdout))
-		return 0;
-	/* A pipe whose reading end was closed polls as an error. */
-	if (poll(&out, 1, 0) == 1 && (out.revents & POLLERR))
-		return 1;
-	return -EIO;
 }
 
 /* Gone, or exited and waiting to be reaped: kill(pid, 0) still succeeds on a zombie. */
@@ -229,45 +212,31 @@ static void reload_script(struct rl_loop *l)
 	watch_files(l);
 }
 
-/* The poll timeout that wakes us for the earliest of the tick, a due reload, a due
- * /metrics snapshot and --duration's end. */
+/* The poll timeout that wakes us for the earliest of the tick, a due reload, the time
+ * an output asks for and --duration's end. */
 static int poll_timeout_ms(const struct rl_loop *l, uint64_t now, uint64_t next_tick,
 			   uint64_t reload_at)
 {
 	uint64_t wake = reload_at && reload_at < next_tick ? reload_at : next_tick;
+	uint64_t output_at = rl_outputs_wake_at(l->outputs);
 
-	if (l->metrics && l->next_render < wake)
-		wake = l->next_render;
+	if (output_at && output_at < wake)
+		wake = output_at;
 	if (l->stop_at && l->stop_at < wake)
 		wake = l->stop_at;
 
 	return now < wake ? (int)((wake - now + 999) / 1000) : 0;
 }
 
-/* --stats: the kernel aggregations' lost updates so far, when there are any. */
-static void report_kagg_lost(const struct rl_loop *l)
-{
-	uint64_t lost;
-	uint32_t entries;
-
-	if (l->read_kagg_lost && l->read_kagg_lost(l->dropped_ctx, &lost, &entries) == 0 && lost)
-		rl_stats_kagg_lost(lost, entries);
-}
-
-/* New drops go to on_lost; with report, --stats reports. */
-static void check_lost(struct rl_loop *l, uint64_t now, bool report)
+/* Reads the drops: new ones go to on_lost. */
+static void check_lost(struct rl_loop *l)
 {
 	uint64_t dropped;
-	bool known = l->read_dropped && l->read_dropped(l->dropped_ctx, &dropped) == 0;
 
-	if (known && dropped > l->dropped) {
+	l->dropped_known = l->read_dropped && l->read_dropped(l->dropped_ctx, &dropped) == 0;
+	if (l->dropped_known && dropped > l->dropped) {
 		rl_lua_lost(l->lua, dropped - l->dropped);
 		l->dropped = dropped;
-	}
-	if (l->stats && report) {
-		rl_stats_report(l->stats, l->consumer, l->ring_names, rl_perf_nr_maps(l->perf),
-				known ? &dropped : NULL, now);
-		report_kagg_lost(l);
 	}
 }
 
@@ -309,68 +278,6 @@ static bool watched_process_gone(const struct rl_loop *l, bool at_tick)
 	return poll(&p, 1, 0) == 1;
 }
 
-/* CPU time of this thread, the loop's: ring reads and the script. */
-static double thread_cpu_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* not the wall clock of util/clock */
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* The rings' fill for ringlua's own series: names from the ring table, or RL_DEFAULT_RING;
- * a source's per-CPU rings summed into one. Returns how many series there are (0 and
- * *out NULL when out of memory). */
-static size_t ring_fill(const struct rl_loop *l, struct rl_metrics_ring **out)
-{
-	size_t n = 0, series = 0;
-
-	while (rl_consumer_pending(l->consumer, (int)n) >= 0)
-		n++;
-	*out = calloc(n ? n : 1, sizeof(**out));
-	if (!*out)
-		return 0;
-	/* One ring per CPU is one series, summed: the rings of one tag follow each other. */
-	for (size_t i = 0; i < n; i++) {
-		int64_t tag = rl_consumer_tag(l->consumer, (int)i);
-
-		if (i == 0 || tag != rl_consumer_tag(l->consumer, (int)i - 1))
-			(*out)[series++].name = l->ring_names ? l->ring_names[tag] :
-						RL_DEFAULT_RING;
-		(*out)[series - 1].pending += rl_consumer_pending(l->consumer, (int)i);
-		(*out)[series - 1].size += rl_consumer_size(l->consumer, (int)i);
-	}
-	return series;
-}
-
-/* A new /metrics snapshot: the script's aggregations and ringlua's own series. A
- * failed rendering keeps the aggregations of the last good one out, not the rest. */
-static void render_metrics(struct rl_loop *l)
-{
-	struct rl_metrics_own own = {
-		.events = l->handled, .dropped = l->dropped,
-		.reloads = rl_lua_reloads(l->lua), .cpu_seconds = thread_cpu_seconds(),
-	};
-	struct rl_metrics_ring *rings = NULL;
-	char *text = NULL;
-	size_t len = 0;
-
-	if (rl_lua_render_metrics(l->lua, l->max_series, &text, &len, &own.series_dropped))
-		l->render_errors++;
-	own.render_errors = l->render_errors;
-	if (l->output) {
-		own.output = true;
-		rl_nats_out_counts(l->output, &own.output_published, &own.output_dropped);
-	}
-	own.errors = rl_lua_errors(l->lua); /* a failed rendering is one of them */
-	own.nr_rings = ring_fill(l, &rings);
-	own.rings = rings;
-	if (rl_metrics_publish(l->metrics, &own, text, len))
-		fprintf(stderr, "ringlua: --metrics: out of memory for a snapshot\n");
-	free(rings);
-	free(text);
-}
-
 /* Between polls: reloads that are due, the tick, the watched process. Returns 1 when
  * the loop should end (the process is gone). */
 static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
@@ -378,24 +285,18 @@ static int between_polls(struct rl_loop *l, uint64_t now, uint64_t *next_tick,
 {
 	bool at_tick = false;
 
-	rl_nats_out_flush(l->output); /* what the batches emitted, to the publisher */
 	note_saves(l, now, reload_at);
 	if (l->signals->reload || (*reload_at && now >= *reload_at)) {
 		l->signals->reload = 0;
 		*reload_at = 0;
 		reload_script(l);
 	}
-	if (l->metrics && now >= l->next_render) {
-		render_metrics(l);
-		l->next_render = now + METRICS_RENDER_US;
-	}
 	if (now >= *next_tick) {
 		uint64_t interval = (uint64_t)l->interval_ms * 1000;
 
-		check_lost(l, now, true);
-		record_mark(l, RL_MARK_TICK);
+		check_lost(l);
 		rl_lua_tick(l->lua);
-		rl_loop_flush_output();
+		walk_outputs(l, rl_outputs_tick);
 		/* On the schedule; a tick missed altogether is not made up in a burst. */
 		*next_tick += interval;
 		if (*next_tick <= now)
@@ -502,7 +403,7 @@ static int drain_at_exit(struct rl_loop *l)
 			       (l->drain_until && rl_now_us() >= l->drain_until)) ?
 		       left_in_rings(l->consumer) : 0;
 	if (!rl_loop_finished(l))
-		check_lost(l, rl_now_us(), true); /* the last drops reach on_lost and --stats */
+		check_lost(l); /* the last drops reach on_lost, and the outputs at the stop */
 	if (left > 0)
 		fprintf(stderr, "ringlua: stopped draining after %d ms: %lld bytes of records "
 				"left in the ring\n", EXIT_DRAIN_US / 1000, (long long)left);
@@ -514,19 +415,18 @@ static int poll_until_stopped(struct rl_loop *l)
 {
 	uint64_t reload_at = 0;
 
-	/* rl_loop_run handed the watcher its files and started --stats' count. */
+	/* rl_loop_run handed the watcher its files and started the outputs. */
 	while (!stop_asked(l) && !rl_loop_finished(l)) {
 		int n = poll_feed(l, poll_timeout_ms(l, rl_now_us(), l->next_tick, reload_at));
-		int gone = output_gone();
+		int shown;
 
-		if (n < 0 || gone < 0)
-			return n < 0 ? n : gone;
-		if (gone) {
-			/* Nothing more can be shown: no drain either. */
-			fprintf(stderr, "ringlua: the reader of standard output went away; "
-					"stopping\n");
-			return 0;
-		}
+		if (n < 0)
+			return n;
+		shown = walk_outputs(l, rl_outputs_poll);
+		if (shown < 0)
+			return shown;
+		if (shown == RL_OUTPUT_STOP)
+			return 0; /* nothing more can be shown: no drain either */
 		/* No tick or reload after the script stopped itself in the poll, or once
 		 * --duration is over. */
 		note_time(l, rl_now_us());
@@ -545,14 +445,11 @@ int rl_loop_run(struct rl_loop *l)
 		return err;
 	l->next_tick = rl_now_us() + (uint64_t)l->interval_ms * 1000;
 	l->stop_at = l->duration_us ? rl_now_us() + l->duration_us : 0;
-	record_mark(l, RL_MARK_START);
+	walk_outputs(l, rl_outputs_start);
 	l->pid_fd = watch_process(l);
 	watch_files(l);
-	if (l->stats)
-		rl_stats_report(l->stats, l->consumer, l->ring_names, rl_perf_nr_maps(l->perf),
-				NULL, rl_now_us());
 	err = poll_until_stopped(l);
-	record_mark(l, RL_MARK_STOP);
+	walk_outputs(l, rl_outputs_stop);
 	if (!err)
 		err = l->failed;
 	/* Closing the pidfd takes it out of the consumer's epoll set. */

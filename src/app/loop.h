@@ -9,16 +9,13 @@
 
 #include "ring/ring.h"
 #include "app/signals.h"
-#include "app/stats.h"
+#include "output/output.h"
 
 /* Records per batch: one entry into Lua hands over up to this many. */
 #define RL_BATCH_CAP 1024
 
 struct rl_lua;
 struct rl_watch;
-struct rl_recorder;
-struct rl_metrics;
-struct rl_nats_out;
 struct rl_perf;
 
 struct rl_loop {
@@ -55,9 +52,10 @@ struct rl_loop {
 	int (*read_kagg_lost)(void *ctx, uint64_t *lost, uint32_t *entries);
 	void *dropped_ctx;
 	uint64_t dropped;	/* as last read */
-	struct rl_stats *stats;	/* --stats; NULL: off */
-	const char *const *ring_names; /* for --stats, by consumer ring; NULL: RL_DEFAULT_RING */
-	struct rl_recorder *recorder; /* --record; NULL: off */
+	bool dropped_known;	/* the last read succeeded */
+	const char *const *ring_names; /* for the outputs, by consumer ring; NULL: RL_DEFAULT_RING */
+	/* Where the run's results go besides the script: walked at each hook. */
+	const struct rl_outputs *outputs;
 	uint64_t handled;	/* events handed to Lua so far */
 	/* Kept by rl_loop_run. */
 	uint64_t next_tick;	/* when on_tick is due (us); 0: not in rl_loop_run, no ticks */
@@ -66,11 +64,6 @@ struct rl_loop {
 	uint64_t ns_per_event[2];
 	bool reading_perf;	/* the batches now handled are the perf buffers' */
 	int pid_fd;		/* the watched process, in the consumer's epoll set; -1: none */
-	struct rl_metrics *metrics; /* --metrics; NULL: off */
-	uint64_t max_series;	/* --max-series */
-	uint64_t next_render;	/* when the next /metrics snapshot is due */
-	uint64_t render_errors;	/* snapshots the script failed to render */
-	struct rl_nats_out *output; /* --output; NULL: off */
 };
 
 /* The consumer's batch callback (ctx is the struct rl_loop): hands the batch to Lua,
@@ -83,11 +76,8 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n);
  * verdict, os.exit. Checked before every batch, and between polls. */
 bool rl_loop_finished(const struct rl_loop *l);
 
-/* Hands what the script wrote to stdout to its reader. Into a pipe or a file stdout is
- * block-buffered, and a script need not set line buffering: every tick calls this, so
- * output arrives within an interval (within the longer of the interval and --latency),
- * at one write per interval rather than per event. */
-void rl_loop_flush_output(void);
+/* The run as the outputs see it now. */
+struct rl_run_view rl_loop_view(const struct rl_loop *l);
 
 /* Polls until a stop request (whose signals->stop_fd ends any wait at once) or
  * --duration's end (which stops the same way), the event
@@ -97,8 +87,9 @@ void rl_loop_flush_output(void);
  * signals->reload is set; then drains what the rings hold, for at most two rounds
  * (unless a limit stopped it): within 50 ms of a stop signal, whole when the watched
  * process ended. With a recorder, its start, every tick and its stop go into the
- * recording as clock marks among the records. Returns 0 or -errno (l->failed, after a
- * recording failed). */
+ * recording as clock marks among the records: the outputs are walked at the start,
+ * after every batch, poll and tick, and at the end. Returns 0 or -errno (l->failed,
+ * after an output failed). */
 int rl_loop_run(struct rl_loop *l);
 
 #endif

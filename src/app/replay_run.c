@@ -221,8 +221,11 @@ struct replay_clock {
 
 static void tick(struct rl_loop *loop)
 {
+	struct rl_run_view v;
+
 	rl_lua_tick(loop->lua);
-	rl_loop_flush_output();
+	v = rl_loop_view(loop);
+	rl_outputs_tick(loop->outputs, &v);
 }
 
 /* How many ticks are due at time t: whole intervals since t0, none before it. */

@@ -11,17 +11,20 @@
 #include "app/child.h"
 #include "app/feed.h"
 #include "app/loop.h"
-#include "app/metrics.h"
-#include "app/nats_out.h"
 #include "app/replay_run.h"
 #include "app/signals.h"
-#include "app/stats.h"
 #include "kernel/bpf_obj.h"
 #include "kernel/perf_buf.h"
 #include "kernel/sources.h"
 #include "kernel/system.h"
 #include "lua/lua_host.h"
 #include "lua/watchdog.h"
+#include "output/metrics_out.h"
+#include "output/nats_out.h"
+#include "output/output.h"
+#include "output/record_out.h"
+#include "output/stats.h"
+#include "output/stdout_out.h"
 #include "record/recording.h"
 #include "ring/ring.h"
 #include "util/clock.h"
@@ -54,10 +57,12 @@ struct rl_session {
 	struct rl_watch *watch;
 	struct rl_child child;		/* -c: the command traced */
 	struct rl_stats stats;
-	const char **ring_names;	/* the ring table's names, for --stats */
+	const char **ring_names;	/* the ring table's names, for --stats and --metrics */
 	struct rl_recorder *recorder;
 	struct rl_metrics *metrics;	/* --metrics */
+	struct rl_metrics_out metrics_out; /* its snapshots */
 	struct rl_nats_out *output;	/* --output */
+	struct rl_outputs outputs;	/* all of the above that are on, for the loop */
 	struct rl_loop loop;
 	uint64_t started_us;		/* when the loop began */
 	struct rl_replay_feed replay;	/* --replay: the recording that feeds the script */
@@ -453,9 +458,29 @@ static uint32_t interval_ms(const struct rl_session *s)
 	return (uint32_t)strtoul(asked, NULL, 10);
 }
 
+/* The outputs that are on, in the order the loop walks them: what the script prints
+ * first, the recording last (its stop mark after everything else). */
+static void gather_outputs(struct rl_session *s)
+{
+	s->outputs.n = 0;
+	rl_outputs_add(&s->outputs, &rl_stdout_ops, NULL);
+	if (s->opt.stats)
+		rl_outputs_add(&s->outputs, &rl_stats_ops, &s->stats);
+	if (s->metrics) {
+		s->metrics_out = (struct rl_metrics_out){ .metrics = s->metrics,
+							  .max_series = s->opt.max_series };
+		rl_outputs_add(&s->outputs, &rl_metrics_out_ops, &s->metrics_out);
+	}
+	if (s->output)
+		rl_outputs_add(&s->outputs, &rl_nats_out_ops, s->output);
+	if (s->recorder)
+		rl_outputs_add(&s->outputs, &rl_record_out_ops, s->recorder);
+}
+
 /* The loop over the consumer, with everything it reports to. */
 static void prepare_loop(struct rl_session *s)
 {
+	gather_outputs(s);
 	s->loop = (struct rl_loop){
 		.consumer = s->consumer, .perf = s->perf, .latency_us = s->opt.latency_us,
 		.lua = s->lua,
@@ -464,9 +489,7 @@ static void prepare_loop(struct rl_session *s)
 		.signals = s->signals, .watch_pid = (int)s->opt.pid, .watch = s->watch,
 		.read_dropped = read_dropped, .read_kagg_lost = read_kagg_lost,
 		.dropped_ctx = s,
-		.stats = s->opt.stats ? &s->stats : NULL,
-		.ring_names = s->ring_names, .recorder = s->recorder,
-		.metrics = s->metrics, .max_series = s->opt.max_series, .output = s->output,
+		.ring_names = s->ring_names, .outputs = &s->outputs,
 	};
 }
 
@@ -519,8 +542,11 @@ static int open_replay(struct rl_session *s)
 	if (!err)
 		err = rl_lua_init(s->lua, rl_replay_feed_source(&s->replay),
 				  s->opt.script_argc, s->opt.script_argv);
+	/* What it prints is its one output. */
+	s->outputs.n = 0;
+	rl_outputs_add(&s->outputs, &rl_stdout_ops, NULL);
 	s->loop = (struct rl_loop){ .lua = s->lua, .limit = s->opt.count,
-				    .signals = s->signals };
+				    .signals = s->signals, .outputs = &s->outputs };
 	return err;
 }
 
@@ -582,7 +608,7 @@ int rl_session_run(struct rl_session *s)
 
 static void print_summary(const struct rl_session *s)
 {
-	uint64_t dropped = 0;
+	uint64_t dropped = 0, published, lost;
 
 	fprintf(stderr, "ringlua: %s%llu events, %llu errors", s->opt.replay ? "replayed " : "",
 		(unsigned long long)s->loop.handled,
@@ -591,13 +617,9 @@ static void print_summary(const struct rl_session *s)
 		fprintf(stderr, ", %llu dropped", (unsigned long long)dropped);
 	if (rl_lua_reloads(s->lua))
 		fprintf(stderr, ", %llu reloads", (unsigned long long)rl_lua_reloads(s->lua));
-	if (s->output) {
-		uint64_t published, lost;
-
-		rl_nats_out_counts(s->output, &published, &lost);
+	if (rl_outputs_counts(&s->outputs, NULL, &published, &lost))
 		fprintf(stderr, ", %llu published, %llu not published",
 			(unsigned long long)published, (unsigned long long)lost);
-	}
 	fprintf(stderr, ", %.2f s\n", (double)(rl_now_us() - s->started_us) / 1e6);
 }
 
@@ -620,7 +642,7 @@ static int end_script(struct rl_session *s)
 	/* An on_exit cut short by a second stop request ends as asked: no failure. */
 	int status = err && err != -EINTR ? RL_EXIT_FAIL : RL_EXIT_OK;
 
-	rl_nats_out_drain(s->output); /* on_exit's lines too, for the summary's counts */
+	rl_outputs_finish(&s->outputs); /* on_exit's messages too, for the summary's counts */
 
 	if (rl_lua_failed(s->lua)) {
 		/* A timeout or the memory limit was reported when it happened. */

@@ -6,7 +6,7 @@
 #include <netinet/in.h>
 #include <sys/un.h>
 
-#include "app/metrics_listen.h"
+#include "output/metrics_listen.h"
 #include "check.h"
 
 /* Whether the IPv4 or IPv6 client text is in list (which must parse). */

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "app/nats_creds.h"
-#include "app/nats_out.h"
+#include "output/nats_creds.h"
+#include "output/nats_out.h"
 #include "check.h"
 
 static void test_urls(void)

@@ -1,4 +1,4 @@
-#include "app/stats.h"
+#include "output/stats.h"
 
 #include <stdio.h>
 
@@ -74,3 +74,43 @@ void rl_stats_report(struct rl_stats *s, const struct rl_consumer *c,
 	s->wakeups = rl_consumer_wakeups(c);
 	s->at_us = now_us;
 }
+
+/* The report for the time since the last one, with the kernel aggregations' lost
+ * updates when there are any. */
+static int report(void *ctx, const struct rl_run_view *v)
+{
+	uint64_t lost;
+	uint32_t entries;
+
+	rl_stats_report(ctx, v->consumer, v->ring_names, v->nr_perf, v->dropped, v->now_us);
+	if (v->read_kagg_lost && v->read_kagg_lost(v->kagg_ctx, &lost, &entries) == 0 && lost)
+		rl_stats_kagg_lost(lost, entries);
+	return 0;
+}
+
+static int start_count(void *ctx, const struct rl_run_view *v)
+{
+	rl_stats_report(ctx, v->consumer, v->ring_names, v->nr_perf, NULL, v->now_us);
+	return 0;
+}
+
+static int count_batch(void *ctx, const struct rl_run_view *v, const struct rl_rec *recs,
+		       size_t n)
+{
+	(void)v;
+	rl_stats_count(ctx, recs[0].ring, n);
+	return 0;
+}
+
+/* After the drain, unless a limit or the script ended the run. */
+static int last_report(void *ctx, const struct rl_run_view *v)
+{
+	return v->finished ? 0 : report(ctx, v);
+}
+
+const struct rl_output_ops rl_stats_ops = {
+	.start = start_count,
+	.batch = count_batch,
+	.tick = report,
+	.stop = last_report,
+};

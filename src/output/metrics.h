@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "app/metrics_listen.h"
+#include "output/metrics_listen.h"
 
 struct rl_metrics;
 

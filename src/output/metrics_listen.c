@@ -1,4 +1,4 @@
-#include "app/metrics_listen.h"
+#include "output/metrics_listen.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

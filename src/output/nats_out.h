@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "output/output.h"
+
 struct rl_nats_out;
 
 /* nats://HOST:PORT/SUBJECT[?stream=NAME] (or tls://...), taken apart. */
@@ -63,5 +65,10 @@ void rl_nats_out_counts(const struct rl_nats_out *o, uint64_t *published,
 
 /* Drains, disconnects and frees. Accepts NULL. */
 void rl_nats_out_close(struct rl_nats_out *o);
+
+/* --output as an output of the run (ctx: its struct rl_nats_out): what the batches
+ * emitted goes to the publisher after every poll, the rest after on_exit, and its
+ * counts are the summary's and --metrics'. */
+extern const struct rl_output_ops rl_nats_out_ops;
 
 #endif

@@ -1,4 +1,4 @@
-#include "app/nats_js.h"
+#include "output/nats_js.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,4 +1,4 @@
-#include "app/nats_creds.h"
+#include "output/nats_creds.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "output/output.h"
+
 struct rl_consumer;
 
 /* Rings counted separately; more share the last slot. */
@@ -36,5 +38,9 @@ void rl_stats_report(struct rl_stats *s, const struct rl_consumer *c,
 
 /* The kernel aggregations' line: lost updates so far (their map of entries was full). */
 void rl_stats_kagg_lost(uint64_t lost, uint32_t entries);
+
+/* --stats as an output (ctx: its struct rl_stats): the count starts with the run, each
+ * batch is counted by ring, and a report comes at every tick and after the exit drain. */
+extern const struct rl_output_ops rl_stats_ops;
 
 #endif

@@ -1,4 +1,4 @@
-#include "app/metrics.h"
+#include "output/metrics.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <microhttpd.h>
 
-#include "app/metrics_listen.h"
+#include "output/metrics_listen.h"
 #include "util/clock.h"
 
 /* The content type of the text exposition format. */

@@ -1,8 +1,8 @@
-#include "app/nats_out.h"
+#include "output/nats_out.h"
 
-#include "app/metrics.h"
-#include "app/nats_creds.h"
-#include "app/nats_js.h"
+#include "output/metrics.h"
+#include "output/nats_creds.h"
+#include "output/nats_js.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -495,3 +495,26 @@ void rl_nats_out_close(struct rl_nats_out *o)
 	pthread_mutex_destroy(&o->lock);
 	free(o);
 }
+
+static int hand_over(void *ctx, const struct rl_run_view *v)
+{
+	(void)v;
+	rl_nats_out_flush(ctx);
+	return 0;
+}
+
+static void counts(void *ctx, uint64_t *published, uint64_t *dropped)
+{
+	rl_nats_out_counts(ctx, published, dropped);
+}
+
+static void drain(void *ctx)
+{
+	rl_nats_out_drain(ctx);
+}
+
+const struct rl_output_ops rl_nats_out_ops = {
+	.poll = hand_over,
+	.counts = counts,
+	.finish = drain,
+};
