@@ -130,7 +130,7 @@ void rl_cli_usage(FILE *out)
 		"Usage: ringlua [OPTIONS] [SCRIPT] [-- SCRIPT ARGS...]\n"
 		"   or: ringlua [OPTIONS] -e CODE [-- SCRIPT ARGS...]\n"
 		"Consume BPF ring buffers and hand every event to a LuaJIT handler.\n"
-		"With no SCRIPT, prints one line per process exec.\n\n"
+		"With no SCRIPT, prints one line per process exec.\n\nOptions:\n"
 		"  -e, --execute CODE  the script's text itself (ffi, ringlua, agg and names are\n"
 		"                      in scope), or a program of clauses as bpftrace writes\n"
 		"                      them: 'PROBE[,PROBE] [/PREDICATE/] { LUA }', with BEGIN,\n"

@@ -40,7 +40,10 @@ MANWIDTH=100 man -l "$man_page" > "$TMP/man" 2> /dev/null || fail "man cannot re
 for opt in --execute --latency --replay --handler-timeout; do
   assert_contains "$TMP/man" "$opt" "the man page has $opt"
 done
-pass "man ringlua renders, with the options of --help"
+for section in NAME SYNOPSIS DESCRIPTION OPTIONS PROBES "EXIT STATUS" FILES EXAMPLES "SEE ALSO"; do
+  assert_matches "$TMP/man" "^$section\$" "the man page's $section"
+done
+pass "man ringlua renders, with the options of --help and a man page's sections"
 
 # The unit template, instantiated for a ready script: its ExecStart is the binary where
 # this install put it (the .deb's is checked below), and systemd accepts it.
