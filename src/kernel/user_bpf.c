@@ -285,21 +285,63 @@ static int find_types_in_dwarf(struct rl_user_bpf *u, const char *const *choices
 	return err;
 }
 
-/* Says once, at start, which rings have no record type, and what would give them one. */
+/* Structs and unions named as what --type could give an untyped ring, at most. */
+#define TYPE_CANDIDATES 8
+
+/* Whether the kernel has a type of t's kind so named: then it is no record type of the
+ * object's own (a tracepoint's raw record, pt_regs). */
+static bool kernel_type(const struct btf *kernel, const char *name, const struct btf_type *t)
+{
+	return kernel && btf__find_by_name_kind(kernel, name, btf_kind(t)) > 0;
+}
+
+/* The object's own named structs and unions, as ", STRUCT, ..." into buf (empty when
+ * there are none): the candidates for --type. */
+static void candidate_types(const struct rl_user_bpf *u, char *buf, size_t size)
+{
+	const struct btf *own = u->dwarf_btf ? u->dwarf_btf : bpf_object__btf(rl_bpf_object(u->bpf));
+	struct btf *kernel = btf__load_vmlinux_btf();
+	size_t used = 0, found = 0;
+
+	buf[0] = '\0';
+	for (__u32 id = 1; own && id < btf__type_cnt(own) && found < TYPE_CANDIDATES; id++) {
+		const struct btf_type *t = btf__type_by_id(own, id);
+		const char *name = btf__name_by_offset(own, t->name_off);
+		int n;
+
+		if (!(btf_is_struct(t) || btf_is_union(t)) || !name || !*name ||
+		    kernel_type(kernel, name, t))
+			continue;
+		n = snprintf(buf + used, size - used, "%s%s", found ? ", " : "", name);
+		if (n < 0 || (size_t)n >= size - used)
+			break;
+		used += (size_t)n;
+		found++;
+	}
+	btf__free(kernel);
+}
+
+/* Says once, at start, which rings have no record type, and what would give them one:
+ * the object's own structs, which --type can name. */
 static void warn_untyped(const struct rl_user_bpf *u, int dwarf_err)
 {
 	const char *why = dwarf_err == -ENODATA ?
 		"it has no DWARF: build it with -g, unstripped," :
 		dwarf_err == -ENOENT ? "install pahole (dwarves) so ringlua can read its DWARF," :
-		dwarf_err ? "its DWARF could not be read;" : "none in its BTF or DWARF;";
+		dwarf_err ? "its DWARF could not be read;" : "none in its BTF or DWARF is named after it;";
+	char candidates[256];
 
+	if (all_typed(u))
+		return;
+	candidate_types(u, candidates, sizeof(candidates));
 	for (size_t i = 0; i < u->nr_rings; i++)
 		if (!u->rings[i].type_id)
 			fprintf(stderr, "ringlua: %s: %s %s: no record type known (%s or name "
-					"it with --type %s=STRUCT): its records are not decoded and "
-					"ringlua.types.%s is nil\n", u->name,
+					"it with --type %s=STRUCT%s%s): its records are not decoded "
+					"and ringlua.types.%s is nil\n", u->name,
 				u->rings[i].perf ? "perf buffer" : "ring", u->rings[i].name, why,
-				u->rings[i].name, u->rings[i].name);
+				u->rings[i].name, *candidates ? "; its structs: " : "", candidates,
+				u->rings[i].name);
 }
 
 int rl_user_bpf_types(struct rl_user_bpf *u, const char *const *choices, size_t n)

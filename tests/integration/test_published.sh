@@ -59,6 +59,36 @@ assert_eq "$(count_lines '"map":"events","len":100,"hex":"01c8' "$TMP/out")" 3 "
 check_json "$TMP/out" "hex records"
 pass "no type anywhere: one warning at start, records as hex JSON, exit 0"
 
+# A record type named otherwise than its ring (libbpf-tools' bind_event, data_t): the
+# warning names the object's own structs, which --type takes; the kernel's are left out.
+cat > "$TMP/bind.bpf.c" <<'BPF'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+struct bind_event { int pid; char comm[16]; };
+struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 4096); } events SEC(".maps");
+SEC("tracepoint/syscalls/sys_enter_bind")
+int on_bind(struct trace_event_raw_sys_enter *ctx)
+{
+	struct bind_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e)
+		return 0;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+char LICENSE[] SEC("license") = "GPL";
+BPF
+run_ringlua --bpf "$TMP/bind.bpf.c" -c /bin/true -e 'on_event = function() end'
+assert_eq "$RC" 0 "exit code of an object whose record type is named otherwise"
+assert_contains "$TMP/err" "ring events: no record type known (none in its BTF or DWARF is named after it; or name it with --type events=STRUCT; its structs: bind_event)" \
+  "the candidates for --type"
+run_ringlua --bpf "$TMP/bind.bpf.c" --type events=bind_event -c /bin/true \
+  -e 'on_event = function(p) print(ringlua.str(ringlua.cast(p).comm)) end'
+assert_eq "$RC" 0 "exit code with --type"
+pass "an untyped ring's warning names the object's own structs"
+
 # Writable globals and maps: watch_nr (.data, -1: no system call goes to the ring)
 # written live in on_init, after the attach; a refused write of a const volatile and of
 # a value too big; the hash map of counts and the per-CPU total read from Lua; set and
