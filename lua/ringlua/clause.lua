@@ -190,13 +190,29 @@ function _M.new(probes, kind, bpf)
   end
 
   -- `e`: one table for every event, reading the record it was last given.
-  local record
+  local record, record_ptr, record_len
+  local function field(k) return record[k] end
+  -- A field the record does not have: named with the fields it has, as -lv lists them.
+  local function no_field(k)
+    local names = {}
+    for name in pairs(ringlua.decode(record_ptr, record_len) or {}) do
+      names[#names + 1] = name
+    end
+    table.sort(names)
+    error(format("e.%s: %s has no field %s; its fields: %s", tostring(k),
+                 rt.header.probe(record_ptr) or "the event", tostring(k),
+                 table.concat(names, " ")), 3)
+  end
   local event = setmetatable({}, {
-    __index = function(_, k) return lua_value(record[k]) end,
+    __index = function(_, k)
+      local ok, v = pcall(field, k)
+      if not ok then no_field(k) end
+      return lua_value(v)
+    end,
     __newindex = function(_, k) error("e." .. tostring(k) .. ": an event is read-only", 2) end,
   })
-  function rt.event(p)
-    record = ringlua.cast(p)
+  function rt.event(p, len)
+    record, record_ptr, record_len = ringlua.cast(p), p, len
     return event
   end
 

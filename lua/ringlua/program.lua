@@ -566,7 +566,7 @@ end
 -- The locals a clause of an event declares: `e` and the header names its text uses.
 local function event_locals(c)
   local names, values = {}, {}
-  if c.uses.e then names[1], values[1] = "e", "__rt.event(__p)" end
+  if c.uses.e then names[1], values[1] = "e", "__rt.event(__p, __len)" end
   for _, name in ipairs(HEADER_NAMES) do
     if c.uses[name] then
       names[#names + 1] = name

@@ -194,6 +194,9 @@ assert_eq "$(cat "$TMP/err")" "ringlua: tracepoint:nosuch:thing: no such tracepo
 run_ringlua -e 't:syscalls:sys_enter_read { count() } exec { }'
 assert_eq "$RC" 2 "exit code of probes that do not go together"
 assert_eq "$(wc -l < "$TMP/err")" 1 "one line"
+run_ringlua -c /bin/true -e 't:syscalls:sys_enter_execve { print(e.filenam) }'
+assert_matches "$TMP/err" '^ringlua: -e:1: e\.filenam: tracepoint:syscalls:sys_enter_execve has no field filenam; its fields: .*filename .*' \
+  "an unknown field, with the probe's fields"
 run_ringlua -c /bin/true -e 't:syscalls:sys_enter_execve { local x = nil; x.y = 1 }'
 assert_eq "$RC" 0 "exit code after a handler error"
 assert_matches "$TMP/err" '^ringlua: -e:1: attempt to index local .x.' "a run-time error's line"
