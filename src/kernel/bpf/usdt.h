@@ -20,7 +20,7 @@ struct usdt_event {
 	__u32 cpu;
 	char comm[USDT_COMM_LEN];
 	__u32 arg_count; /* the arguments the probe's note gives (the others are 0) */
-	__u32 pad;
+	__u32 pad;	/* 0: the arguments are 8-byte aligned, and no byte is left unset */
 	/* The arguments, each widened to 64 bits as its spec says: a signed one
 	 * ("-4@...") sign-extended, an unsigned one zero-extended. */
 	__s64 arg0;
