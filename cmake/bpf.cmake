@@ -16,6 +16,14 @@ else()
   message(FATAL_ERROR "unsupported architecture for BPF: ${CMAKE_SYSTEM_PROCESSOR}")
 endif()
 
+# libbpf's usdt.bpf.h includes <linux/errno.h>, whose <asm/errno.h> Debian keeps under the
+# multiarch directory, where `clang -target bpf` does not look. Searched last: nothing
+# there may shadow vmlinux.h or libbpf's headers.
+set(BPF_SYSTEM_INCLUDES)
+if(CMAKE_LIBRARY_ARCHITECTURE)
+  set(BPF_SYSTEM_INCLUDES -idirafter /usr/include/${CMAKE_LIBRARY_ARCHITECTURE})
+endif()
+
 add_custom_command(
   OUTPUT ${BPF_GEN_DIR}/vmlinux.h
   COMMAND ${BPFTOOL_EXE} btf dump file ${VMLINUX_BTF} format c > ${BPF_GEN_DIR}/vmlinux.h.tmp
@@ -35,7 +43,7 @@ function(bpf_object name source)
     OUTPUT ${obj}
     COMMAND ${CLANG_EXE} -g -O2 -target bpf -D__TARGET_ARCH_${BPF_TARGET_ARCH}
             -Wall -Werror -I${BPF_GEN_DIR} -I${src_dir} -I${PROJECT_SOURCE_DIR}/src/kernel/bpf
-            -c ${src_abs} -o ${obj}
+            ${BPF_SYSTEM_INCLUDES} -c ${src_abs} -o ${obj}
     DEPENDS ${src_abs} ${ARGN}
     IMPLICIT_DEPENDS C ${src_abs}
     COMMENT "Compiling BPF object ${name}")

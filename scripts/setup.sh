@@ -28,6 +28,9 @@ PACKAGES+=(prometheus nats-server curl openssl)
 PACKAGES+=(bash-completion)
 # test_uprobes counts libc's malloc with bpftrace too (it installs it if missing).
 PACKAGES+=(bpftrace)
+# test_usdt traces Python's USDT probes (python:audit, python:gc__start): Debian's
+# python3.11 is built with them.
+PACKAGES+=(python3.11)
 # test_flamegraph opens profile.lua's --svg flame graph in a real browser, headless, and
 # checks what it draws and that its script zooms.
 PACKAGES+=(chromium)

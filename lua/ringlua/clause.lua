@@ -114,13 +114,14 @@ local function run_all(list)
 end
 
 -- probes: the probes the program traces, as its source list; kind: "tracepoint",
--- "uprobe", "profile", "source:NAME", or "" for none; bpf: what the BPF side is asked
--- for, {stacks = "kernel,user" | "kernel" | "user", str = "arg0".."arg5" | "ret"}.
+-- "uprobe", "usdt", "profile", "source:NAME", or "" for none; bpf: what the BPF side is
+-- asked for, {stacks = "kernel,user" | "kernel" | "user", str = "arg0".."arg11" | "ret"}.
 function _M.new(probes, kind, bpf)
   bpf = bpf or {}
   local rt = { header = {} }
   local begin, finish, ticks, by_probe = {}, {}, {}, {}
-  -- By the index a record's header gives (tracepoints, uprobes), else the one probe's.
+  -- By the index a record's header gives (tracepoints, uprobes, USDT probes), else the
+  -- one probe's.
   local by_index, only
   -- Whether a clause takes records, and whether one counts in the kernel.
   local takes_records, counts_in_kernel = false, false
@@ -142,7 +143,8 @@ function _M.new(probes, kind, bpf)
   end
 
   -- The clauses of each record's probe, once the rings are known (ringlua.rings names
-  -- the tracepoint probes; uprobes are indexed in the order of the source list).
+  -- the tracepoint probes; uprobes and USDT probes are indexed in the order of the
+  -- source list).
   local function dispatch_table()
     if kind == "tracepoint" then
       local header_t = ringlua._header_type
@@ -158,7 +160,7 @@ function _M.new(probes, kind, bpf)
         if list[1] then by_index[i - 1] = run_all(list) end
         probe_names[i - 1] = ring
       end
-    elseif kind == "uprobe" then
+    elseif kind == "uprobe" or kind == "usdt" then
       by_index = {}
       for i, probe in ipairs(probes) do
         by_index[i - 1] = run_all(by_probe[probe])
@@ -228,7 +230,8 @@ function _M.new(probes, kind, bpf)
   end
 
   function rt.printf(fmt, ...) io_write(format(fmt, ...)) end
-  -- A value as a string; a uprobe's str(e.argN) is read by the kernel instead.
+  -- A value as a string; a uprobe's or USDT probe's str(e.argN) is read by the kernel
+  -- instead.
   function rt.str(v) return tostring(lua_value(v)) end
   rt.exit = ringlua.stop
 

@@ -26,11 +26,19 @@ for _, name in ipairs(HEADER_NAMES) do IS_HEADER[name] = true end
 -- bpftrace's short probe prefixes, and the kind of probe each full one is.
 local PREFIXES = { t = "tracepoint", tp = "tracepoint", tracepoint = "tracepoint",
                    u = "uprobe", uprobe = "uprobe", ur = "uretprobe",
-                   uretprobe = "uretprobe", p = "profile", profile = "profile",
-                   i = "interval", interval = "interval" }
+                   uretprobe = "uretprobe", U = "usdt", usdt = "usdt", p = "profile",
+                   profile = "profile", i = "interval", interval = "interval" }
 local KIND = { tracepoint = "tracepoint", uprobe = "uprobe", uretprobe = "uprobe",
-               profile = "profile" }
-local UPROBE_PREFIX = { u = true, uprobe = true, ur = true, uretprobe = true }
+               usdt = "usdt", profile = "profile" }
+-- Probes whose word holds a PATH (it may hold slashes) up to its next colon.
+local UPROBE_PREFIX = { u = true, uprobe = true, ur = true, uretprobe = true, U = true,
+                        usdt = true }
+-- Kinds whose records say which probe of the list they come from, and whose str(e.argN)
+-- the kernel reads at the probe, with the arguments each has.
+local LISTED = { tracepoint = true, uprobe = true, usdt = true }
+local STR_ARGS = { uprobe = "^arg[0-5]$", usdt = "^arg%d%d?$" }
+local STR_ARG_MAX = { uprobe = 5, usdt = 11 }
+local KIND_NAME = { uprobe = "uprobe", usdt = "USDT probe" }
 local NEWLINE = byte("\n")
 
 ----------------------------------------------------------------------------------------
@@ -123,9 +131,9 @@ end
 ----------------------------------------------------------------------------------------
 -- Probes.
 
--- The probe word at i: for uprobes the path runs to the next colon (it may hold
--- slashes), then the function to a space, comma, brace or slash; others end at any of
--- these. Returns its last index (i - 1 when there is none).
+-- The probe word at i: for uprobes and USDT probes the path runs to the next colon (it
+-- may hold slashes), then the function (or PROVIDER:NAME) to a space, comma, brace or
+-- slash; others end at any of these. Returns its last index (i - 1 when there is none).
 local function probe_end(s, i)
   local _, e, prefix = find(s, "^([%a_]+):", i)
   if e and UPROBE_PREFIX[prefix] then
@@ -157,6 +165,10 @@ local function parse_probe(word, sources)
   end
   if KIND[full] == "uprobe" and not rest:match("^[^:]+:[^:]+$") then
     return nil, "a uprobe is " .. full .. ":PATH:FUNCTION, not '" .. word .. "'"
+  end
+  if full == "usdt" and not (rest:match("^[^:]+:[^:]+$") or
+                             rest:match("^[^:]+:[^:]+:[^:]+$")) then
+    return nil, "a USDT probe is usdt:PATH:[PROVIDER:]NAME, not '" .. word .. "'"
   end
   if full == "profile" and not rest:match("^hz:%d+$") then
     return nil, "a profile probe is profile:hz:N, not '" .. word .. "'"
@@ -360,18 +372,18 @@ end
 -- Generating the script.
 
 -- The probes the program traces, in order, once each, and their one kind; or nil and
--- why they do not go together (-s takes a list of tracepoints, or of uprobes, or one
--- source).
+-- why they do not go together (-s takes a list of tracepoints, or of uprobes, or of
+-- USDT probes, or one source).
 local function traced_probes(clauses)
   local list, seen, kind = {}, {}, nil
   for _, c in ipairs(clauses) do
     for j, probe in ipairs(c.probes) do
       local k = c.kinds[j]
       if k ~= "BEGIN" and k ~= "END" and k ~= "interval" and not seen[probe] then
-        local listed = k == "tracepoint" or k == "uprobe"
-        if kind and (kind ~= k or not listed) then
+        if kind and (kind ~= k or not LISTED[k]) then
           return nil, "'" .. probe .. "' does not go with '" .. list[1] .. "': a program " ..
-                      "traces tracepoints, or uprobes, or one source, as -s takes them"
+                      "traces tracepoints, or uprobes, or USDT probes, or one source, as " ..
+                      "-s takes them"
         end
         kind = k
         seen[probe] = true
@@ -525,14 +537,15 @@ local function plan_kernel(s, clauses, calls, kind, probes)
 end
 
 -- What the text of a clause becomes: each aggregation call's name (with its `@NAME =`)
--- the call site's function, and, in a program of uprobes, each `str(e.FIELD)` the string
--- the kernel read (e.str). A list of {first=, last=, text=} in the order of the text.
+-- the call site's function, and, in a program of uprobes or USDT probes, each
+-- `str(e.FIELD)` the string the kernel read (e.str). A list of {first=, last=, text=}
+-- in the order of the text.
 local function replacements(clauses, calls, kind)
   local list = {}
   for _, call in ipairs(calls) do
     list[#list + 1] = { first = call.first, last = call.last, text = "__agg" .. call.id }
   end
-  if kind == "uprobe" then
+  if STR_ARGS[kind] then
     for _, c in ipairs(clauses) do
       for _, call in ipairs(c.strs) do
         list[#list + 1] = { first = call.first, last = call.last, text = "e.str" }
@@ -639,19 +652,30 @@ local function prelude(probes, kind, calls, options)
   return concat(parts)
 end
 
+-- Whether a program of kind reads field as a string at the probe: an argument it has,
+-- or a uprobe's return value.
+local function str_field_ok(kind, field)
+  if not field then return false end
+  if kind == "uprobe" and field == "ret" then return true end
+  local n = field:find(STR_ARGS[kind]) and tonumber(field:sub(4))
+  return n ~= nil and n <= STR_ARG_MAX[kind] and (n == 0 or field:sub(4, 4) ~= "0")
+end
+
 -- What the program asks of the BPF side: the stacks its clauses use (kstack, ustack), and
--- the uprobe argument its `str(e.FIELD)` calls read as a string (one per program, as
+-- the uprobe or USDT argument its `str(e.FIELD)` calls read as a string (one per program, as
 -- --str). Returns {stacks=, str=}, or nil and an error.
 local function bpf_options(ctx, clauses, kind)
   local kernel, user, str, str_at
   for _, c in ipairs(clauses) do
     kernel, user = kernel or c.uses.kstack, user or c.uses.ustack
-    for _, call in ipairs(kind == "uprobe" and c.strs or {}) do
+    for _, call in ipairs(STR_ARGS[kind] and c.strs or {}) do
       local line, col = position(ctx.text, call.first)
       local where = format("%s: line %d, column %d: ", ctx.name, line, col)
-      if not (call.field and (call.field == "ret" or call.field:find("^arg[0-5]$"))) then
-        return nil, where .. "str() of a uprobe reads its argument in the kernel, at the " ..
-                    "probe: str(e.arg0) to str(e.arg5), or str(e.ret)"
+      if not str_field_ok(kind, call.field) then
+        return nil, where .. "str() of a " .. KIND_NAME[kind] .. " reads its argument in " ..
+                    "the kernel, at the probe: str(e.arg0) to str(e.arg" ..
+                    STR_ARG_MAX[kind] .. ")" ..
+                    (kind == "uprobe" and ", or str(e.ret)" or "")
       end
       if str and str ~= call.field then
         return nil, where .. "str(e." .. call.field .. "): a program reads one argument " ..

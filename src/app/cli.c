@@ -151,14 +151,17 @@ void rl_cli_usage(FILE *out)
 		"                      or a probe: tracepoint:CATEGORY:NAME (tp:, wildcards *\n"
 		"                      and ?), profile:hz:N, uprobe:PATH:FUNCTION,\n"
 		"                      uretprobe:PATH:FUNCTION (PATH: a file, a library such as\n"
-		"                      libc, or a program on $PATH); several separated by commas\n"
+		"                      libc, or a program on $PATH), usdt:PATH:[PROVIDER:]NAME\n"
+		"                      (wildcards * and ?); several separated by commas\n"
 		"      --stacks LIST   each record carries these stacks: kernel, user or\n"
 		"                      kernel,user (up to 127 frames; ringlua.stacks reads them)\n"
 		"      --hz N          samples a second on each CPU: profile's, or a --bpf\n"
 		"                      object's perf_event programs (1 to %d)\n"
-		"      --str ARG       uprobe: read arg0-arg5 (or ret) as a string into `str`\n"
+		"      --str ARG       uprobe: read arg0-arg5 (or ret) as a string into `str`;\n"
+		"                      usdt: arg0-arg11\n"
 		"  -l, --list [PATTERN]  list the probes matching PATTERN and exit (-lv: with\n"
-		"                      their fields); for 'uprobe:PATH:*' the functions of PATH\n"
+		"                      their fields); for 'uprobe:PATH:*' the functions of PATH,\n"
+		"                      for 'usdt:PATH:*' its USDT probes (-lv: their arguments)\n"
 		"  -p, --pid PID       trace only process PID (filtered in the kernel);\n"
 		"                      stop when it exits\n"
 		"      --follow        with -p: also the processes it starts, and theirs (-c\n"
@@ -540,9 +543,12 @@ static int check_probe(const struct rl_options *o)
 				"captures: they do not go with --pin or --replay\n");
 		return -EINVAL;
 	}
-	if (o->source && o->str && !p.uprobes) {
-		fprintf(stderr, "ringlua: --str reads a uprobe's argument: it goes with -s "
-				"uprobe:PATH:FUNCTION\n");
+	why = o->source && o->str && !rl_tp_is_probe(o->source) && p.uprobes ?
+	      rl_probe_set_str(&p, o->str) : NULL;
+	if (o->source && o->str && (!p.uprobes || why)) {
+		fprintf(stderr, "ringlua: --str %s: %s\n", o->str, why ? why :
+			"it reads a uprobe's or USDT probe's argument: it goes with -s "
+			"uprobe:PATH:FUNCTION or usdt:PATH:[PROVIDER:]NAME");
 		return -EINVAL;
 	}
 	return 0;

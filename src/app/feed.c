@@ -147,10 +147,8 @@ static int choose_probe(const struct rl_options *opt, const struct rl_lua *lua,
 	const char *str = opt->str ? opt->str : rl_lua_field(lua, "str");
 	const char *why = rl_probe_parse(name ? name : RL_DEFAULT_SOURCE, opt->hz, p);
 
-	if (!why && str && (p->str_arg = rl_probe_str_arg(str)) < 0)
-		why = "its `str` names no value (arg0 to arg5, or ret)";
-	else if (!why && str && !p->uprobes)
-		why = "a `str` is read from a uprobe's arguments: the source is no uprobe";
+	if (!why && str)
+		why = rl_probe_set_str(p, str);
 	if (why && !p->source)
 		fprintf(stderr, "ringlua: %s: unknown source '%s' (try --help)\n", opt->script,
 			name);

@@ -12,6 +12,8 @@
 #include "kernel/system.h"
 #include "kernel/tp_format.h"
 #include "kernel/uprobes.h"
+#include "kernel/usdt_probes.h"
+#include "sym/usdt_notes.h"
 #include "sym/sym.h"
 
 struct listing {
@@ -174,6 +176,114 @@ static int list_uprobes(FILE *out, const char *pattern, int verbose)
 	return l.matched ? 0 : -ENOENT;
 }
 
+/* One listing of a file's USDT probes. */
+struct usdt_listing {
+	FILE *out;
+	const char *path;	/* resolved */
+	struct rl_usdt_probe want;
+	int verbose;
+	char last[2][256];	/* the pair last printed: a probe's sites follow each other */
+	size_t matched;
+};
+
+/* The type an argument spec's size gives ("-4@..." is s32, "8@..." u64), or "?". */
+static const char *spec_type(const char *spec)
+{
+	static const char *const types[2][9] = {
+		{ "?", "u8", "u16", "?", "u32", "?", "?", "?", "u64" },
+		{ "?", "s8", "s16", "?", "s32", "?", "?", "?", "s64" },
+	};
+	bool is_signed = spec[0] == '-';
+	const char *size = spec + is_signed;
+
+	if (size[0] < '1' || size[0] > '8' || size[1] != '@')
+		return "?";
+	return types[is_signed][size[0] - '0'];
+}
+
+/* The arguments of a site as its note gives them, one a line: "arg0: s64 -8@%rax". The
+ * string is split at spaces for reading only: libbpf parses it when it attaches. */
+static void print_usdt_args(FILE *out, const char *args)
+{
+	unsigned int n = 0;
+
+	for (const char *at = args; *at; ) {
+		size_t len = strcspn(at, " ");
+
+		if (len) {
+			char arg[256];
+
+			snprintf(arg, sizeof(arg), "%.*s", (int)len, at);
+			fprintf(out, "    arg%u: %s ", n++, spec_type(arg));
+			put_escaped(out, arg);
+			fputc('\n', out);
+		}
+		at += len + (at[len] == ' ');
+	}
+	if (!n)
+		fprintf(out, "    (no arguments)\n");
+}
+
+/* rl_usdt_notes_read callback: a matching site, its probe named once; with verbose each
+ * site's arguments. */
+static int list_usdt_note(void *ctx, const struct rl_usdt_note *n)
+{
+	struct usdt_listing *l = ctx;
+	bool same = !strcmp(l->last[0], n->provider) && !strcmp(l->last[1], n->name);
+
+	if (!rl_usdt_probe_matches(&l->want, n->provider, n->name))
+		return 0;
+	if (!same) {
+		fputs("usdt:", l->out);
+		put_escaped(l->out, l->path);
+		fputc(':', l->out);
+		put_escaped(l->out, n->provider);
+		fputc(':', l->out);
+		put_escaped(l->out, n->name);
+		fputc('\n', l->out);
+		snprintf(l->last[0], sizeof(l->last[0]), "%s", n->provider);
+		snprintf(l->last[1], sizeof(l->last[1]), "%s", n->name);
+		l->matched++;
+	}
+	if (l->verbose) {
+		fprintf(l->out, "  site 0x%llx%s\n", (unsigned long long)n->pc,
+			n->semaphore ? " (with a semaphore)" : "");
+		print_usdt_args(l->out, n->args);
+	}
+	return ferror(l->out) ? -EIO : 0;
+}
+
+/* "usdt:PATH:[PROVIDER:]GLOB" (or "usdt:PATH"): the USDT probes of PATH, with verbose
+ * each site's arguments. Returns 0, -ENOENT or -errno (printed). */
+static int list_usdt(FILE *out, const char *pattern, int verbose)
+{
+	char probe[PATH_MAX + 16], path[PATH_MAX];
+	struct usdt_listing l = { .out = out, .path = path, .verbose = verbose };
+	int err;
+
+	/* "usdt:PATH" lists them all. */
+	snprintf(probe, sizeof(probe), "%s%s", pattern, strchr(pattern + 5, ':') ? "" : ":*");
+	err = rl_usdt_probe_split(probe, &l.want);
+	if (err) {
+		fprintf(stderr, "ringlua: -l %s: a USDT probe is usdt:PATH:[PROVIDER:]NAME\n",
+			pattern);
+		return err;
+	}
+	err = rl_uprobe_path(l.want.file, path, sizeof(path));
+	if (!err)
+		err = rl_usdt_notes_read(path, list_usdt_note, &l);
+	if (err) {
+		fprintf(stderr, "ringlua: -l %s: %s: %s\n", pattern, err == -ENOENT ?
+			l.want.file : path,
+			err == -ENOEXEC ? "not an ELF file" : err == -ENOENT ? "no such file, "
+			"library (ldconfig -p) or program ($PATH)" : strerror(-err));
+		return err;
+	}
+	if (!l.matched)
+		fprintf(stderr, "ringlua: -l %s: no USDT probe of %s matches\n", pattern, path);
+	return l.matched ? 0 : -ENOENT;
+}
+
 int rl_list_probes(FILE *out, const char *pattern, int verbose)
 {
 	struct listing l = { .out = out, .verbose = verbose };
@@ -183,6 +293,8 @@ int rl_list_probes(FILE *out, const char *pattern, int verbose)
 
 	if (pattern && (!strncmp(pattern, "uprobe:", 7) || !strncmp(pattern, "uretprobe:", 10)))
 		return list_uprobes(out, pattern, verbose);
+	if (pattern && !strncmp(pattern, "usdt:", 5))
+		return list_usdt(out, pattern, verbose);
 	if (!pattern)
 		pattern = "*";
 	else if (short_prefix)

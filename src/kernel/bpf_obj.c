@@ -349,6 +349,25 @@ int rl_bpf_attach_uprobe(struct rl_bpf *b, const char *prog_name, const struct r
 	return err;
 }
 
+int rl_bpf_attach_usdt(struct rl_bpf *b, const char *prog_name, const struct rl_usdt *u)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, prog_name);
+	LIBBPF_OPTS(bpf_usdt_opts, opts, .usdt_cookie = u->cookie);
+	struct bpf_link *link;
+	int err;
+
+	if (!prog)
+		return -ENOENT;
+	link = bpf_program__attach_usdt(prog, u->pid ? (pid_t)u->pid : -1, u->path, u->provider,
+					u->name, &opts);
+	if (!link)
+		return -errno;
+	err = keep_link(b, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
 
 /* Gives every program to be loaded a log of its own: libbpf asks the verifier for it only
  * when the load fails, and the log of the program that failed says why. Returns 0 or

@@ -65,6 +65,20 @@ struct rl_uprobe {
  * program, or -errno (nothing printed). */
 int rl_bpf_attach_uprobe(struct rl_bpf *b, const char *prog_name, const struct rl_uprobe *u);
 
+/* A USDT probe to attach: every site of provider:name in a file (libbpf finds them in
+ * its .note.stapsdt, reads their argument specs and handles their semaphores). */
+struct rl_usdt {
+	const char *path;	/* the binary or library, a full path */
+	const char *provider;
+	const char *name;
+	uint32_t pid;		/* only in this process; 0: every process */
+	uint64_t cookie;	/* what bpf_usdt_cookie() gives the program */
+};
+
+/* Attaches the program prog_name of the loaded b to u. Returns 0, -ENOENT for no such
+ * program (or no such probe in the file), or -errno (nothing printed). */
+int rl_bpf_attach_usdt(struct rl_bpf *b, const char *prog_name, const struct rl_usdt *u);
+
 /* Attaches b's first perf_event program to the perf event perf_fd. The link owns
  * perf_fd from then on: it is closed with b, or at once if the attach fails. Returns 0, -ENOENT for no such program, or -errno. */
 int rl_bpf_attach_perf_event(struct rl_bpf *b, int perf_fd);

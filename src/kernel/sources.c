@@ -1,6 +1,7 @@
 #include "kernel/sources.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "kernel/bpf/tcp.h"
 #include "kernel/bpf/profile.h"
 #include "kernel/bpf/uprobe.h"
+#include "kernel/bpf/usdt.h"
 #include "kernel/bpf/tracepoint.h"
 #include "source_exec.skel.h"
 #include "source_syscalls.skel.h"
@@ -32,7 +34,9 @@
 #include "source_tcp.skel.h"
 #include "source_profile.skel.h"
 #include "source_uprobe.skel.h"
+#include "source_usdt.skel.h"
 #include "kernel/uprobes.h"
+#include "kernel/usdt_probes.h"
 #include "ring/ring_desc.h"
 
 /* Where the kernel cannot wait for an RCU grace period on request: longer than any BPF
@@ -50,6 +54,7 @@ _Static_assert(offsetof(struct signal_event, ts_ns) == 0, "ts_ns leads the recor
 _Static_assert(offsetof(struct tcp_event, ts_ns) == 0, "ts_ns leads the record");
 _Static_assert(offsetof(struct profile_event, ts_ns) == 0, "ts_ns leads the record");
 _Static_assert(offsetof(struct uprobe_event, ts_ns) == 0, "ts_ns leads the record");
+_Static_assert(offsetof(struct usdt_event, ts_ns) == 0, "ts_ns leads the record");
 _Static_assert(offsetof(struct tp_header, ts_ns) == 0, "ts_ns leads the record");
 _Static_assert(sizeof(((struct tp_header *)0)->ts_ns) == 8, "a u64 timestamp");
 
@@ -62,6 +67,7 @@ extern const char signal_cdef[];
 extern const char tcp_cdef[];
 extern const char profile_cdef[];
 extern const char uprobe_cdef[];
+extern const char usdt_cdef[];
 
 /* Off the beat of the kernel's and applications' 100 Hz timers, which a 100 Hz sample
  * would see always or never. */
@@ -69,27 +75,32 @@ extern const char uprobe_cdef[];
 
 static const struct rl_source sources[] = {
 	{ "exec", "process execs: pid, ppid, uid, comm, filename", "struct exec_event",
-	  exec_cdef, source_exec__elf_bytes, 0, NULL },
+	  exec_cdef, source_exec__elf_bytes, 0, NULL, NULL },
 	{ "syscalls", "system call entries: pid, tid, nr, comm", "struct syscall_event",
-	  syscalls_cdef, source_syscalls__elf_bytes, 0, NULL },
+	  syscalls_cdef, source_syscalls__elf_bytes, 0, NULL, NULL },
 	{ "exit", "process exits: pid, ppid, uid, exit status or signal, lifetime, comm",
-	  "struct exit_event", exit_cdef, source_exit__elf_bytes, 0, NULL },
+	  "struct exit_event", exit_cdef, source_exit__elf_bytes, 0, NULL, NULL },
 	{ "open", "file opens: pid, tid, uid, flags, mode, fd or -errno, comm, path",
-	  "struct open_event", open_cdef, source_open__elf_bytes, 0, NULL },
+	  "struct open_event", open_cdef, source_open__elf_bytes, 0, NULL, NULL },
 	{ "syscall_exit", "completed system calls: pid, tid, uid, nr, result, latency, comm",
-	  "struct syscall_exit_event", syscall_exit_cdef, source_syscall_exit__elf_bytes, 0, NULL },
+	  "struct syscall_exit_event", syscall_exit_cdef, source_syscall_exit__elf_bytes, 0, NULL,
+	  NULL },
 	{ "signal", "signals sent: sender pid, uid and comm, target pid and comm, sig, result",
-	  "struct signal_event", signal_cdef, source_signal__elf_bytes, 0, NULL },
+	  "struct signal_event", signal_cdef, source_signal__elf_bytes, 0, NULL, NULL },
 	{ "tcp", "TCP connects and accepts: pid, uid, comm, addresses, ports",
-	  "struct tcp_event", tcp_cdef, source_tcp__elf_bytes, 0, NULL },
+	  "struct tcp_event", tcp_cdef, source_tcp__elf_bytes, 0, NULL, NULL },
 	{ "profile", "99 Hz samples of every CPU (profile:hz:N for N Hz): cpu, pid, tid, "
 	  "comm, user or kernel mode", "struct profile_event", profile_cdef,
-	  source_profile__elf_bytes, PROFILE_HZ, NULL },
+	  source_profile__elf_bytes, PROFILE_HZ, NULL, NULL },
 	{ "uprobe", "uprobe:PATH:FUNCTION: calls of a user-space function: pid, tid, comm, "
 	  "arg0-arg5", "struct uprobe_event", uprobe_cdef, source_uprobe__elf_bytes, 0,
-	  "PATH:FUNCTION" },
+	  "PATH:FUNCTION", rl_uprobes_attach },
 	{ "uretprobe", "uretprobe:PATH:FUNCTION: its returns: pid, tid, comm, ret",
-	  "struct uprobe_event", uprobe_cdef, source_uprobe__elf_bytes, 0, "PATH:FUNCTION" },
+	  "struct uprobe_event", uprobe_cdef, source_uprobe__elf_bytes, 0, "PATH:FUNCTION",
+	  rl_uprobes_attach },
+	{ "usdt", "usdt:PATH:[PROVIDER:]NAME: hits of a USDT probe (globs in PROVIDER and NAME): "
+	  "pid, tid, comm, arg_count, arg0-arg11", "struct usdt_event", usdt_cdef,
+	  source_usdt__elf_bytes, 0, "PATH:[PROVIDER:]NAME", rl_usdt_attach },
 };
 
 const struct rl_source *rl_sources(size_t *n)
@@ -115,9 +126,32 @@ static const struct rl_source *find_prefix(const char *name, size_t len)
 	return NULL;
 }
 
-/* Checks a list of uprobes and uretprobes ("uprobe:PATH:FUNCTION,..."). Returns NULL or
- * why not. */
-static const char *check_uprobes(const char *list)
+/* Whether src is the usdt source (its probes are usdt:PATH:[PROVIDER:]NAME). */
+static bool is_usdt(const struct rl_source *src)
+{
+	return src->attach == rl_usdt_attach;
+}
+
+/* Whether the probe of len bytes at at, of source src, has its source's form. */
+static bool well_formed(const struct rl_source *src, const char *at, size_t len)
+{
+	const char *colon = memchr(at, ':', len);
+	const char *func = memchr(colon + 1, ':', len - (size_t)(colon + 1 - at));
+	struct rl_usdt_probe u;
+	char probe[PATH_MAX + 512];
+
+	if (!is_usdt(src))
+		return func && func != colon + 1 && func + 1 != at + len;
+	if (len >= sizeof(probe))
+		return false;
+	memcpy(probe, at, len);
+	probe[len] = '\0';
+	return rl_usdt_probe_split(probe, &u) == 0;
+}
+
+/* Checks a list of probes that first's program attaches itself: uprobes and uretprobes
+ * ("uprobe:PATH:FUNCTION,..."), or USDT probes. Returns NULL or why not. */
+static const char *check_probe_list(const char *list, const struct rl_source *first)
 {
 	const char *at = list;
 
@@ -125,13 +159,13 @@ static const char *check_uprobes(const char *list)
 		size_t len = strcspn(at, ",");
 		const char *colon = memchr(at, ':', len);
 		const struct rl_source *src = colon ? find_prefix(at, (size_t)(colon - at)) : NULL;
-		const char *func = colon ? memchr(colon + 1, ':', len - (size_t)(colon + 1 - at)) :
-				   NULL;
 
-		if (!src || !src->probe_form || strcmp(src->probe_form, "PATH:FUNCTION"))
-			return "a list of probes may hold only uprobe: and uretprobe: probes";
-		if (!func || func == colon + 1 || func + 1 == at + len)
-			return "a uprobe is uprobe:PATH:FUNCTION (or uretprobe:PATH:FUNCTION)";
+		if (!src || src->attach != first->attach)
+			return is_usdt(first) ? "a list of USDT probes may hold only usdt: probes" :
+			       "a list of probes may hold only uprobe: and uretprobe: probes";
+		if (!well_formed(src, at, len))
+			return is_usdt(src) ? "a USDT probe is usdt:PATH:[PROVIDER:]NAME" :
+			       "a uprobe is uprobe:PATH:FUNCTION (or uretprobe:PATH:FUNCTION)";
 		at += len + (at[len] == ',');
 	}
 	return NULL;
@@ -149,10 +183,12 @@ const char *rl_probe_parse(const char *name, unsigned int hz, struct rl_probe *p
 	if (!src)
 		return "no such source or probe (try --help)";
 	if (src->probe_form && !colon)
-		return "this probe needs PATH:FUNCTION after its name (uprobe:PATH:FUNCTION)";
+		return is_usdt(src) ? "this probe needs PATH:[PROVIDER:]NAME after its name "
+				      "(usdt:PATH:[PROVIDER:]NAME)" :
+		       "this probe needs PATH:FUNCTION after its name (uprobe:PATH:FUNCTION)";
 	if (src->probe_form) {
 		p->uprobes = name;
-		return check_uprobes(name);
+		return check_probe_list(name, src);
 	}
 	if (hz && !src->sample_hz)
 		return "--hz is for sampling sources (profile) and objects with perf_event "
@@ -194,11 +230,31 @@ int rl_stack_mode_parse(const char *list, uint32_t *mode)
 
 int rl_probe_str_arg(const char *name)
 {
+	char *end;
+	long n;
+
 	if (!strcmp(name, "ret") || !strcmp(name, "retval"))
-		return 6;
-	if (!strncmp(name, "arg", 3) && name[3] >= '0' && name[3] <= '5' && !name[4])
-		return name[3] - '0';
-	return -1;
+		return RL_PROBE_STR_RET;
+	if (strncmp(name, "arg", 3) || name[3] < '0' || name[3] > '9' ||
+	    (name[3] == '0' && name[4]))
+		return -1;
+	n = strtol(name + 3, &end, 10);
+	return *end || n >= RL_PROBE_STR_ARGS ? -1 : (int)n;
+}
+
+const char *rl_probe_set_str(struct rl_probe *p, const char *name)
+{
+	int v = rl_probe_str_arg(name);
+
+	if (!p->uprobes)
+		return "a `str` is read from a uprobe's or USDT probe's arguments: the source is "
+		       "neither";
+	if (is_usdt(p->source) && (v < 0 || v >= USDT_ARG_MAX))
+		return "its `str` names no value (arg0 to arg11)";
+	if (!is_usdt(p->source) && (v < 0 || (v > 5 && v != RL_PROBE_STR_RET)))
+		return "its `str` names no value (arg0 to arg5, or ret)";
+	p->str_arg = v;
+	return NULL;
 }
 
 uint32_t rl_cpu_ring_size(uint64_t total)
@@ -406,20 +462,23 @@ int rl_bpf_quiesce(void)
 }
 
 /* Sets how p's source runs beyond its filters: its rate, its string argument, and its
- * uprobe programs left for rl_uprobes_attach. Returns 0 or -errno. */
+ * programs for a list of probes left for the source's attach. Returns 0 or -errno. */
 static int set_probe(struct rl_bpf *b, const struct rl_probe *p)
 {
 	struct bpf_program *prog;
+	int32_t str_arg = p->str_arg;
 
 	rl_bpf_set_sample_hz(b, p->hz);
 	if (!p->uprobes)
 		return 0;
-	/* The uprobe programs are attached per probe; the others (following descendants)
-	 * as they are. */
+	/* The uprobe and USDT programs are attached per probe; the others (following
+	 * descendants) as they are. */
 	bpf_object__for_each_program(prog, rl_bpf_object(b))
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE)
 			bpf_program__set_autoattach(prog, false);
-	return rl_bpf_set_global(b, "str_arg", &p->str_arg, sizeof(p->str_arg));
+	if (str_arg == RL_PROBE_STR_RET)
+		str_arg = UPROBE_STR_RET;
+	return rl_bpf_set_global(b, "str_arg", &str_arg, sizeof(str_arg));
 }
 
 int rl_source_open(struct rl_bpf **out, const struct rl_probe *p,
@@ -443,7 +502,7 @@ int rl_source_open(struct rl_bpf **out, const struct rl_probe *p,
 	/* Following descendants, every process gets the probes and the program's filter
 	 * keeps the traced ones: a child that runs another binary is probed too. */
 	if (!err && p->uprobes)
-		err = rl_uprobes_attach(b, p->uprobes, f->follow ? 0 : f->tgid);
+		err = src->attach(b, p->uprobes, f->follow ? 0 : f->tgid);
 	if (err) {
 		rl_bpf_close(b);
 		return err;

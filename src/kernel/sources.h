@@ -20,6 +20,9 @@ struct rl_source {
 				 * otherwise (profile:hz:N) */
 	const char *probe_form;	/* NULL: a plain name; else what follows "NAME:" in its
 				 * probe names ("PATH:FUNCTION"), which it needs */
+	/* With probe_form: attaches the loaded object's programs to each probe of a list
+	 * (rl_uprobes_attach, rl_usdt_attach); sources that share it share a list. */
+	int (*attach)(struct rl_bpf *b, const char *list, uint32_t pid);
 };
 
 #define RL_DEFAULT_SOURCE "exec"
@@ -54,14 +57,18 @@ struct rl_source_filter {
 
 /* A probe name as bpftrace writes it, parsed: "exec", "profile:hz:49",
  * "uprobe:libc:malloc", "uretprobe:/usr/bin/bash:readline", or several uprobes and
- * uretprobes separated by commas. */
+ * uretprobes separated by commas; or USDT probes ("usdt:/usr/bin/python3.11:python:audit"),
+ * one or several. */
 struct rl_probe {
 	const struct rl_source *source;
 	unsigned int hz;	/* perf_event sources: samples a second on each CPU */
-	const char *uprobes;	/* uprobe, uretprobe: the whole list, as named */
-	int str_arg;		/* uprobe: the value read as a string (0-5: an argument,
-				 * 6: the return value); -1: none */
+	const char *uprobes;	/* uprobe, uretprobe, usdt: the whole list, as named */
+	int str_arg;		/* uprobe, usdt: the value read as a string (an argument's
+				 * number, or RL_PROBE_STR_RET); -1: none */
 };
+
+#define RL_PROBE_STR_ARGS 12	/* arg0 to arg11 (USDT; uprobes have six) */
+#define RL_PROBE_STR_RET 64	/* str_arg: a uretprobe's return value */
 
 /* Parses name into p (hz: --hz, 0 if not given). Returns NULL, or why the name is not
  * a probe ringlua has, in words. p->uprobes points into name. */
@@ -71,9 +78,13 @@ const char *rl_probe_parse(const char *name, unsigned int hz, struct rl_probe *p
  * or "none" for none. Returns 0 or -EINVAL. */
 int rl_stack_mode_parse(const char *list, uint32_t *mode);
 
-/* The value `--str` names ("arg0" ... "arg5", "ret" or "retval"), as rl_probe.str_arg,
- * or -1. */
+/* The value `--str` names ("arg0" ... "arg11", "ret" or "retval"), as rl_probe.str_arg,
+ * or -1. Whether p's source has it is rl_probe_set_str's to say. */
 int rl_probe_str_arg(const char *name);
+
+/* Sets p->str_arg (p parsed) to the value name names. Returns NULL, or why p's source
+ * has no such value (arg0-arg5 and ret for uprobes, arg0-arg11 for USDT probes). */
+const char *rl_probe_set_str(struct rl_probe *p, const char *name);
 
 /* The source called name, or NULL. */
 const struct rl_source *rl_source_find(const char *name);

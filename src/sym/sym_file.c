@@ -1,7 +1,7 @@
 #include "sym/sym_file.h"
+#include "sym/elf_file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 /* Where Debian's -dbg and -dbgsym packages put debug files, by build id. */
 #define DEBUG_BY_BUILD_ID "/usr/lib/debug/.build-id"
@@ -171,36 +170,6 @@ static int debug_file_path(Elf *e, char *path, size_t size)
 	return -ENOENT;
 }
 
-/* Whether fd is a regular file: what is read for symbols, never a FIFO or a device. */
-static bool regular_file(int fd)
-{
-	struct stat st;
-
-	return !fstat(fd, &st) && S_ISREG(st.st_mode);
-}
-
-/* Whether the ELF header of fd numbers its sections or program headers the extended
- * way (e_shnum 0 with section headers present, e_phnum PN_XNUM: the count is in the
- * first section header, up to what the file holds). libelf allocates a few hundred bytes
- * per section as it opens a file, and the segments are copied, so such a file is refused
- * before libelf opens it: 16-bit counts keep both under 20 MB. Either byte order and
- * class: 0 and 0xffff read the same in all of them. */
-static bool extended_numbering(int fd)
-{
-	unsigned char h[64];
-	bool wide;
-	uint64_t shoff = 0;
-	uint16_t shnum, phnum;
-
-	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || memcmp(h, ELFMAG, SELFMAG))
-		return false; /* libelf says what it is */
-	wide = h[EI_CLASS] == ELFCLASS64;
-	memcpy(&shoff, h + (wide ? 40 : 32), wide ? 8 : 4);
-	memcpy(&phnum, h + (wide ? 56 : 44), sizeof(phnum));
-	memcpy(&shnum, h + (wide ? 60 : 48), sizeof(shnum));
-	return (!shnum && shoff) || phnum == PN_XNUM;
-}
-
 /* Reads the .symtab of e's debug file into f, if it has one installed. Returns as
  * add_funcs. */
 static int add_debug_funcs(struct sym_file *f, Elf *e, size_t budget)
@@ -211,10 +180,9 @@ static int add_debug_funcs(struct sym_file *f, Elf *e, size_t budget)
 
 	if (debug_file_path(e, path, sizeof(path)))
 		return -ENOENT;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
+	if (sym_elf_open(path, &fd))
 		return -ENOENT;
-	dbg = regular_file(fd) && !extended_numbering(fd) ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
+	dbg = elf_begin(fd, ELF_C_READ, NULL);
 	err = dbg ? add_funcs(f, dbg, find_section(dbg, SHT_SYMTAB), budget) : -ENOENT;
 	elf_end(dbg);
 	close(fd);
@@ -255,22 +223,16 @@ static int read_elf(struct sym_file *f, Elf *e, size_t budget)
  * blocking in open (a FIFO), and only a regular file is read. */
 int sym_file_read(struct sym_file *f, const char *path, size_t budget)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int fd, err = sym_elf_open(path, &fd);
 	Elf *e;
-	int err;
 
-	if (fd < 0)
-		return -errno;
-	if (!regular_file(fd)) {
-		err = -ENOEXEC;
-	} else if (extended_numbering(fd)) {
+	if (err == -EFBIG)
 		f->over_budget = true;
-		err = -EFBIG;
-	} else {
-		e = elf_begin(fd, ELF_C_READ, NULL);
-		err = read_elf(f, e, budget);
-		elf_end(e);
-	}
+	if (err)
+		return err;
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	err = read_elf(f, e, budget);
+	elf_end(e);
 	close(fd);
 	return err;
 }
