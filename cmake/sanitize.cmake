@@ -19,7 +19,8 @@ if(RINGLUA_SANITIZE)
 endif()
 
 # The harnesses link ringlua's layer libraries: those carry libFuzzer's coverage
-# instrumentation too, or the fuzzer would be blind inside them.
+# instrumentation too, or the fuzzer would be blind inside them. C only: the one C++
+# program (a test's target, built by the C++ compiler that may not be clang) has none.
 if(RINGLUA_FUZZ)
-  add_compile_options(-fsanitize=fuzzer-no-link)
+  add_compile_options($<$<COMPILE_LANGUAGE:C>:-fsanitize=fuzzer-no-link>)
 endif()

@@ -2,12 +2,14 @@
 -- user space and the kernel; the busiest at exit, and at every tick with -i. With -K
 -- and/or -U, counted by kernel and/or user stack instead, printed as bpftrace prints
 -- @[kstack, ustack, comm], or with --folded as flame graph tools read them; --svg FILE
--- also writes them at exit as a flame graph to open in a browser.
+-- also writes them at exit as a flame graph to open in a browser. C++ functions are
+-- demangled unless --mangled.
 --   ringlua [-p PID] [--interval MS] scripts/profile.lua [-- -n N -i -I -K -U --folded
---                                                         --svg FILE]
+--                                                         --svg FILE --mangled]
 local ffi = require("ffi")
 local ringlua = require("ringlua")
 local agg = require("ringlua.agg")
+local names = require("ringlua.names")
 local cli_args = require("ringlua.cli_args")
 local out_file = require("ringlua.out_file")
 
@@ -29,6 +31,7 @@ local SPEC = {
     { nil, "folded", help = "with -K/-U: print folded stacks (comm;frame;...;frame count) for flamegraph.pl, speedscope or Grafana" },
     { nil, "svg", arg = "FILE",
       help = "with -K/-U: write a flame graph to FILE at exit (SVG: open it in a browser to zoom and search)" },
+    { nil, "mangled", help = "C++ functions as their files name them (_ZN...), not demangled" },
   },
   notes = "Counts run from the start; the table is sorted by samples, the busiest first.",
 }
@@ -100,6 +103,7 @@ function M.on_init(args)
   top, with_idle, every_tick, folded = opts.top, opts.idle, opts.interval, opts.folded
   if folded and not M.stacks then cli_args.usage_error(SPEC, "--folded goes with -K or -U") end
   if opts.svg then open_svg(opts.svg) end
+  if opts.mangled then names.raw_names(true) end
   if ringlua.reloads > 0 or folded then return end
   write(format("Sampling on-CPU tasks at 99 Hz; %s %s.\n",
                M.stacks and "samples by stack" or format("the top %d", top),

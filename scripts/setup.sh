@@ -11,6 +11,9 @@ PACKAGES=(cmake make gcc pkg-config clang llvm bpftool libbpf-dev libelf-dev zli
           libluajit-5.1-dev luajit lua-busted valgrind)
 # The uapi headers ringlua.names takes system call, errno and signal names from.
 PACKAGES+=(linux-libc-dev)
+# C++ names in stacks are demangled by libstdc++'s demangler (linked from g++'s
+# libstdc++); test_cpp_names profiles a C++ program built with g++.
+PACKAGES+=(g++)
 # The man page is made from `ringlua --help`.
 PACKAGES+=(help2man)
 # `cpack -G DEB` finds the package's library dependencies with dpkg-shlibdeps; the unit

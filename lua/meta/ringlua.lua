@@ -281,6 +281,10 @@ function names.ksym(addr) end
 ---@return string? err
 function names.note_pid(pid) end
 
+---C++ names as their files have them (raw true), or demangled (the default).
+---@param raw boolean
+function names.raw_names(raw) end
+
 ---The name of the user-space address addr in process pid ("malloc+0x1a").
 ---@param pid integer
 ---@param addr integer|ffi.cdata*

@@ -245,6 +245,7 @@ struct rl_sym;
 int rl_sym_open(struct rl_sym **out);
 int rl_sym_note_pid(struct rl_sym *s, uint32_t pid);
 int rl_sym_user(struct rl_sym *s, uint32_t pid, uint64_t addr, char *buf, size_t size);
+void rl_sym_set_raw_names(struct rl_sym *s, int raw);
 int rl_sym_forgotten(struct rl_sym *s, uint32_t *pids, int max);
 int rl_sym_stats(const struct rl_sym *s, char *buf, size_t size);
 void rl_sym_close(struct rl_sym *s);
@@ -303,6 +304,13 @@ local function drop_forgotten(s)
     if n <= 0 then return end
     for i = 0, n - 1 do drop_names(forgotten_buf[i]) end
   end
+end
+
+-- C++ names as their files have them (raw true: `_ZN2ns6Worker4spinEi`), or demangled
+-- (`ns::Worker::spin(int)`, the default), from now on; the names cached go.
+function _M.raw_names(raw)
+  C.rl_sym_set_raw_names(get_symbolizer(), raw and 1 or 0)
+  usyms, usyms_count = {}, 0
 end
 
 -- Reads process pid's mappings now, if not yet read for the program it runs (one that

@@ -1,4 +1,5 @@
 #include "sym/sym.h"
+#include "sym/demangle.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +59,7 @@ struct rl_sym {
 	uint32_t gone[FORGOTTEN_KEPT];	/* forgotten, not yet handed out */
 	size_t nr_gone;
 	bool gone_overflow;	/* more were forgotten than gone holds */
+	bool raw_names;		/* C++ names as the files have them, not demangled */
 };
 
 int rl_sym_open(struct rl_sym **out)
@@ -461,11 +463,24 @@ static const struct mapping *find_mapping(const struct proc *p, uint64_t addr)
 	return i && addr < p->maps[i - 1].end ? &p->maps[i - 1] : NULL;
 }
 
+/* A function's name as shown: demangled, unless raw names were asked for. */
+static const char *shown_name(const struct rl_sym *s, const char *name, char *pretty,
+			      size_t size)
+{
+	return !s->raw_names && rl_demangle(name, pretty, size) >= 0 ? pretty : name;
+}
+
+void rl_sym_set_raw_names(struct rl_sym *s, int raw)
+{
+	s->raw_names = raw != 0;
+}
+
 int rl_sym_user(struct rl_sym *s, uint32_t pid, uint64_t addr, char *buf, size_t size)
 {
 	struct proc *p = find_proc(s, pid);
 	const struct mapping *m = find_mapping(p, addr);
 	const struct sym_func *fn;
+	char pretty[RL_DEMANGLE_INPUT_MAX];
 	uint64_t vaddr;
 	int len;
 
@@ -478,7 +493,8 @@ int rl_sym_user(struct rl_sym *s, uint32_t pid, uint64_t addr, char *buf, size_t
 						 &vaddr))
 		len = snprintf(buf, size, "0x%" PRIx64, addr);
 	else if ((fn = sym_file_func(&m->file->syms, vaddr)))
-		len = snprintf(buf, size, "%s+0x%" PRIx64, m->file->syms.strs + fn->name,
+		len = snprintf(buf, size, "%s+0x%" PRIx64,
+			       shown_name(s, m->file->syms.strs + fn->name, pretty, sizeof(pretty)),
 			       vaddr - fn->addr);
 	else
 		len = snprintf(buf, size, "[%s+0x%" PRIx64 "]", m->file->base, vaddr);

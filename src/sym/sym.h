@@ -60,6 +60,10 @@ int rl_sym_note_pid(struct rl_sym *s, uint32_t pid);
  * processes). Returns the length written. */
 int rl_sym_user(struct rl_sym *s, uint32_t pid, uint64_t addr, char *buf, size_t size);
 
+/* With raw non-zero, rl_sym_user names C++ functions as their files have them
+ * (`_ZN2ns6Worker4spinEi`); by default demangled (`ns::Worker::spin(int)`). */
+void rl_sym_set_raw_names(struct rl_sym *s, int raw);
+
 /* Moves into pids (room for max) the pids whose mappings were forgotten to stay within
  * budget since the last call, oldest first, so that a cache of their names can go too.
  * Returns how many it moved (0: none left), or -EOVERFLOW when more were forgotten
