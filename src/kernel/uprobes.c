@@ -83,6 +83,51 @@ int rl_uprobe_path(const char *name, char *out, size_t size)
 	return find_program(name, out, size);
 }
 
+/* path as process pid sees it, through its root: a process in a container of its own
+ * sees its own files. Returns 0 (readable), -ENAMETOOLONG or -errno. */
+static int in_root(uint32_t pid, const char *path, char *out, size_t size)
+{
+	if ((size_t)snprintf(out, size, "/proc/%u/root%s", pid, path) >= size)
+		return -ENAMETOOLONG;
+	return access(out, R_OK) ? -errno : 0;
+}
+
+/* The library named name that process pid has mapped, through its root. Returns 0,
+ * -ENOENT (none so named) or -errno (no such process). */
+static int mapped_library(uint32_t pid, const char *name, char *out, size_t size)
+{
+	char maps[64], line[PATH_MAX + 128];
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%u/maps", pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return -errno;
+	while (err && fgets(line, sizeof(line), f)) {
+		char *path = strchr(line, '/');
+
+		if (!path)
+			continue;
+		path[strcspn(path, "\n")] = '\0';
+		if (library_matches(strrchr(path, '/') + 1, name))
+			err = in_root(pid, path, out, size);
+	}
+	fclose(f);
+	return err;
+}
+
+int rl_uprobe_path_in(const char *name, uint32_t pid, char *out, size_t size)
+{
+	if (!pid)
+		return rl_uprobe_path(name, out, size);
+	if (strchr(name, '/'))
+		return in_root(pid, name, out, size);
+	if (mapped_library(pid, name, out, size) == 0)
+		return 0;
+	return rl_uprobe_path(name, out, size);
+}
+
 /* Attaches one probe "KIND:PATH:FUNCTION" with cookie index. Returns 0 or -errno
  * (printed). */
 static int attach_one(struct rl_bpf *b, const char *probe, uint64_t index, uint32_t pid)
@@ -96,7 +141,7 @@ static int attach_one(struct rl_bpf *b, const char *probe, uint64_t index, uint3
 	snprintf(file, sizeof(file), "%.*s", (int)(last - first - 1), first + 1);
 	snprintf(func, sizeof(func), "%s", last + 1);
 	u.ret = !strcmp(kind, "uretprobe");
-	err = rl_uprobe_path(file, path, sizeof(path));
+	err = rl_uprobe_path_in(file, pid, path, sizeof(path));
 	if (err) {
 		fprintf(stderr, "ringlua: %s: %s: %s\n", probe, file, err == -ENOENT ?
 			"no such file, library (ldconfig -p) or program ($PATH)" : strerror(-err));

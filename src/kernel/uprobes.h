@@ -15,6 +15,11 @@ struct rl_bpf;
  * -ENOENT (found nowhere) or -ENAMETOOLONG. */
 int rl_uprobe_path(const char *name, char *out, size_t size);
 
+/* The same as process pid sees its files (0: as ringlua does): a path through the
+ * process's root (/proc/PID/root: a container's own files), a library name among the
+ * libraries it has mapped, else as rl_uprobe_path finds it. */
+int rl_uprobe_path_in(const char *name, uint32_t pid, char *out, size_t size);
+
 /* Attaches the uprobe object b's programs to every probe of list (checked by
  * rl_probe_parse), the i-th with cookie i, in process pid only (0: every process).
  * Returns 0 or -errno (printed, naming the probe). */

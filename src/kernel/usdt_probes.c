@@ -156,7 +156,7 @@ static int attach_one(struct rl_bpf *b, const char *probe, uint64_t index, uint3
 		fprintf(stderr, "ringlua: %s: a USDT probe is usdt:PATH:[PROVIDER:]NAME\n", probe);
 		return err;
 	}
-	err = rl_uprobe_path(want.file, path, sizeof(path));
+	err = rl_uprobe_path_in(want.file, pid, path, sizeof(path));
 	if (err)
 		path[0] = '\0';
 	else
