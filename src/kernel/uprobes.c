@@ -157,7 +157,9 @@ static int attach_one(struct rl_bpf *b, const char *probe, uint64_t index, uint3
 	return err;
 }
 
-int rl_uprobes_attach(struct rl_bpf *b, const char *list, uint32_t pid)
+int rl_probe_list_each(const char *list, uint32_t pid, struct rl_bpf *b,
+		       int (*attach)(struct rl_bpf *b, const char *probe, uint64_t index,
+				     uint32_t pid))
 {
 	char probe[PROBE_MAX];
 	uint64_t index = 0;
@@ -167,8 +169,13 @@ int rl_uprobes_attach(struct rl_bpf *b, const char *list, uint32_t pid)
 		size_t len = strcspn(at, ",");
 
 		snprintf(probe, sizeof(probe), "%.*s", (int)len, at);
-		err = attach_one(b, probe, index, pid);
+		err = attach(b, probe, index, pid);
 		at += len + (at[len] == ',');
 	}
 	return err;
+}
+
+int rl_uprobes_attach(struct rl_bpf *b, const char *list, uint32_t pid)
+{
+	return rl_probe_list_each(list, pid, b, attach_one);
 }

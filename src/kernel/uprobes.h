@@ -20,6 +20,13 @@ int rl_uprobe_path(const char *name, char *out, size_t size);
  * libraries it has mapped, else as rl_uprobe_path finds it. */
 int rl_uprobe_path_in(const char *name, uint32_t pid, char *out, size_t size);
 
+/* Calls attach for each probe of a comma-separated list, with its index in the list
+ * (the BPF cookie that tells the records apart), until one fails. Returns 0 or its
+ * -errno. */
+int rl_probe_list_each(const char *list, uint32_t pid, struct rl_bpf *b,
+		       int (*attach)(struct rl_bpf *b, const char *probe, uint64_t index,
+				     uint32_t pid));
+
 /* Attaches the uprobe object b's programs to every probe of list (checked by
  * rl_probe_parse), the i-th with cookie i, in process pid only (0: every process).
  * Returns 0 or -errno (printed, naming the probe). */

@@ -11,7 +11,6 @@
 #include "kernel/uprobes.h"
 #include "sym/usdt_notes.h"
 
-#define PROBE_MAX 4096
 #define PROGRAM "rl_usdt"
 
 /* Copies the len bytes at s into out (size bytes) as a string. Returns false when they
@@ -171,16 +170,5 @@ static int attach_one(struct rl_bpf *b, const char *probe, uint64_t index, uint3
 
 int rl_usdt_attach(struct rl_bpf *b, const char *list, uint32_t pid)
 {
-	char probe[PROBE_MAX];
-	uint64_t index = 0;
-	int err = 0;
-
-	for (const char *at = list; !err && *at; index++) {
-		size_t len = strcspn(at, ",");
-
-		snprintf(probe, sizeof(probe), "%.*s", (int)len, at);
-		err = attach_one(b, probe, index, pid);
-		at += len + (at[len] == ',');
-	}
-	return err;
+	return rl_probe_list_each(list, pid, b, attach_one);
 }

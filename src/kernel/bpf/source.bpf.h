@@ -144,6 +144,21 @@ static __always_inline void current_comm(char *dst)
 		current_comm(field);                                                  \
 	} while (0)
 
+/* Fills the header the probes' records share (struct tp_header's fields, which
+ * uprobe_event and usdt_event start with too): the time, which probe, the current
+ * task's process, thread, parent, user, CPU and name. */
+#define RECORD_TASK_HEADER(e, probe_index, pid_tgid, task)                            \
+	do {                                                                          \
+		(e)->ts_ns = event_time();                                            \
+		(e)->probe = (probe_index);                                           \
+		(e)->pid = (pid_tgid) >> 32;                                          \
+		(e)->tid = (__u32)(pid_tgid);                                         \
+		(e)->ppid = (task)->real_parent->tgid;                                \
+		(e)->uid = (__u32)bpf_get_current_uid_gid();                          \
+		(e)->cpu = bpf_get_smp_processor_id();                                \
+		RECORD_COMM((e)->comm);                                               \
+	} while (0)
+
 /* Whether the current task passes the uid, cgroup and comm filters. Unset filters are
  * constants the verifier sees, so their checks cost nothing. Names compare as two words:
  * both are zero-padded. */

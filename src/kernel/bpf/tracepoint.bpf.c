@@ -133,14 +133,7 @@ int rl_tracepoint(void *ctx)
 		return 0;
 	/* Build the record in the scratch buffer: header, raw fields, strings. */
 	h = (struct tp_header *)buf;
-	h->ts_ns = event_time();
-	h->probe = index;
-	h->pid = pid_tgid >> 32;
-	h->tid = (__u32)pid_tgid;
-	h->ppid = task->real_parent->tgid;
-	h->uid = (__u32)bpf_get_current_uid_gid();
-	h->cpu = bpf_get_smp_processor_id();
-	RECORD_COMM(h->comm);
+	RECORD_TASK_HEADER(h, index, pid_tgid, task);
 	len = p->copy_len;
 	if (len > TP_COPY_MAX)
 		return 0;

@@ -51,14 +51,7 @@ static __always_inline int emit(struct pt_regs *ctx, bool is_return)
 	if (!e)
 		return 0;
 	/* Fill it: the header, the arguments or the return value, the string. */
-	e->ts_ns = event_time();
-	e->probe = (__u32)bpf_get_attach_cookie(ctx);
-	e->pid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->ppid = task->real_parent->tgid;
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	e->cpu = bpf_get_smp_processor_id();
-	RECORD_COMM(e->comm);
+	RECORD_TASK_HEADER(e, (__u32)bpf_get_attach_cookie(ctx), pid_tgid, task);
 	/* At a return the argument registers hold whatever the function left there. */
 	e->arg0 = is_return ? 0 : PT_REGS_PARM1(ctx);
 	e->arg1 = is_return ? 0 : PT_REGS_PARM2(ctx);

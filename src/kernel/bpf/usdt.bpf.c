@@ -46,15 +46,8 @@ int rl_usdt(struct pt_regs *ctx)
 	if (!e)
 		return 0;
 	/* Fill it: the header, the arguments, the string. */
-	e->ts_ns = event_time();
-	e->probe = (__u32)bpf_usdt_cookie(ctx);
-	e->pid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->ppid = task->real_parent->tgid;
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	e->cpu = bpf_get_smp_processor_id();
+	RECORD_TASK_HEADER(e, (__u32)bpf_usdt_cookie(ctx), pid_tgid, task);
 	e->pad = 0;
-	RECORD_COMM(e->comm);
 	read_args(ctx, e);
 	e->str[0] = '\0';
 	if (str_arg >= 0 && str_arg < USDT_ARG_MAX)
