@@ -217,6 +217,20 @@ static int keep_link(struct rl_bpf *b, struct bpf_link *link)
 	return 0;
 }
 
+/* Keeps link, just made by an attach call (NULL: it failed, errno says why), or destroys
+ * it when it cannot be kept. Returns 0 or -errno. */
+static int keep_new_link(struct rl_bpf *b, struct bpf_link *link)
+{
+	int err;
+
+	if (!link)
+		return -errno;
+	err = keep_link(b, link);
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
 /* Whether prog is attached by the caller rather than by its section: one set not to
  * auto-attach (rl_bpf_attach_uprobe), or a tracepoint program whose section names no
  * tracepoint (rl_bpf_attach_tracepoint). */
@@ -334,40 +348,23 @@ int rl_bpf_attach_uprobe(struct rl_bpf *b, const char *prog_name, const struct r
 	struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, prog_name);
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = u->func, .retprobe = u->ret,
 		    .bpf_cookie = u->cookie);
-	struct bpf_link *link;
-	int err;
 
 	if (!prog)
 		return -ENOENT;
-	link = bpf_program__attach_uprobe_opts(prog, u->pid ? (pid_t)u->pid : -1, u->path, 0,
-					       &opts);
-	if (!link)
-		return -errno;
-	err = keep_link(b, link);
-	if (err)
-		bpf_link__destroy(link);
-	return err;
+	return keep_new_link(b, bpf_program__attach_uprobe_opts(prog, u->pid ? (pid_t)u->pid : -1,
+								u->path, 0, &opts));
 }
 
 int rl_bpf_attach_usdt(struct rl_bpf *b, const char *prog_name, const struct rl_usdt *u)
 {
 	struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, prog_name);
 	LIBBPF_OPTS(bpf_usdt_opts, opts, .usdt_cookie = u->cookie);
-	struct bpf_link *link;
-	int err;
 
 	if (!prog)
 		return -ENOENT;
-	link = bpf_program__attach_usdt(prog, u->pid ? (pid_t)u->pid : -1, u->path, u->provider,
-					u->name, &opts);
-	if (!link)
-		return -errno;
-	err = keep_link(b, link);
-	if (err)
-		bpf_link__destroy(link);
-	return err;
+	return keep_new_link(b, bpf_program__attach_usdt(prog, u->pid ? (pid_t)u->pid : -1,
+							 u->path, u->provider, u->name, &opts));
 }
-
 
 /* Gives every program to be loaded a log of its own: libbpf asks the verifier for it only
  * when the load fails, and the log of the program that failed says why. Returns 0 or
