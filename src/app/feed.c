@@ -128,7 +128,8 @@ static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_
 	}
 	err = rl_user_bpf_filter(f->user, &(struct rl_user_filter){
 		.pid = opt->pid, .command = opt->command != NULL, .cgroup_id = opt->cgroup,
-		.cgroup_dir = opt->cgroup_dir, .sets = opt->sets, .nr_sets = opt->nr_sets });
+		.cgroup_dir = opt->cgroup_dir, .sets = opt->sets, .nr_sets = opt->nr_sets,
+		.verbose = opt->verbose });
 	if (err)
 		return err;
 	if (set_user_hz(f, opt->hz) || rl_user_bpf_load(f->user, opt->verbose) ||

@@ -33,9 +33,13 @@ struct rl_user_bpf {
 	const char *cgroup_dir;	/* --cgroup, for an object with a cgroup_map: put in after load */
 };
 
-/* The globals published programs take a target process in, in the order looked for. */
-static const char *const pid_globals[] = { "targ_pid", "target_pid", "targ_tgid",
-					   "target_tgid", "pid" };
+/* The globals published programs take a target process in, in the order looked for: a
+ * tgid global first, since a program that has one beside a pid global (opensnoop,
+ * drsnoop, runqslower) filters threads by the pid one; then the names libbpf-tools
+ * give a process filter. */
+static const char *const pid_globals[] = { "targ_tgid", "target_tgid", "targ_pid",
+					   "target_pid", "filter_pid", "filtered_pid", "pid" };
+#define PID_GLOBALS (sizeof(pid_globals) / sizeof(*pid_globals))
 /* And a cgroup id. */
 static const char *const cgroup_globals[] = { "targ_cgroup", "target_cgroup", "cgroup_id" };
 /* libbpf-tools' cgroup filter: a flag, and the cgroup's fd at index 0 of a cgroup array. */
@@ -433,15 +437,18 @@ static int filter_cgroup(struct rl_user_bpf *u, const struct rl_user_filter *f)
 
 int rl_user_bpf_filter(struct rl_user_bpf *u, const struct rl_user_filter *f)
 {
-	const char *name = f->pid ? find_global_named(u, pid_globals, 5) : NULL;
+	const char *name = f->pid ? find_global_named(u, pid_globals, PID_GLOBALS) : NULL;
 	int err = 0;
 
 	if (f->pid && !name)
-		fprintf(stderr, "ringlua: %s has no target pid global (targ_pid, target_pid, "
-				"targ_tgid, target_tgid or pid): it traces every process; ringlua "
-				"still stops when the process ends\n", u->name);
+		fprintf(stderr, "ringlua: %s has no target pid global (targ_tgid, target_tgid, "
+				"targ_pid, target_pid, filter_pid, filtered_pid or pid): it traces "
+				"every process; ringlua still stops when the process ends\n", u->name);
 	else if (f->pid && !set_by_user(f, name))
 		err = set_number(u, name, f->pid, f->command ? "-c" : "-p");
+	if (!err && f->pid && name && f->verbose)
+		fprintf(stderr, "ringlua: %s: %s takes the process to trace (%s)\n", u->name, name,
+			set_by_user(f, name) ? "set by --set" : f->command ? "-c" : "-p");
 	if (!err && f->cgroup_id)
 		err = filter_cgroup(u, f);
 	return err;

@@ -50,11 +50,13 @@ struct rl_user_filter {
 	const char *cgroup_dir;
 	const char *const *sets;	/* --set's "NAME=VALUE": a global they name is the user's */
 	size_t nr_sets;
+	bool verbose;			/* -v: say which global takes the process */
 };
 
 /* Before load: gives the object the filters the way published programs take them. The
- * pid goes into the first of the globals targ_pid, target_pid, targ_tgid, target_tgid,
- * pid that it has (an object without one is told once, and traces everything); a
+ * pid goes into the first of the globals targ_tgid, target_tgid, targ_pid, target_pid,
+ * filter_pid, filtered_pid, pid that it has (a tgid global first: beside it, a pid
+ * global filters threads; an object without one is told once, and traces everything); a
  * cgroup into targ_cgroup (its id), else libbpf-tools' filter_cg and cgroup_map (its
  * fd, put in at load). A global --set names keeps the user's value. Returns 0, or -EDOM
  * (printed) for a --cgroup the object cannot take or a value that does not fit. */

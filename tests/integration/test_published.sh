@@ -89,6 +89,25 @@ run_ringlua --bpf "$TMP/bind.bpf.c" --type events=bind_event -c /bin/true \
 assert_eq "$RC" 0 "exit code with --type"
 pass "an untyped ring's warning names the object's own structs"
 
+# -c (and -p) fill the process filter: targ_tgid where the object has one beside
+# targ_pid, its thread filter (opensnoop's -p and -t): the opens of every thread of a
+# threaded command arrive, and -v says which global took the process.
+cp "$BPF_DIR/threads.bpf.c" "$TMP/"
+threads_py='import threading
+def opener():
+    for _ in range(5): open("/etc/hostname").close()
+workers = [threading.Thread(target=opener) for _ in range(4)]
+for w in workers: w.start()
+for w in workers: w.join()'
+run_ringlua -v --bpf "$TMP/threads.bpf.c" --type events=thread_open -c "/usr/bin/python3.11 -c '$threads_py'" \
+  -e 'local tids = {} on_event = function(p) tids[ringlua.cast(p).tid] = true end
+      on_exit = function() local n = 0 for _ in pairs(tids) do n = n + 1 end print("threads " .. n) end'
+assert_eq "$RC" 0 "exit code of the threaded command"
+assert_contains "$TMP/err" "threads.bpf.c: targ_tgid takes the process to trace (-c)" "-v names the global"
+threads=$(sed -n 's/^threads //p' "$TMP/out")
+assert_between "$threads" 5 100 "threads whose opens arrived (the main one and its 4 workers)"
+pass "-c fills targ_tgid beside targ_pid: the opens of all $threads threads"
+
 # Writable globals and maps: watch_nr (.data, -1: no system call goes to the ring)
 # written live in on_init, after the attach; a refused write of a const volatile and of
 # a value too big; the hash map of counts and the per-CPU total read from Lua; set and
