@@ -247,8 +247,22 @@ end
 --   opts.cdef         declarations of those rings' record types
 --   opts.rings_from   what has those rings, for errors; nil: "the BPF object"
 --   opts.args         the script's arguments, handed to its top level as `...`
+-- The structs and unions cdef defines (not those it only names), as a set of C types.
+local function defined_types(cdef)
+  local set = {}
+  for kind, name in (cdef or ""):gmatch("(%a+)%s+([%w_]+)%s*{") do
+    if kind == "struct" or kind == "union" then set[kind .. " " .. name] = true end
+  end
+  return set
+end
+
 function _M.start(chunk, script, shared_lud, sources, opts)
-  for name, s in pairs(sources) do ringlua._declare(name, s.ctype, s.cdef) end
+  -- A user's object may define a struct of the name of a built-in source's record
+  -- (open_event): its own wins, as the built-in source is not in use.
+  local taken = defined_types(opts.cdef)
+  for name, s in pairs(sources) do
+    if not taken[s.ctype] then ringlua._declare(name, s.ctype, s.cdef) end
+  end
   declare_rings(opts.rings, opts.cdef)
   if opts.rings then
     ringlua.rings = {}

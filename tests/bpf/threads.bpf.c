@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Opens, filtered as opensnoop, drsnoop and runqslower filter: `targ_tgid` is the
- * process (what their -p sets), `targ_pid` one of its threads (their -t). */
+ * process (what their -p sets), `targ_pid` one of its threads (their -t). The record
+ * has the name of ringlua's own `open` source record, which a user's object may use. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
 const volatile pid_t targ_tgid = 0;	/* 0: every process */
 const volatile pid_t targ_pid = 0;	/* 0: every thread */
 
-struct thread_open {
+struct open_event {
 	__u32 tgid;
 	__u32 tid;
 };
@@ -21,7 +22,7 @@ SEC("tracepoint/syscalls/sys_enter_openat")
 int on_openat(void *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct thread_open *e;
+	struct open_event *e;
 
 	if (targ_tgid && (__u32)(id >> 32) != (__u32)targ_tgid)
 		return 0;

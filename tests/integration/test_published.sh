@@ -91,7 +91,8 @@ pass "an untyped ring's warning names the object's own structs"
 
 # -c (and -p) fill the process filter: targ_tgid where the object has one beside
 # targ_pid, its thread filter (opensnoop's -p and -t): the opens of every thread of a
-# threaded command arrive, and -v says which global took the process.
+# threaded command arrive, and -v says which global took the process. Its record type
+# has the name of the built-in open source's, struct open_event: the object's wins.
 cp "$BPF_DIR/threads.bpf.c" "$TMP/"
 threads_py='import threading
 def opener():
@@ -99,7 +100,7 @@ def opener():
 workers = [threading.Thread(target=opener) for _ in range(4)]
 for w in workers: w.start()
 for w in workers: w.join()'
-run_ringlua -v --bpf "$TMP/threads.bpf.c" --type events=thread_open -c "/usr/bin/python3.11 -c '$threads_py'" \
+run_ringlua -v --bpf "$TMP/threads.bpf.c" --type events=open_event -c "/usr/bin/python3.11 -c '$threads_py'" \
   -e 'local tids = {} on_event = function(p) tids[ringlua.cast(p).tid] = true end
       on_exit = function() local n = 0 for _ in pairs(tids) do n = n + 1 end print("threads " .. n) end'
 assert_eq "$RC" 0 "exit code of the threaded command"
