@@ -37,7 +37,7 @@ ln -s "$RINGLUA" "$TMP/bin/ringlua"
 export PATH=$TMP/bin:$PATH
 
 # Splits the pages' examples into $TMP/ex/N.{meta,cmd,out,lua}: meta is "KIND\tWHERE\tMARK".
-cd "$SRC"
+cd "$SRC" || fail "cannot enter $SRC"
 awk -v dir="$TMP/ex" '
   function start(kind, where) {
     n++; file = sprintf("%s/%03d", dir, n)
@@ -80,7 +80,7 @@ awk -v dir="$TMP/ex" '
     if (shown) print line >> (file ".out")
   }
 ' README.md docs/*.md
-cd "$TMP"
+cd "$TMP" || fail "cannot enter $TMP"
 
 # pattern LINE: LINE as an extended regex: numbers, runs of spaces and `...` stand free.
 pattern() {
@@ -154,7 +154,7 @@ mapfile -t packages < <(awk '/^PACKAGES/ { on = 1 } on { print } on && /\)/ { on
 assert_between "${#packages[@]}" 10 100 "packages in scripts/setup.sh"
 for p in "${packages[@]}"; do
   for page in README.md docs/getting-started.md; do
-    grep -qE -- "(^|[ (,])$p([ ,.;)]|$)" "$SRC/$page" ||
+    grep -qE -- "(^|[ (,])$(printf '%s' "$p" | sed 's/[.+]/\\&/g')([ ,.;)]|$)" "$SRC/$page" ||
       { echo "FAIL: $page does not name the package $p" >&2; failed=$((failed + 1)); }
   done
 done
