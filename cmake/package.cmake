@@ -15,6 +15,12 @@ add_custom_command(
 add_custom_target(man_page ALL DEPENDS ${MAN_PAGE})
 install(FILES ${MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
+# The manual, where the man page's SEE ALSO says it is: the README and docs/*.md beside
+# it as in the tree, so the README's links to docs/ hold.
+install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs
+        FILES_MATCHING PATTERN "*.md")
+
 # The unit's ExecStart is where the binary is installed, which only the install knows:
 # `cmake --install` puts it under the configured prefix (/usr/local), the .deb under
 # /usr (CPack installs with its own CMAKE_INSTALL_PREFIX). So the unit is made then.

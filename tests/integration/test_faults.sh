@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Faults with a defined outcome (README, "Faults and limits"): the pinned ring unpinned
+# Faults with a defined outcome (docs/library.md, "Faults and limits"): the pinned ring unpinned
 # while consumed, the script's directory removed while running, SIGINT while the script
 # loads, and two consumers on one pinned ring.
 # shellcheck source=lib.sh

@@ -104,7 +104,8 @@ for f in ./usr/bin/ringlua ./usr/share/ringlua/lua/ringlua/init.lua \
          ./usr/lib/systemd/system/ringlua@.service ./usr/include/ringlua/consumer.h \
          ./usr/include/ringlua/rec.h ./usr/share/ringlua/lua/ringlua/consumer_cdef.lua \
          ./usr/share/ringlua/lua/ringlua/rec_cdef.lua ./usr/share/ringlua/lua/meta/ringlua.lua \
-         ./usr/share/bash-completion/completions/ringlua; do
+         ./usr/share/bash-completion/completions/ringlua ./usr/share/doc/ringlua/README.md \
+         ./usr/share/doc/ringlua/docs/getting-started.md ./usr/share/doc/ringlua/docs/programs.md; do
   assert_contains "$TMP/deb_files" "$f" "the .deb holds $f"
 done
 dpkg-deb -f "$deb" Depends > "$TMP/deps"
