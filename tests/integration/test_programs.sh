@@ -30,13 +30,20 @@ assert_eq "$RC" 0 "exit code"
 assert_contains "$TMP/out" "cat /etc/hostname" "the open of /etc/hostname"
 pass "t:syscalls:sys_enter_openat { printf(\"%s %s\\n\", comm, e.filename) }"
 
-# -p PID and a histogram of a return value; the trace ends with the process.
-sh -c 'sleep 1; exec /usr/bin/dd if=/dev/zero of=/dev/null bs=4k count=500 2> /dev/null' &
+# -p PID and a histogram of a return value; the trace ends with the process, which
+# reads only once ringlua has attached (its BEGIN says so).
+mkfifo "$TMP/go"
+sh -c "read go < '$TMP/go'; exec /usr/bin/dd if=/dev/zero of=/dev/null bs=4k count=500 2> /dev/null" &
 reader=$!
-run_ringlua -p "$reader" -e 't:syscalls:sys_exit_read { hist(e.ret) }'
+start_ringlua_until tracing -p "$reader" \
+  -e 'BEGIN { print("tracing") io.stdout:flush() } t:syscalls:sys_exit_read { hist(e.ret) }'
+echo go > "$TMP/go"
 wait "$reader" || true
+RC=0
+wait "$BG" || RC=$?
+cp "$TMP/bg.out" "$TMP/out"
 assert_eq "$RC" 0 "exit code"
-assert_eq "$(head -1 "$TMP/out")" "@:" "an unnamed histogram"
+assert_eq "$(sed -n 2p "$TMP/out")" "@:" "an unnamed histogram"
 assert_matches "$TMP/out" '^\[4K, 8K\) +50[0-9] \|@+\|$' "dd's 4 KiB reads"
 pass "-p PID t:syscalls:sys_exit_read { hist(e.ret) }"
 
@@ -115,9 +122,9 @@ assert_contains "$TMP/err" "near '@' (a clause names an aggregation as @NAME = c
 pass "@calls = count() in two clauses: $calls; @bytes = sum(e.ret, comm)"
 
 # Stacks as keys: the kernel's entry path and dd's read(), as bpftrace prints them. dd
-# waits in its read for a second, so that its mappings are read while it lives (those
+# waits in its read for two seconds, so that its mappings are read while it lives (those
 # of a process gone before any of its stacks was seen cannot be).
-run_ringlua -c "sh -c 'sleep 1 | /usr/bin/dd of=/dev/null bs=1'" \
+run_ringlua -c "sh -c 'sleep 2 | /usr/bin/dd of=/dev/null bs=1'" \
   -e 't:syscalls:sys_enter_read /comm == "dd"/ { count(kstack, ustack, comm) }'
 assert_eq "$RC" 0 "exit code"
 assert_matches "$TMP/out" '^    do_syscall_64\+0x[0-9a-f]+$' "the kernel stack's entry path"
