@@ -304,6 +304,39 @@ static int sample_cpus(struct rl_bpf *b, struct bpf_program *prog)
 	return err;
 }
 
+/* Whether section names a program of one of kinds (prefixes before '/' or '.'). */
+static bool section_kind(const char *section, const char *const *kinds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(kinds[i]);
+
+		if (!strncmp(section, kinds[i], len) &&
+		    (section[len] == '\0' || section[len] == '/' || section[len] == '.'))
+			return true;
+	}
+	return false;
+}
+
+static const char *const KPROBE_KINDS[] = { "kprobe", "kretprobe", "ksyscall", "kretsyscall" };
+/* Programs attached through a BPF trampoline, which some kernels refuse. */
+static const char *const TRAMPOLINE_KINDS[] = { "fentry", "fexit", "fmod_ret", "lsm",
+						 "freplace" };
+
+/* Why prog could not be attached (err: -errno), in words: what the kernel lacks where
+ * that is known. */
+static const char *attach_failure(const struct bpf_program *prog, int err)
+{
+	const char *section = bpf_program__section_name(prog);
+
+	if (err == -EOPNOTSUPP)
+		return "ringlua does not know how to attach this section (it is attached by "
+		       "a loader that runs it)";
+	if (section_kind(section, KPROBE_KINDS, 4) &&
+	    access(RL_TRACEFS_DIR "/kprobe_events", F_OK) != 0)
+		return "this kernel has no kprobes (tracefs has no kprobe_events)";
+	return strerror(-err);
+}
+
 static int attach_all(struct rl_bpf *b)
 {
 	struct bpf_program *prog;
@@ -324,9 +357,7 @@ static int attach_all(struct rl_bpf *b)
 			err = -errno;
 			fprintf(stderr, "ringlua: %s: cannot attach program %s (%s): %s\n",
 				b->name, bpf_program__name(prog), bpf_program__section_name(prog),
-				err == -EOPNOTSUPP ? "ringlua does not know how to attach "
-				"this section (it is attached by a loader that runs it)" :
-				strerror(-err));
+				attach_failure(prog, err));
 			return err;
 		}
 		err = keep_link(b, link);
@@ -430,6 +461,29 @@ static void print_log_end(const char *log, int lines)
 	}
 }
 
+/* A load that failed with no verifier log: the kernel refused a program before verifying
+ * it, or libbpf did. Names the programs of kinds some kernels refuse (-v shows libbpf's
+ * own account). */
+static void report_unlogged(const struct rl_bpf *b, int err)
+{
+	struct bpf_program *prog;
+	int named = 0;
+
+	fprintf(stderr, "ringlua: %s: cannot load BPF object: %s\n", b->name, strerror(-err));
+	bpf_object__for_each_program(prog, b->obj) {
+		const char *section = bpf_program__section_name(prog);
+
+		if (!bpf_program__autoload(prog) || !section_kind(section, TRAMPOLINE_KINDS, 5))
+			continue;
+		fprintf(stderr, "ringlua:   program %s (%s) is attached through a BPF "
+				"trampoline, which this kernel may refuse\n",
+			bpf_program__name(prog), section);
+		named++;
+	}
+	if (!named && !b->verbose)
+		fprintf(stderr, "ringlua: (-v prints libbpf's account of the load)\n");
+}
+
 /* Names each program the kernel refused and says why: the end of its verifier log
  * (the whole log with -v). */
 static void report_rejected(const struct rl_bpf *b, char **logs, int err)
@@ -454,8 +508,7 @@ static void report_rejected(const struct rl_bpf *b, char **logs, int err)
 	if (reported && !b->verbose)
 		fprintf(stderr, "ringlua: (-v prints the verifier's whole log)\n");
 	if (!reported)
-		fprintf(stderr, "ringlua: %s: cannot load BPF object: %s\n", b->name,
-			strerror(-err));
+		report_unlogged(b, err);
 }
 
 int rl_bpf_load_attach(struct rl_bpf *b)

@@ -148,6 +148,25 @@ expect 1 "cannot read BPF program $TMP/missing.bpf.o" --bpf "$TMP/missing.bpf.o"
 printf 'return { on_event = function() end }\n' > "$TMP/plain.lua"
 expect 1 "unattachable.bpf.c: cannot attach program run_by_hand (syscall)" \
   --bpf "$TMP/unattachable.bpf.c" "$TMP/plain.lua"
+# Programs of kinds a kernel lacks say so, by name and kind: a kprobe where the kernel
+# has no kprobes; an fentry program whose load the kernel refused (no trampoline).
+cp "$BPF_DIR/kernel_kinds.bpf.c" "$TMP/"
+if [ -e /sys/kernel/tracing/kprobe_events ]; then
+  run_ringlua --bpf "$TMP/kernel_kinds.bpf.c" -c /bin/true "$TMP/plain.lua"
+  assert_eq "$RC" 0 "a kprobe where the kernel has kprobes"
+else
+  expect 1 "kernel_kinds.bpf.c: cannot attach program on_unlink_kprobe (kprobe/do_unlinkat): this kernel has no kprobes (tracefs has no kprobe_events)" \
+    --bpf "$TMP/kernel_kinds.bpf.c" "$TMP/plain.lua"
+fi
+clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -DFENTRY -I"$(dirname "$RINGLUA")/../bpf" \
+  -c "$TMP/kernel_kinds.bpf.c" -o "$TMP/fentry.bpf.o"
+run_ringlua --bpf "$TMP/fentry.bpf.o" -c /bin/true "$TMP/plain.lua"
+assert_eq "$RC" 1 "exit code of an object with an fentry program"
+if grep -q "cannot load BPF object" "$TMP/err"; then
+  assert_contains "$TMP/err" "program on_unlink_entry (fentry/do_unlinkat) is attached through a BPF trampoline, which this kernel may refuse" \
+    "the fentry program named"
+fi
+pass "programs of kinds the kernel lacks: named, with what it lacks"
 cp "$TMP/two_rings.bpf.o" "$TMP/gw.bpf.o"
 chmod g+w "$TMP/gw.bpf.o"
 expect 1 "refusing to load $TMP/gw.bpf.o: writable by group or others (--unsafe-perms overrides)" \
