@@ -32,6 +32,16 @@ add_custom_command(
   COMMENT "Generating vmlinux.h from ${VMLINUX_BTF}")
 add_custom_target(vmlinux_h DEPENDS ${BPF_GEN_DIR}/vmlinux.h)
 
+# Beside vmlinux.h, the headers that give libbpf's headers what newer libbpf versions
+# have (src/kernel/bpf/compat): in ringlua's include directory, searched before the
+# system's, for the programs ringlua compiles for its users.
+set(BPF_COMPAT_HEADERS ${PROJECT_SOURCE_DIR}/src/kernel/bpf/compat/bpf/bpf_helpers.h
+    ${PROJECT_SOURCE_DIR}/src/kernel/bpf/compat/bpf/bpf_tracing.h)
+foreach(header ${BPF_COMPAT_HEADERS})
+  get_filename_component(header_name ${header} NAME)
+  configure_file(${header} ${BPF_GEN_DIR}/bpf/${header_name} COPYONLY)
+endforeach()
+
 # bpf_object(NAME SOURCE [HEADERS...]): builds NAME.bpf.o from SOURCE and NAME.skel.h,
 # and an INTERFACE library NAME_skel whose include path reaches the skeleton.
 function(bpf_object name source)

@@ -26,9 +26,9 @@
 /* Bumped when the layout of cached objects or of the key changes. */
 #define CACHE_KEY_VERSION "ringlua-bpf-cache-3"
 #define MAX_VERSION_TEXT 1024
-/* -g -O2 -target bpf -D... -I<vmlinux.h> -I<source dir> -x c SOURCE -c -o - (or -M):
- * ARGV_MAX is ample. */
-#define ARGV_MAX 16
+/* -g -O2 -target bpf -D... -I<source dir> -I<vmlinux.h> -idirafter <multiarch> -x c
+ * SOURCE -c -o - (or -M): ARGV_MAX is ample. */
+#define ARGV_MAX 24
 /* What clang writes to its standard output is read in steps of this many bytes. */
 #define READ_CHUNK 65536
 /* Tries at an unused temporary name: a clash of 64 random bits is already unlikely. */
@@ -50,6 +50,10 @@ struct output {
 	size_t len;
 };
 
+/* As the tools' own Makefiles compile them: the source's directory first (a vmlinux.h
+ * beside the source wins), then ringlua's (vmlinux.h, and what newer libbpf headers
+ * have), and last the multiarch directory, where Debian keeps <asm/errno.h> that
+ * libbpf's usdt.bpf.h needs and `clang -target bpf` does not look. */
 static void build_flags(struct flags *f, const struct rl_compile *c)
 {
 	char dir[PATH_MAX];
@@ -62,8 +66,12 @@ static void build_flags(struct flags *f, const struct rl_compile *c)
 	f->argc = 0;
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		f->argv[f->argc++] = fixed[i];
-	f->argv[f->argc++] = f->include;
 	f->argv[f->argc++] = f->source_dir;
+	f->argv[f->argc++] = f->include;
+	if (RINGLUA_BPF_MULTIARCH_DIR[0]) {
+		f->argv[f->argc++] = "-idirafter";
+		f->argv[f->argc++] = RINGLUA_BPF_MULTIARCH_DIR;
+	}
 }
 
 /* Waits for pid; returns its exit status, or -ECHILD when a signal ended it. */

@@ -95,3 +95,45 @@ grep -q "from the environment" "$TMP/err" && { cat "$TMP/err" >&2; fail "the com
 assert_eq "$RC" 0 "exit code with CPATH, C_INCLUDE_PATH, CCC_OVERRIDE_OPTIONS and PATH planted"
 assert_contains "$TMP/out" "loaded" "the program, loaded"
 pass "the compiler takes no header, flag or program from the caller's environment"
+
+# Compiled as the tools' Makefiles compile them: libbpf's <bpf/usdt.bpf.h> (whose
+# <asm/errno.h> is in Debian's multiarch directory), BPF_URETPROBE and bpf_ksym_exists
+# (newer libbpf's, given where the installed one lacks them), and a vmlinux.h beside the
+# source before ringlua's.
+mkdir -m 755 "$TMP/tools"
+cat > "$TMP/tools/tool.bpf.c" <<'BPF'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
+#ifndef VMLINUX_BESIDE_THE_SOURCE
+#error ringlua's vmlinux.h was used, not the one beside the source
+#endif
+extern int no_such_kernel_symbol __ksym __weak;
+struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 4096); } events SEC(".maps");
+struct event { int has_symbol; };
+SEC("tp/syscalls/sys_enter_getppid")
+int on_getppid(void *ctx)
+{
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e)
+		return 0;
+	e->has_symbol = bpf_ksym_exists(&no_such_kernel_symbol);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+SEC("uretprobe/libc.so.6:getppid")
+int BPF_URETPROBE(true_returns, int ret)
+{
+	return 0;
+}
+char LICENSE[] SEC("license") = "GPL";
+BPF
+{ echo '#define VMLINUX_BESIDE_THE_SOURCE 1'; cat "$(dirname "$RINGLUA")/../bpf/vmlinux.h"; } > "$TMP/tools/vmlinux.h"
+chmod 644 "$TMP/tools/tool.bpf.c" "$TMP/tools/vmlinux.h"
+run_in "$TMP/tools" --bpf tool.bpf.c -c "perl -e 'syscall(110)'" \
+  -e 'on_event = function(p) print("has_symbol", ringlua.cast(p).has_symbol) end'
+assert_eq "$RC" 0 "exit code of a tool-style source"
+assert_contains "$TMP/out" "has_symbol	0" "bpf_ksym_exists of a symbol the kernel lacks"
+pass "usdt.bpf.h, BPF_URETPROBE, bpf_ksym_exists and a vmlinux.h beside the source"
