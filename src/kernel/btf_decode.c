@@ -138,15 +138,18 @@ static void array(struct gen *g, FILE *out, const struct btf_type *t, const char
 }
 
 /* Members of a struct or union in order; anonymous ones are flattened, as ffi lets
- * their fields be reached directly. */
+ * their fields be reached directly. In JSON a union shows its first arm alone, as
+ * bpftool prints one: the others read the same bytes as what they are not (the Lua
+ * tables have every arm, to pick from). */
 static void members(struct gen *g, FILE *out, const struct btf_type *t, const char *at,
 		    int depth, bool json, bool *first)
 {
 	const struct btf_member *m = btf_members(t);
+	int arms = json && btf_is_union(t) && btf_vlen(t) > 0 ? 1 : btf_vlen(t);
 	char sub[PLACE_MAX];
 
 	/* Each member counts, named or not: anonymous ones nest without writing a value. */
-	for (int i = 0; i < btf_vlen(t) && room_for(g, 1); i++) {
+	for (int i = 0; i < arms && room_for(g, 1); i++) {
 		const char *name = btf__name_by_offset(g->btf, m[i].name_off);
 		uint32_t mid = m[i].type;
 		const struct btf_type *mt = resolved(g, &mid);
