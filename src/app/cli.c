@@ -13,6 +13,7 @@
 
 #include "output/metrics.h"
 #include "output/nats_out.h"
+#include "kernel/named_attach.h"
 #include "kernel/perf_buf.h"
 #include "kernel/sources.h"
 #include "kernel/tp_format.h"
@@ -71,6 +72,7 @@ enum {
 	OPT_ORDERED,
 	OPT_DURATION,
 	OPT_LUA_TYPES,
+	OPT_ATTACH,
 };
 
 static const struct option long_opts[] = {
@@ -118,6 +120,7 @@ static const struct option long_opts[] = {
 	{ "output-file", required_argument, NULL, 'o' },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "lua-types", no_argument, NULL, OPT_LUA_TYPES },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ 0 },
 };
 
@@ -175,6 +178,9 @@ void rl_cli_usage(FILE *out)
 		"      --set NAME=VAL  set its global NAME (.rodata, .data, .bss) before load\n"
 		"                      (repeatable)\n"
 		"      --type MAP=STRUCT  the record type of ring MAP (default: struct MAP_event)\n"
+		"      --attach PROG=PROBE  attach its program PROG, whose section names no\n"
+		"                      target, to uprobe:PATH:FUNCTION, uretprobe:PATH:FUNCTION\n"
+		"                      or usdt:PATH:PROVIDER:NAME (repeatable)\n"
 		"      --perf-pages N  each CPU's buffer of its perf event arrays, in pages (a\n"
 		"                      power of two; default %d)\n"
 		"      --count N       exit after N events\n"
@@ -342,6 +348,19 @@ static int add_pair(const char *opt, const char *arg, const char **list, size_t 
 	return 0;
 }
 
+/* --attach PROG=PROBE, checked in form (the program is looked for once the object is
+ * open). */
+static int add_attach(struct rl_options *o, const char *arg)
+{
+	const char *why = rl_named_attach_check(arg);
+
+	if (why) {
+		fprintf(stderr, "ringlua: --attach %s: %s\n", arg, why);
+		return -EINVAL;
+	}
+	return add_pair("--attach", arg, o->attaches, &o->nr_attaches, RL_MAX_ATTACHES);
+}
+
 /* --metrics HOST:PORT or unix:PATH, checked in form (resolved when it is opened). */
 static int check_metrics_addr(const char *addr)
 {
@@ -448,6 +467,7 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_BPF: o->bpf = arg; return 0;
 	case OPT_SET: return add_pair("--set", arg, o->sets, &o->nr_sets, RL_MAX_SETS);
 	case OPT_TYPE: return add_pair("--type", arg, o->types, &o->nr_types, RL_MAX_TYPES);
+	case OPT_ATTACH: return add_attach(o, arg);
 	case OPT_METRICS:
 		o->metrics = arg;
 		return check_metrics_addr(arg);

@@ -8,6 +8,7 @@
 
 #define RL_MAX_SETS 64	/* --set given more often than this is a mistake */
 #define RL_MAX_TYPES 64
+#define RL_MAX_ATTACHES 64
 
 struct rl_options {
 	const char *script;	/* NULL: the built-in default */
@@ -59,6 +60,8 @@ struct rl_options {
 	const char *sets[RL_MAX_SETS]; /* --set NAME=VALUE, in order */
 	size_t nr_sets;
 	const char *types[RL_MAX_TYPES]; /* --type MAP=STRUCT */
+	const char *attaches[RL_MAX_ATTACHES]; /* --attach PROG=PROBE */
+	size_t nr_attaches;
 	size_t nr_types;
 	const char *stacks;	/* --stacks LIST as given (overrides the script's); NULL */
 	uint32_t stack_mode;	/* what it names: RL_STACK_KERNEL | RL_STACK_USER */

@@ -129,7 +129,8 @@ static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_
 	err = rl_user_bpf_filter(f->user, &(struct rl_user_filter){
 		.pid = opt->pid, .command = opt->command != NULL, .cgroup_id = opt->cgroup,
 		.cgroup_dir = opt->cgroup_dir, .sets = opt->sets, .nr_sets = opt->nr_sets,
-		.verbose = opt->verbose });
+		.verbose = opt->verbose, .attaches = opt->attaches,
+		.nr_attaches = opt->nr_attaches });
 	if (err)
 		return err;
 	if (set_user_hz(f, opt->hz) || rl_user_bpf_load(f->user, opt->verbose) ||
@@ -306,9 +307,9 @@ static int check_options(bool user_object, const struct rl_options *opt)
 				"own filters in its program (--set)\n", conflict);
 		return -EDOM;
 	}
-	if (!user_object && (opt->nr_sets || opt->nr_types)) {
-		fprintf(stderr, "ringlua: --set and --type are for a BPF object of your own "
-				"(--bpf, or the script's `bpf`)\n");
+	if (!user_object && (opt->nr_sets || opt->nr_types || opt->nr_attaches)) {
+		fprintf(stderr, "ringlua: --set, --type and --attach are for a BPF object of "
+				"your own (--bpf, or the script's `bpf`)\n");
 		return -EDOM;
 	}
 	return 0;

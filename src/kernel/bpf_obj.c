@@ -318,6 +318,8 @@ static bool section_kind(const char *section, const char *const *kinds, size_t n
 }
 
 static const char *const KPROBE_KINDS[] = { "kprobe", "kretprobe", "ksyscall", "kretsyscall" };
+/* Sections that may name their target, or leave it to the loader (SEC("uretprobe")). */
+static const char *const NO_TARGET_KINDS[] = { "uprobe", "uretprobe", "usdt" };
 /* Programs attached through a BPF trampoline, which some kernels refuse. */
 static const char *const TRAMPOLINE_KINDS[] = { "fentry", "fexit", "fmod_ret", "lsm",
 						 "freplace" };
@@ -328,6 +330,9 @@ static const char *attach_failure(const struct bpf_program *prog, int err)
 {
 	const char *section = bpf_program__section_name(prog);
 
+	if (section_kind(section, NO_TARGET_KINDS, 3) && !strchr(section, '/'))
+		return "its section names no target: name one with --attach PROG=PROBE "
+		       "(uprobe:PATH:FUNCTION, uretprobe:PATH:FUNCTION or usdt:PATH:PROVIDER:NAME)";
 	if (err == -EOPNOTSUPP)
 		return "ringlua does not know how to attach this section (it is attached by "
 		       "a loader that runs it)";
@@ -384,6 +389,16 @@ int rl_bpf_attach_uprobe(struct rl_bpf *b, const char *prog_name, const struct r
 		return -ENOENT;
 	return keep_new_link(b, bpf_program__attach_uprobe_opts(prog, u->pid ? (pid_t)u->pid : -1,
 								u->path, 0, &opts));
+}
+
+int rl_bpf_attach_later(struct rl_bpf *b, const char *prog_name)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, prog_name);
+
+	if (!prog)
+		return -ENOENT;
+	bpf_program__set_autoattach(prog, false);
+	return 0;
 }
 
 int rl_bpf_attach_usdt(struct rl_bpf *b, const char *prog_name, const struct rl_usdt *u)

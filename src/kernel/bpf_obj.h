@@ -65,6 +65,10 @@ struct rl_uprobe {
  * program, or -errno (nothing printed). */
 int rl_bpf_attach_uprobe(struct rl_bpf *b, const char *prog_name, const struct rl_uprobe *u);
 
+/* Before load: leaves the program prog_name to be attached by the caller, not by its
+ * section. Returns 0 or -ENOENT for no such program. */
+int rl_bpf_attach_later(struct rl_bpf *b, const char *prog_name);
+
 /* A USDT probe to attach: every site of provider:name in a file (libbpf finds them in
  * its .note.stapsdt, reads their argument specs and handles their semaphores). */
 struct rl_usdt {

@@ -16,6 +16,7 @@
 #include "kernel/bpf_obj.h"
 #include "kernel/btf_cdef.h"
 #include "kernel/btf_dwarf.h"
+#include "kernel/named_attach.h"
 #include "util/script_file.h"
 #include "kernel/system.h"
 
@@ -31,6 +32,9 @@ struct rl_user_bpf {
 	struct btf *dwarf_btf;	/* the DWARF's types, when the rings' were not in BTF */
 	char *cdef;
 	const char *cgroup_dir;	/* --cgroup, for an object with a cgroup_map: put in after load */
+	const char *const *attaches;	/* --attach's, attached after load */
+	size_t nr_attaches;
+	uint32_t attach_pid;	/* the process they attach in; 0: every process */
 };
 
 /* The globals published programs take a target process in, in the order looked for: a
@@ -451,6 +455,13 @@ int rl_user_bpf_filter(struct rl_user_bpf *u, const struct rl_user_filter *f)
 			set_by_user(f, name) ? "set by --set" : f->command ? "-c" : "-p");
 	if (!err && f->cgroup_id)
 		err = filter_cgroup(u, f);
+	for (size_t i = 0; !err && i < f->nr_attaches; i++)
+		err = rl_named_attach_hold(u->bpf, f->attaches[i]) ? -EDOM : 0;
+	u->attaches = f->attaches;
+	u->nr_attaches = f->nr_attaches;
+	/* -p's process; -c's command runs others (a shell's children): every process, the
+	 * object's own filter deciding, as for its other programs. */
+	u->attach_pid = f->command ? 0 : f->pid;
 	return err;
 }
 
@@ -479,6 +490,8 @@ int rl_user_bpf_load(struct rl_user_bpf *u, int verbose)
 
 	rl_bpf_set_verbose(u->bpf, verbose);
 	err = rl_bpf_load_attach(u->bpf);
+	for (size_t i = 0; !err && i < u->nr_attaches; i++)
+		err = rl_named_attach(u->bpf, u->attaches[i], u->attach_pid);
 
 	for (size_t i = 0; !err && i < u->nr_rings; i++)
 		u->rings[i].fd = bpf_map__fd(bpf_object__find_map_by_name(obj, u->rings[i].name));

@@ -51,6 +51,8 @@ struct rl_user_filter {
 	const char *const *sets;	/* --set's "NAME=VALUE": a global they name is the user's */
 	size_t nr_sets;
 	bool verbose;			/* -v: say which global takes the process */
+	const char *const *attaches;	/* --attach's "PROG=PROBE", attached after load */
+	size_t nr_attaches;
 };
 
 /* Before load: gives the object the filters the way published programs take them. The
@@ -58,8 +60,10 @@ struct rl_user_filter {
  * filter_pid, filtered_pid, pid that it has (a tgid global first: beside it, a pid
  * global filters threads; an object without one is told once, and traces everything); a
  * cgroup into targ_cgroup (its id), else libbpf-tools' filter_cg and cgroup_map (its
- * fd, put in at load). A global --set names keeps the user's value. Returns 0, or -EDOM
- * (printed) for a --cgroup the object cannot take or a value that does not fit. */
+ * fd, put in at load). A global --set names keeps the user's value. The programs
+ * --attach names are attached after load, to its probes, in the pid's process. Returns
+ * 0, or -EDOM (printed) for a --cgroup the object cannot take, a value that does not
+ * fit, or an --attach of no program of the object. */
 int rl_user_bpf_filter(struct rl_user_bpf *u, const struct rl_user_filter *f);
 
 /* Loads the object and attaches every program. Returns 0, or -errno (printed, naming the

@@ -148,6 +148,23 @@ expect 1 "cannot read BPF program $TMP/missing.bpf.o" --bpf "$TMP/missing.bpf.o"
 printf 'return { on_event = function() end }\n' > "$TMP/plain.lua"
 expect 1 "unattachable.bpf.c: cannot attach program run_by_hand (syscall)" \
   --bpf "$TMP/unattachable.bpf.c" "$TMP/plain.lua"
+# A section that names no target (bashreadline's SEC("uretprobe")) says how to give one;
+# --attach gives it: the lines bash's readline returned, read by the object's program.
+cp "$BPF_DIR/readline.bpf.c" "$TMP/"
+expect 1 "readline.bpf.c: cannot attach program printret (uretprobe): its section names no target: name one with --attach PROG=PROBE (uprobe:PATH:FUNCTION, uretprobe:PATH:FUNCTION or usdt:PATH:PROVIDER:NAME)" \
+  --bpf "$TMP/readline.bpf.c" "$TMP/plain.lua"
+run_ringlua --bpf "$TMP/readline.bpf.c" --attach printret=uretprobe:/usr/bin/bash:readline \
+  -c "sh -c '(sleep 1; echo echo hello; sleep 0.3; echo exit) |
+      script -qfc \"bash --norc --noprofile -i\" /dev/null > /dev/null'" \
+  -e 'on_event = function(p) print(ringlua.str(ringlua.cast(p).line)) end'
+assert_eq "$RC" 0 "exit code with --attach"
+assert_eq "$(cat "$TMP/out")" "$(printf 'echo hello\nexit')" "the lines readline returned"
+expect 2 "--attach nosuch=uretprobe:/usr/bin/bash:readline: the object has no program nosuch" \
+  --bpf "$TMP/readline.bpf.c" --attach nosuch=uretprobe:/usr/bin/bash:readline "$TMP/plain.lua"
+expect 2 "--attach printret=kprobe:vfs_read: PROBE is uprobe:PATH:FUNCTION, uretprobe:PATH:FUNCTION or usdt:PATH:PROVIDER:NAME" \
+  --bpf "$TMP/readline.bpf.c" --attach printret=kprobe:vfs_read "$TMP/plain.lua"
+pass "--attach: a program whose section names no target, attached where the user says"
+
 # Programs of kinds a kernel lacks say so, by name and kind: a kprobe where the kernel
 # has no kprobes; an fentry program whose load the kernel refused (no trampoline).
 cp "$BPF_DIR/kernel_kinds.bpf.c" "$TMP/"
@@ -186,7 +203,7 @@ expect 2 "--set label=eightchr: does not fit: expected a string of at most 7 cha
 expect 2 "--set color=PURPLE: wrong type: expected one of enum color: RED, GREEN, BLUE" \
   "${ok_obj[@]}" --set color=PURPLE "$lua"
 expect 2 "invalid value for --set: 'novalue'" "${ok_obj[@]}" --set novalue "$lua"
-expect 2 "--set and --type are for a BPF object of your own" --set tiny=1 "$TMP/plain.lua"
+expect 2 "--set, --type and --attach are for a BPF object of your own" --set tiny=1 "$TMP/plain.lua"
 # A script for the object's rings, run without it: its handlers name no ring of the
 # built-in source, which is said at start.
 expect 1 ": a built-in source's or --pin's one ring is named events" "$lua"
