@@ -571,18 +571,10 @@ int rl_bpf_attach_tracepoint(struct rl_bpf *b, const char *prog_name, const char
 {
 	LIBBPF_OPTS(bpf_tracepoint_opts, opts, .bpf_cookie = cookie);
 	struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, prog_name);
-	struct bpf_link *link;
-	int err;
 
 	if (!prog)
 		return -ENOENT;
-	link = bpf_program__attach_tracepoint_opts(prog, category, name, &opts);
-	if (!link)
-		return -errno;
-	err = keep_link(b, link);
-	if (err)
-		bpf_link__destroy(link);
-	return err;
+	return keep_new_link(b, bpf_program__attach_tracepoint_opts(prog, category, name, &opts));
 }
 
 int rl_bpf_ring_fd(const struct rl_bpf *b, const char *map)
