@@ -15,11 +15,11 @@ add_custom_command(
 add_custom_target(man_page ALL DEPENDS ${MAN_PAGE})
 install(FILES ${MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
-# The manual, where the man page's SEE ALSO says it is: the README and docs/*.md beside
-# it as in the tree, so the README's links to docs/ hold.
+# The manual, where the man page's SEE ALSO says it is: the README and docs/*.md (and
+# the pictures they show) beside it as in the tree, so the README's links to docs/ hold.
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs
-        FILES_MATCHING PATTERN "*.md")
+        FILES_MATCHING PATTERN "*.md" PATTERN "*.svg")
 
 # The unit's ExecStart is where the binary is installed, which only the install knows:
 # `cmake --install` puts it under the configured prefix (/usr/local), the .deb under
