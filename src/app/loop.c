@@ -139,8 +139,7 @@ int rl_loop_batch(void *ctx, const struct rl_rec *recs, size_t n)
 	}
 	l->handled += done;
 	if (done && !l->failed) {
-		struct rl_run_view v = rl_loop_view(l);
-		int err = rl_outputs_batch(l->outputs, &v, recs, done);
+		int err = rl_outputs_batch(l->outputs, recs, done);
 
 		if (err < 0)
 			l->failed = err;

@@ -49,13 +49,12 @@ int rl_outputs_stop(const struct rl_outputs *o, const struct rl_run_view *v)
 	return walk(o, v, stop_of);
 }
 
-int rl_outputs_batch(const struct rl_outputs *o, const struct rl_run_view *v,
-		     const struct rl_rec *recs, size_t n)
+int rl_outputs_batch(const struct rl_outputs *o, const struct rl_rec *recs, size_t n)
 {
 	int first = 0;
 
 	for (size_t i = 0; o && i < o->n; i++) {
-		int rc = o->list[i].ops->batch ? o->list[i].ops->batch(o->list[i].ctx, v, recs, n) :
+		int rc = o->list[i].ops->batch ? o->list[i].ops->batch(o->list[i].ctx, recs, n) :
 						 0;
 
 		if (rc && !first)

@@ -39,9 +39,9 @@ struct rl_run_view {
 #define RL_OUTPUT_STOP 1
 struct rl_output_ops {
 	int (*start)(void *ctx, const struct rl_run_view *v);	/* before the first poll */
-	/* The n records the script just took. */
-	int (*batch)(void *ctx, const struct rl_run_view *v, const struct rl_rec *recs,
-		     size_t n);
+	/* The n records the script just took (after every batch: no view is made for
+	 * it, as none of its outputs needs one). */
+	int (*batch)(void *ctx, const struct rl_rec *recs, size_t n);
 	int (*poll)(void *ctx, const struct rl_run_view *v);	/* after every poll */
 	int (*tick)(void *ctx, const struct rl_run_view *v);	/* after on_tick */
 	int (*stop)(void *ctx, const struct rl_run_view *v);	/* after the exit drain */
@@ -69,8 +69,7 @@ void rl_outputs_add(struct rl_outputs *o, const struct rl_output_ops *ops, void 
 /* Each calls that hook of every output that has it, in order, and returns the first
  * non-zero result (later outputs are still called: each keeps its own schedule). */
 int rl_outputs_start(const struct rl_outputs *o, const struct rl_run_view *v);
-int rl_outputs_batch(const struct rl_outputs *o, const struct rl_run_view *v,
-		     const struct rl_rec *recs, size_t n);
+int rl_outputs_batch(const struct rl_outputs *o, const struct rl_rec *recs, size_t n);
 int rl_outputs_poll(const struct rl_outputs *o, const struct rl_run_view *v);
 int rl_outputs_tick(const struct rl_outputs *o, const struct rl_run_view *v);
 int rl_outputs_stop(const struct rl_outputs *o, const struct rl_run_view *v);

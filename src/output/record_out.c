@@ -41,10 +41,8 @@ static int mark_stop(void *ctx, const struct rl_run_view *v)
 	return written(rl_recorder_mark(ctx, RL_MARK_STOP, recording_now()));
 }
 
-static int write_batch(void *ctx, const struct rl_run_view *v, const struct rl_rec *recs,
-		       size_t n)
+static int write_batch(void *ctx, const struct rl_rec *recs, size_t n)
 {
-	(void)v;
 	return written(rl_recorder_write(ctx, recs, n, recording_now()));
 }
 

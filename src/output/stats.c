@@ -94,10 +94,8 @@ static int start_count(void *ctx, const struct rl_run_view *v)
 	return 0;
 }
 
-static int count_batch(void *ctx, const struct rl_run_view *v, const struct rl_rec *recs,
-		       size_t n)
+static int count_batch(void *ctx, const struct rl_rec *recs, size_t n)
 {
-	(void)v;
 	rl_stats_count(ctx, recs[0].ring, n);
 	return 0;
 }
