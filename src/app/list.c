@@ -148,6 +148,25 @@ static int list_function(void *ctx, const char *name)
 	return 0;
 }
 
+/* The file that name in pattern (-l PATTERN) names, into path: said why when none. */
+static int find_file(const char *pattern, const char *name, char *path, size_t size)
+{
+	char what[PATH_MAX + 8];
+
+	snprintf(what, sizeof(what), "-l %s", pattern);
+	return rl_uprobe_find(what, name, 0, path, size);
+}
+
+/* Says why path of pattern could not be read when err (from reading it) says it failed.
+ * Returns err. */
+static int read_failed(const char *pattern, const char *path, int err)
+{
+	if (err)
+		fprintf(stderr, "ringlua: -l %s: %s: %s\n", pattern, path,
+			err == -ENOEXEC ? "not an ELF file" : strerror(-err));
+	return err;
+}
+
 /* "uprobe:PATH:GLOB": the functions of PATH, with verbose each one's record fields.
  * Returns 0, -ENOENT or -errno (printed). */
 static int list_uprobes(FILE *out, const char *pattern, int verbose)
@@ -162,15 +181,11 @@ static int list_uprobes(FILE *out, const char *pattern, int verbose)
 		 (int)strlen(first + 1), first + 1);
 	l.glob = last > first ? last + 1 : "*";
 	l.fields = verbose ? rl_source_find(kind) : NULL;
-	err = rl_uprobe_path(file, path, sizeof(path));
+	err = find_file(pattern, file, path, sizeof(path));
 	if (!err)
-		err = rl_sym_functions(path, list_function, &l);
-	if (err) {
-		fprintf(stderr, "ringlua: -l %s: %s: %s\n", pattern, file, err == -ENOEXEC ?
-			"not an ELF file" : err == -ENOENT ? "no such file, library (ldconfig -p) "
-			"or program ($PATH)" : strerror(-err));
+		err = read_failed(pattern, path, rl_sym_functions(path, list_function, &l));
+	if (err)
 		return err;
-	}
 	if (!l.matched)
 		fprintf(stderr, "ringlua: -l %s: no function of %s matches\n", pattern, path);
 	return l.matched ? 0 : -ENOENT;
@@ -269,16 +284,11 @@ static int list_usdt(FILE *out, const char *pattern, int verbose)
 			pattern);
 		return err;
 	}
-	err = rl_uprobe_path(l.want.file, path, sizeof(path));
+	err = find_file(pattern, l.want.file, path, sizeof(path));
 	if (!err)
-		err = rl_usdt_notes_read(path, list_usdt_note, &l);
-	if (err) {
-		fprintf(stderr, "ringlua: -l %s: %s: %s\n", pattern, err == -ENOENT ?
-			l.want.file : path,
-			err == -ENOEXEC ? "not an ELF file" : err == -ENOENT ? "no such file, "
-			"library (ldconfig -p) or program ($PATH)" : strerror(-err));
+		err = read_failed(pattern, path, rl_usdt_notes_read(path, list_usdt_note, &l));
+	if (err)
 		return err;
-	}
 	if (!l.matched)
 		fprintf(stderr, "ringlua: -l %s: no USDT probe of %s matches\n", pattern, path);
 	return l.matched ? 0 : -ENOENT;

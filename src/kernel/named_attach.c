@@ -68,6 +68,16 @@ int rl_named_attach_hold(struct rl_bpf *b, const char *assignment)
 	return err;
 }
 
+/* The file name of probe that prog is attached to, into path (said why when none). */
+static int find_file(const char *prog, const char *probe, const char *name, uint32_t pid,
+		     char *path, size_t size)
+{
+	char what[PROG_NAME_MAX + PATH_MAX];
+
+	snprintf(what, sizeof(what), "--attach %s=%s", prog, probe);
+	return rl_uprobe_find(what, name, pid, path, size);
+}
+
 /* A uprobe or uretprobe at PATH:FUNCTION. */
 static int attach_uprobe(struct rl_bpf *b, const char *prog, const char *probe, uint32_t pid)
 {
@@ -78,12 +88,9 @@ static int attach_uprobe(struct rl_bpf *b, const char *prog, const char *probe, 
 	int err;
 
 	snprintf(file, sizeof(file), "%.*s", (int)(last - first - 1), first + 1);
-	err = rl_uprobe_path_in(file, pid, path, sizeof(path));
-	if (err) {
-		fprintf(stderr, "ringlua: --attach %s=%s: %s: no such file, library or program\n",
-			prog, probe, file);
+	err = find_file(prog, probe, file, pid, path, sizeof(path));
+	if (err)
 		return err;
-	}
 	err = rl_bpf_attach_uprobe(b, prog, &u);
 	if (err)
 		fprintf(stderr, "ringlua: --attach %s=%s: cannot attach to %s in %s: %s\n", prog,
@@ -99,12 +106,9 @@ static int attach_usdt(struct rl_bpf *b, const char *prog, const char *probe, ui
 	int err;
 
 	rl_usdt_probe_split(probe, &want);
-	err = rl_uprobe_path_in(want.file, pid, path, sizeof(path));
-	if (err) {
-		fprintf(stderr, "ringlua: --attach %s=%s: %s: no such file, library or program\n",
-			prog, probe, want.file);
+	err = find_file(prog, probe, want.file, pid, path, sizeof(path));
+	if (err)
 		return err;
-	}
 	err = rl_bpf_attach_usdt(b, prog, &(struct rl_usdt){ .path = path,
 		.provider = want.provider, .name = want.name, .pid = pid });
 	if (err)

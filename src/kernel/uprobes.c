@@ -128,6 +128,17 @@ int rl_uprobe_path_in(const char *name, uint32_t pid, char *out, size_t size)
 	return rl_uprobe_path(name, out, size);
 }
 
+int rl_uprobe_find(const char *what, const char *name, uint32_t pid, char *out,
+		   size_t size)
+{
+	int err = rl_uprobe_path_in(name, pid, out, size);
+
+	if (err)
+		fprintf(stderr, "ringlua: %s: %s: %s\n", what, name, err == -ENOENT ?
+			"no such file, library (ldconfig -p) or program ($PATH)" : strerror(-err));
+	return err;
+}
+
 /* Attaches one probe "KIND:PATH:FUNCTION" with cookie index. Returns 0 or -errno
  * (printed). */
 static int attach_one(struct rl_bpf *b, const char *probe, uint64_t index, uint32_t pid)
@@ -141,12 +152,9 @@ static int attach_one(struct rl_bpf *b, const char *probe, uint64_t index, uint3
 	snprintf(file, sizeof(file), "%.*s", (int)(last - first - 1), first + 1);
 	snprintf(func, sizeof(func), "%s", last + 1);
 	u.ret = !strcmp(kind, "uretprobe");
-	err = rl_uprobe_path_in(file, pid, path, sizeof(path));
-	if (err) {
-		fprintf(stderr, "ringlua: %s: %s: %s\n", probe, file, err == -ENOENT ?
-			"no such file, library (ldconfig -p) or program ($PATH)" : strerror(-err));
+	err = rl_uprobe_find(probe, file, pid, path, sizeof(path));
+	if (err)
 		return err;
-	}
 	err = rl_bpf_attach_uprobe(b, u.ret ? "rl_uretprobe" : "rl_uprobe", &u);
 	if (err == -ENOENT)
 		fprintf(stderr, "ringlua: %s: %s has no function %s (in .symtab or .dynsym)\n",

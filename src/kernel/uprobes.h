@@ -20,6 +20,12 @@ int rl_uprobe_path(const char *name, char *out, size_t size);
  * libraries it has mapped, else as rl_uprobe_path finds it. */
 int rl_uprobe_path_in(const char *name, uint32_t pid, char *out, size_t size);
 
+/* rl_uprobe_path_in, and when it fails one line on stderr that says why, after what
+ * (the probe or option being attached or listed): "ringlua: WHAT: NAME: no such file,
+ * library (ldconfig -p) or program ($PATH)". Returns the same. */
+int rl_uprobe_find(const char *what, const char *name, uint32_t pid, char *out,
+		   size_t size);
+
 /* Calls attach for each probe of a comma-separated list, with its index in the list
  * (the BPF cookie that tells the records apart), until one fails. Returns 0 or its
  * -errno. */

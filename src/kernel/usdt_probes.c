@@ -125,20 +125,16 @@ static int attach_note(void *ctx, const struct rl_usdt_note *n)
 	return err;
 }
 
-/* Says why the probe attached nothing: its file not found or not read, or no note
- * matched. */
-static void report_unattached(const struct attaching *a, const char *file, int err)
+/* Says why the probe attached nothing: its file not read, or no note matched. */
+static void report_unattached(const struct attaching *a, int err)
 {
-	if (err == -ENOENT && a->usdt.path[0])
+	if (err == -ENOENT)
 		fprintf(stderr, "ringlua: %s: %s has no USDT probe %s:%s (in .note.stapsdt)\n",
 			a->probe, a->usdt.path, a->want->provider, a->want->name);
-	else if (err == -ENOENT)
-		fprintf(stderr, "ringlua: %s: %s: no such file, library (ldconfig -p) or "
-				"program ($PATH)\n", a->probe, file);
 	else if (err == -ENOEXEC)
 		fprintf(stderr, "ringlua: %s: %s: not an ELF file\n", a->probe, a->usdt.path);
 	else
-		fprintf(stderr, "ringlua: %s: %s: %s\n", a->probe, file, strerror(-err));
+		fprintf(stderr, "ringlua: %s: %s: %s\n", a->probe, a->usdt.path, strerror(-err));
 }
 
 /* Attaches one probe "usdt:PATH:[PROVIDER:]NAME" with cookie index. Returns 0 or
@@ -155,15 +151,14 @@ static int attach_one(struct rl_bpf *b, const char *probe, uint64_t index, uint3
 		fprintf(stderr, "ringlua: %s: a USDT probe is usdt:PATH:[PROVIDER:]NAME\n", probe);
 		return err;
 	}
-	err = rl_uprobe_path_in(want.file, pid, path, sizeof(path));
+	err = rl_uprobe_find(probe, want.file, pid, path, sizeof(path));
 	if (err)
-		path[0] = '\0';
-	else
-		err = rl_usdt_notes_read(path, attach_note, &a);
+		return err;
+	err = rl_usdt_notes_read(path, attach_note, &a);
 	if (!err && !a.matched)
 		err = -ENOENT;
 	if (err && !a.failed)
-		report_unattached(&a, want.file, err);
+		report_unattached(&a, err);
 	forget_done(&a);
 	return err;
 }

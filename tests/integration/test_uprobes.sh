@@ -65,6 +65,9 @@ assert_contains "$TMP/err" "has no function no_such_function" "a missing functio
 run_ringlua -s "uprobe:libnosuch:f" -e 'on_event = function() end'
 assert_eq "$RC" 1 "exit code for a missing library"
 assert_contains "$TMP/err" "libnosuch: no such file, library (ldconfig -p) or program" "a missing library"
+run_ringlua -l "uprobe:libnosuch:f*"
+assert_eq "$RC" 1 "exit code of -l for a missing library"
+assert_eq "$(cat "$TMP/err")" "ringlua: -l uprobe:libnosuch:f*: libnosuch: no such file, library (ldconfig -p) or program (\$PATH)" "-l of a missing library: one line"
 run_ringlua -s "uprobe:$TARGET" -e 'on_event = function() end'
 assert_eq "$RC" 2 "exit code for a uprobe without a function"
 assert_contains "$TMP/err" "a uprobe is uprobe:PATH:FUNCTION" "a uprobe without a function"

@@ -163,6 +163,8 @@ expect 2 "--attach nosuch=uretprobe:/usr/bin/bash:readline: the object has no pr
   --bpf "$TMP/readline.bpf.c" --attach nosuch=uretprobe:/usr/bin/bash:readline "$TMP/plain.lua"
 expect 2 "--attach printret=kprobe:vfs_read: PROBE is uprobe:PATH:FUNCTION, uretprobe:PATH:FUNCTION or usdt:PATH:PROVIDER:NAME" \
   --bpf "$TMP/readline.bpf.c" --attach printret=kprobe:vfs_read "$TMP/plain.lua"
+expect 1 "--attach printret=uretprobe:libnosuch:readline: libnosuch: no such file, library (ldconfig -p) or program" \
+  --bpf "$TMP/readline.bpf.c" --attach printret=uretprobe:libnosuch:readline "$TMP/plain.lua"
 pass "--attach: a program whose section names no target, attached where the user says"
 
 # Programs of kinds a kernel lacks say so, by name and kind: a kprobe where the kernel
