@@ -68,7 +68,7 @@ assert_eq "$RC" 0 "exit code"
 assert_matches "$TMP/bg.out" "^source_latency n=[1-9]" "bursts traced"
 max_us=$(sed -n 's/^source_latency .* max_us=\([0-9]*\)$/\1/p' "$TMP/bg.out")
 assert_between "$max_us" 0 $(((BOUND_MS + MARGIN_MS) * 1000)) \
-  "longest delivery (us) with --latency $BOUND_MS, bursts after quiet spells"
+  "longest delivery (us) with --latency $BOUND_MS, bursts after quiet spells ($(grep -F 'latest:' "$TMP/bg.out"))"
 pass "bursts: every record within --latency $BOUND_MS ms (+$MARGIN_MS): longest ${max_us} us"
 
 # Idle: nothing named so runs; a second of --stats intervals.
