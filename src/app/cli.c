@@ -73,6 +73,8 @@ enum {
 	OPT_DURATION,
 	OPT_LUA_TYPES,
 	OPT_ATTACH,
+	OPT_ONLY,
+	OPT_SKIP,
 };
 
 static const struct option long_opts[] = {
@@ -121,6 +123,8 @@ static const struct option long_opts[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "lua-types", no_argument, NULL, OPT_LUA_TYPES },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "skip", required_argument, NULL, OPT_SKIP },
 	{ 0 },
 };
 
@@ -181,6 +185,11 @@ void rl_cli_usage(FILE *out)
 		"      --attach PROG=PROBE  attach its program PROG, whose section names no\n"
 		"                      target, to uprobe:PATH:FUNCTION, uretprobe:PATH:FUNCTION\n"
 		"                      or usdt:PATH:PROVIDER:NAME (repeatable)\n"
+		"      --only PROG[,PROG...]  load and attach only these programs of it\n"
+		"      --skip PROG[,PROG...]  leave these programs of it out (programs that\n"
+		"                      fail to load or attach are left out anyway, and of\n"
+		"                      alternatives for one hook the first that attaches is\n"
+		"                      kept; -v says which)\n"
 		"      --perf-pages N  each CPU's buffer of its perf event arrays, in pages (a\n"
 		"                      power of two; default %d)\n"
 		"      --count N       exit after N events\n"
@@ -361,6 +370,19 @@ static int add_attach(struct rl_options *o, const char *arg)
 	return add_pair("--attach", arg, o->attaches, &o->nr_attaches, RL_MAX_ATTACHES);
 }
 
+/* --only or --skip PROG[,PROG...]: names, checked against the object once it is open. */
+static int add_programs(const char *opt, const char *arg, const char **list, size_t *n)
+{
+	if (!arg[0] || arg[0] == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
+		return bad_value(opt, arg);
+	if (*n == RL_MAX_PROG_LISTS) {
+		fprintf(stderr, "ringlua: %s given more than %d times\n", opt, RL_MAX_PROG_LISTS);
+		return -EINVAL;
+	}
+	list[(*n)++] = arg;
+	return 0;
+}
+
 /* --metrics HOST:PORT or unix:PATH, checked in form (resolved when it is opened). */
 static int check_metrics_addr(const char *addr)
 {
@@ -468,6 +490,8 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_SET: return add_pair("--set", arg, o->sets, &o->nr_sets, RL_MAX_SETS);
 	case OPT_TYPE: return add_pair("--type", arg, o->types, &o->nr_types, RL_MAX_TYPES);
 	case OPT_ATTACH: return add_attach(o, arg);
+	case OPT_ONLY: return add_programs("--only", arg, o->only, &o->nr_only);
+	case OPT_SKIP: return add_programs("--skip", arg, o->skip, &o->nr_skip);
 	case OPT_METRICS:
 		o->metrics = arg;
 		return check_metrics_addr(arg);

@@ -9,6 +9,7 @@
 #define RL_MAX_SETS 64	/* --set given more often than this is a mistake */
 #define RL_MAX_TYPES 64
 #define RL_MAX_ATTACHES 64
+#define RL_MAX_PROG_LISTS 64	/* --only or --skip given more often than this */
 
 struct rl_options {
 	const char *script;	/* NULL: the built-in default */
@@ -62,6 +63,10 @@ struct rl_options {
 	const char *types[RL_MAX_TYPES]; /* --type MAP=STRUCT */
 	const char *attaches[RL_MAX_ATTACHES]; /* --attach PROG=PROBE */
 	size_t nr_attaches;
+	const char *only[RL_MAX_PROG_LISTS]; /* --only PROG[,PROG...], as given */
+	size_t nr_only;
+	const char *skip[RL_MAX_PROG_LISTS]; /* --skip PROG[,PROG...] */
+	size_t nr_skip;
 	size_t nr_types;
 	const char *stacks;	/* --stacks LIST as given (overrides the script's); NULL */
 	uint32_t stack_mode;	/* what it names: RL_STACK_KERNEL | RL_STACK_USER */

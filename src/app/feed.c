@@ -133,8 +133,14 @@ static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_
 		.nr_attaches = opt->nr_attaches });
 	if (err)
 		return err;
-	if (set_user_hz(f, opt->hz) || rl_user_bpf_load(f->user, opt->verbose) ||
-	    rl_user_bpf_bindings(f->user, &f->bindings))
+	if (set_user_hz(f, opt->hz))
+		return -EINVAL;
+	err = rl_user_bpf_load(f->user, &(struct rl_keep_opts){
+		.only = opt->only, .nr_only = opt->nr_only, .skip = opt->skip,
+		.nr_skip = opt->nr_skip, .verbose = opt->verbose });
+	if (err)
+		return err == -EDOM ? -EDOM : -EINVAL;
+	if (rl_user_bpf_bindings(f->user, &f->bindings))
 		return -EINVAL;
 	free(f->rings);
 	return user_rings(f);
@@ -307,9 +313,10 @@ static int check_options(bool user_object, const struct rl_options *opt)
 				"own filters in its program (--set)\n", conflict);
 		return -EDOM;
 	}
-	if (!user_object && (opt->nr_sets || opt->nr_types || opt->nr_attaches)) {
-		fprintf(stderr, "ringlua: --set, --type and --attach are for a BPF object of "
-				"your own (--bpf, or the script's `bpf`)\n");
+	if (!user_object && (opt->nr_sets || opt->nr_types || opt->nr_attaches ||
+			     opt->nr_only || opt->nr_skip)) {
+		fprintf(stderr, "ringlua: --set, --type, --attach, --only and --skip are for a "
+				"BPF object of your own (--bpf, or the script's `bpf`)\n");
 		return -EDOM;
 	}
 	return 0;

@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "kernel/bpf_why.h"
 #include "kernel/system.h"
 
 /* The verifier's log of a program that fails to load: the kernel keeps its end when it
@@ -28,6 +29,8 @@
 
 struct rl_bpf {
 	struct bpf_object *obj;
+	const void *elf;	/* the object's bytes, to open it again (rl_bpf_reopen) */
+	size_t elf_size;
 	char name[64];
 	int verbose;		/* a rejected program's whole verifier log, not its end */
 	struct bpf_link **links;
@@ -54,6 +57,8 @@ int rl_bpf_open_mem(struct rl_bpf **out, const void *elf, size_t size, const cha
 	if (!b)
 		return -ENOMEM;
 	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->elf = elf;
+	b->elf_size = size;
 	b->obj = bpf_object__open_mem(elf, size, &opts);
 	if (!b->obj) {
 		err = -errno;
@@ -176,6 +181,17 @@ struct bpf_object *rl_bpf_object(const struct rl_bpf *b)
 	return b->obj;
 }
 
+const char *rl_bpf_name(const struct rl_bpf *b)
+{
+	return b->name;
+}
+
+bool rl_bpf_is_output_map(const struct bpf_map *map)
+{
+	return bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF ||
+	       bpf_map__type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+}
+
 /* Whether the tracepoint a section "tp/CAT/NAME" (or "tracepoint/CAT/NAME") names exists
  * in the running kernel. */
 static bool tracepoint_exists(const char *section)
@@ -189,10 +205,7 @@ static bool tracepoint_exists(const char *section)
 	return access(path, F_OK) == 0;
 }
 
-/* A program whose section starts with "?" is optional: libbpf drops the "?" and leaves
- * the program out of the load; it goes back in if its tracepoint exists here (a system
- * call that some architectures or older kernels lack). */
-static void enable_optional_programs(struct rl_bpf *b)
+void rl_bpf_enable_optional(struct rl_bpf *b)
 {
 	struct bpf_program *prog;
 
@@ -277,97 +290,57 @@ static int attach_perf_fd(struct rl_bpf *b, struct bpf_program *prog, int perf_f
 }
 
 /* Attaches the perf_event program prog to a clock at b->sample_hz on every online CPU
- * (CPUs brought online later are not sampled). Returns 0 or -errno (printed). */
+ * (CPUs brought online later are not sampled). Returns 0 or -errno: -EDESTADDRREQ when
+ * no frequency is set. */
 static int sample_cpus(struct rl_bpf *b, struct bpf_program *prog)
 {
 	int nr_cpus = libbpf_num_possible_cpus();
 	int err = nr_cpus < 0 ? nr_cpus : 0;
 
-	if (!b->sample_hz) {
-		fprintf(stderr, "ringlua: %s: cannot attach program %s (perf_event): it samples "
-				"the CPUs, and no frequency is given (--hz N, or a global "
-				"`const volatile __u32 sample_hz = N;`)\n", b->name,
-			bpf_program__name(prog));
+	if (!b->sample_hz)
 		return -EDESTADDRREQ;
-	}
 	for (int cpu = 0; !err && cpu < nr_cpus; cpu++) {
 		int fd = open_cpu_clock(cpu, b->sample_hz);
 
 		if (fd == -ENODEV)
 			continue; /* possible, but offline */
 		err = fd < 0 ? fd : attach_perf_fd(b, prog, fd);
-		if (err)
-			fprintf(stderr, "ringlua: %s: cannot attach program %s (perf_event) to "
-					"CPU %d at %u Hz: %s\n", b->name, bpf_program__name(prog),
-				cpu, b->sample_hz, strerror(-err));
 	}
 	return err;
 }
 
-/* Whether section names a program of one of kinds (prefixes before '/' or '.'). */
-static bool section_kind(const char *section, const char *const *kinds, size_t n)
+/* Destroys the links made since b had nr of them. */
+static void drop_links_from(struct rl_bpf *b, int nr)
 {
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(kinds[i]);
-
-		if (!strncmp(section, kinds[i], len) &&
-		    (section[len] == '\0' || section[len] == '/' || section[len] == '.'))
-			return true;
-	}
-	return false;
+	while (b->nr_links > nr)
+		bpf_link__destroy(b->links[--b->nr_links]);
 }
 
-static const char *const KPROBE_KINDS[] = { "kprobe", "kretprobe", "ksyscall", "kretsyscall" };
-/* Sections that may name their target, or leave it to the loader (SEC("uretprobe")). */
-static const char *const NO_TARGET_KINDS[] = { "uprobe", "uretprobe", "usdt" };
-/* Programs attached through a BPF trampoline, which some kernels refuse. */
-static const char *const TRAMPOLINE_KINDS[] = { "fentry", "fexit", "fmod_ret", "lsm",
-						 "freplace" };
-
-/* Why prog could not be attached (err: -errno), in words: what the kernel lacks where
- * that is known. */
-static const char *attach_failure(const struct bpf_program *prog, int err)
+int rl_bpf_attach_prog(struct rl_bpf *b, struct bpf_program *prog)
 {
-	const char *section = bpf_program__section_name(prog);
+	int before = b->nr_links;
+	int err = bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT ? sample_cpus(b, prog) :
+		  keep_new_link(b, bpf_program__attach(prog));
 
-	if (section_kind(section, NO_TARGET_KINDS, 3) && !strchr(section, '/'))
-		return "its section names no target: name one with --attach PROG=PROBE "
-		       "(uprobe:PATH:FUNCTION, uretprobe:PATH:FUNCTION or usdt:PATH:PROVIDER:NAME)";
-	if (err == -EOPNOTSUPP)
-		return "ringlua does not know how to attach this section (it is attached by "
-		       "a loader that runs it)";
-	if (section_kind(section, KPROBE_KINDS, 4) &&
-	    access(RL_TRACEFS_DIR "/kprobe_events", F_OK) != 0)
-		return "this kernel has no kprobes (tracefs has no kprobe_events)";
-	return strerror(-err);
+	if (err)
+		drop_links_from(b, before);
+	return err;
 }
 
 static int attach_all(struct rl_bpf *b)
 {
 	struct bpf_program *prog;
-	struct bpf_link *link;
+	char why[512];
 	int err;
 
 	bpf_object__for_each_program(prog, b->obj) {
 		if (!bpf_program__autoload(prog) || attached_by_caller(prog))
 			continue;
-		if (bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT) {
-			err = sample_cpus(b, prog);
-			if (err)
-				return err;
-			continue;
-		}
-		link = bpf_program__attach(prog);
-		if (!link) {
-			err = -errno;
+		err = rl_bpf_attach_prog(b, prog);
+		if (err) {
 			fprintf(stderr, "ringlua: %s: cannot attach program %s (%s): %s\n",
 				b->name, bpf_program__name(prog), bpf_program__section_name(prog),
-				attach_failure(prog, err));
-			return err;
-		}
-		err = keep_link(b, link);
-		if (err) {
-			bpf_link__destroy(link);
+				rl_bpf_why(prog, err, why, sizeof(why)));
 			return err;
 		}
 	}
@@ -488,7 +461,7 @@ static void report_unlogged(const struct rl_bpf *b, int err)
 	bpf_object__for_each_program(prog, b->obj) {
 		const char *section = bpf_program__section_name(prog);
 
-		if (!bpf_program__autoload(prog) || !section_kind(section, TRAMPOLINE_KINDS, 5))
+		if (!bpf_program__autoload(prog) || !rl_bpf_is_trampoline(section))
 			continue;
 		fprintf(stderr, "ringlua:   program %s (%s) is attached through a BPF "
 				"trampoline, which this kernel may refuse\n",
@@ -526,12 +499,19 @@ static void report_rejected(const struct rl_bpf *b, char **logs, int err)
 		report_unlogged(b, err);
 }
 
+static void free_logs(char **logs, int n)
+{
+	for (int i = 0; logs && i < n; i++)
+		free(logs[i]);
+	free(logs);
+}
+
 int rl_bpf_load_attach(struct rl_bpf *b)
 {
 	char **logs = NULL;
 	int n = 0, err;
 
-	enable_optional_programs(b);
+	rl_bpf_enable_optional(b);
 	err = give_logs(b, &logs, &n);
 	if (!err)
 		err = bpf_object__load(b->obj);
@@ -541,10 +521,121 @@ int rl_bpf_load_attach(struct rl_bpf *b)
 		fprintf(stderr, "ringlua: %s: cannot load BPF object: %s\n", b->name,
 			strerror(-err));
 	/* The logs are read only here: no program keeps its pointer after the load. */
-	for (int i = 0; logs && i < n; i++)
-		free(logs[i]);
-	free(logs);
+	free_logs(logs, n);
 	return err ? err : attach_all(b);
+}
+
+/* The last line of log that is not statistics, into out ("" when there is none). */
+static void last_reason(const char *log, char *out, size_t size)
+{
+	const char *eol = log + strlen(log);
+
+	out[0] = '\0';
+	while (eol > log) {
+		const char *line = eol;
+
+		while (line > log && line[-1] != '\n')
+			line--;
+		if (!is_statistics(line, (size_t)(eol - line))) {
+			snprintf(out, size, "%.*s", (int)(eol - line), line);
+			return;
+		}
+		eol = line > log ? line - 1 : line;
+	}
+}
+
+/* Fills r from the logs of a failed load: libbpf stops at the first program that fails,
+ * and only a program the kernel verified and refused has a log. With verbose, prints
+ * that log whole. */
+static void read_rejection(const struct rl_bpf *b, char **logs, struct rl_bpf_rejection *r)
+{
+	struct bpf_program *prog;
+	int i = 0;
+
+	bpf_object__for_each_program(prog, b->obj) {
+		const char *log = logs[i++];
+
+		if (!log[0])
+			continue;
+		snprintf(r->prog, sizeof(r->prog), "%s", bpf_program__name(prog));
+		last_reason(log, r->reason, sizeof(r->reason));
+		if (b->verbose)
+			fprintf(stderr, "ringlua: %s: the verifier's log of program %s:\n%s\n",
+				b->name, r->prog, log);
+		return;
+	}
+}
+
+int rl_bpf_load_once(struct rl_bpf *b, struct rl_bpf_rejection *r)
+{
+	char **logs = NULL;
+	int n = 0, err = give_logs(b, &logs, &n);
+
+	*r = (struct rl_bpf_rejection){ 0 };
+	if (!err)
+		err = bpf_object__load(b->obj);
+	if (err && logs)
+		read_rejection(b, logs, r);
+	free_logs(logs, n);
+	return err;
+}
+
+/* Whether map holds globals whose values ringlua sets before load: .rodata, .data, .bss
+ * and their .NAME variants, under libbpf's names for them ("obj.rodata"); not .kconfig,
+ * which libbpf fills itself. */
+static bool is_settable_globals(const struct bpf_map *map)
+{
+	return bpf_map__is_internal(map) && !strstr(bpf_map__name(map), ".kconfig");
+}
+
+/* Gives to, an object just opened from the same bytes as from, what ringlua sets before
+ * a load: the values of the globals' maps and each program's autoload and autoattach.
+ * Returns 0 or -errno. */
+static int carry_settings(struct bpf_object *from, struct bpf_object *to)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int err = 0;
+
+	bpf_object__for_each_map(map, from) {
+		struct bpf_map *same = bpf_object__find_map_by_name(to, bpf_map__name(map));
+		size_t size;
+		const void *init = bpf_map__initial_value(map, &size);
+
+		if (same && init && is_settable_globals(map))
+			err = err ? err : bpf_map__set_initial_value(same, init, size);
+	}
+	bpf_object__for_each_program(prog, from) {
+		struct bpf_program *same =
+			bpf_object__find_program_by_name(to, bpf_program__name(prog));
+
+		if (!same)
+			return -ENOENT;
+		bpf_program__set_autoload(same, bpf_program__autoload(prog));
+		bpf_program__set_autoattach(same, bpf_program__autoattach(prog));
+	}
+	return err;
+}
+
+int rl_bpf_reopen(struct rl_bpf *b)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = b->name);
+	struct bpf_object *obj;
+	int err;
+
+	if (b->nr_links || b->nr_areas)
+		return -EBUSY;
+	obj = bpf_object__open_mem(b->elf, b->elf_size, &opts);
+	if (!obj)
+		return -errno;
+	err = carry_settings(b->obj, obj);
+	if (err) {
+		bpf_object__close(obj);
+		return err;
+	}
+	bpf_object__close(b->obj);
+	b->obj = obj;
+	return 0;
 }
 
 void rl_bpf_set_verbose(struct rl_bpf *b, int verbose)

@@ -32,8 +32,16 @@ int rl_bpf_get_global(const struct rl_bpf *b, const char *var, void *val, size_t
  * in *btf; -ENOENT for no such variable. */
 int rl_bpf_global_type(const struct rl_bpf *b, const char *var, const struct btf **btf);
 
-/* The libbpf object, to walk its maps and programs. Owned by b. */
+/* The libbpf object, to walk its maps and programs. Owned by b; another one after
+ * rl_bpf_reopen. */
 struct bpf_object *rl_bpf_object(const struct rl_bpf *b);
+
+/* The name errors call b by. */
+const char *rl_bpf_name(const struct rl_bpf *b);
+
+/* Whether map is one records come out of: a ring buffer or a perf event array. */
+struct bpf_map;
+bool rl_bpf_is_output_map(const struct bpf_map *map);
 
 /* With verbose, a program the kernel rejects is reported with the verifier's whole log;
  * else with its last lines, which give the reason. */
@@ -51,6 +59,35 @@ void rl_bpf_set_sample_hz(struct rl_bpf *b, unsigned int hz);
  * auto-attach (bpf_program__set_autoattach) are left for the caller. On failure prints
  * which program failed and why, and returns -errno. */
 int rl_bpf_load_attach(struct rl_bpf *b);
+
+/* Before load: a program whose section starts with "?" is optional: libbpf drops the "?"
+ * and leaves the program out of the load; this puts it back in if its tracepoint exists
+ * here (a system call that some architectures or older kernels lack). */
+void rl_bpf_enable_optional(struct rl_bpf *b);
+
+/* What a failed load says of the program the verifier refused. */
+struct rl_bpf_rejection {
+	char prog[128];		/* its name; "": no program was verified and refused (the
+				 * failure came before the verifier, or was the object's) */
+	char reason[256];	/* the last line of its verifier log that is no statistic */
+};
+
+/* Loads b once, as it is set (no optional programs enabled, nothing attached). On
+ * failure fills r (with verbose, the refused program's whole log is printed) and returns
+ * -errno; nothing else is printed. A failed load cannot be tried again: rl_bpf_reopen. */
+int rl_bpf_load_once(struct rl_bpf *b, struct rl_bpf_rejection *r);
+
+/* Replaces b's object, loaded or not, by a fresh one opened from the same bytes, with
+ * what was set on the old one before load: the globals' values (.rodata, .data, .bss)
+ * and each program's autoload and autoattach. Only before anything is attached or
+ * mapped. Returns 0, -EBUSY (something is), or -errno (b unchanged). */
+int rl_bpf_reopen(struct rl_bpf *b);
+
+/* After load: attaches prog the way its section says (a perf_event program on every
+ * online CPU at the sample frequency), keeping its links in b. On failure nothing of it
+ * stays attached. Returns 0 or -errno (nothing printed; rl_bpf_why says why). */
+struct bpf_program;
+int rl_bpf_attach_prog(struct rl_bpf *b, struct bpf_program *prog);
 
 /* A user-space function to probe. */
 struct rl_uprobe {
@@ -103,7 +140,6 @@ int rl_bpf_read_u64(const struct rl_bpf *b, const char *var, uint64_t *val);
 /* After load: the kernel's memory of map, a map of globals (.data, .bss, .rodata), mapped
  * read-write, or read-only unless writable; what the program sees, live. Mapped once and
  * kept until rl_bpf_close. NULL when it cannot be mapped. */
-struct bpf_map;
 void *rl_bpf_global_area(struct rl_bpf *b, const struct bpf_map *map, bool writable);
 
 /* After load: the global var of size bytes in .data or .bss, live (rl_bpf_global_area,

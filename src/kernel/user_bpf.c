@@ -13,6 +13,7 @@
 
 #include "kernel/bpf_bind.h"
 #include "kernel/bpf_compile.h"
+#include "kernel/bpf_keep.h"
 #include "kernel/bpf_obj.h"
 #include "kernel/btf_cdef.h"
 #include "kernel/btf_dwarf.h"
@@ -93,14 +94,9 @@ static int compile_source(struct rl_user_bpf *u, const char *path, bool unsafe_p
 	return err;
 }
 
-static bool is_output_map(const struct bpf_map *map)
-{
-	return bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF ||
-	       bpf_map__type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
-}
-
 /* Remembers every ring buffer map of the object, in its order, then every perf event
- * array: the ring consumer numbers the rings from 0, and the perf buffers follow. */
+ * array: the ring consumer numbers the rings from 0, and the perf buffers follow. Their
+ * names are copies: a load may open the object again (rl_bpf_reopen). */
 static int find_rings(struct rl_user_bpf *u)
 {
 	struct bpf_object *obj = rl_bpf_object(u->bpf);
@@ -108,7 +104,7 @@ static int find_rings(struct rl_user_bpf *u)
 	size_t n = 0;
 
 	bpf_object__for_each_map(map, obj)
-		n += is_output_map(map);
+		n += rl_bpf_is_output_map(map);
 	if (n == 0) {
 		fprintf(stderr, "ringlua: %s: no BPF_MAP_TYPE_RINGBUF or "
 				"BPF_MAP_TYPE_PERF_EVENT_ARRAY map in it\n", u->name);
@@ -119,11 +115,13 @@ static int find_rings(struct rl_user_bpf *u)
 		return -ENOMEM;
 	for (int perf = 0; perf < 2; perf++)
 		bpf_object__for_each_map(map, obj) {
-			if (!is_output_map(map) ||
+			if (!rl_bpf_is_output_map(map) ||
 			    (bpf_map__type(map) == BPF_MAP_TYPE_PERF_EVENT_ARRAY) != perf)
 				continue;
-			u->rings[u->nr_rings++] = (struct rl_user_ring){
-				.name = bpf_map__name(map), .fd = -1, .perf = perf };
+			u->rings[u->nr_rings] = (struct rl_user_ring){
+				.name = strdup(bpf_map__name(map)), .fd = -1, .perf = perf };
+			if (!u->rings[u->nr_rings++].name)
+				return -ENOMEM;
 		}
 	return 0;
 }
@@ -483,13 +481,14 @@ static int fill_cgroup_map(struct rl_user_bpf *u)
 	return err;
 }
 
-int rl_user_bpf_load(struct rl_user_bpf *u, int verbose)
+int rl_user_bpf_load(struct rl_user_bpf *u, const struct rl_keep_opts *keep)
 {
-	struct bpf_object *obj = rl_bpf_object(u->bpf);
+	struct bpf_object *obj;
 	int err;
 
-	rl_bpf_set_verbose(u->bpf, verbose);
-	err = rl_bpf_load_attach(u->bpf);
+	rl_bpf_set_verbose(u->bpf, keep->verbose);
+	err = rl_bpf_keep(u->bpf, keep);
+	obj = rl_bpf_object(u->bpf);
 	for (size_t i = 0; !err && i < u->nr_attaches; i++)
 		err = rl_named_attach(u->bpf, u->attaches[i], u->attach_pid);
 
@@ -537,6 +536,8 @@ void rl_user_bpf_close(struct rl_user_bpf *u)
 		return;
 	rl_bpf_close(u->bpf);
 	btf__free(u->dwarf_btf);
+	for (size_t i = 0; i < u->nr_rings; i++)
+		free(u->rings[i].name);
 	free(u->rings);
 	free(u->cdef);
 	free(u->elf);

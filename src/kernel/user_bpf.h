@@ -1,7 +1,8 @@
 /* The user's own BPF object (--bpf FILE, or a script's `bpf` field): read through the
  * same ownership checks as scripts, compiled first when it is a .bpf.c, its `const
- * volatile` globals set, loaded, every program attached, and every ring buffer and perf
- * event array map of it found, with the record type of each from its BTF. */
+ * volatile` globals set, loaded and attached as far as this kernel allows (bpf_keep.h),
+ * and every ring buffer and perf event array map of it found, with the record type of
+ * each from its BTF. */
 #ifndef RINGLUA_USER_BPF_H
 #define RINGLUA_USER_BPF_H
 
@@ -10,11 +11,12 @@
 #include <stdint.h>
 
 #include "kernel/bpf_globals.h"
+#include "kernel/bpf_keep.h"
 
 struct rl_bpf;
 
 struct rl_user_ring {
-	const char *name;	/* the map's name */
+	char *name;		/* the map's name */
 	char ctype[128];	/* its record's C type ("struct x_event"); "": none known */
 	int type_id;		/* that type's BTF id; 0: none */
 	int fd;			/* the map, once loaded; -1 before */
@@ -66,9 +68,10 @@ struct rl_user_filter {
  * fit, or an --attach of no program of the object. */
 int rl_user_bpf_filter(struct rl_user_bpf *u, const struct rl_user_filter *f);
 
-/* Loads the object and attaches every program. Returns 0, or -errno (printed, naming the
- * program that failed, with the verifier's reason; its whole log with verbose). */
-int rl_user_bpf_load(struct rl_user_bpf *u, int verbose);
+/* Loads the object and attaches its programs as keep chooses (rl_bpf_keep), then
+ * --attach's. Returns 0, -EDOM (printed) for a program keep names that the object
+ * lacks, or -errno (printed). */
+int rl_user_bpf_load(struct rl_user_bpf *u, const struct rl_keep_opts *keep);
 
 /* Once loaded: the Lua source describing its globals and maps for ringlua.globals and
  * ringlua.maps (rl_bpf_bindings), malloc'd into *out. Returns 0 or -errno (printed). */

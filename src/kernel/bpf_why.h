@@ -1,0 +1,21 @@
+/* Why a program of a BPF object could not be loaded or attached, in words: the errno's
+ * text and, where it can be found out, what the running kernel lacks (kprobes, BPF
+ * trampolines, a tracepoint, a BTF id). The one place that knows these reasons. */
+#ifndef RINGLUA_BPF_WHY_H
+#define RINGLUA_BPF_WHY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct bpf_program;
+
+/* Whether section is a kind attached through a BPF trampoline (fentry, fexit, fmod_ret,
+ * lsm, freplace), which some kernels refuse. */
+bool rl_bpf_is_trampoline(const char *section);
+
+/* Why prog failed to load or attach with err (-errno), into buf; returns buf. Some
+ * failures have a reason of their own instead of the errno's text (a section that names
+ * no target, one ringlua cannot attach, a perf_event program without a frequency). */
+const char *rl_bpf_why(const struct bpf_program *prog, int err, char *buf, size_t size);
+
+#endif
