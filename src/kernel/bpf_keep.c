@@ -214,13 +214,14 @@ static void say_left_out(const struct keep *k, int i, const char *call, int err,
 			 const struct rl_bpf_rejection *r)
 {
 	struct bpf_program *prog = program_at(k, i);
-	char why[512];
+	char buf[512];
+	const char *why = buf;
 
 	if (r && r->prog[0])
-		snprintf(why, sizeof(why), "%s: the verifier refused it: %s%s", strerror(-err),
+		snprintf(buf, sizeof(buf), "%s: the verifier refused it: %s%s", strerror(-err),
 			 r->reason, k->verbose ? "" : " (-v prints its log)");
 	else
-		rl_bpf_why(prog, err, why, sizeof(why));
+		why = rl_bpf_why(prog, err, buf, sizeof(buf));
 	fprintf(stderr, "ringlua: %s: left out program %s (%s): %s: %s\n", k->name,
 		bpf_program__name(prog), bpf_program__section_name(prog), call, why);
 }
@@ -266,7 +267,8 @@ static bool attach_one(struct keep *k, int i)
 	int err = rl_bpf_attach_prog(k->b, program_at(k, i));
 
 	if (err)
-		say_left_out(k, i, "bpf_program__attach", err, NULL);
+		say_left_out(k, i, bpf_program__type(program_at(k, i)) == BPF_PROG_TYPE_PERF_EVENT ?
+				   "bpf_program__attach_perf_event" : "bpf_program__attach", err, NULL);
 	k->fate[i] = err ? NOT_ATTACHED : ATTACHED;
 	return !err;
 }

@@ -13,9 +13,10 @@ struct bpf_program;
  * lsm, freplace), which some kernels refuse. */
 bool rl_bpf_is_trampoline(const char *section);
 
-/* Why prog failed to load or attach with err (-errno), into buf; returns buf. Some
- * failures have a reason of their own instead of the errno's text (a section that names
- * no target, one ringlua cannot attach, a perf_event program without a frequency). */
+/* Why prog failed to load or attach with err (-errno): the errno's text and what the
+ * kernel lacks, written into buf, which is returned; or a fixed text, for failures that
+ * have a reason of their own (a section that names no target, one ringlua cannot
+ * attach, a perf_event program without a frequency). */
 const char *rl_bpf_why(const struct bpf_program *prog, int err, char *buf, size_t size);
 
 #endif

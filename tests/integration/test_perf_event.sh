@@ -20,7 +20,8 @@ on_exit = function() local n = 0 for _ in pairs(cpus) do n = n + 1 end print("cp
 # 1. No rate: refused with the program's name.
 run_ringlua --bpf "$TMP/sampler.bpf.c" --count 1 -e "$SAMPLES"
 assert_eq "$RC" 1 "exit code without a rate"
-assert_contains "$TMP/err" "sampler.bpf.c: cannot attach program on_cpu (perf_event): it samples the CPUs, and no frequency is given" "the refusal"
+assert_contains "$TMP/err" "sampler.bpf.c: left out program on_cpu (perf_event): bpf_program__attach_perf_event: it samples the CPUs, and no frequency is given" "the refusal"
+assert_eq "$(tail -1 "$TMP/err")" "ringlua: sampler.bpf.c: no program of it attached" "the verdict"
 pass "a perf_event program without a rate is refused"
 
 # 2. --hz: every online CPU sampled, the rate written into sample_hz.

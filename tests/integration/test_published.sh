@@ -185,12 +185,12 @@ pass "--cgroup with an object that takes a cgroup_map"
 # The verifier rejects a program: its name and the reason; the whole log with -v.
 run_ringlua --bpf "$TMP/rejected.bpf.c" --json
 assert_eq "$RC" 1 "exit code of a rejected program"
-assert_contains "$TMP/err" "ringlua: rejected.bpf.c: the kernel rejected program unchecked_lookup (tp/syscalls/sys_enter_getppid): Permission denied" "the program named"
-assert_contains "$TMP/err" "ringlua:   R0 invalid mem access 'map_value_or_null'" "the verifier's reason"
-assert_contains "$TMP/err" "ringlua: (-v prints the verifier's whole log)" "the hint"
+assert_contains "$TMP/err" "ringlua: rejected.bpf.c: left out program unchecked_lookup (tp/syscalls/sys_enter_getppid): bpf_object__load: Permission denied: the verifier refused it: R0 invalid mem access 'map_value_or_null' (-v prints its log)" "the program named, with the verifier's reason"
+assert_eq "$(tail -1 "$TMP/err")" "ringlua: rejected.bpf.c: no program of it loads on this kernel" "the verdict"
 assert_eq "$(count_lines "processed " "$TMP/err")" 0 "statistics left out"
 run_ringlua -v --bpf "$TMP/rejected.bpf.c" --json
 assert_eq "$RC" 1 "exit code with -v"
+assert_contains "$TMP/err" "ringlua: rejected.bpf.c: the verifier's log of program unchecked_lookup:" "the log named"
 assert_matches "$TMP/err" "^processed [0-9]+ insns" "the whole log with -v"
 assert_matches "$TMP/err" "^0: R1=ctx" "the log's start with -v"
 pass "a rejected program: its name and the verifier's reason; the whole log with -v"

@@ -130,6 +130,21 @@ expect() {
   assert_contains "$TMP/mine" "$msg" "error of ringlua $*"
   pass "ringlua $* -> $code: $(cat "$TMP/mine")"
 }
+# expect_left_out CODE LINE VERDICT ARGS...: ringlua ARGS leaves one program out, saying
+# LINE, and ends with exit CODE, its last line VERDICT.
+expect_left_out() {
+  local code=$1 line=$2 verdict=$3
+  shift 3
+  run_ringlua "$@"
+  if [ "$RC" != "$code" ]; then
+    cat "$TMP/err" >&2
+    fail "ringlua $*: exit $RC, expected $code"
+  fi
+  assert_contains "$TMP/err" "$line" "the program left out by ringlua $*"
+  assert_eq "$(count_lines "left out program" "$TMP/err")" 1 "programs left out by ringlua $*"
+  assert_eq "$(tail -1 "$TMP/err")" "$verdict" "the last line of ringlua $*"
+  pass "ringlua $* -> $code: $line"
+}
 ok_obj=(--bpf "$TMP/two_rings.bpf.o")
 lua=$TMP/two_rings.lua
 
@@ -146,13 +161,13 @@ expect 1 "ringlua: $TMP/missing_header.bpf.c: clang failed to compile it" \
 assert_contains "$TMP/err" "'no_such_header.h' file not found" "clang's own error, naming the header"
 expect 1 "cannot read BPF program $TMP/missing.bpf.o" --bpf "$TMP/missing.bpf.o" "$lua"
 printf 'return { on_event = function() end }\n' > "$TMP/plain.lua"
-expect 1 "unattachable.bpf.c: cannot attach program run_by_hand (syscall)" \
-  --bpf "$TMP/unattachable.bpf.c" "$TMP/plain.lua"
+expect_left_out 1 "unattachable.bpf.c: left out program run_by_hand (syscall): bpf_program__attach: ringlua does not know how to attach this section" \
+  "ringlua: unattachable.bpf.c: no program of it attached" --bpf "$TMP/unattachable.bpf.c" "$TMP/plain.lua"
 # A section that names no target (bashreadline's SEC("uretprobe")) says how to give one;
 # --attach gives it: the lines bash's readline returned, read by the object's program.
 cp "$BPF_DIR/readline.bpf.c" "$TMP/"
-expect 1 "readline.bpf.c: cannot attach program printret (uretprobe): its section names no target: name one with --attach PROG=PROBE (uprobe:PATH:FUNCTION, uretprobe:PATH:FUNCTION or usdt:PATH:PROVIDER:NAME)" \
-  --bpf "$TMP/readline.bpf.c" "$TMP/plain.lua"
+expect_left_out 1 "readline.bpf.c: left out program printret (uretprobe): bpf_program__attach: its section names no target: name one with --attach PROG=PROBE (uprobe:PATH:FUNCTION, uretprobe:PATH:FUNCTION or usdt:PATH:PROVIDER:NAME)" \
+  "ringlua: readline.bpf.c: no program of it attached" --bpf "$TMP/readline.bpf.c" "$TMP/plain.lua"
 run_ringlua --bpf "$TMP/readline.bpf.c" --attach printret=uretprobe:/usr/bin/bash:readline \
   -c "sh -c '(sleep 1; echo echo hello; sleep 0.3; echo exit) |
       script -qfc \"bash --norc --noprofile -i\" /dev/null > /dev/null'" \
@@ -174,16 +189,20 @@ if [ -e /sys/kernel/tracing/kprobe_events ]; then
   run_ringlua --bpf "$TMP/kernel_kinds.bpf.c" -c /bin/true "$TMP/plain.lua"
   assert_eq "$RC" 0 "a kprobe where the kernel has kprobes"
 else
-  expect 1 "kernel_kinds.bpf.c: cannot attach program on_unlink_kprobe (kprobe/do_unlinkat): this kernel has no kprobes (tracefs has no kprobe_events)" \
-    --bpf "$TMP/kernel_kinds.bpf.c" "$TMP/plain.lua"
+  expect_left_out 1 "kernel_kinds.bpf.c: left out program on_unlink_kprobe (kprobe/do_unlinkat): bpf_program__attach: No such file or directory: this kernel has no kprobes (tracefs has no kprobe_events)" \
+    "ringlua: kernel_kinds.bpf.c: no program of it attached" --bpf "$TMP/kernel_kinds.bpf.c" "$TMP/plain.lua"
 fi
 clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -DFENTRY -I"$(dirname "$RINGLUA")/../bpf" \
   -c "$TMP/kernel_kinds.bpf.c" -o "$TMP/fentry.bpf.o"
 run_ringlua --bpf "$TMP/fentry.bpf.o" -c /bin/true "$TMP/plain.lua"
-assert_eq "$RC" 1 "exit code of an object with an fentry program"
-if grep -q "cannot load BPF object" "$TMP/err"; then
-  assert_contains "$TMP/err" "program on_unlink_entry (fentry/do_unlinkat) is attached through a BPF trampoline, which this kernel may refuse" \
-    "the fentry program named"
+if grep -q "left out program on_unlink_entry" "$TMP/err"; then
+  assert_contains "$TMP/err" "left out program on_unlink_entry (fentry/do_unlinkat): bpf_object__load: Operation not permitted: the kernel refused a program attached through a BPF trampoline (fentry, fexit, fmod_ret)" \
+    "the fentry program named, with the call, the errno and the trampoline"
+fi
+if [ -e /sys/kernel/tracing/kprobe_events ]; then
+  assert_eq "$RC" 0 "exit code of fentry and kprobe programs where kprobes are"
+else
+  assert_eq "$RC" 1 "exit code of fentry and kprobe programs without kprobes"
 fi
 pass "programs of kinds the kernel lacks: named, with what it lacks"
 cp "$TMP/two_rings.bpf.o" "$TMP/gw.bpf.o"
