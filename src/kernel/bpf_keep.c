@@ -48,14 +48,27 @@ static bool loads(enum fate f)
 	return f == WANTED || f == BY_CALLER;
 }
 
+/* The length of the name at p, in a list of comma-separated names. */
+static int name_len(const char *p)
+{
+	return (int)strcspn(p, ",");
+}
+
+/* The name after the one at p, or the list's end. */
+static const char *next_name(const char *p)
+{
+	p += name_len(p);
+	return *p ? p + 1 : p;
+}
+
 /* Whether list (arguments of comma-separated names) names name. */
 static bool listed(const char *const *list, size_t n, const char *name)
 {
-	size_t len = strlen(name);
+	int len = (int)strlen(name);
 
 	for (size_t i = 0; i < n; i++)
-		for (const char *p = list[i]; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ','))
-			if (strcspn(p, ",") == len && !strncmp(p, name, len))
+		for (const char *p = list[i]; *p; p = next_name(p))
+			if (name_len(p) == len && !strncmp(p, name, (size_t)len))
 				return true;
 	return false;
 }
@@ -83,12 +96,12 @@ static int check_names(const struct keep *k, const char *option, const char *con
 	char text[512];
 
 	for (size_t i = 0; i < n; i++)
-		for (const char *p = list[i]; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
-			snprintf(text, sizeof(text), "%.*s", (int)strcspn(p, ","), p);
+		for (const char *p = list[i]; *p; p = next_name(p)) {
+			snprintf(text, sizeof(text), "%.*s", name_len(p), p);
 			if (bpf_object__find_program_by_name(obj, text))
 				continue;
 			snprintf(text, sizeof(text), "ringlua: %s %s: %s has no program %.*s; its "
-				 "programs: ", option, list[i], k->name, (int)strcspn(p, ","), p);
+				 "programs: ", option, list[i], k->name, name_len(p), p);
 			print_programs(k, text);
 			return -EDOM;
 		}
@@ -419,8 +432,8 @@ static void report(const struct keep *k)
 	for (int i = 0; i < k->n; i++) {
 		struct bpf_program *prog = program_at(k, i);
 
-		if (k->fate[i] == NOT_LOADED || k->fate[i] == NOT_ATTACHED)
-			continue;
+		if (!what[k->fate[i]])
+			continue; /* said already */
 		fprintf(stderr, "ringlua: %s: program %s (%s): %s%s%s\n", k->name,
 			bpf_program__name(prog), bpf_program__section_name(prog),
 			what[k->fate[i]], k->fate[i] == SPARE ? " " : "",
