@@ -343,18 +343,24 @@ static int bad_value(const char *opt, const char *val)
 	return -EINVAL;
 }
 
-/* Appends a NAME=VALUE argument of opt to list (of at most max). */
-static int add_pair(const char *opt, const char *arg, const char **list, size_t *n,
-		    size_t max)
+/* Appends arg of the repeatable option opt to list (of at most max). */
+static int append(const char *opt, const char *arg, const char **list, size_t *n, size_t max)
 {
-	if (arg[0] == '=' || !strchr(arg, '='))
-		return bad_value(opt, arg);
 	if (*n == max) {
 		fprintf(stderr, "ringlua: %s given more than %zu times\n", opt, max);
 		return -EINVAL;
 	}
 	list[(*n)++] = arg;
 	return 0;
+}
+
+/* Appends a NAME=VALUE argument of opt to list (of at most max). */
+static int add_pair(const char *opt, const char *arg, const char **list, size_t *n,
+		    size_t max)
+{
+	if (arg[0] == '=' || !strchr(arg, '='))
+		return bad_value(opt, arg);
+	return append(opt, arg, list, n, max);
 }
 
 /* --attach PROG=PROBE, checked in form (the program is looked for once the object is
@@ -375,12 +381,7 @@ static int add_programs(const char *opt, const char *arg, const char **list, siz
 {
 	if (!arg[0] || arg[0] == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
 		return bad_value(opt, arg);
-	if (*n == RL_MAX_PROG_LISTS) {
-		fprintf(stderr, "ringlua: %s given more than %d times\n", opt, RL_MAX_PROG_LISTS);
-		return -EINVAL;
-	}
-	list[(*n)++] = arg;
-	return 0;
+	return append(opt, arg, list, n, RL_MAX_PROG_LISTS);
 }
 
 /* --metrics HOST:PORT or unix:PATH, checked in form (resolved when it is opened). */

@@ -115,6 +115,8 @@ static int select_programs(struct keep *k, const struct rl_keep_opts *o)
 	int i = 0, err = check_names(k, "--only", o->only, o->nr_only);
 
 	err = err ? err : check_names(k, "--skip", o->skip, o->nr_skip);
+	if (err)
+		return err;
 	rl_bpf_enable_optional(k->b);
 	bpf_object__for_each_program(prog, rl_bpf_object(k->b)) {
 		const char *name = bpf_program__name(prog);
@@ -124,7 +126,7 @@ static int select_programs(struct keep *k, const struct rl_keep_opts *o)
 			       listed(o->skip, o->nr_skip, name) ? SKIPPED :
 			       !bpf_program__autoattach(prog) ? BY_CALLER : WANTED;
 	}
-	return err;
+	return 0;
 }
 
 /* Sets which programs the next load loads: the one numbered alone, none (NO_PROGRAM),

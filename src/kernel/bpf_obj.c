@@ -17,6 +17,7 @@
 
 #include "kernel/bpf_why.h"
 #include "kernel/system.h"
+#include "kernel/verifier_log.h"
 
 /* The verifier's log of a program that fails to load: the kernel keeps its end when it
  * runs longer, and the end holds the reason. */
@@ -408,47 +409,6 @@ static int give_logs(struct rl_bpf *b, char ***logs, int *n)
 	return 0;
 }
 
-/* Whether a verifier log line is its closing statistics rather than part of the reason. */
-static bool is_statistics(const char *line, size_t len)
-{
-	static const char *const prefixes[] = { "processed ", "verification time",
-						"stack depth" };
-
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
-		if (len >= strlen(prefixes[i]) && !strncmp(line, prefixes[i], strlen(prefixes[i])))
-			return true;
-	return len == 0;
-}
-
-/* Prints the last `lines` lines of log that are not statistics, each after a prefix. */
-static void print_log_end(const char *log, int lines)
-{
-	const char *end = log + strlen(log), *start = end;
-	int found = 0;
-
-	/* Walk back line by line: [line, eol) is the line before `start`. */
-	for (const char *eol = end; eol > log && found < lines;) {
-		const char *line = eol;
-
-		while (line > log && line[-1] != '\n')
-			line--;
-		if (!is_statistics(line, (size_t)(eol - line)))
-			found++;
-		else if (!found)
-			end = line; /* statistics after the reason are left out */
-		start = line;
-		eol = line > log ? line - 1 : line;
-	}
-	while (start < end) {
-		const char *nl = memchr(start, '\n', (size_t)(end - start));
-		size_t len = nl ? (size_t)(nl - start) : (size_t)(end - start);
-
-		if (len)
-			fprintf(stderr, "ringlua:   %.*s\n", (int)len, start);
-		start += len + 1;
-	}
-}
-
 /* A load that failed with no verifier log: the kernel refused a program before verifying
  * it, or libbpf did. Names the programs of kinds some kernels refuse (-v shows libbpf's
  * own account). */
@@ -490,7 +450,7 @@ static void report_rejected(const struct rl_bpf *b, char **logs, int err)
 		if (b->verbose)
 			fprintf(stderr, "%s\n", log);
 		else
-			print_log_end(log, VERIFIER_REASON_LINES);
+			rl_verifier_log_print_end(log, VERIFIER_REASON_LINES);
 		reported++;
 	}
 	if (reported && !b->verbose)
@@ -525,25 +485,6 @@ int rl_bpf_load_attach(struct rl_bpf *b)
 	return err ? err : attach_all(b);
 }
 
-/* The last line of log that is not statistics, into out ("" when there is none). */
-static void last_reason(const char *log, char *out, size_t size)
-{
-	const char *eol = log + strlen(log);
-
-	out[0] = '\0';
-	while (eol > log) {
-		const char *line = eol;
-
-		while (line > log && line[-1] != '\n')
-			line--;
-		if (!is_statistics(line, (size_t)(eol - line))) {
-			snprintf(out, size, "%.*s", (int)(eol - line), line);
-			return;
-		}
-		eol = line > log ? line - 1 : line;
-	}
-}
-
 /* Fills r from the logs of a failed load: libbpf stops at the first program that fails,
  * and only a program the kernel verified and refused has a log. With verbose, prints
  * that log whole. */
@@ -558,7 +499,7 @@ static void read_rejection(const struct rl_bpf *b, char **logs, struct rl_bpf_re
 		if (!log[0])
 			continue;
 		snprintf(r->prog, sizeof(r->prog), "%s", bpf_program__name(prog));
-		last_reason(log, r->reason, sizeof(r->reason));
+		rl_verifier_log_reason(log, r->reason, sizeof(r->reason));
 		if (b->verbose)
 			fprintf(stderr, "ringlua: %s: the verifier's log of program %s:\n%s\n",
 				b->name, r->prog, log);

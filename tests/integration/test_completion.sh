@@ -42,6 +42,7 @@ expect() {
 
 expect "ringlua --dur" --duration
 expect "ringlua --lua" --lua-types
+expect "ringlua --onl" --only
 expect "ringlua -s sys" syscalls
 expect "ringlua -s sys" syscall_exit
 # A probe name: bash replaces only the word after the last ':', so that is what comes
