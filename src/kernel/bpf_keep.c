@@ -279,11 +279,13 @@ static int load_what_loads(struct keep *k)
 /* Attaches program i; says why not. Returns whether it attached. */
 static bool attach_one(struct keep *k, int i)
 {
-	int err = rl_bpf_attach_prog(k->b, program_at(k, i));
+	struct bpf_program *prog = program_at(k, i);
+	bool perf = bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT;
+	int err = rl_bpf_attach_prog(k->b, prog);
 
 	if (err)
-		say_left_out(k, i, bpf_program__type(program_at(k, i)) == BPF_PROG_TYPE_PERF_EVENT ?
-				   "bpf_program__attach_perf_event" : "bpf_program__attach", err, NULL);
+		say_left_out(k, i, perf ? "bpf_program__attach_perf_event" : "bpf_program__attach",
+			     err, NULL);
 	k->fate[i] = err ? NOT_ATTACHED : ATTACHED;
 	return !err;
 }

@@ -30,6 +30,14 @@ bool rl_bpf_is_trampoline(const char *section)
 	return rl_section_kind(section, TRAMPOLINE_KINDS, NKINDS(TRAMPOLINE_KINDS));
 }
 
+bool rl_bpf_tracepoint_exists(const char *category_name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/events/%s", RL_TRACEFS_DIR, category_name);
+	return access(path, F_OK) == 0;
+}
+
 /* Whether the kernel's BTF has a type of kind named prefix+name; -1 when the kernel has
  * no BTF to look in. */
 static int kernel_btf_has(const char *prefix, const char *name, int kind)
@@ -50,15 +58,13 @@ static int kernel_btf_has(const char *prefix, const char *name, int kind)
  * kind's '/'), into buf; NULL when nothing is known to be missing. */
 static const char *kernel_lacks(const char *section, const char *target, char *buf, size_t size)
 {
-	char path[PATH_MAX];
 	int has;
 
 	if (rl_section_kind(section, KPROBE_KINDS, NKINDS(KPROBE_KINDS)))
 		return access(RL_TRACEFS_DIR "/kprobe_events", F_OK) ?
 		       "this kernel has no kprobes (tracefs has no kprobe_events)" : NULL;
 	if (target && rl_section_kind(section, TP_KINDS, NKINDS(TP_KINDS))) {
-		snprintf(path, sizeof(path), "%s/events/%s", RL_TRACEFS_DIR, target);
-		if (!access(path, F_OK))
+		if (rl_bpf_tracepoint_exists(target))
 			return NULL;
 		snprintf(buf, size, "this kernel has no tracepoint %s (not in %s/events)",
 			 target, RL_TRACEFS_DIR);

@@ -13,6 +13,9 @@ struct bpf_program;
  * lsm, freplace), which some kernels refuse. */
 bool rl_bpf_is_trampoline(const char *section);
 
+/* Whether the running kernel has the tracepoint CATEGORY/NAME (in tracefs's events). */
+bool rl_bpf_tracepoint_exists(const char *category_name);
+
 /* Why prog failed to load or attach with err (-errno): the errno's text and what the
  * kernel lacks, written into buf, which is returned; or a fixed text, for failures that
  * have a reason of their own (a section that names no target, one ringlua cannot
