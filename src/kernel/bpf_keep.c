@@ -21,7 +21,7 @@
 /* What became of a program. */
 enum fate {
 	WANTED,		/* to be loaded and attached */
-	ABSENT,		/* optional ("?"), and its tracepoint is missing */
+	ABSENT,		/* optional ("?"), and no tracepoint the kernel has */
 	SKIPPED,	/* left out by --only or --skip */
 	NOT_LOADED,	/* refused at load (said) */
 	BY_CALLER,	/* loaded; set not to auto-attach: --attach attaches it */
@@ -121,10 +121,12 @@ static int select_programs(struct keep *k, const struct rl_keep_opts *o)
 	bpf_object__for_each_program(prog, rl_bpf_object(k->b)) {
 		const char *name = bpf_program__name(prog);
 
-		k->fate[i++] = !bpf_program__autoload(prog) ? ABSENT :
-			       (o->nr_only && !listed(o->only, o->nr_only, name)) ||
-			       listed(o->skip, o->nr_skip, name) ? SKIPPED :
-			       !bpf_program__autoattach(prog) ? BY_CALLER : WANTED;
+		bool only = o->nr_only && listed(o->only, o->nr_only, name);
+
+		/* --only names an optional program: the user's choice enables it. */
+		k->fate[i++] = !bpf_program__autoload(prog) && !only ? ABSENT :
+			       (o->nr_only && !only) || listed(o->skip, o->nr_skip, name) ?
+			       SKIPPED : !bpf_program__autoattach(prog) ? BY_CALLER : WANTED;
 	}
 	return 0;
 }
@@ -427,7 +429,7 @@ static int check_rings(const struct keep *k)
 static void report(const struct keep *k)
 {
 	static const char *const what[] = {
-		[ABSENT] = "left out: optional, and its tracepoint is missing",
+		[ABSENT] = "left out: optional (\"?\"), and no tracepoint this kernel has",
 		[SKIPPED] = "left out by --only or --skip",
 		[BY_CALLER] = "loaded, for --attach", [ATTACHED] = "attached",
 		[SPARE] = "not attached: an alternative of",

@@ -2,7 +2,8 @@
 /* Test object of --bpf: a program that works beside programs this kernel cannot take,
  * selected with -D: MISSING a tracepoint no kernel has, REJECTED a program the verifier
  * refuses, OTHER_RING a second ring that only the missing tracepoint's program writes
- * to, NO_GOOD without the program that works. What works must run; what cannot must be
+ * to, NO_GOOD without the program that works, OPTIONAL an optional ("?") raw_tp
+ * program, which is loaded only when asked for. What works must run; what cannot must be
  * named with why, and the run must fail only when nothing is left to run or a ring is
  * left without a writer. */
 #include "vmlinux.h"
@@ -76,6 +77,15 @@ int unchecked_lookup(void *ctx)
 
 	/* No NULL check: the verifier refuses the read below. */
 	return *start > 0 ? emit(&events, 39) : 0;
+}
+#endif
+
+#ifdef OPTIONAL
+/* getppid's calls again, as nr + 1000. */
+SEC("?raw_tp/sys_enter")
+int optional_raw_tp(struct bpf_raw_tracepoint_args *ctx)
+{
+	return ctx->args[1] == 110 ? emit(&events, 1110) : 0;
 }
 #endif
 

@@ -84,7 +84,15 @@ run_ringlua --bpf "$TMP/alternatives.bpf.c" --only via_raw_tp,via_tracepoint -c 
 assert_eq "$RC" 0 "exit code with --only A,B"
 assert_eq "$(records 2) $(records 3)" "$N 0" "records of raw_tp, the tracepoint its alternative"
 assert_eq "$(count_lines "ringlua: alternatives.bpf.c:" "$TMP/err")" 0 "nothing said with the two that work"
-pass "--skip and --only: among alternatives, and nothing else tried"
+
+# An optional program ("?" section, no tracepoint) is loaded only when --only names it.
+build optional -DOPTIONAL
+run_ringlua -v --bpf "$TMP/optional.bpf.o" -c "$(calls 110)" -e "$PRINT"
+assert_eq "$RC $(records 110) $(records 1110)" "0 $N 0" "exit code and records without --only"
+assert_contains "$TMP/err" "program optional_raw_tp (raw_tp/sys_enter): left out: optional" "-v: the optional program"
+run_ringlua --bpf "$TMP/optional.bpf.o" --only on_getppid,optional_raw_tp -c "$(calls 110)" -e "$PRINT"
+assert_eq "$RC $(records 110) $(records 1110)" "0 $N $N" "exit code and records with --only"
+pass "--only and --skip: among alternatives, and nothing else tried; --only enables an optional program"
 
 # 3. Names the object lacks: one line with its programs, exit 2; a malformed list, and
 # the options without an object of the user's.
