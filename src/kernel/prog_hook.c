@@ -68,9 +68,11 @@ static int make_key(const struct kind *k, const char *target, char *key, size_t 
 	int n;
 
 	if (k->target == CAT_TRACEPOINT) {
-		target = strchr(target, '/');
-		if (!target++)
+		const char *slash = strchr(target, '/');
+
+		if (!slash)
 			return -1;
+		target = slash + 1; /* the name, without its category */
 	}
 	if (!*target || strchr(target, '/') || strchr(target, '+'))
 		return -1;
