@@ -292,20 +292,25 @@ static bool attach_one(struct keep *k, int i)
 	return !err;
 }
 
+/* The rank of program i's kind among the alternatives of hook; -1 when it is not one. */
+static int rank_in(const struct keep *k, int i, const char *hook)
+{
+	char key[HOOK_KEY_MAX];
+	int rank = rl_prog_hook(bpf_program__section_name(program_at(k, i)), key, sizeof(key));
+
+	return rank >= 0 && !strcmp(key, hook) ? rank : -1;
+}
+
 /* The undecided alternative of hook with the lowest rank (the first in the object's
  * order among equals), or -1. */
 static int next_alternative(const struct keep *k, const char *hook)
 {
-	char key[HOOK_KEY_MAX];
 	int best = -1, best_rank = 0;
 
 	for (int i = 0; i < k->n; i++) {
-		int rank;
+		int rank = k->fate[i] == WANTED ? rank_in(k, i, hook) : -1;
 
-		if (k->fate[i] != WANTED)
-			continue;
-		rank = rl_prog_hook(bpf_program__section_name(program_at(k, i)), key, sizeof(key));
-		if (rank >= 0 && !strcmp(key, hook) && (best < 0 || rank < best_rank)) {
+		if (rank >= 0 && (best < 0 || rank < best_rank)) {
 			best = i;
 			best_rank = rank;
 		}
@@ -316,16 +321,13 @@ static int next_alternative(const struct keep *k, const char *hook)
 /* Attaches the first alternative of hook that attaches; the others are spares. */
 static void attach_hook(struct keep *k, const char *hook)
 {
-	char key[HOOK_KEY_MAX];
 	int i;
 
 	while ((i = next_alternative(k, hook)) >= 0)
 		if (attach_one(k, i))
 			break;
 	for (int j = 0; i >= 0 && j < k->n; j++)
-		if (k->fate[j] == WANTED &&
-		    rl_prog_hook(bpf_program__section_name(program_at(k, j)), key, sizeof(key)) >= 0 &&
-		    !strcmp(key, hook)) {
+		if (k->fate[j] == WANTED && rank_in(k, j, hook) >= 0) {
 			k->fate[j] = SPARE;
 			k->chosen[j] = i;
 		}

@@ -62,7 +62,8 @@ static void report_unlogged(const struct rl_bpf *b, int err)
 	struct bpf_program *prog;
 	int named = 0;
 
-	fprintf(stderr, "ringlua: %s: cannot load BPF object: %s\n", b->name, strerror(-err));
+	fprintf(stderr, "ringlua: %s: cannot load BPF object: bpf_object__load: %s\n", b->name,
+		strerror(-err));
 	bpf_object__for_each_program(prog, b->obj) {
 		const char *section = bpf_program__section_name(prog);
 
@@ -89,7 +90,8 @@ static void report_rejected(const struct rl_bpf *b, char **logs, int err)
 
 		if (!log[0])
 			continue;
-		fprintf(stderr, "ringlua: %s: the kernel rejected program %s (%s): %s\n", b->name,
+		fprintf(stderr, "ringlua: %s: the kernel rejected program %s (%s): "
+				"bpf_object__load: %s\n", b->name,
 			bpf_program__name(prog), bpf_program__section_name(prog),
 			strerror(-err));
 		if (b->verbose)
@@ -121,8 +123,8 @@ int rl_bpf_load_reported(struct rl_bpf *b)
 	if (err && err != -ENOMEM)
 		report_rejected(b, logs, err);
 	else if (err)
-		fprintf(stderr, "ringlua: %s: cannot load BPF object: %s\n", b->name,
-			strerror(-err));
+		fprintf(stderr, "ringlua: %s: cannot load BPF object: bpf_object__load: %s\n",
+			b->name, strerror(-err));
 	/* The logs are read only here: no program keeps its pointer after the load. */
 	free_logs(logs, n);
 	return err;

@@ -285,8 +285,9 @@ static int attach_all(struct rl_bpf *b)
 			continue;
 		err = rl_bpf_attach_prog(b, prog);
 		if (err) {
-			fprintf(stderr, "ringlua: %s: cannot attach program %s (%s): %s\n",
-				b->name, bpf_program__name(prog), bpf_program__section_name(prog),
+			fprintf(stderr, "ringlua: %s: cannot attach program %s (%s): "
+					"bpf_program__attach: %s\n", b->name,
+				bpf_program__name(prog), bpf_program__section_name(prog),
 				rl_bpf_why(prog, err, why, sizeof(why)));
 			return err;
 		}
