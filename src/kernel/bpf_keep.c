@@ -420,8 +420,10 @@ static int check_rings(const struct keep *k)
 		    bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len) ||
 		    kept_program_uses(k, info.id))
 			continue;
-		fprintf(stderr, "ringlua: %s: no program left writes to %s: the programs that "
-				"did were left out\n", k->name, bpf_map__name(map));
+		fprintf(stderr, "ringlua: %s: no program attached writes to %s %s (programs "
+				"were left out)\n", k->name,
+			bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF ? "ring" : "perf buffer",
+			bpf_map__name(map));
 		err = -ENOENT;
 	}
 	return err;

@@ -20,9 +20,10 @@
  * raw_tp, tracepoint, ksyscall, kprobe), is kept, and the others are not attached. Any
  * other program is attached by itself.
  *
- * The run fails when nothing loads, nothing attaches, or a ring buffer or perf event
- * array that no kept program writes to any more (the kernel's list of each program's
- * maps) was left without one by programs left out. */
+ * The run fails when nothing loads, nothing attaches, or, with programs left out, no
+ * program kept writes to a ring buffer or perf event array (by the kernel's list of
+ * each loaded program's maps: a program that did not load has none to ask for, so
+ * which of those left out wrote to it is not known). */
 #ifndef RINGLUA_BPF_KEEP_H
 #define RINGLUA_BPF_KEEP_H
 

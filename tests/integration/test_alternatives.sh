@@ -145,7 +145,7 @@ assert_eq "$(tail -1 "$TMP/err")" "ringlua: unattached.bpf.o: no program of it a
 build writerless -DMISSING -DOTHER_RING
 run_ringlua --bpf "$TMP/writerless.bpf.o" -e "$PRINT"
 assert_eq "$RC" 1 "exit code with a ring left without a writer"
-assert_eq "$(tail -1 "$TMP/err")" "ringlua: writerless.bpf.o: no program left writes to other: the programs that did were left out" \
+assert_eq "$(tail -1 "$TMP/err")" "ringlua: writerless.bpf.o: no program attached writes to ring other (programs were left out)" \
   "the verdict"
 run_ringlua --bpf "$TMP/lacking.bpf.o" --skip on_getppid -e "$PRINT"
 assert_eq "$RC" 1 "exit code when --skip takes the last program that attaches"
