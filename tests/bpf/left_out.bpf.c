@@ -3,11 +3,13 @@
  * selected with -D: MISSING a tracepoint no kernel has, REJECTED a program the verifier
  * refuses, OTHER_RING a second ring that only the missing tracepoint's program writes
  * to, NO_GOOD without the program that works, OPTIONAL an optional ("?") raw_tp
- * program, which is loaded only when asked for. What works must run; what cannot must be
+ * program, which is loaded only when asked for, NO_BTF_ID a tp_btf program on a
+ * tracepoint the kernel's BTF lacks (libbpf fails its load before the verifier). What works must run; what cannot must be
  * named with why, and the run must fail only when nothing is left to run or a ring is
  * left without a writer. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 
 struct event {
 	__u32 nr;	/* the system call's number */
@@ -77,6 +79,14 @@ int unchecked_lookup(void *ctx)
 
 	/* No NULL check: the verifier refuses the read below. */
 	return *start > 0 ? emit(&events, 39) : 0;
+}
+#endif
+
+#ifdef NO_BTF_ID
+SEC("tp_btf/no_such_tracepoint")
+int BPF_PROG(on_no_btf_id)
+{
+	return emit(&events, 0);
 }
 #endif
 

@@ -131,6 +131,10 @@ pass "a missing tracepoint beside one the kernel has: $N records, one line"
 runs_beside refused -DREJECTED "ringlua: refused.bpf.o: left out program unchecked_lookup (tracepoint/syscalls/sys_enter_getpid): bpf_object__load: Permission denied: the verifier refused it: R0 invalid mem access 'map_value_or_null' (-v prints its log)"
 pass "a program the verifier refuses beside one that works: $N records, one line"
 
+# And a program libbpf cannot load for a BTF id the kernel lacks, found by the search.
+runs_beside no_btf_id -DNO_BTF_ID "ringlua: no_btf_id.bpf.o: left out program on_no_btf_id (tp_btf/no_such_tracepoint): bpf_object__load: No such process: this kernel has no tracepoint no_such_tracepoint (its BTF has no btf_trace_no_such_tracepoint)"
+pass "a program whose BTF id the kernel lacks beside one that works: $N records, one line"
+
 # 6. Nothing loads, nothing attaches, a ring left without a writer: each program said,
 # then one line, exit 1.
 build nothing -DREJECTED -DNO_GOOD
