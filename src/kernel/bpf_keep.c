@@ -14,7 +14,8 @@
 
 /* A hook key's longest form: "entry:" and a kernel function's or tracepoint's name. */
 #define HOOK_KEY_MAX 192
-/* try_load's `alone` for a load of no program at all. */
+/* try_load's `alone` (else a program's number): no program at all, or every program
+ * that is to load. */
 #define NO_PROGRAM (-2)
 #define ALL_PROGRAMS (-1)
 
@@ -466,11 +467,12 @@ int rl_bpf_keep(struct rl_bpf *b, const struct rl_keep_opts *o)
 		err = -ENOMEM;
 	err = err ? err : select_programs(&k, o);
 	err = err ? err : load_what_loads(&k);
-	if (!err)
+	if (!err) {
 		attach_what_attaches(&k);
-	err = err ? err : check_rings(&k);
-	if (!err && o->verbose)
-		report(&k);
+		if (o->verbose)
+			report(&k);
+		err = check_rings(&k);
+	}
 	free(k.fate);
 	free(k.chosen);
 	free(k.fine_alone);
