@@ -170,22 +170,6 @@ static int process_gone(int pid)
 	return state && (state[2] == 'Z' || state[2] == 'X');
 }
 
-/* Hands the watcher the script's files it does not have yet: modules are found as the
- * script requires them. */
-static void watch_files(struct rl_loop *l)
-{
-	size_t n;
-	const char *const *files = rl_lua_files(l->lua, &n);
-
-	for (; l->watch && l->watched < n; l->watched++) {
-		int err = rl_watch_add(l->watch, files[l->watched]);
-
-		if (err)
-			fprintf(stderr, "ringlua: cannot watch %s for saves: %s\n",
-				files[l->watched], strerror(-err));
-	}
-}
-
 /* Notes saves reported by the watcher: the reload is due once they have been quiet. */
 static void note_saves(struct rl_loop *l, uint64_t now, uint64_t *reload_at)
 {
@@ -208,7 +192,6 @@ static void reload_script(struct rl_loop *l)
 	if (rl_lua_reload(l->lua) == 0)
 		fprintf(stderr, "ringlua: reloaded %s (%.1f ms)\n", script,
 			(double)(rl_now_us() - start) / 1000.0);
-	watch_files(l);
 }
 
 /* The poll timeout that wakes us for the earliest of the tick, a due reload, the time
@@ -446,7 +429,6 @@ int rl_loop_run(struct rl_loop *l)
 	l->stop_at = l->duration_us ? rl_now_us() + l->duration_us : 0;
 	walk_outputs(l, rl_outputs_start);
 	l->pid_fd = watch_process(l);
-	watch_files(l);
 	err = poll_until_stopped(l);
 	walk_outputs(l, rl_outputs_stop);
 	if (!err)

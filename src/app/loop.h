@@ -36,7 +36,6 @@ struct rl_loop {
 	struct rl_signals *signals; /* stop and reload requests */
 	int watch_pid;		/* stop once this process is gone; 0: none */
 	struct rl_watch *watch;	/* reports saves of the script's files; NULL: none */
-	size_t watched;		/* files of the script handed to the watcher so far */
 	/* -errno of a failure found after a batch was handled (the recording could not be
 	 * written): the batch still counts as taken, so that its position is published and
 	 * a pinned ring does not hand it out again; the loop ends with it. 0: none. */

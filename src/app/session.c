@@ -163,6 +163,18 @@ static int list_event_types(struct rl_session *s)
 	return 0;
 }
 
+/* rl_lua_opts.before_read: a file of the script is watched before it is read, so that
+ * no save after the read goes unseen (a save between the read and a later watch would
+ * never reload it). */
+static void watch_file(void *ctx, const char *path)
+{
+	struct rl_session *s = ctx;
+	int err = s->watch ? rl_watch_add(s->watch, path) : 0;
+
+	if (err)
+		fprintf(stderr, "ringlua: cannot watch %s for saves: %s\n", path, strerror(-err));
+}
+
 /* The Lua host's options as the command line sets them; the rings are the feed's. */
 static struct rl_lua_opts lua_opts(struct rl_session *s)
 {
@@ -181,6 +193,8 @@ static struct rl_lua_opts lua_opts(struct rl_session *s)
 		.unsafe_perms = s->opt.unsafe_perms,
 		.emit = s->output ? rl_nats_out_emit : NULL,
 		.emit_ctx = s->output,
+		.before_read = watch_file,
+		.before_read_ctx = s,
 		.script_argc = s->opt.script_argc,
 		.script_argv = s->opt.script_argv,
 	};
@@ -296,8 +310,8 @@ static int open_consumer(struct rl_session *s)
 	return err;
 }
 
-/* Reload on save: a watcher whose descriptor wakes the consumer's poll. Without it
- * (--no-reload, -e, or no inotify) ringlua runs on, reloading only on SIGHUP. */
+/* Reload on save: a watcher, opened before the script is read (watch_file). Without
+ * it (--no-reload, -e, or no inotify) ringlua runs on, reloading only on SIGHUP. */
 static void open_watch(struct rl_session *s)
 {
 	int err;
@@ -305,8 +319,17 @@ static void open_watch(struct rl_session *s)
 	if (s->opt.no_reload || s->opt.code)
 		return;
 	err = rl_watch_open(&s->watch);
-	if (!err)
-		err = rl_consumer_add_wake_fd(s->consumer, rl_watch_fd(s->watch));
+	if (err)
+		fprintf(stderr, "ringlua: cannot watch the script for saves (%s): reload on "
+				"SIGHUP only\n", strerror(-err));
+}
+
+/* The watcher's descriptor wakes the consumer's poll; saves made before are queued in
+ * it. Without that, reload on SIGHUP only. */
+static void watch_wakes_poll(struct rl_session *s)
+{
+	int err = s->watch ? rl_consumer_add_wake_fd(s->consumer, rl_watch_fd(s->watch)) : 0;
+
 	if (err) {
 		fprintf(stderr, "ringlua: cannot watch the script for saves (%s): reload on "
 				"SIGHUP only\n", strerror(-err));
@@ -505,12 +528,14 @@ static int open_live(struct rl_session *s)
 	if (!err && s->opt.output)
 		err = rl_nats_out_open(&s->output, s->opt.output, s->opt.output_creds);
 	if (!err)
+		open_watch(s);
+	if (!err)
 		err = open_script_and_feed(s);
 	if (!err)
 		err = open_consumer(s);
 	if (err)
 		return err;
-	open_watch(s);
+	watch_wakes_poll(s);
 	err = open_recorder(s);
 	if (!err)
 		err = name_rings(s);

@@ -41,6 +41,10 @@ struct rl_lua_opts {
 	/* Where ringlua.emit() sends each line; NULL: to stdout. */
 	int (*emit)(void *emit_ctx, const char *data, uint64_t len);
 	void *emit_ctx;
+	/* Called with each file of the script (itself, each module it requires) before it
+	 * is read, on reloads too: a watcher told then sees every save after the read. */
+	void (*before_read)(void *ctx, const char *path);
+	void *before_read_ctx;
 	int script_argc;	/* the script's arguments, also handed to its top level as
 				 * `...`, so that its manifest may depend on them */
 	char **script_argv;

@@ -100,7 +100,11 @@ static int read_chunk(struct rl_lua *h, lua_State *L, const char *path, bool scr
 {
 	char *text = NULL;
 	size_t len = 0;
-	int err = rl_script_read(path, h->o.unsafe_perms, &text, &len, why);
+	int err;
+
+	if (h->o.before_read)
+		h->o.before_read(h->o.before_read_ctx, path);
+	err = rl_script_read(path, h->o.unsafe_perms, &text, &len, why);
 
 	if (err)
 		return err;

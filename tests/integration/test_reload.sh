@@ -147,6 +147,31 @@ stop_ringlua INT
 assert_eq "$RC" 0 "exit code"
 pass "a save of a module reloads the script; a group-writable module is refused"
 
+# A save right after the read still reloads: here on_init itself saves version 2 of
+# the module the top level read (once), before the loop first polls.
+cat > "$dir/saves_mod.lua" <<LUA
+local helper = require("helper_mod")
+io.stdout:setvbuf("line")
+return {
+  on_init = function()
+    print("READY mod=" .. helper.version)
+    if helper.version == 1 then
+      local f = assert(io.open("$dir/helper_mod.lua", "w"))
+      f:write("return { version = 2 }\n")
+      f:close()
+    end
+  end,
+  on_event = function() end,
+}
+LUA
+echo 'return { version = 1 }' > "$dir/helper_mod.lua"
+start_ringlua_until "READY mod=1" --pin "$pin" "$dir/saves_mod.lua"
+wait_output "READY mod=2"
+stop_ringlua INT
+assert_eq "$RC" 0 "exit code"
+pass "a save between a module's read and the loop's first poll reloads the script"
+echo 'return { version = 3 }' > "$dir/helper_mod.lua"
+
 # --no-reload: saves change nothing until SIGHUP asks for a reload.
 start_ringlua_until "READY mod=3" --no-reload --pin "$pin" "$dir/uses_mod.lua"
 echo 'return { version = 4 }' > "$dir/helper_mod.lua"
