@@ -42,34 +42,35 @@ static void decodes_a_sound_record_without_the_kernel(void)
 	btf__free(btf);
 }
 
-/* struct NAME { unsigned int args_size; char label[16]; char args[64]; }: args is text
- * of several strings (its _size sibling) and the record's tail; label is a plain string.
- * With tail false, a last member follows args. Returns the struct's id. */
-static int add_args_record(struct btf *btf, bool tail)
+/* The decoder of struct args_event { unsigned int args_size; char label[16];
+ * char args[64]; }: args is text of several strings (its _size sibling) and, with tail,
+ * the record's last member; without, a member follows it. NULL on failure. */
+static char *args_decoder(bool tail)
 {
+	struct btf *btf = btf__new_empty();
 	int uint_id = btf__add_int(btf, "unsigned int", 4, 0);
 	int char_id = btf__add_int(btf, "char", 1, BTF_INT_SIGNED);
 	int label = btf__add_array(btf, uint_id, char_id, 16);
 	int args = btf__add_array(btf, uint_id, char_id, 64);
 	int id = btf__add_struct(btf, "args_event", tail ? 84 : 88);
+	char *src = NULL;
 
-	if (uint_id < 0 || char_id < 0 || label < 0 || args < 0 || id < 0 ||
-	    btf__add_field(btf, "args_size", uint_id, 0, 0) ||
-	    btf__add_field(btf, "label", label, 32, 0) ||
-	    btf__add_field(btf, "args", args, 160, 0) ||
-	    (!tail && btf__add_field(btf, "after", uint_id, 672, 0)))
-		return -1;
-	return id;
+	if (uint_id > 0 && char_id > 0 && label > 0 && args > 0 && id > 0 &&
+	    !btf__add_field(btf, "args_size", uint_id, 0, 0) &&
+	    !btf__add_field(btf, "label", label, 32, 0) &&
+	    !btf__add_field(btf, "args", args, 160, 0) &&
+	    (tail || !btf__add_field(btf, "after", uint_id, 672, 0)) &&
+	    rl_btf_decoder(btf, (uint32_t)id, "events", &src))
+		src = NULL;
+	btf__free(btf);
+	return src;
 }
 
 static void decodes_an_array_of_strings_by_its_size_within_the_record(void)
 {
-	struct btf *btf = btf__new_empty();
-	int id = add_args_record(btf, true);
-	char *src = NULL;
+	char *src = args_decoder(true);
 
-	CHECK(id > 0);
-	CHECK(rl_btf_decoder(btf, (uint32_t)id, "events", &src) == 0);
+	CHECK(src);
 	/* A list of the strings in args_size bytes, never past the record's end. */
 	CHECK(strstr(src, "qs(strs(e[\"args\"], min(64, len - 20), e[\"args_size\"], nil))"));
 	CHECK(strstr(src, "strs(e[\"args\"], min(64, len - 20), e[\"args_size\"], nil)"));
@@ -78,21 +79,16 @@ static void decodes_an_array_of_strings_by_its_size_within_the_record(void)
 	/* The shortest record it reads: up to args. */
 	CHECK(strstr(src, "end,\n20\n"));
 	free(src);
-	btf__free(btf);
 }
 
 static void reads_a_char_array_that_is_not_last_whole(void)
 {
-	struct btf *btf = btf__new_empty();
-	int id = add_args_record(btf, false);
-	char *src = NULL;
+	char *src = args_decoder(false);
 
-	CHECK(id > 0);
-	CHECK(rl_btf_decoder(btf, (uint32_t)id, "events", &src) == 0);
+	CHECK(src);
 	CHECK(strstr(src, "qs(strs(e[\"args\"], 64, e[\"args_size\"], nil))"));
 	CHECK(strstr(src, "end,\n88\n"));
 	free(src);
-	btf__free(btf);
 }
 
 static void refuses_a_member_name_that_is_lua(void)
