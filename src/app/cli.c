@@ -168,7 +168,7 @@ void rl_cli_usage(FILE *out)
 		"  -p, --pid PID       trace only process PID (filtered in the kernel);\n"
 		"                      stop when it exits\n"
 		"      --follow        with -p: also the processes it starts, and theirs (-c\n"
-		"                      always follows)\n"
+		"                      always follows; with --bpf neither does)\n"
 		"      --uid USER      trace only tasks of this real user (an id or a name)\n"
 		"      --comm NAME     trace only tasks of this name (at most %d characters)\n"
 		"      --cgroup DIR    trace only tasks in this cgroup (a cgroup v2 directory)\n"
@@ -525,6 +525,8 @@ const char *rl_cli_source_only_option(const struct rl_options *o)
 		return "--ordered";
 	if (o->no_timestamps)
 		return "--no-timestamps";
+	if (o->follow)
+		return "--follow"; /* an object's pid global holds one process */
 	return o->str ? "--str" : NULL;
 }
 
