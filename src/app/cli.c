@@ -525,8 +525,10 @@ const char *rl_cli_source_only_option(const struct rl_options *o)
 		return "--ordered";
 	if (o->no_timestamps)
 		return "--no-timestamps";
-	if (o->follow)
-		return "--follow"; /* an object's pid global holds one process */
+	/* An object's pid global holds one process. (-c's command is followed by the
+	 * built-in sources: the session sets follow for it, which is not the option.) */
+	if (o->follow && !o->command)
+		return "--follow";
 	return o->str ? "--str" : NULL;
 }
 
