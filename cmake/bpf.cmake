@@ -24,11 +24,17 @@ if(CMAKE_LIBRARY_ARCHITECTURE)
   set(BPF_SYSTEM_INCLUDES -idirafter /usr/include/${CMAKE_LIBRARY_ARCHITECTURE})
 endif()
 
+# vmlinux.h ends with extern declarations of the kernel's kfuncs (cmake/kfunc_protos.c):
+# newer bpftools write them, programs written against those call kfuncs undeclared, and
+# Debian's bpftool writes none. Made before the sanitizers are set: a tool of the build.
+add_executable(kfunc_protos ${CMAKE_CURRENT_LIST_DIR}/kfunc_protos.c)
+target_link_libraries(kfunc_protos PRIVATE PkgConfig::LIBBPF)
 add_custom_command(
   OUTPUT ${BPF_GEN_DIR}/vmlinux.h
   COMMAND ${BPFTOOL_EXE} btf dump file ${VMLINUX_BTF} format c > ${BPF_GEN_DIR}/vmlinux.h.tmp
+  COMMAND kfunc_protos ${VMLINUX_BTF} >> ${BPF_GEN_DIR}/vmlinux.h.tmp
   COMMAND ${CMAKE_COMMAND} -E rename ${BPF_GEN_DIR}/vmlinux.h.tmp ${BPF_GEN_DIR}/vmlinux.h
-  DEPENDS ${VMLINUX_BTF}
+  DEPENDS ${VMLINUX_BTF} kfunc_protos
   COMMENT "Generating vmlinux.h from ${VMLINUX_BTF}")
 add_custom_target(vmlinux_h DEPENDS ${BPF_GEN_DIR}/vmlinux.h)
 

@@ -46,6 +46,15 @@ end
 
 local type_of
 
+-- Whether raw, a field read through the ffi, is a char array: decoded as a table, it is a
+-- list of strings (a char array with a NAME_size or NAME_count sibling), empty in the
+-- zeroed record.
+local function is_char_array(raw)
+  return type(raw) == "cdata" and
+         tostring(ffi.typeof(raw)):find("^ctype<[%w ]*char %(&%)%[") ~= nil and
+         not tostring(ffi.typeof(raw)):find("unsigned", 1, true)
+end
+
 -- The annotation type of a decoded value v, read through the ffi as raw (nil: unknown);
 -- a nested struct adds its class to classes under class .. "." .. name.
 type_of = function(v, raw, class, name, classes)
@@ -58,6 +67,7 @@ type_of = function(v, raw, class, name, classes)
     return "integer"
   end
   if t ~= "table" then return "any" end
+  if is_char_array(raw) then return "string[]" end
   if v[1] ~= nil then
     local element = type(raw) == "cdata" and ffi_value(raw, 0) or nil
     return type_of(v[1], element, class, name, classes) .. "[]"
@@ -88,7 +98,7 @@ end
 function _M.record_class(ctype, decode, about)
   local rec = ffi.new(ctype)
   local lines = { "-- " .. about .. ": " .. ctype }
-  _M.add_class(lines, _M.class_name(ctype), decode(rec), rec)
+  _M.add_class(lines, _M.class_name(ctype), decode(rec, ffi.sizeof(rec)), rec)
   return concat(lines, "\n")
 end
 

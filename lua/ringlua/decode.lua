@@ -9,6 +9,7 @@ local _M = { decoders = {} }
 
 local byte, format, gsub, concat = string.byte, string.format, string.gsub, table.concat
 local tonumber, tostring = tonumber, tostring
+local ffi_string, C = ffi.string, ffi.C
 local uintptr_t = ffi.typeof("uintptr_t")
 local MAX_EXACT = 2 ^ 63
 
@@ -56,8 +57,33 @@ local function jnum(x)
   return format("%.17g", x)
 end
 
+-- The strings of a char array that holds several, each ended by a NUL (argv joined, as
+-- execsnoop sends it): those in its first `size` bytes, never past max, and at most
+-- `count` of them; size and count are the record's own fields (nil: no such field).
+-- Bytes past them are left from earlier records, never read.
+local function strs(chars, max, size, count)
+  local n = size and math.min(max, tonumber(size)) or max
+  local left = count and tonumber(count) or n
+  local t, at = {}, 0
+  while at < n and left > 0 do
+    local len = tonumber(C.strnlen(chars + at, n - at))
+    t[#t + 1] = ffi_string(chars + at, len)
+    at, left = at + len + 1, left - 1
+  end
+  return t
+end
+
+-- A list of strings as a JSON array.
+local function qs(list)
+  local t = {}
+  for i = 1, #list do t[i] = q(list[i]) end
+  return "[" .. concat(t, ",") .. "]"
+end
+
 local helpers = {
   str = ringlua.str,
+  strs = strs,
+  qs = qs,
   q = q,
   num = num,
   jnum = jnum,
@@ -114,11 +140,15 @@ end
 _M.encode = encode
 
 -- Called by the C host: the generated source of map's decoders, for records of ctype.
--- The generated functions read a whole ctype: they are called only on records that long.
+-- The generated functions read a whole ctype, but for a char array at its end that a
+-- record may stop inside (they read it only as far as the record's length): they are
+-- called only on records of at least `min` bytes, which the source returns third.
 function _M._install(map, ctype, source)
   local chunk = assert(loadstring(source, "=decoder of " .. map))
-  local decode, json = chunk(ffi, helpers, ctype)
-  _M.decoders[map] = { decode = decode, json = json, ctype = ctype, size = ffi.sizeof(ctype) }
+  local decode, json, min = chunk(ffi, helpers, ctype)
+  local size = ffi.sizeof(ctype)
+  _M.decoders[map] = { decode = decode, json = json, ctype = ctype, size = size,
+                       min = math.min(min or size, size) }
 end
 
 -- A record of a ring whose type is unknown, or shorter than its type: its bytes, in hex,
@@ -163,21 +193,25 @@ local function record_decoder(ptr, len, map)
 end
 
 -- The record at ptr as a plain table; len: its length in bytes, map: its ring's map
--- name (both as record_decoder takes them). A record shorter than its type is an error.
+-- name (both as record_decoder takes them). A record shorter than its type is an error
+-- (but for one that stops inside a char array at its end: see _install).
 function _M.decode(ptr, a, b)
   local d, len = record_decoder(ptr, len_and_map(a, b))
-  if len < d.size then
-    error(format("a record of %d bytes is shorter than %s (%d bytes)", len, d.ctype, d.size), 2)
+  if len < d.min then
+    local want = d.min < d.size and format("%d bytes up to its last member", d.min)
+                 or format("%d bytes", d.size)
+    error(format("a record of %d bytes is shorter than %s (%s)", len, d.ctype, want), 2)
   end
-  return d.decode(ptr)
+  return d.decode(ptr, len)
 end
 
 -- The record at ptr as one line of JSON (no newline), with "map" first; len and map as
--- for decode. A record shorter than its type is written as its bytes (raw_json).
+-- for decode. A record shorter than its type is written as its bytes (raw_json), as for
+-- decode.
 function _M.json(ptr, a, b)
   local d, len, map = record_decoder(ptr, len_and_map(a, b))
-  if len < d.size then return _M.raw_json(map, ptr, len) end
-  return d.json(ptr)
+  if len < d.min then return _M.raw_json(map, ptr, len) end
+  return d.json(ptr, len)
 end
 
 return _M

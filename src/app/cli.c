@@ -172,7 +172,7 @@ void rl_cli_usage(FILE *out)
 		"  -p, --pid PID       trace only process PID (filtered in the kernel);\n"
 		"                      stop when it exits\n"
 		"      --follow        with -p: also the processes it starts, and theirs (-c\n"
-		"                      always follows)\n"
+		"                      always follows; with --bpf neither does)\n"
 		"      --uid USER      trace only tasks of this real user (an id or a name)\n"
 		"      --comm NAME     trace only tasks of this name (at most %d characters)\n"
 		"      --cgroup DIR    trace only tasks in this cgroup (a cgroup v2 directory)\n"
@@ -551,6 +551,10 @@ const char *rl_cli_source_only_option(const struct rl_options *o)
 		return "--ordered";
 	if (o->no_timestamps)
 		return "--no-timestamps";
+	/* An object's pid global holds one process. (-c's command is followed by the
+	 * built-in sources: the session sets follow for it, which is not the option.) */
+	if (o->follow && !o->command)
+		return "--follow";
 	return o->str ? "--str" : NULL;
 }
 

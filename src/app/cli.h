@@ -80,9 +80,9 @@ int rl_cli_parse(struct rl_options *o, int argc, char **argv);
 
 void rl_cli_usage(FILE *out);
 
-/* The first option given that only the built-in sources take (-s, --pin, -p, --uid,
- * --comm, --cgroup, --stacks, --per-cpu-rings, --ordered, --no-timestamps, --str), or
- * NULL: a BPF object of the user's own filters by itself. */
+/* The first option given that only the built-in sources take (-s, --pin, --uid, --comm,
+ * --stacks, --per-cpu-rings, --ordered, --no-timestamps, --follow, --str), or NULL: a
+ * BPF object of the user's own filters by itself (its pid global holds one process). */
 const char *rl_cli_source_only_option(const struct rl_options *o);
 
 #endif

@@ -29,6 +29,10 @@ struct gen {
 	int nr_defs;
 	long parts;	/* values and enum names written so far (PARTS_MAX) */
 	int err;
+	/* The record's last member when it is a char array a record may stop inside (see
+	 * tail_text), and its byte offset; NULL: none, a record is read whole. */
+	const struct btf_member *tail;
+	uint32_t tail_off;
 };
 
 /* Counts n more parts of the decoder; false (and g->err set) past PARTS_MAX. */
@@ -86,6 +90,20 @@ static bool is_text(const struct gen *g, const struct btf_type *t)
 	       (!strcmp(name, "char") || !strcmp(name, "signed char"));
 }
 
+/* Whether t is an array of text (char[n]); its length into *n. */
+static bool text_array(const struct gen *g, const struct btf_type *t, uint32_t *n)
+{
+	uint32_t eid;
+	const struct btf_type *et;
+
+	if (!btf_is_array(t))
+		return false;
+	eid = btf_array(t)->type;
+	et = resolved(g, &eid);
+	*n = btf_array(t)->nelems;
+	return et && is_text(g, et);
+}
+
 /* D[n] = function(x) return <element x> end, for arrays too long to unroll. */
 static int element_helper(struct gen *g, uint32_t eid, int depth, bool json)
 {
@@ -137,6 +155,78 @@ static void array(struct gen *g, FILE *out, const struct btf_type *t, const char
 	}
 }
 
+/* The member of struct or union t named `name` + `suffix` when it is an integer (not a
+ * bool) of at most 8 bytes, as Lua text `at["NAME_SUFFIX"]` into buf; false when t has
+ * none. */
+static bool sibling(const struct gen *g, const struct btf_type *t, const char *name,
+		    const char *suffix, const char *at, char *buf, size_t size)
+{
+	const struct btf_member *m = btf_members(t);
+	size_t len = strlen(name);
+
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const char *mname = btf__name_by_offset(g->btf, m[i].name_off);
+		uint32_t id = m[i].type;
+		const struct btf_type *mt = resolved(g, &id);
+
+		if (mname && !strncmp(mname, name, len) && !strcmp(mname + len, suffix) && mt &&
+		    btf_is_int(mt) && !(btf_int_encoding(mt) & BTF_INT_BOOL) && mt->size <= 8)
+			return snprintf(buf, size, "%s[\"%s\"]", at, mname) < (int)size;
+	}
+	return false;
+}
+
+/* Member m of t, a char array of n chars at `sub`. A plain one is a string, up to its
+ * first NUL. One that holds several strings, each ended by a NUL, says so with a
+ * sibling integer named after it: NAME_size, the bytes in use (execsnoop's args: argv
+ * joined by NULs, and after args_size bytes whatever an earlier record left), and/or
+ * NAME_count, the strings in use; it is a list of strings, however many it holds, so
+ * that a field keeps one JSON type. The record's tail array (g->tail) is read no
+ * further than the record goes: `len` is the record's length in the generated code. */
+static void text_member(struct gen *g, FILE *out, const struct btf_type *t,
+			const struct btf_member *m, const char *name, uint32_t n,
+			const char *sub, const char *at, bool json)
+{
+	char bound[64], size[PLACE_MAX], count[PLACE_MAX];
+	bool has_size = sibling(g, t, name, "_size", at, size, sizeof(size));
+	bool has_count = sibling(g, t, name, "_count", at, count, sizeof(count));
+
+	if (m == g->tail)
+		snprintf(bound, sizeof(bound), "min(%u, len - %u)", n, g->tail_off);
+	else
+		snprintf(bound, sizeof(bound), "%u", n);
+	if (has_size || has_count)
+		fprintf(out, json ? "qs(strs(%s, %s, %s, %s))" : "strs(%s, %s, %s, %s)", sub,
+			bound, has_size ? size : "nil", has_count ? count : "nil");
+	else
+		fprintf(out, json ? "q(str(%s, %s))" : "str(%s, %s)", sub, bound);
+}
+
+/* The char array that a record may stop inside, if t has one: its last member, when
+ * that is a char array with nothing after it. Tools send only the part in use
+ * (execsnoop: offsetof(args) + args_size bytes), so a record that reaches the array is
+ * decoded, the array cut where the record ends. Sets g->tail and g->tail_off. */
+static void tail_text(struct gen *g, const struct btf_type *t)
+{
+	const struct btf_member *m = btf_members(t);
+	int last = btf_vlen(t) - 1;
+	uint32_t id, n;
+	const struct btf_type *mt;
+
+	if (!btf_is_struct(t) || last < 0 || btf_member_bitfield_size(t, last) ||
+	    btf_member_bit_offset(t, last) % 8)
+		return;
+	for (int i = 0; i < last; i++)
+		if (btf_member_bit_offset(t, i) >= btf_member_bit_offset(t, last))
+			return;
+	id = m[last].type;
+	mt = resolved(g, &id);
+	if (mt && text_array(g, mt, &n)) {
+		g->tail = &m[last];
+		g->tail_off = btf_member_bit_offset(t, last) / 8;
+	}
+}
+
 /* Members of a struct or union in order; anonymous ones are flattened, as ffi lets
  * their fields be reached directly. In JSON a union shows its first arm alone, as
  * bpftool prints one: the others read the same bytes as what they are not (the Lua
@@ -147,6 +237,7 @@ static void members(struct gen *g, FILE *out, const struct btf_type *t, const ch
 	const struct btf_member *m = btf_members(t);
 	int arms = json && btf_is_union(t) && btf_vlen(t) > 0 ? 1 : btf_vlen(t);
 	char sub[PLACE_MAX];
+	uint32_t n;
 
 	/* Each member counts, named or not: anonymous ones nest without writing a value. */
 	for (int i = 0; i < arms && room_for(g, 1); i++) {
@@ -166,7 +257,10 @@ static void members(struct gen *g, FILE *out, const struct btf_type *t, const ch
 			fprintf(out, ", '%s\"%s\":', ", *first ? "" : ",", name);
 		else
 			fprintf(out, "[\"%s\"] = ", name);
-		value(g, out, mid, sub, depth + 1, json);
+		if (text_array(g, mt, &n) && depth < DEPTH_MAX && room_for(g, 1))
+			text_member(g, out, t, &m[i], name, n, sub, at, json);
+		else
+			value(g, out, mid, sub, depth + 1, json);
 		if (!json)
 			fprintf(out, ", ");
 		*first = false;
@@ -210,12 +304,14 @@ static int generate(struct gen *g, uint32_t id, const char *map, FILE *body)
 
 	if (!t || !btf_is_composite(t))
 		return -ENOTSUP;
-	fprintf(body, "return function(p)\n  local e = cast(T, p)\n  return { ");
+	tail_text(g, t);
+	fprintf(body, "return function(p, len)\n  local e = cast(T, p)\n  return { ");
 	members(g, body, t, "e", 0, false, &first);
-	fprintf(body, "}\nend,\nfunction(p)\n  local e = cast(T, p)\n"
+	fprintf(body, "}\nend,\nfunction(p, len)\n  local e = cast(T, p)\n"
 		      "  return concat({ '{\"map\":\"%s\"'", map);
 	members(g, body, t, "e", 0, true, &first);
-	fprintf(body, ", '}' })\nend\n");
+	/* Last, the shortest record the functions read: up to the tail array, if any. */
+	fprintf(body, ", '}' })\nend,\n%u\n", g->tail ? g->tail_off : t->size);
 	return g->err;
 }
 
@@ -239,7 +335,8 @@ int rl_btf_decoder(const struct btf *btf, uint32_t type_id, const char *map, cha
 				"local concat, D = table.concat, {}\n"
 				"local str, q, num, jnum, enum, jenum, ptr, list, list_json, wide =\n"
 				"  h.str, h.q, h.num, h.jnum, h.enum, h.jenum, h.ptr, h.list, "
-				"h.list_json, h.wide\n");
+				"h.list_json, h.wide\n"
+				"local strs, qs, min = h.strs, h.qs, math.min\n");
 		err = generate(&g, type_id, map, bf);
 	}
 	if (g.defs)

@@ -1,7 +1,10 @@
 /* Decoders of ring records, generated once per record type from BTF as Lua source: one
  * function turns a record into a plain Lua table (char arrays as strings, nested structs
  * and arrays as tables, enums by name), another into one line of JSON with its fields in
- * declaration order. No reflection per event: the field walk happens here, once. */
+ * declaration order. No reflection per event: the field walk happens here, once.
+ * A char array with a sibling integer NAME_size and/or NAME_count holds several strings
+ * and becomes a list of them; a record may end inside its last member when that is a
+ * char array (a tool sends only the bytes in use). */
 #ifndef RINGLUA_BTF_DECODE_H
 #define RINGLUA_BTF_DECODE_H
 
@@ -11,8 +14,10 @@
 struct btf;
 
 /* Lua source of a chunk that, called with (ffi, helpers, ctype), returns
- * decode(ptr) -> table and json(ptr) -> string for the type type_id of btf, whose C name
- * is ctype ("struct x_event"). map is put first in each JSON object as "map". The
+ * decode(ptr, len) -> table, json(ptr, len) -> string and the shortest record length
+ * they may be called with (the type's size, or the offset of a tail char array) for the
+ * type type_id of btf, whose C name is ctype ("struct x_event"); len is the record's
+ * length. map is put first in each JSON object as "map". The
  * source is malloc'd into *out. Every name in it is a C identifier (rl_btf_printable):
  * nothing else of the BTF reaches the Lua source. Returns 0 or -errno (-ENOTSUP for a
  * type that is not a struct or union; -EINVAL for unsound BTF, a map or a name that is

@@ -32,6 +32,8 @@ expect 2 "--realtime paces a replay: it goes with --replay FILE" --realtime "$ok
 expect 2 "unexpected argument '$ok': one SCRIPT only (script arguments go after --)" "$ok" "$ok"
 expect 2 "unexpected argument 'x': -e gives the script" -e 'on_event = print' x
 expect 2 "--uid is for the built-in sources" --bpf "$(script broken.bpf.c 'not C at all')" --uid 0 "$ok"
+# An object's pid global holds one process: -p's, never the processes it starts.
+expect 2 "--follow is for the built-in sources" --bpf "$TMP/broken.bpf.c" -p $$ --follow "$ok"
 expect 2 "invalid value for --uid: 'no_such_user_rl'" --uid no_such_user_rl "$ok"
 expect 2 "--cgroup /tmp: not in a cgroup v2 file system" --cgroup /tmp "$ok"
 mkdir "$TMP/v1"

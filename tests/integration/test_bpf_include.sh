@@ -137,3 +137,43 @@ run_in "$TMP/tools" --bpf tool.bpf.c -c "perl -e 'syscall(110)'" \
 assert_eq "$RC" 0 "exit code of a tool-style source"
 assert_contains "$TMP/out" "has_symbol	0" "bpf_ksym_exists of a symbol the kernel lacks"
 pass "usdt.bpf.h, BPF_URETPROBE, bpf_ksym_exists and a vmlinux.h beside the source"
+
+# A kfunc the source calls without declaring it, as sources written against a newer
+# bpftool's vmlinux.h do (libbpf-tools' sigsnoop): ringlua's vmlinux.h declares the
+# kernel's kfuncs (cmake/kfunc_protos.c), weak, so bpf_ksym_exists can test for them.
+mkdir -m 755 "$TMP/kfunc"
+cat > "$TMP/kfunc/kfunc.bpf.c" <<'BPF'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 4096); } events SEC(".maps");
+struct event { int found; char comm[16]; };
+SEC("tp/syscalls/sys_enter_getppid")
+int on_getppid(void *ctx)
+{
+	struct event *e;
+	struct task_struct *task;
+
+	if (!bpf_ksym_exists(bpf_task_from_pid))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return 0;
+	/* This process's task, found by its pid, read and released. */
+	task = bpf_task_from_pid(bpf_get_current_pid_tgid() >> 32);
+	e->found = task != NULL;
+	if (task) {
+		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), task->comm);
+		bpf_task_release(task);
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+char LICENSE[] SEC("license") = "GPL";
+BPF
+chmod 644 "$TMP/kfunc/kfunc.bpf.c"
+run_in "$TMP/kfunc" --bpf kfunc.bpf.c -c "perl -e 'syscall(110)'" \
+  -e 'on_event = function(p) local e = ringlua.cast(p) print("found", e.found, ringlua.str(e.comm)) end'
+[ "$RC" == 0 ] || cat "$TMP/err" >&2
+assert_eq "$RC" 0 "exit code of a source that calls kfuncs it does not declare"
+assert_contains "$TMP/out" "found	1	perl" "bpf_task_from_pid's task of the calling process"
+pass "kfuncs declared by ringlua's vmlinux.h: bpf_task_from_pid, bpf_task_release"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # --json: every event as one JSON object a line, decoded from BTF with its map name first;
 # the decoding path ringlua.decode gives the same fields as a plain table. Strings are
-# escaped so that every line parses, whatever bytes the kernel handed over.
+# escaped so that every line parses, whatever bytes the kernel handed over; a char array
+# of several strings is a list of them (tests/bpf/args_strings.bpf.c).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -40,6 +41,39 @@ assert_eq "$RC" 0 "exit code"
 n=$(sed -n 's/^n=\([0-9]*\) same=\1$/\1/p' "$TMP/out")
 assert_between "$n" 200 100000 "events whose table and JSON agree"
 pass "ringlua.decode and ringlua.json agree on $n syscall events"
+
+# A char array of several strings (tests/bpf/args_strings.bpf.c): a list of the
+# strings within its args_size and args_count siblings, never the stale bytes after
+# them; a record cut inside its last array, as a tool sends only the bytes in use, is
+# decoded as far as it goes; a plain string with text after its NUL stays a string.
+export XDG_CACHE_HOME=$TMP/cache
+mkdir -m 700 "$XDG_CACHE_HOME"
+cp "$HERE"/../bpf/args_strings.{h,bpf.c} "$TMP/"
+run_ringlua --json --bpf "$TMP/args_strings.bpf.c" -c "perl -e 'syscall(110)'"
+assert_eq "$RC" 0 "exit code of --json on args_strings.bpf.c"
+check_json "$TMP/out" "--json of several strings"
+pid=$(sed -n 's/.*"seq":0,"pid":\([0-9]*\),.*/\1/p' "$TMP/out")
+{
+  echo '{"map":"events","seq":0,"pid":'"$pid"',"args_count":5,"args_size":24,"label":"plain","args":["one","","two words","café","\u00ff\u00fe"]}'
+  echo '{"map":"events","seq":1,"pid":'"$pid"',"args_count":2,"args_size":6,"label":"plain","args":["a","b"]}'
+  echo '{"map":"events","seq":2,"pid":'"$pid"',"args_count":1,"args_size":3,"label":"plain","args":["abc"]}'
+} > "$TMP/want"
+assert_eq "$(head -3 "$TMP/out")" "$(cat "$TMP/want")" "the three decoded records"
+assert_matches "$TMP/out" '^\{"map":"events","len":12,"hex":"03000000[0-9a-f]{16}"\}$' \
+  "a record short of the part before args, as its bytes"
+pass "a char array of several strings in JSON: $(head -1 "$TMP/out")"
+
+# ringlua.decode gives the same lists.
+run_ringlua --bpf "$TMP/args_strings.bpf.c" -c "perl -e 'syscall(110)'" -e '
+  on_event = function(p, len)
+    if len < 32 then return end
+    local t = ringlua.decode(p)
+    print(t.seq, t.label, #t.args, table.concat(t.args, "|"))
+  end'
+assert_eq "$RC" 0 "exit code of ringlua.decode on args_strings.bpf.c"
+assert_eq "$(cat "$TMP/out")" "$(printf '0\tplain\t5\tone||two words|caf\303\251|\377\376\n1\tplain\t2\ta|b\n2\tplain\t1\tabc')" \
+  "ringlua.decode's lists"
+pass "ringlua.decode of several strings: lists of the same strings"
 
 # A pinned ring has no BTF: decoding it is a clear error.
 pin=$(new_pin)

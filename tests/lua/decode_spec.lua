@@ -40,6 +40,78 @@ function(p) local e = cast(T, p)
                      decode.json(rec, len, "m"))
   end)
 
+  describe("a char array of several strings", function()
+    -- A decoder as the generator writes one for struct spec_args: args is the tail, its
+    -- strings bounded by args_size and args_count (btf_decode.c's text_member).
+    local source = [[
+local ffi, h, ctype = ...
+local cast, T = ffi.cast, ffi.typeof("const " .. ctype .. " *")
+local concat, strs, qs, min = table.concat, h.strs, h.qs, math.min
+return function(p, len) local e = cast(T, p)
+  return { ["args"] = strs(e["args"], min(16, len - 8), e["args_size"], e["args_count"]) } end,
+function(p, len) local e = cast(T, p)
+  return concat({ '{"map":"a"', ',"args":', qs(strs(e["args"], min(16, len - 8),
+                  e["args_size"], e["args_count"])), '}' }) end,
+8
+]]
+    local rec
+    before_each(function()
+      ringlua.cdef_once("struct spec_args",
+        "struct spec_args { int32_t args_count; uint32_t args_size; char args[16]; };")
+      decode._install("a", "struct spec_args", source)
+      rec = ffi.new("struct spec_args")
+    end)
+
+    local function fill(bytes, size, count)
+      ffi.copy(rec.args, bytes, #bytes)
+      rec.args_size, rec.args_count = size, count
+    end
+
+    it("is a list of the strings within its size, not the stale bytes after", function()
+      fill("one\0\0two\0STALE", 9, 9)
+      assert.are.same({ args = { "one", "", "two" } }, decode.decode(rec, 24, "a"))
+      assert.are.equal('{"map":"a","args":["one","","two"]}', decode.json(rec, 24, "a"))
+    end)
+
+    it("holds no more strings than its count", function()
+      fill("a\0b\0c\0", 6, 2)
+      assert.are.same({ "a", "b" }, decode.decode(rec, 24, "a").args)
+    end)
+
+    it("ends a last string that has no NUL at its size", function()
+      fill("abcdef", 3, 1)
+      assert.are.same({ "abc" }, decode.decode(rec, 24, "a").args)
+    end)
+
+    it("is a list of one for a single string, and empty for none", function()
+      fill("solo\0", 5, 1)
+      assert.are.equal('{"map":"a","args":["solo"]}', decode.json(rec, 24, "a"))
+      fill("", 0, 0)
+      assert.are.equal('{"map":"a","args":[]}', decode.json(rec, 24, "a"))
+    end)
+
+    it("escapes each string, bytes that are not UTF-8 as code points", function()
+      fill('caf\195\169\0q"\255\0', 10, 2)
+      assert.are.equal('{"map":"a","args":["caf\195\169","q\\"\\u00ff"]}',
+                       decode.json(rec, 24, "a"))
+    end)
+
+    it("is read no further than the record goes when it is the record's tail", function()
+      fill("abcdefgh", 8, 1) -- the size says 8; the record ends after 3 of them
+      assert.are.same({ "abc" }, decode.decode(rec, 11, "a").args)
+      assert.are.equal('{"map":"a","args":["abc"]}', decode.json(rec, 11, "a"))
+    end)
+
+    it("is decoded in a record that reaches it; a shorter one is its bytes", function()
+      fill("x\0", 2, 1)
+      assert.are.same({ "x" }, decode.decode(rec, 10, "a").args)
+      assert.are.same({}, decode.decode(rec, 8, "a").args)
+      assert.has_error(function() decode.decode(rec, 7, "a") end,
+        "a record of 7 bytes is shorter than struct spec_args (8 bytes up to its last member)")
+      assert.matches('^{"map":"a","len":7,"hex":"', decode.json(rec, 7, "a"))
+    end)
+  end)
+
   describe("a record shorter than its type", function()
     local short
     before_each(function()

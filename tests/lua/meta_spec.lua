@@ -123,6 +123,20 @@ describe("ringlua.annotate", function()
     assert.matches("---@class ringlua.rec.meta_spec_rec.peer\n---@field port integer", text)
   end)
 
+  it("types a char array decoded as a list of strings, empty in a zeroed record, string[]",
+     function()
+    require("ringlua").cdef_once("struct meta_spec_args",
+      "struct meta_spec_args { uint32_t args_size; char args[32]; };")
+    local len_seen
+    local function decode_args(_, len)
+      len_seen = len
+      return { args_size = 0, args = {} }
+    end
+    local text = annotate.record_class("struct meta_spec_args", decode_args, "records of x")
+    assert.matches("---@field args_size integer\n---@field args string%[%]", text)
+    assert.equal(36, len_seen) -- the decoder is told the zeroed record's length
+  end)
+
   it("aliases ringlua.event to the one record class, or to their union", function()
     assert.equal("---@alias ringlua.event ringlua.rec.a\n", annotate.event_alias({ "ringlua.rec.a" }))
     assert.equal("---@alias ringlua.event ringlua.rec.a|ringlua.rec.b\n",

@@ -3,6 +3,7 @@
  * (no CAP_BPF), and then only C identifiers reach them, and no loop of plain references
  * reaches libbpf's dumper. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/btf.h>
@@ -39,6 +40,55 @@ static void decodes_a_sound_record_without_the_kernel(void)
 	free(src);
 	free(cdef);
 	btf__free(btf);
+}
+
+/* The decoder of struct args_event { unsigned int args_size; char label[16];
+ * char args[64]; }: args is text of several strings (its _size sibling) and, with tail,
+ * the record's last member; without, a member follows it. NULL on failure. */
+static char *args_decoder(bool tail)
+{
+	struct btf *btf = btf__new_empty();
+	int uint_id = btf__add_int(btf, "unsigned int", 4, 0);
+	int char_id = btf__add_int(btf, "char", 1, BTF_INT_SIGNED);
+	int label = btf__add_array(btf, uint_id, char_id, 16);
+	int args = btf__add_array(btf, uint_id, char_id, 64);
+	int id = btf__add_struct(btf, "args_event", tail ? 84 : 88);
+	char *src = NULL;
+
+	if (uint_id > 0 && char_id > 0 && label > 0 && args > 0 && id > 0 &&
+	    !btf__add_field(btf, "args_size", uint_id, 0, 0) &&
+	    !btf__add_field(btf, "label", label, 32, 0) &&
+	    !btf__add_field(btf, "args", args, 160, 0) &&
+	    (tail || !btf__add_field(btf, "after", uint_id, 672, 0)) &&
+	    rl_btf_decoder(btf, (uint32_t)id, "events", &src))
+		src = NULL;
+	btf__free(btf);
+	return src;
+}
+
+static void decodes_an_array_of_strings_by_its_size_within_the_record(void)
+{
+	char *src = args_decoder(true);
+
+	CHECK(src);
+	/* A list of the strings in args_size bytes, never past the record's end. */
+	CHECK(strstr(src, "qs(strs(e[\"args\"], min(64, len - 20), e[\"args_size\"], nil))"));
+	CHECK(strstr(src, "strs(e[\"args\"], min(64, len - 20), e[\"args_size\"], nil)"));
+	/* A plain string stays one. */
+	CHECK(strstr(src, "q(str(e[\"label\"], 16))"));
+	/* The shortest record it reads: up to args. */
+	CHECK(strstr(src, "end,\n20\n"));
+	free(src);
+}
+
+static void reads_a_char_array_that_is_not_last_whole(void)
+{
+	char *src = args_decoder(false);
+
+	CHECK(src);
+	CHECK(strstr(src, "qs(strs(e[\"args\"], 64, e[\"args_size\"], nil))"));
+	CHECK(strstr(src, "end,\n88\n"));
+	free(src);
 }
 
 static void refuses_a_member_name_that_is_lua(void)
@@ -107,6 +157,8 @@ int main(void)
 		return 1;
 	}
 	RUN(decodes_a_sound_record_without_the_kernel);
+	RUN(decodes_an_array_of_strings_by_its_size_within_the_record);
+	RUN(reads_a_char_array_that_is_not_last_whole);
 	RUN(refuses_a_member_name_that_is_lua);
 	RUN(refuses_a_type_name_that_is_not_an_identifier);
 	RUN(refuses_a_map_name_that_is_not_an_identifier);
