@@ -60,7 +60,8 @@ function(bpf_object name source)
     COMMAND ${CLANG_EXE} -g -O2 -target bpf -D__TARGET_ARCH_${BPF_TARGET_ARCH}
             -Wall -Werror -I${BPF_GEN_DIR} -I${src_dir} -I${PROJECT_SOURCE_DIR}/src/kernel/bpf
             ${BPF_SYSTEM_INCLUDES} -c ${src_abs} -o ${obj}
-    DEPENDS ${src_abs} ${ARGN}
+    # vmlinux.h by name: the include scan alone missed its changes (new kfunc externs).
+    DEPENDS ${src_abs} ${BPF_GEN_DIR}/vmlinux.h ${ARGN}
     IMPLICIT_DEPENDS C ${src_abs}
     COMMENT "Compiling BPF object ${name}")
   add_custom_command(
