@@ -54,6 +54,8 @@ local FRAME_INDENT = "    "
 -- (see walk_end), and says so in this last frame.
 local STUCK_WALK_RUN = 3
 local CUT_FRAME = "[stack cut: the walk repeated this frame]"
+-- A user stack the unwinder (--stacks dwarf) did not follow to its outermost frame.
+local UNWIND_CUT_FRAME = "[stack cut: unwinding stopped here]"
 
 -- The bars are computed in single precision as bpftrace computes them, so that a count
 -- that lands on a column edge gets the same number of columns.
@@ -110,7 +112,7 @@ local function stack_frames(key)
   frames = {}
   local ips = ffi.cast(u64p_t, key.bytes)
   for i = 0, key.n - 1 do frames[i + 1] = frame_name(key, ips, i) end
-  if key.cut then frames[#frames + 1] = CUT_FRAME end
+  if key.cut then frames[#frames + 1] = key.cut end
   key.frames = frames
   return frames
 end
@@ -198,18 +200,25 @@ local function walk_end(ips, n)
   return k + 1, true
 end
 
--- The key of a user stack of process pid.
-function _M.ustack(pid, ips, n)
+-- The key of a user stack of process pid; unwound_cut: the unwinder stopped short of its
+-- outermost frame (ringlua.stacks' fifth value).
+function _M.ustack(pid, ips, n, unwound_cut)
   pid = tonumber(pid)
   local cut = false
-  if n >= STUCK_WALK_RUN then n, cut = walk_end(ips, n) end
+  if unwound_cut then
+    cut = UNWIND_CUT_FRAME
+  elseif n >= STUCK_WALK_RUN then
+    n, cut = walk_end(ips, n)
+    cut = cut and CUT_FRAME
+  end
   local of_pid = ustacks[pid]
   if of_pid == nil then
     of_pid = { [""] = setmetatable({ user = true, pid = pid, bytes = "", n = 0 }, Stack) }
     ustacks[pid] = of_pid
   end
   -- A cut stack interns apart from the same frames complete (frames are 8 bytes each).
-  local bytes = (n == 0 and "" or ffi_string(ips, n * 8)) .. (cut and "!" or "")
+  local bytes = (n == 0 and "" or ffi_string(ips, n * 8))
+                .. (cut == CUT_FRAME and "!" or cut and "?" or "")
   local key = of_pid[bytes]
   if key == nil then
     -- A new stack: the process's mappings noted as they are now (read again after an

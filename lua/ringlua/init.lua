@@ -79,11 +79,15 @@ function _M._use_source(name)
 end
 
 -- The stacks a record of the active source carries (--stacks, or the script's
--- `stacks`): kernel frames, their count, user frames, their count; the frames are
--- const uint64_t * into the record, innermost first, valid during on_event only.
+-- `stacks`): kernel frames, their count, user frames, their count, and whether the user
+-- stack was cut short; the frames are const uint64_t * innermost first, into the
+-- record, valid during on_event only. A user stack copied for the unwinder (--stacks
+-- dwarf) is unwound here, into a buffer of ringlua.names, valid until the next call.
 -- A record without stacks, or whose frames would run past its len bytes, gives
 -- nil, 0, nil, 0.
 local STACKS_HEADER = ffi.offsetof("struct rl_stacks", "ip")
+local RL_STACKS_USTACK = 1
+local names
 function _M.stacks(ptr, len)
   local size
   if header_t then
@@ -95,7 +99,12 @@ function _M.stacks(ptr, len)
   local s = ffi_cast(stacks_t, ffi_cast(u8p_t, ptr) + size)
   local nk, nu = s.nr_kernel, s.nr_user
   if (nk + nu) * 8 > len - size - STACKS_HEADER then return nil, 0, nil, 0 end
-  return s.ip, nk, s.ip + nk, nu
+  if bit.band(s.flags, RL_STACKS_USTACK) ~= 0 then
+    local at = size + STACKS_HEADER + nk * 8
+    names = names or require("ringlua.names")
+    return s.ip, nk, names.unwind(ffi_cast(u8p_t, ptr) + at, len - at)
+  end
+  return s.ip, nk, s.ip + nk, nu, false
 end
 
 -- The event at ptr as the active source's type.

@@ -41,6 +41,8 @@ struct rl_lua_opts {
 	/* Where ringlua.emit() sends each line; NULL: to stdout. */
 	int (*emit)(void *emit_ctx, const char *data, uint64_t len);
 	void *emit_ctx;
+	uint32_t unwind_mem_mb;	/* --unwind-mem, for ringlua.names' unwinder; 0: its own
+				 * default */
 	int script_argc;	/* the script's arguments, also handed to its top level as
 				 * `...`, so that its manifest may depend on them */
 	char **script_argv;
