@@ -264,8 +264,12 @@ int sym_unwind_stack(struct sym_unwind *u, const struct rl_ustack *st, uint64_t 
 	u->st = st;
 	u->past_copy = false;
 	ret = dwfl_getthread_frames(u->dwfl, (pid_t)st->tid, on_frame, &w);
-	if (w.end == SYM_UNWIND_DONE && ret != 0)
-		w.end = u->past_copy ? SYM_UNWIND_COPY : SYM_UNWIND_ERROR;
+	/* A return address that could not be read ends the walk as an outermost frame
+	 * would: past the copy, it was cut. */
+	if (w.end == SYM_UNWIND_DONE && u->past_copy)
+		w.end = SYM_UNWIND_COPY;
+	else if (w.end == SYM_UNWIND_DONE && ret != 0)
+		w.end = SYM_UNWIND_ERROR;
 	/* libdwfl reads the initial pc from the registers: none read, the walk still
 	 * says where the thread was. */
 	if (!w.n && max > 0)
