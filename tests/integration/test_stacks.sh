@@ -103,5 +103,5 @@ assert_contains "$TMP/err" "ringlua: invalid value for --stacks: 'bogus'" "--sta
 echo 'return { source = "profile", stacks = "kernal", on_event = function() end }' > "$TMP/bad.lua"
 run_ringlua "$TMP/bad.lua"
 assert_eq "$RC" 1 "exit code of stacks = kernal"
-assert_contains "$TMP/err" 'stacks = "kernal": expected kernel, user or kernel,user' "bad field"
+assert_contains "$TMP/err" 'stacks = "kernal": expected kernel, user, dwarf, kernel,user or kernel,dwarf' "bad field"
 pass "bad stack lists refused"
