@@ -7,7 +7,8 @@
 # Reports each tool's CPU (user + sys, from start to exit: /usr/bin/time), per sample;
 # the bytes per record (ringlua: a handler that sums the records' lengths; perf: its
 # perf.data over its samples); and completeness: the share of samples whose stack
-# reaches main (or Py_BytesMain). perf's CPU is perf record's plus perf report's (which
+# reaches main (or Py_BytesMain). "none" is profile.lua without stacks: ringlua's start
+# (BPF load, LuaJIT) and a sample's least cost, the floor of the other rows. perf's CPU is perf record's plus perf report's (which
 # unwinds).
 #   bench/dwarf.sh [--seconds S] [--runs R]
 # perf is Debian's linux-perf: apt-get install linux-perf.
@@ -71,13 +72,16 @@ bench() {
   load_pid=$!
   sleep 1
   for run in $(seq "$runs"); do
-    for mode in fp dwarf; do
-      local opts=(-U --folded)
-      [ "$mode" = fp ] || opts=(-U -D --folded)
+    for mode in none fp dwarf; do
+      local opts=(-U --folded) stacks=user
+      [ "$mode" != dwarf ] || opts=(-U -D --folded) stacks=dwarf
+      [ "$mode" != none ] || opts=() stacks=none
       /usr/bin/time -f "%U %S" -o "$work/time" "$ringlua" -p "$load_pid" --duration "$secs" \
         "$profile" -- "${opts[@]}" > "$work/out" 2> "$work/err"
       read -r n share < <(folded_share "$work/out" ";$main(;|$)")
-      bytes=$("$ringlua" -p "$load_pid" --duration 2 --stacks "${mode/fp/user}" \
+      # Without stacks profile.lua prints a table: its samples are the first row's.
+      [ "$mode" != none ] || n=$(awk -v p="$load_pid" '$1 == p { print $3; exit }' "$work/out")
+      bytes=$("$ringlua" -p "$load_pid" --duration 2 --stacks "$stacks" \
         "$root/bench/record_bytes.lua" 2> /dev/null | awk '{ print $4 }')
       row "$mode" "$name" "$run" "$n" "$(cpu_of "$work/time")" "$bytes" "$share"
     done
