@@ -32,18 +32,6 @@ work=$(mktemp -d)
 load_pid=
 trap '[ -z "$load_pid" ] || kill "$load_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
-cat > "$work/busy.py" <<'PY'
-def inner(n):
-    s = 0
-    for i in range(n):
-        s += i * i
-    return s
-def outer():
-    while True:
-        inner(10000)
-outer()
-PY
-
 # cpu_of FILE: the CPU seconds /usr/bin/time wrote ("user sys") into FILE.
 cpu_of() { awk '{ print $1 + $2 }' "$1"; }
 # folded_share FILE PATTERN: samples in folded stacks, and the percentage whose line
@@ -103,4 +91,4 @@ bench() {
 
 echo "tool     load         run  samples   cpu_ms  us/sample  B/record  to_main"
 bench "O2 C" main "$build/tests/integration/dwarf_target" spin 100000
-bench python3.11 Py_BytesMain python3.11 "$work/busy.py"
+bench python3.11 Py_BytesMain python3.11 "$root/tests/integration/py_busy.py"

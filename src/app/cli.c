@@ -587,9 +587,9 @@ static int check_probe(const struct rl_options *o)
 		fprintf(stderr, "ringlua: -s %s: %s\n", o->source, why);
 		return -EINVAL;
 	}
-	if ((o->pin || o->replay) && (o->stacks || o->hz || o->str)) {
-		fprintf(stderr, "ringlua: --stacks, --hz and --str shape what the BPF side "
-				"captures: they do not go with --pin or --replay\n");
+	if ((o->pin || o->replay) && (o->stacks || o->ustack_bytes || o->hz || o->str)) {
+		fprintf(stderr, "ringlua: --stacks, --stack-bytes, --hz and --str shape what the "
+				"BPF side captures: they do not go with --pin or --replay\n");
 		return -EINVAL;
 	}
 	why = o->source && o->str && !rl_tp_is_probe(o->source) && p.uprobes ?

@@ -33,18 +33,8 @@ pass "without frame pointers: $pct% of samples reach main"
 
 # 2. python3.11 (Debian's, without frame pointers): its busy loop's samples reach
 # Py_BytesMain through the interpreter's frames.
-cat > "$TMP/busy.py" <<'PY'
-import time
-def inner(n):
-    s = 0
-    for i in range(n):
-        s += i * i
-    return s
-deadline = time.time() + 2
-while time.time() < deadline:
-    inner(10000)
-PY
-run_ringlua -c "python3.11 $TMP/busy.py" "$PROFILE" -- -U -D --folded
+BUSY_PY="python3.11 $HERE/py_busy.py 2"
+run_ringlua -c "$BUSY_PY" "$PROFILE" -- -U -D --folded
 assert_eq "$RC" 0 "exit code of profile.lua -U -D on python3.11"
 assert_matches "$TMP/out" '^python3\.11;(.*;)?Py_BytesMain;(.*;)?_PyEval_EvalFrameDefault' \
   "python3.11's interpreter loop under Py_BytesMain"
@@ -54,7 +44,7 @@ pass "python3.11: $pct% of samples reach Py_BytesMain"
 
 # 3. A copy shorter than the stack: the walk is cut where the copy ends, the stack says
 # so, and profile.lua counts it.
-run_ringlua --stack-bytes 512 -c "python3.11 $TMP/busy.py" "$PROFILE" -- -U -D --folded
+run_ringlua --stack-bytes 512 -c "$BUSY_PY" "$PROFILE" -- -U -D --folded
 assert_eq "$RC" 0 "exit code of profile.lua with --stack-bytes 512"
 assert_matches "$TMP/out" '^python3\.11;\[stack cut: unwinding stopped here\];' \
   "a stack cut at the copy's end says so"
