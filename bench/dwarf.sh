@@ -3,14 +3,15 @@
 # (profile.lua -U -D, --stacks dwarf), and perf record --call-graph dwarf with perf
 # report, on two busy loads, one at a time: dwarf_target spin (-O2 -fomit-frame-pointer,
 # main -> rl_mid -> rl_leaf) and a python3.11 loop (Debian's build, no frame pointers).
-# Each tool samples only the load's process (-p) at 99 Hz for S seconds, R runs each.
+# Each tool samples only the load's process (-p) at H Hz (999 by default: enough samples
+# that the CPU clock's 10 ms ticks measure them) for S seconds, R runs each.
 # Reports each tool's CPU (user + sys, from start to exit: /usr/bin/time), per sample;
 # the bytes per record (ringlua: a handler that sums the records' lengths; perf: its
 # perf.data over its samples); and completeness: the share of samples whose stack
 # reaches main (or Py_BytesMain). "none" is profile.lua without stacks: ringlua's start
 # (BPF load, LuaJIT) and a sample's least cost, the floor of the other rows. perf's CPU is perf record's plus perf report's (which
 # unwinds).
-#   bench/dwarf.sh [--seconds S] [--runs R]
+#   bench/dwarf.sh [--seconds S] [--runs R] [--hz H]
 # perf is Debian's linux-perf: apt-get install linux-perf.
 set -euo pipefail
 
@@ -18,11 +19,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build}
 secs=10
 runs=3
+hz=999
 while [ $# -gt 0 ]; do
   case $1 in
     --seconds) secs=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
-    *) echo "usage: bench/dwarf.sh [--seconds S] [--runs R]" >&2; exit 2 ;;
+    --hz) hz=$2; shift 2 ;;
+    *) echo "usage: bench/dwarf.sh [--seconds S] [--runs R] [--hz H]" >&2; exit 2 ;;
   esac
 done
 command -v perf > /dev/null || { echo "bench/dwarf.sh: needs perf: apt-get install linux-perf" >&2; exit 1; }
@@ -64,16 +67,16 @@ bench() {
       local opts=(-U --folded) stacks=user
       [ "$mode" != dwarf ] || opts=(-U -D --folded) stacks=dwarf
       [ "$mode" != none ] || opts=() stacks=none
-      /usr/bin/time -f "%U %S" -o "$work/time" "$ringlua" -p "$load_pid" --duration "$secs" \
-        "$profile" -- "${opts[@]}" > "$work/out" 2> "$work/err"
+      /usr/bin/time -f "%U %S" -o "$work/time" "$ringlua" -p "$load_pid" --hz "$hz" \
+        --duration "$secs" "$profile" -- "${opts[@]}" > "$work/out" 2> "$work/err"
       read -r n share < <(folded_share "$work/out" ";$main(;|$)")
       # Without stacks profile.lua prints a table: its samples are the first row's.
       [ "$mode" != none ] || n=$(awk -v p="$load_pid" '$1 == p { print $3; exit }' "$work/out")
-      bytes=$("$ringlua" -p "$load_pid" --duration 2 --stacks "$stacks" \
+      bytes=$("$ringlua" -p "$load_pid" --hz "$hz" --duration 2 --stacks "$stacks" \
         "$root/bench/record_bytes.lua" 2> /dev/null | awk '{ print $4 }')
       row "$mode" "$name" "$run" "$n" "$(cpu_of "$work/time")" "$bytes" "$share"
     done
-    /usr/bin/time -f "%U %S" -o "$work/time" perf record -q --call-graph dwarf -F 99 \
+    /usr/bin/time -f "%U %S" -o "$work/time" perf record -q --call-graph dwarf -F "$hz" \
       -p "$load_pid" -o "$work/perf.data" -- sleep "$secs" > /dev/null 2>&1
     cpu=$(cpu_of "$work/time")
     /usr/bin/time -f "%U %S" -o "$work/time" perf report -i "$work/perf.data" --stdio \

@@ -33,7 +33,7 @@ function ringlua.cdef_once(ctype, cdef) end
 function ringlua.declare_once(name, decl) end
 
 ---The stacks a record carries (--stacks): kernel frames, their count, user frames,
----their count, and whether the user stack was cut short (--stacks dwarf: unwound
+---their count, and why the user stack was cut short, or false (--stacks dwarf: unwound
 ---here, into a buffer valid until the next call); nil, 0, nil, 0 when it carries none.
 ---@param ptr ffi.cdata*
 ---@param len integer
@@ -41,7 +41,7 @@ function ringlua.declare_once(name, decl) end
 ---@return integer nr_kernel
 ---@return ffi.cdata*? user_ips
 ---@return integer nr_user
----@return boolean? user_cut
+---@return string|false|nil user_cut
 function ringlua.stacks(ptr, len) end
 
 ---The event at ptr as the active source's type (its probe's, for tracepoints).
@@ -224,14 +224,14 @@ function agg.clear_all() end
 ---@return ringlua.agg.stack
 function agg.kstack(ips, n) end
 
----The key of a user stack of process pid; unwound_cut: the unwinder cut it short
----(ringlua.stacks' fifth value).
+---The key of a user stack of process pid; cut: why it was cut short, as ringlua.stacks
+---says (its fifth value), or false; without it a frame-pointer walk's end is looked at.
 ---@param pid integer
 ---@param ips ffi.cdata*?
 ---@param n integer
----@param unwound_cut boolean?
+---@param cut string|false|nil
 ---@return ringlua.agg.stack
-function agg.ustack(pid, ips, n, unwound_cut) end
+function agg.ustack(pid, ips, n, cut) end
 
 ---ringlua.names: `local names = require("ringlua.names") ---@type ringlua.names`.
 ---@class ringlua.names

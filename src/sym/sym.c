@@ -617,15 +617,18 @@ static struct sym_unwind *unwinder_of(struct rl_sym *s, struct proc *p)
 		return NULL;
 	}
 	free(mods);
+	if (sym_unwind_bytes(u) > s->unwind_budget) {
+		sym_unwind_close(u);
+		s->unwinders_closed++;
+		return NULL;
+	}
+	/* Both within the budget: the sum cannot wrap. */
+	while (s->unwind_bytes + sym_unwind_bytes(u) > s->unwind_budget &&
+	       evict_unwinder(s, p))
+		;
 	p->unwinder = u;
 	s->unwind_bytes += sym_unwind_bytes(u);
-	while (s->unwind_bytes > s->unwind_budget && evict_unwinder(s, p))
-		;
-	if (s->unwind_bytes > s->unwind_budget) {
-		close_unwinder(s, p);
-		s->unwinders_closed++;
-	}
-	return p->unwinder;
+	return u;
 }
 
 void rl_sym_set_unwind_mem(struct rl_sym *s, size_t bytes)

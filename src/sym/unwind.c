@@ -31,6 +31,12 @@ struct sym_unwind {
 	bool past_copy;
 };
 
+/* a + b, or SIZE_MAX past it: sizes a file states are not trusted to be small. */
+static size_t add_sat(size_t a, uint64_t b)
+{
+	return b > SIZE_MAX - a ? SIZE_MAX : a + (size_t)b;
+}
+
 /* libdwfl asks for a module's ELF the first time it needs it: read, not mapped, as
  * sym_file_read reads (the owner may truncate the file: a mapping would SIGBUS). */
 static int find_elf(Dwfl_Module *m, void **userdata, const char *name, Dwarf_Addr base,
@@ -155,7 +161,7 @@ static bool elf_layout(int fd, uint64_t *low, uint64_t *high, size_t *cfi_bytes)
 			continue;
 		if (!strcmp(name, ".eh_frame") || !strcmp(name, ".eh_frame_hdr") ||
 		    !strcmp(name, ".debug_frame"))
-			*cfi_bytes += sh.sh_size;
+			*cfi_bytes = add_sat(*cfi_bytes, sh.sh_size);
 	}
 	elf_end(e);
 	return !first && *high > *low;
@@ -181,7 +187,7 @@ static bool report(struct sym_unwind *u, size_t i, const struct sym_unwind_mod *
 	}
 	dwfl_module_info(m, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
 	*userdata = &u->mods[i];
-	u->bytes += MOD_OVERHEAD_BYTES + cfi;
+	u->bytes = add_sat(u->bytes, add_sat(MOD_OVERHEAD_BYTES, cfi));
 	return true;
 }
 
