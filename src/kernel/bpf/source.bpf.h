@@ -238,6 +238,7 @@ static __always_inline __u32 capture_ustack(struct rl_ustack *u)
 	struct pt_regs *regs;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
+#if defined(__TARGET_ARCH_x86)
 	if (!task->mm)
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -265,6 +266,11 @@ static __always_inline __u32 capture_ustack(struct rl_ustack *u)
 	u->regs[RL_USTACK_REG_IP] = regs->ip;
 	copy_ustack(u, regs->sp);
 	return sizeof(*u) + u->size;
+#else
+	/* The registers are x86_64's (RL_USTACK_REGS): elsewhere no user stack is copied. */
+	(void)task, (void)regs, (void)pid_tgid;
+	return 0;
+#endif
 }
 
 /* Captures the stacks stack_mode asks for into s, which has RL_STACKS_BYTES of room, and
