@@ -94,4 +94,4 @@ bench() {
 
 echo "tool     load         run  samples   cpu_ms  us/sample  B/record  to_main"
 bench "O2 C" main "$build/tests/integration/dwarf_target" spin 100000
-bench python3.11 Py_BytesMain python3.11 "$root/tests/integration/py_busy.py"
+bench python3.11 Py_BytesMain /usr/bin/python3.11 "$root/tests/integration/py_busy.py"

@@ -31,9 +31,9 @@ assert_between "$pct" 90 100 "share of samples that reach main"
 assert_contains "$TMP/err" "user stacks unwound" "the unwinder's summary"
 pass "without frame pointers: $pct% of samples reach main"
 
-# 2. python3.11 (Debian's, without frame pointers): its busy loop's samples reach
+# 2. Debian's python3.11 (without frame pointers): its busy loop's samples reach
 # Py_BytesMain through the interpreter's frames.
-BUSY_PY="python3.11 $HERE/py_busy.py 2"
+BUSY_PY="/usr/bin/python3.11 $HERE/py_busy.py 2"
 run_ringlua -c "$BUSY_PY" "$PROFILE" -- -U -D --folded
 assert_eq "$RC" 0 "exit code of profile.lua -U -D on python3.11"
 assert_matches "$TMP/out" '^python3\.11;(.*;)?Py_BytesMain;(.*;)?_PyEval_EvalFrameDefault' \
