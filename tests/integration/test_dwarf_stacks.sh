@@ -15,6 +15,15 @@ share() {
     END { print all ? int(100 * hit / all) : 0 }' "$1"
 }
 
+# dwarf_profile CMD [RINGLUA OPTIONS...]: profile.lua -U -D --folded over CMD, which
+# must succeed.
+dwarf_profile() {
+  local cmd=$1
+  shift
+  run_ringlua "$@" -c "$cmd" "$PROFILE" -- -U -D --folded
+  assert_eq "$RC" 0 "exit code of profile.lua -U -D over $cmd"
+}
+
 # 1. Without frame pointers: the kernel's walk stops at the leaf, the unwinder reaches
 # main through every frame, in caller order; the target exits before on_exit resolves.
 run_ringlua -c "$TARGET spin 1.5" "$PROFILE" -- -U --folded
@@ -22,8 +31,7 @@ assert_eq "$RC" 0 "exit code of profile.lua -U"
 if grep -qE ';main;rl_mid;rl_leaf ' "$TMP/out"; then
   fail "a frame-pointer walk got through code built without frame pointers"
 fi
-run_ringlua -c "$TARGET spin 1.5" "$PROFILE" -- -U -D --folded
-assert_eq "$RC" 0 "exit code of profile.lua -U -D"
+dwarf_profile "$TARGET spin 1.5"
 assert_matches "$TMP/out" '^dwarf_target;(.*;)?main;rl_mid;rl_leaf [0-9]+$' \
   "main;rl_mid;rl_leaf in caller order"
 pct=$(share "$TMP/out" ';main;rl_mid;rl_leaf$')
@@ -34,8 +42,7 @@ pass "without frame pointers: $pct% of samples reach main"
 # 2. Debian's python3.11 (without frame pointers): its busy loop's samples reach
 # Py_BytesMain through the interpreter's frames.
 BUSY_PY="/usr/bin/python3.11 $HERE/py_busy.py 2"
-run_ringlua -c "$BUSY_PY" "$PROFILE" -- -U -D --folded
-assert_eq "$RC" 0 "exit code of profile.lua -U -D on python3.11"
+dwarf_profile "$BUSY_PY"
 assert_matches "$TMP/out" '^python3\.11;(.*;)?Py_BytesMain;(.*;)?_PyEval_EvalFrameDefault' \
   "python3.11's interpreter loop under Py_BytesMain"
 pct=$(share "$TMP/out" ';Py_BytesMain;')
@@ -44,8 +51,7 @@ pass "python3.11: $pct% of samples reach Py_BytesMain"
 
 # 3. A copy shorter than the stack: the walk is cut where the copy ends, the stack says
 # so, and profile.lua counts it.
-run_ringlua --stack-bytes 512 -c "$BUSY_PY" "$PROFILE" -- -U -D --folded
-assert_eq "$RC" 0 "exit code of profile.lua with --stack-bytes 512"
+dwarf_profile "$BUSY_PY" --stack-bytes 512
 assert_matches "$TMP/out" '^python3\.11;\[stack cut: unwinding stopped here\];' \
   "a stack cut at the copy's end says so"
 cut=$(sed -nE 's/.*cut short \(stack copy: ([0-9]+),.*/\1/p' "$TMP/err")
