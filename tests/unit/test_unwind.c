@@ -38,9 +38,13 @@ static uint64_t stack_end(void)
 }
 
 /* Fills c as capture_ustack (src/kernel/bpf/source.bpf.h) would, here: the registers
- * a walk starts from (the others 0) and want bytes of the stack, up to its end. */
-__attribute__((noinline)) static void capture(struct copy *c, uint32_t want)
+ * a walk starts from (the others 0) and want bytes of the stack, up to its end. The copy
+ * reads other frames' bytes as the kernel does, byte by byte past a sanitizer (their
+ * redzones are stack too). */
+__attribute__((noinline, no_sanitize_address)) static void capture(struct copy *c,
+								      uint32_t want)
 {
+	const volatile uint8_t *stack;
 	uint64_t ip, sp, bp, end;
 
 	__asm__ volatile("lea 0(%%rip), %0\n\tmov %%rsp, %1\n\tmov %%rbp, %2"
@@ -53,7 +57,9 @@ __attribute__((noinline)) static void capture(struct copy *c, uint32_t want)
 	end = stack_end();
 	c->u.want = want;
 	c->u.size = end - sp < want ? (uint32_t)(end - sp) : want;
-	memcpy(c->data, (const void *)sp, c->u.size);
+	stack = (const volatile uint8_t *)sp;
+	for (uint32_t i = 0; i < c->u.size; i++)
+		c->data[i] = stack[i];
 }
 
 /* Three frames above capture, none a tail call (each works after its call). */
