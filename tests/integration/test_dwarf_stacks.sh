@@ -2,7 +2,7 @@
 # DWARF unwinding (--stacks dwarf, profile.lua -D): a program built without frame
 # pointers, and Debian's python3.11, profile with complete user stacks (resolved after
 # they exited); a copy too short for the stack is cut and counted; a system call's
-# tracepoint unwinds too.
+# tracepoint unwinds too; --unwind-mem bounds the unwinders.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 TARGET=${3:?usage: $0 RINGLUA SEQ_PRODUCER DWARF_TARGET}
@@ -87,3 +87,29 @@ assert_eq "$RC" 0 "exit code of the tracepoint script"
 assert_matches "$TMP/out" ';main;rl_mid;rl_leaf;(syscall|getppid)' "main to the system call"
 assert_contains "$TMP/out" "cut 0" "no stack cut"
 pass "a tracepoint's stack unwound from the system call to _start"
+
+# 5. --unwind-mem bounds what the unwinders hold: two python3.11 processes need about
+# 1.7 MB (their files' CFI), so at 1 MB one unwinder gives way to the other, and the
+# unwinders never hold more than the bound.
+cat > "$TMP/mem.lua" <<'LUA'
+local ringlua = require("ringlua")
+local names = require("ringlua.names")
+local most = 0
+return {
+  source = "profile", stacks = "dwarf",
+  on_event = function(ptr, len)
+    ringlua.stacks(ptr, len)
+    most = math.max(most, names.sym_stats().unwind_bytes)
+  end,
+  on_exit = function()
+    print("most " .. most .. " closed " .. names.sym_stats().unwinders_closed)
+  end,
+}
+LUA
+two="/usr/bin/python3.11 $HERE/py_busy.py 1"
+run_ringlua --unwind-mem 1 -c "sh -c '$two & $two; wait'" "$TMP/mem.lua"
+assert_eq "$RC" 0 "exit code of the --unwind-mem script"
+read -r _ most _ closed < "$TMP/out"
+assert_between "$most" 1 1048576 "bytes the unwinders held at most"
+assert_between "$closed" 1 1000000 "unwinders closed for the bound"
+pass "--unwind-mem 1: at most $most bytes held, $closed unwinders closed for it"
