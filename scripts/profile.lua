@@ -3,9 +3,10 @@
 -- and/or -U, counted by kernel and/or user stack instead, printed as bpftrace prints
 -- @[kstack, ustack, comm], or with --folded as flame graph tools read them; --svg FILE
 -- also writes them at exit as a flame graph to open in a browser. C++ functions are
--- demangled unless --mangled.
---   ringlua [-p PID] [--interval MS] scripts/profile.lua [-- -n N -i -I -K -U --folded
---                                                         --svg FILE --mangled]
+-- demangled unless --mangled. -D unwinds user stacks with the files' CFI instead of
+-- walking frame pointers (docs/stacks.md).
+--   ringlua [-p PID] [--interval MS] scripts/profile.lua [-- -n N -i -I -K -U -D
+--                                                         --folded --svg FILE --mangled]
 local ffi = require("ffi")
 local ringlua = require("ringlua")
 local agg = require("ringlua.agg")
@@ -28,6 +29,7 @@ local SPEC = {
     { "I", "idle", help = "count the idle task (pid 0) too" },
     { "K", "kernel", help = "count by kernel stack" },
     { "U", "user", help = "count by user stack" },
+    { "D", "dwarf", help = "with -U: unwind user stacks from a copy of the stack and the CFI of the files (ringlua --stacks dwarf; --stack-bytes, --unwind-mem), complete in code built without frame pointers" },
     { nil, "folded", help = "with -K/-U: print folded stacks (comm;frame;...;frame count) for flamegraph.pl, speedscope or Grafana" },
     { nil, "svg", arg = "FILE",
       help = "with -K/-U: write a flame graph to FILE at exit (SVG: open it in a browser to zoom and search)" },
@@ -59,6 +61,7 @@ end
 -- decide its manifest: they are read at the top level too.
 local top_opts = cli_args.parse_or_exit(SPEC, { ... })
 local want_kernel, want_user = top_opts.kernel, top_opts.user
+local user_stack = top_opts.dwarf and "dwarf" or "user"
 local stacks = agg.count("")
 local kstack, ustack, get_stacks = agg.kstack, agg.ustack, ringlua.stacks
 local folded, svg_file
@@ -70,8 +73,8 @@ end
 
 local M = {
   source = "profile",
-  stacks = (want_kernel and want_user and "kernel,user") or (want_kernel and "kernel")
-           or (want_user and "user") or nil,
+  stacks = (want_kernel and want_user and "kernel," .. user_stack)
+           or (want_kernel and "kernel") or (want_user and user_stack) or nil,
 }
 
 -- Opened at start, as ringlua opens -o's file: a path refused (a symbolic link, someone
@@ -102,6 +105,7 @@ function M.on_init(args)
   local opts = cli_args.parse_or_exit(SPEC, args)
   top, with_idle, every_tick, folded = opts.top, opts.idle, opts.interval, opts.folded
   if folded and not M.stacks then cli_args.usage_error(SPEC, "--folded goes with -K or -U") end
+  if opts.dwarf and not want_user then cli_args.usage_error(SPEC, "-D goes with -U") end
   if opts.svg then open_svg(opts.svg) end
   if opts.mangled then names.raw_names(true) end
   if ringlua.reloads > 0 or folded then return end
@@ -116,14 +120,14 @@ local function on_stack_event(ptr, len)
   local e = cast(profile_t, ptr)
   local pid = e.pid
   if pid == 0 and not with_idle then return end
-  local k, nk, u, nu = get_stacks(ptr, len)
+  local k, nk, u, nu, cut = get_stacks(ptr, len)
   local comm = str(e.comm)
   if want_kernel and want_user then
-    stacks:add(stacks:key(kstack(k, nk), ustack(pid, u, nu), comm))
+    stacks:add(stacks:key(kstack(k, nk), ustack(pid, u, nu, cut), comm))
   elseif want_kernel then
     stacks:add(stacks:key(kstack(k, nk), comm))
   else
-    stacks:add(stacks:key(ustack(pid, u, nu), comm))
+    stacks:add(stacks:key(ustack(pid, u, nu, cut), comm))
   end
 end
 
@@ -144,8 +148,21 @@ function M.on_tick()
   if every_tick then report() end
 end
 
+-- With -D, how many user stacks the unwinder cut short, and why, on stderr (the output
+-- may be folded stacks for a tool).
+local function report_cuts()
+  local st = names.sym_stats()
+  if (st.unwinds or 0) == 0 then return end
+  io.stderr:write(format("profile: %d user stacks unwound, %d cut short (stack copy: %d, "
+                         .. "no step: %d, repeated frame: %d, frame limit: %d)\n",
+                         st.unwinds, st.unwind_cut_copy + st.unwind_cut_error
+                         + st.unwind_cut_stuck + st.unwind_cut_max, st.unwind_cut_copy,
+                         st.unwind_cut_error, st.unwind_cut_stuck, st.unwind_cut_max))
+end
+
 function M.on_exit()
   report()
+  if top_opts.dwarf then report_cuts() end
   -- A flame graph not written is a failed run.
   if svg_file and not write_svg() then os.exit(1) end
 end

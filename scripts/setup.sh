@@ -14,6 +14,9 @@ PACKAGES+=(linux-libc-dev)
 # C++ names in stacks are demangled by libstdc++'s demangler (linked from g++'s
 # libstdc++); test_cpp_names profiles a C++ program built with g++.
 PACKAGES+=(g++)
+# --stacks dwarf unwinds user stacks from a copy of the stack with elfutils' libdwfl (the
+# CFI of each mapped file), as perf --call-graph dwarf does.
+PACKAGES+=(libdw-dev)
 # The man page is made from `ringlua --help`.
 PACKAGES+=(help2man)
 # `cpack -G DEB` finds the package's library dependencies with dpkg-shlibdeps; the unit

@@ -33,13 +33,15 @@ function ringlua.cdef_once(ctype, cdef) end
 function ringlua.declare_once(name, decl) end
 
 ---The stacks a record carries (--stacks): kernel frames, their count, user frames,
----their count; nil, 0, nil, 0 when it carries none.
+---their count, and why the user stack was cut short, or false (--stacks dwarf: unwound
+---here, into a buffer valid until the next call); nil, 0, nil, 0 when it carries none.
 ---@param ptr ffi.cdata*
 ---@param len integer
 ---@return ffi.cdata*? kernel_ips
 ---@return integer nr_kernel
 ---@return ffi.cdata*? user_ips
 ---@return integer nr_user
+---@return string|false|nil user_cut
 function ringlua.stacks(ptr, len) end
 
 ---The event at ptr as the active source's type (its probe's, for tracepoints).
@@ -222,12 +224,14 @@ function agg.clear_all() end
 ---@return ringlua.agg.stack
 function agg.kstack(ips, n) end
 
----The key of a user stack of process pid.
+---The key of a user stack of process pid; cut: why it was cut short, as ringlua.stacks
+---says (its fifth value), or false; without it a frame-pointer walk's end is looked at.
 ---@param pid integer
 ---@param ips ffi.cdata*?
 ---@param n integer
+---@param cut string|false|nil
 ---@return ringlua.agg.stack
-function agg.ustack(pid, ips, n) end
+function agg.ustack(pid, ips, n, cut) end
 
 ---ringlua.names: `local names = require("ringlua.names") ---@type ringlua.names`.
 ---@class ringlua.names
@@ -290,6 +294,15 @@ function names.raw_names(raw) end
 ---@param addr integer|ffi.cdata*
 ---@return string
 function names.usym(pid, addr) end
+
+---The frames of a user stack a record copied (--stacks dwarf), unwound: innermost
+---first, valid until the next call; their count; whether the walk was cut short.
+---@param ustack ffi.cdata*
+---@param len integer
+---@return ffi.cdata*? ips
+---@return integer n
+---@return boolean cut
+function names.unwind(ustack, len) end
 
 ---What the symbolizer holds and has done, as a table of numbers.
 ---@return table<string, integer>

@@ -8,6 +8,7 @@
 -- agg.ustack), or tuples interned with a:key(part1, part2, ...). The per-event calls
 -- allocate nothing once a key has been seen.
 local ffi = require("ffi")
+local ringlua = require("ringlua")
 local bit = require("bit")
 -- Text that others control (a process name, a symbol of their file) is printed with its
 -- control characters as the text \xNN.
@@ -50,11 +51,6 @@ local Tuple = {}
 local Stack = {}
 -- bpftrace's stack layout: each frame on its own line, indented.
 local FRAME_INDENT = "    "
--- A user stack whose outermost frames are one frame this many times or more was cut
--- (see walk_end), and says so in this last frame.
-local STUCK_WALK_RUN = 3
-local CUT_FRAME = "[stack cut: the walk repeated this frame]"
-
 -- The bars are computed in single precision as bpftrace computes them, so that a count
 -- that lands on a column edge gets the same number of columns.
 local f32 = ffi.new("float[1]")
@@ -110,7 +106,7 @@ local function stack_frames(key)
   frames = {}
   local ips = ffi.cast(u64p_t, key.bytes)
   for i = 0, key.n - 1 do frames[i + 1] = frame_name(key, ips, i) end
-  if key.cut then frames[#frames + 1] = CUT_FRAME end
+  if key.cut then frames[#frames + 1] = key.cut end
   key.frames = frames
   return frames
 end
@@ -185,38 +181,27 @@ function _M.kstack(ips, n)
   return key
 end
 
--- The kernel walks a user stack by its frame pointers; in code that keeps none (a JIT's)
--- a frame can point at itself, and the walk repeats one frame to the kernel's limit. A
--- complete stack ends in _start or clone, called once: a run of one frame at its
--- outermost end is such a walk (or a recursion cut at the limit). It is kept as one
--- frame, and the stack says it was cut. Returns the frames kept and whether it cut.
-local function walk_end(ips, n)
-  local last = n - 1
-  local k = last
-  while k > 0 and ips[k - 1] == ips[last] do k = k - 1 end
-  if last - k + 1 < STUCK_WALK_RUN then return n, false end
-  return k + 1, true
-end
-
--- The key of a user stack of process pid.
-function _M.ustack(pid, ips, n)
+-- The key of a user stack of process pid; cut: why it was cut short, as ringlua.stacks
+-- says (its fifth value: false when it was not). Without cut (frames from elsewhere), a
+-- frame-pointer walk's end is looked at here as ringlua.stacks does.
+function _M.ustack(pid, ips, n, cut)
   pid = tonumber(pid)
-  local cut = false
-  if n >= STUCK_WALK_RUN then n, cut = walk_end(ips, n) end
+  if cut == nil then n, cut = ringlua._ustack_end(ips, n) end
   local of_pid = ustacks[pid]
   if of_pid == nil then
     of_pid = { [""] = setmetatable({ user = true, pid = pid, bytes = "", n = 0 }, Stack) }
     ustacks[pid] = of_pid
   end
   -- A cut stack interns apart from the same frames complete (frames are 8 bytes each).
-  local bytes = (n == 0 and "" or ffi_string(ips, n * 8)) .. (cut and "!" or "")
+  local bytes = (n == 0 and "" or ffi_string(ips, n * 8)) .. (cut and "!" .. cut or "")
   local key = of_pid[bytes]
   if key == nil then
     -- A new stack: the process's mappings noted as they are now (read again after an
     -- exec: a command traced from its fork is sampled before it execs, too).
     names = names or require("ringlua.names")
     names.note_pid(pid)
-    key = setmetatable({ user = true, pid = pid, bytes = bytes, n = n, cut = cut }, Stack)
+    key = setmetatable({ user = true, pid = pid, bytes = bytes, n = n,
+                         cut = cut and "[stack cut: " .. cut .. "]" }, Stack)
     of_pid[bytes] = key
   end
   return key

@@ -187,8 +187,8 @@ function _M.new(probes, kind, bpf)
     return agg.kstack(k, nk)
   end
   function rt.header.ustack(p, len)
-    local _, _, u, nu = ringlua.stacks(p, len)
-    return agg.ustack(head(p).pid, u, nu)
+    local _, _, u, nu, cut = ringlua.stacks(p, len)
+    return agg.ustack(head(p).pid, u, nu, cut)
   end
 
   -- `e`: one table for every event, reading the record it was last given.

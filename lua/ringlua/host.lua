@@ -247,6 +247,7 @@ end
 --   opts.cdef         declarations of those rings' record types
 --   opts.rings_from   what has those rings, for errors; nil: "the BPF object"
 --   opts.args         the script's arguments, handed to its top level as `...`
+--   opts.unwind_mem_mb  --unwind-mem: the unwinder's budget (ringlua.names), or nil
 -- The structs and unions cdef defines (not those it only names), as a set of C types.
 local function defined_types(cdef)
   local set = {}
@@ -284,6 +285,7 @@ function _M.start(chunk, script, shared_lud, sources, opts)
     if pos <= #opts.state then agg._carry((state.decode(opts.state, pos))) end
   end
   ringlua.reloads = opts.reloads
+  ringlua._unwind_mem_mb = opts.unwind_mem_mb
 
   local returned = chunk(unpack(opts.args or {}))
   local ctl = find_handlers(returned, _G, script)

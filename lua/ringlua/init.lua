@@ -79,11 +79,36 @@ function _M._use_source(name)
 end
 
 -- The stacks a record of the active source carries (--stacks, or the script's
--- `stacks`): kernel frames, their count, user frames, their count; the frames are
--- const uint64_t * into the record, innermost first, valid during on_event only.
+-- `stacks`): kernel frames, their count, user frames, their count, and why the user
+-- stack was cut short (false: it was not): "the walk repeated this frame" (a
+-- frame-pointer walk that did not move, its repeats dropped) or "unwinding stopped
+-- here"; the frames are const uint64_t * innermost first, into the record, valid
+-- during on_event only. A user stack copied for the unwinder (--stacks
+-- dwarf) is unwound here, into a buffer of ringlua.names, valid until the next call.
 -- A record without stacks, or whose frames would run past its len bytes, gives
 -- nil, 0, nil, 0.
 local STACKS_HEADER = ffi.offsetof("struct rl_stacks", "ip")
+local RL_STACKS_USTACK = 1
+local names
+
+-- The kernel walks a user stack by its frame pointers; in code that keeps none (a JIT's)
+-- a frame can point at itself, and the walk repeats one frame to the kernel's limit. A
+-- complete stack ends in _start or clone, called once: a run of STUCK_WALK_RUN or more
+-- of one frame at its outermost end is such a walk (or a recursion cut at the limit). It
+-- is kept as one frame. Returns the frames kept, and why the stack was cut (false: it
+-- was not).
+local STUCK_WALK_RUN = 3
+local WALK_REPEATED = "the walk repeated this frame"
+local UNWIND_STOPPED = "unwinding stopped here"
+function _M._ustack_end(ips, n)
+  if n < STUCK_WALK_RUN then return n, false end
+  local last = n - 1
+  local k = last
+  while k > 0 and ips[k - 1] == ips[last] do k = k - 1 end
+  if last - k + 1 < STUCK_WALK_RUN then return n, false end
+  return k + 1, WALK_REPEATED
+end
+local ustack_end = _M._ustack_end
 function _M.stacks(ptr, len)
   local size
   if header_t then
@@ -95,7 +120,15 @@ function _M.stacks(ptr, len)
   local s = ffi_cast(stacks_t, ffi_cast(u8p_t, ptr) + size)
   local nk, nu = s.nr_kernel, s.nr_user
   if (nk + nu) * 8 > len - size - STACKS_HEADER then return nil, 0, nil, 0 end
-  return s.ip, nk, s.ip + nk, nu
+  if bit.band(s.flags, RL_STACKS_USTACK) ~= 0 then
+    local at = size + STACKS_HEADER + nk * 8
+    names = names or require("ringlua.names")
+    local u, n, cut = names.unwind(ffi_cast(u8p_t, ptr) + at, len - at)
+    return s.ip, nk, u, n, cut and UNWIND_STOPPED
+  end
+  local u, cut = s.ip + nk, false
+  nu, cut = ustack_end(u, nu)
+  return s.ip, nk, u, nu, cut
 end
 
 -- The event at ptr as the active source's type.

@@ -250,8 +250,13 @@ int rl_sym_forgotten(struct rl_sym *s, uint32_t *pids, int max);
 int rl_sym_stats(const struct rl_sym *s, char *buf, size_t size);
 void rl_sym_close(struct rl_sym *s);
 ]])
+ringlua.declare_once("rl_sym_unwind", [[
+int rl_sym_unwind(struct rl_sym *s, const void *ustack, size_t len, uint64_t *ips, int max,
+                  int *cut);
+void rl_sym_set_unwind_mem(struct rl_sym *s, size_t bytes);
+]])
 ringlua.declare_once("strerror", "char *strerror(int errnum);")
-local SYM_BUF = 512
+local SYM_BUF = 1024
 -- Entries cached, all processes together (a process's table, and each name in it): past
 -- it the cache starts over, so a script that sees ever new addresses or processes does
 -- not grow without bound (a name not cached costs a call into the symbolizer: a binary
@@ -273,6 +278,10 @@ local function get_symbolizer()
   local out = ffi.new("struct rl_sym *[1]")
   if found(out) ~= 0 then error("names.usym: out of memory", 3) end
   symbolizer = ffi.gc(out[0], C.rl_sym_close)
+  -- --unwind-mem, handed over by the host.
+  if ringlua._unwind_mem_mb then
+    C.rl_sym_set_unwind_mem(symbolizer, ringlua._unwind_mem_mb * 1048576)
+  end
   return symbolizer
 end
 
@@ -356,9 +365,29 @@ function _M.usym(pid, addr)
   return text
 end
 
+-- The frames of a user stack a record copied for the unwinder (--stacks dwarf; ustack:
+-- its struct rl_ustack, len: the record's bytes from there): const uint64_t * innermost
+-- first, valid until the next call, their count, and whether the walk stopped short of
+-- the outermost frame. ringlua.stacks calls it; nil, 0, false for a malformed copy.
+local STACK_MAX = 127 -- RL_STACK_MAX (src/kernel/bpf/stacks.h)
+local unwound = ffi.new("uint64_t[?]", STACK_MAX)
+local unwound_cut = ffi.new("int[1]")
+local ustack_t = ffi.typeof("const struct rl_ustack *")
+function _M.unwind(ustack, len)
+  local s = symbolizer or get_symbolizer()
+  local pid = ffi.cast(ustack_t, ustack).pid
+  -- Noted here as names.usym notes a process, so that its names' cache follows it.
+  if not usyms[pid] then _M.note_pid(pid) end
+  local n = C.rl_sym_unwind(s, ustack, len, unwound, STACK_MAX, unwound_cut)
+  if n < 0 then return nil, 0, false end
+  return unwound, n, unwound_cut[0] ~= 0
+end
+
 -- What the symbolizer holds and has done, as a table of numbers: processes, mappings,
--- files, file_bytes, over_budget, maps_reads, forgotten (src/sym/sym.h, rl_sym_stats
--- says what each counts), and cached_names and cached_pids of names.usym's cache.
+-- files, file_bytes, over_budget, maps_reads, forgotten, and the unwinder's unwinds,
+-- unwound_frames, unwind_cut_copy, unwind_cut_stuck, unwind_cut_max, unwind_cut_error,
+-- unwind_bytes, unwinders_closed, file_fds (src/sym/sym.h, rl_sym_stats says what each
+-- counts), and cached_names and cached_pids of names.usym's cache.
 function _M.sym_stats()
   local n = C.rl_sym_stats(get_symbolizer(), sym_buf, SYM_BUF)
   local stats = { cached_pids = 0 }

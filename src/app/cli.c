@@ -16,6 +16,8 @@
 #include "kernel/named_attach.h"
 #include "kernel/perf_buf.h"
 #include "kernel/sources.h"
+#include "kernel/bpf/stacks.h"
+#include "sym/unwind.h"
 #include "kernel/tp_format.h"
 
 #define DEFAULT_INTERVAL_MS 1000
@@ -64,6 +66,8 @@ enum {
 	OPT_OUTPUT,
 	OPT_OUTPUT_CREDS,
 	OPT_STACKS,
+	OPT_STACK_BYTES,
+	OPT_UNWIND_MEM,
 	OPT_HZ,
 	OPT_STR,
 	OPT_PERF_PAGES,
@@ -113,6 +117,8 @@ static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "output-creds", required_argument, NULL, OPT_OUTPUT_CREDS },
 	{ "stacks", required_argument, NULL, OPT_STACKS },
+	{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
+	{ "unwind-mem", required_argument, NULL, OPT_UNWIND_MEM },
 	{ "hz", required_argument, NULL, OPT_HZ },
 	{ "str", required_argument, NULL, OPT_STR },
 	{ "perf-pages", required_argument, NULL, OPT_PERF_PAGES },
@@ -161,7 +167,13 @@ void rl_cli_usage(FILE *out)
 		"                      libc, or a program on $PATH), usdt:PATH:[PROVIDER:]NAME\n"
 		"                      (wildcards * and ?); several separated by commas\n"
 		"      --stacks LIST   each record carries these stacks: kernel, user or\n"
-		"                      kernel,user (up to 127 frames; ringlua.stacks reads them)\n"
+		"                      kernel,user (up to 127 frames; ringlua.stacks reads them);\n"
+		"                      dwarf for user: unwound from a copy of the stack with\n"
+		"                      the files' CFI, where user walks frame pointers\n"
+		"      --stack-bytes N  with dwarf: the user stack bytes a record copies\n"
+		"                      (%d to %d, a multiple of %d; default %d)\n"
+		"      --unwind-mem MB  with dwarf: the unwinder's memory for the CFI of\n"
+		"                      the processes' files (default %d)\n"
 		"      --hz N          samples a second on each CPU: profile's, or a --bpf\n"
 		"                      object's perf_event programs (1 to %d)\n"
 		"      --str ARG       uprobe: read arg0-arg5 (or ret) as a string into `str`;\n"
@@ -248,7 +260,9 @@ void rl_cli_usage(FILE *out)
 		"  -v, --verbose       print libbpf's loading details and tracebacks of load errors\n"
 		"  -h, --help          print this help\n"
 		"      --version       print the version\n\nSources:\n",
-		RL_DEFAULT_SOURCE, RL_DEFAULT_SOURCE, RL_MAX_HZ, RL_COMM_MAX, RL_PERF_DEFAULT_PAGES,
+		RL_DEFAULT_SOURCE, RL_DEFAULT_SOURCE, RL_USTACK_PIECE, RL_USTACK_BYTES_MAX,
+		RL_USTACK_PIECE, RL_USTACK_BYTES_DEFAULT, RL_UNWIND_MEM_DEFAULT_MB, RL_MAX_HZ,
+		RL_COMM_MAX, RL_PERF_DEFAULT_PAGES,
 		DEFAULT_INTERVAL_MS, DEFAULT_LATENCY_US / 1000.0, RL_METRICS_MAX_ALLOW,
 		DEFAULT_MAX_SERIES,
 		DEFAULT_HANDLER_TIMEOUT_MS, DEFAULT_MEMORY_LIMIT_MB);
@@ -511,6 +525,21 @@ static int apply(struct rl_options *o, int c, const char *arg)
 	case OPT_STACKS:
 		o->stacks = arg;
 		return rl_stack_mode_parse(arg, &o->stack_mode) ? bad_value("--stacks", arg) : 0;
+	case OPT_STACK_BYTES:
+		if (parse_u64(arg, RL_USTACK_PIECE, RL_USTACK_BYTES_MAX, &v) ||
+		    v % RL_USTACK_PIECE) {
+			fprintf(stderr, "ringlua: --stack-bytes takes %d to %d bytes, a multiple "
+				"of %d: '%s'\n", RL_USTACK_PIECE, RL_USTACK_BYTES_MAX,
+				RL_USTACK_PIECE, arg);
+			return -EINVAL;
+		}
+		o->ustack_bytes = (uint32_t)v;
+		return 0;
+	case OPT_UNWIND_MEM:
+		if (parse_u64(arg, 1, RL_UNWIND_MEM_MAX_MB, &v))
+			return bad_value("--unwind-mem", arg);
+		o->unwind_mem_mb = (uint32_t)v;
+		return 0;
 	case OPT_HZ:
 		if (parse_u64(arg, 1, RL_MAX_HZ, &v))
 			return bad_value("--hz", arg);
@@ -588,9 +617,9 @@ static int check_probe(const struct rl_options *o)
 		fprintf(stderr, "ringlua: -s %s: %s\n", o->source, why);
 		return -EINVAL;
 	}
-	if ((o->pin || o->replay) && (o->stacks || o->hz || o->str)) {
-		fprintf(stderr, "ringlua: --stacks, --hz and --str shape what the BPF side "
-				"captures: they do not go with --pin or --replay\n");
+	if ((o->pin || o->replay) && (o->stacks || o->ustack_bytes || o->hz || o->str)) {
+		fprintf(stderr, "ringlua: --stacks, --stack-bytes, --hz and --str shape what the "
+				"BPF side captures: they do not go with --pin or --replay\n");
 		return -EINVAL;
 	}
 	why = o->source && o->str && !rl_tp_is_probe(o->source) && p.uprobes ?

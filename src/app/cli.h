@@ -69,7 +69,10 @@ struct rl_options {
 	size_t nr_skip;
 	size_t nr_types;
 	const char *stacks;	/* --stacks LIST as given (overrides the script's); NULL */
-	uint32_t stack_mode;	/* what it names: RL_STACK_KERNEL | RL_STACK_USER */
+	uint32_t stack_mode;	/* what it names: RL_STACK_KERNEL | RL_STACK_USER |
+				 * RL_STACK_DWARF */
+	uint32_t ustack_bytes;	/* --stack-bytes; 0: RL_USTACK_BYTES_DEFAULT */
+	uint32_t unwind_mem_mb;	/* --unwind-mem; 0: RL_UNWIND_MEM_DEFAULT_MB */
 	unsigned int hz;	/* --hz: sampling rate of profile or perf_event programs */
 	const char *str;	/* --str ARG: the uprobe value read as a string; NULL */
 	size_t perf_pages;	/* --perf-pages: each CPU's perf buffer, in pages */

@@ -176,7 +176,8 @@ static int choose_stacks(const struct rl_options *opt, const struct rl_lua *lua,
 	*mode = opt->stack_mode;
 	if (opt->stacks || !list || rl_stack_mode_parse(list, mode) == 0)
 		return 0;
-	fprintf(stderr, "ringlua: %s: stacks = \"%s\": expected kernel, user or kernel,user\n",
+	fprintf(stderr, "ringlua: %s: stacks = \"%s\": expected kernel, user, dwarf, "
+		"kernel,user or kernel,dwarf\n",
 		opt->script, list);
 	return -EINVAL;
 }
@@ -267,6 +268,7 @@ static int load_source(struct rl_feed *f, const struct rl_options *opt,
 	const struct rl_source *src;
 	int fd;
 
+	filter.ustack_bytes = opt->ustack_bytes;
 	if (choose_stacks(opt, lua, &filter.stack_mode) ||
 	    choose_timestamps(opt, lua, &filter.timestamps))
 		return -EINVAL;

@@ -185,6 +185,7 @@ static struct rl_lua_opts lua_opts(struct rl_session *s)
 		.script = s->opt.script,
 		.code = s->opt.code,
 		.source_option = s->opt.source,
+		.unwind_mem_mb = s->opt.unwind_mem_mb,
 		.event_types = s->event_types,
 		.nr_event_types = s->nr_event_types,
 		.max_errors = s->opt.max_errors,

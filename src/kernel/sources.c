@@ -221,6 +221,8 @@ int rl_stack_mode_parse(const char *list, uint32_t *mode)
 			*mode |= RL_STACK_KERNEL;
 		else if (len == 4 && !strncmp(at, "user", 4))
 			*mode |= RL_STACK_USER;
+		else if (len == 5 && !strncmp(at, "dwarf", 5))
+			*mode |= RL_STACK_USER | RL_STACK_DWARF;
 		else
 			return -EINVAL;
 		at += len + (at[len] == ',');
@@ -419,6 +421,9 @@ int rl_source_set_filters(struct rl_bpf *b, const struct rl_source_filter *f)
 		err = rl_bpf_set_global(b, "follow", &follow, sizeof(follow));
 	if (!err)
 		err = rl_bpf_set_global(b, "stack_mode", &f->stack_mode, sizeof(f->stack_mode));
+	if (!err && f->ustack_bytes)
+		err = rl_bpf_set_global(b, "ustack_bytes", &f->ustack_bytes,
+					sizeof(f->ustack_bytes));
 	if (!err && f->cpu_ring_size)
 		err = use_cpu_rings(b, f->cpu_ring_size);
 	if (!err)

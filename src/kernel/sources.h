@@ -39,7 +39,10 @@ struct rl_source_filter {
 	uint64_t cgroup;	/* only tasks in this cgroup (v2 id); 0: all */
 	bool follow;		/* with tgid: its descendants too, from their fork */
 	uint32_t stack_mode;	/* not a filter: the stacks each record carries after its
-				 * struct (RL_STACK_KERNEL | RL_STACK_USER of bpf/stacks.h) */
+				 * struct (RL_STACK_KERNEL | RL_STACK_USER | RL_STACK_DWARF
+				 * of bpf/stacks.h) */
+	uint32_t ustack_bytes;	/* with RL_STACK_DWARF: the user stack bytes copied;
+				 * 0: RL_USTACK_BYTES_DEFAULT */
 	uint32_t cpu_ring_size;	/* not a filter either: >0: one ring per possible CPU, of
 				 * this size (a power of two of pages), instead of `events` */
 	/* Not filters: commit records without waking the consumer, waking it only when
@@ -74,8 +77,9 @@ struct rl_probe {
  * a probe ringlua has, in words. p->uprobes points into name. */
 const char *rl_probe_parse(const char *name, unsigned int hz, struct rl_probe *p);
 
-/* The stack mode a list names: "kernel", "user", "kernel,user" (either order), or ""
- * or "none" for none. Returns 0 or -EINVAL. */
+/* The stack mode a list names: "kernel", "user", "kernel,user" (either order), "dwarf"
+ * (a user stack unwound from a copy of it: "user,dwarf" alike), or "" or "none" for
+ * none. Returns 0 or -EINVAL. */
 int rl_stack_mode_parse(const char *list, uint32_t *mode);
 
 /* The value `--str` names ("arg0" ... "arg11", "ret" or "retval"), as rl_probe.str_arg,

@@ -74,7 +74,7 @@ static void push_rings(lua_State *L, const struct rl_ring_desc *rings, size_t n)
 }
 
 /* Pushes host.start's options: load_module, own_path, state, reloads, rings, cdef,
- * rings_from. */
+ * rings_from, unwind_mem_mb. */
 static void push_start_opts(struct rl_lua *h, lua_State *L, const struct carry *carry)
 {
 	lua_createtable(L, 0, 7);
@@ -101,6 +101,10 @@ static void push_start_opts(struct rl_lua *h, lua_State *L, const struct carry *
 	}
 	lua_pushinteger(L, (lua_Integer)carry->reloads);
 	lua_setfield(L, -2, "reloads");
+	if (h->o.unwind_mem_mb) {
+		lua_pushinteger(L, (lua_Integer)h->o.unwind_mem_mb);
+		lua_setfield(L, -2, "unwind_mem_mb");
+	}
 	lua_createtable(L, h->o.script_argc, 0);
 	for (int i = 0; i < h->o.script_argc; i++) {
 		lua_pushstring(L, h->o.script_argv[i]);

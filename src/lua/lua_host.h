@@ -45,6 +45,8 @@ struct rl_lua_opts {
 	 * is read, on reloads too: a watcher told then sees every save after the read. */
 	void (*before_read)(void *ctx, const char *path);
 	void *before_read_ctx;
+	uint32_t unwind_mem_mb;	/* --unwind-mem, for ringlua.names' unwinder; 0: its own
+				 * default */
 	int script_argc;	/* the script's arguments, also handed to its top level as
 				 * `...`, so that its manifest may depend on them */
 	char **script_argv;

@@ -12,11 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <linux/types.h>
 
+#include "sym/elf_file.h"
 #include "sym/sym_file.h"
+#include "sym/unwind.h"
 #include "util/clock.h"
+#include "kernel/bpf/stacks.h"
 
 /* Pids forgotten that rl_sym_forgotten has not handed out yet, in the order forgotten;
  * past this many, it says to forget them all. */
@@ -31,6 +36,8 @@ struct file {
 	size_t bytes;		/* what it holds, counted against RL_SYM_BYTES_MAX */
 	size_t refs;		/* mappings that point at it */
 	uint64_t used;		/* the symbolizer's clock when last mapped */
+	int fd;			/* kept open for the unwinder, which reads the file
+				 * after its process may be gone; -1: not (yet) */
 };
 
 struct mapping {
@@ -45,6 +52,8 @@ struct proc {
 	uint64_t used;		/* the symbolizer's clock when last asked about */
 	struct mapping *maps;	/* executable mappings, by address */
 	size_t nr_maps;
+	struct sym_unwind *unwinder;	/* its address space for libdwfl; NULL: none made */
+	uint64_t unwinder_used;	/* the symbolizer's clock when last unwound with */
 };
 
 struct rl_sym {
@@ -60,6 +69,13 @@ struct rl_sym {
 	size_t nr_gone;
 	bool gone_overflow;	/* more were forgotten than gone holds */
 	bool raw_names;		/* C++ names as the files have them, not demangled */
+	/* Unwinding (rl_sym_unwind): on from its first call, files get descriptors kept
+	 * as processes are noted. */
+	bool unwinding;
+	size_t unwind_budget;	/* bytes the unwinders may hold (rl_sym_set_unwind_mem) */
+	size_t unwind_bytes;	/* what they hold */
+	size_t nr_fds;		/* files' descriptors kept */
+	uint64_t unwinds, unwound_frames, unwind_ends[SYM_UNWIND_ENDS], unwinders_closed;
 };
 
 int rl_sym_open(struct rl_sym **out)
@@ -67,14 +83,19 @@ int rl_sym_open(struct rl_sym **out)
 	*out = calloc(1, sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
+	(*out)->unwind_budget = (size_t)RL_UNWIND_MEM_DEFAULT_MB << 20;
 	elf_version(EV_CURRENT);
 	return 0;
 }
 
-static void free_file(struct file *f)
+static void free_file(struct rl_sym *s, struct file *f)
 {
 	if (!f)
 		return;
+	if (f->fd >= 0) {
+		close(f->fd);
+		s->nr_fds--;
+	}
 	free(f->base);
 	sym_file_clear(&f->syms);
 	free(f);
@@ -93,7 +114,7 @@ static bool evict_file(struct rl_sym *s)
 	if (victim == s->nr_files)
 		return false;
 	s->file_bytes -= s->files[victim]->bytes;
-	free_file(s->files[victim]);
+	free_file(s, s->files[victim]);
 	s->files[victim] = s->files[--s->nr_files];
 	return true;
 }
@@ -129,6 +150,7 @@ static struct file *read_file(struct rl_sym *s, dev_t dev, ino_t ino, const char
 	}
 	f->dev = dev;
 	f->ino = ino;
+	f->fd = -1;
 	/* A file it cannot read still names its module. */
 	if (sym_file_read(&f->syms, open_path, budget) == -ENOMEM)
 		sym_file_clear(&f->syms);
@@ -198,9 +220,20 @@ static struct proc *find_proc(struct rl_sym *s, uint32_t pid)
 	return i < s->nr_procs && s->procs[i].pid == pid ? &s->procs[i] : NULL;
 }
 
+/* Closes p's unwinder, if it has one. */
+static void close_unwinder(struct rl_sym *s, struct proc *p)
+{
+	if (!p->unwinder)
+		return;
+	s->unwind_bytes -= sym_unwind_bytes(p->unwinder);
+	sym_unwind_close(p->unwinder);
+	p->unwinder = NULL;
+}
+
 /* Removes p from s, freeing its mappings. */
 static void remove_proc(struct rl_sym *s, struct proc *p)
 {
+	close_unwinder(s, p);
 	s->nr_maps -= p->nr_maps;
 	free_maps(p->maps, p->nr_maps);
 	memmove(p, p + 1, (size_t)(&s->procs[s->nr_procs] - (p + 1)) * sizeof(*p));
@@ -232,6 +265,24 @@ static void make_room(struct rl_sym *s, size_t procs, size_t maps)
 		evict_proc(s);
 }
 
+/* Keeps a descriptor of f, opened at open_path (a map_files entry of a process that maps
+ * it), for the unwinder: only the very file (its device and inode), at most
+ * RL_SYM_UNWIND_FDS_MAX of them. */
+static void keep_fd(struct rl_sym *s, struct file *f, const char *open_path)
+{
+	struct stat st;
+	int fd;
+
+	if (f->fd >= 0 || s->nr_fds >= RL_SYM_UNWIND_FDS_MAX || sym_elf_open(open_path, &fd))
+		return;
+	if (fstat(fd, &st) || st.st_dev != f->dev || st.st_ino != f->ino) {
+		close(fd);
+		return;
+	}
+	f->fd = fd;
+	s->nr_fds++;
+}
+
 /* Parses one line of /proc/PID/maps into m (its file read through the process's own
  * view of it). Returns 1 for an executable mapping, 0 for another. */
 static int parse_map_line(struct rl_sym *s, uint32_t pid, const char *line,
@@ -257,6 +308,8 @@ static int parse_map_line(struct rl_sym *s, uint32_t pid, const char *line,
 	 * namespace since. */
 	snprintf(open_path, sizeof(open_path), "/proc/%u/map_files/%llx-%llx", pid, start, end);
 	m->file = file_of(s, makedev(major, minor), (ino_t)ino, open_path, name);
+	if (m->file && s->unwinding)
+		keep_fd(s, m->file, open_path);
 	return 1;
 }
 
@@ -421,6 +474,7 @@ static struct proc *reread(struct rl_sym *s, struct proc *p)
 		return NULL;
 	}
 	s->nr_maps = s->nr_maps - p->nr_maps + nr;
+	close_unwinder(s, p);
 	free_maps(p->maps, p->nr_maps);
 	p->maps = maps;
 	p->nr_maps = nr;
@@ -503,12 +557,134 @@ int rl_sym_user(struct rl_sym *s, uint32_t pid, uint64_t addr, char *buf, size_t
 	return (size_t)len >= size ? (int)size - 1 : len; /* what fit */
 }
 
+/* Closes the unwinder least recently used, but keep's. Returns false if there is none. */
+static bool evict_unwinder(struct rl_sym *s, const struct proc *keep)
+{
+	struct proc *victim = NULL;
+
+	for (size_t i = 0; i < s->nr_procs; i++)
+		if (s->procs[i].unwinder && &s->procs[i] != keep &&
+		    (!victim || s->procs[i].unwinder_used < victim->unwinder_used))
+			victim = &s->procs[i];
+	if (!victim)
+		return false;
+	close_unwinder(s, victim);
+	s->unwinders_closed++;
+	return true;
+}
+
+/* The modules of p's unwinder: each mapped file with a descriptor (kept from when a
+ * process mapped it, else opened now through p's map_files, if p still runs), once per
+ * place it is loaded at. Returns how many it wrote into mods (room for p->nr_maps). */
+static size_t unwind_mods(struct rl_sym *s, const struct proc *p, struct sym_unwind_mod *mods)
+{
+	char open_path[64];
+	size_t n = 0;
+	uint64_t vaddr;
+
+	for (size_t i = 0; i < p->nr_maps; i++) {
+		const struct mapping *m = &p->maps[i];
+		struct file *f = m->file;
+
+		if (!f || !sym_file_address(&f->syms, m->offset, &vaddr))
+			continue;
+		if (f->fd < 0) {
+			snprintf(open_path, sizeof(open_path), "/proc/%u/map_files/%" PRIx64
+				 "-%" PRIx64, p->pid, m->start, m->end);
+			keep_fd(s, f, open_path);
+		}
+		if (f->fd < 0 || (n && mods[n - 1].fd == f->fd &&
+				  mods[n - 1].bias == m->start - vaddr))
+			continue;
+		mods[n++] = (struct sym_unwind_mod){ f->base, f->fd, m->start - vaddr };
+	}
+	return n;
+}
+
+/* p's unwinder, made when first asked for, within the unwinders' budget (others closed
+ * for it); NULL when it cannot be made or is alone over budget. */
+static struct sym_unwind *unwinder_of(struct rl_sym *s, struct proc *p)
+{
+	struct sym_unwind_mod *mods;
+	struct sym_unwind *u = NULL;
+
+	p->unwinder_used = ++s->clock;
+	if (p->unwinder)
+		return p->unwinder;
+	mods = calloc(p->nr_maps ? p->nr_maps : 1, sizeof(*mods));
+	if (!mods || sym_unwind_open(&u, p->pid, mods, unwind_mods(s, p, mods))) {
+		free(mods);
+		return NULL;
+	}
+	free(mods);
+	if (sym_unwind_bytes(u) > s->unwind_budget) {
+		sym_unwind_close(u);
+		s->unwinders_closed++;
+		return NULL;
+	}
+	/* Both within the budget: the sum cannot wrap. */
+	while (s->unwind_bytes + sym_unwind_bytes(u) > s->unwind_budget &&
+	       evict_unwinder(s, p))
+		;
+	p->unwinder = u;
+	s->unwind_bytes += sym_unwind_bytes(u);
+	return u;
+}
+
+void rl_sym_set_unwind_mem(struct rl_sym *s, size_t bytes)
+{
+	s->unwind_budget = bytes;
+	while (s->unwind_bytes > s->unwind_budget && evict_unwinder(s, NULL))
+		;
+}
+
+int rl_sym_unwind(struct rl_sym *s, const void *ustack, size_t len, uint64_t *ips, int max,
+		  int *cut)
+{
+	const struct rl_ustack *st = ustack;
+	enum sym_unwind_end end = SYM_UNWIND_ERROR;
+	struct sym_unwind *u = NULL;
+	struct proc *p;
+	int n = 1;
+
+	*cut = 0;
+	if (len < sizeof(*st) || st->size > len - sizeof(*st) || max < 1)
+		return -EINVAL;
+	s->unwinding = true;
+	p = find_proc(s, st->pid);
+	if (!p && rl_sym_note_pid(s, st->pid) >= 0)
+		p = find_proc(s, st->pid);
+	/* It may have mapped a library since, or exec'd. */
+	else if (p && !find_mapping(p, st->regs[RL_USTACK_REG_IP]))
+		p = reread(s, p);
+	if (p) {
+		p->used = ++s->clock;
+		u = unwinder_of(s, p);
+	}
+	if (u)
+		n = sym_unwind_stack(u, st, ips, max, &end);
+	else
+		ips[0] = st->regs[RL_USTACK_REG_IP];
+	s->unwinds++;
+	s->unwound_frames += (uint64_t)n;
+	s->unwind_ends[end]++;
+	*cut = end != SYM_UNWIND_DONE;
+	return n;
+}
+
 int rl_sym_stats(const struct rl_sym *s, char *buf, size_t size)
 {
 	int len = snprintf(buf, size, "processes=%zu mappings=%zu files=%zu file_bytes=%zu "
-			   "over_budget=%" PRIu64 " maps_reads=%" PRIu64 " forgotten=%" PRIu64,
+			   "over_budget=%" PRIu64 " maps_reads=%" PRIu64 " forgotten=%" PRIu64
+			   " unwinds=%" PRIu64 " unwound_frames=%" PRIu64
+			   " unwind_cut_copy=%" PRIu64 " unwind_cut_stuck=%" PRIu64
+			   " unwind_cut_max=%" PRIu64 " unwind_cut_error=%" PRIu64
+			   " unwind_bytes=%zu unwinders_closed=%" PRIu64 " file_fds=%zu",
 			   s->nr_procs, s->nr_maps, s->nr_files, s->file_bytes, s->over_budget,
-			   s->maps_reads, s->forgotten);
+			   s->maps_reads, s->forgotten, s->unwinds, s->unwound_frames,
+			   s->unwind_ends[SYM_UNWIND_COPY], s->unwind_ends[SYM_UNWIND_STUCK],
+			   s->unwind_ends[SYM_UNWIND_MAX], s->unwind_ends[SYM_UNWIND_ERROR],
+			   s->unwind_bytes, s->unwinders_closed, s->nr_fds);
 
 	if (len < 0)
 		return 0;
@@ -557,11 +733,13 @@ void rl_sym_close(struct rl_sym *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nr_procs; i++)
+	for (size_t i = 0; i < s->nr_procs; i++) {
+		close_unwinder(s, &s->procs[i]);
 		free_maps(s->procs[i].maps, s->procs[i].nr_maps);
+	}
 	free(s->procs);
 	for (size_t i = 0; i < s->nr_files; i++)
-		free_file(s->files[i]);
+		free_file(s, s->files[i]);
 	free(s->files);
 	free(s);
 }

@@ -39,6 +39,10 @@
  * reread of a process with 60000 mappings takes 0.1 s, and a stack has up to 127 frames. */
 #define RL_SYM_REREAD_MS 1000
 
+/* Files kept open for the unwinder (rl_sym_unwind): past it, a file's frames are
+ * stepped over by frame pointer. Well under the default limit of 1024 descriptors. */
+#define RL_SYM_UNWIND_FDS_MAX 256
+
 struct rl_sym;
 
 /* A new, empty symbolizer. Returns 0 or -ENOMEM. */
@@ -78,7 +82,10 @@ void rl_sym_forget_pid(struct rl_sym *s, uint32_t pid);
  * as "name=N" words: processes, mappings, files, file_bytes, over_budget (files with a
  * table over their budget: RL_SYM_FILE_BYTES_MAX, or what RL_SYM_BYTES_MAX had left),
  * maps_reads (reads of a /proc/PID/maps) and forgotten (processes forgotten to stay
- * within budget). Returns the length written. */
+ * within budget); and of the unwinder: unwinds, unwound_frames, unwind_cut_copy (a walk
+ * that needed more stack than was copied), unwind_cut_stuck, unwind_cut_max,
+ * unwind_cut_error (no CFI and no frame pointer to step with), unwind_bytes,
+ * unwinders_closed (for the budget) and file_fds. Returns the length written. */
 int rl_sym_stats(const struct rl_sym *s, char *buf, size_t size);
 
 /* Calls fn(ctx, name) for each function of the ELF file path (the symbols names.usym
@@ -86,6 +93,21 @@ int rl_sym_stats(const struct rl_sym *s, char *buf, size_t size);
  * Stops at fn's first nonzero return and returns it. Returns 0, or -errno (-ENOEXEC:
  * not an ELF file; -EFBIG: its symbol tables are over RL_SYM_FILE_BYTES_MAX). */
 int rl_sym_functions(const char *path, int (*fn)(void *ctx, const char *name), void *ctx);
+
+/* Unwinds the user stack a record copied (ustack: its struct rl_ustack, len bytes of
+ * record from there) into ips (room for max), innermost first, from the CFI of the
+ * files its process maps, noting the process if it is not known yet (src/sym/unwind.h).
+ * The files are read as rl_sym_note_pid reads them, and from its first call on kept open
+ * as processes are noted, so that a process that has exited since still unwinds. Sets
+ * *cut when the walk stopped short of the outermost frame (counted by why in
+ * rl_sym_stats). Returns the frames written (at least 1: where the thread was), or
+ * -EINVAL (a copy longer than len, or max < 1). */
+int rl_sym_unwind(struct rl_sym *s, const void *ustack, size_t len, uint64_t *ips, int max,
+		  int *cut);
+
+/* Bounds the unwinders' memory at bytes (RL_UNWIND_MEM_DEFAULT_MB until set): past it
+ * the least recently used process's unwinder is closed. */
+void rl_sym_set_unwind_mem(struct rl_sym *s, size_t bytes);
 
 /* Frees everything. Accepts NULL. */
 void rl_sym_close(struct rl_sym *s);

@@ -26,6 +26,11 @@ expect 2 "invalid value for --count: 'abc'" --count abc "$ok"
 expect 2 "invalid value for --pid: '0'" -p 0 "$ok"
 expect 2 "invalid value for --latency: '-1'" --latency -1 "$ok"
 expect 2 "unknown source 'nope'" -s nope "$ok"
+expect 2 "--stack-bytes takes 64 to 16384 bytes, a multiple of 64: '99999'" \
+  --stack-bytes 99999 "$ok"
+expect 2 "--stack-bytes takes 64 to 16384 bytes, a multiple of 64: '100'" --stack-bytes 100 "$ok"
+expect 2 "invalid value for --unwind-mem: '0'" --unwind-mem 0 "$ok"
+expect 2 "they do not go with --pin or --replay" --stack-bytes 4096 --pin /sys/fs/bpf/x "$ok"
 # Option conflicts that argv alone decides are usage errors before anything is loaded:
 # the .bpf.c does not compile, and no compiler message comes before the one line.
 expect 2 "--realtime paces a replay: it goes with --replay FILE" --realtime "$ok"

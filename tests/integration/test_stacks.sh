@@ -35,6 +35,25 @@ assert_matches "$TMP/out" '^stack_target;\[stack cut: the walk repeated this fra
   "the stuck walk cut after one repeated frame"
 pass "a walk that does not move: one frame and the cut said"
 
+# 1c. ringlua.stacks itself drops the repeats, and says why the stack was cut.
+cat > "$TMP/stuck.lua" <<'LUA'
+local ringlua = require("ringlua")
+local most, why = 0, "none cut"
+return {
+  source = "profile", stacks = "user",
+  on_event = function(ptr, len)
+    local _, _, _, nu, cut = ringlua.stacks(ptr, len)
+    if cut then most, why = math.max(most, nu), cut end
+  end,
+  on_exit = function() print(most .. " frames: " .. why) end,
+}
+LUA
+run_ringlua -c "$TARGET stuck 1" "$TMP/stuck.lua"
+assert_eq "$RC" 0 "exit code of the ringlua.stacks script on a stuck walk"
+assert_matches "$TMP/out" '^[1-9] frames: the walk repeated this frame$' \
+  "a stuck walk's frames from ringlua.stacks, the repeats dropped"
+pass "ringlua.stacks: $(cat "$TMP/out")"
+
 # 2. Kernel and user stacks, as bpftrace prints @[kstack, ustack, comm].
 run_ringlua -c "$TARGET spin 1" "$PROFILE" -- -K -U
 assert_eq "$RC" 0 "exit code of profile.lua -K -U"
@@ -103,5 +122,5 @@ assert_contains "$TMP/err" "ringlua: invalid value for --stacks: 'bogus'" "--sta
 echo 'return { source = "profile", stacks = "kernal", on_event = function() end }' > "$TMP/bad.lua"
 run_ringlua "$TMP/bad.lua"
 assert_eq "$RC" 1 "exit code of stacks = kernal"
-assert_contains "$TMP/err" 'stacks = "kernal": expected kernel, user or kernel,user' "bad field"
+assert_contains "$TMP/err" 'stacks = "kernal": expected kernel, user, dwarf, kernel,user or kernel,dwarf' "bad field"
 pass "bad stack lists refused"

@@ -199,18 +199,101 @@ struct {
 	__type(value, struct stack_scratch);
 } stack_scratch SEC(".maps");
 
+/* Bytes of user stack a record copies with RL_STACK_DWARF: a multiple of RL_USTACK_PIECE
+ * up to RL_USTACK_BYTES_MAX (--stack-bytes), set before load. */
+const volatile __u32 ustack_bytes = RL_USTACK_BYTES_DEFAULT;
+
+/* Copies the top of the user stack, from sp up, into u->data: ustack_bytes, or what can
+ * be read before the first address that cannot (the stack's end, above its top frame).
+ * A read that fails writes nothing useful, so the copy goes in chunks, and the chunk
+ * that failed again in pieces. */
+static __always_inline void copy_ustack(struct rl_ustack *u, __u64 sp)
+{
+	__u32 n = 0;
+
+	for (int i = 0; i < RL_USTACK_BYTES_MAX / RL_USTACK_CHUNK; i++) {
+		if (n + RL_USTACK_CHUNK > ustack_bytes ||
+		    bpf_probe_read_user(u->data + n, RL_USTACK_CHUNK, (void *)(sp + n)))
+			break;
+		n += RL_USTACK_CHUNK;
+	}
+	for (int i = 0; i < RL_USTACK_CHUNK / RL_USTACK_PIECE; i++) {
+		if (n + RL_USTACK_PIECE > ustack_bytes ||
+		    bpf_probe_read_user(u->data + n, RL_USTACK_PIECE, (void *)(sp + n)))
+			break;
+		n += RL_USTACK_PIECE;
+	}
+	u->size = n;
+}
+
+/* Fills u with the current task's user registers and the top of its stack, for the
+ * unwinder (RL_STACK_DWARF). The registers are the task's saved user registers
+ * (task_pt_regs): what a tracepoint or uprobe interrupted, and for a perf event sample
+ * the same registers a sample taken in user mode carries, or for one taken in the kernel
+ * those of the user code that entered it. Returns the bytes filled, or 0 for a task
+ * without user space (a kernel thread). */
+static __always_inline __u32 capture_ustack(struct rl_ustack *u)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+#if defined(__TARGET_ARCH_x86)
+	if (!task->mm)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs || (regs->cs & 3) != 3)
+		return 0;
+	u->pid = pid_tgid >> 32;
+	u->tid = (__u32)pid_tgid;
+	u->want = ustack_bytes;
+	u->regs[0] = regs->ax;
+	u->regs[1] = regs->dx;
+	u->regs[2] = regs->cx;
+	u->regs[3] = regs->bx;
+	u->regs[4] = regs->si;
+	u->regs[5] = regs->di;
+	u->regs[6] = regs->bp;
+	u->regs[RL_USTACK_REG_SP] = regs->sp;
+	u->regs[8] = regs->r8;
+	u->regs[9] = regs->r9;
+	u->regs[10] = regs->r10;
+	u->regs[11] = regs->r11;
+	u->regs[12] = regs->r12;
+	u->regs[13] = regs->r13;
+	u->regs[14] = regs->r14;
+	u->regs[15] = regs->r15;
+	u->regs[RL_USTACK_REG_IP] = regs->ip;
+	copy_ustack(u, regs->sp);
+	return sizeof(*u) + u->size;
+#else
+	/* The registers are x86_64's (RL_USTACK_REGS): elsewhere no user stack is copied. */
+	(void)task, (void)regs, (void)pid_tgid;
+	return 0;
+#endif
+}
+
 /* Captures the stacks stack_mode asks for into s, which has RL_STACKS_BYTES of room, and
- * returns the bytes it filled (the trailer's header and its frames). ctx is the
- * program's context. Shared by every program that carries stacks. */
+ * returns the bytes it filled (the trailer's header, its frames, and a copied user
+ * stack). ctx is the program's context. Shared by every program that carries stacks. */
 static __always_inline __u32 capture_stacks(void *ctx, struct rl_stacks *s)
 {
 	const long max = RL_STACK_MAX * sizeof(__u64);
 	long k = 0, u = 0;
 
+	s->flags = 0;
 	if (stack_mode & RL_STACK_KERNEL) {
 		k = bpf_get_stack(ctx, s->ip, max, 0);
 		if (k < 0 || k > max)
 			k = 0;
+	}
+	if ((stack_mode & RL_STACK_USER) && (stack_mode & RL_STACK_DWARF)) {
+		u = capture_ustack((struct rl_ustack *)((__u8 *)s->ip + k));
+		if (u)
+			s->flags = RL_STACKS_USTACK;
+		s->nr_kernel = k / sizeof(__u64);
+		s->nr_user = 0;
+		return sizeof(*s) + k + u;
 	}
 	if (stack_mode & RL_STACK_USER) {
 		u = bpf_get_stack(ctx, (__u8 *)s->ip + k, max, BPF_F_USER_STACK);

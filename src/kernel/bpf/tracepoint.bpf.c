@@ -30,13 +30,13 @@ struct {
 #define TS_COMPAT 0x0002
 
 /* Where a record is built before it goes to the ring: its size is only known at run
- * time, and a ring reservation takes a constant one. Twice the largest record, so that
- * every bounded offset plus a bounded length stays inside, and the stacks after the
- * largest record too. */
-_Static_assert(TP_RECORD_MAX + RL_STACKS_BYTES <= 2 * TP_RECORD_MAX,
-	       "the scratch buffer holds a record and its stacks");
+ * time, and a ring reservation takes a constant one. The largest record and the most its
+ * stacks take after it: more than twice the largest record, so that every bounded offset
+ * plus a bounded length stays inside too. */
+_Static_assert(RL_STACKS_BYTES >= TP_RECORD_MAX,
+	       "the scratch buffer holds twice the largest record");
 struct scratch {
-	__u8 bytes[2 * TP_RECORD_MAX];
+	__u8 bytes[TP_RECORD_MAX + RL_STACKS_BYTES];
 };
 _Static_assert(sizeof(struct scratch) >= KAGG_RECORD_MAX + KAGG_KEY_MAX,
 	       "kernel aggregations read whole words past a field");
