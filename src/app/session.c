@@ -165,13 +165,14 @@ static int list_event_types(struct rl_session *s)
 
 /* rl_lua_opts.before_read: a file of the script is watched before it is read, so that
  * no save after the read goes unseen (a save between the read and a later watch would
- * never reload it). */
+ * never reload it). A file that is not there (a module's candidate path, a missing
+ * script) is the read's to report. */
 static void watch_file(void *ctx, const char *path)
 {
 	struct rl_session *s = ctx;
 	int err = s->watch ? rl_watch_add(s->watch, path) : 0;
 
-	if (err)
+	if (err && err != -ENOENT)
 		fprintf(stderr, "ringlua: cannot watch %s for saves: %s\n", path, strerror(-err));
 }
 
