@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A stack-trace map declared without a value size, as tools whose front end sets it
  * declare theirs: ringlua gives it its own stack depth. Each getppid call of the target
- * stores its user stack in the map and records the stack's id. */
+ * stores its kernel stack in the map and records the stack's id: the same path, the
+ * same id. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
@@ -12,7 +13,7 @@ const volatile pid_t targ_tgid = 0;
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(key_size, sizeof(__u32));
-	__uint(max_entries, 64);
+	__uint(max_entries, 1024);
 } stackmap SEC(".maps");
 
 struct {
@@ -34,8 +35,8 @@ int on_enter(struct trace_event_raw_sys_enter *ctx)
 	e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
 	if (!e)
 		return 0;
-	/* The user stack goes into the map, its id into the record. */
-	e->stack_id = bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
+	/* The kernel stack goes into the map, its id into the record. */
+	e->stack_id = bpf_get_stackid(ctx, &stackmap, 0);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -54,6 +54,32 @@ run_ringlua --bpf "$TMP/small_ring.bpf.c" --ring-bytes 1048576 --ring-bytes rb=8
 assert_eq "$(cat "$TMP/out")" "7	1	7" "the later --ring-bytes rb=8192 wins: 7 records of 8"
 pass "--ring-bytes BYTES sizes every ring; the last one given wins"
 
+# The size holds when the object is loaded again without a program the verifier refused.
+cp "$TMP/small_ring.bpf.c" "$TMP/refused_too.bpf.c"
+cat >> "$TMP/refused_too.bpf.c" <<'C'
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, __u32);
+	__type(value, __u64);
+} starts SEC(".maps");
+
+SEC("tp/syscalls/sys_enter_getppid")
+int unchecked(void *ctx)
+{
+	__u32 key = 0;
+	__u64 *start = bpf_map_lookup_elem(&starts, &key);
+
+	return *start > 0;	/* no NULL check: refused */
+}
+C
+run_ringlua --bpf "$TMP/refused_too.bpf.c" --ring-bytes 16384 -c "$(calls 1)" -e "$count"
+assert_eq "$RC" 0 "exit code with a refused program"
+assert_contains "$TMP/err" "left out program unchecked" "the refused program left out"
+assert_eq "$(cat "$TMP/out")" "8	0	8" "records, drops and submits after the second load"
+pass "--ring-bytes holds when the object is loaded again without a refused program"
+
 # Its errors: one line each, exit 2.
 plain='on_event = function() end'
 expect 2 "ringlua: --ring-bytes 5000: a ring's size must be a power of two multiple of the page size" \
@@ -71,17 +97,21 @@ expect 2 "ringlua: --set, --type, --attach, --only, --skip and --ring-bytes are 
 pass "--ring-bytes refuses a bad size, a map that is no ring, a run without --bpf"
 
 # A stack-trace map without a value size takes RL_STACK_MAX frames: it loads, and every
-# getppid call's user stack is stored (an id, not -errno).
+# getppid call's kernel stack is stored (an id, not -errno), the one path under one id.
 run_ringlua --bpf "$TMP/stack_map.bpf.c" -c "$(calls 3)" -e '
   local ids = {}
   on_event = function(p) ids[#ids + 1] = tonumber(ringlua.cast(p).stack_id) end
   on_exit = function()
-    local stored = 0
-    for _, id in ipairs(ids) do if id >= 0 then stored = stored + 1 end end
-    print(#ids, stored)
+    local stored, distinct = 0, {}
+    for _, id in ipairs(ids) do
+      if id >= 0 then stored = stored + 1; distinct[id] = true end
+    end
+    local n = 0
+    for _ in pairs(distinct) do n = n + 1 end
+    print(#ids, stored, n)
   end'
 assert_eq "$RC" 0 "exit code of the stack map"
-assert_eq "$(cat "$TMP/out")" "3	3" "records, and stacks stored"
+assert_eq "$(cat "$TMP/out")" "3	3	1" "records, stacks stored, distinct ids"
 pass "a stack-trace map without a value size: loaded, and stacks stored in it"
 
 # A map without max_entries is named; a ring says how to size it, and is then sized.
