@@ -22,8 +22,8 @@ const char *rl_ring_bytes_parse(const char *arg, const char **map, size_t *map_l
 /* Before load: sizes the ring buffer maps of obj (named name in messages) as specs
  * (--ring-bytes's, already checked in form) ask, later ones winning; gives a stack-trace
  * map without a value size ringlua's stack depth; refuses a map left without
- * max_entries. Returns 0, -EDOM (printed) for a spec naming no ring map of obj, or
- * -EINVAL (printed) for a map it cannot size. */
+ * max_entries. Returns 0, -EDOM (printed) for a spec naming no ring map of obj, -EINVAL
+ * (printed) for a map left without max_entries, or libbpf's -errno (printed). */
 int rl_map_sizes_apply(struct bpf_object *obj, const char *name, const char *const *specs,
 		       size_t n);
 
