@@ -173,3 +173,21 @@ assert_eq "$(count_lines "traces every process" "$TMP/bg.err")" 0 "no claim of e
 assert_contains "$TMP/bg.err" "ringlua: readline.bpf.c has no target pid global: its --attach probes fire in process $target only" \
   "-v says what is filtered"
 pass "-p with --attach: the process's calls, and no claim that every process is traced"
+
+# With a program beside the --attach'ed one, ringlua says which are not filtered.
+cp "$TMP/readline.bpf.c" "$TMP/readline_and_tp.bpf.c"
+cat >> "$TMP/readline_and_tp.bpf.c" <<'C'
+
+SEC("tp/syscalls/sys_enter_getppid")
+int on_getppid(void *ctx)
+{
+	return 0;
+}
+C
+run_ringlua --bpf "$TMP/readline_and_tp.bpf.c" --attach printret=uretprobe:libc:getppid \
+  -p $$ --duration 0.1 -e "$plain"
+assert_eq "$RC" 0 "exit code of -p with --attach and another program"
+assert_contains "$TMP/err" "ringlua: readline_and_tp.bpf.c has no target pid global: its --attach probes fire in process $$ only, its 1 other program in every process" \
+  "the program not filtered counted"
+assert_eq "$(count_lines "traces every process" "$TMP/err")" 0 "no claim that all of it is unfiltered"
+pass "-p with --attach and another program: what is filtered and what is not"
