@@ -13,6 +13,7 @@
 
 #include "output/metrics.h"
 #include "output/nats_out.h"
+#include "kernel/map_sizes.h"
 #include "kernel/named_attach.h"
 #include "kernel/perf_buf.h"
 #include "kernel/sources.h"
@@ -71,6 +72,7 @@ enum {
 	OPT_HZ,
 	OPT_STR,
 	OPT_PERF_PAGES,
+	OPT_RING_BYTES,
 	OPT_PER_CPU_RINGS,
 	OPT_NO_TIMESTAMPS,
 	OPT_ORDERED,
@@ -122,6 +124,7 @@ static const struct option long_opts[] = {
 	{ "hz", required_argument, NULL, OPT_HZ },
 	{ "str", required_argument, NULL, OPT_STR },
 	{ "perf-pages", required_argument, NULL, OPT_PERF_PAGES },
+	{ "ring-bytes", required_argument, NULL, OPT_RING_BYTES },
 	{ "per-cpu-rings", no_argument, NULL, OPT_PER_CPU_RINGS },
 	{ "ordered", no_argument, NULL, OPT_ORDERED },
 	{ "no-timestamps", no_argument, NULL, OPT_NO_TIMESTAMPS },
@@ -205,6 +208,9 @@ void rl_cli_usage(FILE *out)
 		"                      kept; -v says which)\n"
 		"      --perf-pages N  each CPU's buffer of its perf event arrays, in pages (a\n"
 		"                      power of two; default %d)\n"
+		"      --ring-bytes [MAP=]BYTES  the size of its ring buffer map MAP, or of\n"
+		"                      every one, set before load (a power of two multiple of\n"
+		"                      the page size; repeatable)\n"
 		"      --count N       exit after N events\n"
 		"      --duration SECONDS\n"
 		"                      stop after SECONDS (fractions allowed), as a SIGINT\n"
@@ -399,6 +405,22 @@ static int add_programs(const char *opt, const char *arg, const char **list, siz
 	return append(opt, arg, list, n, RL_MAX_PROG_LISTS);
 }
 
+/* --ring-bytes [MAP=]BYTES, checked in form (the map is looked for once the object is
+ * open). */
+static int add_ring_bytes(struct rl_options *o, const char *arg)
+{
+	const char *map, *why;
+	size_t len;
+	uint32_t bytes;
+
+	why = rl_ring_bytes_parse(arg, &map, &len, &bytes);
+	if (why) {
+		fprintf(stderr, "ringlua: --ring-bytes %s: %s\n", arg, why);
+		return -EINVAL;
+	}
+	return append("--ring-bytes", arg, o->ring_bytes, &o->nr_ring_bytes, RL_MAX_RING_BYTES);
+}
+
 /* --metrics HOST:PORT or unix:PATH, checked in form (resolved when it is opened). */
 static int check_metrics_addr(const char *addr)
 {
@@ -557,6 +579,7 @@ static int apply(struct rl_options *o, int c, const char *arg)
 			return bad_value("--perf-pages", arg);
 		o->perf_pages = (size_t)v;
 		return 0;
+	case OPT_RING_BYTES: return add_ring_bytes(o, arg);
 	default:
 		return -EINVAL;
 	}

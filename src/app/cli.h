@@ -10,6 +10,7 @@
 #define RL_MAX_TYPES 64
 #define RL_MAX_ATTACHES 64
 #define RL_MAX_PROG_LISTS 64	/* --only or --skip given more often than this */
+#define RL_MAX_RING_BYTES 64	/* --ring-bytes given more often than this */
 
 struct rl_options {
 	const char *script;	/* NULL: the built-in default */
@@ -76,6 +77,8 @@ struct rl_options {
 	unsigned int hz;	/* --hz: sampling rate of profile or perf_event programs */
 	const char *str;	/* --str ARG: the uprobe value read as a string; NULL */
 	size_t perf_pages;	/* --perf-pages: each CPU's perf buffer, in pages */
+	const char *ring_bytes[RL_MAX_RING_BYTES]; /* --ring-bytes [MAP=]BYTES, in order */
+	size_t nr_ring_bytes;
 };
 
 /* Fills o from argv. Returns 0, or -EINVAL with a one-line error printed. */

@@ -135,6 +135,9 @@ static int load_user(struct rl_feed *f, const struct rl_options *opt, struct rl_
 		return err;
 	if (set_user_hz(f, opt->hz))
 		return -EINVAL;
+	err = rl_user_bpf_size_maps(f->user, opt->ring_bytes, opt->nr_ring_bytes);
+	if (err)
+		return err;
 	err = rl_user_bpf_load(f->user, &(struct rl_keep_opts){
 		.only = opt->only, .nr_only = opt->nr_only, .skip = opt->skip,
 		.nr_skip = opt->nr_skip, .verbose = opt->verbose });
@@ -316,9 +319,9 @@ static int check_options(bool user_object, const struct rl_options *opt)
 		return -EDOM;
 	}
 	if (!user_object && (opt->nr_sets || opt->nr_types || opt->nr_attaches ||
-			     opt->nr_only || opt->nr_skip)) {
-		fprintf(stderr, "ringlua: --set, --type, --attach, --only and --skip are for a "
-				"BPF object of your own (--bpf, or the script's `bpf`)\n");
+			     opt->nr_only || opt->nr_skip || opt->nr_ring_bytes)) {
+		fprintf(stderr, "ringlua: --set, --type, --attach, --only, --skip and --ring-bytes "
+				"are for a BPF object of your own (--bpf, or the script's `bpf`)\n");
 		return -EDOM;
 	}
 	return 0;

@@ -1,20 +1,13 @@
 /* ringlua: consume BPF ring buffers and hand every event to a LuaJIT script. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <bpf/libbpf.h>
 
 #include "app/cli.h"
 #include "app/list.h"
 #include "app/session.h"
 #include "app/signals.h"
+#include "kernel/libbpf_log.h"
 #include "kernel/system.h"
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	(void)level;
-	return vfprintf(stderr, fmt, args);
-}
 
 int main(int argc, char **argv)
 {
@@ -37,8 +30,8 @@ int main(int argc, char **argv)
 	/* -l: the probes there are, and their fields with -v (uprobes need no root). */
 	if (opt.list)
 		return rl_list_probes(stdout, opt.script, opt.verbose) ? RL_EXIT_FAIL : RL_EXIT_OK;
-	/* libbpf's own messages only with -v: ringlua says what failed in one line. */
-	libbpf_set_print(opt.verbose ? libbpf_print : NULL);
+	/* libbpf's own messages with -v; without, ringlua says what failed in one line. */
+	rl_libbpf_log_init(opt.verbose);
 
 	/* Privileges: without them nothing else matters (a replay needs none). */
 	if (!opt.replay && !rl_can_trace()) {

@@ -174,9 +174,22 @@ static bool is_settable_globals(const struct bpf_map *map)
 	return bpf_map__is_internal(map) && !strstr(bpf_map__name(map), ".kconfig");
 }
 
+/* Gives to's map same the sizes ringlua set on map before a load (map_sizes.h). Returns 0
+ * or -errno. */
+static int carry_size(const struct bpf_map *map, struct bpf_map *same)
+{
+	int err = 0;
+
+	if (bpf_map__max_entries(same) != bpf_map__max_entries(map))
+		err = bpf_map__set_max_entries(same, bpf_map__max_entries(map));
+	if (!err && bpf_map__value_size(same) != bpf_map__value_size(map))
+		err = bpf_map__set_value_size(same, bpf_map__value_size(map));
+	return err;
+}
+
 /* Gives to, an object just opened from the same bytes as from, what ringlua sets before
- * a load: the values of the globals' maps and each program's autoload and autoattach.
- * Returns 0 or -errno. */
+ * a load: the values of the globals' maps, the other maps' sizes, and each program's
+ * autoload and autoattach. Returns 0 or -errno. */
 static int carry_settings(struct bpf_object *from, struct bpf_object *to)
 {
 	struct bpf_program *prog;
@@ -190,6 +203,8 @@ static int carry_settings(struct bpf_object *from, struct bpf_object *to)
 
 		if (same && init && is_settable_globals(map))
 			err = err ? err : bpf_map__set_initial_value(same, init, size);
+		else if (same && !bpf_map__is_internal(map))
+			err = err ? err : carry_size(map, same);
 	}
 	bpf_object__for_each_program(prog, from) {
 		struct bpf_program *same =

@@ -17,6 +17,7 @@
 #include "kernel/bpf_obj.h"
 #include "kernel/btf_cdef.h"
 #include "kernel/btf_dwarf.h"
+#include "kernel/map_sizes.h"
 #include "kernel/named_attach.h"
 #include "util/script_file.h"
 #include "kernel/system.h"
@@ -437,15 +438,51 @@ static int filter_cgroup(struct rl_user_bpf *u, const struct rl_user_filter *f)
 	return -EDOM;
 }
 
+/* How many programs of the object --attach does not name. */
+static size_t not_attached_by_name(const struct rl_user_bpf *u, const struct rl_user_filter *f)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	bpf_object__for_each_program(prog, rl_bpf_object(u->bpf)) {
+		const char *prog_name = bpf_program__name(prog);
+		bool named = false;
+
+		for (size_t i = 0; !named && i < f->nr_attaches; i++)
+			named = strcspn(f->attaches[i], "=") == strlen(prog_name) &&
+				!strncmp(f->attaches[i], prog_name, strlen(prog_name));
+		n += !named;
+	}
+	return n;
+}
+
+/* -p's process, for an object without a pid global: only --attach's probes are in that
+ * process (-c's are in every process, since its command may run others); says what is
+ * not filtered, once. */
+static void say_unfiltered(const struct rl_user_bpf *u, const struct rl_user_filter *f)
+{
+	size_t others = not_attached_by_name(u, f);
+
+	if (f->command || !f->nr_attaches)
+		fprintf(stderr, "ringlua: %s has no target pid global (targ_tgid, target_tgid, "
+				"targ_pid, target_pid, filter_pid, filtered_pid or pid): it traces "
+				"every process; ringlua still stops when the process ends\n", u->name);
+	else if (others)
+		fprintf(stderr, "ringlua: %s has no target pid global: its --attach probes fire "
+				"in process %u only, its %zu other program%s in every process\n",
+			u->name, f->pid, others, others == 1 ? "" : "s");
+	else if (f->verbose)
+		fprintf(stderr, "ringlua: %s has no target pid global: its --attach probes fire "
+				"in process %u only\n", u->name, f->pid);
+}
+
 int rl_user_bpf_filter(struct rl_user_bpf *u, const struct rl_user_filter *f)
 {
 	const char *name = f->pid ? find_global_named(u, pid_globals, PID_GLOBALS) : NULL;
 	int err = 0;
 
 	if (f->pid && !name)
-		fprintf(stderr, "ringlua: %s has no target pid global (targ_tgid, target_tgid, "
-				"targ_pid, target_pid, filter_pid, filtered_pid or pid): it traces "
-				"every process; ringlua still stops when the process ends\n", u->name);
+		say_unfiltered(u, f);
 	else if (f->pid && !set_by_user(f, name))
 		err = set_number(u, name, f->pid, f->command ? "-c" : "-p");
 	if (!err && f->pid && name && f->verbose)
@@ -479,6 +516,11 @@ static int fill_cgroup_map(struct rl_user_bpf *u)
 	if (fd >= 0)
 		close(fd); /* the map holds the cgroup itself */
 	return err;
+}
+
+int rl_user_bpf_size_maps(struct rl_user_bpf *u, const char *const *ring_bytes, size_t n)
+{
+	return rl_map_sizes_apply(rl_bpf_object(u->bpf), u->name, ring_bytes, n);
 }
 
 int rl_user_bpf_load(struct rl_user_bpf *u, const struct rl_keep_opts *keep)

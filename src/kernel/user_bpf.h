@@ -68,6 +68,11 @@ struct rl_user_filter {
  * fit, or an --attach of no program of the object. */
 int rl_user_bpf_filter(struct rl_user_bpf *u, const struct rl_user_filter *f);
 
+/* Before load: sizes its maps (rl_map_sizes_apply) as --ring-bytes's specs ask and as a
+ * front end would. Returns 0, -EDOM (printed) for a spec naming no ring of it, or
+ * -EINVAL (printed). */
+int rl_user_bpf_size_maps(struct rl_user_bpf *u, const char *const *ring_bytes, size_t n);
+
 /* Loads the object and attaches its programs as keep chooses (rl_bpf_keep), then
  * --attach's. Returns 0, -EDOM (printed) for a program keep names that the object
  * lacks, or -errno (printed). */

@@ -108,7 +108,7 @@ run_ringlua --bpf "$TMP/alternatives.bpf.c" --only a,,b -e "$PRINT"
 assert_eq "$RC:$(cat "$TMP/err")" "2:ringlua: invalid value for --only: 'a,,b'" "a list with an empty name"
 run_ringlua --only via_raw_tp -e "$PRINT"
 assert_eq "$RC" 2 "exit code of --only without --bpf"
-assert_contains "$TMP/err" "--only and --skip are for a BPF object of your own" "--only without an object"
+assert_contains "$TMP/err" "--only, --skip and --ring-bytes are for a BPF object of your own" "--only without an object"
 pass "unknown program names: one line naming the object's programs, exit 2"
 
 # runs_beside NAME SWITCH LINE: left_out.bpf.c built with SWITCH as NAME.bpf.o runs its

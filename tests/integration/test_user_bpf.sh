@@ -224,7 +224,7 @@ expect 2 "--set label=eightchr: does not fit: expected a string of at most 7 cha
 expect 2 "--set color=PURPLE: wrong type: expected one of enum color: RED, GREEN, BLUE" \
   "${ok_obj[@]}" --set color=PURPLE "$lua"
 expect 2 "invalid value for --set: 'novalue'" "${ok_obj[@]}" --set novalue "$lua"
-expect 2 "--set, --type, --attach, --only and --skip are for a BPF object of your own" --set tiny=1 "$TMP/plain.lua"
+expect 2 "--set, --type, --attach, --only, --skip and --ring-bytes are for a BPF object of your own" --set tiny=1 "$TMP/plain.lua"
 # A script for the object's rings, run without it: its handlers name no ring of the
 # built-in source, which is said at start.
 expect 1 ": a built-in source's or --pin's one ring is named events" "$lua"
