@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 
 #include "kernel/btf_cdef.h"
+#include "kernel/btf_union_tag.h"
 #include "util/ident.h"
 
 /* Arrays up to this long are unrolled; longer ones go through a helper. */
@@ -227,17 +228,145 @@ static void tail_text(struct gen *g, const struct btf_type *t)
 	}
 }
 
+/* The value of member i of t (a struct or union) found at `sub`, its place `at`. */
+static void member_value(struct gen *g, FILE *out, const struct btf_type *t, int i,
+			 const char *sub, const char *at, int depth, bool json)
+{
+	const struct btf_member *m = &btf_members(t)[i];
+	const char *name = btf__name_by_offset(g->btf, m->name_off);
+	uint32_t mid = m->type, n;
+	const struct btf_type *mt = resolved(g, &mid);
+
+	if (mt && text_array(g, mt, &n) && depth < DEPTH_MAX && room_for(g, 1))
+		text_member(g, out, t, m, name, n, sub, at, json);
+	else
+		value(g, out, mid, sub, depth + 1, json);
+}
+
+/* The value of enumerator i of e as Lua text, as enum_names writes it. */
+static void enumerator_value(const struct btf_type *e, int i, char *buf, size_t size)
+{
+	if (btf_is_enum(e))
+		snprintf(buf, size, "%d", btf_enum(e)[i].val);
+	else
+		snprintf(buf, size, btf_kflag(e) ? "%lld" : "%llu",
+			 (unsigned long long)btf_enum64_value(&btf_enum64(e)[i]));
+}
+
+/* D[n] = function(x) ... end, choosing among the arms of union un (found at `place`, x
+ * being the struct) by the value of x[tag], enum e (btf_union_tag.h): what it returns
+ * is, by `what`, the live arm's name, its value, or (JSON) its `"name":value` parts,
+ * with a comma first unless first. The first arm is the fallback. Returns n. */
+enum arm_text { ARM_NAME, ARM_VALUE, ARM_JSON };
+
+static int arm_helper(struct gen *g, const struct btf_type *e, const struct btf_type *un,
+		      const char *tag, const char *place, int depth, enum arm_text what,
+		      bool first)
+{
+	int n = ++g->nr_defs;
+	char *buf = NULL, val[32], sub[PLACE_MAX];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f) {
+		g->err = -ENOMEM;
+		return n;
+	}
+	fprintf(f, "D[%d] = function(x) local v = tonumber(x[\"%s\"])\n", n, tag);
+	/* Arm 0 last, as the else: the fallback of a value that names no arm. */
+	for (int k = btf_vlen(un) - 1; k >= 0 && room_for(g, 1); k--) {
+		const char *name = btf__name_by_offset(g->btf, btf_members(un)[k].name_off);
+
+		if (k) {
+			enumerator_value(e, rl_btf_arm_enumerator(g->btf, e, un, k), val,
+					 sizeof(val));
+			fprintf(f, "  if v == %s then ", val);
+		} else {
+			fprintf(f, "  ");
+		}
+		snprintf(sub, sizeof(sub), "%s[\"%s\"]", place, name);
+		if (what == ARM_NAME) {
+			fprintf(f, "return \"%s\"", name);
+		} else if (what == ARM_VALUE) {
+			fprintf(f, "return ");
+			member_value(g, f, un, k, sub, place, depth, false);
+		} else {
+			fprintf(f, "return concat({ '%s\"%s\":', ", first ? "" : ",", name);
+			member_value(g, f, un, k, sub, place, depth, true);
+			fprintf(f, " })");
+		}
+		fprintf(f, k ? " end\n" : "\nend\n");
+	}
+	fclose(f);
+	fputs(buf, g->defs);
+	free(buf);
+	return n;
+}
+
+/* Member u of struct t, a union whose live arm enum member `tag` names: that arm alone,
+ * in the table as in JSON (anonymous: flattened into t's, as every arm would be). */
+static void tagged_union(struct gen *g, FILE *out, const struct btf_type *t, int u, int tag,
+			 const char *at, int depth, bool json, bool *first)
+{
+	const struct btf_member *m = btf_members(t);
+	const char *name = btf__name_by_offset(g->btf, m[u].name_off);
+	const char *tag_name = btf__name_by_offset(g->btf, m[tag].name_off);
+	uint32_t uid = m[u].type, eid = m[tag].type;
+	const struct btf_type *un = resolved(g, &uid), *e = resolved(g, &eid);
+	bool named = name && *name;
+	char place[PLACE_MAX];
+
+	if (depth >= DEPTH_MAX)
+		return;
+	snprintf(place, sizeof(place), named ? "x[\"%s\"]" : "x", name);
+	if (json) {
+		if (named)
+			fprintf(out, ", '%s\"%s\":{', ", *first ? "" : ",", name);
+		else
+			fprintf(out, ", ");
+		fprintf(out, "D[%d](%s)", arm_helper(g, e, un, tag_name, place, depth + 1,
+						     ARM_JSON, named || *first), at);
+		if (named)
+			fprintf(out, ", '}'");
+	} else {
+		int key = arm_helper(g, e, un, tag_name, place, depth + 1, ARM_NAME, true);
+		int val = arm_helper(g, e, un, tag_name, place, depth + 1, ARM_VALUE, true);
+
+		if (named)
+			fprintf(out, "[\"%s\"] = { ", name);
+		fprintf(out, "[D[%d](%s)] = D[%d](%s), ", key, at, val, at);
+		if (named)
+			fprintf(out, "}, ");
+	}
+	*first = false;
+}
+
+/* Whether member e of struct t (-1: none) tags a member of type mt, a union
+ * (btf_union_tag.h); matching counts as many parts as the union has arms. */
+static bool tags(struct gen *g, const struct btf_type *t, int e, const struct btf_type *mt)
+{
+	uint32_t eid;
+	const struct btf_type *et;
+
+	if (e < 0 || !btf_is_struct(t) || !btf_is_union(mt) || !room_for(g, btf_vlen(mt)))
+		return false;
+	eid = btf_members(t)[e].type;
+	et = resolved(g, &eid);
+	return et && rl_btf_union_tags(g->btf, et, mt);
+}
+
 /* Members of a struct or union in order; anonymous ones are flattened, as ffi lets
- * their fields be reached directly. In JSON a union shows its first arm alone, as
- * bpftool prints one: the others read the same bytes as what they are not (the Lua
- * tables have every arm, to pick from). */
+ * their fields be reached directly. A union an enum member tags shows its live arm
+ * alone (tagged_union). In JSON any other union shows its first arm alone, as bpftool
+ * prints one: the others read the same bytes as what they are not (the Lua tables have
+ * every arm, to pick from). */
 static void members(struct gen *g, FILE *out, const struct btf_type *t, const char *at,
 		    int depth, bool json, bool *first)
 {
 	const struct btf_member *m = btf_members(t);
 	int arms = json && btf_is_union(t) && btf_vlen(t) > 0 ? 1 : btf_vlen(t);
 	char sub[PLACE_MAX];
-	uint32_t n;
+	int last_enum = -1; /* the struct's enum member nearest before i */
 
 	/* Each member counts, named or not: anonymous ones nest without writing a value. */
 	for (int i = 0; i < arms && room_for(g, 1); i++) {
@@ -247,6 +376,12 @@ static void members(struct gen *g, FILE *out, const struct btf_type *t, const ch
 
 		if (!mt)
 			continue;
+		if (tags(g, t, last_enum, mt)) {
+			tagged_union(g, out, t, i, last_enum, at, depth, json, first);
+			continue;
+		}
+		if ((btf_is_enum(mt) || btf_is_enum64(mt)) && !btf_member_bitfield_size(t, i))
+			last_enum = i;
 		if (!name || !*name) {
 			if (btf_is_composite(mt) && depth < DEPTH_MAX)
 				members(g, out, mt, at, depth + 1, json, first);
@@ -257,10 +392,7 @@ static void members(struct gen *g, FILE *out, const struct btf_type *t, const ch
 			fprintf(out, ", '%s\"%s\":', ", *first ? "" : ",", name);
 		else
 			fprintf(out, "[\"%s\"] = ", name);
-		if (text_array(g, mt, &n) && depth < DEPTH_MAX && room_for(g, 1))
-			text_member(g, out, t, &m[i], name, n, sub, at, json);
-		else
-			value(g, out, mid, sub, depth + 1, json);
+		member_value(g, out, t, i, sub, at, depth, json);
 		if (!json)
 			fprintf(out, ", ");
 		*first = false;
@@ -336,7 +468,7 @@ int rl_btf_decoder(const struct btf *btf, uint32_t type_id, const char *map, cha
 				"local str, q, num, jnum, enum, jenum, ptr, list, list_json, wide =\n"
 				"  h.str, h.q, h.num, h.jnum, h.enum, h.jenum, h.ptr, h.list, "
 				"h.list_json, h.wide\n"
-				"local strs, qs, min = h.strs, h.qs, math.min\n");
+				"local strs, qs, min, tonumber = h.strs, h.qs, math.min, tonumber\n");
 		err = generate(&g, type_id, map, bf);
 	}
 	if (g.defs)
