@@ -2,7 +2,8 @@
 # --json: every event as one JSON object a line, decoded from BTF with its map name first;
 # the decoding path ringlua.decode gives the same fields as a plain table. Strings are
 # escaped so that every line parses, whatever bytes the kernel handed over; a char array
-# of several strings is a list of them (tests/bpf/args_strings.bpf.c).
+# of several strings is a list of them (tests/bpf/args_strings.bpf.c); a union tagged by
+# an enum shows its live arm (tests/bpf/union_arms.bpf.c).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -74,6 +75,47 @@ assert_eq "$RC" 0 "exit code of ringlua.decode on args_strings.bpf.c"
 assert_eq "$(cat "$TMP/out")" "$(printf '0\tplain\t5\tone||two words|caf\303\251|\377\376\n1\tplain\t2\ta|b\n2\tplain\t1\tabc')" \
   "ringlua.decode's lists"
 pass "ringlua.decode of several strings: lists of the same strings"
+
+# A union whose arms are named after the enumerators of the enum member before it
+# (tests/bpf/union_arms.bpf.c): each record shows the arm its op names, an op with no
+# arm the first arm; a union whose arms no enumerator names (raw) its first arm in JSON
+# and every arm in ringlua.decode.
+cp "$HERE"/../bpf/union_arms.{h,bpf.c} "$TMP/"
+run_ringlua --json --bpf "$TMP/union_arms.bpf.c" -c "perl -e 'syscall(110)'"
+assert_eq "$RC" 0 "exit code of --json on union_arms.bpf.c"
+check_json "$TMP/out" "--json of tagged unions"
+raw='"colour":"GREEN","raw":{"word":67305985}}'
+{
+  echo '{"map":"events","seq":0,"op":"OP_MOUNT","mount":{"flags":7,"src":"/dev/x","dest":"/mnt"},'"$raw"
+  echo '{"map":"events","seq":1,"op":"OP_UMOUNT","umount":{"ret":-2,"target":"/mnt/y"},'"$raw"
+  echo '{"map":"events","seq":2,"op":"OP_FSOPEN","fsopen":17,'"$raw"
+  echo '{"map":"events","seq":3,"op":"OP_SYNC","mount":{"flags":9,"src":"","dest":""},'"$raw"
+} > "$TMP/want"
+assert_eq "$(cat "$TMP/out")" "$(cat "$TMP/want")" "each record's live arm"
+pass "a union tagged by an enum in JSON: $(sed -n 2p "$TMP/out")"
+
+run_ringlua --bpf "$TMP/union_arms.bpf.c" -c "perl -e 'syscall(110)'" -e '
+  local function keys(t)
+    local k = {}
+    for name in pairs(t) do k[#k + 1] = name end
+    table.sort(k)
+    return table.concat(k, ",")
+  end
+  on_event = function(p)
+    local t = ringlua.decode(p)
+    local arm = t.mount and ("%d %s %s"):format(t.mount.flags, t.mount.src, t.mount.dest)
+      or t.umount and ("%d %s"):format(t.umount.ret, t.umount.target) or tostring(t.fsopen)
+    print(t.seq, t.op, keys(t), arm, t.raw.word, table.concat(t.raw.bytes, "."))
+  end'
+assert_eq "$RC" 0 "exit code of ringlua.decode on union_arms.bpf.c"
+{
+  printf '0\tOP_MOUNT\tcolour,mount,op,raw,seq\t7 /dev/x /mnt\t67305985\t1.2.3.4\n'
+  printf '1\tOP_UMOUNT\tcolour,op,raw,seq,umount\t-2 /mnt/y\t67305985\t1.2.3.4\n'
+  printf '2\tOP_FSOPEN\tcolour,fsopen,op,raw,seq\t17\t67305985\t1.2.3.4\n'
+  printf '3\tOP_SYNC\tcolour,mount,op,raw,seq\t9  \t67305985\t1.2.3.4\n'
+} > "$TMP/want"
+assert_eq "$(cat "$TMP/out")" "$(cat "$TMP/want")" "ringlua.decode's live arms"
+pass "ringlua.decode of a tagged union: the live arm alone"
 
 # A pinned ring has no BTF: decoding it is a clear error.
 pin=$(new_pin)
