@@ -112,6 +112,57 @@ function(p, len) local e = cast(T, p)
     end)
   end)
 
+  describe("a union an enum tags", function()
+    -- A decoder as the generator writes one for struct spec_op (btf_decode.c's
+    -- tagged_union): the arm op names, the first arm for a value that names none.
+    local source = [[
+local ffi, h, ctype = ...
+local cast, T = ffi.cast, ffi.typeof("const " .. ctype .. " *")
+local concat, D, tonumber = table.concat, {}, tonumber
+D[1] = { [0] = "OP_MOUNT", [1] = "OP_UMOUNT", [2] = "OP_SYNC", }
+D[2] = function(x) local v = tonumber(x["op"])
+  if v == 1 then return "umount" end
+  return "mount"
+end
+D[3] = function(x) local v = tonumber(x["op"])
+  if v == 1 then return h.num(x["umount"]) end
+  return h.num(x["mount"])
+end
+D[4] = function(x) local v = tonumber(x["op"])
+  if v == 1 then return concat({ ',"umount":', h.jnum(x["umount"]) }) end
+  return concat({ ',"mount":', h.jnum(x["mount"]) })
+end
+return function(p, len)
+  local e = cast(T, p)
+  return { ["op"] = h.enum(D[1], e["op"]), [D[2](e)] = D[3](e), }
+end,
+function(p, len)
+  local e = cast(T, p)
+  return concat({ '{"map":"u"', ',"op":', h.jenum(D[1], e["op"]), D[4](e), '}' })
+end,
+8
+]]
+    local rec
+    before_each(function()
+      ringlua.cdef_once("struct spec_op", "enum spec_op_kind { OP_MOUNT, OP_UMOUNT, OP_SYNC };" ..
+        "struct spec_op { enum spec_op_kind op; union { int32_t mount; uint32_t umount; }; };")
+      decode._install("u", "struct spec_op", source)
+      rec = ffi.new("struct spec_op")
+    end)
+
+    it("shows the arm the enum's value names, and no other", function()
+      rec.op, rec.umount = 1, 4294967295
+      assert.are.same({ op = "OP_UMOUNT", umount = 4294967295 }, decode.decode(rec, 8, "u"))
+      assert.are.equal('{"map":"u","op":"OP_UMOUNT","umount":4294967295}', decode.json(rec, 8, "u"))
+    end)
+
+    it("shows the first arm for a value that names no arm", function()
+      rec.op, rec.mount = 2, -1
+      assert.are.same({ op = "OP_SYNC", mount = -1 }, decode.decode(rec, 8, "u"))
+      assert.are.equal('{"map":"u","op":"OP_SYNC","mount":-1}', decode.json(rec, 8, "u"))
+    end)
+  end)
+
   describe("a record shorter than its type", function()
     local short
     before_each(function()
