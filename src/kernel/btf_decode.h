@@ -1,7 +1,8 @@
 /* Decoders of ring records, generated once per record type from BTF as Lua source: one
  * function turns a record into a plain Lua table (char arrays as strings, nested structs
  * and arrays as tables, enums by name), another into one line of JSON with its fields in
- * declaration order. No reflection per event: the field walk happens here, once.
+ * declaration order. A union an enum member tags (btf_union_tag.h) is its live arm
+ * alone. No reflection per event: the field walk happens here, once.
  * A char array with a sibling integer NAME_size and/or NAME_count holds several strings
  * and becomes a list of them; a record may end inside its last member when that is a
  * char array (a tool sends only the bytes in use). */
