@@ -143,12 +143,14 @@ _M.encode = encode
 -- The generated functions read a whole ctype, but for a char array at its end that a
 -- record may stop inside (they read it only as far as the record's length): they are
 -- called only on records of at least `min` bytes, which the source returns third.
+-- every_arm: a table decoder that shows every arm of a union an enum tags (decode shows
+-- the live one alone), returned fourth when the type has such a union, for --lua-types.
 function _M._install(map, ctype, source)
   local chunk = assert(loadstring(source, "=decoder of " .. map))
-  local decode, json, min = chunk(ffi, helpers, ctype)
+  local decode, json, min, every_arm = chunk(ffi, helpers, ctype)
   local size = ffi.sizeof(ctype)
   _M.decoders[map] = { decode = decode, json = json, ctype = ctype, size = size,
-                       min = math.min(min or size, size) }
+                       min = math.min(min or size, size), every_arm = every_arm or decode }
 end
 
 -- A record of a ring whose type is unknown, or shorter than its type: its bytes, in hex,

@@ -25,7 +25,7 @@ local function record_classes(out)
     if d then
       local about = map == ringlua.source and "records of " .. map or
                     "records of ring " .. map .. " (" .. tostring(ringlua.source) .. ")"
-      out:write("\n", annotate.record_class(d.ctype, d.decode, about))
+      out:write("\n", annotate.record_class(d.ctype, d.every_arm, about))
       classes[#classes + 1] = annotate.class_name(d.ctype)
     end
   end

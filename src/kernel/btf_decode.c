@@ -34,6 +34,8 @@ struct gen {
 	 * tail_text), and its byte offset; NULL: none, a record is read whole. */
 	const struct btf_member *tail;
 	uint32_t tail_off;
+	int tagged;	/* unions shown by their live arm so far (tagged_union) */
+	bool every_arm;	/* tags are ignored: every arm of every union (every_arm_table) */
 };
 
 /* Counts n more parts of the decoder; false (and g->err set) past PARTS_MAX. */
@@ -253,12 +255,13 @@ static void enumerator_value(const struct btf_type *e, int i, char *buf, size_t 
 			 (unsigned long long)btf_enum64_value(&btf_enum64(e)[i]));
 }
 
+/* What arm_helper's function returns of the live arm. */
+enum arm_text { ARM_NAME, ARM_VALUE, ARM_JSON };
+
 /* D[n] = function(x) ... end, choosing among the arms of union un (found at `place`, x
  * being the struct) by the value of x[tag], enum e (btf_union_tag.h): what it returns
  * is, by `what`, the live arm's name, its value, or (JSON) its `"name":value` parts,
  * with a comma first unless first. The first arm is the fallback. Returns n. */
-enum arm_text { ARM_NAME, ARM_VALUE, ARM_JSON };
-
 static int arm_helper(struct gen *g, const struct btf_type *e, const struct btf_type *un,
 		      const char *tag, const char *place, int depth, enum arm_text what,
 		      bool first)
@@ -338,6 +341,7 @@ static void tagged_union(struct gen *g, FILE *out, const struct btf_type *t, int
 		if (named)
 			fprintf(out, "}, ");
 	}
+	g->tagged++;
 	*first = false;
 }
 
@@ -376,7 +380,7 @@ static void members(struct gen *g, FILE *out, const struct btf_type *t, const ch
 
 		if (!mt)
 			continue;
-		if (tags(g, t, last_enum, mt)) {
+		if (!g->every_arm && tags(g, t, last_enum, mt)) {
 			tagged_union(g, out, t, i, last_enum, at, depth, json, first);
 			continue;
 		}
@@ -429,6 +433,20 @@ static void value(struct gen *g, FILE *out, uint32_t id, const char *at, int dep
 	}
 }
 
+/* function(p, len) returning record type t as a table. */
+static void table_function(struct gen *g, FILE *body, const struct btf_type *t)
+{
+	bool first = true;
+
+	fprintf(body, "function(p, len)\n  local e = cast(T, p)\n  return { ");
+	members(g, body, t, "e", 0, false, &first);
+	fprintf(body, "}\nend");
+}
+
+/* The chunk's body: it returns the table function, the JSON function, the shortest
+ * record they read and, when some union showed its live arm alone, a table function
+ * of every arm of every union, for --lua-types, whose annotations must name every
+ * field a script may read (a record of zeroes names one arm). */
 static int generate(struct gen *g, uint32_t id, const char *map, FILE *body)
 {
 	const struct btf_type *t = resolved(g, &id);
@@ -437,13 +455,19 @@ static int generate(struct gen *g, uint32_t id, const char *map, FILE *body)
 	if (!t || !btf_is_composite(t))
 		return -ENOTSUP;
 	tail_text(g, t);
-	fprintf(body, "return function(p, len)\n  local e = cast(T, p)\n  return { ");
-	members(g, body, t, "e", 0, false, &first);
-	fprintf(body, "}\nend,\nfunction(p, len)\n  local e = cast(T, p)\n"
+	fprintf(body, "return ");
+	table_function(g, body, t);
+	fprintf(body, ",\nfunction(p, len)\n  local e = cast(T, p)\n"
 		      "  return concat({ '{\"map\":\"%s\"'", map);
 	members(g, body, t, "e", 0, true, &first);
-	/* Last, the shortest record the functions read: up to the tail array, if any. */
-	fprintf(body, ", '}' })\nend,\n%u\n", g->tail ? g->tail_off : t->size);
+	/* Then the shortest record the functions read: up to the tail array, if any. */
+	fprintf(body, ", '}' })\nend,\n%u", g->tail ? g->tail_off : t->size);
+	if (g->tagged) {
+		g->every_arm = true;
+		fprintf(body, ",\n");
+		table_function(g, body, t);
+	}
+	fprintf(body, "\n");
 	return g->err;
 }
 

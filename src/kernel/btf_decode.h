@@ -16,7 +16,9 @@ struct btf;
 
 /* Lua source of a chunk that, called with (ffi, helpers, ctype), returns
  * decode(ptr, len) -> table, json(ptr, len) -> string and the shortest record length
- * they may be called with (the type's size, or the offset of a tail char array) for the
+ * they may be called with (the type's size, or the offset of a tail char array), and
+ * when a union an enum tags shows its live arm alone, a fourth: a table function that
+ * shows every arm (for --lua-types' annotations), for the
  * type type_id of btf, whose C name is ctype ("struct x_event"); len is the record's
  * length. map is put first in each JSON object as "map". The
  * source is malloc'd into *out. Every name in it is a C identifier (rl_btf_printable):

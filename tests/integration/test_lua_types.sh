@@ -39,3 +39,22 @@ pass "without -s: the $default source's event"
 "$RINGLUA" --lua-types scripts/execsnoop.lua 2> "$TMP/err" && fail "took a SCRIPT"
 grep -q -- "--lua-types prints the types" "$TMP/err" || fail "no reason given: $(cat "$TMP/err")"
 pass "--lua-types with a SCRIPT is refused"
+
+# A union an enum tags (tests/bpf/union_arms.bpf.c): ringlua.decode shows its live arm
+# alone, but the class names every arm, as ringlua.cast reads each.
+export XDG_CACHE_HOME=$TMP/cache
+mkdir -m 700 "$XDG_CACHE_HOME"
+cp "$HERE"/../bpf/union_arms.{h,bpf.c} "$TMP/"
+timeout 60 "$RINGLUA" --lua-types --bpf "$TMP/union_arms.bpf.c" > "$out" 2> "$TMP/err" \
+  || fail "--lua-types --bpf union_arms.bpf.c failed: $(cat "$TMP/err")"
+sed -n '/^---@class ringlua.rec.event$/,/^$/p' "$out" > "$TMP/class"
+printf '%s\n' '---@class ringlua.rec.event' '---@field seq integer' '---@field op string' \
+  '---@field fsopen integer' '---@field mount ringlua.rec.event.mount' \
+  '---@field umount ringlua.rec.event.umount' '---@field colour string' \
+  '---@field raw ringlua.rec.event.raw' '' > "$TMP/want"
+assert_eq "$(cat "$TMP/class")" "$(cat "$TMP/want")" "the record's class"
+for want in '---@class ringlua.rec.event.umount' '---@field target string' \
+            '---@class ringlua.rec.event.mount' '---@field dest string'; do
+  grep -qxF -- "$want" "$out" || fail "no line '$want'"
+done
+pass "a union an enum tags: every arm annotated"

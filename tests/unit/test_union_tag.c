@@ -117,6 +117,10 @@ static void decodes_the_arm_the_enum_names_and_else_the_first(void)
 			  "  return num(x[\"mount\"])\n"));
 	CHECK(strstr(src, "return { [\"op\"] = enum(D[1], e[\"op\"]), [D[2](e)] = D[3](e), }"));
 	CHECK(strstr(src, "jenum(D[4], e[\"op\"]), D[5](e), '}'"));
+	/* Fourth, for --lua-types, a table of every arm. */
+	CHECK(strstr(src, "end,\n8,\nfunction(p, len)\n  local e = cast(T, p)\n"
+			  "  return { [\"op\"] = enum(D[6], e[\"op\"]), [\"mount\"] = num(e[\"mount\"]), "
+			  "[\"umount\"] = num(e[\"umount\"]), }\nend\n"));
 	free(src);
 }
 
@@ -129,6 +133,9 @@ static void decodes_a_union_the_nearest_enum_does_not_tag_by_its_first_arm(void)
 	/* JSON: the first arm alone; the table: every arm. */
 	CHECK(strstr(src, "',\"mount\":', jnum(e[\"mount\"]), '}'"));
 	CHECK(strstr(src, "[\"mount\"] = num(e[\"mount\"]), [\"umount\"] = num(e[\"umount\"]), }"));
+	/* No table of every arm besides: the table function is that. */
+	CHECK(strstr(src, "end,\n12\n") && src[strlen(src) - 1] == '\n' &&
+	      !strcmp(strstr(src, "end,\n12\n"), "end,\n12\n"));
 	free(src);
 }
 
