@@ -27,7 +27,7 @@ static const char *const VOCABULARY[] = {
 	"local", "return", "function", "end", "ffi", "h", "ctype", "cast", "T", "typeof",
 	"concat", "table", "D", "str", "q", "num", "jnum", "enum", "jenum", "ptr", "list",
 	"list_json", "wide", "tostring", "nil", "e", "x", "p", "len", "strs", "qs", "min",
-	"math",
+	"math", "tonumber", "v", "if", "then",
 };
 
 static bool word_ok(const char *w, size_t len)

@@ -14,7 +14,7 @@
 #include "kernel/bpf/stacks.h"
 #include "sym/sym.h"
 
-#define COPY_MAX 8192
+#define COPY_MAX RL_USTACK_BYTES_MAX /* a sanitizer's frames are large */
 
 /* A record's user stack: its header, then room for the copy in its data[] (on the
  * heap, away from the stack it copies). */
@@ -113,7 +113,8 @@ static void frame_names(struct rl_sym *s, const uint64_t *ips, int n, char *out,
 	}
 }
 
-static void unwinds_its_own_stack(void)
+/* Not inlined into main: its frame is one the walk must find. */
+__attribute__((noinline)) static void unwinds_its_own_stack(void)
 {
 	struct copy c = new_copy();
 	struct rl_sym *s;
