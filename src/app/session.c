@@ -312,6 +312,13 @@ static int open_consumer(struct rl_session *s)
 	return err;
 }
 
+/* Says that saves will not reload the script, and why (err). */
+static void say_no_watch(int err)
+{
+	fprintf(stderr, "ringlua: cannot watch the script for saves (%s): reload on SIGHUP "
+			"only\n", strerror(-err));
+}
+
 /* Reload on save: a watcher, opened before the script is read (watch_file). Without
  * it (--no-reload, -e, or no inotify) ringlua runs on, reloading only on SIGHUP. */
 static void open_watch(struct rl_session *s)
@@ -322,8 +329,7 @@ static void open_watch(struct rl_session *s)
 		return;
 	err = rl_watch_open(&s->watch);
 	if (err)
-		fprintf(stderr, "ringlua: cannot watch the script for saves (%s): reload on "
-				"SIGHUP only\n", strerror(-err));
+		say_no_watch(err);
 }
 
 /* The watcher's descriptor wakes the consumer's poll; saves made before are queued in
@@ -333,8 +339,7 @@ static void watch_wakes_poll(struct rl_session *s)
 	int err = s->watch ? rl_consumer_add_wake_fd(s->consumer, rl_watch_fd(s->watch)) : 0;
 
 	if (err) {
-		fprintf(stderr, "ringlua: cannot watch the script for saves (%s): reload on "
-				"SIGHUP only\n", strerror(-err));
+		say_no_watch(err);
 		rl_watch_close(s->watch);
 		s->watch = NULL;
 	}
